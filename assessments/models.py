@@ -1,0 +1,296 @@
+"""Competitions (calls), applications with their self-assessment, reviews and decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from certify.db_types import UTCDateTime, utcnow
+from certify.extensions import db
+from certify.i18n import localized
+from certify.users.models import Branch, User
+from rubrics.models import Criterion, RubricVersion
+
+if TYPE_CHECKING:
+    from certify.certificates.models import Certificate
+
+
+class CompetitionState(StrEnum):
+    draft = "draft"
+    open = "open"
+    reviewing = "reviewing"
+    closed = "closed"
+
+    @property
+    def title(self) -> str:
+        return str(_COMPETITION_STATE_TITLES[self])
+
+
+_COMPETITION_STATE_TITLES = {
+    CompetitionState.draft: _l("Draft"),
+    CompetitionState.open: _l("Open for applications"),
+    CompetitionState.reviewing: _l("Under review"),
+    CompetitionState.closed: _l("Closed"),
+}
+
+
+class ApplicationState(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    under_review = "under_review"
+    decided = "decided"
+    withdrawn = "withdrawn"
+
+    @property
+    def title(self) -> str:
+        return str(_APPLICATION_STATE_TITLES[self])
+
+
+_APPLICATION_STATE_TITLES = {
+    ApplicationState.draft: _l("Draft"),
+    ApplicationState.submitted: _l("Submitted"),
+    ApplicationState.under_review: _l("Under review"),
+    ApplicationState.decided: _l("Decided"),
+    ApplicationState.withdrawn: _l("Withdrawn"),
+}
+
+
+class ReviewState(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+
+    @property
+    def title(self) -> str:
+        return str(_REVIEW_STATE_TITLES[self])
+
+
+_REVIEW_STATE_TITLES = {
+    ReviewState.draft: _l("Not submitted"),
+    ReviewState.submitted: _l("Submitted"),
+}
+
+
+class Outcome(StrEnum):
+    award = "award"
+    refuse = "refuse"
+
+    @property
+    def title(self) -> str:
+        return str(_OUTCOME_TITLES[self])
+
+
+_OUTCOME_TITLES = {Outcome.award: _l("Awarded"), Outcome.refuse: _l("Not awarded")}
+
+
+competition_branches = sa.Table(
+    "competition_branches",
+    db.metadata,
+    sa.Column("competition_id", ForeignKey("competitions.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("branch_id", ForeignKey("branches.id"), primary_key=True),
+)
+
+
+class Competition(db.Model):
+    """A call for applications on one published rubric version."""
+
+    __tablename__ = "competitions"
+    __table_args__ = (
+        sa.CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        sa.CheckConstraint("min_reviewers >= 1", name="min_reviewers_positive"),
+        sa.CheckConstraint(
+            "state IN ('draft', 'open', 'reviewing', 'closed')", name="known_state"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default=CompetitionState.draft)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    review_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    min_reviewers: Mapped[int] = mapped_column(default=2)
+    blind_review: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    rubric_version: Mapped[RubricVersion] = relationship()
+    # Empty means: open to every branch.
+    branches: Mapped[list[Branch]] = relationship(secondary=competition_branches)
+    applications: Mapped[list[Application]] = relationship(back_populates="competition")
+
+    @property
+    def display_title(self) -> str:
+        return localized(self.title)
+
+    @property
+    def track(self) -> str:
+        return self.rubric_version.rubric.track
+
+    def accepts_applications(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.state == CompetitionState.open and self.opens_at <= now < self.closes_at
+
+    def is_open_to(self, branch: Branch | None) -> bool:
+        return not self.branches or (branch is not None and branch in self.branches)
+
+
+class Application(db.Model):
+    """A candidate's self-assessment in one competition; locked once submitted."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        sa.UniqueConstraint("competition_id", "candidate_id"),
+        sa.CheckConstraint(
+            "state IN ('draft', 'submitted', 'under_review', 'decided', 'withdrawn')",
+            name="known_state",
+        ),
+        sa.CheckConstraint(
+            "state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL",
+            name="submitted_has_timestamp",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competitions.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default=ApplicationState.draft)
+    eligibility_confirmed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: a save based on a stale copy fails instead of overwriting.
+    version: Mapped[int] = mapped_column(default=1)
+
+    competition: Mapped[Competition] = relationship(back_populates="applications")
+    candidate: Mapped[User] = relationship()
+    branch: Mapped[Branch] = relationship()
+    answers: Mapped[list[ApplicationAnswer]] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="application", order_by="Review.id", cascade="all, delete-orphan"
+    )
+    decision: Mapped[Decision | None] = relationship(back_populates="application")
+    certificate: Mapped[Certificate | None] = relationship(viewonly=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def answer_for(self, criterion: Criterion) -> ApplicationAnswer | None:
+        return next((a for a in self.answers if a.criterion_id == criterion.id), None)
+
+    @property
+    def completed_count(self) -> int:
+        return sum(1 for a in self.answers if a.is_complete)
+
+    @property
+    def submitted_reviews(self) -> list[Review]:
+        return [r for r in self.reviews if r.state == ReviewState.submitted]
+
+
+class ApplicationAnswer(db.Model):
+    """The candidate's self-assessed level and narrative for one criterion."""
+
+    __tablename__ = "application_answers"
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "criterion_id"),
+        sa.CheckConstraint("level IS NULL OR level >= 0", name="level_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("rubric_criteria.id"))
+    level: Mapped[int | None]
+    narrative: Mapped[str] = mapped_column(Text, default="")
+
+    application: Mapped[Application] = relationship(back_populates="answers")
+    criterion: Mapped[Criterion] = relationship()
+
+    @property
+    def is_complete(self) -> bool:
+        return self.level is not None and bool(self.narrative.strip())
+
+
+class Review(db.Model):
+    """One reviewer's assignment to one application, and their scores once written."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "reviewer_id"),
+        sa.CheckConstraint("state IN ('draft', 'submitted')", name="known_state"),
+        sa.CheckConstraint(
+            "(state = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_has_timestamp"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16), default=ReviewState.draft)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    application: Mapped[Application] = relationship(back_populates="reviews")
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    scores: Mapped[list[ReviewScore]] = relationship(
+        back_populates="review", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def score_for(self, criterion: Criterion) -> ReviewScore | None:
+        return next((s for s in self.scores if s.criterion_id == criterion.id), None)
+
+
+class ReviewScore(db.Model):
+    __tablename__ = "review_scores"
+    __table_args__ = (
+        sa.UniqueConstraint("review_id", "criterion_id"),
+        sa.CheckConstraint("level IS NULL OR level >= 0", name="level_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"),
+                                           index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("rubric_criteria.id"))
+    level: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    review: Mapped[Review] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class Decision(db.Model):
+    """The panel's decision on an application, with the figures it was based on."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        sa.CheckConstraint("outcome IN ('award', 'refuse')", name="known_outcome"),
+        sa.CheckConstraint("length(reason) > 0", name="reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None]
+    recommended: Mapped[bool | None]
+    rubric_content_hash: Mapped[str | None] = mapped_column(String(64))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="decision")
+    decided_by: Mapped[User] = relationship()

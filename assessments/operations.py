@@ -1,0 +1,273 @@
+"""The workflow: start, save and submit an application; assign, review, decide.
+
+Each function checks the rule it enforces, flushes and never commits: the view commits once.
+Errors carry a translated message for the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from flask_babel import gettext as _
+
+from assessments import scoring
+from assessments.models import (
+    Application,
+    ApplicationAnswer,
+    ApplicationState,
+    Competition,
+    Decision,
+    Outcome,
+    Review,
+    ReviewScore,
+    ReviewState,
+)
+from certify import audit
+from certify.certificates.operations import issue_certificate
+from certify.db_types import utcnow
+from certify.extensions import db
+from certify.users.models import Role, User
+
+
+class WorkflowError(ValueError):
+    """A step that is not allowed now; ``problems`` lists each reason for the user."""
+
+    def __init__(self, *problems: str):
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+class ConflictError(WorkflowError):
+    """The record changed since the user loaded it (another tab or another person)."""
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    level: int | None
+    narrative: str
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    level: int | None
+    comment: str
+
+
+def start_application(competition: Competition, candidate: User) -> Application:
+    if any(a.candidate_id == candidate.id for a in competition.applications):
+        raise WorkflowError(_("You already have an application in this competition."))
+    if not competition.accepts_applications():
+        raise WorkflowError(_("This competition does not accept applications now."))
+    if not competition.is_open_to(candidate.branch) or candidate.branch is None:
+        raise WorkflowError(_("This competition is not open to your branch."))
+    application = Application(competition=competition, candidate=candidate,
+                              branch=candidate.branch)
+    for criterion in competition.rubric_version.criteria:
+        application.answers.append(ApplicationAnswer(criterion=criterion, level=None, narrative=""))
+    db.session.add(application)
+    db.session.flush()
+    audit.record("application.start", application, actor=candidate)
+    return application
+
+
+def _check_version(record, expected_version: int | None) -> None:
+    if expected_version is not None and record.version != expected_version:
+        raise ConflictError(
+            _("This page was changed elsewhere (another tab or person) after you opened it. "
+              "Your changes were not saved: reload the page and apply them again.")
+        )
+
+
+def save_answers(
+    application: Application,
+    answers: Mapping[int, AnswerInput],
+    *,
+    eligibility_confirmed: bool,
+    expected_version: int | None,
+) -> None:
+    """Store a draft; only criteria of this application's rubric, levels within the scale."""
+    if application.state != ApplicationState.draft:
+        raise WorkflowError(_("This application is submitted and can no longer be changed."))
+    _check_version(application, expected_version)
+    problems = []
+    for answer in application.answers:
+        given = answers.get(answer.criterion_id)
+        if given is None:
+            continue
+        if given.level is not None and not 0 <= given.level <= answer.criterion.max_level:
+            problems.append(_("%(code)s: choose one of the levels shown.",
+                              code=answer.criterion.code))
+            continue
+        answer.level = given.level
+        answer.narrative = given.narrative
+    if problems:
+        raise WorkflowError(*problems)
+    application.eligibility_confirmed = eligibility_confirmed
+    application.updated_at = utcnow()
+    db.session.flush()
+
+
+def submission_problems(application: Application) -> list[str]:
+    problems = []
+    if not application.eligibility_confirmed:
+        problems.append(_("Confirm that you meet the eligibility requirements."))
+    for answer in sorted(application.answers, key=lambda a: a.criterion.position):
+        if answer.level is None:
+            problems.append(_("%(code)s: choose a level.", code=answer.criterion.code))
+        if not answer.narrative.strip():
+            problems.append(_("%(code)s: write a narrative.", code=answer.criterion.code))
+    return problems
+
+
+def submit_application(application: Application, *, by: User) -> None:
+    if application.state != ApplicationState.draft:
+        raise WorkflowError(_("This application has already been submitted."))
+    if not application.competition.accepts_applications():
+        raise WorkflowError(_("The competition is closed: applications can no longer be "
+                              "submitted."))
+    problems = submission_problems(application)
+    if problems:
+        raise WorkflowError(*problems)
+    application.state = ApplicationState.submitted
+    application.submitted_at = utcnow()
+    db.session.flush()
+    audit.record("application.submit", application, actor=by)
+
+
+def withdraw_application(application: Application, *, by: User) -> None:
+    if application.state not in (ApplicationState.draft, ApplicationState.submitted):
+        raise WorkflowError(_("An application can be withdrawn only until its review starts."))
+    application.state = ApplicationState.withdrawn
+    db.session.flush()
+    audit.record("application.withdraw", application, actor=by)
+
+
+def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Review:
+    if application.state not in (ApplicationState.submitted, ApplicationState.under_review):
+        raise WorkflowError(_("Reviewers can be assigned only to submitted applications."))
+    if not reviewer.has_role(Role.reviewer) or not reviewer.is_enabled:
+        raise WorkflowError(_("This person is not an active reviewer."))
+    if reviewer.id == application.candidate_id:
+        raise WorkflowError(_("Candidates cannot review their own application."))
+    if any(r.reviewer_id == reviewer.id for r in application.reviews):
+        raise WorkflowError(_("This reviewer is already assigned."))
+    review = Review(application=application, reviewer=reviewer, assigned_by_id=by.id)
+    for criterion in application.competition.rubric_version.criteria:
+        review.scores.append(ReviewScore(criterion=criterion, level=None, comment=""))
+    application.state = ApplicationState.under_review
+    db.session.add(review)
+    db.session.flush()
+    audit.record("review.assign", review, actor=by, reviewer_id=reviewer.id)
+    return review
+
+
+def comment_required(level: int | None, max_level: int) -> bool:
+    """A justification is owed for low scores and for the top score (domain_anchors §3.1)."""
+    return level is not None and (level <= 1 or level == max_level)
+
+
+def save_review(
+    review: Review,
+    scores: Mapping[int, ScoreInput],
+    *,
+    submit: bool,
+    expected_version: int | None,
+    by: User,
+) -> None:
+    if review.state != ReviewState.draft:
+        raise WorkflowError(_("This review has been submitted and can no longer be changed."))
+    _check_version(review, expected_version)
+    problems = []
+    for score in review.scores:
+        given = scores.get(score.criterion_id)
+        if given is None:
+            continue
+        max_level = score.criterion.max_level
+        if given.level is not None and not 0 <= given.level <= max_level:
+            problems.append(_("%(code)s: choose one of the levels shown.",
+                              code=score.criterion.code))
+            continue
+        score.level = given.level
+        score.comment = given.comment
+    if problems:
+        raise WorkflowError(*problems)
+    if submit:
+        for score in sorted(review.scores, key=lambda s: s.criterion.position):
+            code = score.criterion.code
+            if score.level is None:
+                problems.append(_("%(code)s: choose a level.", code=code))
+            elif comment_required(score.level, score.criterion.max_level) and not (
+                score.comment.strip()
+            ):
+                problems.append(
+                    _("%(code)s: a comment is required for this level.", code=code)
+                )
+        if problems:
+            raise WorkflowError(*problems)
+        review.state = ReviewState.submitted
+        review.submitted_at = utcnow()
+    db.session.flush()
+    audit.record("review.submit" if submit else "review.save", review, actor=by)
+
+
+def panel_result(application: Application) -> pd.Series | None:
+    """The engine's figures for this application from its submitted reviews, or None."""
+    version = application.competition.rubric_version
+    rows = [
+        {"assessment_id": application.id, "reviewer_id": review.reviewer_id,
+         "criterion_id": score.criterion_id, "level": score.level}
+        for review in application.submitted_reviews
+        for score in review.scores
+        if score.level is not None
+    ]
+    if not rows:
+        return None
+    criteria = pd.DataFrame(
+        [{"criterion_id": c.id, "weight": c.weight, "max_level": c.max_level,
+          "min_pass_level": c.min_pass_level} for c in version.criteria]
+    )
+    result = scoring.score_panel(pd.DataFrame(rows), criteria,
+                                 pass_threshold=version.pass_threshold)
+    return result.loc[application.id]
+
+
+def decide(
+    application: Application,
+    outcome: Outcome,
+    reason: str,
+    *,
+    by: User,
+    at: datetime | None = None,
+) -> Decision:
+    """Record the panel's decision; an award issues the certificate (dated ``at`` if given,
+    for records carried over from the paper register)."""
+    if application.state != ApplicationState.under_review or application.decision is not None:
+        raise WorkflowError(_("Only an application under review can be decided."))
+    needed = application.competition.min_reviewers
+    if len(application.submitted_reviews) < needed:
+        raise WorkflowError(
+            _("A decision needs at least %(count)d submitted reviews.", count=needed)
+        )
+    if not reason.strip():
+        raise WorkflowError(_("Give the reason for the decision."))
+    figures = panel_result(application)
+    decision = Decision(
+        application=application,
+        outcome=outcome,
+        reason=reason.strip(),
+        score=None if figures is None or pd.isna(figures["score"]) else float(figures["score"]),
+        recommended=None if figures is None else bool(figures["recommended"]),
+        rubric_content_hash=application.competition.rubric_version.content_hash,
+        decided_by_id=by.id,
+        decided_at=at or utcnow(),
+    )
+    application.state = ApplicationState.decided
+    db.session.add(decision)
+    db.session.flush()
+    audit.record("application.decide", application, actor=by, outcome=str(outcome))
+    if outcome == Outcome.award:
+        issue_certificate(application, by=by, issued_at=at)
+    return decision

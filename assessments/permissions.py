@@ -1,0 +1,68 @@
+"""Who may do what with competitions, applications and reviews: plain predicates."""
+
+from __future__ import annotations
+
+from assessments.models import Application, ApplicationState, Competition, Review, ReviewState
+from certify.users.models import Role
+
+
+def is_staff_for_branch(user, branch_id: int | None) -> bool:
+    """Administrators everywhere; coordinators for their own branch."""
+    if not user.is_authenticated:
+        return False
+    return user.is_admin or (branch_id is not None and branch_id in user.coordinated_branch_ids)
+
+
+def is_staff(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.admin, Role.coordinator)
+
+
+def can_apply(user, competition: Competition) -> bool:
+    return (
+        user.is_authenticated
+        and user.has_role(Role.candidate)
+        and competition.accepts_applications()
+        and competition.is_open_to(user.branch)
+    )
+
+
+def is_assigned_reviewer(user, application: Application) -> bool:
+    return user.is_authenticated and any(r.reviewer_id == user.id for r in application.reviews)
+
+
+def can_view_application(user, application: Application) -> bool:
+    if not user.is_authenticated:
+        return False
+    return (
+        application.candidate_id == user.id
+        or is_staff_for_branch(user, application.branch_id)
+        or is_assigned_reviewer(user, application)
+    )
+
+
+def can_edit_application(user, application: Application) -> bool:
+    return (
+        user.is_authenticated
+        and application.candidate_id == user.id
+        and application.state == ApplicationState.draft
+    )
+
+
+def can_manage_application(user, application: Application) -> bool:
+    return is_staff_for_branch(user, application.branch_id)
+
+
+def can_write_review(user, review: Review) -> bool:
+    return (
+        user.is_authenticated
+        and review.reviewer_id == user.id
+        and user.has_role(Role.reviewer)
+        and review.state == ReviewState.draft
+        and review.application.state == ApplicationState.under_review
+    )
+
+
+def can_view_review(user, review: Review) -> bool:
+    return user.is_authenticated and (
+        review.reviewer_id == user.id or can_manage_application(user, review.application)
+    )

@@ -1,0 +1,386 @@
+"""Routes of the workflow: load → check access → validate → operation → commit once."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from assessments import bp
+from assessments.forms import (
+    ApplicationForm,
+    ApplyForm,
+    AssignForm,
+    DecisionForm,
+    ReviewForm,
+    WithdrawForm,
+)
+from assessments.models import (
+    Application,
+    ApplicationState,
+    Competition,
+    CompetitionState,
+    Outcome,
+    Review,
+    ReviewState,
+)
+from assessments.operations import (
+    AnswerInput,
+    ScoreInput,
+    WorkflowError,
+    assign_reviewer,
+    decide,
+    panel_result,
+    save_answers,
+    save_review,
+    start_application,
+    submit_application,
+    withdraw_application,
+)
+from assessments.permissions import (
+    can_apply,
+    can_edit_application,
+    can_manage_application,
+    can_view_application,
+    can_write_review,
+    is_staff,
+    is_staff_for_branch,
+)
+from certify.extensions import db
+from certify.users.models import Role, RoleAssignment, User
+
+
+def _flash_problems(error: WorkflowError) -> None:
+    for problem in error.problems:
+        flash(problem, "error")
+
+
+# Competitions ---------------------------------------------------------------------------------
+
+
+@bp.get("/competitions/")
+def competitions():
+    open_competitions = db.session.scalars(
+        sa.select(Competition)
+        .where(Competition.state == CompetitionState.open)
+        .order_by(Competition.closes_at)
+    ).all()
+    return render_template("assessments/competitions.html", competitions=open_competitions)
+
+
+@bp.get("/competitions/<int:competition_id>")
+def competition(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    if competition.state == CompetitionState.draft and not is_staff(current_user):
+        abort(404)
+    own = None
+    if current_user.is_authenticated:
+        own = next((a for a in competition.applications if a.candidate_id == current_user.id),
+                   None)
+    return render_template(
+        "assessments/competition.html",
+        competition=competition,
+        own_application=own,
+        can_apply=own is None and can_apply(current_user, competition),
+        apply_form=ApplyForm(),
+    )
+
+
+@bp.post("/competitions/<int:competition_id>/apply")
+@login_required
+def apply(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    if not current_user.has_role(Role.candidate):
+        abort(403)
+    if not ApplyForm().validate_on_submit():
+        abort(400)
+    try:
+        application = start_application(competition, current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+        return redirect(url_for(".competition", competition_id=competition.id))
+    db.session.commit()
+    flash(_("Your application has been started. It is saved as a draft until you submit it."),
+          "success")
+    return redirect(url_for(".application", application_id=application.id))
+
+
+# Applications (candidate) ---------------------------------------------------------------------
+
+
+@bp.get("/applications/")
+@login_required
+def my_applications():
+    applications = db.session.scalars(
+        sa.select(Application)
+        .where(Application.candidate_id == current_user.id)
+        .order_by(Application.created_at.desc())
+    ).all()
+    return render_template("assessments/my_applications.html", applications=applications)
+
+
+def _answers_from(form: ApplicationForm, criteria) -> dict[int, AnswerInput]:
+    return {
+        criterion.id: AnswerInput(level=entry.form.level.data,
+                                  narrative=entry.form.narrative.data or "")
+        for entry, criterion in zip(form.answers, criteria, strict=False)
+    }
+
+
+@bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
+@login_required
+def application(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    if not can_view_application(current_user, application):
+        abort(403)
+    criteria = application.competition.rubric_version.criteria
+    editable = can_edit_application(current_user, application)
+    if request.method == "POST" and not editable:
+        abort(403)
+    if request.method == "GET":
+        form = ApplicationForm(
+            data={
+                "version": application.version,
+                "eligibility_confirmed": application.eligibility_confirmed,
+                "answers": [
+                    {"level": (a := application.answer_for(c)) and a.level,
+                     "narrative": a.narrative if a else ""}
+                    for c in criteria
+                ],
+            }
+        )
+    else:
+        form = ApplicationForm()
+    form.bind_criteria(criteria)
+
+    if editable and form.validate_on_submit():
+        try:
+            save_answers(
+                application,
+                _answers_from(form, criteria),
+                eligibility_confirmed=form.eligibility_confirmed.data,
+                expected_version=form.version.data,
+            )
+            if form.submit.data:
+                submit_application(application, by=current_user)
+            db.session.commit()
+        except (WorkflowError, StaleDataError) as error:
+            db.session.rollback()
+            if isinstance(error, StaleDataError):
+                flash(_("This application was changed elsewhere. Reload and try again."), "error")
+            else:
+                _flash_problems(error)
+            return render_template("assessments/application.html", application=application,
+                                   criteria=criteria, form=form, editable=True), 422
+        if form.submit.data:
+            flash(_("Your application has been submitted. It can no longer be changed."),
+                  "success")
+        else:
+            flash(_("Draft saved."), "success")
+        return redirect(url_for(".application", application_id=application.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("assessments/application.html", application=application,
+                           criteria=criteria, form=form, editable=editable,
+                           withdraw_form=WithdrawForm()), status
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@login_required
+def withdraw(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    if application.candidate_id != current_user.id:
+        abort(403)
+    if not WithdrawForm().validate_on_submit():
+        abort(400)
+    try:
+        withdraw_application(application, by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+    else:
+        db.session.commit()
+        flash(_("Your application has been withdrawn."), "success")
+    return redirect(url_for(".application", application_id=application.id))
+
+
+# Reviews (reviewer) ---------------------------------------------------------------------------
+
+
+@bp.get("/reviews/")
+@login_required
+def review_queue():
+    if not current_user.has_role(Role.reviewer):
+        abort(403)
+    reviews = db.session.scalars(
+        sa.select(Review).where(Review.reviewer_id == current_user.id).order_by(Review.assigned_at)
+    ).all()
+    return render_template("assessments/review_queue.html", reviews=reviews)
+
+
+def _scores_from(form: ReviewForm, criteria) -> dict[int, ScoreInput]:
+    return {
+        criterion.id: ScoreInput(level=entry.form.level.data, comment=entry.form.comment.data or "")
+        for entry, criterion in zip(form.scores, criteria, strict=False)
+    }
+
+
+@bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
+@login_required
+def review(review_id: int):
+    review = db.get_or_404(Review, review_id)
+    if review.reviewer_id != current_user.id:
+        abort(403)
+    application = review.application
+    criteria = application.competition.rubric_version.criteria
+    writable = can_write_review(current_user, review)
+    if request.method == "POST" and not writable:
+        abort(403)
+    if request.method == "GET":
+        form = ReviewForm(data={
+            "version": review.version,
+            "scores": [{"level": (s := review.score_for(c)) and s.level,
+                        "comment": s.comment if s else ""} for c in criteria],
+        })
+    else:
+        form = ReviewForm()
+    form.bind_criteria(criteria)
+
+    if writable and form.validate_on_submit():
+        try:
+            save_review(review, _scores_from(form, criteria), submit=bool(form.submit.data),
+                        expected_version=form.version.data, by=current_user)
+            db.session.commit()
+        except (WorkflowError, StaleDataError) as error:
+            db.session.rollback()
+            if isinstance(error, StaleDataError):
+                flash(_("This review was changed elsewhere. Reload and try again."), "error")
+            else:
+                _flash_problems(error)
+            return render_template("assessments/review.html", review=review,
+                                   application=application, criteria=criteria, form=form,
+                                   writable=True), 422
+        flash(_("Review submitted.") if form.submit.data else _("Draft saved."), "success")
+        return redirect(url_for(".review", review_id=review.id))
+    others = (
+        [r for r in application.submitted_reviews if r.id != review.id]
+        if review.state == ReviewState.submitted else []
+    )
+    status = 422 if request.method == "POST" else 200
+    return render_template("assessments/review.html", review=review, application=application,
+                           criteria=criteria, form=form, writable=writable,
+                           other_reviews=others), status
+
+
+# Management (administrators and coordinators) -------------------------------------------------
+
+
+@bp.get("/manage/applications/")
+@login_required
+def manage_applications():
+    if not is_staff(current_user):
+        abort(403)
+    query = (
+        sa.select(Application)
+        .where(Application.state != ApplicationState.draft)
+        .order_by(Application.submitted_at.desc())
+    )
+    if not current_user.is_admin:
+        query = query.where(Application.branch_id.in_(current_user.coordinated_branch_ids))
+    return render_template("assessments/manage_applications.html",
+                           applications=db.session.scalars(query).all())
+
+
+def _reviewer_choices(application: Application) -> list[tuple[int, str]]:
+    assigned = {r.reviewer_id for r in application.reviews}
+    reviewers = db.session.scalars(
+        sa.select(User)
+        .join(RoleAssignment)
+        .where(RoleAssignment.role == Role.reviewer, User.is_enabled)
+        .order_by(User.full_name)
+    ).all()
+    return [
+        (r.id, f"{r.full_name} ({r.affiliation})")
+        for r in reviewers
+        if r.id not in assigned and r.id != application.candidate_id
+    ]
+
+
+def _manage_page(application: Application, assign_form=None, decision_form=None, status=200):
+    assign_form = assign_form or AssignForm()
+    assign_form.reviewer.choices = _reviewer_choices(application)
+    return render_template(
+        "assessments/manage_application.html",
+        application=application,
+        criteria=application.competition.rubric_version.criteria,
+        figures=panel_result(application),
+        assign_form=assign_form,
+        decision_form=decision_form or DecisionForm(),
+    ), status
+
+
+def _managed_application(application_id: int) -> Application:
+    application = db.get_or_404(Application, application_id)
+    if not can_manage_application(current_user, application):
+        abort(403)
+    if application.state == ApplicationState.draft:
+        abort(404)  # drafts are the candidate's own until submitted
+    return application
+
+
+@bp.get("/manage/applications/<int:application_id>")
+@login_required
+def manage_application(application_id: int):
+    return _manage_page(_managed_application(application_id))
+
+
+@bp.post("/manage/applications/<int:application_id>/assign")
+@login_required
+def assign(application_id: int):
+    application = _managed_application(application_id)
+    form = AssignForm()
+    form.reviewer.choices = _reviewer_choices(application)
+    if not form.validate_on_submit():
+        return _manage_page(application, assign_form=form, status=422)
+    try:
+        review = assign_reviewer(application, db.session.get(User, form.reviewer.data),
+                                 by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+        return _manage_page(application, assign_form=form, status=422)
+    db.session.commit()
+    flash(_("%(name)s assigned as reviewer.", name=review.reviewer.full_name), "success")
+    return redirect(url_for(".manage_application", application_id=application.id))
+
+
+@bp.post("/manage/applications/<int:application_id>/decide")
+@login_required
+def decide_application(application_id: int):
+    application = _managed_application(application_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _manage_page(application, decision_form=form, status=422)
+    try:
+        decide(application, Outcome(form.outcome.data), form.reason.data, by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+        return _manage_page(application, decision_form=form, status=422)
+    db.session.commit()
+    flash(_("Decision recorded."), "success")
+    return redirect(url_for(".manage_application", application_id=application.id))
+
+
+@bp.get("/manage/competitions/")
+@login_required
+def manage_competitions():
+    if not is_staff(current_user):
+        abort(403)
+    competitions = db.session.scalars(
+        sa.select(Competition).order_by(Competition.opens_at.desc())
+    ).all()
+    return render_template("assessments/manage_competitions.html", competitions=competitions,
+                           is_staff_for_branch=is_staff_for_branch)

@@ -1,0 +1,139 @@
+"""The application factory: a checklist of what an app is made of."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from certify.config import Config, TestConfig
+from certify.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_relative_config=True,
+    )
+    configure_app(app, config)
+    configure_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def configure_app(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    testing = bool(overrides and overrides.get("TESTING"))
+    app.config.from_object(TestConfig if testing else Config)
+    app.config.from_prefixed_env("CERTIFY")
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'certify.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("DEMO"):
+            app.config["SECRET_KEY"] = _demo_secret_key(Path(app.instance_path))
+        else:
+            raise RuntimeError(
+                "CERTIFY_SECRET_KEY is not set. Set it to a long random value "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+                "or set CERTIFY_DEMO=1 for a local demo."
+            )
+
+
+def _demo_secret_key(instance: Path) -> str:
+    """The demo keeps a generated key in the instance folder, so sessions survive restarts."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        os.chmod(key_file, 0o600)
+    return key_file.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite ignores foreign keys unless asked; FULL sync keeps committed writes after a crash.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+
+def configure_extensions(app: Flask) -> None:
+    from certify import models  # noqa: F401 - registers every model with the metadata
+    from certify.i18n import select_locale
+    from certify.users.models import load_user_by_session_token
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_by_session_token)
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to open this page.")
+
+
+def register_blueprints(app: Flask) -> None:
+    # Views attach their routes to the blueprints on import, which must precede registration.
+    import assessments.views
+    import certify.auth.views
+    import certify.certificates.views
+    import certify.main.views
+    import certify.users.views
+    import rubrics.views
+
+    for views in (
+        certify.main.views,
+        certify.auth.views,
+        certify.users.views,
+        certify.certificates.views,
+        rubrics.views,
+        assessments.views,
+    ):
+        app.register_blueprint(views.bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from certify.main.errors import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from certify.main.security import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from certify.main.templating import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from certify.cli import register
+
+    register(app)

@@ -1,0 +1,109 @@
+"""Certificates: numbered, dated, and with a status derived when read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from certify.db_types import UTCDateTime, utcnow
+from certify.extensions import db
+from certify.users.models import Branch, User
+from rubrics.models import RubricVersion, Track
+
+NUMBER_PATTERN = r"^(UPME|CME)-[A-Z]{2,8}-\d{4}-\d{6}$"
+
+
+class CertificateStatus(StrEnum):
+    valid = "valid"
+    not_yet_valid = "not_yet_valid"
+    expired = "expired"
+    suspended = "suspended"
+    revoked = "revoked"
+
+    @property
+    def title(self) -> str:
+        return str(_STATUS_TITLES[self])
+
+
+_STATUS_TITLES = {
+    CertificateStatus.valid: _l("Valid"),
+    CertificateStatus.not_yet_valid: _l("Not yet valid"),
+    CertificateStatus.expired: _l("Expired"),
+    CertificateStatus.suspended: _l("Suspended"),
+    CertificateStatus.revoked: _l("Revoked"),
+}
+
+
+class CertificateSequence(db.Model):
+    """The last number issued per track, branch and year: numbers have no gaps or repeats."""
+
+    __tablename__ = "certificate_sequences"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    branch_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+    __table_args__ = (
+        sa.UniqueConstraint("track", "branch_id", "year", "sequence"),
+        sa.CheckConstraint("valid_until > valid_from", name="valid_until_after_valid_from"),
+        sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+        sa.CheckConstraint(
+            "(revoked_at IS NULL) = (revocation_reason IS NULL)", name="revocation_has_reason"
+        ),
+        sa.CheckConstraint(
+            "(suspended_at IS NULL) = (suspension_reason IS NULL)", name="suspension_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    track: Mapped[str] = mapped_column(String(16))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    year: Mapped[int]
+    sequence: Mapped[int]
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_name_native: Mapped[str | None] = mapped_column(String(200))
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id"), unique=True
+    )
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    valid_from: Mapped[date]
+    valid_until: Mapped[date]
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+
+    branch: Mapped[Branch] = relationship()
+    holder: Mapped[User] = relationship()
+    rubric_version: Mapped[RubricVersion] = relationship()
+
+    def status_on(self, day: date) -> CertificateStatus:
+        if self.revoked_at is not None:
+            return CertificateStatus.revoked
+        if self.suspended_at is not None:
+            return CertificateStatus.suspended
+        if day < self.valid_from:
+            return CertificateStatus.not_yet_valid
+        if day > self.valid_until:
+            return CertificateStatus.expired
+        return CertificateStatus.valid
+
+    @property
+    def status(self) -> CertificateStatus:
+        return self.status_on(utcnow().date())
+
+    @property
+    def track_title(self) -> str:
+        return Track(self.track).title

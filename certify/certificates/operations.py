@@ -1,0 +1,87 @@
+"""Issuing and revoking certificates. Flushes, never commits: the caller's request does."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from certify import audit
+from certify.certificates.models import Certificate, CertificateSequence
+from certify.db_types import utcnow
+from certify.extensions import db
+from rubrics.models import Track
+
+
+def next_sequence(prefix: str, branch_code: str, year: int) -> int:
+    """Take the next number atomically: the UPDATE locks the row until the transaction ends."""
+    key = (
+        (CertificateSequence.prefix == prefix)
+        & (CertificateSequence.branch_code == branch_code)
+        & (CertificateSequence.year == year)
+    )
+    bump = (
+        sa.update(CertificateSequence)
+        .where(key)
+        .values(last_value=CertificateSequence.last_value + 1)
+        .returning(CertificateSequence.last_value)
+    )
+    value = db.session.execute(bump).scalar_one_or_none()
+    if value is not None:
+        return value
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                CertificateSequence(prefix=prefix, branch_code=branch_code, year=year,
+                                    last_value=1)
+            )
+        return 1
+    except IntegrityError:
+        # Another transaction created the row first; take the next number from it.
+        return db.session.execute(bump).scalar_one()
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def issue_certificate(application, *, by, issued_at: datetime | None = None) -> Certificate:
+    issued_at = issued_at or utcnow()
+    track = Track(application.competition.track)
+    branch = application.branch
+    sequence = next_sequence(track.certificate_prefix, branch.code, issued_at.year)
+    valid_from = issued_at.date()
+    holder = application.candidate
+    certificate = Certificate(
+        number=f"{track.certificate_prefix}-{branch.code}-{issued_at.year}-{sequence:06d}",
+        track=track,
+        branch=branch,
+        year=issued_at.year,
+        sequence=sequence,
+        holder=holder,
+        holder_name=holder.full_name,
+        holder_name_native=holder.full_name_native,
+        application_id=application.id,
+        rubric_version=application.competition.rubric_version,
+        issued_at=issued_at,
+        valid_from=valid_from,
+        valid_until=add_years(valid_from, current_app.config["CERTIFICATE_VALIDITY_YEARS"]),
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    audit.record("certificate.issue", certificate, actor=by, number=certificate.number)
+    return certificate
+
+
+def revoke_certificate(certificate: Certificate, *, reason: str, by) -> None:
+    if certificate.revoked_at is not None:
+        raise ValueError("certificate already revoked")
+    certificate.revoked_at = utcnow()
+    certificate.revocation_reason = reason
+    audit.record("certificate.revoke", certificate, actor=by, reason=reason)
+    db.session.flush()

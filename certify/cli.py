@@ -1,0 +1,118 @@
+"""Command-line tools: ``flask --app certify <command>``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from certify.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(certificates_cli)
+    app.cli.add_command(rubrics_cli)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo data (idempotent: running it again changes nothing)."""
+    from certify.demo import DEMO_PASSWORD, load_demo
+
+    created = load_demo()
+    db.session.commit()
+    if created:
+        click.echo(f"Demo data loaded. Every demo account uses the password: {DEMO_PASSWORD}")
+    else:
+        click.echo("Demo data already present; nothing changed.")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True, help="Full name as on a certificate.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["admin", "coordinator", "reviewer", "candidate"]))
+@click.option("--branch", "branch_code", help="Branch code (required for coordinators).")
+@click.option("--country", default="KZ", show_default=True)
+@click.option("--affiliation", default="")
+@click.option("--language", default="en", type=click.Choice(["en", "ru", "kk"]))
+@click.password_option(help="Asked for when not given.")
+def create_user_command(email, full_name, roles, branch_code, country, affiliation, language,
+                        password) -> None:
+    """Create an account for a real deployment."""
+    from certify.passwords import password_problems
+    from certify.users.models import Branch
+    from certify.users.operations import UserError, create_user
+
+    branch = None
+    if branch_code:
+        branch = db.session.scalar(sa.select(Branch).where(Branch.code == branch_code.upper()))
+        if branch is None:
+            raise click.BadParameter(f"no branch with code {branch_code}", param_hint="--branch")
+    problems = password_problems(password)
+    if problems:
+        raise click.BadParameter(" ".join(problems), param_hint="--password")
+    try:
+        user = create_user(email=email, password=password, full_name=full_name, country=country,
+                           roles=roles, branch=branch, affiliation=affiliation,
+                           preferred_language=language)
+    except UserError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles: {', '.join(sorted(roles))}")
+
+
+certificates_cli = AppGroup("certificates", help="The certificate register.")
+
+
+@certificates_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def list_certificates(as_json: bool) -> None:
+    """Every certificate with its current status."""
+    from certify.certificates.models import Certificate
+
+    certificates = db.session.scalars(sa.select(Certificate).order_by(Certificate.number)).all()
+    rows = [
+        {
+            "number": c.number,
+            "status": str(c.status),
+            "holder_name": c.holder_name,
+            "track": c.track,
+            "valid_until": c.valid_until.isoformat(),
+        }
+        for c in certificates
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['number']:<24} {row['status']:<14} {row['valid_until']}  "
+                   f"{row['holder_name']}")
+
+
+rubrics_cli = AppGroup("rubrics", help="Rubrics and their versions.")
+
+
+@rubrics_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_rubric_command(path: str) -> None:
+    """Import a rubric file (format certify-rubric/1) as a published version."""
+    from rubrics.io import RubricFileError, import_rubric, load_file
+
+    try:
+        version = import_rubric(load_file(path))
+    except RubricFileError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Imported {version.rubric.code} version {version.number} "
+               f"({version.content_hash[:12]})")

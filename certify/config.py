@@ -1,0 +1,59 @@
+"""Configuration: defaults here, overridden by ``CERTIFY_*`` environment variables.
+
+``CERTIFY_DATABASE_URL`` picks the database (default: SQLite in the instance folder),
+``CERTIFY_SECRET_KEY`` signs sessions and is required outside tests and the demo.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ru", "kk")
+
+
+class Config:
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None
+    # Set by `make run` only: the demo may generate and keep its own secret key.
+    DEMO = False
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 4 * 3600
+
+    LANGUAGES = LANGUAGES
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"
+
+    # Flask-Limiter: use a shared store (e.g. redis://127.0.0.1:6379/0) with several workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+
+    # argon2id parameters: OWASP ASVS 5.0 Appendix C asks for m >= 19 MiB, t >= 2, p = 1.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST_KIB = 19 * 1024
+    ARGON2_PARALLELISM = 1
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 256
+
+    CERTIFICATE_VALIDITY_YEARS = 5
+    ISSUER_NAME = "International Competence Centre for Mining-Engineering Education"
+
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
+    # Cheaper hashing keeps the suite fast; tests/test_passwords.py pins the production defaults.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST_KIB = 1024

@@ -1,0 +1,203 @@
+"""Demo data: branches, people in every role, both rubrics, competitions, applications in
+every state and certificates that are valid, expired and revoked. Loaded by ``flask demo``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from assessments.models import ApplicationState, Competition, CompetitionState, Outcome
+from assessments.operations import (
+    AnswerInput,
+    ScoreInput,
+    assign_reviewer,
+    decide,
+    save_answers,
+    save_review,
+    start_application,
+    submit_application,
+    withdraw_application,
+)
+from certify.certificates.operations import revoke_certificate
+from certify.db_types import utcnow
+from certify.extensions import db
+from certify.users.models import Role, User
+from certify.users.operations import create_user, seed_branches
+from rubrics.io import import_library
+
+DEMO_PASSWORD = "Certify-Demo-2026"  # noqa: S105 - documented demo password
+
+PEOPLE = (
+    ("admin@certify.example", "Centre Administrator", None, [Role.admin], "KZ",
+     "ICCMEE", "en"),
+    ("coordinator.kz@certify.example", "Aigerim Sadykova", "Айгерім Садықова",
+     [Role.coordinator], "KZ", "Karaganda Technical University", "kk"),
+    ("reviewer1@certify.example", "Nurlan Abenov", "Нұрлан Әбенов", [Role.reviewer], "KZ",
+     "Satbayev University", "ru"),
+    ("reviewer2@certify.example", "Elena Morozova", "Елена Морозова", [Role.reviewer], "RU",
+     "Saint Petersburg Mining University", "ru"),
+    ("reviewer3@certify.example", "James Whitfield", None, [Role.reviewer], "GB",
+     "Camborne School of Mines", "en"),
+    ("candidate1@certify.example", "Daniyar Zhaksylykov", "Данияр Жақсылықов",
+     [Role.candidate], "KZ", "Karaganda Technical University", "kk"),
+    ("candidate2@certify.example", "Saule Omarova", "Сауле Омарова", [Role.candidate], "KZ",
+     "Karaganda Technical University", "ru"),
+    ("candidate3@certify.example", "Igor Petrov", "Игорь Петров", [Role.candidate], "RU",
+     "Kuzbass Coal Company", "ru"),
+    ("candidate4@certify.example", "Marat Bekov", "Марат Беков", [Role.candidate], "KZ",
+     "Qarmet Mining", "en"),
+)
+
+
+def _texts(en: str, ru: str, kk: str) -> dict[str, str]:
+    return {"en": en, "ru": ru, "kk": kk}
+
+
+def _competition(version, title, opens_at, closes_at, state=CompetitionState.open):
+    competition = Competition(
+        title=title, rubric_version=version, state=state, opens_at=opens_at,
+        closes_at=closes_at, review_deadline=closes_at + timedelta(days=60), min_reviewers=2,
+    )
+    db.session.add(competition)
+    return competition
+
+
+def _fill(application, levels, narrative="I describe my practice and attach evidence."):
+    criteria = application.competition.rubric_version.criteria
+    save_answers(
+        application,
+        {c.id: AnswerInput(level=levels[i % len(levels)], narrative=f"{c.code}: {narrative}")
+         for i, c in enumerate(criteria)},
+        eligibility_confirmed=True,
+        expected_version=None,
+    )
+
+
+def _review(application, reviewer, levels, admin, submit=True):
+    review = assign_reviewer(application, reviewer, by=admin)
+    criteria = application.competition.rubric_version.criteria
+    save_review(
+        review,
+        {c.id: ScoreInput(level=levels[i % len(levels)],
+                          comment=f"{c.code}: the evidence supports this level.")
+         for i, c in enumerate(criteria)},
+        submit=submit, expected_version=None, by=reviewer,
+    )
+    return review
+
+
+def load_demo() -> bool:
+    """Create the demo data; return False (and change nothing) when it is already there."""
+    if db.session.scalar(sa.select(User.id).where(User.email == PEOPLE[0][0])) is not None:
+        return False
+    kz, ru = seed_branches()
+    branches = {"KZ": kz, "RU": ru}
+    people = {}
+    for email, name, native, roles, country, affiliation, language in PEOPLE:
+        branch = ru if country == "RU" else kz
+        people[email.split("@")[0]] = create_user(
+            email=email, password=DEMO_PASSWORD, full_name=name, full_name_native=native,
+            roles=roles, country=country, affiliation=affiliation, preferred_language=language,
+            branch=branches.get(country, branch), coordinated_branch=kz,
+        )
+    admin = people["admin"]
+    reviewers = [people["reviewer1"], people["reviewer2"], people["reviewer3"]]
+    c1, c2, c3, c4 = (people[f"candidate{i}"] for i in range(1, 5))
+
+    versions = {v.rubric.track: v for v in import_library()}
+    professor, engineer = versions["professor"], versions["engineer"]
+    now = utcnow()
+
+    # History first, so certificate numbers follow the years they were issued in.
+    upme_2020 = _competition(professor, _texts(
+        "UNESCO Professor of Mining Engineering — 2020 call",
+        "Профессор ЮНЕСКО горного дела — конкурс 2020 года",
+        "ЮНЕСКО тау-кен ісі профессоры — 2020 жылғы конкурс"),
+        now - timedelta(days=1), now + timedelta(days=1))
+    db.session.flush()
+    old = start_application(upme_2020, c2)
+    _fill(old, [3, 3, 2, 3])
+    submit_application(old, by=c2)
+    _review(old, reviewers[0], [3, 2, 3], admin)
+    _review(old, reviewers[1], [3, 3, 2], admin)
+    _decide_at(old, admin, datetime(2020, 6, 15, 10, tzinfo=UTC))
+
+    cme_2021 = _competition(engineer, _texts(
+        "Certified Mining Engineer — 2021 call",
+        "Сертифицированный горный инженер — конкурс 2021 года",
+        "Сертификатталған тау-кен инженері — 2021 жылғы конкурс"),
+        now - timedelta(days=1), now + timedelta(days=1))
+    db.session.flush()
+    revoked = start_application(cme_2021, c3)
+    _fill(revoked, [3, 2, 3])
+    submit_application(revoked, by=c3)
+    _review(revoked, reviewers[0], [3, 2, 2], admin)
+    _review(revoked, reviewers[2], [2, 3, 3], admin)
+    certificate = _decide_at(revoked, admin, datetime(2021, 11, 2, 9, tzinfo=UTC))
+    revoke_certificate(certificate, by=admin,
+                       reason="Evidence of professional experience found to be misrepresented.")
+    for competition, year in ((upme_2020, 2020), (cme_2021, 2021)):
+        competition.opens_at = datetime(year, 2, 1, tzinfo=UTC)
+        competition.closes_at = datetime(year, 5, 1, tzinfo=UTC)
+        competition.review_deadline = datetime(year, 6, 1, tzinfo=UTC)
+        competition.state = CompetitionState.closed
+
+    upme = _competition(professor, _texts(
+        "UNESCO Professor of Mining Engineering — 2026/27 call",
+        "Профессор ЮНЕСКО горного дела — конкурс 2026/27",
+        "ЮНЕСКО тау-кен ісі профессоры — 2026/27 конкурсы"),
+        now - timedelta(days=60), now + timedelta(days=120))
+    cme = _competition(engineer, _texts(
+        "Certified Mining Engineer — 2026/27 call",
+        "Сертифицированный горный инженер — конкурс 2026/27",
+        "Сертификатталған тау-кен инженері — 2026/27 конкурсы"),
+        now - timedelta(days=60), now + timedelta(days=120))
+    db.session.flush()
+
+    draft = start_application(upme, c1)  # draft, half written
+    criteria = upme.rubric_version.criteria
+    save_answers(draft, {c.id: AnswerInput(level=2, narrative=f"{c.code}: work in progress.")
+                         for c in criteria[:5]},
+                 eligibility_confirmed=False, expected_version=None)
+
+    reviewing = start_application(upme, c2)  # under review: one review in, one pending
+    _fill(reviewing, [2, 3, 3, 2])
+    submit_application(reviewing, by=c2)
+    _review(reviewing, reviewers[0], [2, 3, 2], admin)
+    _review(reviewing, reviewers[2], [3, 3, 2], admin, submit=False)
+
+    refused = start_application(upme, c4)  # decided: not awarded
+    _fill(refused, [2, 2, 1])
+    submit_application(refused, by=c4)
+    _review(refused, reviewers[0], [1, 2, 1], admin)
+    _review(refused, reviewers[1], [1, 1, 2], admin)
+    decide(refused, Outcome.refuse, "Below threshold on safety and teaching delivery; "
+           "please strengthen the evidence and apply again.", by=admin)
+
+    submitted = start_application(cme, c3)  # submitted, waiting for reviewers
+    _fill(submitted, [3, 2, 2])
+    submit_application(submitted, by=c3)
+
+    awarded = start_application(cme, c4)  # decided: awarded, certificate valid
+    _fill(awarded, [3, 3, 2, 4])
+    submit_application(awarded, by=c4)
+    _review(awarded, reviewers[1], [3, 3, 2, 3], admin)
+    _review(awarded, reviewers[2], [3, 2, 3, 3], admin)
+    decide(awarded, Outcome.award, "All criteria met, including the safety, environment and "
+           "ethics gates.", by=admin)
+
+    withdrawn = start_application(cme, c1)
+    withdraw_application(withdrawn, by=c1)
+    db.session.flush()
+    assert {a.state for a in (draft, reviewing, refused, submitted, awarded, withdrawn)} == {
+        ApplicationState.draft, ApplicationState.under_review, ApplicationState.decided,
+        ApplicationState.submitted, ApplicationState.withdrawn,
+    }
+    return True
+
+
+def _decide_at(application, admin, when: datetime):
+    """A decision in the past, for history: the certificate carries that date."""
+    decide(application, Outcome.award, "Awarded by the panel.", by=admin, at=when)
+    return application.certificate

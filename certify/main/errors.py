@@ -1,0 +1,56 @@
+"""Translated error pages; a failed request never leaves a half-written transaction."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from certify.extensions import db
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Please try again.")),
+        403: (_("Access denied"), _("You do not have permission to open this page.")),
+        404: (_("Page not found"), _("There is nothing at this address.")),
+        405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
+        409: (_("Conflict"), _("Someone else changed this in the meantime.")),
+        413: (_("Too large"), _("The data you sent is too large.")),
+        429: (_("Too many attempts"), _("Too many attempts. Please wait and try again later.")),
+        500: (_("Something went wrong"),
+              _("An unexpected error occurred. Nothing was saved; please try again.")),
+    }
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = _messages().get(code, (_("Error"), _("The request failed.")))
+    if _wants_json():
+        return {"error": title, "message": detail or message}, code
+    return render_template("errors/error.html", code=code, title=title,
+                           message=detail or message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code >= 500:
+            db.session.rollback()
+        response = render_error(code)
+        if code == 429 and error.get_response().headers.get("Retry-After"):
+            body, status = response
+            return body, status, {"Retry-After": error.get_response().headers["Retry-After"]}
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s", request.path)
+        return render_error(500)

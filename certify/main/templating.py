@@ -1,0 +1,25 @@
+"""Template filters and globals."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_date, format_datetime
+
+from certify.i18n import LANGUAGE_NAMES, current_language, localized
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["tr"] = localized
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
+        format_date(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+    from assessments.models import ApplicationState, CompetitionState, Outcome, ReviewState
+
+    for name, enum in (("app_state", ApplicationState), ("competition_state", CompetitionState),
+                       ("outcome", Outcome), ("review_state", ReviewState)):
+        app.jinja_env.filters[name] = lambda value, enum=enum: enum(value).title
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    app.jinja_env.globals["current_language"] = current_language

@@ -1,0 +1,75 @@
+"""The home page, the language switcher and the health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+
+from assessments.models import Competition, CompetitionState
+from certify.extensions import db
+from certify.main import bp
+from certify.main.forms import LanguageForm
+from certify.main.safety import safe_next_url
+
+
+@bp.get("/")
+def index():
+    open_competitions = db.session.scalars(
+        sa.select(Competition)
+        .where(Competition.state == CompetitionState.open)
+        .order_by(Competition.closes_at)
+    ).all()
+    return render_template("main/index.html", competitions=open_competitions)
+
+
+@bp.post("/language/<lang>")
+def set_language(lang: str):
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["lang"] = lang
+    if current_user.is_authenticated and current_user.preferred_language != lang:
+        current_user.preferred_language = lang
+        db.session.commit()
+    return redirect(safe_next_url(form.next.data) or url_for("main.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="down"), 503
+    return jsonify(status="ok", database="up")
+
+
+@bp.app_context_processor
+def inject_language_form():
+    return {"language_form": LanguageForm(), "request_path": request.full_path.rstrip("?")}
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    from assessments.models import Application, Review
+    from certify.certificates.models import Certificate
+
+    user = current_user
+    applications = db.session.scalars(
+        sa.select(Application).where(Application.candidate_id == user.id)
+        .order_by(Application.created_at.desc())
+    ).all()
+    reviews = db.session.scalars(
+        sa.select(Review).where(Review.reviewer_id == user.id).order_by(Review.assigned_at)
+    ).all()
+    certificates = db.session.scalars(
+        sa.select(Certificate).where(Certificate.holder_id == user.id)
+        .order_by(Certificate.issued_at.desc())
+    ).all()
+    return render_template("main/dashboard.html", applications=applications, reviews=reviews,
+                           certificates=certificates)

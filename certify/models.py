@@ -1,0 +1,14 @@
+"""Every model of the application, imported once so the metadata knows all tables."""
+
+from assessments.models import (  # noqa: F401
+    Application,
+    ApplicationAnswer,
+    Competition,
+    Decision,
+    Review,
+    ReviewScore,
+)
+from certify.audit import AuditEvent  # noqa: F401
+from certify.certificates.models import Certificate, CertificateSequence  # noqa: F401
+from certify.users.models import Branch, RoleAssignment, User  # noqa: F401
+from rubrics.models import Criterion, Level, Rubric, RubricVersion  # noqa: F401

@@ -1,0 +1,123 @@
+"""Forms about people: registration, login, password change, accounts made by an admin."""
+
+from __future__ import annotations
+
+from babel import Locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from certify.i18n import LANGUAGE_NAMES, current_language
+from certify.passwords import password_problems
+from certify.users.models import Role
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166 alpha-2 countries, named and sorted in the viewer's language."""
+    names = Locale.parse(current_language()).territories
+    countries = [(code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()]
+    return [("", "—")] + sorted(countries, key=lambda item: item[1])
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def lower_strip(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class NewPassword:
+    """The password policy as a WTForms validator."""
+
+    def __call__(self, form, field):
+        problems = password_problems(field.data or "")
+        if problems:
+            raise ValidationError(" ".join(problems))
+
+
+class ProfileFields(FlaskForm):
+    full_name = StringField(
+        _l("Full name (as in your passport, Latin letters)"),
+        filters=[strip], validators=[InputRequired(), Length(max=200)],
+    )
+    full_name_native = StringField(
+        _l("Full name in native script (optional)"),
+        filters=[strip], validators=[Optional(), Length(max=200)],
+    )
+    affiliation = StringField(
+        _l("University or company"), filters=[strip], validators=[InputRequired(), Length(max=300)]
+    )
+    country = SelectField(_l("Country"), validators=[InputRequired()])
+    preferred_language = SelectField(
+        _l("Preferred language"), choices=list(LANGUAGE_NAMES.items()), default="en"
+    )
+    branch = SelectField(_l("National branch"), coerce=int, validators=[InputRequired()])
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+        self.branch.choices = [(b.id, f"{b.code} — {b.display_name}") for b in branches]
+
+
+class RegistrationForm(ProfileFields):
+    email = EmailField(
+        _l("Email"), filters=[lower_strip],
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    password = PasswordField(_l("Password"), validators=[InputRequired(), NewPassword()])
+    password_again = PasswordField(
+        _l("Repeat password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("Passwords do not match."))],
+    )
+    accept_terms = BooleanField(
+        _l("I agree that my data is processed for assessment and certification."),
+        validators=[InputRequired(message=_l("Please accept to continue."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[lower_strip],
+                       validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1024)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired()])
+    new_password = PasswordField(_l("New password"), validators=[InputRequired(), NewPassword()])
+    new_password_again = PasswordField(
+        _l("Repeat new password"),
+        validators=[InputRequired(),
+                    EqualTo("new_password", message=_l("Passwords do not match."))],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserCreateForm(ProfileFields):
+    """An account made by an administrator (reviewers, coordinators, other admins)."""
+
+    email = EmailField(
+        _l("Email"), filters=[lower_strip],
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    roles = MultiCheckboxField(
+        _l("Roles"), validators=[InputRequired(message=_l("Choose at least one role."))]
+    )
+    password = PasswordField(_l("Initial password"), validators=[InputRequired(), NewPassword()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roles.choices = [(role.value, role.title) for role in Role]

@@ -1,0 +1,151 @@
+"""People, their roles and the national branches of the centre."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from certify.db_types import UTCDateTime, utcnow
+from certify.extensions import db
+from certify.i18n import localized
+
+
+class Role(StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    reviewer = "reviewer"
+    candidate = "candidate"
+
+    @property
+    def title(self) -> str:
+        return str(_ROLE_TITLES[self])
+
+
+_ROLE_TITLES = {
+    Role.admin: _l("Administrator"),
+    Role.coordinator: _l("Branch coordinator"),
+    Role.reviewer: _l("Reviewer"),
+    Role.candidate: _l("Candidate"),
+}
+
+
+class Branch(db.Model):
+    """A national branch of the centre (e.g. Karaganda Technical University for Kazakhstan)."""
+
+    __tablename__ = "branches"
+    __table_args__ = (
+        sa.CheckConstraint("length(code) BETWEEN 2 AND 8", name="code_length"),
+        sa.CheckConstraint("length(country) = 2", name="country_alpha2"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    country: Mapped[str] = mapped_column(String(2))
+    name: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    host_institution: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def display_name(self) -> str:
+        return localized(self.name)
+
+    def __repr__(self) -> str:
+        return f"<Branch {self.code}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.CheckConstraint("preferred_language IN ('en', 'ru', 'kk')", name="known_language"),
+        sa.CheckConstraint("length(country) = 2", name="country_alpha2"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # As printed on a certificate (passport / Latin spelling), and optionally in native script.
+    full_name: Mapped[str] = mapped_column(String(200))
+    full_name_native: Mapped[str | None] = mapped_column(String(200))
+    affiliation: Mapped[str] = mapped_column(String(300), default="")
+    country: Mapped[str] = mapped_column(String(2))
+    preferred_language: Mapped[str] = mapped_column(String(2), default="en")
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    # Flask-Login stores this, not the id: changing it ends every other session of the user.
+    session_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    branch: Mapped[Branch | None] = relationship()
+    role_assignments: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
+        return self.is_enabled
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_urlsafe(32)
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(assignment.role) for assignment in self.role_assignments}
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.admin in self.roles
+
+    @property
+    def coordinated_branch_ids(self) -> set[int]:
+        return {
+            a.branch_id
+            for a in self.role_assignments
+            if a.role == Role.coordinator and a.branch_id is not None
+        }
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class RoleAssignment(db.Model):
+    """A role held by a user; a coordinator's role is scoped to exactly one branch."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "role"),
+        sa.CheckConstraint(
+            "role IN ('admin', 'coordinator', 'reviewer', 'candidate')", name="known_role"
+        ),
+        sa.CheckConstraint(
+            "(role = 'coordinator') = (branch_id IS NOT NULL)", name="coordinator_has_branch"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+
+    user: Mapped[User] = relationship(back_populates="role_assignments")
+    branch: Mapped[Branch | None] = relationship()
+
+
+def load_user_by_session_token(token: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.session_token == token))

@@ -1,0 +1,136 @@
+"""What the users package does: create accounts, authenticate, change passwords."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from certify import audit
+from certify.db_types import utcnow
+from certify.extensions import db
+from certify.passwords import hash_password, needs_rehash, verify_password
+from certify.users.models import Branch, Role, RoleAssignment, User
+
+
+class UserError(ValueError):
+    pass
+
+
+def email_taken(email: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.email == email.lower())) is not None
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    country: str,
+    roles: Iterable[Role | str],
+    branch: Branch | None = None,
+    coordinated_branch: Branch | None = None,
+    full_name_native: str | None = None,
+    affiliation: str = "",
+    preferred_language: str = "en",
+    by: User | None = None,
+) -> User:
+    """A new account. A coordinator role needs the branch it coordinates."""
+    email = email.strip().lower()
+    if email_taken(email):
+        raise UserError(f"a user with email {email} already exists")
+    roles = [Role(role) for role in roles]
+    if not roles:
+        raise UserError("a user needs at least one role")
+    if Role.coordinator in roles and coordinated_branch is None:
+        coordinated_branch = branch
+        if coordinated_branch is None:
+            raise UserError("a coordinator needs a branch")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        full_name=full_name.strip(),
+        full_name_native=(full_name_native or "").strip() or None,
+        affiliation=affiliation.strip(),
+        country=country.upper(),
+        preferred_language=preferred_language,
+        branch=branch or coordinated_branch,
+    )
+    for role in dict.fromkeys(roles):
+        user.role_assignments.append(
+            RoleAssignment(
+                role=role,
+                branch=coordinated_branch if role == Role.coordinator else None,
+            )
+        )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", user, actor=by, roles=sorted(roles))
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None; the same work is done for unknown emails."""
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if not verify_password(user.password_hash if user else None, password):
+        audit.record("auth.login_failed", user, email_hash=_fingerprint(email))
+        return None
+    if not user.is_enabled:
+        audit.record("auth.login_refused_disabled", user)
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit.record("auth.login", user, actor=user)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    if not verify_password(user.password_hash, current):
+        return False
+    user.password_hash = hash_password(new)
+    user.rotate_session_token()  # every other session of this user ends
+    audit.record("auth.password_changed", user, actor=user)
+    return True
+
+
+def _fingerprint(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+def active_branches() -> list[Branch]:
+    return list(db.session.scalars(
+        sa.select(Branch).where(Branch.is_active).order_by(Branch.code)
+    ))
+
+
+# The branches the centre starts with; the initial migration inserts the same two rows.
+INITIAL_BRANCHES = (
+    {
+        "code": "KZ",
+        "country": "KZ",
+        "name": {"en": "Kazakhstan branch", "ru": "Казахстанский филиал",
+                 "kk": "Қазақстан филиалы"},
+        "host_institution": {"en": "Karaganda Technical University",
+                             "ru": "Карагандинский технический университет",
+                             "kk": "Қарағанды техникалық университеті"},
+    },
+    {
+        "code": "RU",
+        "country": "RU",
+        "name": {"en": "Russia branch", "ru": "Российский филиал", "kk": "Ресей филиалы"},
+        "host_institution": {},
+    },
+)
+
+
+def seed_branches() -> list[Branch]:
+    """Create the initial branches that are missing (idempotent)."""
+    existing = {b.code: b for b in db.session.scalars(sa.select(Branch))}
+    for data in INITIAL_BRANCHES:
+        if data["code"] not in existing:
+            existing[data["code"]] = Branch(**data)
+            db.session.add(existing[data["code"]])
+    db.session.flush()
+    return [existing[data["code"]] for data in INITIAL_BRANCHES]

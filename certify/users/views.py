@@ -1,0 +1,56 @@
+"""The people list (scoped by branch for coordinators) and accounts made by admins."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certify.extensions import db
+from certify.users import bp
+from certify.users.forms import UserCreateForm
+from certify.users.models import Branch, Role, User
+from certify.users.operations import active_branches, create_user, email_taken
+from certify.users.permissions import can_list_users, can_manage_users
+
+
+@bp.get("/")
+@login_required
+def index():
+    if not can_list_users(current_user):
+        abort(403)
+    query = sa.select(User).order_by(User.full_name)
+    if not current_user.is_admin:
+        query = query.where(User.branch_id.in_(current_user.coordinated_branch_ids))
+    users = db.session.scalars(query).all()
+    return render_template("users/index.html", users=users)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not can_manage_users(current_user):
+        abort(403)
+    form = UserCreateForm(branches=active_branches())
+    if form.validate_on_submit():
+        if email_taken(form.email.data):
+            form.email.errors.append(_("An account with this email already exists."))
+        else:
+            branch = db.session.get(Branch, form.branch.data)
+            user = create_user(
+                email=form.email.data,
+                password=form.password.data,
+                full_name=form.full_name.data,
+                full_name_native=form.full_name_native.data,
+                affiliation=form.affiliation.data,
+                country=form.country.data,
+                preferred_language=form.preferred_language.data,
+                branch=branch,
+                roles=[Role(role) for role in form.roles.data],
+                by=current_user,
+            )
+            db.session.commit()
+            flash(_("Account %(email)s created.", email=user.email), "success")
+            return redirect(url_for(".index"))
+    return render_template("users/create.html", form=form)

@@ -1,0 +1,172 @@
+"""Rubric → version → criterion → level, with texts stored per language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from certify.db_types import UTCDateTime, utcnow
+from certify.extensions import db
+from certify.i18n import localized
+
+
+class Track(StrEnum):
+    professor = "professor"
+    engineer = "engineer"
+
+    @property
+    def title(self) -> str:
+        return str(_TRACK_TITLES[self])
+
+    @property
+    def certificate_prefix(self) -> str:
+        return _CERTIFICATE_PREFIXES[self]
+
+
+_TRACK_TITLES = {
+    Track.professor: _l("UNESCO Professor of Mining Engineering"),
+    Track.engineer: _l("Certified Mining Engineer"),
+}
+_CERTIFICATE_PREFIXES = {Track.professor: "UPME", Track.engineer: "CME"}
+
+
+class VersionState(StrEnum):
+    draft = "draft"
+    published = "published"
+    retired = "retired"
+
+    @property
+    def title(self) -> str:
+        return str(_VERSION_STATE_TITLES[self])
+
+
+_VERSION_STATE_TITLES = {
+    VersionState.draft: _l("Draft"),
+    VersionState.published: _l("Published"),
+    VersionState.retired: _l("Retired"),
+}
+
+
+class Rubric(db.Model):
+    __tablename__ = "rubrics"
+    __table_args__ = (
+        sa.CheckConstraint("track IN ('professor', 'engineer')", name="known_track"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    track: Mapped[str] = mapped_column(String(16))
+    title: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    description: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+
+    versions: Mapped[list[RubricVersion]] = relationship(
+        back_populates="rubric", order_by="RubricVersion.number"
+    )
+
+    @property
+    def display_title(self) -> str:
+        return localized(self.title)
+
+    @property
+    def latest_published(self) -> RubricVersion | None:
+        published = [v for v in self.versions if v.state == VersionState.published]
+        return published[-1] if published else None
+
+
+class RubricVersion(db.Model):
+    __tablename__ = "rubric_versions"
+    __table_args__ = (
+        sa.UniqueConstraint("rubric_id", "number"),
+        sa.CheckConstraint("number >= 1", name="number_positive"),
+        sa.CheckConstraint("pass_threshold >= 0 AND pass_threshold <= 100", name="threshold_range"),
+        sa.CheckConstraint("state IN ('draft', 'published', 'retired')", name="known_state"),
+        sa.CheckConstraint(
+            "state = 'draft' OR (published_at IS NOT NULL AND content_hash IS NOT NULL)",
+            name="published_is_hashed",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id"), index=True)
+    number: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16), default=VersionState.draft)
+    pass_threshold: Mapped[float] = mapped_column(default=50.0)
+    # Eligibility requirements confirmed by the candidate: [{"code": ..., "text": {lang: ...}}].
+    eligibility: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+    rubric: Mapped[Rubric] = relationship(back_populates="versions")
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="version", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def total_weight(self) -> float:
+        return sum(c.weight for c in self.criteria)
+
+    @property
+    def label(self) -> str:
+        return f"{self.rubric.code} v{self.number}"
+
+
+class Criterion(db.Model):
+    __tablename__ = "rubric_criteria"
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "code"),
+        sa.UniqueConstraint("version_id", "position"),
+        sa.CheckConstraint("weight > 0", name="weight_positive"),
+        sa.CheckConstraint(
+            "min_pass_level IS NULL OR min_pass_level >= 0", name="min_pass_level_not_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int]
+    section: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    title: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    guidance: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    weight: Mapped[float]
+    min_pass_level: Mapped[int | None]
+    evidence_required: Mapped[bool] = mapped_column(default=False)
+
+    version: Mapped[RubricVersion] = relationship(back_populates="criteria")
+    levels: Mapped[list[Level]] = relationship(
+        back_populates="criterion", order_by="Level.value", cascade="all, delete-orphan"
+    )
+
+    @property
+    def display_title(self) -> str:
+        return localized(self.title)
+
+    @property
+    def max_level(self) -> int:
+        return max(level.value for level in self.levels)
+
+    def weight_percent(self) -> float:
+        total = self.version.total_weight
+        return 100.0 * self.weight / total if total else 0.0
+
+
+class Level(db.Model):
+    __tablename__ = "rubric_levels"
+    __table_args__ = (
+        sa.UniqueConstraint("criterion_id", "value"),
+        sa.CheckConstraint("value >= 0", name="value_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("rubric_criteria.id"), index=True)
+    value: Mapped[int]
+    label: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    descriptor: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+
+    criterion: Mapped[Criterion] = relationship(back_populates="levels")
