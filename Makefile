@@ -1,0 +1,45 @@
+# Two commands on a fresh machine: `make run` and `make test` (only Python 3.11+ and make needed).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app certify
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint translations compile-translations migrate demo browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+compile-translations: $(STAMP)
+	$(BIN)/pybabel compile -d certify/translations -f -q
+
+migrate: $(STAMP)
+	CERTIFY_DEMO=1 $(FLASK) db upgrade
+
+demo: migrate compile-translations
+	CERTIFY_DEMO=1 $(FLASK) demo
+
+run: demo
+	CERTIFY_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(STAMP) compile-translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check certify rubrics assessments tests
+
+# Extract every message, merge it into the EN/RU/KK catalogs, compile them.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o certify/translations/messages.pot --no-location --sort-output --project certify .
+	$(BIN)/pybabel update -i certify/translations/messages.pot -d certify/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d certify/translations -f -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,285 @@
+"""Fixtures: one app per session on a real database, cleaned between tests.
+
+The database is SQLite (a temporary file) unless CERTIFY_TEST_DATABASE_URL names another,
+e.g. postgresql+psycopg://postgres@127.0.0.1/test. Tests do not share an application
+context with the requests they make: each request gets its own session, as in production.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from certify import create_app
+from certify.db_types import utcnow
+from certify.extensions import db, limiter
+
+PASSWORD = "correct horse battery staple"
+TEST_DATABASE_URL = os.environ.get("CERTIFY_TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: set CERTIFY_TEST_DATABASE_URL=postgresql+psycopg://..."
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+    })
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+                connection.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _clean(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{name}"' for name in tables)
+                connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    connection.execute(sa.text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    from certify.users.operations import seed_branches
+
+    with app.app_context():
+        seed_branches()
+        db.session.commit()
+        limiter.reset()
+    yield
+    _clean(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def in_app(app):
+    """Run a function inside an app context and return its result (tests' own queries)."""
+
+    def run(function, *args, **kwargs):
+        with app.app_context():
+            result = function(*args, **kwargs)
+            db.session.commit()
+            return result
+
+    return run
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    email: str
+    password: str
+    full_name: str
+
+
+@pytest.fixture
+def create_user(in_app):
+    """create_user(role="reviewer", branch="KZ", coordinates="RU") -> Person."""
+    counter = iter(range(1, 10_000))
+
+    def make(*roles, branch="KZ", coordinates=None, email=None, full_name=None,
+             affiliation=None, language="en", password=PASSWORD) -> Person:
+        from certify.users.models import Branch
+        from certify.users.operations import create_user as create
+
+        roles = roles or ("candidate",)
+        number = next(counter)
+        email = email or f"{'-'.join(roles)}{number}@example.org"
+        full_name = full_name or f"Person {number} {'/'.join(roles).title()}"
+
+        def work():
+            def by_code(code):
+                return db.session.scalar(sa.select(Branch).where(Branch.code == code))
+
+            user = create(
+                email=email, password=password, full_name=full_name, country=branch,
+                roles=roles, branch=by_code(branch),
+                coordinated_branch=by_code(coordinates or branch),
+                affiliation=affiliation or f"Institution {number}", preferred_language=language,
+            )
+            return Person(user.id, user.email, password, user.full_name)
+
+        return in_app(work)
+
+    return make
+
+
+def login(client, person: Person, *, follow=False):
+    return client.post("/login", data={"email": person.email, "password": person.password},
+                       follow_redirects=follow)
+
+
+SMALL_RUBRIC = {
+    "format": "certify-rubric/1",
+    "code": "TEST-P",
+    "track": "professor",
+    "title": {"en": "Test professor rubric", "ru": "Тестовая рубрика",
+              "kk": "Сынақ рубрикасы"},
+    "description": {"en": "For tests.", "ru": "Для тестов.", "kk": "Сынақтар үшін."},
+    "version": {
+        "pass_threshold": 50,
+        "eligibility": [{"code": "degree", "text": {"en": "A doctoral degree",
+                                                    "ru": "Учёная степень",
+                                                    "kk": "Ғылыми дәреже"}}],
+        "criteria": [
+            {
+                "code": code,
+                "title": {"en": f"Criterion {code}", "ru": f"Критерий {code}",
+                          "kk": f"Критерий {code}"},
+                "weight": weight,
+                "min_pass_level": gate,
+                "evidence_required": gate is not None,
+                "levels": [
+                    {"value": value,
+                     "label": {"en": f"L{value}", "ru": f"У{value}", "kk": f"Д{value}"},
+                     "descriptor": {"en": f"{code} at level {value}",
+                                    "ru": f"{code} на уровне {value}",
+                                    "kk": f"{code} {value} деңгейде"}}
+                    for value in range(5)
+                ],
+            }
+            for code, weight, gate in (("C1", 40, 2), ("C2", 35, None), ("C3", 25, None))
+        ],
+    },
+}
+
+
+@pytest.fixture
+def rubric_version(in_app):
+    """The id of a small published professor rubric with three criteria (C1 must reach 2)."""
+    from rubrics.io import import_rubric
+
+    return in_app(lambda: import_rubric(SMALL_RUBRIC).id)
+
+
+@pytest.fixture
+def create_competition(in_app, rubric_version):
+    def make(*, opens_in_days=-10, closes_in_days=30, state="open", branches=(),
+             min_reviewers=2, blind=False) -> int:
+        from assessments.models import Competition
+        from certify.users.models import Branch
+
+        def work():
+            now = utcnow()
+            competition = Competition(
+                title={"en": "Test call", "ru": "Тестовый конкурс", "kk": "Сынақ конкурсы"},
+                rubric_version_id=rubric_version, state=state,
+                opens_at=now + timedelta(days=opens_in_days),
+                closes_at=now + timedelta(days=closes_in_days),
+                min_reviewers=min_reviewers, blind_review=blind,
+                branches=[db.session.scalar(sa.select(Branch).where(Branch.code == code))
+                          for code in branches],
+            )
+            db.session.add(competition)
+            db.session.flush()
+            return competition.id
+
+        return in_app(work)
+
+    return make
+
+
+@pytest.fixture
+def workflow(in_app):
+    """Drive the workflow through the operations, for setting up later steps."""
+    from assessments import operations
+    from assessments.models import Application, Competition, Outcome, Review
+    from certify.users.models import User
+
+    class Workflow:
+        def start(self, competition_id: int, candidate: Person) -> int:
+            return in_app(lambda: operations.start_application(
+                db.session.get(Competition, competition_id),
+                db.session.get(User, candidate.id)).id)
+
+        def fill(self, application_id: int, levels=(3, 3, 3), confirm=True) -> None:
+            def work():
+                application = db.session.get(Application, application_id)
+                criteria = application.competition.rubric_version.criteria
+                operations.save_answers(
+                    application,
+                    {c.id: operations.AnswerInput(level=level, narrative=f"About {c.code}")
+                     for c, level in zip(criteria, levels, strict=True)},
+                    eligibility_confirmed=confirm, expected_version=None,
+                )
+            in_app(work)
+
+        def submit(self, application_id: int, candidate: Person) -> None:
+            in_app(lambda: operations.submit_application(
+                db.session.get(Application, application_id),
+                by=db.session.get(User, candidate.id)))
+
+        def submitted(self, competition_id: int, candidate: Person, levels=(3, 3, 3)) -> int:
+            application_id = self.start(competition_id, candidate)
+            self.fill(application_id, levels)
+            self.submit(application_id, candidate)
+            return application_id
+
+        def assign(self, application_id: int, reviewer: Person, admin: Person) -> int:
+            return in_app(lambda: operations.assign_reviewer(
+                db.session.get(Application, application_id),
+                db.session.get(User, reviewer.id),
+                by=db.session.get(User, admin.id)).id)
+
+        def review(self, review_id: int, levels=(3, 3, 3), submit=True) -> None:
+            def work():
+                review = db.session.get(Review, review_id)
+                criteria = review.application.competition.rubric_version.criteria
+                operations.save_review(
+                    review,
+                    {c.id: operations.ScoreInput(level=level, comment=f"On {c.code}")
+                     for c, level in zip(criteria, levels, strict=True)},
+                    submit=submit, expected_version=None, by=review.reviewer,
+                )
+            in_app(work)
+
+        def decide(self, application_id: int, admin: Person, outcome="award") -> None:
+            in_app(lambda: operations.decide(
+                db.session.get(Application, application_id), Outcome(outcome),
+                "Decided by the panel after review.", by=db.session.get(User, admin.id)))
+
+    return Workflow()
