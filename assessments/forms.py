@@ -13,11 +13,12 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assessments.models import Outcome
 from certify.i18n import localized
@@ -31,8 +32,11 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def level_choices(criterion) -> list[tuple[int, str]]:
-    return [(level.value, f"{level.value} — {localized(level.label)}") for level in criterion.levels]
+def level_choices(criterion) -> list[SelectChoice]:
+    return [
+        SelectChoice(level.value, f"{level.value} — {localized(level.label)}")
+        for level in criterion.levels
+    ]
 
 
 class AnswerForm(Form):
@@ -96,9 +100,9 @@ class DecisionForm(FlaskForm):
     )
     reason = TextAreaField(
         _l("Reason (sent to the candidate)"), filters=[strip],
-        validators=[InputRequired(), Length(min=10, max=REASON_MAX_LENGTH)],
+        validators=[DataRequired(), Length(min=10, max=REASON_MAX_LENGTH)],
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.outcome.choices = [(outcome.value, outcome.title) for outcome in Outcome]
+        self.outcome.choices = [SelectChoice(outcome.value, outcome.title) for outcome in Outcome]

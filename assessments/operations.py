@@ -65,9 +65,9 @@ def start_application(competition: Competition, candidate: User) -> Application:
         raise WorkflowError(_("This competition is not open to your branch."))
     application = Application(competition=competition, candidate=candidate,
                               branch=candidate.branch)
+    db.session.add(application)
     for criterion in competition.rubric_version.criteria:
         application.answers.append(ApplicationAnswer(criterion=criterion, level=None, narrative=""))
-    db.session.add(application)
     db.session.flush()
     audit.record("application.start", application, actor=candidate)
     return application
@@ -155,10 +155,10 @@ def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Re
     if any(r.reviewer_id == reviewer.id for r in application.reviews):
         raise WorkflowError(_("This reviewer is already assigned."))
     review = Review(application=application, reviewer=reviewer, assigned_by_id=by.id)
+    db.session.add(review)
     for criterion in application.competition.rubric_version.criteria:
         review.scores.append(ReviewScore(criterion=criterion, level=None, comment=""))
     application.state = ApplicationState.under_review
-    db.session.add(review)
     db.session.flush()
     audit.record("review.assign", review, actor=by, reviewer_id=reviewer.id)
     return review

@@ -31,12 +31,15 @@ def is_assigned_reviewer(user, application: Application) -> bool:
 
 
 def can_view_application(user, application: Application) -> bool:
+    """The candidate always; staff in scope and assigned reviewers once it is submitted."""
     if not user.is_authenticated:
         return False
-    return (
-        application.candidate_id == user.id
-        or is_staff_for_branch(user, application.branch_id)
-        or is_assigned_reviewer(user, application)
+    if application.candidate_id == user.id:
+        return True
+    if application.state in (ApplicationState.draft, ApplicationState.withdrawn):
+        return False
+    return is_staff_for_branch(user, application.branch_id) or is_assigned_reviewer(
+        user, application
     )
 
 

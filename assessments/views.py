@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectChoice
 
 from assessments import bp
 from assessments.forms import (
@@ -293,7 +294,7 @@ def manage_applications():
                            applications=db.session.scalars(query).all())
 
 
-def _reviewer_choices(application: Application) -> list[tuple[int, str]]:
+def _reviewer_choices(application: Application) -> list[SelectChoice]:
     assigned = {r.reviewer_id for r in application.reviews}
     reviewers = db.session.scalars(
         sa.select(User)
@@ -302,7 +303,7 @@ def _reviewer_choices(application: Application) -> list[tuple[int, str]]:
         .order_by(User.full_name)
     ).all()
     return [
-        (r.id, f"{r.full_name} ({r.affiliation})")
+        SelectChoice(r.id, f"{r.full_name} ({r.affiliation})")
         for r in reviewers
         if r.id not in assigned and r.id != application.candidate_id
     ]

@@ -6,6 +6,7 @@ from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    SelectChoice,
     BooleanField,
     EmailField,
     PasswordField,
@@ -13,7 +14,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from certify.i18n import LANGUAGE_NAMES, current_language
@@ -21,11 +22,20 @@ from certify.passwords import password_problems
 from certify.users.models import Role
 
 
-def country_choices() -> list[tuple[str, str]]:
+# CLDR region codes that are not countries (unknown region, EU, eurozone, UN, pseudo-regions).
+NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
+
+
+def country_choices() -> list[SelectChoice]:
     """ISO 3166 alpha-2 countries, named and sorted in the viewer's language."""
     names = Locale.parse(current_language()).territories
-    countries = [(code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()]
-    return [("", "—")] + sorted(countries, key=lambda item: item[1])
+    countries = [
+        (code, name) for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    ]
+    return [SelectChoice("", "—")] + [
+        SelectChoice(code, name) for code, name in sorted(countries, key=lambda item: item[1])
+    ]
 
 
 def strip(value):
@@ -48,25 +58,28 @@ class NewPassword:
 class ProfileFields(FlaskForm):
     full_name = StringField(
         _l("Full name (as in your passport, Latin letters)"),
-        filters=[strip], validators=[InputRequired(), Length(max=200)],
+        filters=[strip], validators=[DataRequired(), Length(max=200)],
     )
     full_name_native = StringField(
         _l("Full name in native script (optional)"),
         filters=[strip], validators=[Optional(), Length(max=200)],
     )
     affiliation = StringField(
-        _l("University or company"), filters=[strip], validators=[InputRequired(), Length(max=300)]
+        _l("University or company"), filters=[strip], validators=[DataRequired(), Length(max=300)]
     )
     country = SelectField(_l("Country"), validators=[InputRequired()])
     preferred_language = SelectField(
-        _l("Preferred language"), choices=list(LANGUAGE_NAMES.items()), default="en"
+        _l("Preferred language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        default="en",
     )
     branch = SelectField(_l("National branch"), coerce=int, validators=[InputRequired()])
 
     def __init__(self, *args, branches=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
-        self.branch.choices = [(b.id, f"{b.code} — {b.display_name}") for b in branches]
+        self.branch.choices = [
+            SelectChoice(b.id, f"{b.code} — {b.display_name}") for b in branches
+        ]
 
 
 class RegistrationForm(ProfileFields):
@@ -120,4 +133,4 @@ class UserCreateForm(ProfileFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.roles.choices = [(role.value, role.title) for role in Role]
+        self.roles.choices = [SelectChoice(role.value, role.title) for role in Role]

@@ -1,0 +1,114 @@
+"""The application base: configuration, health check, headers, error pages."""
+
+import pytest
+
+from certify import create_app
+from certify.extensions import db
+
+
+def test_secret_key_is_required_outside_tests_and_demo(monkeypatch, tmp_path):
+    monkeypatch.delenv("CERTIFY_SECRET_KEY", raising=False)
+    monkeypatch.delenv("CERTIFY_DEMO", raising=False)
+    with pytest.raises(RuntimeError, match="CERTIFY_SECRET_KEY"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+
+
+def test_demo_generates_and_keeps_a_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("CERTIFY_SECRET_KEY", raising=False)
+    first = create_app({"DEMO": True, "DATABASE_URL": "sqlite://"})
+    second = create_app({"DEMO": True, "DATABASE_URL": "sqlite://"})
+    assert len(first.config["SECRET_KEY"]) >= 40
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+
+
+def test_environment_chooses_database_and_secret(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'from-env.db'}"
+    monkeypatch.setenv("CERTIFY_DATABASE_URL", url)
+    monkeypatch.setenv("CERTIFY_SECRET_KEY", "from-the-environment")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == url
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["TESTING"] is False
+    assert app.config["WTF_CSRF_ENABLED"] is True
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("CERTIFY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CERTIFY_SECRET_KEY", "x" * 40)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/certify.db")
+    assert app.instance_path in app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def test_healthz_answers_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "up"}
+
+
+def test_healthz_reports_a_dead_database(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "down"
+
+
+def test_security_headers_and_cookie_flags(client, create_user):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP here
+    person = create_user("candidate")
+    login = client.post("/login", data={"email": person.email, "password": person.password})
+    cookie = login.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_hsts_over_https(client):
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "Page not found"), ("ru", "Страница не найдена"), ("kk", "Бет табылмады")],
+)
+def test_error_pages_are_translated(client, language, text):
+    response = client.get("/no/such/page", headers={"Accept-Language": language})
+    assert response.status_code == 404
+    assert text in response.get_data(as_text=True)
+
+
+def test_unexpected_error_rolls_back_and_shows_a_translated_page(app, tmp_path, in_app):
+    from certify.users.models import Branch
+
+    failing = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]})
+
+    @failing.get("/boom")
+    def boom():
+        db.session.add(Branch(code="XX", country="XX", name={"en": "half written"}))
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    response = failing.test_client().get("/boom", headers={"Accept-Language": "ru"})
+    assert response.status_code == 500
+    assert "Что-то пошло не так" in response.get_data(as_text=True)
+    assert in_app(lambda: db.session.query(Branch).filter_by(code="XX").count()) == 0
+
+
+def test_csrf_is_enforced_on_forms(app, create_user):
+    person = create_user("candidate")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = app.test_client()
+        response = client.post("/login", data={"email": person.email,
+                                               "password": person.password})
+        assert response.status_code == 400
+        response = client.post("/language/ru")
+        assert response.status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

@@ -1,0 +1,188 @@
+"""Registration, login, logout, password change and login throttling."""
+
+import pytest
+import sqlalchemy as sa
+
+from certify.audit import AuditEvent
+from certify.extensions import db
+from certify.users.models import User
+from tests.conftest import PASSWORD, login
+
+REGISTRATION = {
+    "email": "New.Person@Example.org ",
+    "full_name": "Aliya Nurpeisova",
+    "full_name_native": "Әлия Нұрпейісова",
+    "affiliation": "Karaganda Technical University",
+    "country": "KZ",
+    "preferred_language": "kk",
+    "password": "a long enough passphrase",
+    "password_again": "a long enough passphrase",
+    "accept_terms": "y",
+}
+
+
+def count_users(in_app) -> int:
+    return in_app(lambda: db.session.scalar(sa.select(sa.func.count(User.id))))
+
+
+def kz_branch_id(in_app) -> int:
+    from certify.users.models import Branch
+
+    return in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")))
+
+
+def test_candidate_registers_and_is_logged_in(client, in_app):
+    response = client.post("/register", data=REGISTRATION | {"branch": kz_branch_id(in_app)})
+    assert response.status_code == 302
+    stored = in_app(lambda: [
+        (u.email, u.full_name_native, u.preferred_language, sorted(u.roles), u.branch.code)
+        for u in db.session.scalars(sa.select(User))
+    ])
+    assert stored == [("new.person@example.org", "Әлия Нұрпейісова", "kk", ["candidate"], "KZ")]
+    dashboard = client.get("/dashboard")
+    assert dashboard.status_code == 200
+    assert "Aliya Nurpeisova" in dashboard.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"email": "not-an-email"}, "Invalid email address"),
+        ({"email": ""}, "This field is required"),
+        ({"full_name": "  "}, "This field is required"),
+        ({"password": "short", "password_again": "short"}, "at least 12 characters"),
+        ({"password": "password1234", "password_again": "password1234"}, "too common"),
+        ({"password_again": "something else entirely"}, "Passwords do not match"),
+        ({"country": "ZZ"}, "Not a valid choice"),
+        ({"branch": "999"}, "Not a valid choice"),
+        ({"accept_terms": ""}, "Please accept to continue"),
+        ({"full_name": "x" * 201}, "Field cannot be longer than 200 characters"),
+    ],
+)
+def test_bad_registration_rerenders_with_a_message_and_writes_nothing(client, in_app, change,
+                                                                      message):
+    data = REGISTRATION | {"branch": kz_branch_id(in_app)} | change
+    response = client.post("/register", data=data)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert count_users(in_app) == 0
+
+
+def test_registering_an_existing_email_writes_nothing(client, in_app, create_user):
+    create_user("candidate", email="new.person@example.org")
+    response = client.post("/register", data=REGISTRATION | {"branch": kz_branch_id(in_app)})
+    assert response.status_code == 200
+    assert "already exists" in response.get_data(as_text=True)
+    assert count_users(in_app) == 1
+
+
+def test_password_is_hashed_with_argon2id_at_asvs_strength(app, create_user, in_app):
+    from certify.config import Config
+
+    person = create_user("candidate")
+    stored = in_app(lambda: db.session.get(User, person.id).password_hash)
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+    # Production parameters: OWASP ASVS 5.0 Appendix C (m >= 19 MiB, t >= 2, p = 1).
+    assert Config.ARGON2_MEMORY_COST_KIB >= 19 * 1024
+    assert Config.ARGON2_TIME_COST >= 2
+    assert Config.ARGON2_PARALLELISM == 1
+
+
+def test_login_logout(client, create_user):
+    person = create_user("candidate")
+    assert login(client, person).headers["Location"] == "/dashboard"
+    assert client.get("/dashboard").status_code == 200
+    assert client.post("/logout").status_code == 302
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_login_follows_only_local_next_urls(client, create_user):
+    person = create_user("candidate")
+    response = client.post("/login?next=https://evil.example/x",
+                           data={"email": person.email, "password": person.password})
+    assert response.headers["Location"] == "/dashboard"
+    client.post("/logout")
+    response = client.post("/login?next=/applications/",
+                           data={"email": person.email, "password": person.password})
+    assert response.headers["Location"] == "/applications/"
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(client, create_user, in_app):
+    person = create_user("candidate")
+    unknown = client.post("/login", data={"email": "nobody@example.org", "password": "x" * 12})
+    wrong = client.post("/login", data={"email": person.email, "password": "x" * 12})
+    assert unknown.status_code == wrong.status_code == 200
+    assert "Invalid email or password." in unknown.get_data(as_text=True)
+    assert "Invalid email or password." in wrong.get_data(as_text=True)
+    failures = in_app(lambda: db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "auth.login_failed")))
+    assert failures == 2
+
+
+def test_disabled_user_cannot_log_in(client, create_user, in_app):
+    person = create_user("candidate")
+
+    def disable():
+        db.session.get(User, person.id).is_enabled = False
+
+    in_app(disable)
+    response = login(client, person)
+    assert response.status_code == 200
+    assert "Invalid email or password." in response.get_data(as_text=True)
+
+
+def test_session_is_new_after_login(client, create_user):
+    person = create_user("candidate")
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    login(client, person)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_failed_logins_are_throttled(client, create_user):
+    person = create_user("candidate")
+    for _ in range(10):
+        assert client.post("/login", data={"email": person.email,
+                                           "password": "wrong password!"}).status_code == 200
+    blocked = client.post("/login", data={"email": person.email, "password": person.password})
+    assert blocked.status_code == 429
+    assert "Too many attempts" in blocked.get_data(as_text=True)
+    assert int(blocked.headers["Retry-After"]) > 0
+
+
+def test_successful_logins_do_not_count_towards_the_limit(client, create_user):
+    person = create_user("candidate")
+    for _ in range(12):
+        assert login(client, person).status_code == 302
+        client.post("/logout")
+
+
+def test_password_change_requires_the_current_password(client, create_user, in_app):
+    person = create_user("candidate")
+    login(client, person)
+    before = in_app(lambda: db.session.get(User, person.id).password_hash)
+    response = client.post("/account/password", data={
+        "current_password": "not the password", "new_password": "a brand new passphrase",
+        "new_password_again": "a brand new passphrase"})
+    assert response.status_code == 200
+    assert "current password is not correct" in response.get_data(as_text=True)
+    assert in_app(lambda: db.session.get(User, person.id).password_hash) == before
+
+
+def test_password_change_ends_other_sessions(app, create_user):
+    person = create_user("candidate")
+    first, second = app.test_client(), app.test_client()
+    login(first, person)
+    login(second, person)
+    response = first.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "a brand new passphrase",
+        "new_password_again": "a brand new passphrase"})
+    assert response.status_code == 302
+    assert first.get("/dashboard").status_code == 200
+    assert second.get("/dashboard").status_code == 302  # sent to log in again
+    first.post("/logout")
+    assert first.post("/login", data={"email": person.email,
+                                      "password": "a brand new passphrase"}).status_code == 302

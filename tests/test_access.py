@@ -1,0 +1,133 @@
+"""Every route × every kind of visitor → the expected status.
+
+The matrix must name every (method, endpoint) of the URL map, so a new route cannot be
+forgotten: test_every_route_is_in_the_matrix fails until it is added here.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from certify.extensions import db
+from tests.conftest import login
+
+ROLES = ("anonymous", "owner", "other_candidate", "reviewer", "unassigned_reviewer",
+         "coordinator_other_branch", "coordinator", "admin")
+
+# Expected status per role, in the order of ROLES. 302 for anonymous means "sent to log in".
+MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
+    ("GET", "main.index"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "main.healthz"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "main.set_language"): (302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "main.dashboard"): (302, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "auth.login"): (200, 302, 302, 302, 302, 302, 302, 302),
+    ("POST", "auth.login"): (200, 302, 302, 302, 302, 302, 302, 302),
+    ("POST", "auth.logout"): (302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "auth.register"): (200, 302, 302, 302, 302, 302, 302, 302),
+    ("POST", "auth.register"): (200, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "auth.password"): (302, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "auth.password"): (302, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "users.index"): (302, 403, 403, 403, 403, 200, 200, 200),
+    ("GET", "users.create"): (302, 403, 403, 403, 403, 403, 403, 200),
+    ("POST", "users.create"): (302, 403, 403, 403, 403, 403, 403, 200),
+    ("GET", "certificates.verify_form"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "certificates.verify"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "certificates.register"): (302, 403, 403, 403, 403, 200, 200, 200),
+    ("GET", "certificates.revoke"): (302, 403, 403, 403, 403, 403, 403, 200),
+    ("POST", "certificates.revoke"): (302, 403, 403, 403, 403, 403, 403, 200),
+    ("GET", "rubrics.index"): (302, 403, 403, 200, 200, 200, 200, 200),
+    ("GET", "rubrics.version"): (302, 403, 403, 200, 200, 200, 200, 200),
+    ("GET", "assessments.competitions"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "assessments.competition"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "assessments.apply"): (302, 302, 302, 403, 403, 403, 403, 403),
+    ("GET", "assessments.my_applications"): (302, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "assessments.application"): (302, 200, 403, 200, 403, 403, 200, 200),
+    ("POST", "assessments.application"): (302, 403, 403, 403, 403, 403, 403, 403),
+    ("POST", "assessments.withdraw"): (302, 302, 403, 403, 403, 403, 403, 403),
+    ("GET", "assessments.review_queue"): (302, 403, 403, 200, 200, 403, 403, 403),
+    ("GET", "assessments.review"): (302, 403, 403, 200, 403, 403, 403, 403),
+    ("POST", "assessments.review"): (302, 403, 403, 422, 403, 403, 403, 403),
+    ("GET", "assessments.manage_applications"): (302, 403, 403, 403, 403, 200, 200, 200),
+    ("GET", "assessments.manage_application"): (302, 403, 403, 403, 403, 403, 200, 200),
+    ("POST", "assessments.assign"): (302, 403, 403, 403, 403, 403, 422, 422),
+    ("POST", "assessments.decide_application"): (302, 403, 403, 403, 403, 403, 422, 422),
+    ("GET", "assessments.manage_competitions"): (302, 403, 403, 403, 403, 200, 200, 200),
+}
+
+# Routes that change nothing about the scenario's objects when refused; listed for clarity.
+SKIPPED_ENDPOINTS = {"static"}
+
+
+@pytest.fixture
+def scenario(create_user, create_competition, workflow, in_app):
+    """A KZ application under review, one reviewer assigned, and a certificate elsewhere."""
+    from certify.certificates.models import Certificate
+    from rubrics.models import RubricVersion
+
+    people = {
+        "owner": create_user("candidate"),
+        "other_candidate": create_user("candidate"),
+        "reviewer": create_user("reviewer"),
+        "unassigned_reviewer": create_user("reviewer"),
+        "coordinator_other_branch": create_user("coordinator", branch="RU"),
+        "coordinator": create_user("coordinator", branch="KZ"),
+        "admin": create_user("admin"),
+    }
+    competition_id = create_competition()
+    application_id = workflow.submitted(competition_id, people["owner"])
+    review_id = workflow.assign(application_id, people["reviewer"], people["admin"])
+
+    awarded_holder = create_user("candidate")
+    awarded = workflow.submitted(competition_id, awarded_holder)
+    for _ in range(2):
+        workflow.review(workflow.assign(awarded, create_user("reviewer"), people["admin"]))
+    workflow.decide(awarded, people["admin"])
+    certificate_id, number = in_app(
+        lambda: tuple(db.session.execute(sa.select(Certificate.id, Certificate.number)).one())
+    )
+    values = {
+        "lang": "ru",
+        "competition_id": competition_id,
+        "application_id": application_id,
+        "review_id": review_id,
+        "certificate_id": certificate_id,
+        "number": number,
+        "version_id": in_app(lambda: db.session.scalar(sa.select(RubricVersion.id))),
+    }
+    return people, values
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in SKIPPED_ENDPOINTS
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes - MATRIX.keys() == set(), "add the new routes to MATRIX"
+    assert MATRIX.keys() - routes == set(), "MATRIX names routes that no longer exist"
+
+
+def _url(app, endpoint: str, values: dict) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{name: values[name] for name in rule.arguments})
+
+
+@pytest.mark.parametrize(("method", "endpoint"), sorted(MATRIX))
+def test_access_matrix(app, scenario, method, endpoint):
+    people, values = scenario
+    url = _url(app, endpoint, values)
+    for role, expected in zip(ROLES, MATRIX[method, endpoint], strict=True):
+        client = app.test_client()
+        if role != "anonymous":
+            assert login(client, people[role]).status_code == 302
+        response = client.open(url, method=method, data={})
+        assert response.status_code == expected, f"{role} {method} {url}"
+        if expected == 302 and role == "anonymous" and method == "GET" and (
+            endpoint not in {"auth.login", "auth.register"}
+        ):
+            assert "/login" in response.headers["Location"]
