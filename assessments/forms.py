@@ -56,6 +56,9 @@ class ApplicationForm(FlaskForm):
     submit = SubmitField(_l("Submit application"))
 
     def bind_criteria(self, criteria) -> None:
+        """One row per criterion: missing rows added, rows beyond the rubric dropped."""
+        while len(self.answers) > len(criteria):
+            self.answers.pop_entry()
         while len(self.answers) < len(criteria):
             self.answers.append_entry()
         for entry, criterion in zip(self.answers, criteria, strict=False):
@@ -76,6 +79,9 @@ class ReviewForm(FlaskForm):
     submit = SubmitField(_l("Submit review"))
 
     def bind_criteria(self, criteria) -> None:
+        """One row per criterion: missing rows added, rows beyond the rubric dropped."""
+        while len(self.scores) > len(criteria):
+            self.scores.pop_entry()
         while len(self.scores) < len(criteria):
             self.scores.append_entry()
         for entry, criterion in zip(self.scores, criteria, strict=False):

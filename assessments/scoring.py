@@ -57,9 +57,8 @@ def score_panel(
 
     unknown = ~ratings["criterion_id"].isin(criteria.index)
     if unknown.any():
-        raise ValueError(
-            f"ratings name unknown criteria: {sorted(ratings.loc[unknown, 'criterion_id'].unique())}"
-        )
+        names = sorted(ratings.loc[unknown, "criterion_id"].unique())
+        raise ValueError(f"ratings name unknown criteria: {names}")
     duplicated = ratings.duplicated(["assessment_id", "reviewer_id", "criterion_id"])
     if duplicated.any():
         raise ValueError("a reviewer rated the same criterion of an assessment twice")

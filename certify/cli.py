@@ -8,7 +8,7 @@ import sys
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from certify.extensions import db
 
@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo data (idempotent: running it again changes nothing)."""
     from certify.demo import DEMO_PASSWORD, load_demo
@@ -34,6 +35,7 @@ def demo_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True, help="Full name as on a certificate.")
 @click.option("--role", "roles", multiple=True, required=True,

@@ -83,7 +83,9 @@ def register():
         form.preferred_language.data = session.get("lang") or "en"
     if form.validate_on_submit():
         if email_taken(form.email.data):
-            form.email.errors.append(_("An account with this email already exists. Log in instead."))
+            form.email.errors.append(
+                _("An account with this email already exists. Log in instead.")
+            )
         else:
             user = create_user(
                 email=form.email.data,

@@ -6,21 +6,28 @@ from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectChoice,
     BooleanField,
     EmailField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from certify.i18n import LANGUAGE_NAMES, current_language
 from certify.passwords import password_problems
 from certify.users.models import Role
-
 
 # CLDR region codes that are not countries (unknown region, EU, eurozone, UN, pseudo-regions).
 NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
@@ -69,7 +76,8 @@ class ProfileFields(FlaskForm):
     )
     country = SelectField(_l("Country"), validators=[InputRequired()])
     preferred_language = SelectField(
-        _l("Preferred language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        _l("Preferred language"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
         default="en",
     )
     branch = SelectField(_l("National branch"), coerce=int, validators=[InputRequired()])

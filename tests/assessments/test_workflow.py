@@ -1,0 +1,296 @@
+"""The workflow's rules through the app: what each step allows, and bad input that changes
+nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from assessments.models import Application, ApplicationAnswer, Decision, Review, ReviewScore
+from certify.certificates.models import Certificate
+from certify.extensions import db
+from tests.assessments.test_journey import application_form, review_form
+from tests.conftest import login
+
+
+def snapshot(in_app):
+    """Everything the workflow writes, to compare before and after a refused request."""
+
+    def read():
+        return (
+            [(a.state, a.version, a.eligibility_confirmed, a.submitted_at)
+             for a in db.session.scalars(sa.select(Application).order_by(Application.id))],
+            [(x.level, x.narrative) for x in db.session.scalars(
+                sa.select(ApplicationAnswer).order_by(ApplicationAnswer.id))],
+            [(r.state, r.version) for r in db.session.scalars(sa.select(Review).order_by(
+                Review.id))],
+            [(s.level, s.comment) for s in db.session.scalars(
+                sa.select(ReviewScore).order_by(ReviewScore.id))],
+            db.session.scalar(sa.select(sa.func.count(Decision.id))),
+            db.session.scalar(sa.select(sa.func.count(Certificate.id))),
+        )
+
+    return in_app(read)
+
+
+@pytest.fixture
+def candidate_client(app, create_user):
+    candidate = create_user("candidate")
+    client = app.test_client()
+    login(client, candidate)
+    client.person = candidate
+    return client
+
+
+# Starting an application ----------------------------------------------------------------------
+
+
+def test_one_application_per_candidate_per_competition(candidate_client, create_competition,
+                                                       in_app):
+    competition_id = create_competition()
+    assert candidate_client.post(f"/competitions/{competition_id}/apply").status_code == 302
+    again = candidate_client.post(f"/competitions/{competition_id}/apply",
+                                  follow_redirects=True)
+    assert "already have an application" in again.get_data(as_text=True)
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Application.id)))) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"opens_in_days": 5}, "does not accept applications now"),
+        ({"closes_in_days": -1, "opens_in_days": -20}, "does not accept applications now"),
+        ({"state": "draft"}, None),
+        ({"state": "closed"}, "does not accept applications now"),
+        ({"branches": ("RU",)}, "not open to your branch"),
+    ],
+)
+def test_applications_only_while_open_and_in_scope(candidate_client, create_competition,
+                                                   in_app, kwargs, message):
+    competition_id = create_competition(**kwargs)
+    response = candidate_client.post(f"/competitions/{competition_id}/apply",
+                                     follow_redirects=True)
+    if message:
+        assert message in response.get_data(as_text=True)
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Application.id)))) == 0
+
+
+def test_draft_competition_is_hidden_from_the_public(client, create_competition):
+    competition_id = create_competition(state="draft")
+    assert client.get(f"/competitions/{competition_id}").status_code == 404
+    assert "Test call" not in client.get("/competitions/").get_data(as_text=True)
+
+
+# Self-assessment --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def started(candidate_client, create_competition, workflow):
+    competition_id = create_competition()
+    return workflow.start(competition_id, candidate_client.person)
+
+
+@pytest.mark.parametrize(
+    ("levels", "narratives", "message"),
+    [
+        ([9, 2, 2], ["a", "b", "c"], "Not a valid choice"),
+        (["x", 2, 2], ["a", "b", "c"], "Invalid Choice: could not coerce"),
+        ([-1, 2, 2], ["a", "b", "c"], "Not a valid choice"),
+        ([2, 2, 2], ["a" * 5001, "b", "c"], "Field cannot be longer than 5000 characters"),
+    ],
+)
+def test_bad_self_assessment_rerenders_and_writes_nothing(candidate_client, started, in_app,
+                                                          levels, narratives, message):
+    before = snapshot(in_app)
+    response = candidate_client.post(f"/applications/{started}",
+                                     data=application_form(levels, narratives, version=1))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert snapshot(in_app) == before
+
+
+def test_incomplete_application_cannot_be_submitted(candidate_client, started, in_app):
+    response = candidate_client.post(f"/applications/{started}", data=application_form(
+        [2, None, 2], ["a", "b", " "], version=1, confirm=False, action="submit"))
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    for expected in ("Confirm that you meet the eligibility requirements.",
+                     "C2: choose a level.", "C3: write a narrative."):
+        assert expected in body
+    assert in_app(lambda: db.session.get(Application, started).state) == "draft"
+    # The draft part of the same post was not saved either: all or nothing.
+    assert in_app(lambda: db.session.get(Application, started).answers[0].level) is None
+
+
+def test_stale_tab_gets_a_conflict_not_a_silent_overwrite(candidate_client, started, in_app):
+    first = candidate_client.post(f"/applications/{started}", data=application_form(
+        [2, 2, 2], ["first tab", "b", "c"], version=1))
+    assert first.status_code == 302
+    second = candidate_client.post(f"/applications/{started}", data=application_form(
+        [0, 0, 0], ["second tab", "b", "c"], version=1))
+    assert second.status_code == 422
+    assert "changed elsewhere" in second.get_data(as_text=True)
+    assert in_app(lambda: db.session.get(Application, started).answers[0].narrative) == (
+        "first tab")
+
+
+def test_extra_answer_rows_and_fields_are_ignored(candidate_client, started, in_app):
+    data = application_form([1, 1, 1], ["a", "b", "c"], version=1)
+    data |= {"answers-3-level": "4", "answers-3-narrative": "smuggled", "state": "decided",
+             "candidate_id": "999", "submitted_at": "2020-01-01"}
+    assert candidate_client.post(f"/applications/{started}", data=data).status_code == 302
+
+    def read():
+        application = db.session.get(Application, started)
+        return application.state, application.candidate_id, len(application.answers)
+
+    state, candidate_id, answers = in_app(read)
+    assert (state, answers) == ("draft", 3)
+    assert candidate_id == candidate_client.person.id
+
+
+def test_no_submission_after_the_closing_date(candidate_client, started, in_app):
+    from datetime import timedelta
+
+    from assessments.models import Competition
+    from certify.db_types import utcnow
+
+    def close():
+        competition = db.session.get(Application, started).competition
+        competition.closes_at = utcnow() - timedelta(minutes=1)
+        assert isinstance(competition, Competition)
+
+    in_app(close)
+    response = candidate_client.post(f"/applications/{started}", data=application_form(
+        [2, 2, 2], ["a", "b", "c"], version=1, action="submit"))
+    assert response.status_code == 422
+    assert "competition is closed" in response.get_data(as_text=True)
+    assert in_app(lambda: db.session.get(Application, started).state) == "draft"
+
+
+def test_withdraw_until_review_starts(candidate_client, started, in_app):
+    response = candidate_client.post(f"/applications/{started}/withdraw", follow_redirects=True)
+    assert "withdrawn" in response.get_data(as_text=True)
+    assert in_app(lambda: db.session.get(Application, started).state) == "withdrawn"
+
+
+# Assignment, review and decision ----------------------------------------------------------------
+
+
+@pytest.fixture
+def under_review(create_user, create_competition, workflow):
+    admin = create_user("admin")
+    candidate = create_user("candidate")
+    reviewers = [create_user("reviewer") for _ in range(2)]
+    application_id = workflow.submitted(create_competition(), candidate)
+    review_ids = [workflow.assign(application_id, r, admin) for r in reviewers]
+    return {"admin": admin, "candidate": candidate, "reviewers": reviewers,
+            "application": application_id, "reviews": review_ids}
+
+
+def test_assignment_refuses_the_candidate_and_duplicates(app, under_review, in_app, create_user):
+    admin = app.test_client()
+    login(admin, under_review["admin"])
+    create_user("reviewer")  # still available, so the form is offered
+    url = f"/manage/applications/{under_review['application']}/assign"
+    before = snapshot(in_app)
+    for reviewer_id, message in (
+        (under_review["candidate"].id, "Not a valid choice"),
+        (under_review["reviewers"][0].id, "Not a valid choice"),
+        (99999, "Not a valid choice"),
+        ("abc", "Invalid Choice: could not coerce"),
+    ):
+        response = admin.post(url, data={"reviewer": reviewer_id})
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True)
+    not_a_reviewer = create_user("candidate")
+    assert admin.post(url, data={"reviewer": not_a_reviewer.id}).status_code == 422
+    assert snapshot(in_app) == before
+
+
+def test_review_comment_rules_and_levels(app, under_review, in_app):
+    reviewer = app.test_client()
+    login(reviewer, under_review["reviewers"][0])
+    url = f"/reviews/{under_review['reviews'][0]}"
+    before = snapshot(in_app)
+    missing_comments = reviewer.post(url, data=review_form(
+        [1, 4, 2], ["", "", ""], version=1, action="submit"))
+    assert missing_comments.status_code == 422
+    body = missing_comments.get_data(as_text=True)
+    assert "C1: a comment is required for this level." in body
+    assert "C2: a comment is required for this level." in body
+    assert "C3: a comment" not in body
+    out_of_range = reviewer.post(url, data=review_form([7, 2, 2], ["", "", ""], version=1))
+    assert out_of_range.status_code == 422
+    assert snapshot(in_app) == before
+    fine = reviewer.post(url, data=review_form([1, 4, 2], ["thin", "outstanding", ""], version=1,
+                                               action="submit"))
+    assert fine.status_code == 302
+    assert reviewer.post(url, data=review_form([2, 2, 2], ["", "", ""], version=2)
+                         ).status_code == 403  # submitted reviews are read-only
+
+
+def test_reviewer_sees_other_reviews_only_after_submitting(app, under_review, workflow):
+    workflow.review(under_review["reviews"][1], levels=(2, 2, 2))
+    reviewer = app.test_client()
+    login(reviewer, under_review["reviewers"][0])
+    url = f"/reviews/{under_review['reviews'][0]}"
+    assert "On C1" not in reviewer.get(url).get_data(as_text=True)
+    reviewer.post(url, data=review_form([3, 3, 3], ["", "", ""], version=1, action="submit"))
+    assert "On C1" in reviewer.get(url).get_data(as_text=True)
+
+
+def test_decision_needs_enough_reviews_and_a_reason(app, under_review, workflow, in_app):
+    admin = app.test_client()
+    login(admin, under_review["admin"])
+    url = f"/manage/applications/{under_review['application']}/decide"
+    before = snapshot(in_app)
+    too_early = admin.post(url, data={"outcome": "award", "reason": "Looks good to me."})
+    assert too_early.status_code == 422
+    assert "at least 2 submitted reviews" in too_early.get_data(as_text=True)
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id)
+    before = snapshot(in_app)
+    for data, message in (
+        ({"outcome": "award", "reason": "   "}, "This field is required"),
+        ({"outcome": "award", "reason": "short"}, "between 10 and 5000 characters"),
+        ({"outcome": "maybe", "reason": "A long enough reason."}, "Not a valid choice"),
+        ({"reason": "A long enough reason."}, "Choose a decision."),
+    ):
+        response = admin.post(url, data=data)
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True)
+    assert snapshot(in_app) == before
+
+
+def test_refusal_issues_no_certificate_and_double_decision_is_refused(app, under_review,
+                                                                      workflow, in_app):
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id, levels=(1, 1, 1))
+    admin = app.test_client()
+    login(admin, under_review["admin"])
+    url = f"/manage/applications/{under_review['application']}/decide"
+    assert admin.post(url, data={"outcome": "refuse", "reason": "Below the threshold."}
+                      ).status_code == 302
+    again = admin.post(url, data={"outcome": "award", "reason": "Changed my mind."})
+    assert again.status_code == 422
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 0
+
+    def decision():
+        d = db.session.scalar(sa.select(Decision))
+        return d.outcome, round(d.score, 2), d.recommended
+
+    assert in_app(decision) == ("refuse", 25.0, False)
+
+
+def test_panel_page_shows_the_engine_recommendation(app, under_review, workflow):
+    workflow.review(under_review["reviews"][0], levels=(1, 4, 4))
+    workflow.review(under_review["reviews"][1], levels=(3, 4, 4))
+    admin = app.test_client()
+    login(admin, under_review["admin"])
+    body = admin.get(f"/manage/applications/{under_review['application']}").get_data(
+        as_text=True)
+    # C1 (gate 2) was rated 1 by one reviewer: the mean of 2 does not rescue it.
+    assert "Must-pass criteria:" in body and "not met" in body
+    assert "Reviewers disagree by two levels or more" in body
+    assert "do not award" in body

@@ -1,0 +1,148 @@
+"""Certificate numbers, status derived at read time, public verification, revocation."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from certify.audit import AuditEvent
+from certify.certificates.models import Certificate, CertificateStatus
+from certify.extensions import db
+from tests.conftest import login
+
+
+@pytest.fixture
+def award(create_user, create_competition, workflow):
+    """award(candidate=None) -> application id of a freshly awarded application."""
+    admin = create_user("admin")
+    competition_id = create_competition()
+
+    def make(candidate=None, branch="KZ"):
+        candidate = candidate or create_user("candidate", branch=branch)
+        application_id = workflow.submitted(competition_id, candidate)
+        for _ in range(2):
+            workflow.review(workflow.assign(application_id, create_user("reviewer"), admin))
+        workflow.decide(application_id, admin)
+        return application_id
+
+    make.admin = admin
+    return make
+
+
+def numbers(in_app) -> list[str]:
+    return in_app(lambda: list(db.session.scalars(
+        sa.select(Certificate.number).order_by(Certificate.id))))
+
+
+def test_numbers_run_per_track_branch_and_year_without_gaps(award, in_app):
+    year = datetime.now(UTC).year
+    for branch in ("KZ", "KZ", "RU", "KZ"):
+        award(branch=branch)
+    assert numbers(in_app) == [
+        f"UPME-KZ-{year}-000001", f"UPME-KZ-{year}-000002", f"UPME-RU-{year}-000001",
+        f"UPME-KZ-{year}-000003",
+    ]
+
+
+def test_certificate_records_holder_dates_and_rubric(award, in_app, create_user):
+    holder = create_user("candidate", full_name="Saule Omarova")
+    application_id = award(holder)
+
+    def load():
+        c = db.session.scalar(sa.select(Certificate))
+        return (c.holder_name, c.track, c.application_id, c.valid_until.year - c.valid_from.year,
+                c.rubric_version.rubric.code, c.status)
+
+    assert in_app(load) == ("Saule Omarova", "professor", application_id, 5, "TEST-P",
+                            CertificateStatus.valid)
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_until", "revoked", "suspended", "expected"),
+    [
+        (date(2026, 1, 1), date(2031, 1, 1), False, False, "valid"),
+        (date(2026, 6, 1), date(2031, 1, 1), False, False, "not_yet_valid"),
+        (date(2020, 1, 1), date(2025, 1, 1), False, False, "expired"),
+        (date(2026, 1, 1), date(2031, 1, 1), False, True, "suspended"),
+        (date(2026, 1, 1), date(2031, 1, 1), True, True, "revoked"),
+        (date(2020, 1, 1), date(2025, 1, 1), True, False, "revoked"),
+        (date(2026, 1, 1), date(2026, 3, 1), False, False, "valid"),  # last day still valid
+    ],
+)
+def test_status_is_derived_on_a_given_day(valid_from, valid_until, revoked, suspended, expected):
+    certificate = Certificate(
+        valid_from=valid_from, valid_until=valid_until,
+        revoked_at=datetime(2026, 2, 1, tzinfo=UTC) if revoked else None,
+        suspended_at=datetime(2026, 2, 1, tzinfo=UTC) if suspended else None,
+    )
+    assert certificate.status_on(date(2026, 3, 1)) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("en", ["This certificate is genuine and valid.", "Valid until", "Holder"]),
+        ("ru", ["Этот сертификат подлинный и действителен.", "Действителен до", "Владелец"]),
+        ("kk", ["Бұл сертификат түпнұсқа және жарамды.", "Жарамдылық мерзімі", "Иесі"]),
+    ],
+)
+def test_public_verification_in_the_viewers_language(client, award, in_app, language, texts):
+    award()
+    number = numbers(in_app)[0]
+    response = client.get(f"/verify/{number}", headers={"Accept-Language": language})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    for text in texts:
+        assert text in body
+
+
+def test_verification_accepts_lowercase_and_the_lookup_form(client, award, in_app):
+    award()
+    number = numbers(in_app)[0]
+    assert client.get(f"/verify/{number.lower()}").status_code == 200
+    response = client.get("/verify", query_string={"number": f"  {number.lower()} "})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/verify/{number}"
+
+
+@pytest.mark.parametrize("number", ["UPME-KZ-2026-999999", "nonsense", "CME-XX-1-1",
+                                    "UPME-KZ-2026-000001' OR 1=1 --"])
+def test_unknown_number_answers_404_with_a_clear_page(client, number):
+    response = client.get(f"/verify/{number}")
+    assert response.status_code == 404
+    assert "Certificate not found" in response.get_data(as_text=True)
+
+
+def test_revocation_shows_on_the_public_page_and_is_audited(app, award, in_app):
+    award()
+    number = numbers(in_app)[0]
+    certificate_id = in_app(lambda: db.session.scalar(sa.select(Certificate.id)))
+    admin = app.test_client()
+    login(admin, award.admin)
+    empty = admin.post(f"/certificates/{certificate_id}/revoke", data={"reason": " "})
+    assert empty.status_code == 200
+    assert in_app(lambda: db.session.get(Certificate, certificate_id).revoked_at) is None
+    done = admin.post(f"/certificates/{certificate_id}/revoke",
+                      data={"reason": "Evidence found to be forged."})
+    assert done.status_code == 302
+    page = app.test_client().get(f"/verify/{number}").get_data(as_text=True)
+    assert "has been revoked" in page and "Evidence found to be forged." in page
+    actions = in_app(lambda: list(db.session.scalars(sa.select(AuditEvent.action))))
+    assert "certificate.revoke" in actions
+    again = admin.post(f"/certificates/{certificate_id}/revoke",
+                       data={"reason": "A second time."})
+    assert again.status_code == 302
+    assert in_app(lambda: db.session.get(Certificate, certificate_id).revocation_reason) == (
+        "Evidence found to be forged."
+    )
+
+
+def test_coordinator_register_lists_only_their_branch(app, award, in_app, create_user):
+    award(branch="KZ")
+    award(branch="RU")
+    coordinator = create_user("coordinator", branch="RU")
+    client = app.test_client()
+    login(client, coordinator)
+    body = client.get("/certificates/").get_data(as_text=True)
+    kz, ru = numbers(in_app)
+    assert ru in body and kz not in body

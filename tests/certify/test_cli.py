@@ -1,0 +1,102 @@
+"""Command-line tools: demo, create-user, certificates list, rubrics import."""
+
+import json
+
+import sqlalchemy as sa
+
+from assessments.models import Application
+from certify.extensions import db
+from certify.users.models import User
+from rubrics.models import Rubric
+
+
+def test_demo_loads_every_state_and_is_idempotent(runner, in_app):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Certify-Demo-2026" in first.output
+
+    def counts():
+        states = sorted(db.session.scalars(sa.select(Application.state)))
+        people = db.session.scalar(sa.select(sa.func.count(User.id)))
+        rubrics = sorted(db.session.scalars(sa.select(Rubric.code)))
+        return states, people, rubrics
+
+    before = in_app(counts)
+    states, people, rubrics = before
+    assert set(states) == {"draft", "submitted", "under_review", "decided", "withdrawn"}
+    assert people == 9 and rubrics == ["CME", "UPME"]
+
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0
+    assert "nothing changed" in second.output
+    assert in_app(counts) == before
+
+    listing = runner.invoke(args=["certificates", "list", "--json"])
+    rows = json.loads(listing.output)
+    assert {row["status"] for row in rows} == {"valid", "expired", "revoked"}
+    assert set(rows[0]) == {"number", "status", "holder_name", "track", "valid_until"}
+
+
+def test_demo_accounts_can_log_in(runner, client):
+    runner.invoke(args=["demo"])
+    for email in ("admin@certify.example", "coordinator.kz@certify.example",
+                  "reviewer1@certify.example", "candidate1@certify.example"):
+        response = client.post("/login", data={"email": email, "password": "Certify-Demo-2026"})
+        assert response.status_code == 302, email
+        client.post("/logout")
+
+
+def test_create_user(runner, in_app):
+    result = runner.invoke(args=[
+        "create-user", "--email", "Coord@Example.org", "--name", "Olga Ivanova",
+        "--role", "coordinator", "--role", "reviewer", "--branch", "ru",
+        "--password", "a very long passphrase",
+    ])
+    assert result.exit_code == 0, result.output
+
+    def load():
+        user = db.session.scalar(sa.select(User))
+        return user.email, sorted(user.roles), user.coordinated_branch_ids == {user.branch_id}
+
+    assert in_app(load) == ("coord@example.org", ["coordinator", "reviewer"], True)
+
+
+def test_create_user_refuses_bad_input_and_writes_nothing(runner, in_app, create_user):
+    create_user("admin", email="taken@example.org")
+    cases = [
+        ["--email", "taken@example.org", "--name", "X", "--role", "admin",
+         "--password", "a very long passphrase"],
+        ["--email", "new@example.org", "--name", "X", "--role", "admin", "--password", "short"],
+        ["--email", "new@example.org", "--name", "X", "--role", "coordinator", "--branch", "ZZ",
+         "--password", "a very long passphrase"],
+        ["--email", "new@example.org", "--name", "X", "--role", "pope",
+         "--password", "a very long passphrase"],
+    ]
+    for args in cases:
+        result = runner.invoke(args=["create-user", *args])
+        assert result.exit_code != 0, args
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(User.id)))) == 1
+
+
+def test_certificates_list_is_empty_json_without_certificates(runner):
+    result = runner.invoke(args=["certificates", "list", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == []
+
+
+def test_rubrics_import_reports_problems_with_paths(runner, tmp_path, in_app):
+    from tests.conftest import SMALL_RUBRIC
+
+    broken = json.loads(json.dumps(SMALL_RUBRIC))
+    del broken["version"]["criteria"][1]["levels"][2]["descriptor"]["kk"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    result = runner.invoke(args=["rubrics", "import", str(path)])
+    assert result.exit_code == 1
+    assert "criteria[1].levels[2].descriptor.kk: missing" in result.output
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Rubric.id)))) == 0
+
+    path.write_text(json.dumps(SMALL_RUBRIC))
+    result = runner.invoke(args=["rubrics", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported TEST-P version 1" in result.output

@@ -1,0 +1,101 @@
+"""Languages: how the locale is chosen, and catalogs that are complete in RU and KK."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+from tests.conftest import login
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGS = ROOT / "certify" / "translations"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """The messages in the source right now, extracted as `make translations` does."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    CommandLineInterface().run([
+        "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
+        "--no-location", "-o", str(pot), str(ROOT),
+    ])
+    with pot.open("rb") as handle:
+        return read_po(handle)
+
+
+def _catalog(language: str):
+    with (CATALOGS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_catalog_translates_every_message(extracted, language):
+    catalog = _catalog(language)
+    problems = []
+    for message in extracted:
+        if not message.id:
+            continue
+        translated = catalog.get(message.id)
+        if translated is None:
+            problems.append(f"missing: {message.id!r}")
+            continue
+        strings = translated.string if isinstance(translated.string, tuple | list) else (
+            translated.string,)
+        if translated.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+        if not all(strings):
+            problems.append(f"empty: {message.id!r}")
+        source = message.id[0] if isinstance(message.id, tuple) else message.id
+        for string in strings:
+            if string and set(PLACEHOLDER.findall(string)) != set(PLACEHOLDER.findall(source)):
+                problems.append(f"placeholders differ: {message.id!r} -> {string!r}")
+    assert problems == [], "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize(
+    ("headers", "session_lang", "user_lang", "expected"),
+    [
+        ({}, None, None, "en"),
+        ({"Accept-Language": "ru-RU,ru;q=0.9"}, None, None, "ru"),
+        ({"Accept-Language": "kk"}, None, None, "kk"),
+        ({"Accept-Language": "de"}, None, None, "en"),
+        ({"Accept-Language": "ru"}, "kk", None, "kk"),  # the switcher beats the browser
+        ({"Accept-Language": "ru"}, "en", "kk", "kk"),  # the user's setting beats both
+    ],
+)
+def test_locale_choice(app, create_user, headers, session_lang, user_lang, expected):
+    client = app.test_client()
+    if user_lang:
+        login(client, create_user("candidate", language=user_lang))
+    if session_lang:
+        with client.session_transaction() as session:
+            session["lang"] = session_lang
+    response = client.get("/competitions/", headers=headers)
+    assert f'<html lang="{expected}">' in response.get_data(as_text=True)
+
+
+def test_language_switcher_sets_the_session_and_the_users_setting(app, create_user, in_app):
+    from certify.extensions import db
+    from certify.users.models import User
+
+    anonymous = app.test_client()
+    response = anonymous.post("/language/ru", data={"next": "/competitions/"})
+    assert response.status_code == 302 and response.headers["Location"] == "/competitions/"
+    assert '<html lang="ru">' in anonymous.get("/").get_data(as_text=True)
+
+    person = create_user("candidate", language="en")
+    client = app.test_client()
+    login(client, person)
+    client.post("/language/kk", data={"next": "https://evil.example/"})
+    assert in_app(lambda: db.session.get(User, person.id).preferred_language) == "kk"
+    assert client.post("/language/de").status_code == 404
+
+
+def test_switcher_redirect_stays_on_this_site(client):
+    response = client.post("/language/kk", data={"next": "//evil.example/x"})
+    assert response.headers["Location"] == "/"

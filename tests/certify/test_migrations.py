@@ -1,0 +1,52 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from certify import create_app
+from certify.extensions import db
+from tests.conftest import TEST_DATABASE_URL
+
+
+def _migrate_and_compare(url: str) -> None:
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True}
+            )
+            differences = compare_metadata(context, db.metadata)
+            branches = connection.execute(sa.text("SELECT code FROM branches ORDER BY code"))
+            assert [row[0] for row in branches] == ["KZ", "RU"]
+        assert differences == [], f"models and migrations differ: {differences}"
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            assert sa.inspect(connection).get_table_names() == ["alembic_version"]
+        db.engine.dispose()
+
+
+def test_migrations_match_models_on_sqlite(tmp_path):
+    _migrate_and_compare(f"sqlite:///{tmp_path / 'migrated.db'}")
+
+
+@pytest.mark.postgres
+def test_migrations_match_models_on_postgresql():
+    name = f"certify_migrations_{uuid.uuid4().hex[:8]}"
+    admin_engine = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = sa.make_url(TEST_DATABASE_URL).set(database=name)
+        _migrate_and_compare(url.render_as_string(hide_password=False))
+    finally:
+        with admin_engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
