@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from assessments import scoring
@@ -19,6 +20,7 @@ from assessments.models import (
     ApplicationAnswer,
     ApplicationState,
     Competition,
+    CompetitionState,
     Decision,
     Outcome,
     Review,
@@ -56,6 +58,15 @@ class ScoreInput:
     comment: str
 
 
+def open_competitions() -> list[Competition]:
+    """Competitions open for applications, soonest closing first."""
+    return list(db.session.scalars(
+        sa.select(Competition)
+        .where(Competition.state == CompetitionState.open)
+        .order_by(Competition.closes_at)
+    ))
+
+
 def start_application(competition: Competition, candidate: User) -> Application:
     if any(a.candidate_id == candidate.id for a in competition.applications):
         raise WorkflowError(_("You already have an application in this competition."))
@@ -81,6 +92,19 @@ def _check_version(record, expected_version: int | None) -> None:
         )
 
 
+def _check_levels(rows, given: Mapping[int, AnswerInput | ScoreInput]) -> None:
+    """Refuse, before anything is written, a posted level outside its criterion's scale."""
+    problems = [
+        _("%(code)s: choose one of the levels shown.", code=row.criterion.code)
+        for row in rows
+        if (posted := given.get(row.criterion_id)) is not None
+        and posted.level is not None
+        and not 0 <= posted.level <= row.criterion.max_level
+    ]
+    if problems:
+        raise WorkflowError(*problems)
+
+
 def save_answers(
     application: Application,
     answers: Mapping[int, AnswerInput],
@@ -92,19 +116,10 @@ def save_answers(
     if application.state != ApplicationState.draft:
         raise WorkflowError(_("This application is submitted and can no longer be changed."))
     _check_version(application, expected_version)
-    problems = []
+    _check_levels(application.answers, answers)
     for answer in application.answers:
-        given = answers.get(answer.criterion_id)
-        if given is None:
-            continue
-        if given.level is not None and not 0 <= given.level <= answer.criterion.max_level:
-            problems.append(_("%(code)s: choose one of the levels shown.",
-                              code=answer.criterion.code))
-            continue
-        answer.level = given.level
-        answer.narrative = given.narrative
-    if problems:
-        raise WorkflowError(*problems)
+        if (given := answers.get(answer.criterion_id)) is not None:
+            answer.level, answer.narrative = given.level, given.narrative
     application.eligibility_confirmed = eligibility_confirmed
     application.updated_at = utcnow()
     db.session.flush()
@@ -180,20 +195,11 @@ def save_review(
     if review.state != ReviewState.draft:
         raise WorkflowError(_("This review has been submitted and can no longer be changed."))
     _check_version(review, expected_version)
-    problems = []
+    _check_levels(review.scores, scores)
     for score in review.scores:
-        given = scores.get(score.criterion_id)
-        if given is None:
-            continue
-        max_level = score.criterion.max_level
-        if given.level is not None and not 0 <= given.level <= max_level:
-            problems.append(_("%(code)s: choose one of the levels shown.",
-                              code=score.criterion.code))
-            continue
-        score.level = given.level
-        score.comment = given.comment
-    if problems:
-        raise WorkflowError(*problems)
+        if (given := scores.get(score.criterion_id)) is not None:
+            score.level, score.comment = given.level, given.comment
+    problems = []
     if submit:
         for score in sorted(review.scores, key=lambda s: s.criterion.position):
             code = score.criterion.code

@@ -33,6 +33,7 @@ from assessments.operations import (
     WorkflowError,
     assign_reviewer,
     decide,
+    open_competitions,
     panel_result,
     save_answers,
     save_review,
@@ -63,12 +64,7 @@ def _flash_problems(error: WorkflowError) -> None:
 
 @bp.get("/competitions/")
 def competitions():
-    open_competitions = db.session.scalars(
-        sa.select(Competition)
-        .where(Competition.state == CompetitionState.open)
-        .order_by(Competition.closes_at)
-    ).all()
-    return render_template("assessments/competitions.html", competitions=open_competitions)
+    return render_template("assessments/competitions.html", competitions=open_competitions())
 
 
 @bp.get("/competitions/<int:competition_id>")

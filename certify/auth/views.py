@@ -11,7 +11,7 @@ from certify.auth import bp
 from certify.extensions import db, limiter
 from certify.main.safety import safe_next_url
 from certify.users.forms import LoginForm, PasswordChangeForm, RegistrationForm
-from certify.users.models import Branch, Role
+from certify.users.models import Role
 from certify.users.operations import (
     active_branches,
     authenticate,
@@ -88,15 +88,8 @@ def register():
             )
         else:
             user = create_user(
-                email=form.email.data,
-                password=form.password.data,
-                full_name=form.full_name.data,
-                full_name_native=form.full_name_native.data,
-                affiliation=form.affiliation.data,
-                country=form.country.data,
-                preferred_language=form.preferred_language.data,
-                branch=db.session.get(Branch, form.branch.data),
-                roles=[Role.candidate],
+                email=form.email.data, password=form.password.data, roles=[Role.candidate],
+                **form.profile(),
             )
             db.session.commit()
             session.clear()

@@ -7,7 +7,7 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from assessments.models import Competition, CompetitionState
+from assessments.operations import open_competitions
 from certify.extensions import db
 from certify.main import bp
 from certify.main.forms import LanguageForm
@@ -16,12 +16,7 @@ from certify.main.safety import safe_next_url
 
 @bp.get("/")
 def index():
-    open_competitions = db.session.scalars(
-        sa.select(Competition)
-        .where(Competition.state == CompetitionState.open)
-        .order_by(Competition.closes_at)
-    ).all()
-    return render_template("main/index.html", competitions=open_competitions)
+    return render_template("main/index.html", competitions=open_competitions())
 
 
 @bp.post("/language/<lang>")

@@ -85,9 +85,21 @@ class ProfileFields(FlaskForm):
     def __init__(self, *args, branches=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
+        self._branches = {b.id: b for b in branches}
         self.branch.choices = [
             SelectChoice(b.id, f"{b.code} — {b.display_name}") for b in branches
         ]
+
+    def profile(self) -> dict:
+        """The validated profile, as keyword arguments of ``create_user``."""
+        return {
+            "full_name": self.full_name.data,
+            "full_name_native": self.full_name_native.data,
+            "affiliation": self.affiliation.data,
+            "country": self.country.data,
+            "preferred_language": self.preferred_language.data,
+            "branch": self._branches[self.branch.data],
+        }
 
 
 class RegistrationForm(ProfileFields):

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from certify.extensions import db
 from certify.users import bp
 from certify.users.forms import UserCreateForm
-from certify.users.models import Branch, Role, User
+from certify.users.models import Role, User
 from certify.users.operations import active_branches, create_user, email_taken
 from certify.users.permissions import can_list_users, can_manage_users
 
@@ -37,18 +37,10 @@ def create():
         if email_taken(form.email.data):
             form.email.errors.append(_("An account with this email already exists."))
         else:
-            branch = db.session.get(Branch, form.branch.data)
             user = create_user(
-                email=form.email.data,
-                password=form.password.data,
-                full_name=form.full_name.data,
-                full_name_native=form.full_name_native.data,
-                affiliation=form.affiliation.data,
-                country=form.country.data,
-                preferred_language=form.preferred_language.data,
-                branch=branch,
-                roles=[Role(role) for role in form.roles.data],
-                by=current_user,
+                email=form.email.data, password=form.password.data,
+                roles=[Role(role) for role in form.roles.data], by=current_user,
+                **form.profile(),
             )
             db.session.commit()
             flash(_("Account %(email)s created.", email=user.email), "success")
