@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 compile-translations: $(STAMP)
-	$(BIN)/pybabel compile -d certify/translations -f -q
+	$(BIN)/pybabel compile -d certify/translations -f
 
 migrate: $(STAMP)
 	CERTIFY_DEMO=1 $(FLASK) db upgrade
@@ -39,7 +39,7 @@ lint: $(STAMP)
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o certify/translations/messages.pot --no-location --sort-output --project certify .
 	$(BIN)/pybabel update -i certify/translations/messages.pot -d certify/translations --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -d certify/translations -f -q
+	$(BIN)/pybabel compile -d certify/translations -f
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     FieldList,
     Form,
     FormField,
@@ -15,12 +16,15 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from assessments.models import Outcome
+from assessments.models import CompetitionState, Outcome
 from certify.i18n import localized
 
 NARRATIVE_MAX_LENGTH = 5000
@@ -112,3 +116,49 @@ class DecisionForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.outcome.choices = [SelectChoice(outcome.value, outcome.title) for outcome in Outcome]
+
+
+class CompetitionForm(FlaskForm):
+    """A call for applications. Times are entered and shown in UTC."""
+
+    title_en = StringField(_l("Title (English)"), filters=[strip],
+                           validators=[DataRequired(), Length(max=300)])
+    title_ru = StringField(_l("Title (Russian)"), filters=[strip],
+                           validators=[DataRequired(), Length(max=300)])
+    title_kk = StringField(_l("Title (Kazakh)"), filters=[strip],
+                           validators=[DataRequired(), Length(max=300)])
+    rubric_version = SelectField(_l("Rubric version"), coerce=int, validators=[InputRequired()])
+    state = SelectField(_l("State"), validators=[InputRequired()])
+    opens_at = DateTimeLocalField(_l("Applications open (UTC)"), validators=[InputRequired()])
+    closes_at = DateTimeLocalField(_l("Applications close (UTC)"), validators=[InputRequired()])
+    review_deadline = DateTimeLocalField(_l("Review deadline (UTC, optional)"),
+                                         validators=[Optional()])
+    min_reviewers = IntegerField(_l("Minimum reviewers per application"), default=2,
+                                 validators=[InputRequired(), NumberRange(min=1, max=10)])
+    blind_review = BooleanField(_l("Blind review: hide candidates' names from reviewers"))
+    branches = SelectMultipleField(
+        _l("Open to branches (none chosen: all branches)"), coerce=int,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )
+
+    def __init__(self, *args, versions=(), branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rubric_version.choices = [
+            SelectChoice(v.id, f"{localized(v.rubric.title)} — v{v.number}") for v in versions
+        ]
+        self.state.choices = [SelectChoice(s.value, s.title) for s in CompetitionState]
+        self.branches.choices = [SelectChoice(b.id, f"{b.code} — {b.display_name}")
+                                 for b in branches]
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.closes_at.data <= self.opens_at.data:
+            self.closes_at.errors.append(_l("Applications must close after they open."))
+            return False
+        if self.review_deadline.data and self.review_deadline.data < self.closes_at.data:
+            self.review_deadline.errors.append(
+                _l("The review deadline cannot be before applications close.")
+            )
+            return False
+        return True

@@ -31,7 +31,8 @@ from certify import audit
 from certify.certificates.operations import issue_certificate
 from certify.db_types import utcnow
 from certify.extensions import db
-from certify.users.models import Role, User
+from certify.users.models import Branch, Role, User
+from rubrics.models import RubricVersion, VersionState
 
 
 class WorkflowError(ValueError):
@@ -56,6 +57,50 @@ class AnswerInput:
 class ScoreInput:
     level: int | None
     comment: str
+
+
+@dataclass(frozen=True)
+class CompetitionInput:
+    title: dict[str, str]
+    rubric_version: RubricVersion
+    state: CompetitionState
+    opens_at: datetime
+    closes_at: datetime
+    review_deadline: datetime | None
+    min_reviewers: int
+    blind_review: bool
+    branches: list[Branch]
+
+
+def save_competition(competition: Competition | None, data: CompetitionInput, *,
+                     by: User) -> Competition:
+    """Create a competition (``competition=None``) or change one.
+
+    The rubric version must be published, and cannot change once anyone has applied: every
+    application stays pinned to the version it was written against.
+    """
+    if data.rubric_version.state != VersionState.published:
+        raise WorkflowError(_("Choose a published rubric version."))
+    if competition is None:
+        competition = Competition()
+        db.session.add(competition)
+    elif (competition.applications
+          and competition.rubric_version_id != data.rubric_version.id):
+        raise WorkflowError(
+            _("People have already applied: the rubric version can no longer change.")
+        )
+    competition.title = data.title
+    competition.rubric_version = data.rubric_version
+    competition.state = data.state
+    competition.opens_at = data.opens_at
+    competition.closes_at = data.closes_at
+    competition.review_deadline = data.review_deadline
+    competition.min_reviewers = data.min_reviewers
+    competition.blind_review = data.blind_review
+    competition.branches = list(data.branches)
+    db.session.flush()
+    audit.record("competition.save", competition, actor=by, state=str(data.state))
+    return competition
 
 
 def open_competitions() -> list[Competition]:

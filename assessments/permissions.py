@@ -17,6 +17,11 @@ def is_staff(user) -> bool:
     return user.is_authenticated and user.has_role(Role.admin, Role.coordinator)
 
 
+def can_manage_competitions(user) -> bool:
+    """Competitions are international: the centre's administrators run them."""
+    return user.is_authenticated and user.is_admin
+
+
 def can_apply(user, competition: Competition) -> bool:
     return (
         user.is_authenticated

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 ENGINE_VERSION = "1.0"
+SCORE_DECIMALS = 9
 
 RATING_COLUMNS = ("assessment_id", "reviewer_id", "criterion_id", "level")
 CRITERION_COLUMNS = ("criterion_id", "weight", "max_level", "min_pass_level")
@@ -34,7 +35,8 @@ def score_panel(
 ) -> pd.DataFrame:
     """One row per assessment (index ``assessment_id``) with the columns of RESULT_COLUMNS.
 
-    - ``score``: weighted percentage over all criteria; NaN when a criterion has no rating;
+    - ``score``: weighted percentage over all criteria, rounded to SCORE_DECIMALS places;
+      NaN when a criterion has no rating;
     - ``complete``: every criterion rated by at least one reviewer;
     - ``n_reviewers``: distinct reviewers of the assessment;
     - ``gates_passed``: every gated criterion rated at least its ``min_pass_level`` by every
@@ -90,7 +92,9 @@ def score_panel(
     score = 100.0 * weighted.groupby(level="assessment_id").sum(min_count=1) / float(
         criteria["weight"].sum()
     )
-    score = score.where(complete)
+    # Rounded so that floating-point noise cannot move a candidate across the threshold:
+    # thirds of levels or fractional weights must still give exactly 50 or 100.
+    score = score.where(complete).round(SCORE_DECIMALS)
 
     gate_values = pd.Series(np.asarray(gates, dtype=float), index=per_criterion.index)
     gate_ok = gate_values.isna() | (per_criterion["min"] >= gate_values)

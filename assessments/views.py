@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +16,7 @@ from assessments.forms import (
     ApplicationForm,
     ApplyForm,
     AssignForm,
+    CompetitionForm,
     DecisionForm,
     ReviewForm,
     WithdrawForm,
@@ -29,6 +32,7 @@ from assessments.models import (
 )
 from assessments.operations import (
     AnswerInput,
+    CompetitionInput,
     ScoreInput,
     WorkflowError,
     assign_reviewer,
@@ -36,6 +40,7 @@ from assessments.operations import (
     open_competitions,
     panel_result,
     save_answers,
+    save_competition,
     save_review,
     start_application,
     submit_application,
@@ -45,13 +50,15 @@ from assessments.permissions import (
     can_apply,
     can_edit_application,
     can_manage_application,
+    can_manage_competitions,
     can_view_application,
     can_write_review,
     is_staff,
-    is_staff_for_branch,
 )
 from certify.extensions import db
-from certify.users.models import Role, RoleAssignment, User
+from certify.users.models import Branch, Role, RoleAssignment, User
+from certify.users.operations import active_branches
+from rubrics.models import RubricVersion, VersionState
 
 
 def _flash_problems(error: WorkflowError) -> None:
@@ -379,5 +386,91 @@ def manage_competitions():
     competitions = db.session.scalars(
         sa.select(Competition).order_by(Competition.opens_at.desc())
     ).all()
-    return render_template("assessments/manage_competitions.html", competitions=competitions,
-                           is_staff_for_branch=is_staff_for_branch)
+    return render_template("assessments/manage_competitions.html", competitions=competitions)
+
+
+def _competition_form(competition: Competition | None = None) -> CompetitionForm:
+    versions = db.session.scalars(
+        sa.select(RubricVersion)
+        .where(RubricVersion.state == VersionState.published)
+        .order_by(RubricVersion.rubric_id, RubricVersion.number)
+    ).all()
+    data = None
+    if competition is not None and request.method == "GET":
+        data = {
+            "title_en": competition.title.get("en"), "title_ru": competition.title.get("ru"),
+            "title_kk": competition.title.get("kk"),
+            "rubric_version": competition.rubric_version_id, "state": competition.state,
+            "opens_at": _naive_utc(competition.opens_at),
+            "closes_at": _naive_utc(competition.closes_at),
+            "review_deadline": _naive_utc(competition.review_deadline),
+            "min_reviewers": competition.min_reviewers,
+            "blind_review": competition.blind_review,
+            "branches": [b.id for b in competition.branches],
+        }
+    return CompetitionForm(data=data, versions=versions, branches=active_branches())
+
+
+def _naive_utc(value):
+    return value.astimezone(UTC).replace(tzinfo=None) if value else None
+
+
+def _aware_utc(value):
+    return value.replace(tzinfo=UTC) if value else None
+
+
+def _competition_input(form: CompetitionForm) -> CompetitionInput:
+    return CompetitionInput(
+        title={"en": form.title_en.data, "ru": form.title_ru.data, "kk": form.title_kk.data},
+        rubric_version=db.session.get(RubricVersion, form.rubric_version.data),
+        state=CompetitionState(form.state.data),
+        opens_at=_aware_utc(form.opens_at.data),
+        closes_at=_aware_utc(form.closes_at.data),
+        review_deadline=_aware_utc(form.review_deadline.data),
+        min_reviewers=form.min_reviewers.data,
+        blind_review=form.blind_review.data,
+        branches=[db.session.get(Branch, branch_id) for branch_id in form.branches.data],
+    )
+
+
+@bp.route("/manage/competitions/new", methods=["GET", "POST"])
+@login_required
+def create_competition():
+    if not can_manage_competitions(current_user):
+        abort(403)
+    form = _competition_form()
+    if form.validate_on_submit():
+        try:
+            competition = save_competition(None, _competition_input(form), by=current_user)
+        except WorkflowError as error:
+            db.session.rollback()
+            _flash_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Competition saved."), "success")
+            return redirect(url_for(".competition", competition_id=competition.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("assessments/competition_form.html", form=form,
+                           competition=None), status
+
+
+@bp.route("/manage/competitions/<int:competition_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_competition(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    if not can_manage_competitions(current_user):
+        abort(403)
+    form = _competition_form(competition)
+    if form.validate_on_submit():
+        try:
+            save_competition(competition, _competition_input(form), by=current_user)
+        except WorkflowError as error:
+            db.session.rollback()
+            _flash_problems(error)
+        else:
+            db.session.commit()
+            flash(_("Competition saved."), "success")
+            return redirect(url_for(".competition", competition_id=competition.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("assessments/competition_form.html", form=form,
+                           competition=competition), status

@@ -53,6 +53,10 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.assign"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("POST", "assessments.decide_application"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("GET", "assessments.manage_competitions"): (302, 403, 403, 403, 403, 200, 200, 200),
+    ("GET", "assessments.create_competition"): (302, 403, 403, 403, 403, 403, 403, 200),
+    ("POST", "assessments.create_competition"): (302, 403, 403, 403, 403, 403, 403, 422),
+    ("GET", "assessments.edit_competition"): (302, 403, 403, 403, 403, 403, 403, 200),
+    ("POST", "assessments.edit_competition"): (302, 403, 403, 403, 403, 403, 403, 422),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.

@@ -17,7 +17,7 @@ TEXTS = {
            "valid": "This certificate is genuine and valid.",
            "track": "UNESCO Professor of Mining Engineering"},
     "ru": {"saved": "Черновик сохранён.", "submitted": "Ваша заявка подана.",
-           "review_submitted": "Рецензия отправлена.", "decided": "Решение записано.",
+           "review_submitted": "Экспертиза отправлена.", "decided": "Решение зарегистрировано.",
            "valid": "Этот сертификат подлинный и действителен.",
            "track": "Профессор ЮНЕСКО горного дела"},
 }

@@ -83,7 +83,7 @@ def test_status_is_derived_on_a_given_day(valid_from, valid_until, revoked, susp
     [
         ("en", ["This certificate is genuine and valid.", "Valid until", "Holder"]),
         ("ru", ["Этот сертификат подлинный и действителен.", "Действителен до", "Владелец"]),
-        ("kk", ["Бұл сертификат түпнұсқа және жарамды.", "Жарамдылық мерзімі", "Иесі"]),
+        ("kk", ["Бұл сертификат түпнұсқа және жарамды.", "Жарамдылық мерзімі", "Иегері"]),
     ],
 )
 def test_public_verification_in_the_viewers_language(client, award, in_app, language, texts):
