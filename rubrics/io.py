@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,13 @@ class RubricFileError(ValueError):
         self.problems = problems
 
 
+def _is_number(value: Any) -> bool:
+    """A finite int or float; booleans, NaN and infinities are not numbers here."""
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    )
+
+
 def validate(document: Any) -> list[str]:
     """Every problem of a rubric document, each prefixed with its path in the document."""
     problems: list[str] = []
@@ -45,7 +53,7 @@ def validate(document: Any) -> list[str]:
         problems.append(f"format: expected {FORMAT!r}")
     if not isinstance(document.get("code"), str) or not document["code"].strip():
         problems.append("code: missing")
-    if document.get("track") not in set(Track):
+    if not isinstance(document.get("track"), str) or document["track"] not in set(Track):
         problems.append(f"track: expected one of {', '.join(Track)}")
     texts(document.get("title"), "title")
     version = document.get("version")
@@ -53,9 +61,13 @@ def validate(document: Any) -> list[str]:
         problems.append("version: missing")
         return problems
     threshold = version.get("pass_threshold")
-    if not isinstance(threshold, int | float) or not 0 <= threshold <= 100:
+    if not _is_number(threshold) or not 0 <= threshold <= 100:
         problems.append("version.pass_threshold: expected a number from 0 to 100")
-    for i, requirement in enumerate(version.get("eligibility") or []):
+    eligibility = version.get("eligibility") or []
+    if not isinstance(eligibility, list):
+        problems.append("version.eligibility: expected a list")
+        eligibility = []
+    for i, requirement in enumerate(eligibility):
         texts(requirement.get("text") if isinstance(requirement, dict) else None,
               f"version.eligibility[{i}].text")
     criteria = version.get("criteria")
@@ -77,21 +89,21 @@ def validate(document: Any) -> list[str]:
             seen_codes.add(code)
         texts(criterion.get("title"), f"{path}.title")
         weight = criterion.get("weight")
-        if not isinstance(weight, int | float) or weight <= 0:
+        if not _is_number(weight) or weight <= 0:
             problems.append(f"{path}.weight: expected a number greater than 0")
         levels = criterion.get("levels")
         if not isinstance(levels, list) or len(levels) < 2:
             problems.append(f"{path}.levels: expected at least two levels")
             continue
         values = [level.get("value") for level in levels if isinstance(level, dict)]
-        if values != list(range(len(levels))):
+        if [type(v) for v in values] != [int] * len(levels) or values != list(range(len(levels))):
             problems.append(f"{path}.levels: values must be 0, 1, 2, … in order")
         for j, level in enumerate(levels):
             if isinstance(level, dict):
                 texts(level.get("label"), f"{path}.levels[{j}].label")
                 texts(level.get("descriptor"), f"{path}.levels[{j}].descriptor")
         gate = criterion.get("min_pass_level")
-        if gate is not None and (not isinstance(gate, int) or not 0 <= gate < len(levels)):
+        if gate is not None and (type(gate) is not int or not 0 <= gate < len(levels)):
             problems.append(f"{path}.min_pass_level: expected a level of this criterion")
     return problems
 
@@ -159,10 +171,18 @@ def import_rubric(document: dict) -> RubricVersion:
     return version
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not allowed in a rubric file")
+
+
 def load_file(path: Path) -> dict:
+    """The document in a rubric file; strict JSON in UTF-8 (no NaN or Infinity)."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
+        return json.loads(Path(path).read_bytes().decode("utf-8"),
+                          parse_constant=_refuse_constant)
+    except UnicodeDecodeError as error:
+        raise RubricFileError(["(file): not UTF-8 text"]) from error
+    except ValueError as error:  # JSONDecodeError is a ValueError too
         raise RubricFileError([f"(file): not valid JSON: {error}"]) from error
 
 

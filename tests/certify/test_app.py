@@ -95,6 +95,8 @@ def test_unexpected_error_rolls_back_and_shows_a_translated_page(app, tmp_path, 
         raise RuntimeError("boom")
 
     response = failing.test_client().get("/boom", headers={"Accept-Language": "ru"})
+    with failing.app_context():
+        db.engine.dispose()  # this second app's connections close now, not at collection
     assert response.status_code == 500
     assert "Что-то пошло не так" in response.get_data(as_text=True)
     assert in_app(lambda: db.session.query(Branch).filter_by(code="XX").count()) == 0
