@@ -83,6 +83,20 @@ def test_error_pages_are_translated(client, language, text):
     assert text in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "Access denied"), ("ru", "Доступ запрещён"), ("kk", "Кіруге тыйым салынған")],
+)
+def test_forbidden_page_is_translated(app, create_user, language, text):
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, create_user("candidate", language=language))
+    response = client.get("/users/")
+    assert response.status_code == 403
+    assert text in response.get_data(as_text=True)
+
+
 def test_unexpected_error_rolls_back_and_shows_a_translated_page(app, tmp_path, in_app):
     from certify.users.models import Branch
 

@@ -186,3 +186,22 @@ def test_password_change_ends_other_sessions(app, create_user):
     first.post("/logout")
     assert first.post("/login", data={"email": person.email,
                                       "password": "a brand new passphrase"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("new", "again", "message"),
+    [
+        ("a brand new passphrase", "a different passphrase", "Passwords do not match."),
+        ("short", "short", "at least 12 characters"),
+        ("qwertyqwerty", "qwertyqwerty", "too common"),
+    ],
+)
+def test_bad_new_password_changes_nothing(client, create_user, in_app, new, again, message):
+    person = create_user("candidate")
+    login(client, person)
+    before = in_app(lambda: db.session.get(User, person.id).password_hash)
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": new, "new_password_again": again})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert in_app(lambda: db.session.get(User, person.id).password_hash) == before

@@ -119,8 +119,10 @@ def test_revocation_shows_on_the_public_page_and_is_audited(app, award, in_app):
     certificate_id = in_app(lambda: db.session.scalar(sa.select(Certificate.id)))
     admin = app.test_client()
     login(admin, award.admin)
-    empty = admin.post(f"/certificates/{certificate_id}/revoke", data={"reason": " "})
-    assert empty.status_code == 200
+    for reason in (" ", "       ", "abc"):
+        empty = admin.post(f"/certificates/{certificate_id}/revoke", data={"reason": reason})
+        assert empty.status_code == 200
+        assert 'class="error"' in empty.get_data(as_text=True)
     assert in_app(lambda: db.session.get(Certificate, certificate_id).revoked_at) is None
     done = admin.post(f"/certificates/{certificate_id}/revoke",
                       data={"reason": "Evidence found to be forged."})
@@ -146,3 +148,9 @@ def test_coordinator_register_lists_only_their_branch(app, award, in_app, create
     body = client.get("/certificates/").get_data(as_text=True)
     kz, ru = numbers(in_app)
     assert ru in body and kz not in body
+
+
+def test_empty_lookup_rerenders_with_a_message(client):
+    response = client.get("/verify", query_string={"number": "   "})
+    assert response.status_code == 200
+    assert "This field is required." in response.get_data(as_text=True)
