@@ -198,6 +198,12 @@ def load_demo() -> bool:
 
 
 def _decide_at(application, admin, when: datetime):
-    """A decision in the past, for history: the certificate carries that date."""
+    """A decision in the past, for history: every step is dated before it, and the
+    certificate carries the decision's date."""
+    application.created_at = when - timedelta(days=120)
+    application.submitted_at = when - timedelta(days=60)
+    for review in application.reviews:
+        review.assigned_at = when - timedelta(days=45)
+        review.submitted_at = when - timedelta(days=20)
     decide(application, Outcome.award, "Awarded by the panel.", by=admin, at=when)
     return application.certificate
