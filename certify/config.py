@@ -45,6 +45,16 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_MAX_LENGTH = 256
 
+    # The awards' titles as printed and shown; the centre approves the wording, so it is
+    # configuration (CERTIFY_AWARD_TITLES as JSON), not code.
+    AWARD_TITLES = {
+        "professor": {"en": "UNESCO Professor of Mining Engineering",
+                      "ru": "Профессор ЮНЕСКО горного дела",
+                      "kk": "ЮНЕСКО тау-кен ісі профессоры"},
+        "engineer": {"en": "Certified Mining Engineer",
+                     "ru": "Сертифицированный горный инженер",
+                     "kk": "Сертификатталған тау-кен инженері"},
+    }
     CERTIFICATE_VALIDITY_YEARS = 5
     ISSUER_NAME = "International Competence Centre for Mining-Engineering Education"
 

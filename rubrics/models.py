@@ -6,13 +6,15 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from certify.db_types import UTCDateTime, utcnow
 from certify.extensions import db
 from certify.i18n import localized
+from certify.users.models import Branch
 
 
 class Track(StrEnum):
@@ -21,17 +23,15 @@ class Track(StrEnum):
 
     @property
     def title(self) -> str:
-        return str(_TRACK_TITLES[self])
+        """The award's title in the viewer's language: configuration (AWARD_TITLES), since the
+        centre must approve the wording."""
+        return localized(current_app.config["AWARD_TITLES"][self.value])
 
     @property
     def certificate_prefix(self) -> str:
         return _CERTIFICATE_PREFIXES[self]
 
 
-_TRACK_TITLES = {
-    Track.professor: _l("UNESCO Professor of Mining Engineering"),
-    Track.engineer: _l("Certified Mining Engineer"),
-}
 _CERTIFICATE_PREFIXES = {Track.professor: "UPME", Track.engineer: "CME"}
 
 
@@ -63,7 +63,13 @@ class Rubric(db.Model):
     track: Mapped[str] = mapped_column(String(16))
     title: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     description: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # A branch's own rubric (None: the centre's); its coordinators may edit drafts only when
+    # an administrator allows it.
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    coordinators_may_edit: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    branch: Mapped[Branch | None] = relationship()
     versions: Mapped[list[RubricVersion]] = relationship(
         back_populates="rubric", order_by="RubricVersion.number"
     )
@@ -76,6 +82,14 @@ class Rubric(db.Model):
     def latest_published(self) -> RubricVersion | None:
         published = [v for v in self.versions if v.state == VersionState.published]
         return published[-1] if published else None
+
+    @property
+    def draft(self) -> RubricVersion | None:
+        return next((v for v in self.versions if v.state == VersionState.draft), None)
+
+    @property
+    def latest(self) -> RubricVersion | None:
+        return self.versions[-1] if self.versions else None
 
 
 class RubricVersion(db.Model):
@@ -96,13 +110,21 @@ class RubricVersion(db.Model):
     number: Mapped[int]
     state: Mapped[str] = mapped_column(String(16), default=VersionState.draft)
     pass_threshold: Mapped[float] = mapped_column(default=50.0)
-    # Eligibility requirements confirmed by the candidate: [{"code": ..., "text": {lang: ...}}].
+    # Requirements confirmed by the candidate before applying:
+    # [{"code", "kind", "minimum", "text": {lang: ...}}] (see docs/rubric-format.md).
     eligibility: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    # Award bands, lowest first: [{"code", "min_score", "title": {lang}, "min_levels": {code: n}}].
+    bands: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    # Why the rubric is built this way (sources, weights, gates), per language.
+    note: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("rubric_versions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     content_hash: Mapped[str | None] = mapped_column(String(64))
 
     rubric: Mapped[Rubric] = relationship(back_populates="versions")
+    based_on: Mapped[RubricVersion | None] = relationship(remote_side=[id])
     criteria: Mapped[list[Criterion]] = relationship(
         back_populates="version", order_by="Criterion.position", cascade="all, delete-orphan"
     )
@@ -134,6 +156,8 @@ class Criterion(db.Model):
     section: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     title: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     guidance: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # The evidence a candidate should attach, per language.
+    evidence: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     weight: Mapped[float]
     min_pass_level: Mapped[int | None]
     evidence_required: Mapped[bool] = mapped_column(default=False)
@@ -170,3 +194,54 @@ class Level(db.Model):
     descriptor: Mapped[dict[str, str]] = mapped_column(sa.JSON)
 
     criterion: Mapped[Criterion] = relationship(back_populates="levels")
+
+
+class RubricLocked(Exception):
+    """An attempt to change a version that is no longer a draft."""
+
+
+# What may still change on a published version: retiring it.
+_CHANGEABLE_AFTER_PUBLISHING = {"state", "retired_at"}
+
+
+def _original_state(version: RubricVersion) -> str | None:
+    history = sa.inspect(version).attrs.state.history
+    return history.deleted[0] if history.deleted else version.state
+
+
+def _changed_columns(obj) -> set[str]:
+    state = sa.inspect(obj)
+    return {
+        attr.key for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].history.has_changes()
+    }
+
+
+@event.listens_for(Session, "before_flush")
+def _published_versions_are_immutable(session, _flush_context, _instances) -> None:
+    """The last line of defence: no code path can change or delete the content of a
+    published or retired version, whatever route or operation tries."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, RubricVersion):
+            version = obj
+            if obj in session.new:
+                continue
+            changed = _changed_columns(obj)
+            if obj in session.deleted or changed - _CHANGEABLE_AFTER_PUBLISHING:
+                if _original_state(version) != VersionState.draft:
+                    raise RubricLocked(f"{version.label} is {_original_state(version)}")
+            if "state" in changed and _original_state(version) == VersionState.retired:
+                raise RubricLocked(f"{version.label} is retired")
+            continue
+        if isinstance(obj, Criterion):
+            version = obj.version
+        elif isinstance(obj, Level):
+            version = obj.criterion.version if obj.criterion is not None else None
+        else:
+            continue
+        if version is None or version in session.new:
+            continue
+        if obj in session.dirty and not _changed_columns(obj):
+            continue
+        if _original_state(version) != VersionState.draft:
+            raise RubricLocked(f"{version.label} is {_original_state(version)}")

@@ -21,5 +21,8 @@ def register(app: Flask) -> None:
     for name, enum in (("app_state", ApplicationState), ("competition_state", CompetitionState),
                        ("outcome", Outcome), ("review_state", ReviewState)):
         app.jinja_env.filters[name] = lambda value, enum=enum: enum(value).title
+    from rubrics.models import Track
+
+    app.jinja_env.globals["award_title"] = lambda track: Track(track).title
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language
