@@ -217,31 +217,39 @@ def _changed_columns(obj) -> set[str]:
     }
 
 
+def _version_of(obj) -> RubricVersion | None:
+    if isinstance(obj, RubricVersion):
+        return obj
+    if isinstance(obj, Criterion):
+        return obj.version
+    if isinstance(obj, Level) and obj.criterion is not None:
+        return obj.criterion.version
+    return None
+
+
+def _locked_change(session, obj) -> str | None:
+    """Why this pending change may not happen, or None when it may."""
+    version = _version_of(obj)
+    if version is None or version in session.new or obj in session.new and obj is version:
+        return None
+    original = _original_state(version)
+    if obj in session.dirty:
+        changed = _changed_columns(obj)
+        allowed = _CHANGEABLE_AFTER_PUBLISHING if obj is version else set()
+        if obj is version and "state" in changed and original == VersionState.retired:
+            return f"{version.label} is retired"
+        if not changed - allowed:
+            return None
+    if original != VersionState.draft:
+        return f"{version.label} is {original}"
+    return None
+
+
 @event.listens_for(Session, "before_flush")
 def _published_versions_are_immutable(session, _flush_context, _instances) -> None:
     """The last line of defence: no code path can change or delete the content of a
     published or retired version, whatever route or operation tries."""
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, RubricVersion):
-            version = obj
-            if obj in session.new:
-                continue
-            changed = _changed_columns(obj)
-            if obj in session.deleted or changed - _CHANGEABLE_AFTER_PUBLISHING:
-                if _original_state(version) != VersionState.draft:
-                    raise RubricLocked(f"{version.label} is {_original_state(version)}")
-            if "state" in changed and _original_state(version) == VersionState.retired:
-                raise RubricLocked(f"{version.label} is retired")
-            continue
-        if isinstance(obj, Criterion):
-            version = obj.version
-        elif isinstance(obj, Level):
-            version = obj.criterion.version if obj.criterion is not None else None
-        else:
-            continue
-        if version is None or version in session.new:
-            continue
-        if obj in session.dirty and not _changed_columns(obj):
-            continue
-        if _original_state(version) != VersionState.draft:
-            raise RubricLocked(f"{version.label} is {_original_state(version)}")
+        reason = _locked_change(session, obj)
+        if reason:
+            raise RubricLocked(reason)

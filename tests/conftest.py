@@ -163,7 +163,8 @@ SMALL_RUBRIC = {
     "description": {"en": "For tests.", "ru": "Для тестов.", "kk": "Сынақтар үшін."},
     "version": {
         "pass_threshold": 50,
-        "eligibility": [{"code": "degree", "text": {"en": "A doctoral degree",
+        "eligibility": [{"code": "degree", "kind": "degree", "minimum": None,
+                         "text": {"en": "A doctoral degree",
                                                     "ru": "Учёная степень",
                                                     "kk": "Ғылыми дәреже"}}],
         "criteria": [
