@@ -118,3 +118,34 @@ def import_rubric_command(path: str) -> None:
     db.session.commit()
     click.echo(f"Imported {version.rubric.code} version {version.number} "
                f"({version.content_hash[:12]})")
+
+
+@rubrics_cli.command("export")
+@click.argument("code")
+@click.option("--version", "number", type=int, help="Version number (default: the latest "
+              "published one).")
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="json",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: standard output).")
+def export_rubric_command(code: str, number: int | None, fmt: str, output: str | None) -> None:
+    """Export a rubric version; importing the file gives a version with the same hash."""
+    from rubrics.io import dumps, export_rubric
+    from rubrics.models import Rubric
+
+    rubric = db.session.scalar(sa.select(Rubric).where(Rubric.code == code))
+    if rubric is None:
+        raise click.ClickException(f"no rubric with code {code}")
+    if number is None:
+        version = rubric.latest_published or rubric.latest
+    else:
+        version = next((v for v in rubric.versions if v.number == number), None)
+    if version is None:
+        raise click.ClickException(f"{code} has no version {number}")
+    text = dumps(export_rubric(version), fmt)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {code} version {version.number} to {output}", err=True)
+    else:
+        click.echo(text, nl=False)

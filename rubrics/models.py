@@ -217,32 +217,43 @@ def _changed_columns(obj) -> set[str]:
     }
 
 
-def _version_of(obj) -> RubricVersion | None:
-    if isinstance(obj, RubricVersion):
-        return obj
-    if isinstance(obj, Criterion):
-        return obj.version
-    if isinstance(obj, Level) and obj.criterion is not None:
-        return obj.criterion.version
+def _version_of(session, obj) -> RubricVersion | None:
+    """The version an object belongs to, also when it was just taken out of its collection."""
+    with session.no_autoflush:
+        if isinstance(obj, RubricVersion):
+            return obj
+        if isinstance(obj, Level):
+            obj = obj.criterion or (
+                session.get(Criterion, obj.criterion_id) if obj.criterion_id else None
+            )
+        if isinstance(obj, Criterion):
+            return obj.version or (
+                session.get(RubricVersion, obj.version_id) if obj.version_id else None
+            )
     return None
 
 
 def _locked_change(session, obj) -> str | None:
     """Why this pending change may not happen, or None when it may."""
-    version = _version_of(obj)
-    if version is None or version in session.new or obj in session.new and obj is version:
+    version = _version_of(session, obj)
+    if version is None or version in session.new:
         return None
     original = _original_state(version)
+    if original == VersionState.draft:
+        return None  # drafts change freely, publishing included
     if obj in session.dirty:
         changed = _changed_columns(obj)
-        allowed = _CHANGEABLE_AFTER_PUBLISHING if obj is version else set()
-        if obj is version and "state" in changed and original == VersionState.retired:
-            return f"{version.label} is retired"
-        if not changed - allowed:
+        if not changed:
+            return None  # only a relationship collection was touched
+        retiring = (
+            obj is version
+            and changed <= _CHANGEABLE_AFTER_PUBLISHING
+            and original == VersionState.published
+            and version.state == VersionState.retired
+        )
+        if retiring:
             return None
-    if original != VersionState.draft:
-        return f"{version.label} is {original}"
-    return None
+    return f"{version.label} is {original}"
 
 
 @event.listens_for(Session, "before_flush")

@@ -38,6 +38,29 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "certificates.revoke"): (302, 403, 403, 403, 403, 403, 403, 200),
     ("GET", "rubrics.index"): (302, 403, 403, 200, 200, 200, 200, 200),
     ("GET", "rubrics.version"): (302, 403, 403, 200, 200, 200, 200, 200),
+    ("GET", "rubrics.export"): (302, 403, 403, 200, 200, 200, 200, 200),
+    ("GET", "rubrics.preview"): (302, 403, 403, 200, 200, 200, 200, 200),
+    ("GET", "rubrics.diff"): (302, 403, 403, 200, 200, 200, 200, 200),
+    ("GET", "rubrics.create"): (302, 403, 403, 403, 403, 403, 403, 200),
+    ("POST", "rubrics.create"): (302, 403, 403, 403, 403, 403, 403, 422),
+    ("GET", "rubrics.edit"): (302, 403, 403, 403, 403, 403, 403, 200),
+    ("POST", "rubrics.edit"): (302, 403, 403, 403, 403, 403, 403, 422),
+    ("POST", "rubrics.import_file"): (302, 403, 403, 403, 403, 403, 403, 302),
+    # The scenario's version is published and in use: editing routes lead back to it.
+    ("GET", "rubrics.settings"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.settings"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "rubrics.add_criterion_view"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.add_criterion_view"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("GET", "rubrics.edit_criterion"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.edit_criterion"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.delete_criterion"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.move"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.add_level_view"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.remove_level_view"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.publish_version"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.retire_version"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.new_draft"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "rubrics.delete_version"): (302, 403, 403, 403, 403, 403, 403, 302),
     ("GET", "assessments.competitions"): (200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "assessments.competition"): (200, 200, 200, 200, 200, 200, 200, 200),
     ("POST", "assessments.apply"): (302, 302, 302, 403, 403, 403, 403, 403),
@@ -90,6 +113,7 @@ def scenario(create_user, create_competition, workflow, in_app):
     certificate_id, number = in_app(
         lambda: tuple(db.session.execute(sa.select(Certificate.id, Certificate.number)).one())
     )
+    version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
     values = {
         "lang": "ru",
         "competition_id": competition_id,
@@ -97,7 +121,12 @@ def scenario(create_user, create_competition, workflow, in_app):
         "review_id": review_id,
         "certificate_id": certificate_id,
         "number": number,
-        "version_id": in_app(lambda: db.session.scalar(sa.select(RubricVersion.id))),
+        "version_id": version_id,
+        "old_id": version_id,
+        "new_id": version_id,
+        "rubric_id": in_app(lambda: db.session.get(RubricVersion, version_id).rubric_id),
+        "criterion_id": in_app(lambda: db.session.get(RubricVersion, version_id).criteria[0].id),
+        "direction": "down",
     }
     return people, values
 

@@ -17,9 +17,11 @@ def register(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     from assessments.models import ApplicationState, CompetitionState, Outcome, ReviewState
+    from rubrics.models import VersionState
 
     for name, enum in (("app_state", ApplicationState), ("competition_state", CompetitionState),
-                       ("outcome", Outcome), ("review_state", ReviewState)):
+                       ("outcome", Outcome), ("review_state", ReviewState),
+                       ("version_state", VersionState)):
         app.jinja_env.filters[name] = lambda value, enum=enum: enum(value).title
     from rubrics.models import Track
 
