@@ -288,7 +288,10 @@ class Decision(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     score: Mapped[float | None]
     recommended: Mapped[bool | None]
+    # What the figures were computed from, so `flask scores verify` can recompute them.
     rubric_content_hash: Mapped[str | None] = mapped_column(String(64))
+    engine_version: Mapped[str | None] = mapped_column(String(16))
+    ratings_hash: Mapped[str | None] = mapped_column(String(64))
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from assessments import scoring
+from assessments.analytics import panel_figures
 from assessments.models import (
     Application,
     ApplicationAnswer,
@@ -264,27 +265,6 @@ def save_review(
     audit.record("review.submit" if submit else "review.save", review, actor=by)
 
 
-def panel_result(application: Application) -> pd.Series | None:
-    """The engine's figures for this application from its submitted reviews, or None."""
-    version = application.competition.rubric_version
-    rows = [
-        {"assessment_id": application.id, "reviewer_id": review.reviewer_id,
-         "criterion_id": score.criterion_id, "level": score.level}
-        for review in application.submitted_reviews
-        for score in review.scores
-        if score.level is not None
-    ]
-    if not rows:
-        return None
-    criteria = pd.DataFrame(
-        [{"criterion_id": c.id, "weight": c.weight, "max_level": c.max_level,
-          "min_pass_level": c.min_pass_level} for c in version.criteria]
-    )
-    result = scoring.score_panel(pd.DataFrame(rows), criteria,
-                                 pass_threshold=version.pass_threshold)
-    return result.loc[application.id]
-
-
 def decide(
     application: Application,
     outcome: Outcome,
@@ -304,14 +284,17 @@ def decide(
         )
     if not reason.strip():
         raise WorkflowError(_("Give the reason for the decision."))
-    figures = panel_result(application)
+    figures = panel_figures(application)
+    result = figures.result
     decision = Decision(
         application=application,
         outcome=outcome,
         reason=reason.strip(),
-        score=None if figures is None or pd.isna(figures["score"]) else float(figures["score"]),
-        recommended=None if figures is None else bool(figures["recommended"]),
+        score=None if result is None or pd.isna(result["score"]) else float(result["score"]),
+        recommended=None if result is None else bool(result["recommended"]),
         rubric_content_hash=application.competition.rubric_version.content_hash,
+        engine_version=scoring.ENGINE_VERSION,
+        ratings_hash=figures.ratings_hash,
         decided_by_id=by.id,
         decided_at=at or utcnow(),
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from assessments import bp
+from assessments.analytics import panel_result
 from assessments.forms import (
     ApplicationForm,
     ApplyForm,
@@ -38,7 +39,6 @@ from assessments.operations import (
     assign_reviewer,
     decide,
     open_competitions,
-    panel_result,
     save_answers,
     save_competition,
     save_review,

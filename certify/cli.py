@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(rubrics_cli)
+    app.cli.add_command(scores_cli)
 
 
 @click.command("demo")
@@ -149,3 +150,20 @@ def export_rubric_command(code: str, number: int | None, fmt: str, output: str |
         click.echo(f"Wrote {code} version {version.number} to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+scores_cli = AppGroup("scores", help="The figures behind decisions.")
+
+
+@scores_cli.command("verify")
+def verify_scores() -> None:
+    """Recompute every stored decision; exit 1 if any no longer matches."""
+    from assessments.analytics import verify_decisions
+
+    checked, mismatches = verify_decisions()
+    for mismatch in mismatches:
+        click.echo(f"decision {mismatch.decision_id} (application {mismatch.application_id}): "
+                   f"{mismatch.problem}", err=True)
+    click.echo(f"{checked} decisions checked, {len(mismatches)} mismatches")
+    if mismatches:
+        sys.exit(1)

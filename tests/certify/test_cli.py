@@ -100,3 +100,45 @@ def test_rubrics_import_reports_problems_with_paths(runner, tmp_path, in_app):
     result = runner.invoke(args=["rubrics", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "Imported TEST-P version 1" in result.output
+
+
+def test_scores_verify_finds_every_kind_of_tampering(runner, in_app):
+    from assessments.models import Decision, ReviewScore
+    from rubrics.models import Level
+
+    runner.invoke(args=["demo"])
+    clean = runner.invoke(args=["scores", "verify"])
+    assert clean.exit_code == 0, clean.output
+    assert "4 decisions checked, 0 mismatches" in clean.output
+
+    def tamper_score():
+        decision = db.session.scalar(sa.select(Decision).where(Decision.outcome == "refuse"))
+        decision.score += 5
+        return decision.id
+
+    tampered = in_app(tamper_score)
+    result = runner.invoke(args=["scores", "verify"])
+    assert result.exit_code == 1
+    assert f"decision {tampered} " in result.output and "recomputes as" in result.output
+
+    def tamper_rating():
+        decision = db.session.get(Decision, tampered)
+        decision.score -= 5
+        review = decision.application.submitted_reviews[0]
+        score = db.session.scalar(sa.select(ReviewScore).where(ReviewScore.review_id == review.id)
+                                  .order_by(ReviewScore.id))
+        score.level = 4 if score.level != 4 else 0
+
+    in_app(tamper_rating)
+    result = runner.invoke(args=["scores", "verify"])
+    assert result.exit_code == 1
+    assert "ratings differ" in result.output
+
+    def tamper_rubric_behind_the_orm():
+        level_id = db.session.scalar(sa.select(Level.id).order_by(Level.id))
+        db.session.execute(sa.update(Level).where(Level.id == level_id)
+                           .values(descriptor={"en": "rewritten in the database"}))
+
+    in_app(tamper_rubric_behind_the_orm)
+    result = runner.invoke(args=["scores", "verify"])
+    assert "rubric version content does not match" in result.output

@@ -1,0 +1,170 @@
+"""The thin shell around the scoring engine: rows from the database in, DataFrames out.
+
+Every figure shown or stored comes from ``assessments.scoring``; this module only loads the
+submitted reviews, the self-assessments and the rubric into the engine's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from assessments import scoring
+from assessments.models import (
+    Application,
+    ApplicationAnswer,
+    Competition,
+    Decision,
+    Review,
+    ReviewScore,
+    ReviewState,
+)
+from certify.extensions import db
+from rubrics.io import version_hash
+from rubrics.models import RubricVersion
+
+RATING_COLUMNS = list(scoring.RATING_COLUMNS)
+
+
+def criteria_frame(version: RubricVersion) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"criterion_id": c.id, "code": c.code, "weight": c.weight, "max_level": c.max_level,
+          "min_pass_level": c.min_pass_level} for c in version.criteria],
+        columns=["criterion_id", "code", "weight", "max_level", "min_pass_level"],
+    )
+
+
+def ratings_frame(application_ids: Iterable[int]) -> pd.DataFrame:
+    """Every level of every *submitted* review of these applications (drafts do not count)."""
+    ids = list(application_ids)
+    rows = db.session.execute(
+        sa.select(Review.application_id, Review.reviewer_id, ReviewScore.criterion_id,
+                  ReviewScore.level)
+        .join(ReviewScore, ReviewScore.review_id == Review.id)
+        .where(Review.application_id.in_(ids), Review.state == ReviewState.submitted,
+               ReviewScore.level.is_not(None))
+    ).all() if ids else []
+    return pd.DataFrame(rows, columns=RATING_COLUMNS).astype("int64")
+
+
+def self_frame(application_ids: Iterable[int]) -> pd.DataFrame:
+    ids = list(application_ids)
+    rows = db.session.execute(
+        sa.select(ApplicationAnswer.application_id, ApplicationAnswer.criterion_id,
+                  ApplicationAnswer.level)
+        .where(ApplicationAnswer.application_id.in_(ids), ApplicationAnswer.level.is_not(None))
+    ).all() if ids else []
+    return pd.DataFrame(rows, columns=["assessment_id", "criterion_id", "level"])
+
+
+@dataclass
+class PanelFigures:
+    """What the engine says about one application."""
+
+    result: pd.Series | None  # score_panel's row, or None without submitted reviews
+    table: pd.DataFrame  # panel_table rows of this application, indexed by criterion_id
+    ratings: pd.DataFrame
+    ratings_hash: str
+
+
+def panel_figures(application: Application) -> PanelFigures:
+    version = application.competition.rubric_version
+    ratings = ratings_frame([application.id])
+    criteria = criteria_frame(version)
+    if ratings.empty:
+        return PanelFigures(None, pd.DataFrame(), ratings, scoring.ratings_digest(ratings))
+    result = scoring.score_panel(ratings, criteria, pass_threshold=version.pass_threshold)
+    table = scoring.panel_table(ratings, criteria, self_frame([application.id]))
+    return PanelFigures(
+        result.loc[application.id],
+        table.xs(application.id, level="assessment_id"),
+        ratings,
+        scoring.ratings_digest(ratings),
+    )
+
+
+def panel_result(application: Application) -> pd.Series | None:
+    return panel_figures(application).result
+
+
+@dataclass
+class CompetitionFigures:
+    criteria: pd.DataFrame
+    ratings: pd.DataFrame
+    results: pd.DataFrame  # score_panel, indexed by assessment_id
+    panel: pd.DataFrame  # panel_table
+    severity: pd.DataFrame
+    reliability: pd.DataFrame
+    load: pd.DataFrame  # per reviewer: assigned, submitted
+
+
+def competition_figures(competition: Competition) -> CompetitionFigures:
+    version = competition.rubric_version
+    application_ids = [a.id for a in competition.applications]
+    criteria = criteria_frame(version)
+    ratings = ratings_frame(application_ids)
+    load_rows = db.session.execute(
+        sa.select(Review.reviewer_id,
+                  sa.func.count(Review.id),
+                  sa.func.count(Review.submitted_at))
+        .where(Review.application_id.in_(application_ids) if application_ids else sa.false())
+        .group_by(Review.reviewer_id)
+    ).all()
+    load = pd.DataFrame(load_rows, columns=["reviewer_id", "assigned", "submitted"]).set_index(
+        "reviewer_id")
+    if ratings.empty:
+        empty = pd.DataFrame()
+        return CompetitionFigures(criteria, ratings, empty, empty, empty, empty, load)
+    return CompetitionFigures(
+        criteria=criteria,
+        ratings=ratings,
+        results=scoring.score_panel(ratings, criteria, pass_threshold=version.pass_threshold),
+        panel=scoring.panel_table(ratings, criteria, self_frame(application_ids)),
+        severity=scoring.reviewer_severity(ratings, criteria),
+        reliability=scoring.interrater_reliability(ratings, criteria),
+        load=load,
+    )
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    decision_id: int
+    application_id: int
+    problem: str
+
+
+def verify_decisions() -> tuple[int, list[Mismatch]]:
+    """Recompute every stored decision from the ratings and rubric it names.
+
+    Returns the number of decisions checked and each disagreement: a changed rubric version
+    (its content no longer hashes to the hash recorded), changed ratings (their digest differs),
+    or a different score or recommendation.
+    """
+    mismatches: list[Mismatch] = []
+    decisions = db.session.scalars(sa.select(Decision).order_by(Decision.id)).all()
+    for decision in decisions:
+        application = decision.application
+        version = application.competition.rubric_version
+
+        def report(problem: str, decision=decision) -> None:
+            mismatches.append(Mismatch(decision.id, decision.application_id, problem))
+
+        if decision.rubric_content_hash and version_hash(version) != decision.rubric_content_hash:
+            report("rubric version content does not match the recorded hash")
+        figures = panel_figures(application)
+        if decision.ratings_hash and figures.ratings_hash != decision.ratings_hash:
+            report("ratings differ from those the decision was computed from")
+        if decision.score is not None:
+            if figures.result is None or pd.isna(figures.result["score"]):
+                report("the score can no longer be computed")
+            elif abs(float(figures.result["score"]) - decision.score) > 1e-6:
+                report(f"score {decision.score:.4f} recomputes as "
+                       f"{float(figures.result['score']):.4f}")
+            elif decision.recommended is not None and (
+                bool(figures.result["recommended"]) != decision.recommended
+            ):
+                report("the recommendation recomputes differently")
+    return len(decisions), mismatches
