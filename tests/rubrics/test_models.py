@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 import yaml
 from sqlalchemy.exc import IntegrityError
 
