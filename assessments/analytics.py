@@ -101,9 +101,12 @@ class CompetitionFigures:
     load: pd.DataFrame  # per reviewer: assigned, submitted
 
 
-def competition_figures(competition: Competition) -> CompetitionFigures:
+def competition_figures(competition: Competition,
+                        branch_ids: set[int] | None = None) -> CompetitionFigures:
+    """The competition's figures; ``branch_ids`` limits them to those branches' applications."""
     version = competition.rubric_version
-    application_ids = [a.id for a in competition.applications]
+    application_ids = [a.id for a in competition.applications
+                       if branch_ids is None or a.branch_id in branch_ids]
     criteria = criteria_frame(version)
     ratings = ratings_frame(application_ids)
     load_rows = db.session.execute(
@@ -168,3 +171,66 @@ def verify_decisions() -> tuple[int, list[Mismatch]]:
             ):
                 report("the recommendation recomputes differently")
     return len(decisions), mismatches
+
+
+REPORT_SHEETS = ("summary", "by_university", "by_country", "certificates")
+
+
+def annual_report(year: int, branch_ids: set[int] | None = None) -> dict[str, pd.DataFrame]:
+    """The centre's annual figures: decisions of the year by track and outcome, by university
+    and by country, and the certificates issued, each as a table of counts."""
+    from certify.certificates.models import Certificate
+    from certify.users.models import Branch, User
+    from rubrics.models import Rubric
+
+    start, end = (pd.Timestamp(year, 1, 1, tz="UTC").to_pydatetime(),
+                  pd.Timestamp(year + 1, 1, 1, tz="UTC").to_pydatetime())
+    query = (
+        sa.select(Rubric.track, Decision.outcome, User.affiliation, User.country,
+                  Branch.code.label("branch"))
+        .select_from(Decision)
+        .join(Application, Application.id == Decision.application_id)
+        .join(Competition, Competition.id == Application.competition_id)
+        .join(RubricVersion, RubricVersion.id == Competition.rubric_version_id)
+        .join(Rubric, Rubric.id == RubricVersion.rubric_id)
+        .join(User, User.id == Application.candidate_id)
+        .join(Branch, Branch.id == Application.branch_id)
+        .where(Decision.decided_at >= start, Decision.decided_at < end)
+    )
+    if branch_ids is not None:
+        query = query.where(Application.branch_id.in_(branch_ids))
+    decisions = pd.DataFrame(db.session.execute(query).all(),
+                             columns=["track", "outcome", "university", "country", "branch"])
+
+    def counts(by: list[str]) -> pd.DataFrame:
+        if decisions.empty:
+            return pd.DataFrame(columns=[*by, "award", "refuse", "total"])
+        table = pd.crosstab([decisions[c] for c in by], decisions["outcome"])
+        for outcome in ("award", "refuse"):
+            if outcome not in table.columns:
+                table[outcome] = 0
+        table = table.loc[:, ["award", "refuse"]]
+        table["total"] = table.sum(axis=1)
+        return table.reset_index().rename_axis(columns=None)
+
+    certificates_query = (
+        sa.select(Certificate.track, Branch.code, Certificate.revoked_at.is_not(None))
+        .join(Branch, Branch.id == Certificate.branch_id)
+        .where(Certificate.year == year)
+    )
+    if branch_ids is not None:
+        certificates_query = certificates_query.where(Certificate.branch_id.in_(branch_ids))
+    certificates = pd.DataFrame(db.session.execute(certificates_query).all(),
+                                columns=["track", "branch", "revoked"])
+    if certificates.empty:
+        issued = pd.DataFrame(columns=["track", "branch", "issued", "revoked"])
+    else:
+        issued = certificates.groupby(["track", "branch"]).agg(
+            issued=("revoked", "size"), revoked=("revoked", "sum")).reset_index()
+        issued["revoked"] = issued["revoked"].astype(int)
+    return {
+        "summary": counts(["track"]),
+        "by_university": counts(["university", "track"]),
+        "by_country": counts(["country", "track"]),
+        "certificates": issued,
+    }

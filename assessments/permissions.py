@@ -74,3 +74,29 @@ def can_view_review(user, review: Review) -> bool:
     return user.is_authenticated and (
         review.reviewer_id == user.id or can_manage_application(user, review.application)
     )
+
+
+def can_view_result(user, application: Application) -> bool:
+    """The candidate once decided; staff in scope as soon as reviews are in."""
+    if not user.is_authenticated:
+        return False
+    if application.candidate_id == user.id:
+        return application.state == ApplicationState.decided
+    return can_manage_application(user, application) and application.state in (
+        ApplicationState.under_review, ApplicationState.decided)
+
+
+def analytics_branches(user, competition: Competition) -> set[int] | None | bool:
+    """Whose applications a user may analyse in a competition: None for all (admins), the
+    coordinated branches open to the competition, or False for no access."""
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return None
+    open_to = {b.id for b in competition.branches}
+    branches = {b for b in user.coordinated_branch_ids if not open_to or b in open_to}
+    return branches or False
+
+
+def can_view_reports(user) -> bool:
+    return is_staff(user)

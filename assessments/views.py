@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC
 
+import pandas as pd
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
-from assessments import bp
-from assessments.analytics import panel_result
+from assessments import analytics as analytics_module
+from assessments import bp, charts, exports, scoring
+from assessments.analytics import competition_figures, panel_figures, panel_result
 from assessments.forms import (
     ApplicationForm,
     ApplyForm,
@@ -47,14 +49,18 @@ from assessments.operations import (
     withdraw_application,
 )
 from assessments.permissions import (
+    analytics_branches,
     can_apply,
     can_edit_application,
     can_manage_application,
     can_manage_competitions,
     can_view_application,
+    can_view_reports,
+    can_view_result,
     can_write_review,
     is_staff,
 )
+from certify.db_types import utcnow
 from certify.extensions import db
 from certify.users.models import Branch, Role, RoleAssignment, User
 from certify.users.operations import active_branches
@@ -474,3 +480,150 @@ def edit_competition(competition_id: int):
     status = 422 if request.method == "POST" else 200
     return render_template("assessments/competition_form.html", form=form,
                            competition=competition), status
+
+
+# Results, analytics and reports -----------------------------------------------------------------
+
+
+@bp.get("/applications/<int:application_id>/result")
+@login_required
+def result(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    if not can_view_result(current_user, application):
+        abort(403)
+    criteria = application.competition.rubric_version.criteria
+    figures = panel_figures(application)
+    table = figures.table
+    rows = []
+    for criterion in criteria:
+        answer = application.answer_for(criterion)
+        has_panel = criterion.id in table.index
+        rows.append({
+            "criterion": criterion,
+            "self": answer.level if answer else None,
+            "panel": float(table.loc[criterion.id, "mean"]) if has_panel else None,
+            "gap": float(table.loc[criterion.id, "gap"]) if has_panel and not pd.isna(
+                table.loc[criterion.id, "gap"]) else None,
+            "claim": table.loc[criterion.id, "claim"] if has_panel else "",
+        })
+    max_level = max((c.max_level for c in criteria), default=4)
+    chart = charts.radar(
+        [c.code for c in criteria], [r["panel"] for r in rows], [r["self"] for r in rows],
+        max_level=max_level, panel_label=_("Panel (mean of reviewers)"),
+        self_label=_("Self-assessment"),
+    ) if criteria else None
+    # Reviewers are shown as "Reviewer 1", "Reviewer 2": the candidate sees what was said,
+    # not who said it.
+    reviewers = list(enumerate(application.submitted_reviews, start=1))
+    return render_template(
+        "assessments/result.html", application=application, rows=rows,
+        result=figures.result, chart=charts.data_uri(chart) if chart else None,
+        reviewers=reviewers,
+    )
+
+
+def _analytics_scope(competition_id: int) -> tuple[Competition, set[int] | None]:
+    competition = db.get_or_404(Competition, competition_id)
+    branches = analytics_branches(current_user, competition)
+    if branches is False:
+        abort(403)
+    return competition, branches
+
+
+@bp.get("/manage/competitions/<int:competition_id>/analytics")
+@login_required
+def analytics(competition_id: int):
+    competition, branches = _analytics_scope(competition_id)
+    figures = competition_figures(competition, branches)
+    criteria = competition.rubric_version.criteria
+    max_level = max((c.max_level for c in criteria), default=4)
+    people = {u.id: u for u in db.session.scalars(
+        sa.select(User).where(User.id.in_(list(figures.load.index)
+                                          + list(figures.severity.index))))}
+    applications = {a.id: a for a in competition.applications}
+    histogram = box_plots = None
+    if not figures.results.empty:
+        scores = figures.results["score"].dropna()
+        histogram = charts.data_uri(charts.histogram(
+            scores.tolist(), threshold=competition.rubric_version.pass_threshold,
+            xlabel=_("Weighted score (%)"), ylabel=_("Applications"),
+            threshold_label=_("Pass threshold")))
+        by_criterion = figures.ratings.groupby("criterion_id")["level"]
+        box_plots = charts.data_uri(charts.box_plots(
+            [c.code for c in criteria],
+            [by_criterion.get_group(c.id).tolist() if c.id in by_criterion.groups else []
+             for c in criteria],
+            max_level=max_level, ylabel=_("Level")))
+    return render_template(
+        "assessments/analytics.html", competition=competition, figures=figures,
+        criteria=criteria, people=people, applications=applications, histogram=histogram,
+        box_plots=box_plots, scoped=branches is not None,
+        codes={c.id: c.code for c in criteria},
+    )
+
+
+EXPORT_KINDS = ("ratings", "panel", "results")
+
+
+def _export_frame(competition: Competition, branches, kind: str) -> pd.DataFrame:
+    figures = competition_figures(competition, branches)
+    codes = figures.criteria.set_index("criterion_id")["code"]
+    if kind == "ratings":
+        frame = figures.ratings.copy()
+    elif kind == "panel":
+        frame = figures.panel.reset_index() if not figures.panel.empty else pd.DataFrame(
+            columns=["assessment_id", "criterion_id", *scoring.PANEL_COLUMNS])
+    else:
+        frame = figures.results.reset_index() if not figures.results.empty else pd.DataFrame(
+            columns=["assessment_id", *scoring.RESULT_COLUMNS])
+    if "criterion_id" in frame.columns:
+        frame.insert(frame.columns.get_loc("criterion_id") + 1, "criterion_code",
+                     frame["criterion_id"].map(codes))
+    return frame
+
+
+@bp.get("/manage/competitions/<int:competition_id>/export/<kind>.<fmt>")
+@login_required
+def export(competition_id: int, kind: str, fmt: str):
+    competition, branches = _analytics_scope(competition_id)
+    if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    frame = _export_frame(competition, branches, kind)
+    filename = f"competition-{competition.id}-{kind}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = exports.to_csv(frame), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx({kind: frame})
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _report_scope() -> tuple[int, set[int] | None]:
+    if not can_view_reports(current_user):
+        abort(403)
+    year = request.args.get("year", type=int) or utcnow().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year, None if current_user.is_admin else current_user.coordinated_branch_ids
+
+
+@bp.get("/manage/reports/annual")
+@login_required
+def annual_report():
+    year, branches = _report_scope()
+    return render_template("assessments/annual_report.html", year=year,
+                           report=analytics_module.annual_report(year, branches),
+                           scoped=branches is not None)
+
+
+@bp.get("/manage/reports/annual.xlsx")
+@login_required
+def annual_report_xlsx():
+    year, branches = _report_scope()
+    report = analytics_module.annual_report(year, branches)
+    body = exports.to_xlsx({f"{name} {year}": frame for name, frame in report.items()})
+    return Response(body,
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="certify-annual-report-{year}.xlsx"'})

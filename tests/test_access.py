@@ -76,6 +76,12 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.assign"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("POST", "assessments.decide_application"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("GET", "assessments.manage_competitions"): (302, 403, 403, 403, 403, 200, 200, 200),
+    # Under review: staff in scope see the figures; the candidate once decided.
+    ("GET", "assessments.result"): (302, 403, 403, 403, 403, 403, 200, 200),
+    ("GET", "assessments.analytics"): (302, 403, 403, 403, 403, 200, 200, 200),
+    ("GET", "assessments.export"): (302, 403, 403, 403, 403, 200, 200, 200),
+    ("GET", "assessments.annual_report"): (302, 403, 403, 403, 403, 200, 200, 200),
+    ("GET", "assessments.annual_report_xlsx"): (302, 403, 403, 403, 403, 200, 200, 200),
     ("GET", "assessments.create_competition"): (302, 403, 403, 403, 403, 403, 403, 200),
     ("POST", "assessments.create_competition"): (302, 403, 403, 403, 403, 403, 403, 422),
     ("GET", "assessments.edit_competition"): (302, 403, 403, 403, 403, 403, 403, 200),
@@ -127,6 +133,8 @@ def scenario(create_user, create_competition, workflow, in_app):
         "rubric_id": in_app(lambda: db.session.get(RubricVersion, version_id).rubric_id),
         "criterion_id": in_app(lambda: db.session.get(RubricVersion, version_id).criteria[0].id),
         "direction": "down",
+        "kind": "ratings",
+        "fmt": "xlsx",
     }
     return people, values
 

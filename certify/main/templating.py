@@ -26,5 +26,6 @@ def register(app: Flask) -> None:
     from rubrics.models import Track
 
     app.jinja_env.globals["award_title"] = lambda track: Track(track).title
+    app.jinja_env.globals["zip"] = zip
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language

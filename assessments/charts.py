@@ -1,0 +1,101 @@
+"""Charts as SVG, drawn by matplotlib (no hand-written SVG): data and translated labels in,
+an SVG document out. Pages embed them as ``data:`` images, which the strict Content Security
+Policy allows, next to a table that says the same in text."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("svg")  # no display, no GUI toolkit: server-side only
+
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+import numpy as np  # noqa: E402
+
+INK, ACCENT, SELF, MUTED = "#1d2733", "#0b5fa5", "#c0392b", "#5b6776"
+STYLE = {
+    "svg.fonttype": "none",  # text stays text: selectable, searchable, any script
+    "font.family": "DejaVu Sans",  # ships with matplotlib; has Cyrillic and Kazakh letters
+    "font.size": 10,
+    "axes.edgecolor": MUTED,
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "svg.hashsalt": "certify",  # stable ids: the same data draws the same document
+}
+
+
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def radar(labels: Sequence[str], panel: Sequence[float], own: Sequence[float | None], *,
+          max_level: int, panel_label: str, self_label: str, title: str = "") -> str:
+    """Self-assessment against the panel's mean level, one spoke per criterion."""
+    with plt.rc_context(STYLE):
+        count = len(labels)
+        angles = np.linspace(0, 2 * np.pi, count, endpoint=False)
+        closed = np.append(angles, angles[:1])
+        figure, axes = plt.subplots(figsize=(6, 6), subplot_kw={"polar": True})
+        axes.set_theta_offset(np.pi / 2)
+        axes.set_theta_direction(-1)
+        axes.set_ylim(0, max_level)
+        axes.set_yticks(range(max_level + 1))
+        axes.set_xticks(angles, labels)
+        for values, colour, label, style in (
+            (panel, ACCENT, panel_label, "-"),
+            (own, SELF, self_label, "--"),
+        ):
+            points = np.array([np.nan if v is None else v for v in values], dtype=float)
+            if np.isnan(points).all():
+                continue
+            ring = np.append(points, points[:1])
+            axes.plot(closed, ring, style, color=colour, linewidth=2, label=label)
+            axes.fill(closed, np.nan_to_num(ring), color=colour, alpha=0.12)
+        axes.legend(loc="upper right", bbox_to_anchor=(1.25, 1.12), frameon=False)
+        if title:
+            axes.set_title(title, pad=24)
+        return _svg(figure)
+
+
+def histogram(scores: Sequence[float], *, threshold: float, xlabel: str, ylabel: str,
+              threshold_label: str) -> str:
+    """Distribution of weighted scores (0–100) with the pass threshold marked."""
+    with plt.rc_context(STYLE):
+        figure, axes = plt.subplots(figsize=(7, 3.2))
+        axes.hist(list(scores), bins=np.arange(0, 105, 5), color=ACCENT, edgecolor="white")
+        axes.axvline(threshold, color=SELF, linestyle="--", linewidth=1.5, label=threshold_label)
+        axes.set_xlim(0, 100)
+        axes.set_xlabel(xlabel)
+        axes.set_ylabel(ylabel)
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.legend(frameon=False)
+        axes.spines[["top", "right"]].set_visible(False)
+        return _svg(figure)
+
+
+def box_plots(labels: Sequence[str], groups: Sequence[Sequence[float]], *, max_level: int,
+              ylabel: str) -> str:
+    """The spread of reviewers' levels per criterion."""
+    with plt.rc_context(STYLE):
+        figure, axes = plt.subplots(figsize=(max(6, 0.6 * len(labels) + 2), 3.4))
+        axes.boxplot([list(g) for g in groups], tick_labels=list(labels), patch_artist=True,
+                     boxprops={"facecolor": "#dbe8f5", "edgecolor": ACCENT},
+                     medianprops={"color": INK, "linewidth": 2},
+                     whiskerprops={"color": ACCENT}, capprops={"color": ACCENT},
+                     flierprops={"markeredgecolor": MUTED})
+        axes.set_ylim(-0.3, max_level + 0.3)
+        axes.set_yticks(range(max_level + 1))
+        axes.set_ylabel(ylabel)
+        axes.spines[["top", "right"]].set_visible(False)
+        return _svg(figure)
