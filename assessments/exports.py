@@ -37,7 +37,7 @@ def to_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             neutralise(frame).to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
+            sheet = writer.book.worksheets[-1]
             for column_cells in sheet.columns:
                 width = max(len(str(c.value)) if c.value is not None else 0
                             for c in column_cells)

@@ -1,0 +1,167 @@
+"""Result pages, competition analytics, exports and the annual report, through the app."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from assessments import scoring
+from certify.extensions import db
+from tests.conftest import login
+
+
+@pytest.fixture
+def decided(create_user, create_competition, workflow):
+    """Two KZ applications and one RU application with two reviews each; the first awarded."""
+    admin = create_user("admin")
+    competition_id = create_competition()
+    reviewers = [create_user("reviewer", full_name=f"Secret Reviewer {i}") for i in range(2)]
+    people, applications = [], []
+    for branch, levels in (("KZ", (4, 3, 2)), ("KZ", (1, 2, 2)), ("RU", (2, 2, 2))):
+        candidate = create_user("candidate", branch=branch,
+                                affiliation="=HYPERLINK(\"http://evil\")" if branch == "RU"
+                                else "Karaganda Technical University")
+        application_id = workflow.submitted(competition_id, candidate, levels=(4, 4, 4))
+        for reviewer in reviewers:
+            workflow.review(workflow.assign(application_id, reviewer, admin), levels=levels)
+        people.append(candidate)
+        applications.append(application_id)
+    workflow.decide(applications[0], admin, "award")
+    workflow.decide(applications[1], admin, "refuse")
+    return {"admin": admin, "competition": competition_id, "candidates": people,
+            "applications": applications}
+
+
+def test_candidate_result_after_the_decision(app, decided):
+    client = app.test_client()
+    login(client, decided["candidates"][0])
+    page = client.get(f"/applications/{decided['applications'][0]}/result")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    image = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', body).group(1)
+    svg = base64.b64decode(image).decode()
+    assert "<svg" in svg and "C1" in svg and "Self-assessment" in svg
+    assert 'alt="Radar chart' in body
+    # 4, 3, 2 by both reviewers against 40/35/25 weights: (40·4/4 + 35·3/4 + 25·2/4) = 78.75
+    assert "78.8%" in body
+    assert "Reviewer 1:" in body and "Secret Reviewer" not in body
+    assert "you rated yourself higher" in body  # self 4 against the panel's 2 on C3
+
+
+def test_candidate_waits_for_the_decision(app, create_user, create_competition, workflow):
+    candidate = create_user("candidate")
+    application_id = workflow.submitted(create_competition(), candidate)
+    client = app.test_client()
+    login(client, candidate)
+    assert client.get(f"/applications/{application_id}/result").status_code == 403
+
+
+def test_result_page_in_kazakh(app, decided, in_app):
+    from certify.users.models import User
+
+    def kazakh():
+        db.session.get(User, decided["candidates"][0].id).preferred_language = "kk"
+
+    in_app(kazakh)
+    client = app.test_client()
+    login(client, decided["candidates"][0])
+    body = client.get(f"/applications/{decided['applications'][0]}/result").get_data(
+        as_text=True)
+    assert '<html lang="kk">' in body
+    image = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', body).group(1)
+    svg = base64.b64decode(image).decode()
+    assert "Self-assessment" not in svg  # the chart's labels follow the page's language
+
+
+def test_competition_analytics(app, decided):
+    client = app.test_client()
+    login(client, decided["admin"])
+    body = client.get(f"/manage/competitions/{decided['competition']}/analytics").get_data(
+        as_text=True)
+    assert body.count("data:image/svg+xml;base64,") == 2  # histogram and box plots
+    assert "Krippendorff" in body and "Reviewer severity" in body and "Reviewer load" in body
+    assert "Secret Reviewer 0" in body  # staff see who reviewed
+
+
+def test_coordinator_sees_only_their_branch(app, decided, create_user):
+    client = app.test_client()
+    login(client, create_user("coordinator", branch="RU"))
+    url = f"/manage/competitions/{decided['competition']}"
+    body = client.get(f"{url}/analytics").get_data(as_text=True)
+    ru, kz = decided["candidates"][2], decided["candidates"][0]
+    assert ru.full_name in body and kz.full_name not in body
+    ratings = pd.read_csv(io.BytesIO(client.get(f"{url}/export/ratings.csv").data))
+    assert set(ratings["assessment_id"]) == {decided["applications"][2]}
+
+
+def test_exports_round_trip_through_pandas(app, decided):
+    client = app.test_client()
+    login(client, decided["admin"])
+    url = f"/manage/competitions/{decided['competition']}/export"
+    ratings = pd.read_csv(io.BytesIO(client.get(f"{url}/ratings.csv").data))
+    assert list(ratings.columns) == ["assessment_id", "reviewer_id", "criterion_id",
+                                     "criterion_code", "level"]
+    assert len(ratings) == 3 * 2 * 3
+    from_xlsx = pd.read_excel(io.BytesIO(client.get(f"{url}/ratings.xlsx").data))
+    pd.testing.assert_frame_equal(ratings, from_xlsx)
+    results = pd.read_csv(io.BytesIO(client.get(f"{url}/results.csv").data))
+    assert list(results.columns) == ["assessment_id", *scoring.RESULT_COLUMNS]
+    assert results.set_index("assessment_id").loc[decided["applications"][0], "score"] == (
+        pytest.approx(78.75))
+    panel = pd.read_excel(io.BytesIO(client.get(f"{url}/panel.xlsx").data))
+    assert list(panel.columns) == ["assessment_id", "criterion_id", "criterion_code",
+                                   *scoring.PANEL_COLUMNS]
+    assert client.get(f"{url}/ratings.pdf").status_code == 404
+    assert client.get(f"{url}/secrets.csv").status_code == 404
+
+
+def test_annual_report_counts_and_neutralises_formulas(app, decided):
+    client = app.test_client()
+    login(client, decided["admin"])
+    from certify.db_types import utcnow
+
+    year = utcnow().year
+    page = client.get(f"/manage/reports/annual?year={year}").get_data(as_text=True)
+    assert "Karaganda Technical University" in page
+    workbook = pd.read_excel(io.BytesIO(client.get(
+        f"/manage/reports/annual.xlsx?year={year}").data), sheet_name=None)
+    assert set(workbook) == {f"{name} {year}" for name in
+                             ("summary", "by_university", "by_country", "certificates")}
+    summary = workbook[f"summary {year}"]
+    assert summary.to_dict("records") == [
+        {"track": "professor", "award": 1, "refuse": 1, "total": 2}]
+    certificates = workbook[f"certificates {year}"]
+    assert certificates.to_dict("records") == [
+        {"track": "professor", "branch": "KZ", "issued": 1, "revoked": 0}]
+    empty = pd.read_excel(io.BytesIO(client.get(
+        "/manage/reports/annual.xlsx?year=2001").data), sheet_name=None)
+    assert all(frame.empty for frame in empty.values())
+    assert client.get("/manage/reports/annual?year=1800").status_code == 404
+
+
+def test_spreadsheet_formulas_are_neutralised():
+    from assessments.exports import to_csv, to_xlsx
+
+    frame = pd.DataFrame({"name": ["=1+1", "+cmd", "-2", "@SUM(A1)", "plain"], "n": [1, 2, 3,
+                                                                                       4, 5]})
+    text = to_csv(frame).decode()
+    assert "'=1+1" in text and "'+cmd" in text and "'-2" in text and "'@SUM(A1)" in text
+    assert "\nplain," in text
+    back = pd.read_excel(io.BytesIO(to_xlsx({"sheet": frame})))
+    assert back["name"].tolist() == ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "plain"]
+    assert back["n"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_decision_records_what_it_was_computed_from(decided, in_app):
+    from assessments.models import Decision
+
+    def load():
+        decision = db.session.scalar(sa.select(Decision).order_by(Decision.id))
+        return decision.engine_version, len(decision.ratings_hash or ""), decision.score
+
+    assert in_app(load) == (scoring.ENGINE_VERSION, 64, pytest.approx(78.75))
