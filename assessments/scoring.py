@@ -12,6 +12,7 @@ after Keele's "all points satisfactory" and UK-SPEC's "competence in all five ar
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import krippendorff
 import numpy as np
@@ -33,8 +34,20 @@ def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -
         raise ValueError(f"{name} is missing columns: {', '.join(missing)}")
 
 
-def _validated(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame:
-    """The criteria indexed by ``criterion_id``, once both tables pass every check."""
+@dataclass(frozen=True)
+class _Encoded:
+    """The ratings as integer codes, after every check: the engine's working form."""
+
+    criteria: pd.DataFrame  # indexed by criterion_id
+    assessments: pd.Index  # sorted assessment ids; code i is assessments[i]
+    assessment: np.ndarray  # per rating: assessment code
+    criterion: np.ndarray  # per rating: position of its criterion in ``criteria``
+    pair: np.ndarray  # per rating: code of its (assessment, reviewer) pair
+    pair_assessment: np.ndarray  # per pair code: its assessment code
+    level: np.ndarray  # per rating, as float
+
+
+def _encode(ratings: pd.DataFrame, criteria: pd.DataFrame) -> _Encoded:
     _require_columns(ratings, RATING_COLUMNS, "ratings")
     _require_columns(criteria, CRITERION_COLUMNS, "criteria")
     indexed = criteria.set_index("criterion_id")
@@ -44,17 +57,78 @@ def _validated(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("every criterion weight must be greater than 0")
     if (indexed["max_level"] < 1).any():
         raise ValueError("every max_level must be at least 1")
-    unknown = ~ratings["criterion_id"].isin(indexed.index)
-    if unknown.any():
-        names = sorted(ratings.loc[unknown, "criterion_id"].unique())
+    position = _positions(indexed.index, ratings["criterion_id"])
+    if (position < 0).any():
+        names = sorted(ratings.loc[position < 0, "criterion_id"].unique())
         raise ValueError(f"ratings name unknown criteria: {names}")
-    if ratings.duplicated(["assessment_id", "reviewer_id", "criterion_id"]).any():
-        raise ValueError("a reviewer rated the same criterion of an assessment twice")
-    levels = ratings["level"]
-    maxima = ratings["criterion_id"].map(indexed["max_level"])
-    if levels.isna().any() or (levels < 0).any() or (levels > maxima).any():
+    level = ratings["level"].to_numpy(dtype=float, na_value=np.nan)
+    maxima = indexed["max_level"].to_numpy()[position]
+    if np.isnan(level).any() or (level < 0).any() or (level > maxima).any():
         raise ValueError("a level lies outside 0..max_level of its criterion")
-    return indexed
+    assessment, assessments = _codes(ratings["assessment_id"])
+    reviewer, reviewer_count = _small_codes(ratings["reviewer_id"])
+    pair, pairs = pd.factorize(assessment * reviewer_count + reviewer)
+    if _has_duplicates(pair, position, len(pairs), len(indexed)):
+        raise ValueError("a reviewer rated the same criterion of an assessment twice")
+    return _Encoded(indexed, pd.Index(assessments, name="assessment_id"), assessment,
+                    position, pair, np.asarray(pairs) // reviewer_count, level)
+
+
+def _codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes 0..n-1 following the sorted ids. Rows already in id order (the usual
+    export) take a linear path; any other order a hash table."""
+    values = ids.to_numpy()
+    if values.dtype.kind in "iu" and len(values) and (values[1:] >= values[:-1]).all():
+        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+        codes = np.zeros(len(values), dtype=np.int64)
+        codes[starts[1:]] = 1
+        return np.cumsum(codes), values[starts]
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques)
+
+
+def _small_codes(ids: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes for ids that are usually small non-negative integers (database keys): the ids
+    themselves; otherwise hashed."""
+    values = ids.to_numpy()
+    if values.dtype.kind in "iu" and len(values) and 0 <= values.min() and (
+        values.max() < 1 << 20
+    ):
+        return values.astype(np.int64), int(values.max()) + 1
+    codes, uniques = pd.factorize(ids)
+    return codes.astype(np.int64), max(len(uniques), 1)
+
+
+def _positions(index: pd.Index, ids: pd.Series) -> np.ndarray:
+    """Each rating's criterion position in ``index`` (-1 when unknown), by a lookup table for
+    the usual small integer ids."""
+    values = ids.to_numpy()
+    keys = index.to_numpy()
+    if (values.dtype.kind in "iu" and keys.dtype.kind in "iu" and len(keys)
+            and keys.min() >= 0 and keys.max() < 1 << 20):
+        table = np.full(int(keys.max()) + 2, -1, dtype=np.int64)
+        table[keys] = np.arange(len(keys))
+        inside = (values >= 0) & (values <= keys.max())
+        return np.where(inside, table[np.clip(values, 0, keys.max() + 1)], -1)
+    return index.get_indexer(ids)
+
+
+def _has_duplicates(pair: np.ndarray, criterion: np.ndarray, pairs: int, criteria: int) -> bool:
+    """Whether some (assessment, reviewer) pair rated a criterion twice. With up to 63
+    criteria, each pair's criteria fit one bit mask: a duplicate shows as fewer bits set than
+    ratings counted — no hashing of 3-column keys."""
+    if len(pair) == 0:
+        return False
+    if criteria > 63:
+        return bool(pd.Series(pair.astype(np.int64) * criteria + criterion).duplicated().any())
+    masks = np.zeros(pairs, dtype=np.uint64)
+    np.bitwise_or.at(masks, pair, np.left_shift(np.uint64(1), criterion.astype(np.uint64)))
+    return bool((np.bincount(pair, minlength=pairs) != np.bitwise_count(masks)).any())
+
+
+def _validated(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame:
+    """The criteria indexed by ``criterion_id``, once both tables pass every check."""
+    return _encode(ratings, criteria).criteria
 
 
 def score_panel(
@@ -72,42 +146,34 @@ def score_panel(
     - ``recommended``: complete, gates passed and score ≥ ``pass_threshold``.
 
     Raises ``ValueError`` on missing columns, unknown criteria, duplicate ratings, levels out
-    of range or non-positive weights.
+    of range or non-positive weights. Vectorised: every step is a NumPy reduction over integer
+    codes of (assessment, criterion) cells; nothing loops over assessments or ratings.
     """
-    criteria = _validated(ratings, criteria)
-    per_criterion = ratings.groupby(["assessment_id", "criterion_id"])["level"].agg(
-        ["mean", "min", "max"]
-    )
-    assessments = pd.Index(ratings["assessment_id"].unique(), name="assessment_id")
-    full_index = pd.MultiIndex.from_product(
-        [assessments, criteria.index], names=["assessment_id", "criterion_id"]
-    )
-    per_criterion = per_criterion.reindex(full_index)
-    weights = per_criterion.index.get_level_values("criterion_id").map(criteria["weight"])
-    maxima = per_criterion.index.get_level_values("criterion_id").map(criteria["max_level"])
-    gates = per_criterion.index.get_level_values("criterion_id").map(criteria["min_pass_level"])
+    encoded = _encode(ratings, criteria)
+    indexed = encoded.criteria
+    count, width = len(encoded.assessments), len(indexed)
+    cell = encoded.assessment.astype(np.int64) * width + encoded.criterion
+    cells = count * width
+    rated = np.bincount(cell, minlength=cells).reshape(count, width)
+    total = np.bincount(cell, weights=encoded.level, minlength=cells).reshape(count, width)
+    lowest = np.full(cells, np.inf)
+    np.minimum.at(lowest, cell, encoded.level)
+    highest = np.full(cells, -np.inf)
+    np.maximum.at(highest, cell, encoded.level)
+    lowest, highest = lowest.reshape(count, width), highest.reshape(count, width)
 
-    weighted = pd.Series(
-        np.asarray(weights, dtype=float) * per_criterion["mean"].to_numpy() / np.asarray(
-            maxima, dtype=float
-        ),
-        index=per_criterion.index,
-    )
-    rated = per_criterion["mean"].notna()
-    complete = rated.groupby(level="assessment_id").all()
-    score = 100.0 * weighted.groupby(level="assessment_id").sum(min_count=1) / float(
-        criteria["weight"].sum()
-    )
-    # Rounded so that floating-point noise cannot move a candidate across the threshold:
-    # thirds of levels or fractional weights must still give exactly 50 or 100.
-    score = score.where(complete).round(SCORE_DECIMALS)
-
-    gate_values = pd.Series(np.asarray(gates, dtype=float), index=per_criterion.index)
-    gate_ok = gate_values.isna() | (per_criterion["min"] >= gate_values)
-    gates_passed = gate_ok.groupby(level="assessment_id").all()
-    spread = (per_criterion["max"] - per_criterion["min"]).fillna(0)
-    disagreement = (spread >= 2).groupby(level="assessment_id").any()
-    n_reviewers = ratings.groupby("assessment_id")["reviewer_id"].nunique()
+    weights = indexed["weight"].to_numpy(dtype=float)
+    maxima = indexed["max_level"].to_numpy(dtype=float)
+    gates = indexed["min_pass_level"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = total / rated
+    complete = (rated > 0).all(axis=1)
+    score = 100.0 * ((means / maxima) @ weights) / weights.sum()
+    score = np.where(complete, np.round(score, SCORE_DECIMALS), np.nan)
+    gated = ~np.isnan(gates)
+    gates_passed = ((rated[:, gated] > 0) & (lowest[:, gated] >= gates[gated])).all(axis=1)
+    disagreement = ((highest - lowest) >= 2).any(axis=1)
+    n_reviewers = np.bincount(encoded.pair_assessment, minlength=count)
 
     result = pd.DataFrame(
         {
@@ -116,13 +182,11 @@ def score_panel(
             "n_reviewers": n_reviewers,
             "gates_passed": gates_passed,
             "disagreement": disagreement,
-        }
+            "recommended": complete & gates_passed & (score >= pass_threshold),
+        },
+        index=encoded.assessments,
     )
-    result["recommended"] = (
-        result["complete"] & result["gates_passed"] & (result["score"] >= pass_threshold)
-    )
-    result.index.name = "assessment_id"
-    return result.loc[:, list(RESULT_COLUMNS)]
+    return result
 
 
 PANEL_COLUMNS = (
