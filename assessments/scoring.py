@@ -91,7 +91,7 @@ def _small_codes(ids: pd.Series) -> tuple[np.ndarray, int]:
     """Codes for ids that are usually small non-negative integers (database keys): the ids
     themselves; otherwise hashed."""
     values = ids.to_numpy()
-    if values.dtype.kind in "iu" and len(values) and 0 <= values.min() and (
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and (
         values.max() < 1 << 20
     ):
         return values.astype(np.int64), int(values.max()) + 1
