@@ -214,8 +214,9 @@ def panel_table(
     table = grouped.agg(n="count", mean="mean", median="median", min="min", max="max")
     table["sd"] = grouped.std(ddof=0)
     table["range"] = table["max"] - table["min"]
-    if self_levels is not None and len(self_levels):
+    if self_levels is not None:
         _require_columns(self_levels, ("assessment_id", "criterion_id", "level"), "self_levels")
+    if self_levels is not None and len(self_levels):
         own = self_levels.set_index(["assessment_id", "criterion_id"])["level"]
         table["self_level"] = own.reindex(table.index).astype(float)
     else:
@@ -263,7 +264,9 @@ def reviewer_severity(
     reference = per_reviewer.loc[calibrated & per_reviewer["mean_deviation"].notna(),
                                  "mean_deviation"]
     spread = reference.std(ddof=0) if len(reference) >= 2 else np.nan
-    if not spread or np.isnan(spread):
+    # Equal deviations can leave a rounding residue (~1e-17) instead of 0: treat it as none.
+    tolerance = 1e-9 * max(1.0, float(reference.abs().max()) if len(reference) else 1.0)
+    if np.isnan(spread) or spread <= tolerance:
         per_reviewer["z"] = np.where(calibrated, 0.0, np.nan)
     else:
         per_reviewer["z"] = ((per_reviewer["mean_deviation"] - reference.mean()) / spread).where(
@@ -325,6 +328,10 @@ def ratings_digest(ratings: pd.DataFrame) -> str:
     """SHA-256 of the ratings as canonical CSV (sorted rows, fixed columns, integers), so that a
     decision can later prove which ratings it was computed from."""
     _require_columns(ratings, RATING_COLUMNS, "ratings")
+    columns = ratings.loc[:, list(RATING_COLUMNS)]
+    if (columns.isna().to_numpy().any()
+            or (columns.to_numpy(dtype=float) % 1 != 0).any()):
+        raise ValueError("ratings must be whole numbers to be digested")
     canonical = (
         ratings.loc[:, list(RATING_COLUMNS)]
         .astype("int64")

@@ -119,7 +119,7 @@ def test_panel_table_self_levels_gap_and_claim():
 
 @pytest.mark.parametrize(
     ("own", "claim"),
-    [(4, "over"), (3, ""), (2, "under"), (1, "under")],  # gaps +1.67, +0.67, -0.33, -1.33
+    [(4, "over"), (3, ""), (2, ""), (1, "under")],  # gaps +1.67, +0.67, -0.33, -1.33
 )
 def test_panel_table_claim_thresholds(own, claim):
     # Mean of 2, 2, 3 is 7/3.
@@ -336,12 +336,6 @@ def identical_nonzero_population() -> pd.DataFrame:
     return ratings_frame(rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: reviewer_severity only guards an exactly-zero spread; identical mean "
-    "deviations (1/3 each) leave a ~5.6e-17 floating-point SD, so z becomes +-1.0 "
-    "instead of 0 and a z_limit below 1 flags every identical reviewer",
-)
 def test_identical_nonzero_deviations_give_z_zero():
     ratings = identical_nonzero_population()
     result = reviewer_severity(ratings, ONE, z_limit=0.5)
@@ -641,3 +635,12 @@ def test_property_agreeing_reviewer_joining_an_agreeing_panel_changes_nothing(ca
     _assert_same_apart_from_reviewer_count(
         score_panel(ratings, criteria), score_panel(extended, criteria), joined
     )
+
+
+def test_digest_refuses_fractional_levels():
+    import pandas as pd
+
+    frame = pd.DataFrame({"assessment_id": [1], "reviewer_id": [1], "criterion_id": [1],
+                          "level": [2.5]})
+    with pytest.raises(ValueError, match="whole numbers"):
+        ratings_digest(frame)

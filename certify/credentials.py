@@ -1,0 +1,328 @@
+"""Signed credentials: Open Badges 3.0 / VC 2.0 with an eddsa-jcs-2022 Data Integrity proof,
+Multikey / did:key keys and Bitstring Status Lists. Pure: bytes and dicts in and out, no Flask,
+no database (the ``certify.certificates`` package supplies keys and status bits).
+
+Cryptography is `cryptography` (Ed25519) and `rfc8785` (JSON Canonicalization Scheme); base58btc
+is the `base58` package. The steps follow the W3C Data Integrity EdDSA Cryptosuites v1.0
+(eddsa-jcs-2022), the Bitstring Status List v1.0 and Open Badges 3.0 §Verification
+(``../shared/reference/credential_anchors.md`` §2–3).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import base58
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+CRYPTOSUITE = "eddsa-jcs-2022"
+ED25519_MULTICODEC = b"\xed\x01"  # multicodec ed25519-pub, varint-encoded
+STATUS_LIST_MIN_ENTRIES = 131_072  # Bitstring Status List: at least 16 KiB, for privacy
+
+
+class CredentialError(ValueError):
+    """A credential that cannot even be examined (not JSON, not an object, no proof)."""
+
+
+# Keys ----------------------------------------------------------------------------------------
+
+
+def generate_private_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def private_key_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def load_private_key(pem: bytes) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("not an Ed25519 private key")
+    return key
+
+
+def public_key_multibase(key: Ed25519PublicKey) -> str:
+    """The Multikey form: 'z' + base58btc(0xed01 ‖ 32-byte key), e.g. 'z6Mk…'."""
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "z" + base58.b58encode(ED25519_MULTICODEC + raw).decode("ascii")
+
+
+def public_key_from_multibase(value: str) -> Ed25519PublicKey:
+    if not value.startswith("z"):
+        raise ValueError("expected a base58btc multibase value ('z…')")
+    decoded = base58.b58decode(value[1:])
+    if len(decoded) != 34 or not decoded.startswith(ED25519_MULTICODEC):
+        raise ValueError("not an Ed25519 Multikey")
+    return Ed25519PublicKey.from_public_bytes(decoded[2:])
+
+
+def did_key(multibase: str) -> str:
+    return f"did:key:{multibase}"
+
+
+def did_key_method(multibase: str) -> str:
+    """The verification method id of a did:key: resolvable with no network at all."""
+    return f"did:key:{multibase}#{multibase}"
+
+
+def multibase_of_method(method: str) -> str | None:
+    """The Multikey named by a verification method (did:key or an URL with the key as its
+    fragment), or None."""
+    if method.startswith("did:key:"):
+        return method.split("#", 1)[0][len("did:key:"):]
+    if "#" in method:
+        fragment = method.rsplit("#", 1)[1]
+        return fragment if fragment.startswith("z6Mk") else None
+    return None
+
+
+# eddsa-jcs-2022 --------------------------------------------------------------------------------
+
+
+def _hash_data(document: Mapping, proof_options: Mapping) -> bytes:
+    return (hashlib.sha256(rfc8785.dumps(proof_options)).digest()
+            + hashlib.sha256(rfc8785.dumps(document)).digest())
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def sign(document: Mapping[str, Any], key: Ed25519PrivateKey, verification_method: str, *,
+         created: datetime | None = None) -> dict[str, Any]:
+    """The document with a DataIntegrityProof (eddsa-jcs-2022). The proof carries the
+    document's ``@context``, as the W3C test vectors do, so every verifier rebuilds the same
+    proof configuration."""
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": CRYPTOSUITE,
+        "created": _timestamp(created or datetime.now(UTC)),
+        "verificationMethod": verification_method,
+        "proofPurpose": "assertionMethod",
+        "@context": unsigned["@context"],
+    }
+    signature = key.sign(_hash_data(unsigned, options))
+    proof = {**options, "proofValue": "z" + base58.b58encode(signature).decode("ascii")}
+    return {**unsigned, "proof": proof}
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    ok: bool
+    key_multibase: str | None
+    problem: str = ""
+
+
+def verify_proof(document: Mapping[str, Any],
+                 resolve: Callable[[str], Ed25519PublicKey | None] | None = None) -> ProofResult:
+    """Check the eddsa-jcs-2022 proof. The key comes from ``resolve(verificationMethod)`` or,
+    for a did:key, from the method itself (self-certifying); whether that key belongs to the
+    issuer is a separate question (see ``verify_credential``)."""
+    proof = document.get("proof")
+    if isinstance(proof, list):
+        proof = proof[0] if len(proof) == 1 else None
+    if not isinstance(proof, dict):
+        return ProofResult(False, None, "no single proof")
+    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
+        return ProofResult(False, None, f"not a {CRYPTOSUITE} DataIntegrityProof")
+    if proof.get("proofPurpose") != "assertionMethod":
+        return ProofResult(False, None, "proof purpose is not assertionMethod")
+    method = proof.get("verificationMethod")
+    if not isinstance(method, str):
+        return ProofResult(False, None, "no verification method")
+    multibase = multibase_of_method(method)
+    try:
+        key = resolve(method) if resolve else None
+        if key is None and method.startswith("did:key:") and multibase:
+            key = public_key_from_multibase(multibase)
+    except ValueError as error:
+        return ProofResult(False, multibase, f"unusable key: {error}")
+    if key is None:
+        return ProofResult(False, multibase, "the verification method cannot be resolved")
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in options and options["@context"] != unsigned.get("@context"):
+        return ProofResult(False, multibase, "the proof's @context differs from the document's")
+    value = proof.get("proofValue")
+    try:
+        if not isinstance(value, str) or not value.startswith("z"):
+            raise ValueError("proofValue is not base58btc")
+        signature = base58.b58decode(value[1:])
+        key.verify(signature, _hash_data(unsigned, options))
+    except (ValueError, InvalidSignature):
+        return ProofResult(False, multibase, "the signature does not match the content")
+    return ProofResult(True, multibase)
+
+
+# Bitstring Status List -------------------------------------------------------------------------
+
+
+def encode_status_list(bits: bytes | bytearray) -> str:
+    """'u' + base64url (no padding) of the GZIP-compressed bitstring; index 0 is the left-most
+    bit of the first byte."""
+    if len(bits) * 8 < STATUS_LIST_MIN_ENTRIES:
+        raise ValueError("a status list holds at least 131,072 entries")
+    compressed = gzip.compress(bytes(bits), mtime=0)
+    return "u" + base64.urlsafe_b64encode(compressed).decode("ascii").rstrip("=")
+
+
+def decode_status_list(encoded: str) -> bytes:
+    if not encoded.startswith("u"):
+        raise ValueError("expected a base64url multibase value ('u…')")
+    payload = encoded[1:]
+    raw = gzip.decompress(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    if len(raw) * 8 < STATUS_LIST_MIN_ENTRIES:
+        raise ValueError("the status list is shorter than 131,072 entries")
+    return raw
+
+
+def status_bit(bits: bytes, index: int) -> bool:
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+def set_status_bit(bits: bytearray, index: int, value: bool) -> None:
+    if value:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    else:
+        bits[index // 8] &= ~(0x80 >> (index % 8)) & 0xFF
+
+
+def identity_hash(email: str, salt: str) -> str:
+    """OB 3.0 IdentityObject hash of an email: 'sha256$' + hex(SHA-256(email ‖ salt))."""
+    return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+
+
+# Verification of a whole credential -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    check: str  # format, signature, issuer_key, revocation, suspension, validity
+    ok: bool | None  # None: could not be checked — never shown as passed
+    detail: str = ""
+
+
+@dataclass
+class Verification:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.checks) and all(c.ok is True for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"verified": self.verified,
+                "checks": [{"check": c.check, "ok": c.ok, "detail": c.detail}
+                           for c in self.checks]}
+
+
+def parse(data: bytes | str) -> dict[str, Any]:
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CredentialError(f"not JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise CredentialError("a credential is a JSON object")
+    return document
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def check_format(document: Mapping[str, Any]) -> Check:
+    contexts = document.get("@context")
+    types = document.get("type") or []
+    subject = document.get("credentialSubject")
+    problems = []
+    if not isinstance(contexts, list) or not contexts or contexts[0] != VC_CONTEXT:
+        problems.append("the first @context is not VC 2.0")
+    if "VerifiableCredential" not in types:
+        problems.append("not a VerifiableCredential")
+    if not isinstance(subject, dict) or not (subject.get("id") or subject.get("identifier")):
+        problems.append("the subject has neither id nor identifier")
+    if _parse_time(document.get("validFrom")) is None:
+        problems.append("validFrom is missing or not a date-time")
+    return Check("format", not problems, "; ".join(problems))
+
+
+def check_validity(document: Mapping[str, Any], now: datetime) -> Check:
+    valid_from = _parse_time(document.get("validFrom"))
+    valid_until = _parse_time(document.get("validUntil")) if document.get("validUntil") else None
+    if valid_from is None:
+        return Check("validity", None, "no validFrom")
+    if now < valid_from:
+        return Check("validity", False, "not yet valid")
+    if valid_until is not None and now > valid_until:
+        return Check("validity", False, "expired")
+    return Check("validity", True)
+
+
+StatusLookup = Callable[[Mapping[str, Any]], bool | None]
+
+
+def verify_credential(
+    document: Mapping[str, Any],
+    *,
+    trusted_keys: set[str],
+    issuer_id: str,
+    status: StatusLookup,
+    now: datetime | None = None,
+) -> Verification:
+    """Every check of OB 3.0 §Verification that applies, in order: format, signature, issuer
+    key, status (per purpose), validity dates. ``status(entry)`` answers whether the entry's
+    bit is set, or None when the list could not be fetched or verified — reported as "could not
+    be checked", never as passed."""
+    now = now or datetime.now(UTC)
+    result = Verification()
+    result.checks.append(check_format(document))
+    proof = verify_proof(document)
+    result.checks.append(Check("signature", proof.ok, proof.problem))
+    issuer = document.get("issuer")
+    issuer_id_given = issuer.get("id") if isinstance(issuer, dict) else issuer
+    known = proof.key_multibase in trusted_keys and issuer_id_given == issuer_id
+    result.checks.append(Check(
+        "issuer_key", known,
+        "" if known else "the key or issuer is not one of ours"))
+    entries = document.get("credentialStatus") or []
+    entries = [entries] if isinstance(entries, dict) else entries
+    purposes_seen = set()
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
+            result.checks.append(Check("status", None, "unknown status entry"))
+            continue
+        purpose = entry.get("statusPurpose", "")
+        purposes_seen.add(purpose)
+        if not proof.ok:
+            result.checks.append(Check(purpose, None, "not checked: the signature failed"))
+            continue
+        flagged = status(entry)
+        if flagged is None:
+            result.checks.append(Check(purpose, None, "the status list could not be checked"))
+        else:
+            result.checks.append(Check(purpose, not flagged, purpose if flagged else ""))
+    if "revocation" not in purposes_seen:
+        result.checks.append(Check("revocation", None, "the credential names no status list"))
+    result.checks.append(check_validity(document, now))
+    return result
