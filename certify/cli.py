@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     app.cli.add_command(rubrics_cli)
     app.cli.add_command(scores_cli)
+    app.cli.add_command(keys_cli)
 
 
 @click.command("demo")
@@ -98,6 +99,62 @@ def list_certificates(as_json: bool) -> None:
     for row in rows:
         click.echo(f"{row['number']:<24} {row['status']:<14} {row['valid_until']}  "
                    f"{row['holder_name']}")
+
+
+@certificates_cli.command("sign")
+@click.option("--all", "everything", is_flag=True,
+              help="Sign every certificate again with the active key (default: only those "
+                   "without a signed credential).")
+def sign_certificates(everything: bool) -> None:
+    """Sign certificates' credentials (e.g. those issued before signing existed)."""
+    from certify.certificates.models import Certificate
+    from certify.certificates.signing import sign_certificate
+
+    query = sa.select(Certificate).order_by(Certificate.id)
+    if not everything:
+        query = query.where(Certificate.credential.is_(None))
+    count = 0
+    for certificate in db.session.scalars(query):
+        sign_certificate(certificate)
+        count += 1
+    db.session.commit()
+    click.echo(f"Signed {count} certificates.")
+
+
+keys_cli = AppGroup("keys", help="The issuer's signing keys.")
+
+
+@keys_cli.command("generate")
+def generate_key_command() -> None:
+    """Create a signing key if there is no active one (idempotent)."""
+    from certify.certificates.signing import active_key, generate_key, key_directory
+
+    key = active_key()
+    if key is not None:
+        click.echo(f"Active key already present: {key.public_key_multibase}")
+        return
+    key = generate_key()
+    db.session.commit()
+    click.echo(f"Generated {key.public_key_multibase} (private key in {key_directory()})")
+
+
+@keys_cli.command("rotate")
+def rotate_key_command() -> None:
+    """Retire the active key (it stays published) and start a new one."""
+    from certify.certificates.signing import rotate_key
+
+    key = rotate_key()
+    db.session.commit()
+    click.echo(f"New active key {key.public_key_multibase}; earlier keys stay published.")
+
+
+@keys_cli.command("list")
+def list_keys_command() -> None:
+    from certify.certificates.signing import all_keys
+
+    for key in all_keys():
+        state = f"retired {key.retired_at:%Y-%m-%d}" if key.retired_at else "active"
+        click.echo(f"{key.public_key_multibase}  {key.created_at:%Y-%m-%d}  {state}")
 
 
 rubrics_cli = AppGroup("rubrics", help="Rubrics and their versions.")

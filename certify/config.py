@@ -56,6 +56,11 @@ class Config:
                      "kk": "Сертификатталған тау-кен инженері"},
     }
     CERTIFICATE_VALIDITY_YEARS = 5
+    # The address the public reaches this site at: credentials, QR codes and status lists
+    # name it, so it must be the real one in production.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Where issuer private keys live (default: the instance folder's keys/), never in git.
+    SIGNING_KEY_DIR: str | None = None
     ISSUER_NAME = "International Competence Centre for Mining-Engineering Education"
 
 

@@ -1,11 +1,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileSize
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
+
+MAX_CREDENTIAL_BYTES = 256 * 1024
 
 
 def normalise_number(value):
     return value.strip().upper() if isinstance(value, str) else value
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class VerifyForm(FlaskForm):
@@ -16,7 +23,27 @@ class VerifyForm(FlaskForm):
                          validators=[DataRequired(), Length(max=32)])
 
 
-class RevokeForm(FlaskForm):
+class CredentialCheckForm(FlaskForm):
+    """A credential JSON pasted or uploaded by anyone, to check it."""
+
+    class Meta:
+        csrf = False  # changes nothing: like the lookup, open to every visitor
+
+    credential = TextAreaField(_l("Credential JSON"), filters=[strip],
+                               validators=[Optional(), Length(max=MAX_CREDENTIAL_BYTES)])
+    file = FileField(_l("or a credential file (.json)"),
+                     validators=[FileSize(MAX_CREDENTIAL_BYTES,
+                                          message=_l("The file is too large."))])
+
+
+class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason (shown on the public verification page)"),
-                           filters=[lambda value: value.strip() if value else value],
+                           filters=[strip],
                            validators=[DataRequired(), Length(min=5, max=1000)])
+
+
+class CorrectNameForm(ReasonForm):
+    full_name = StringField(_l("Full name (Latin letters, as in the passport)"),
+                            filters=[strip], validators=[DataRequired(), Length(max=200)])
+    full_name_native = StringField(_l("Full name in native script (optional)"),
+                                   filters=[strip], validators=[Optional(), Length(max=200)])

@@ -50,12 +50,26 @@ class CertificateSequence(db.Model):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
+class SigningKey(db.Model):
+    """An Ed25519 issuer key. The private half lives in a file outside the database and the
+    repository; retired keys stay listed so older credentials still verify."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_key_multibase: Mapped[str] = mapped_column(String(64), unique=True)
+    private_key_file: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Certificate(db.Model):
     __tablename__ = "certificates"
     __table_args__ = (
         sa.UniqueConstraint("track", "branch_id", "year", "sequence"),
         sa.CheckConstraint("valid_until > valid_from", name="valid_until_after_valid_from"),
         sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+        sa.CheckConstraint("status_index >= 0", name="status_index_not_negative"),
         sa.CheckConstraint(
             "(revoked_at IS NULL) = (revocation_reason IS NULL)", name="revocation_has_reason"
         ),
@@ -84,6 +98,13 @@ class Certificate(db.Model):
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # The signed Open Badges 3.0 credential as issued (re-issued when the name is corrected),
+    # its random place in the status lists, and the salt of the hashed email in it.
+    credential_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    credential: Mapped[dict | None] = mapped_column(sa.JSON)
+    status_index: Mapped[int | None] = mapped_column(unique=True)
+    subject_salt: Mapped[str | None] = mapped_column(String(64))
+    awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     branch: Mapped[Branch] = relationship()
     holder: Mapped[User] = relationship()

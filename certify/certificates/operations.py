@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from certify import audit
 from certify.certificates.models import Certificate, CertificateSequence
+from certify.certificates.signing import new_credential_id, sign_certificate
 from certify.db_types import utcnow
 from certify.extensions import db
 from rubrics.models import Track
@@ -72,16 +73,59 @@ def issue_certificate(application, *, by, issued_at: datetime | None = None) -> 
         valid_from=valid_from,
         valid_until=add_years(valid_from, current_app.config["CERTIFICATE_VALIDITY_YEARS"]),
     )
+    certificate.credential_id = new_credential_id()
     db.session.add(certificate)
     db.session.flush()
+    sign_certificate(certificate)
     audit.record("certificate.issue", certificate, actor=by, number=certificate.number)
     return certificate
 
 
+class CertificateActionError(ValueError):
+    pass
+
+
 def revoke_certificate(certificate: Certificate, *, reason: str, by) -> None:
+    """Permanent: the certificate is no longer valid and the revocation list says so."""
     if certificate.revoked_at is not None:
-        raise ValueError("certificate already revoked")
+        raise CertificateActionError("certificate already revoked")
     certificate.revoked_at = utcnow()
     certificate.revocation_reason = reason
     audit.record("certificate.revoke", certificate, actor=by, reason=reason)
     db.session.flush()
+
+
+def suspend_certificate(certificate: Certificate, *, reason: str, by) -> None:
+    """Reversible: not valid while suspended (e.g. during an investigation)."""
+    if certificate.revoked_at is not None or certificate.suspended_at is not None:
+        raise CertificateActionError("only a certificate in force can be suspended")
+    certificate.suspended_at = utcnow()
+    certificate.suspension_reason = reason
+    audit.record("certificate.suspend", certificate, actor=by, reason=reason)
+    db.session.flush()
+
+
+def reinstate_certificate(certificate: Certificate, *, reason: str, by) -> None:
+    if certificate.suspended_at is None or certificate.revoked_at is not None:
+        raise CertificateActionError("only a suspended certificate can be reinstated")
+    audit.record("certificate.reinstate", certificate, actor=by, reason=reason,
+                 suspended_at=certificate.suspended_at.isoformat(),
+                 suspension_reason=certificate.suspension_reason)
+    certificate.suspended_at = None
+    certificate.suspension_reason = None
+    db.session.flush()
+
+
+def correct_holder_name(certificate: Certificate, *, full_name: str,
+                        full_name_native: str | None, reason: str, by) -> None:
+    """Re-issue the credential with the corrected name; number, dates, status place and the
+    original award date stay."""
+    if certificate.revoked_at is not None:
+        raise CertificateActionError("a revoked certificate is not re-issued")
+    before = (certificate.holder_name, certificate.holder_name_native)
+    certificate.holder_name = full_name.strip()
+    certificate.holder_name_native = (full_name_native or "").strip() or None
+    sign_certificate(certificate)
+    audit.record("certificate.correct_name", certificate, actor=by, reason=reason,
+                 before=list(before),
+                 after=[certificate.holder_name, certificate.holder_name_native])

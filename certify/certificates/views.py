@@ -1,30 +1,58 @@
-"""Public verification by number, and the administrators' register of certificates."""
+"""Public verification, the signed credential and its status lists, and the administrators'
+register of certificates with its actions."""
 
 from __future__ import annotations
 
 import re
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from certify import credentials as vc
 from certify.certificates import bp
-from certify.certificates.forms import RevokeForm, VerifyForm
+from certify.certificates.forms import CorrectNameForm, CredentialCheckForm, ReasonForm, VerifyForm
 from certify.certificates.models import NUMBER_PATTERN, Certificate
-from certify.certificates.operations import revoke_certificate
+from certify.certificates.operations import (
+    CertificateActionError,
+    correct_holder_name,
+    reinstate_certificate,
+    revoke_certificate,
+    suspend_certificate,
+)
 from certify.certificates.permissions import (
     can_list_certificates,
     can_revoke,
     can_see_certificate_admin,
 )
+from certify.certificates.signing import (
+    STATUS_PURPOSES,
+    certificate_for,
+    issuer_profile,
+    status_list_credential,
+    verify_document,
+)
 from certify.extensions import db
 
+JSON_LD = "application/ld+json"
 
-def _find(number: str) -> Certificate | None:
+
+def find_certificate(number: str) -> Certificate | None:
+    number = number.strip().upper()
     if not re.match(NUMBER_PATTERN, number):
         return None
     return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+
+
+def _json(document, status=200, mimetype=JSON_LD):
+    response = jsonify(document)
+    response.status_code = status
+    response.mimetype = mimetype
+    return response
+
+
+# Public ---------------------------------------------------------------------------------------
 
 
 @bp.get("/verify")
@@ -32,22 +60,80 @@ def verify_form():
     form = VerifyForm(request.args)
     if request.args and form.validate():
         return redirect(url_for(".verify", number=form.number.data))
-    return render_template("certificates/verify_form.html", form=form)
+    return render_template("certificates/verify_form.html", form=form,
+                           check_form=CredentialCheckForm())
+
+
+@bp.post("/verify")
+def verify_credential():
+    """Check a credential pasted or uploaded by the visitor (nothing is stored)."""
+    check_form = CredentialCheckForm()
+    document, problem = None, None
+    if check_form.validate_on_submit():
+        upload = check_form.file.data
+        data = upload.read() if upload else (check_form.credential.data or "").encode()
+        if not data.strip():
+            problem = _("Paste a credential or choose a file.")
+        else:
+            try:
+                document = vc.parse(data)
+            except vc.CredentialError:
+                problem = _("This is not a credential: it is not a JSON object.")
+    if document is None:
+        if problem:
+            flash(problem, "error")
+        return render_template("certificates/verify_form.html", form=VerifyForm(),
+                               check_form=check_form), 400
+    result = verify_document(document)
+    return render_template("certificates/credential_result.html", result=result,
+                           document=document, certificate=certificate_for(document))
 
 
 @bp.get("/verify/<number>")
 def verify(number: str):
-    number = number.strip().upper()
-    certificate = _find(number)
+    certificate = find_certificate(number)
     if certificate is None:
-        return render_template("certificates/not_found.html", number=number,
+        return render_template("certificates/not_found.html", number=number.strip().upper(),
                                form=VerifyForm()), 404
+    result = verify_document(certificate.credential) if certificate.credential else None
     return render_template(
         "certificates/verify.html",
         certificate=certificate,
         status=certificate.status,
         issuer_name=current_app.config["ISSUER_NAME"],
+        result=result,
     )
+
+
+@bp.get("/certificates/<number>/credential.json")
+def credential(number: str):
+    certificate = find_certificate(number)
+    if certificate is None or certificate.credential is None:
+        return _json({"error": "not_found", "message": "No such certificate."}, 404,
+                     "application/json")
+    response = _json(certificate.credential)
+    response.headers["Content-Disposition"] = f'inline; filename="{certificate.number}.json"'
+    return response
+
+
+@bp.get("/issuer")
+def issuer():
+    return _json(issuer_profile())
+
+
+@bp.get("/status/<list_name>")
+def status_list(list_name: str):
+    purpose, _, number = list_name.rpartition("-")
+    if purpose not in STATUS_PURPOSES or number != "1":
+        return _json({"error": "not_found", "message": "No such status list."}, 404,
+                     "application/json")
+    response = _json(status_list_credential(purpose))
+    # Verifiers may cache briefly; a revocation shows within a minute.
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+# Administration -------------------------------------------------------------------------------
 
 
 @bp.get("/certificates/")
@@ -62,21 +148,91 @@ def register():
                            certificates=db.session.scalars(query).all())
 
 
-@bp.route("/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])
-@login_required
-def revoke(certificate_id: int):
+def _administered(certificate_id: int) -> Certificate:
     certificate = db.get_or_404(Certificate, certificate_id)
-    if not can_see_certificate_admin(current_user, certificate) or not can_revoke(
-        current_user, certificate
-    ):
+    if not can_see_certificate_admin(current_user, certificate):
         abort(403)
-    form = RevokeForm()
-    if certificate.revoked_at is not None:
-        flash(_("This certificate is already revoked."), "error")
-        return redirect(url_for(".register"))
-    if form.validate_on_submit():
-        revoke_certificate(certificate, reason=form.reason.data.strip(), by=current_user)
-        db.session.commit()
-        flash(_("Certificate %(number)s revoked.", number=certificate.number), "success")
-        return redirect(url_for(".register"))
-    return render_template("certificates/revoke.html", certificate=certificate, form=form)
+    return certificate
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@login_required
+def manage(certificate_id: int):
+    certificate = _administered(certificate_id)
+    from certify.audit import AuditEvent
+
+    history = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "Certificate",
+                                    AuditEvent.object_id == certificate.id)
+        .order_by(AuditEvent.created_at)
+    ).all()
+    name_form = CorrectNameForm(data={"full_name": certificate.holder_name,
+                                      "full_name_native": certificate.holder_name_native})
+    return render_template("certificates/manage.html", certificate=certificate,
+                           reason_form=ReasonForm(), name_form=name_form, history=history,
+                           can_act=can_revoke(current_user, certificate))
+
+
+ACTIONS = {
+    "revoke": revoke_certificate,
+    "suspend": suspend_certificate,
+    "reinstate": reinstate_certificate,
+}
+
+
+def _action_messages() -> dict[str, str]:
+    return {
+        "revoke": _("Certificate %(number)s revoked."),
+        "suspend": _("Certificate %(number)s suspended."),
+        "reinstate": _("Certificate %(number)s reinstated."),
+        "refused": _("This action does not apply to the certificate in its present state."),
+    }
+
+
+@bp.post("/certificates/<int:certificate_id>/<any(revoke, suspend, reinstate):action>")
+@login_required
+def act(certificate_id: int, action: str):
+    certificate = _administered(certificate_id)
+    if not can_revoke(current_user, certificate):
+        abort(403)
+    form = ReasonForm()
+    messages = _action_messages()
+    if not form.validate_on_submit():
+        for error in form.reason.errors:
+            flash(error, "error")
+        return redirect(url_for(".manage", certificate_id=certificate.id))
+    operation = ACTIONS[action]
+    try:
+        operation(certificate, reason=form.reason.data, by=current_user)
+    except CertificateActionError:
+        db.session.rollback()
+        flash(messages["refused"], "error")
+        return redirect(url_for(".manage", certificate_id=certificate.id))
+    db.session.commit()
+    flash(messages[action] % {"number": certificate.number}, "success")
+    return redirect(url_for(".manage", certificate_id=certificate.id))
+
+
+@bp.post("/certificates/<int:certificate_id>/correct-name")
+@login_required
+def correct_name(certificate_id: int):
+    certificate = _administered(certificate_id)
+    if not can_revoke(current_user, certificate):
+        abort(403)
+    form = CorrectNameForm()
+    if not form.validate_on_submit():
+        for field in (form.full_name, form.full_name_native, form.reason):
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+        return redirect(url_for(".manage", certificate_id=certificate.id))
+    try:
+        correct_holder_name(certificate, full_name=form.full_name.data,
+                            full_name_native=form.full_name_native.data,
+                            reason=form.reason.data, by=current_user)
+    except CertificateActionError:
+        db.session.rollback()
+        flash(_action_messages()["refused"], "error")
+        return redirect(url_for(".manage", certificate_id=certificate.id))
+    db.session.commit()
+    flash(_("The holder's name was corrected and the credential re-issued."), "success")
+    return redirect(url_for(".manage", certificate_id=certificate.id))
