@@ -11,24 +11,6 @@ from certify.extensions import db
 from tests.conftest import login
 
 
-@pytest.fixture
-def award(create_user, create_competition, workflow):
-    """award(candidate=None) -> application id of a freshly awarded application."""
-    admin = create_user("admin")
-    competition_id = create_competition()
-
-    def make(candidate=None, branch="KZ"):
-        candidate = candidate or create_user("candidate", branch=branch)
-        application_id = workflow.submitted(competition_id, candidate)
-        for _ in range(2):
-            workflow.review(workflow.assign(application_id, create_user("reviewer"), admin))
-        workflow.decide(application_id, admin)
-        return application_id
-
-    make.admin = admin
-    return make
-
-
 def numbers(in_app) -> list[str]:
     return in_app(lambda: list(db.session.scalars(
         sa.select(Certificate.number).order_by(Certificate.id))))

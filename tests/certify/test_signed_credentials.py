@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from certify import credentials as vc
 from certify.certificates.models import Certificate, SigningKey
 from certify.extensions import db
-from tests.certify.test_certificates import award  # noqa: F401 - fixture
 from tests.conftest import login
 
 
