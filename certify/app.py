@@ -98,6 +98,7 @@ def configure_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Views attach their routes to the blueprints on import, which must precede registration.
     import assessments.views
+    import certify.api.views
     import certify.auth.views
     import certify.certificates.views
     import certify.main.views
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         certify.certificates.views,
         rubrics.views,
         assessments.views,
+        certify.api.views,
     ):
         app.register_blueprint(views.bp)
 

@@ -37,6 +37,9 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+    # The public API and bulk checks, per client address.
+    API_RATE_LIMIT = "120 per minute"
+    API_MAX_CREDENTIAL_BYTES = 256 * 1024
 
     # argon2id parameters: OWASP ASVS 5.0 Appendix C asks for m >= 19 MiB, t >= 2, p = 1.
     ARGON2_TIME_COST = 2

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileSize
-from wtforms import StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired, FileSize
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 MAX_CREDENTIAL_BYTES = 256 * 1024
@@ -47,3 +47,13 @@ class CorrectNameForm(ReasonForm):
                             filters=[strip], validators=[DataRequired(), Length(max=200)])
     full_name_native = StringField(_l("Full name in native script (optional)"),
                                    filters=[strip], validators=[Optional(), Length(max=200)])
+
+
+class BulkVerifyForm(FlaskForm):
+    class Meta:
+        csrf = False  # changes nothing: open to every visitor, like the API
+
+    file = FileField(_l("CSV file with one certificate number per row"),
+                     validators=[FileRequired(message=_l("Choose a file.")),
+                                 FileSize(1024 * 1024, message=_l("The file is too large."))])
+    download = BooleanField(_l("Download the results as CSV"))

@@ -236,3 +236,95 @@ def correct_name(certificate_id: int):
     db.session.commit()
     flash(_("The holder's name was corrected and the credential re-issued."), "success")
     return redirect(url_for(".manage", certificate_id=certificate.id))
+
+
+@bp.route("/verify/bulk", methods=["GET", "POST"])
+def verify_bulk():
+    """A company uploads a CSV of numbers and gets one result per number (page or CSV)."""
+    import csv
+    import io
+
+    from flask import Response
+
+    from certify.api.views import BULK_LIMIT, bulk_results
+    from certify.certificates.forms import BulkVerifyForm
+
+    form = BulkVerifyForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("certificates/verify_bulk.html", form=form, results=None), status
+    text = form.file.data.read().decode("utf-8-sig", errors="replace")
+    rows = [row for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+    numbers = [row[0].strip().upper() for row in rows]
+    if numbers and not re.match(NUMBER_PATTERN, numbers[0]):
+        numbers = numbers[1:]  # a header row
+    if not numbers or len(numbers) > BULK_LIMIT:
+        flash(_("Upload between 1 and %(count)d certificate numbers, one per row.",
+                count=BULK_LIMIT), "error")
+        return render_template("certificates/verify_bulk.html", form=form, results=None), 400
+    results = bulk_results(numbers)
+    if form.download.data:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["number", "found", "status", "holder_name", "track", "valid_until",
+                         "verify_url"])
+        for item in results:
+            writer.writerow([item["number"], item["found"], item["status"] or "",
+                             item.get("holder_name", ""), item.get("track", ""),
+                             item.get("valid_until", ""), item.get("verify_url", "")])
+        from assessments.exports import FORMULA_PREFIXES
+
+        body = "\n".join(
+            ",".join("'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+                     for cell in line.split(","))
+            for line in out.getvalue().splitlines()) + "\n"
+        return Response(body.encode(), mimetype="text/csv; charset=utf-8", headers={
+            "Content-Disposition": 'attachment; filename="certificate-check.csv"'})
+    return render_template("certificates/verify_bulk.html", form=form, results=results)
+
+
+@bp.get("/certificates/<number>.pdf")
+def pdf(number: str):
+    """The printable certificate, in the holder's language (or ?lang=), with a QR code to its
+    verification page."""
+    from flask import Response
+    from flask_babel import force_locale
+
+    from certify.certificates.pdf import CertificateDocument, render_pdf
+    from certify.certificates.signing import base_url
+    from certify.i18n import localized
+
+    certificate = find_certificate(number)
+    if certificate is None:
+        abort(404)
+    language = request.args.get("lang") or certificate.holder.preferred_language
+    if language not in current_app.config["LANGUAGES"]:
+        abort(404)
+    with force_locale(language):
+        labels = {
+            "certificate": _("Certificate"),
+            "awarded_to": _("is awarded to"),
+            "number": _("Certificate number"),
+            "issued": _("Issued on"),
+            "valid_until": _("Valid until"),
+            "valid_from": _("Valid from"),
+            "verify": _("Scan or visit to verify"),
+            "status_note": _("Valid only as shown on the verification page."),
+        }
+    document = CertificateDocument(
+        language=language,
+        number=certificate.number,
+        holder_name=certificate.holder_name,
+        holder_name_native=certificate.holder_name_native,
+        title=localized(current_app.config["AWARD_TITLES"][certificate.track], language),
+        band=None,
+        issuer_name=current_app.config["ISSUER_NAME"],
+        branch_name=localized(certificate.branch.name, language),
+        issued_on=(certificate.awarded_at or certificate.issued_at).date(),
+        valid_from=certificate.valid_from,
+        valid_until=certificate.valid_until,
+        verify_url=f"{base_url()}/verify/{certificate.number}",
+        labels=labels,
+    )
+    return Response(render_pdf(document), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{certificate.number}.pdf"'})

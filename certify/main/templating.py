@@ -23,9 +23,11 @@ def register(app: Flask) -> None:
                        ("outcome", Outcome), ("review_state", ReviewState),
                        ("version_state", VersionState)):
         app.jinja_env.filters[name] = lambda value, enum=enum: enum(value).title
+    from certify.certificates.models import CertificateStatus
     from rubrics.models import Track
 
     app.jinja_env.globals["award_title"] = lambda track: Track(track).title
+    app.jinja_env.globals["status_title"] = lambda status: CertificateStatus(status).title
     app.jinja_env.globals["zip"] = zip
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language

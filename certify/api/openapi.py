@@ -1,0 +1,163 @@
+"""The OpenAPI 3.1 description of the public API (served at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATUS = ["valid", "not_yet_valid", "expired", "suspended", "revoked"]
+
+ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+}
+
+TEXTS = {
+    "type": "object",
+    "properties": {lang: {"type": "string"} for lang in ("en", "ru", "kk")},
+}
+
+CERTIFICATE = {
+    "type": "object",
+    "required": ["number", "status", "holder_name", "track", "title", "issued_at",
+                 "valid_from", "valid_until", "verify_url", "credential_url"],
+    "properties": {
+        "number": {"type": "string", "examples": ["UPME-KZ-2026-000123"]},
+        "status": {"type": "string", "enum": STATUS},
+        "holder_name": {"type": "string"},
+        "holder_name_native": {"type": ["string", "null"]},
+        "track": {"type": "string", "enum": ["professor", "engineer"]},
+        "title": TEXTS,
+        "issued_at": {"type": "string", "format": "date-time"},
+        "valid_from": {"type": "string", "format": "date"},
+        "valid_until": {"type": "string", "format": "date"},
+        "revocation_reason": {"type": ["string", "null"]},
+        "verify_url": {"type": "string", "format": "uri"},
+        "credential_url": {"type": "string", "format": "uri"},
+    },
+}
+
+CHECK = {
+    "type": "object",
+    "required": ["check", "ok", "detail"],
+    "properties": {
+        "check": {"type": "string", "enum": ["format", "signature", "issuer_key", "revocation",
+                                             "suspension", "status", "validity"]},
+        "ok": {"type": ["boolean", "null"],
+               "description": "null: the check could not be run (never counted as passed)"},
+        "detail": {"type": "string"},
+    },
+}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def spec(server: str) -> dict[str, Any]:
+    too_many = {**_error_response("Too many requests; see the Retry-After header"),
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "certify public API",
+            "version": "1.0.0",
+            "description": (
+                "Check certificates of the International Competence Centre for "
+                "Mining-Engineering Education: look one up by number, verify a signed Open "
+                "Badges 3.0 credential, or check up to 1,000 numbers at once. No "
+                "authentication; requests are rate limited per client address."
+            ),
+        },
+        "servers": [{"url": server}],
+        "paths": {
+            "/certificates/{number}": {
+                "get": {
+                    "operationId": "getCertificate",
+                    "summary": "A certificate's public record and current status",
+                    "parameters": [{"name": "number", "in": "path", "required": True,
+                                    "schema": {"type": "string", "maxLength": 64}}],
+                    "responses": {
+                        "200": {"description": "The certificate",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/Certificate"}}}},
+                        "404": _error_response("No certificate with this number"),
+                        "429": too_many,
+                    },
+                },
+            },
+            "/verify": {
+                "post": {
+                    "operationId": "verifyCredential",
+                    "summary": "Verify a signed credential (JSON body)",
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": {"type": "object"}}}},
+                    "responses": {
+                        "200": {"description": "The checks and the overall result",
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/Verification"}}}},
+                        "400": _error_response("The body is not a JSON object"),
+                        "413": _error_response("The body is too large"),
+                        "429": too_many,
+                    },
+                },
+            },
+            "/certificates/bulk-verify": {
+                "post": {
+                    "operationId": "bulkVerify",
+                    "summary": "Check up to 1,000 certificate numbers",
+                    "requestBody": {"required": True, "content": {
+                        "application/json": {"schema": {"oneOf": [
+                            {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
+                            {"type": "object", "required": ["numbers"], "properties": {
+                                "numbers": {"type": "array", "items": {"type": "string"},
+                                            "maxItems": 1000}}},
+                        ]}},
+                        "text/csv": {"schema": {"type": "string"}},
+                        "multipart/form-data": {"schema": {
+                            "type": "object", "properties": {
+                                "file": {"type": "string", "contentMediaType": "text/csv"}}}},
+                    }},
+                    "responses": {
+                        "200": {"description": "One result per number, in order",
+                                "content": {"application/json": {"schema": {
+                                    "type": "object", "required": ["results"],
+                                    "properties": {"results": {"type": "array", "items": {
+                                        "$ref": "#/components/schemas/BulkResult"}}}}}}},
+                        "400": _error_response("Not a list of numbers"),
+                        "413": _error_response("More than 1,000 numbers"),
+                        "429": too_many,
+                    },
+                },
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": ERROR,
+                "Certificate": CERTIFICATE,
+                "Check": CHECK,
+                "Verification": {
+                    "type": "object",
+                    "required": ["verified", "status", "checks"],
+                    "properties": {
+                        "verified": {"type": "boolean"},
+                        "status": {"type": "string", "enum": [*STATUS, "unverified"]},
+                        "checks": {"type": "array",
+                                   "items": {"$ref": "#/components/schemas/Check"}},
+                    },
+                },
+                "BulkResult": {
+                    "oneOf": [
+                        {"allOf": [{"$ref": "#/components/schemas/Certificate"},
+                                   {"type": "object", "required": ["found"],
+                                    "properties": {"found": {"const": True}}}]},
+                        {"type": "object", "required": ["number", "found", "status"],
+                         "properties": {"number": {"type": "string"},
+                                        "found": {"const": False},
+                                        "status": {"type": "null"}}},
+                    ],
+                },
+            },
+        },
+    }

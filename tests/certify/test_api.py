@@ -1,0 +1,167 @@
+"""The public API, its OpenAPI description, the bulk check page and the PDF."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from certify.certificates.models import Certificate
+from certify.extensions import db
+from tests.conftest import login
+
+
+@pytest.fixture
+def numbers(award, in_app):
+    award()
+    award(branch="RU")
+    return in_app(lambda: list(db.session.scalars(
+        sa.select(Certificate.number).order_by(Certificate.id))))
+
+
+def test_certificate_lookup(client, numbers):
+    response = client.get(f"/api/v1/certificates/{numbers[0].lower()}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"number", "status", "holder_name", "holder_name_native", "track",
+                         "title", "issued_at", "valid_from", "valid_until", "revocation_reason",
+                         "verify_url", "credential_url"}
+    assert body["number"] == numbers[0] and body["status"] == "valid"
+    assert body["title"]["kk"] == "ЮНЕСКО тау-кен ісі профессоры"
+    assert "email" not in json.dumps(body)
+
+
+@pytest.mark.parametrize("number", ["UPME-KZ-2026-999999", "nonsense", "' OR 1=1 --"])
+def test_unknown_numbers_answer_a_json_404(client, number):
+    response = client.get(f"/api/v1/certificates/{number}")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "not_found"
+
+
+def test_verify_endpoint(client, numbers):
+    credential = client.get(f"/certificates/{numbers[0]}/credential.json").get_json()
+    body = client.post("/api/v1/verify", json=credential).get_json()
+    assert body["verified"] is True and body["status"] == "valid"
+    assert [c["check"] for c in body["checks"]] == [
+        "format", "signature", "issuer_key", "revocation", "suspension", "validity"]
+    credential["validUntil"] = "2099-01-01T00:00:00Z"
+    body = client.post("/api/v1/verify", json=credential).get_json()
+    assert body["verified"] is False and body["status"] == "unverified"
+    assert {c["check"]: c["ok"] for c in body["checks"]}["signature"] is False
+
+
+@pytest.mark.parametrize(("data", "status"), [
+    ("not json", 400), ("[1,2]", 400), ("", 400), ("{" * 10, 400),
+    ("{\"a\": \"" + "x" * 300_000 + "\"}", 413),
+])
+def test_verify_refuses_malformed_bodies(client, data, status):
+    response = client.post("/api/v1/verify", data=data, content_type="application/json")
+    assert response.status_code == status
+    assert set(response.get_json()) == {"error", "message"}
+
+
+def test_revoked_credential_status(app, client, numbers, award, in_app):
+    credential = client.get(f"/certificates/{numbers[0]}/credential.json").get_json()
+    certificate_id = in_app(lambda: db.session.scalar(
+        sa.select(Certificate.id).where(Certificate.number == numbers[0])))
+    admin = app.test_client()
+    login(admin, award.admin)
+    admin.post(f"/certificates/{certificate_id}/revoke", data={"reason": "Forged evidence."})
+    body = client.post("/api/v1/verify", json=credential).get_json()
+    assert body["status"] == "revoked" and body["verified"] is False
+    assert client.get(f"/api/v1/certificates/{numbers[0]}").get_json()[
+        "revocation_reason"] == "Forged evidence."
+
+
+def test_bulk_verify_json_and_csv(client, numbers):
+    body = client.post("/api/v1/certificates/bulk-verify",
+                       json=[numbers[1], "UPME-KZ-2026-999999", numbers[0]]).get_json()
+    assert [r["found"] for r in body["results"]] == [True, False, True]
+    assert body["results"][1] == {"number": "UPME-KZ-2026-999999", "found": False,
+                                  "status": None}
+    csv_text = "number\n" + "\n".join(numbers) + "\n"
+    body = client.post("/api/v1/certificates/bulk-verify", data=csv_text,
+                       content_type="text/csv").get_json()
+    assert [r["number"] for r in body["results"]] == numbers
+    upload = client.post("/api/v1/certificates/bulk-verify", data={
+        "file": (io.BytesIO(csv_text.encode()), "numbers.csv")}).get_json()
+    assert len(upload["results"]) == 2
+    body = client.post("/api/v1/certificates/bulk-verify", json={"numbers": numbers}).get_json()
+    assert len(body["results"]) == 2
+
+
+@pytest.mark.parametrize(("payload", "status"), [
+    ({"json": {"numbers": "x"}}, 400), ({"json": []}, 400), ({"json": [1, 2]}, 400),
+    ({"json": ["CME-KZ-2026-000001"] * 1001}, 413),
+])
+def test_bulk_verify_errors(client, payload, status):
+    response = client.post("/api/v1/certificates/bulk-verify", **payload)
+    assert response.status_code == status
+    assert set(response.get_json()) == {"error", "message"}
+
+
+def test_rate_limit_answers_429_with_retry_after(app, client):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    try:
+        codes = [client.get("/api/v1/certificates/CME-KZ-2026-000001").status_code
+                 for _ in range(3)]
+        limited = client.get("/api/v1/certificates/CME-KZ-2026-000001")
+    finally:
+        app.config["API_RATE_LIMIT"] = "120 per minute"
+    assert codes == [404, 404, 404]
+    assert limited.status_code == 429
+    assert limited.get_json()["error"] and int(limited.headers["Retry-After"]) > 0
+
+
+def test_openapi_document_describes_every_api_route(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.1")
+    documented = {path for path in spec["paths"]}
+    routes = {rule.rule.removeprefix("/api/v1").replace("<number>", "{number}")
+              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+              and rule.endpoint not in ("api.openapi", "api.docs")}
+    assert routes == documented
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_api_needs_no_csrf_token(app, numbers):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = app.test_client().post("/api/v1/certificates/bulk-verify", json=numbers)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 200
+
+
+def test_bulk_page_shows_and_downloads(client, numbers):
+    csv_text = "\n".join([numbers[0], "=cmd|' /C calc'!A0", "UPME-KZ-2026-999999"])
+    page = client.post("/verify/bulk", data={"file": (io.BytesIO(csv_text.encode()), "n.csv")})
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert numbers[0] in body and "not found" in body
+    download = client.post("/verify/bulk", data={
+        "file": (io.BytesIO(csv_text.encode()), "n.csv"), "download": "y"})
+    assert download.mimetype == "text/csv"
+    text = download.get_data(as_text=True)
+    assert text.splitlines()[0].startswith("number,found,status")
+    assert "\n'=CMD" in text  # a formula in the input comes back neutralised
+    empty = client.post("/verify/bulk", data={})
+    assert empty.status_code == 400 and "Choose a file." in empty.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_certificate_pdf(client, numbers, language):
+    from pypdf import PdfReader
+
+    response = client.get(f"/certificates/{numbers[0]}.pdf?lang={language}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert numbers[0] in text
+    expected = {"en": "UNESCO Professor of Mining Engineering",
+                "ru": "Профессор ЮНЕСКО горного дела",
+                "kk": "ЮНЕСКО тау-кен ісі профессоры"}[language]
+    assert expected in " ".join(text.split())
+    assert client.get(f"/certificates/{numbers[0]}.pdf?lang=de").status_code == 404
+    assert client.get("/certificates/UPME-KZ-2026-999999.pdf").status_code == 404
