@@ -110,7 +110,7 @@ class BandRow(Form):
 
 
 class VersionSettingsForm(FlaskForm):
-    pass_threshold = FloatField(_l("Pass threshold (% of the weighted score)"),
+    pass_threshold = FloatField(_l("Pass threshold, percent of the weighted score"),
                                 validators=[InputRequired(), NumberRange(min=0, max=100)])
     note = FormField(LongTexts, label=_l("Why the rubric is built this way"))
     eligibility = FieldList(FormField(EligibilityRow), label=_l("Eligibility requirements"))
