@@ -51,6 +51,12 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def validity_years(track: str) -> int:
+    """CERTIFICATE_VALIDITY_YEARS: one number for both tracks, or {"professor": n, ...}."""
+    setting = current_app.config["CERTIFICATE_VALIDITY_YEARS"]
+    return int(setting[str(track)] if isinstance(setting, dict) else setting)
+
+
 def issue_certificate(application, *, by, issued_at: datetime | None = None) -> Certificate:
     issued_at = issued_at or utcnow()
     track = Track(application.competition.track)
@@ -71,7 +77,7 @@ def issue_certificate(application, *, by, issued_at: datetime | None = None) -> 
         rubric_version=application.competition.rubric_version,
         issued_at=issued_at,
         valid_from=valid_from,
-        valid_until=add_years(valid_from, current_app.config["CERTIFICATE_VALIDITY_YEARS"]),
+        valid_until=add_years(valid_from, validity_years(track)),
     )
     certificate.credential_id = new_credential_id()
     db.session.add(certificate)
