@@ -1,0 +1,87 @@
+"""Benchmark of certificates (run: .venv/bin/python benchmarks/certificates.py [COUNT]).
+
+Issues COUNT (default 1,000) certificates with their signed Open Badges 3.0 credential, renders
+each PDF, then verifies every credential through the public API, on a throw-away SQLite
+database, and prints the throughput of each step. Target (the certificates issue): the whole
+run under 30 s on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+
+def main(count: int) -> None:
+    from certify import create_app
+    from certify.certificates.models import Certificate
+    from certify.certificates.operations import issue_certificate
+    from certify.db_types import utcnow
+    from certify.extensions import db
+
+    folder = Path(tempfile.mkdtemp(prefix="certify-bench-"))
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+                      "SIGNING_KEY_DIR": str(folder / "keys"),
+                      "API_RATE_LIMIT": "1000000 per minute"})
+    steps: dict[str, float] = {}
+    with app.app_context():
+        db.create_all()
+        from assessments.models import Application, Competition
+        from certify.users.operations import create_user, seed_branches
+        from rubrics.io import import_library
+
+        kz, _ = seed_branches()
+        version = import_library()[0]
+        competition = Competition(title={"en": "Benchmark"}, rubric_version=version,
+                                  state="open", opens_at=utcnow() - timedelta(days=1),
+                                  closes_at=utcnow() + timedelta(days=1))
+        db.session.add(competition)
+        admin = create_user(email="admin@bench.example", password="x" * 12, full_name="Admin",
+                            country="KZ", roles=["admin"], branch=kz)
+        applications = []
+        for i in range(count):
+            holder = create_user(email=f"holder{i}@bench.example", password="x" * 12,
+                                 full_name=f"Holder {i}", full_name_native=f"Иесі {i}",
+                                 country="KZ", roles=["candidate"], branch=kz)
+            application = Application(competition=competition, candidate=holder, branch=kz,
+                                      state="decided", submitted_at=utcnow())
+            db.session.add(application)
+            applications.append(application)
+        db.session.commit()
+
+        start = time.perf_counter()
+        for application in applications:
+            issue_certificate(application, by=admin)
+        db.session.commit()
+        steps["issue + sign"] = time.perf_counter() - start
+        numbers = list(db.session.scalars(sa.select(Certificate.number)))
+
+    client = app.test_client()
+    start = time.perf_counter()
+    for number in numbers:
+        assert client.get(f"/certificates/{number}.pdf?lang=kk").status_code == 200
+    steps["render PDF"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    credentials = [client.get(f"/certificates/{n}/credential.json").get_json() for n in numbers]
+    steps["fetch credential"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for credential in credentials:
+        assert client.post("/api/v1/verify", json=credential).get_json()["verified"]
+    steps["verify (API)"] = time.perf_counter() - start
+
+    total = sum(steps.values())
+    print(f"{count:,} certificates")
+    for step, seconds in steps.items():
+        print(f"{step:18s} {seconds:7.2f} s  {count / seconds:8.1f} per second")
+    print(f"{'total':18s} {total:7.2f} s  (target < 30 s)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000)
