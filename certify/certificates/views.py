@@ -283,23 +283,14 @@ def verify_bulk():
     return render_template("certificates/verify_bulk.html", form=form, results=results)
 
 
-@bp.get("/certificates/<number>.pdf")
-def pdf(number: str):
-    """The printable certificate, in the holder's language (or ?lang=), with a QR code to its
-    verification page."""
-    from flask import Response
+def certificate_document(certificate: Certificate, language: str):
+    """What the PDF shows, in one language (labels translated here, rendering is pure)."""
     from flask_babel import force_locale
 
-    from certify.certificates.pdf import CertificateDocument, render_pdf
+    from certify.certificates.pdf import CertificateDocument
     from certify.certificates.signing import base_url
     from certify.i18n import localized
 
-    certificate = find_certificate(number)
-    if certificate is None:
-        abort(404)
-    language = request.args.get("lang") or certificate.holder.preferred_language
-    if language not in current_app.config["LANGUAGES"]:
-        abort(404)
     with force_locale(language):
         labels = {
             "certificate": _("Certificate"),
@@ -311,7 +302,7 @@ def pdf(number: str):
             "verify": _("Scan or visit to verify"),
             "status_note": _("Valid only as shown on the verification page."),
         }
-    document = CertificateDocument(
+    return CertificateDocument(
         language=language,
         number=certificate.number,
         holder_name=certificate.holder_name,
@@ -326,5 +317,22 @@ def pdf(number: str):
         verify_url=f"{base_url()}/verify/{certificate.number}",
         labels=labels,
     )
-    return Response(render_pdf(document), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{certificate.number}.pdf"'})
+
+
+@bp.get("/certificates/<number>.pdf")
+def pdf(number: str):
+    """The printable certificate, in the holder's language (or ?lang=), with a QR code to its
+    verification page."""
+    from flask import Response
+
+    from certify.certificates.pdf import render_pdf
+
+    certificate = find_certificate(number)
+    if certificate is None:
+        abort(404)
+    language = request.args.get("lang") or certificate.holder.preferred_language
+    if language not in current_app.config["LANGUAGES"]:
+        abort(404)
+    return Response(render_pdf(certificate_document(certificate, language)),
+                    mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{certificate.number}.pdf"'})
