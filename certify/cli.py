@@ -20,6 +20,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(rubrics_cli)
     app.cli.add_command(scores_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(notify_expiring_command)
+    app.cli.add_command(send_outbox_command)
 
 
 @click.command("demo")
@@ -119,6 +121,27 @@ def sign_certificates(everything: bool) -> None:
         count += 1
     db.session.commit()
     click.echo(f"Signed {count} certificates.")
+
+
+@click.command("notify-expiring")
+@with_appcontext
+def notify_expiring_command() -> None:
+    """Queue renewal reminders 90 and 30 days before expiry (idempotent; run daily)."""
+    from certify.certificates.operations import queue_expiry_reminders
+
+    queued = queue_expiry_reminders()
+    db.session.commit()
+    click.echo(f"Queued {queued} reminders.")
+
+
+@click.command("send-outbox")
+@with_appcontext
+def send_outbox_command() -> None:
+    """Send queued messages (SMTP when CERTIFY_MAIL_SERVER is set, else to the log)."""
+    from certify.notifications import send_outbox
+
+    count, how = send_outbox()
+    click.echo(f"Sent {count} messages ({how}).")
 
 
 keys_cli = AppGroup("keys", help="The issuer's signing keys.")

@@ -62,6 +62,14 @@ class Config:
     # The address the public reaches this site at: credentials, QR codes and status lists
     # name it, so it must be the real one in production.
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Outgoing mail (`flask send-outbox`); without MAIL_SERVER messages go to the log.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "certify@localhost"
+    RENEWAL_REMINDER_DAYS = (90, 30)
     # Where issuer private keys live (default: the instance folder's keys/), never in git.
     SIGNING_KEY_DIR: str | None = None
     ISSUER_NAME = "International Competence Centre for Mining-Engineering Education"

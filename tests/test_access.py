@@ -49,6 +49,12 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "certificates.manage"): (302, 403, 403, 403, 403, 403, 200, 200),
     ("POST", "certificates.act"): (302, 403, 403, 403, 403, 403, 403, 302),
     ("POST", "certificates.correct_name"): (302, 403, 403, 403, 403, 403, 403, 302),
+    # The certificate is not any visitor's own: its holder page does not exist for them.
+    ("GET", "certificates.mine"): (302, 404, 404, 404, 404, 404, 404, 404),
+    ("POST", "certificates.privacy"): (302, 404, 404, 404, 404, 404, 404, 404),
+    ("POST", "certificates.renew"): (302, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "certificates.renewals"): (302, 403, 403, 403, 403, 200, 200, 200),
+    ("POST", "certificates.decide_renewal"): (302, 403, 403, 403, 403, 403, 403, 302),
     ("GET", "rubrics.index"): (302, 403, 403, 200, 200, 200, 200, 200),
     ("GET", "rubrics.version"): (302, 403, 403, 200, 200, 200, 200, 200),
     ("GET", "rubrics.export"): (302, 403, 403, 200, 200, 200, 200, 200),
@@ -132,6 +138,17 @@ def scenario(create_user, create_competition, workflow, in_app):
     certificate_id, number = in_app(
         lambda: tuple(db.session.execute(sa.select(Certificate.id, Certificate.number)).one())
     )
+
+    def renewal_request():
+        from certify.certificates.operations import request_renewal
+        from certify.users.models import User
+
+        certificate = db.session.get(Certificate, certificate_id)
+        return request_renewal(certificate, cpd_hours=40, narrative="Courses and projects.",
+                               evidence_url=None,
+                               by=db.session.get(User, awarded_holder.id)).id
+
+    request_id = in_app(renewal_request)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
     values = {
         "lang": "ru",
@@ -149,6 +166,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "kind": "ratings",
         "action": "suspend",
         "list_name": "revocation-1",
+        "request_id": request_id,
         "fmt": "xlsx",
     }
     return people, values

@@ -1,8 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 MAX_CREDENTIAL_BYTES = 256 * 1024
 
@@ -57,3 +65,32 @@ class BulkVerifyForm(FlaskForm):
                      validators=[FileRequired(message=_l("Choose a file.")),
                                  FileSize(1024 * 1024, message=_l("The file is too large."))])
     download = BooleanField(_l("Download the results as CSV"))
+
+
+class RenewalForm(FlaskForm):
+    cpd_hours = IntegerField(_l("Hours of professional development since the award"),
+                             validators=[InputRequired(), NumberRange(min=0, max=5000)])
+    narrative = TextAreaField(
+        _l("What you did and learnt (courses, conferences, projects, publications)"),
+        filters=[strip], validators=[DataRequired(), Length(min=20, max=5000)])
+    evidence_url = URLField(_l("Link to your CPD record (optional)"), filters=[strip],
+                            validators=[Optional(), URL(require_tld=True), Length(max=500)])
+
+
+class PrivacyForm(FlaskForm):
+    is_private = BooleanField(
+        _l("Private: anyone with the number can verify it, but only I can download the PDF "
+           "and the signed credential"))
+
+
+class RenewalDecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), validators=[InputRequired(
+        message=_l("Choose a decision."))])
+    reason = TextAreaField(_l("Reason"), filters=[strip],
+                           validators=[DataRequired(), Length(min=5, max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [SelectChoice("approve", _l("Approve: issue the renewed "
+                                                            "certificate")),
+                                 SelectChoice("refuse", _l("Refuse"))]

@@ -105,10 +105,21 @@ class Certificate(db.Model):
     status_index: Mapped[int | None] = mapped_column(unique=True)
     subject_salt: Mapped[str | None] = mapped_column(String(64))
     awarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A renewal is a new certificate pointing at the one it continues.
+    renewed_from_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"),
+                                                        unique=True)
+    # Private: the public page answers by number, but the PDF and credential are the holder's.
+    is_private: Mapped[bool] = mapped_column(default=False)
 
     branch: Mapped[Branch] = relationship()
     holder: Mapped[User] = relationship()
     rubric_version: Mapped[RubricVersion] = relationship()
+    renewed_from: Mapped[Certificate | None] = relationship(
+        remote_side=[id], back_populates="renewed_by")
+    renewed_by: Mapped[Certificate | None] = relationship(back_populates="renewed_from")
+    renewals: Mapped[list[RenewalRequest]] = relationship(
+        back_populates="certificate", foreign_keys="RenewalRequest.certificate_id",
+        order_by="RenewalRequest.id")
 
     def status_on(self, day: date) -> CertificateStatus:
         if self.revoked_at is not None:
@@ -128,3 +139,47 @@ class Certificate(db.Model):
     @property
     def track_title(self) -> str:
         return Track(self.track).title
+
+
+class RenewalState(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    refused = "refused"
+
+    @property
+    def title(self) -> str:
+        return str(_RENEWAL_TITLES[self])
+
+
+_RENEWAL_TITLES = {
+    RenewalState.pending: _l("Waiting for a decision"),
+    RenewalState.approved: _l("Approved"),
+    RenewalState.refused: _l("Refused"),
+}
+
+
+class RenewalRequest(db.Model):
+    """A holder's request to renew, with their continuing professional development."""
+
+    __tablename__ = "renewal_requests"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('pending', 'approved', 'refused')", name="known_state"),
+        sa.CheckConstraint("cpd_hours >= 0", name="cpd_hours_not_negative"),
+        sa.CheckConstraint("(state = 'pending') = (decided_at IS NULL)", name="decided_dated"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    cpd_hours: Mapped[int]
+    narrative: Mapped[str] = mapped_column(Text)
+    evidence_url: Mapped[str | None] = mapped_column(String(500))
+    state: Mapped[str] = mapped_column(String(16), default=RenewalState.pending)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    new_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+
+    certificate: Mapped[Certificate] = relationship(back_populates="renewals",
+                                                    foreign_keys=[certificate_id])
+    new_certificate: Mapped[Certificate | None] = relationship(foreign_keys=[new_certificate_id])

@@ -135,3 +135,123 @@ def correct_holder_name(certificate: Certificate, *, full_name: str,
     audit.record("certificate.correct_name", certificate, actor=by, reason=reason,
                  before=list(before),
                  after=[certificate.holder_name, certificate.holder_name_native])
+
+
+def can_request_renewal(certificate: Certificate) -> bool:
+    """Before expiry, once: a valid certificate not yet renewed, with no request pending."""
+    from certify.certificates.models import CertificateStatus, RenewalState
+
+    return (
+        certificate.status == CertificateStatus.valid
+        and certificate.renewed_by is None
+        and not any(r.state == RenewalState.pending for r in certificate.renewals)
+    )
+
+
+def request_renewal(certificate: Certificate, *, cpd_hours: int, narrative: str,
+                    evidence_url: str | None, by):
+    from certify.certificates.models import RenewalRequest
+
+    if not can_request_renewal(certificate):
+        raise CertificateActionError("this certificate cannot be renewed now")
+    request = RenewalRequest(certificate=certificate, cpd_hours=cpd_hours,
+                             narrative=narrative.strip(), evidence_url=evidence_url or None)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("certificate.renewal_request", certificate, actor=by, request=request.id,
+                 cpd_hours=cpd_hours)
+    return request
+
+
+def approve_renewal(request, *, reason: str, by) -> Certificate:
+    """A new certificate continuing the old one: its period starts when the old one ends
+    (or today, if that is later); the old record links to it."""
+    from datetime import timedelta
+
+    from certify.certificates.models import RenewalState
+
+    if request.state != RenewalState.pending:
+        raise CertificateActionError("this request is already decided")
+    old = request.certificate
+    if old.revoked_at is not None or old.renewed_by is not None:
+        raise CertificateActionError("this certificate cannot be renewed")
+    now = utcnow()
+    track = Track(old.track)
+    branch = old.branch
+    sequence = next_sequence(track.certificate_prefix, branch.code, now.year)
+    valid_from = max(now.date(), old.valid_until + timedelta(days=1))
+    renewed = Certificate(
+        number=f"{track.certificate_prefix}-{branch.code}-{now.year}-{sequence:06d}",
+        track=track, branch=branch, year=now.year, sequence=sequence, holder=old.holder,
+        holder_name=old.holder_name, holder_name_native=old.holder_name_native,
+        rubric_version=old.rubric_version, issued_at=now, valid_from=valid_from,
+        valid_until=add_years(valid_from, validity_years(track)), renewed_from=old,
+        is_private=old.is_private,
+    )
+    renewed.credential_id = new_credential_id()
+    db.session.add(renewed)
+    db.session.flush()
+    sign_certificate(renewed)
+    request.state = RenewalState.approved
+    request.decided_at = now
+    request.decided_by_id = by.id
+    request.reason = reason
+    request.new_certificate = renewed
+    db.session.flush()
+    audit.record("certificate.renew", old, actor=by, new_number=renewed.number, reason=reason)
+    return renewed
+
+
+def refuse_renewal(request, *, reason: str, by) -> None:
+    from certify.certificates.models import RenewalState
+
+    if request.state != RenewalState.pending:
+        raise CertificateActionError("this request is already decided")
+    request.state = RenewalState.refused
+    request.decided_at = utcnow()
+    request.decided_by_id = by.id
+    request.reason = reason
+    db.session.flush()
+    audit.record("certificate.renewal_refused", request.certificate, actor=by, reason=reason)
+
+
+def queue_expiry_reminders(today=None) -> int:
+    """Reminders 90 and 30 days before expiry (RENEWAL_REMINDER_DAYS) for certificates in force
+    and not renewed; each is queued once, however often this runs."""
+    from datetime import timedelta
+
+    from flask_babel import gettext as _
+
+    from certify import notifications
+    from certify.certificates.signing import base_url
+
+    today = today or utcnow().date()
+    queued = 0
+    for days in sorted(current_app.config["RENEWAL_REMINDER_DAYS"], reverse=True):
+        candidates = db.session.scalars(sa.select(Certificate).where(
+            Certificate.revoked_at.is_(None), Certificate.suspended_at.is_(None),
+            Certificate.valid_from <= today,
+            Certificate.valid_until >= today,
+            Certificate.valid_until <= today + timedelta(days=days),
+        ).order_by(Certificate.id)).all()
+        for certificate in candidates:
+            if certificate.renewed_by is not None:
+                continue
+
+            def compose(certificate=certificate):
+                subject = _("Your certificate %(number)s expires on %(date)s",
+                            number=certificate.number,
+                            date=certificate.valid_until.isoformat())
+                body = _(
+                    "Dear %(name)s,\n\nyour certificate %(number)s (%(title)s) is valid until "
+                    "%(date)s. To renew it, send a record of your continuing professional "
+                    "development from your certificate page:\n%(url)s\n",
+                    name=certificate.holder_name, number=certificate.number,
+                    title=certificate.track_title, date=certificate.valid_until.isoformat(),
+                    url=f"{base_url()}/my/certificates/{certificate.number}")
+                return subject, body
+
+            if notifications.queue(certificate.holder, f"expiry-{days}",
+                                   f"certificate:{certificate.id}:expiry-{days}", compose):
+                queued += 1
+    return queued

@@ -45,6 +45,15 @@ def find_certificate(number: str) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
 
 
+def _may_download(certificate: Certificate) -> bool:
+    """A private certificate's documents are its holder's (and the administrators')."""
+    if not certificate.is_private:
+        return True
+    return current_user.is_authenticated and (
+        current_user.id == certificate.holder_id
+        or can_see_certificate_admin(current_user, certificate))
+
+
 def _json(document, status=200, mimetype=JSON_LD):
     response = jsonify(document)
     response.status_code = status
@@ -108,7 +117,7 @@ def verify(number: str):
 @bp.get("/certificates/<number>/credential.json")
 def credential(number: str):
     certificate = find_certificate(number)
-    if certificate is None or certificate.credential is None:
+    if certificate is None or certificate.credential is None or not _may_download(certificate):
         return _json({"error": "not_found", "message": "No such certificate."}, 404,
                      "application/json")
     response = _json(certificate.credential)
@@ -328,7 +337,7 @@ def pdf(number: str):
     from certify.certificates.pdf import render_pdf
 
     certificate = find_certificate(number)
-    if certificate is None:
+    if certificate is None or not _may_download(certificate):
         abort(404)
     language = request.args.get("lang") or certificate.holder.preferred_language
     if language not in current_app.config["LANGUAGES"]:
@@ -336,3 +345,147 @@ def pdf(number: str):
     return Response(render_pdf(certificate_document(certificate, language)),
                     mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{certificate.number}.pdf"'})
+
+
+# The holder's own page and renewals ------------------------------------------------------------
+
+
+def _own(number: str) -> Certificate:
+    certificate = find_certificate(number)
+    if certificate is None or certificate.holder_id != current_user.id:
+        abort(404)  # someone else's certificate: not even its existence is confirmed here
+    return certificate
+
+
+def linkedin_url(certificate: Certificate) -> str:
+    """LinkedIn's "add certification" link, filled in (the pattern LinkedIn documents)."""
+    from urllib.parse import urlencode
+
+    from certify.certificates.signing import base_url
+
+    awarded = certificate.awarded_at or certificate.issued_at
+    return "https://www.linkedin.com/profile/add?" + urlencode({
+        "startTask": "CERTIFICATION_NAME",
+        "name": certificate.track_title,
+        "organizationName": current_app.config["ISSUER_NAME"],
+        "issueYear": awarded.year, "issueMonth": awarded.month,
+        "expirationYear": certificate.valid_until.year,
+        "expirationMonth": certificate.valid_until.month,
+        "certUrl": f"{base_url()}/verify/{certificate.number}",
+        "certId": certificate.number,
+    })
+
+
+@bp.get("/my/certificates/<number>")
+@login_required
+def mine(number: str):
+    from certify.certificates.forms import PrivacyForm, RenewalForm
+    from certify.certificates.operations import can_request_renewal
+    from certify.certificates.signing import base_url
+
+    certificate = _own(number)
+    return render_template(
+        "certificates/mine.html", certificate=certificate,
+        share_url=f"{base_url()}/verify/{certificate.number}",
+        linkedin=linkedin_url(certificate),
+        privacy_form=PrivacyForm(data={"is_private": certificate.is_private}),
+        renewal_form=RenewalForm(), can_renew=can_request_renewal(certificate),
+    )
+
+
+@bp.post("/my/certificates/<number>/privacy")
+@login_required
+def privacy(number: str):
+    from certify import audit
+    from certify.certificates.forms import PrivacyForm
+
+    certificate = _own(number)
+    form = PrivacyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    certificate.is_private = form.is_private.data
+    audit.record("certificate.privacy", certificate, actor=current_user,
+                 private=certificate.is_private)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".mine", number=certificate.number))
+
+
+@bp.post("/my/certificates/<number>/renew")
+@login_required
+def renew(number: str):
+    from certify.certificates.forms import PrivacyForm, RenewalForm
+    from certify.certificates.operations import can_request_renewal, request_renewal
+    from certify.certificates.signing import base_url
+
+    certificate = _own(number)
+    form = RenewalForm()
+    if form.validate_on_submit():
+        try:
+            request_renewal(certificate, cpd_hours=form.cpd_hours.data,
+                            narrative=form.narrative.data, evidence_url=form.evidence_url.data,
+                            by=current_user)
+        except CertificateActionError:
+            db.session.rollback()
+            flash(_("This certificate cannot be renewed now."), "error")
+        else:
+            db.session.commit()
+            flash(_("Your renewal request has been sent."), "success")
+            return redirect(url_for(".mine", number=certificate.number))
+    return render_template(
+        "certificates/mine.html", certificate=certificate,
+        share_url=f"{base_url()}/verify/{certificate.number}",
+        linkedin=linkedin_url(certificate),
+        privacy_form=PrivacyForm(data={"is_private": certificate.is_private}),
+        renewal_form=form, can_renew=can_request_renewal(certificate),
+    ), 422
+
+
+@bp.get("/certificates/renewals")
+@login_required
+def renewals():
+    from certify.certificates.forms import RenewalDecisionForm
+    from certify.certificates.models import RenewalRequest
+
+    if not can_list_certificates(current_user):
+        abort(403)
+    query = (sa.select(RenewalRequest).join(Certificate, Certificate.id ==
+                                            RenewalRequest.certificate_id)
+             .order_by(RenewalRequest.state.desc(), RenewalRequest.created_at))
+    if not current_user.is_admin:
+        query = query.where(Certificate.branch_id.in_(current_user.coordinated_branch_ids))
+    return render_template("certificates/renewals.html",
+                           requests=db.session.scalars(query).all(),
+                           form=RenewalDecisionForm())
+
+
+@bp.post("/certificates/renewals/<int:request_id>")
+@login_required
+def decide_renewal(request_id: int):
+    from certify.certificates.forms import RenewalDecisionForm
+    from certify.certificates.models import RenewalRequest
+    from certify.certificates.operations import approve_renewal, refuse_renewal
+
+    renewal = db.get_or_404(RenewalRequest, request_id)
+    if not can_revoke(current_user, renewal.certificate):
+        abort(403)
+    form = RenewalDecisionForm()
+    if not form.validate_on_submit():
+        for field in (form.decision, form.reason):
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+        return redirect(url_for(".renewals"))
+    try:
+        if form.decision.data == "approve":
+            renewed = approve_renewal(renewal, reason=form.reason.data, by=current_user)
+            message = _("Renewed: certificate %(number)s issued.", number=renewed.number)
+        else:
+            refuse_renewal(renewal, reason=form.reason.data, by=current_user)
+            message = _("Renewal refused.")
+    except CertificateActionError:
+        db.session.rollback()
+        flash(_action_messages()["refused"], "error")
+        return redirect(url_for(".renewals"))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".renewals"))

@@ -27,7 +27,10 @@ def register(app: Flask) -> None:
     from rubrics.models import Track
 
     app.jinja_env.globals["award_title"] = lambda track: Track(track).title
+    from certify.certificates.models import RenewalState
+
     app.jinja_env.globals["status_title"] = lambda status: CertificateStatus(status).title
+    app.jinja_env.globals["renewal_state"] = lambda state: RenewalState(state).title
     app.jinja_env.globals["zip"] = zip
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language

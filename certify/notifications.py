@@ -1,0 +1,86 @@
+"""The outbox: messages to people are written here in the same transaction as what caused
+them, and sent later (`flask send-outbox`) by SMTP when configured, else logged."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from certify.db_types import UTCDateTime, utcnow
+from certify.extensions import db
+from certify.users.models import User
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # The same event never queues twice (e.g. "certificate:12:expiry-90").
+    dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
+    language: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    user: Mapped[User] = relationship()
+
+
+def queue(user: User, kind: str, dedup_key: str, compose) -> Notification | None:
+    """Queue ``compose()`` -> (subject, body), written in the user's language; None when this
+    event was already queued."""
+    exists = db.session.scalar(sa.select(Notification.id).where(
+        Notification.dedup_key == dedup_key))
+    if exists is not None:
+        return None
+    with force_locale(user.preferred_language):
+        subject, body = compose()
+    notification = Notification(user=user, kind=kind, dedup_key=dedup_key,
+                                language=user.preferred_language, subject=str(subject),
+                                body=str(body))
+    db.session.add(notification)
+    db.session.flush()
+    return notification
+
+
+def send_outbox(limit: int = 500) -> tuple[int, str]:
+    """Send what is waiting; returns (count, how): by SMTP when MAIL_SERVER is set, else the
+    messages go to the application log (a development setup needs no mail server)."""
+    pending = db.session.scalars(
+        sa.select(Notification).where(Notification.sent_at.is_(None))
+        .order_by(Notification.id).limit(limit)
+    ).all()
+    config = current_app.config
+    server = config.get("MAIL_SERVER")
+    if not pending:
+        return 0, "smtp" if server else "log"
+    if server:
+        with smtplib.SMTP(server, int(config.get("MAIL_PORT", 25)), timeout=30) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            for notification in pending:
+                message = EmailMessage()
+                message["From"] = config["MAIL_FROM"]
+                message["To"] = notification.user.email
+                message["Subject"] = notification.subject
+                message.set_content(notification.body)
+                smtp.send_message(message)
+                notification.sent_at = utcnow()
+                db.session.commit()
+        return len(pending), "smtp"
+    for notification in pending:
+        current_app.logger.info("mail to %s: %s", notification.user.email, notification.subject)
+        notification.sent_at = utcnow()
+    db.session.commit()
+    return len(pending), "log"
