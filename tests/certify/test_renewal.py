@@ -1,0 +1,139 @@
+"""The holder's page, privacy, renewal, and expiry reminders through the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from certify.certificates.models import Certificate, RenewalRequest
+from certify.db_types import utcnow
+from certify.extensions import db
+from certify.notifications import Notification
+from tests.conftest import login
+
+
+@pytest.fixture
+def holder(app, award, create_user, in_app):
+    person = create_user("candidate", full_name="Marat Bekov", language="ru")
+    award(person)
+    number = in_app(lambda: db.session.scalar(sa.select(Certificate.number)))
+    client = app.test_client()
+    login(client, person)
+    client.person, client.number = person, number
+    return client
+
+
+def test_holder_page_offers_documents_share_and_linkedin(holder):
+    page = holder.get(f"/my/certificates/{holder.number}")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert f"/certificates/{holder.number}.pdf" in body
+    assert f"/certificates/{holder.number}/credential.json" in body
+    link = next(part for part in body.split('"') if part.startswith("https://www.linkedin"))
+    query = parse_qs(urlsplit(link.replace("&amp;", "&")).query)
+    assert query["startTask"] == ["CERTIFICATION_NAME"] and query["certId"] == [holder.number]
+    assert query["certUrl"][0].endswith(f"/verify/{holder.number}")
+    assert query["issueYear"] == [str(utcnow().year)]
+
+
+def test_another_person_cannot_open_the_holder_page(app, holder, create_user):
+    other = app.test_client()
+    login(other, create_user("candidate"))
+    assert other.get(f"/my/certificates/{holder.number}").status_code == 404
+    assert other.post(f"/my/certificates/{holder.number}/privacy",
+                      data={"is_private": "y"}).status_code == 404
+
+
+def test_private_certificates_keep_their_documents(app, holder, award):
+    assert holder.post(f"/my/certificates/{holder.number}/privacy",
+                       data={"is_private": "y"}).status_code == 302
+    public = app.test_client()
+    assert public.get(f"/verify/{holder.number}").status_code == 200  # still verifiable
+    assert public.get(f"/certificates/{holder.number}.pdf").status_code == 404
+    assert public.get(f"/certificates/{holder.number}/credential.json").status_code == 404
+    assert holder.get(f"/certificates/{holder.number}.pdf").status_code == 200
+    admin = app.test_client()
+    login(admin, award.admin)
+    assert admin.get(f"/certificates/{holder.number}/credential.json").status_code == 200
+    holder.post(f"/my/certificates/{holder.number}/privacy", data={})
+    assert public.get(f"/certificates/{holder.number}.pdf").status_code == 200
+
+
+def test_renewal_request_and_approval(app, holder, award, in_app):
+    bad = holder.post(f"/my/certificates/{holder.number}/renew",
+                      data={"cpd_hours": "-5", "narrative": "short",
+                            "evidence_url": "not a url"})
+    assert bad.status_code == 422
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(RenewalRequest.id)))) == 0
+    good = holder.post(f"/my/certificates/{holder.number}/renew", data={
+        "cpd_hours": "160", "narrative": "Two courses on tailings dam safety and a paper.",
+        "evidence_url": "https://cpd.example.org/record/42"})
+    assert good.status_code == 302
+    again = holder.post(f"/my/certificates/{holder.number}/renew", data={
+        "cpd_hours": "10", "narrative": "A second request while one is pending."},
+        follow_redirects=True)
+    assert "cannot be renewed now" in again.get_data(as_text=True)
+
+    admin = app.test_client()
+    login(admin, award.admin)
+    assert "Two courses on tailings" in admin.get("/certificates/renewals").get_data(
+        as_text=True)
+    request_id = in_app(lambda: db.session.scalar(sa.select(RenewalRequest.id)))
+    refused = admin.post(f"/certificates/renewals/{request_id}",
+                         data={"decision": "approve", "reason": ""}, follow_redirects=True)
+    assert 'class="flash error"' in refused.get_data(as_text=True)
+    admin.post(f"/certificates/renewals/{request_id}",
+               data={"decision": "approve", "reason": "CPD record in order."})
+
+    def load():
+        old = db.session.scalar(sa.select(Certificate).where(Certificate.number ==
+                                                             holder.number))
+        new = old.renewed_by
+        return (new.number != old.number, new.renewed_from_id == old.id,
+                new.valid_from == old.valid_until + timedelta(days=1),
+                new.credential is not None, new.holder_id == old.holder_id)
+
+    assert in_app(load) == (True, True, True, True, True)
+    twice = admin.post(f"/certificates/renewals/{request_id}",
+                       data={"decision": "refuse", "reason": "Changed my mind."},
+                       follow_redirects=True)
+    assert "does not apply" in twice.get_data(as_text=True)
+    page = holder.get(f"/my/certificates/{holder.number}").get_data(as_text=True)
+    assert "Renewed by" in page or "Продлён" in page or "renewed" in page.lower()
+
+
+def test_expiry_reminders_are_queued_once(app, holder, runner, in_app):
+    def expire_soon(days):
+        certificate = db.session.scalar(sa.select(Certificate))
+        certificate.valid_until = utcnow().date() + timedelta(days=days)
+
+    in_app(lambda: expire_soon(80))
+    assert "Queued 1 reminders." in runner.invoke(args=["notify-expiring"]).output
+    assert "Queued 0 reminders." in runner.invoke(args=["notify-expiring"]).output
+    in_app(lambda: expire_soon(20))
+    assert "Queued 1 reminders." in runner.invoke(args=["notify-expiring"]).output
+    notifications = in_app(lambda: [(n.kind, n.language, n.subject, n.body)
+                                    for n in db.session.scalars(sa.select(Notification)
+                                                                .order_by(Notification.id))])
+    assert [n[0] for n in notifications] == ["expiry-90", "expiry-30"]
+    kind, language, subject, body = notifications[0]
+    assert language == "ru" and holder.number in subject
+    assert f"/my/certificates/{holder.number}" in body
+    sent = runner.invoke(args=["send-outbox"])
+    assert "Sent 2 messages (log)." in sent.output
+    assert "Sent 0 messages" in runner.invoke(args=["send-outbox"]).output
+
+
+def test_no_reminder_for_revoked_or_distant_certificates(holder, runner, in_app):
+    def revoke():
+        certificate = db.session.scalar(sa.select(Certificate))
+        certificate.valid_until = utcnow().date() + timedelta(days=10)
+        certificate.revoked_at = utcnow()
+        certificate.revocation_reason = "Revoked."
+
+    assert "Queued 0 reminders." in runner.invoke(args=["notify-expiring"]).output  # 5 years
+    in_app(revoke)
+    assert "Queued 0 reminders." in runner.invoke(args=["notify-expiring"]).output
