@@ -104,6 +104,11 @@ class AssignForm(FlaskForm):
     reviewer = SelectField(_l("Reviewer"), coerce=int, validators=[InputRequired()])
 
 
+class ConflictForm(FlaskForm):
+    reason = TextAreaField(_l("Why you cannot review this application impartially"),
+                           filters=[strip], validators=[DataRequired(), Length(min=5, max=1000)])
+
+
 class DecisionForm(FlaskForm):
     outcome = RadioField(
         _l("Decision"), validators=[InputRequired(message=_l("Choose a decision."))]
@@ -135,6 +140,9 @@ class CompetitionForm(FlaskForm):
                                          validators=[Optional()])
     min_reviewers = IntegerField(_l("Minimum reviewers per application"), default=2,
                                  validators=[InputRequired(), NumberRange(min=1, max=10)])
+    max_reviews_per_reviewer = IntegerField(
+        _l("Most applications per reviewer"), default=8,
+        validators=[InputRequired(), NumberRange(min=1, max=200)])
     blind_review = BooleanField(_l("Blind review: hide candidates' names from reviewers"))
     branches = SelectMultipleField(
         _l("Open to branches (none chosen: all branches)"), coerce=int,

@@ -104,6 +104,7 @@ class Competition(db.Model):
     __table_args__ = (
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
         sa.CheckConstraint("min_reviewers >= 1", name="min_reviewers_positive"),
+        sa.CheckConstraint("max_reviews_per_reviewer >= 1", name="max_reviews_positive"),
         sa.CheckConstraint(
             "state IN ('draft', 'open', 'reviewing', 'closed')", name="known_state"
         ),
@@ -117,6 +118,8 @@ class Competition(db.Model):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     review_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     min_reviewers: Mapped[int] = mapped_column(default=2)
+    # The most applications one reviewer is given in this competition (load balancing).
+    max_reviews_per_reviewer: Mapped[int] = mapped_column(default=8)
     blind_review: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -297,3 +300,20 @@ class Decision(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="decision")
     decided_by: Mapped[User] = relationship()
+
+
+class Conflict(db.Model):
+    """A reviewer's declared conflict of interest with an application: never assigned to it."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (sa.UniqueConstraint("reviewer_id", "application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    reviewer: Mapped[User] = relationship()
+    application: Mapped[Application] = relationship()

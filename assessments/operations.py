@@ -16,12 +16,14 @@ from flask_babel import gettext as _
 
 from assessments import scoring
 from assessments.analytics import panel_figures
+from assessments.assignment import AssignmentPlan, conflicted_pairs, plan_assignment, why_not
 from assessments.models import (
     Application,
     ApplicationAnswer,
     ApplicationState,
     Competition,
     CompetitionState,
+    Conflict,
     Decision,
     Outcome,
     Review,
@@ -69,6 +71,7 @@ class CompetitionInput:
     closes_at: datetime
     review_deadline: datetime | None
     min_reviewers: int
+    max_reviews_per_reviewer: int
     blind_review: bool
     branches: list[Branch]
 
@@ -97,6 +100,7 @@ def save_competition(competition: Competition | None, data: CompetitionInput, *,
     competition.closes_at = data.closes_at
     competition.review_deadline = data.review_deadline
     competition.min_reviewers = data.min_reviewers
+    competition.max_reviews_per_reviewer = data.max_reviews_per_reviewer
     competition.blind_review = data.blind_review
     competition.branches = list(data.branches)
     db.session.flush()
@@ -211,10 +215,9 @@ def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Re
         raise WorkflowError(_("Reviewers can be assigned only to submitted applications."))
     if not reviewer.has_role(Role.reviewer) or not reviewer.is_enabled:
         raise WorkflowError(_("This person is not an active reviewer."))
-    if reviewer.id == application.candidate_id:
-        raise WorkflowError(_("Candidates cannot review their own application."))
-    if any(r.reviewer_id == reviewer.id for r in application.reviews):
-        raise WorkflowError(_("This reviewer is already assigned."))
+    reason = why_not(reviewer, application, conflicted_pairs([application.id]))
+    if reason:
+        raise WorkflowError(_assignment_refusals()[reason])
     review = Review(application=application, reviewer=reviewer, assigned_by_id=by.id)
     db.session.add(review)
     for criterion in application.competition.rubric_version.criteria:
@@ -223,6 +226,44 @@ def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Re
     db.session.flush()
     audit.record("review.assign", review, actor=by, reviewer_id=reviewer.id)
     return review
+
+
+def _assignment_refusals() -> dict[str, str]:
+    return {
+        "candidate": _("Candidates cannot review their own application."),
+        "same_affiliation": _("This reviewer works at the candidate's institution."),
+        "declared_conflict": _("This reviewer declared a conflict of interest with this "
+                               "application."),
+        "assigned": _("This reviewer is already assigned."),
+    }
+
+
+def auto_assign(competition: Competition, *, by: User) -> AssignmentPlan:
+    """Assign reviewers to every application short of the minimum (see assessments.assignment);
+    the plan's ``short`` lists those that could not be completed."""
+    plan = plan_assignment(competition)
+    for application, reviewer in plan.pairs:
+        assign_reviewer(application, reviewer, by=by)
+    audit.record("competition.auto_assign", competition, actor=by, assigned=len(plan.pairs),
+                 short=len(plan.short))
+    return plan
+
+
+def declare_conflict(review: Review, reason: str, *, by: User) -> None:
+    """The reviewer steps aside: the assignment is freed for someone else and never offered to
+    them again. Only before the review is submitted."""
+    if review.state != ReviewState.draft:
+        raise WorkflowError(_("A submitted review cannot be withdrawn for a conflict."))
+    application = review.application
+    db.session.add(Conflict(reviewer_id=review.reviewer_id, application_id=application.id,
+                            reason=reason.strip()))
+    audit.record("review.conflict", review, actor=by, application=application.id,
+                 reason=reason.strip())
+    application.reviews.remove(review)
+    db.session.delete(review)
+    if not application.reviews and application.state == ApplicationState.under_review:
+        application.state = ApplicationState.submitted
+    db.session.flush()
 
 
 def comment_required(level: int | None, max_level: int) -> bool:

@@ -15,11 +15,13 @@ from wtforms import SelectChoice
 from assessments import analytics as analytics_module
 from assessments import bp, charts, exports, scoring
 from assessments.analytics import competition_figures, panel_figures, panel_result
+from assessments.assignment import active_reviewers, competition_load, conflicted_pairs, why_not
 from assessments.forms import (
     ApplicationForm,
     ApplyForm,
     AssignForm,
     CompetitionForm,
+    ConflictForm,
     DecisionForm,
     ReviewForm,
     WithdrawForm,
@@ -39,7 +41,9 @@ from assessments.operations import (
     ScoreInput,
     WorkflowError,
     assign_reviewer,
+    auto_assign,
     decide,
+    declare_conflict,
     open_competitions,
     save_answers,
     save_competition,
@@ -62,7 +66,7 @@ from assessments.permissions import (
 )
 from certify.db_types import utcnow
 from certify.extensions import db
-from certify.users.models import Branch, Role, RoleAssignment, User
+from certify.users.models import Branch, Role, User
 from certify.users.operations import active_branches
 from rubrics.models import RubricVersion, VersionState
 
@@ -271,7 +275,7 @@ def review(review_id: int):
                 _flash_problems(error)
             return render_template("assessments/review.html", review=review,
                                    application=application, criteria=criteria, form=form,
-                                   writable=True), 422
+                                   writable=True, conflict_form=ConflictForm()), 422
         flash(_("Review submitted.") if form.submit.data else _("Draft saved."), "success")
         return redirect(url_for(".review", review_id=review.id))
     others = (
@@ -281,7 +285,7 @@ def review(review_id: int):
     status = 422 if request.method == "POST" else 200
     return render_template("assessments/review.html", review=review, application=application,
                            criteria=criteria, form=form, writable=writable,
-                           other_reviews=others), status
+                           other_reviews=others, conflict_form=ConflictForm()), status
 
 
 # Management (administrators and coordinators) -------------------------------------------------
@@ -304,17 +308,16 @@ def manage_applications():
 
 
 def _reviewer_choices(application: Application) -> list[SelectChoice]:
-    assigned = {r.reviewer_id for r in application.reviews}
-    reviewers = db.session.scalars(
-        sa.select(User)
-        .join(RoleAssignment)
-        .where(RoleAssignment.role == Role.reviewer, User.is_enabled)
-        .order_by(User.full_name)
-    ).all()
+    """Reviewers who may take this application, with their load in the competition."""
+    competition = application.competition
+    load = competition_load(competition)
+    conflicts = conflicted_pairs([application.id])
     return [
-        SelectChoice(r.id, f"{r.full_name} ({r.affiliation})")
-        for r in reviewers
-        if r.id not in assigned and r.id != application.candidate_id
+        SelectChoice(r.id, _("%(name)s (%(affiliation)s) — %(load)d of %(limit)d",
+                             name=r.full_name, affiliation=r.affiliation, load=load[r.id],
+                             limit=competition.max_reviews_per_reviewer))
+        for r in sorted(active_reviewers(), key=lambda r: (load[r.id], r.full_name))
+        if not why_not(r, application, conflicts)
     ]
 
 
@@ -392,7 +395,8 @@ def manage_competitions():
     competitions = db.session.scalars(
         sa.select(Competition).order_by(Competition.opens_at.desc())
     ).all()
-    return render_template("assessments/manage_competitions.html", competitions=competitions)
+    return render_template("assessments/manage_competitions.html", competitions=competitions,
+                           assign_form=ApplyForm())
 
 
 def _competition_form(competition: Competition | None = None) -> CompetitionForm:
@@ -411,6 +415,7 @@ def _competition_form(competition: Competition | None = None) -> CompetitionForm
             "closes_at": _naive_utc(competition.closes_at),
             "review_deadline": _naive_utc(competition.review_deadline),
             "min_reviewers": competition.min_reviewers,
+            "max_reviews_per_reviewer": competition.max_reviews_per_reviewer,
             "blind_review": competition.blind_review,
             "branches": [b.id for b in competition.branches],
         }
@@ -434,6 +439,7 @@ def _competition_input(form: CompetitionForm) -> CompetitionInput:
         closes_at=_aware_utc(form.closes_at.data),
         review_deadline=_aware_utc(form.review_deadline.data),
         min_reviewers=form.min_reviewers.data,
+        max_reviews_per_reviewer=form.max_reviews_per_reviewer.data,
         blind_review=form.blind_review.data,
         branches=[db.session.get(Branch, branch_id) for branch_id in form.branches.data],
     )
@@ -627,3 +633,43 @@ def annual_report_xlsx():
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition":
                              f'attachment; filename="certify-annual-report-{year}.xlsx"'})
+
+
+@bp.post("/manage/competitions/<int:competition_id>/assign")
+@login_required
+def auto_assign_view(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    if not can_manage_competitions(current_user):
+        abort(403)
+    if not ApplyForm().validate_on_submit():
+        abort(400)
+    plan = auto_assign(competition, by=current_user)
+    db.session.commit()
+    flash(_("%(count)d reviewers assigned.", count=len(plan.pairs)), "success")
+    if plan.short:
+        flash(_("%(count)d applications still lack reviewers: no eligible reviewer has room "
+                "left. Add reviewers or raise the per-reviewer maximum.",
+                count=len(plan.short)), "error")
+    return redirect(url_for(".manage_competitions"))
+
+
+@bp.post("/reviews/<int:review_id>/conflict")
+@login_required
+def declare_conflict_view(review_id: int):
+    review = db.get_or_404(Review, review_id)
+    if review.reviewer_id != current_user.id:
+        abort(403)
+    form = ConflictForm()
+    if not form.validate_on_submit():
+        for error in form.reason.errors:
+            flash(error, "error")
+        return redirect(url_for(".review", review_id=review.id))
+    try:
+        declare_conflict(review, form.reason.data, by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+        return redirect(url_for(".review", review_id=review.id))
+    db.session.commit()
+    flash(_("Thank you: the application will be given to another reviewer."), "success")
+    return redirect(url_for(".review_queue"))

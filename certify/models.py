@@ -4,6 +4,7 @@ from assessments.models import (  # noqa: F401
     Application,
     ApplicationAnswer,
     Competition,
+    Conflict,
     Decision,
     Review,
     ReviewScore,

@@ -94,6 +94,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "assessments.manage_application"): (302, 403, 403, 403, 403, 403, 200, 200),
     ("POST", "assessments.assign"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("POST", "assessments.decide_application"): (302, 403, 403, 403, 403, 403, 422, 422),
+    ("POST", "assessments.auto_assign_view"): (302, 403, 403, 403, 403, 403, 403, 302),
+    # Only the reviewer on the review may step aside (empty reason: back to the form).
+    ("POST", "assessments.declare_conflict_view"): (302, 403, 403, 302, 403, 403, 403, 403),
     ("GET", "assessments.manage_competitions"): (302, 403, 403, 403, 403, 200, 200, 200),
     # Under review: staff in scope see the figures; the candidate once decided.
     ("GET", "assessments.result"): (302, 403, 403, 403, 403, 403, 200, 200),

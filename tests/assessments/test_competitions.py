@@ -21,6 +21,7 @@ def competition_data(version_id, **change):
         "rubric_version": version_id, "state": "open",
         "opens_at": "2027-01-10T09:00", "closes_at": "2027-04-30T18:00",
         "review_deadline": "2027-06-30T18:00", "min_reviewers": "2",
+        "max_reviews_per_reviewer": "8",
     } | change
 
 
