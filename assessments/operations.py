@@ -259,9 +259,11 @@ def declare_conflict(review: Review, reason: str, *, by: User) -> None:
                             reason=reason.strip()))
     audit.record("review.conflict", review, actor=by, application=application.id,
                  reason=reason.strip())
-    application.reviews.remove(review)
+    remaining = [r for r in application.reviews if r is not review]
     db.session.delete(review)
-    if not application.reviews and application.state == ApplicationState.under_review:
+    db.session.flush()
+    db.session.expire(application, ["reviews"])
+    if not remaining and application.state == ApplicationState.under_review:
         application.state = ApplicationState.submitted
     db.session.flush()
 
