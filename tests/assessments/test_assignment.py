@@ -62,7 +62,8 @@ def test_declared_conflict_frees_the_assignment_for_good(app, admin_client, crea
     refused = admin_client.post(f"/manage/applications/{application_id}/assign",
                                 data={"reviewer": reviewer.id})
     assert refused.status_code == 422
-    admin_client.post(f"/manage/competitions/{in_app(lambda: db.session.scalar(sa.select(Competition.id)))}/assign")
+    competition_id = in_app(lambda: db.session.scalar(sa.select(Competition.id)))
+    admin_client.post(f"/manage/competitions/{competition_id}/assign")
     assert in_app(lambda: db.session.scalar(
         sa.select(sa.func.count(Review.id)).where(Review.reviewer_id == reviewer.id))) == 0
 
