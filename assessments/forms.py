@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -170,3 +171,23 @@ class CompetitionForm(FlaskForm):
             )
             return False
         return True
+
+
+class EvidenceForm(FlaskForm):
+    """A file or a link for one criterion (the criterion by its position in the rubric)."""
+
+    criterion = IntegerField(validators=[InputRequired()])
+    file = FileField(_l("File (PDF, PNG, JPEG, DOCX or XLSX, up to 10 MB)"))
+    url = StringField(_l("or a link"), filters=[strip], validators=[Optional(),
+                                                                     Length(max=1000)])
+    title = StringField(_l("Title (optional)"), filters=[strip],
+                        validators=[Optional(), Length(max=200)])
+
+
+class EvidenceCheckForm(FlaskForm):
+    verified = RadioField(validators=[InputRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.verified.choices = [SelectChoice("yes", _l("verified")),
+                                 SelectChoice("no", _l("not verified"))]

@@ -182,9 +182,14 @@ class Application(db.Model):
         back_populates="application", order_by="Review.id", cascade="all, delete-orphan"
     )
     decision: Mapped[Decision | None] = relationship(back_populates="application")
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="application", order_by="Evidence.id", cascade="all, delete-orphan")
     certificate: Mapped[Certificate | None] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
+
+    def evidence_for(self, criterion: Criterion) -> list[Evidence]:
+        return [e for e in self.evidence if e.criterion_id == criterion.id]
 
     def answer_for(self, criterion: Criterion) -> ApplicationAnswer | None:
         return next((a for a in self.answers if a.criterion_id == criterion.id), None)
@@ -251,8 +256,15 @@ class Review(db.Model):
     scores: Mapped[list[ReviewScore]] = relationship(
         back_populates="review", cascade="all, delete-orphan"
     )
+    evidence_checks: Mapped[list[EvidenceCheck]] = relationship(
+        back_populates="review", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+    def check_for(self, evidence: Evidence) -> bool | None:
+        found = next((c for c in self.evidence_checks if c.evidence_id == evidence.id), None)
+        return None if found is None else found.verified
 
     def score_for(self, criterion: Criterion) -> ReviewScore | None:
         return next((s for s in self.scores if s.criterion_id == criterion.id), None)
@@ -317,3 +329,46 @@ class Conflict(db.Model):
 
     reviewer: Mapped[User] = relationship()
     application: Mapped[Application] = relationship()
+
+
+class Evidence(db.Model):
+    """A file or a link a candidate attaches to a criterion. Files live outside the web root
+    under random names; only the name shown is the candidate's (and hidden in blind review)."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('file', 'link')", name="known_kind"),
+        sa.CheckConstraint("(kind = 'file') = (stored_name IS NOT NULL)", name="file_stored"),
+        sa.CheckConstraint("(kind = 'link') = (url IS NOT NULL)", name="link_has_url"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("rubric_criteria.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="evidence")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class EvidenceCheck(db.Model):
+    """A reviewer's finding on one piece of evidence."""
+
+    __tablename__ = "evidence_checks"
+    __table_args__ = (sa.UniqueConstraint("review_id", "evidence_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"),
+                                           index=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"))
+    verified: Mapped[bool]
+
+    review: Mapped[Review] = relationship(back_populates="evidence_checks")

@@ -180,10 +180,14 @@ def submission_problems(application: Application) -> list[str]:
     if not application.eligibility_confirmed:
         problems.append(_("Confirm that you meet the eligibility requirements."))
     for answer in sorted(application.answers, key=lambda a: a.criterion.position):
+        criterion = answer.criterion
         if answer.level is None:
-            problems.append(_("%(code)s: choose a level.", code=answer.criterion.code))
+            problems.append(_("%(code)s: choose a level.", code=criterion.code))
         if not answer.narrative.strip():
-            problems.append(_("%(code)s: write a narrative.", code=answer.criterion.code))
+            problems.append(_("%(code)s: write a narrative.", code=criterion.code))
+        if criterion.evidence_required and not application.evidence_for(criterion):
+            problems.append(_("%(code)s: attach evidence (a file or a link).",
+                              code=criterion.code))
     return problems
 
 

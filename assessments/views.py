@@ -6,14 +6,24 @@ from datetime import UTC
 
 import pandas as pd
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from assessments import analytics as analytics_module
-from assessments import bp, charts, exports, scoring
+from assessments import bp, charts, evidence, exports, scoring
 from assessments.analytics import competition_figures, panel_figures, panel_result
 from assessments.assignment import active_reviewers, competition_load, conflicted_pairs, why_not
 from assessments.forms import (
@@ -23,6 +33,8 @@ from assessments.forms import (
     CompetitionForm,
     ConflictForm,
     DecisionForm,
+    EvidenceCheckForm,
+    EvidenceForm,
     ReviewForm,
     WithdrawForm,
 )
@@ -31,6 +43,7 @@ from assessments.models import (
     ApplicationState,
     Competition,
     CompetitionState,
+    Evidence,
     Outcome,
     Review,
     ReviewState,
@@ -188,7 +201,8 @@ def application(application_id: int):
             else:
                 _flash_problems(error)
             return render_template("assessments/application.html", application=application,
-                                   criteria=criteria, form=form, editable=True), 422
+                                   criteria=criteria, form=form, editable=True,
+                                   evidence_form=EvidenceForm()), 422
         if form.submit.data:
             flash(_("Your application has been submitted. It can no longer be changed."),
                   "success")
@@ -198,7 +212,7 @@ def application(application_id: int):
     status = 422 if request.method == "POST" else 200
     return render_template("assessments/application.html", application=application,
                            criteria=criteria, form=form, editable=editable,
-                           withdraw_form=WithdrawForm()), status
+                           withdraw_form=WithdrawForm(), evidence_form=EvidenceForm()), status
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
@@ -275,7 +289,8 @@ def review(review_id: int):
                 _flash_problems(error)
             return render_template("assessments/review.html", review=review,
                                    application=application, criteria=criteria, form=form,
-                                   writable=True, conflict_form=ConflictForm()), 422
+                                   writable=True, conflict_form=ConflictForm(),
+                                   check_form=EvidenceCheckForm()), 422
         flash(_("Review submitted.") if form.submit.data else _("Draft saved."), "success")
         return redirect(url_for(".review", review_id=review.id))
     others = (
@@ -285,7 +300,8 @@ def review(review_id: int):
     status = 422 if request.method == "POST" else 200
     return render_template("assessments/review.html", review=review, application=application,
                            criteria=criteria, form=form, writable=writable,
-                           other_reviews=others, conflict_form=ConflictForm()), status
+                           other_reviews=others, conflict_form=ConflictForm(),
+                           check_form=EvidenceCheckForm()), status
 
 
 # Management (administrators and coordinators) -------------------------------------------------
@@ -673,3 +689,105 @@ def declare_conflict_view(review_id: int):
     db.session.commit()
     flash(_("Thank you: the application will be given to another reviewer."), "success")
     return redirect(url_for(".review_queue"))
+
+
+# Evidence ---------------------------------------------------------------------------------------
+
+
+@bp.post("/applications/<int:application_id>/evidence")
+@login_required
+def add_evidence(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    if not can_edit_application(current_user, application):
+        abort(403)
+    form = EvidenceForm()
+    criteria = application.competition.rubric_version.criteria
+    if not form.validate_on_submit() or not 0 <= form.criterion.data < len(criteria):
+        flash(_("The evidence could not be added: check the form."), "error")
+        return redirect(url_for(".application", application_id=application.id))
+    criterion = criteria[form.criterion.data]
+    upload = form.file.data
+    try:
+        if upload and upload.filename:
+            data = upload.stream.read(current_app.config["MAX_FILE_BYTES"] + 1)
+            evidence.add_file(application, criterion, data, upload.filename, form.title.data,
+                              by=current_user)
+        elif form.url.data:
+            evidence.add_link(application, criterion, form.url.data, form.title.data,
+                              by=current_user)
+        else:
+            raise WorkflowError(_("Choose a file or give a link."))
+    except WorkflowError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            flash(f"{criterion.code}: {problem}", "error")
+    else:
+        db.session.commit()
+        flash(_("%(code)s: evidence added.", code=criterion.code), "success")
+    return redirect(url_for(".application", application_id=application.id,
+                            _anchor=f"criterion-{criterion.code}"))
+
+
+@bp.post("/evidence/<int:evidence_id>/delete")
+@login_required
+def delete_evidence(evidence_id: int):
+    item = db.get_or_404(Evidence, evidence_id)
+    if not can_edit_application(current_user, item.application):
+        abort(403)
+    if not ApplyForm().validate_on_submit():
+        abort(400)
+    application_id = item.application_id
+    try:
+        evidence.remove(item, by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+    else:
+        db.session.commit()
+        flash(_("Evidence removed."), "success")
+    return redirect(url_for(".application", application_id=application_id))
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@login_required
+def download_evidence(evidence_id: int):
+    """Only to the candidate, the assigned reviewers and staff in scope; always as a download,
+    with its checked type and no sniffing, so nothing uploaded runs in our pages."""
+    item = db.get_or_404(Evidence, evidence_id)
+    if item.kind != "file" or not can_view_application(current_user, item.application):
+        abort(404)
+    blind = (item.application.competition.blind_review
+             and item.application.candidate_id != current_user.id
+             and not can_manage_application(current_user, item.application))
+    extension = item.content_type and {
+        "application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg",
+    }.get(item.content_type, ".docx" if "word" in item.content_type else ".xlsx")
+    name = f"evidence-{item.id}{extension}" if blind else item.title
+    if not name.lower().endswith(extension):
+        name += extension
+    response = send_file(evidence.stored_path(item), mimetype=item.content_type,
+                         as_attachment=True, download_name=name, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/reviews/<int:review_id>/evidence/<int:evidence_id>")
+@login_required
+def check_evidence(review_id: int, evidence_id: int):
+    review = db.get_or_404(Review, review_id)
+    item = db.get_or_404(Evidence, evidence_id)
+    if not can_write_review(current_user, review):
+        abort(403)
+    form = EvidenceCheckForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        evidence.record_check(review, item, form.verified.data == "yes", by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+    else:
+        db.session.commit()
+    return redirect(url_for(".review", review_id=review.id,
+                            _anchor=f"criterion-{item.criterion.code}"))

@@ -70,6 +70,11 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "certify@localhost"
     RENEWAL_REMINDER_DAYS = (90, 30)
+    # Evidence uploads: stored outside the web root (default: the instance folder's uploads/).
+    UPLOAD_DIR: str | None = None
+    MAX_FILE_BYTES = 10 * 1024 * 1024
+    MAX_APPLICATION_BYTES = 50 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a request: one file and the form around it
     # Where issuer private keys live (default: the instance folder's keys/), never in git.
     SIGNING_KEY_DIR: str | None = None
     ISSUER_NAME = "International Competence Centre for Mining-Engineering Education"

@@ -64,6 +64,8 @@ def _competition(version, title, opens_at, closes_at, state=CompetitionState.ope
 
 
 def _fill(application, levels, narrative="I describe my practice and attach evidence."):
+    from assessments import evidence
+
     criteria = application.competition.rubric_version.criteria
     save_answers(
         application,
@@ -72,6 +74,10 @@ def _fill(application, levels, narrative="I describe my practice and attach evid
         eligibility_confirmed=True,
         expected_version=None,
     )
+    for criterion in evidence.missing_required(application):
+        evidence.add_link(application, criterion,
+                          f"https://repository.example.edu/portfolio/{criterion.code}",
+                          f"{criterion.code} portfolio", by=application.candidate)
 
 
 def _review(application, reviewer, levels, admin, submit=True):

@@ -5,6 +5,8 @@ from assessments.models import (  # noqa: F401
     ApplicationAnswer,
     Competition,
     Conflict,
+    Evidence,
+    EvidenceCheck,
     Decision,
     Review,
     ReviewScore,

@@ -248,6 +248,12 @@ def workflow(in_app):
                      for c, level in zip(criteria, levels, strict=True)},
                     eligibility_confirmed=confirm, expected_version=None,
                 )
+                from assessments import evidence
+
+                for criterion in evidence.missing_required(application):
+                    evidence.add_link(application, criterion,
+                                      f"https://evidence.example.org/{criterion.code}",
+                                      "Evidence", by=application.candidate)
             in_app(work)
 
         def submit(self, application_id: int, candidate: Person) -> None:

@@ -95,6 +95,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.assign"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("POST", "assessments.decide_application"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("POST", "assessments.auto_assign_view"): (302, 403, 403, 403, 403, 403, 403, 302),
+    # Submitted: nothing can be added or removed any more, even by the candidate.
+    ("POST", "assessments.add_evidence"): (302, 403, 403, 403, 403, 403, 403, 403),
+    ("POST", "assessments.delete_evidence"): (302, 403, 403, 403, 403, 403, 403, 403),
+    ("GET", "assessments.download_evidence"): (302, 200, 404, 200, 404, 404, 200, 200),
+    ("POST", "assessments.check_evidence"): (302, 403, 403, 400, 403, 403, 403, 403),
     # Only the reviewer on the review may step aside (empty reason: back to the form).
     ("POST", "assessments.declare_conflict_view"): (302, 403, 403, 302, 403, 403, 403, 403),
     ("GET", "assessments.manage_competitions"): (302, 403, 403, 403, 403, 200, 200, 200),
@@ -130,7 +135,20 @@ def scenario(create_user, create_competition, workflow, in_app):
         "admin": create_user("admin"),
     }
     competition_id = create_competition()
-    application_id = workflow.submitted(competition_id, people["owner"])
+    application_id = workflow.start(competition_id, people["owner"])
+    workflow.fill(application_id)
+
+    def attach_file():
+        from assessments import evidence
+        from assessments.models import Application
+
+        application = db.session.get(Application, application_id)
+        return evidence.add_file(application, application.competition.rubric_version.criteria[1],
+                                 b"%PDF-1.4\n%%EOF\n", "plan.pdf", None,
+                                 by=application.candidate).id
+
+    evidence_id = in_app(attach_file)
+    workflow.submit(application_id, people["owner"])
     review_id = workflow.assign(application_id, people["reviewer"], people["admin"])
 
     awarded_holder = create_user("candidate")
@@ -170,6 +188,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "action": "suspend",
         "list_name": "revocation-1",
         "request_id": request_id,
+        "evidence_id": evidence_id,
         "fmt": "xlsx",
     }
     return people, values
@@ -203,6 +222,7 @@ def test_access_matrix(app, scenario, method, endpoint):
         if role != "anonymous":
             assert login(client, people[role]).status_code == 302
         response = client.open(url, method=method, data={})
+        response.close()  # file downloads hold their file open until closed
         assert response.status_code == expected, f"{role} {method} {url}"
         if expected == 302 and role == "anonymous" and method == "GET" and (
             endpoint not in {"auth.login", "auth.register"}

@@ -1,6 +1,7 @@
 """The whole journey through the test client: self-assessment → review → decision →
 certificate → public verification, in English and in Russian."""
 
+import io
 import re
 
 import pytest
@@ -70,6 +71,13 @@ def test_the_whole_journey(app, create_user, create_competition, in_app, languag
     assert t["saved"] in text(saved)
     assert "1 " in text(saved)  # progress: 1 of 3 criteria
 
+    # C1 asks for evidence: a PDF, checked by its content, stored under a random name.
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    added = c.post(f"{application_url}/evidence", data={
+        "criterion": "0", "file": (io.BytesIO(pdf), "ventilation-course.pdf"),
+        "title": "Ventilation course syllabus"}, follow_redirects=True)
+    assert "Ventilation course syllabus" in text(added)
+
     submitted = c.post(application_url, data=application_form(
         [3, 3, 2], ["Teaching mine ventilation since 2012.", "Curriculum work.",
                     "Assessment design."], version=2, action="submit"),
@@ -98,6 +106,7 @@ def test_the_whole_journey(app, create_user, create_competition, in_app, languag
             sa.select(Review.id).where(Review.reviewer_id == reviewer.id)))
         page = r.get(f"/reviews/{review_id}")
         assert "Teaching mine ventilation since 2012." in text(page)
+        assert "Ventilation course syllabus" in text(page)
         done = r.post(f"/reviews/{review_id}", data=review_form(
             levels, ["Strong evidence.", "Good.", "Adequate."], version=1, action="submit"),
             follow_redirects=True)
