@@ -5,9 +5,9 @@ from assessments.models import (  # noqa: F401
     ApplicationAnswer,
     Competition,
     Conflict,
+    Decision,
     Evidence,
     EvidenceCheck,
-    Decision,
     Review,
     ReviewScore,
 )
