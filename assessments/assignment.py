@@ -85,7 +85,8 @@ def plan_assignment(competition: Competition,
     """Reviewers for every application still short of the competition's minimum."""
     if applications is None:
         applications = [a for a in competition.applications if a.state in (
-            ApplicationState.submitted, ApplicationState.under_review)]
+            ApplicationState.submitted, ApplicationState.under_review)
+            and a.eligibility_checked_at is not None]
     reviewers = active_reviewers()
     load = competition_load(competition)
     limit = competition.max_reviews_per_reviewer

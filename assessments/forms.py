@@ -191,3 +191,8 @@ class EvidenceCheckForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.verified.choices = [SelectChoice("yes", _l("verified")),
                                  SelectChoice("no", _l("not verified"))]
+
+
+class ReturnForm(FlaskForm):
+    message = TextAreaField(_l("What the candidate must add or correct"), filters=[strip],
+                            validators=[DataRequired(), Length(min=10, max=3000)])

@@ -166,6 +166,12 @@ class Application(db.Model):
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default=ApplicationState.draft)
     eligibility_confirmed: Mapped[bool] = mapped_column(default=False)
+    # The administrator's check of eligibility and completeness, before any review.
+    eligibility_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eligibility_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Set when an incomplete file is returned to the candidate (it is not refused).
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -173,7 +179,7 @@ class Application(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     competition: Mapped[Competition] = relationship(back_populates="applications")
-    candidate: Mapped[User] = relationship()
+    candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])
     branch: Mapped[Branch] = relationship()
     answers: Mapped[list[ApplicationAnswer]] = relationship(
         back_populates="application", cascade="all, delete-orphan"

@@ -206,6 +206,35 @@ def submit_application(application: Application, *, by: User) -> None:
     audit.record("application.submit", application, actor=by)
 
 
+def check_eligibility(application: Application, *, by: User) -> None:
+    """The administrator confirms the file is eligible and complete: review may start."""
+    if application.state != ApplicationState.submitted:
+        raise WorkflowError(_("Only a submitted application waiting for review can be "
+                              "checked."))
+    application.eligibility_checked_at = utcnow()
+    application.eligibility_checked_by_id = by.id
+    db.session.flush()
+    audit.record("application.eligibility_checked", application, actor=by)
+
+
+def return_application(application: Application, message: str, *, by: User) -> None:
+    """An incomplete or ineligible-looking file goes back to the candidate as a draft with a
+    message saying what is missing: returned, not refused (domain_anchors §3.4 rule 2)."""
+    if application.state != ApplicationState.submitted or application.reviews:
+        raise WorkflowError(_("Only a submitted application not yet under review can be "
+                              "returned."))
+    if not message.strip():
+        raise WorkflowError(_("Say what the candidate must add or correct."))
+    application.state = ApplicationState.draft
+    application.submitted_at = None
+    application.eligibility_checked_at = None
+    application.eligibility_checked_by_id = None
+    application.returned_at = utcnow()
+    application.return_message = message.strip()
+    db.session.flush()
+    audit.record("application.return", application, actor=by, message=message.strip())
+
+
 def withdraw_application(application: Application, *, by: User) -> None:
     if application.state not in (ApplicationState.draft, ApplicationState.submitted):
         raise WorkflowError(_("An application can be withdrawn only until its review starts."))
@@ -217,6 +246,8 @@ def withdraw_application(application: Application, *, by: User) -> None:
 def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Review:
     if application.state not in (ApplicationState.submitted, ApplicationState.under_review):
         raise WorkflowError(_("Reviewers can be assigned only to submitted applications."))
+    if application.eligibility_checked_at is None:
+        raise WorkflowError(_("Check the eligibility and completeness of the file first."))
     if not reviewer.has_role(Role.reviewer) or not reviewer.is_enabled:
         raise WorkflowError(_("This person is not an active reviewer."))
     reason = why_not(reviewer, application, conflicted_pairs([application.id]))

@@ -35,6 +35,7 @@ from assessments.forms import (
     DecisionForm,
     EvidenceCheckForm,
     EvidenceForm,
+    ReturnForm,
     ReviewForm,
     WithdrawForm,
 )
@@ -55,9 +56,11 @@ from assessments.operations import (
     WorkflowError,
     assign_reviewer,
     auto_assign,
+    check_eligibility,
     decide,
     declare_conflict,
     open_competitions,
+    return_application,
     save_answers,
     save_competition,
     save_review,
@@ -314,7 +317,7 @@ def manage_applications():
         abort(403)
     query = (
         sa.select(Application)
-        .where(Application.state != ApplicationState.draft)
+        .where(Application.state.not_in([ApplicationState.draft, ApplicationState.withdrawn]))
         .order_by(Application.submitted_at.desc())
     )
     if not current_user.is_admin:
@@ -337,7 +340,8 @@ def _reviewer_choices(application: Application) -> list[SelectChoice]:
     ]
 
 
-def _manage_page(application: Application, assign_form=None, decision_form=None, status=200):
+def _manage_page(application: Application, assign_form=None, decision_form=None,
+                 return_form=None, status=200):
     assign_form = assign_form or AssignForm()
     assign_form.reviewer.choices = _reviewer_choices(application)
     return render_template(
@@ -347,6 +351,8 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         figures=panel_result(application),
         assign_form=assign_form,
         decision_form=decision_form or DecisionForm(),
+        return_form=return_form or ReturnForm(),
+        action_form=ApplyForm(),
     ), status
 
 
@@ -791,3 +797,38 @@ def check_evidence(review_id: int, evidence_id: int):
         db.session.commit()
     return redirect(url_for(".review", review_id=review.id,
                             _anchor=f"criterion-{item.criterion.code}"))
+
+
+@bp.post("/manage/applications/<int:application_id>/check")
+@login_required
+def check_eligibility_view(application_id: int):
+    application = _managed_application(application_id)
+    if not ApplyForm().validate_on_submit():
+        abort(400)
+    try:
+        check_eligibility(application, by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+    else:
+        db.session.commit()
+        flash(_("Eligibility confirmed: reviewers can now be assigned."), "success")
+    return redirect(url_for(".manage_application", application_id=application.id))
+
+
+@bp.post("/manage/applications/<int:application_id>/return")
+@login_required
+def return_application_view(application_id: int):
+    application = _managed_application(application_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        return _manage_page(application, return_form=form, status=422)
+    try:
+        return_application(application, form.message.data, by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+        return _manage_page(application, return_form=form, status=422)
+    db.session.commit()
+    flash(_("The application was returned to the candidate."), "success")
+    return redirect(url_for(".manage_applications"))

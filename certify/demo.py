@@ -12,6 +12,7 @@ from assessments.operations import (
     AnswerInput,
     ScoreInput,
     assign_reviewer,
+    check_eligibility,
     decide,
     save_answers,
     save_review,
@@ -81,6 +82,8 @@ def _fill(application, levels, narrative="I describe my practice and attach evid
 
 
 def _review(application, reviewer, levels, admin, submit=True):
+    if application.eligibility_checked_at is None:
+        check_eligibility(application, by=admin)
     review = assign_reviewer(application, reviewer, by=admin)
     criteria = application.competition.rubric_version.criteria
     save_review(

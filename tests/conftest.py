@@ -267,11 +267,22 @@ def workflow(in_app):
             self.submit(application_id, candidate)
             return application_id
 
+        def check(self, application_id: int, admin: Person) -> None:
+            in_app(lambda: operations.check_eligibility(
+                db.session.get(Application, application_id), by=db.session.get(User, admin.id)))
+
         def assign(self, application_id: int, reviewer: Person, admin: Person) -> int:
-            return in_app(lambda: operations.assign_reviewer(
-                db.session.get(Application, application_id),
-                db.session.get(User, reviewer.id),
-                by=db.session.get(User, admin.id)).id)
+            """Assign (checking the file's eligibility first, as an administrator would)."""
+
+            def work():
+                application = db.session.get(Application, application_id)
+                by = db.session.get(User, admin.id)
+                if application.eligibility_checked_at is None:
+                    operations.check_eligibility(application, by=by)
+                return operations.assign_reviewer(application, db.session.get(User, reviewer.id),
+                                                  by=by).id
+
+            return in_app(work)
 
         def review(self, review_id: int, levels=(3, 3, 3), submit=True) -> None:
             def work():

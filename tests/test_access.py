@@ -95,6 +95,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.assign"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("POST", "assessments.decide_application"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("POST", "assessments.auto_assign_view"): (302, 403, 403, 403, 403, 403, 403, 302),
+    ("POST", "assessments.check_eligibility_view"): (302, 403, 403, 403, 403, 403, 302, 302),
+    ("POST", "assessments.return_application_view"): (302, 403, 403, 403, 403, 403, 422, 422),
     # Submitted: nothing can be added or removed any more, even by the candidate.
     ("POST", "assessments.add_evidence"): (302, 403, 403, 403, 403, 403, 403, 403),
     ("POST", "assessments.delete_evidence"): (302, 403, 403, 403, 403, 403, 403, 403),

@@ -30,6 +30,12 @@ def test_manual_assignment_refuses_the_same_institution(admin_client, create_use
     outsider = create_user("reviewer", affiliation="Satbayev University")
     application_id = workflow.submitted(create_competition(), candidate)
     page = admin_client.get(f"/manage/applications/{application_id}").get_data(as_text=True)
+    assert outsider.full_name not in page  # not before the file's eligibility is checked
+    refused = admin_client.post(f"/manage/applications/{application_id}/assign",
+                                data={"reviewer": outsider.id})
+    assert refused.status_code == 422
+    admin_client.post(f"/manage/applications/{application_id}/check")
+    page = admin_client.get(f"/manage/applications/{application_id}").get_data(as_text=True)
     assert outsider.full_name in page and colleague.full_name not in page
     assert "0 of 8" in page  # the load shown beside each reviewer
     response = admin_client.post(f"/manage/applications/{application_id}/assign",
@@ -85,7 +91,8 @@ def test_automatic_assignment_through_the_page(admin_client, create_user, create
                                                workflow, in_app):
     competition_id = create_competition(min_reviewers=2)
     for _ in range(3):
-        workflow.submitted(competition_id, create_user("candidate"))
+        workflow.check(workflow.submitted(competition_id, create_user("candidate")),
+                       admin_client.person)
     for _ in range(3):
         create_user("reviewer")
     response = admin_client.post(f"/manage/competitions/{competition_id}/assign",
@@ -111,9 +118,12 @@ def test_generated_population_respects_every_rule(app, create_user, create_compe
                            "max_reviews_per_reviewer", 15))
     reviewers = [create_user("reviewer", affiliation=rng.choice(institutions))
                  for _ in range(30)]
+    admin = create_user("admin")
     applications = [workflow.submitted(competition_id, create_user(
         "candidate", affiliation=rng.choice(institutions)), levels=(2, 2, 2))
         for _ in range(200)]
+    for application_id in applications:
+        workflow.check(application_id, admin)
 
     def declare_conflicts():
         for application_id in rng.sample(applications, 40):
@@ -153,7 +163,8 @@ def test_a_short_plan_is_reported(admin_client, create_user, create_competition,
                            "max_reviews_per_reviewer", 1))
     create_user("reviewer")
     for _ in range(2):
-        workflow.submitted(competition_id, create_user("candidate"))
+        workflow.check(workflow.submitted(competition_id, create_user("candidate")),
+                       admin_client.person)
     response = admin_client.post(f"/manage/competitions/{competition_id}/assign",
                                  follow_redirects=True)
     body = response.get_data(as_text=True)

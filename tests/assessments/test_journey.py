@@ -88,9 +88,10 @@ def test_the_whole_journey(app, create_user, create_competition, in_app, languag
     assert c.post(application_url, data=application_form(
         [0, 0, 0], ["x", "x", "x"], version=3)).status_code == 403
 
-    # The admin assigns two reviewers.
+    # The admin checks the file's eligibility, then assigns two reviewers.
     a = app.test_client()
     login(a, admin)
+    assert a.post(f"/manage/applications/{application_id}/check").status_code == 302
     for reviewer in reviewers:
         response = a.post(f"/manage/applications/{application_id}/assign",
                           data={"reviewer": reviewer.id})

@@ -294,3 +294,43 @@ def test_panel_page_shows_the_engine_recommendation(app, under_review, workflow)
     assert "Must-pass criteria:" in body and "not met" in body
     assert "Reviewers disagree by two levels or more" in body
     assert "do not award" in body
+
+
+def test_incomplete_file_is_returned_not_refused(app, create_user, create_competition, workflow,
+                                                 in_app):
+    from tests.assessments.test_journey import application_form
+
+    admin = create_user("admin")
+    candidate = create_user("candidate")
+    application_id = workflow.submitted(create_competition(), candidate)
+    staff = app.test_client()
+    login(staff, admin)
+    short = staff.post(f"/manage/applications/{application_id}/return", data={"message": "x"})
+    assert short.status_code == 422
+    assert in_app(lambda: db.session.get(Application, application_id).state) == "submitted"
+    staff.post(f"/manage/applications/{application_id}/return",
+               data={"message": "Attach your doctoral diploma to C1, please."})
+    assert in_app(lambda: db.session.get(Application, application_id).state) == "draft"
+
+    own = app.test_client()
+    login(own, candidate)
+    page = own.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "Your application was returned to you" in page
+    assert "Attach your doctoral diploma to C1, please." in page
+    version = in_app(lambda: db.session.get(Application, application_id).version)
+    again = own.post(f"/applications/{application_id}", data=application_form(
+        [3, 3, 3], ["a", "b", "c"], version=version, action="submit"))
+    assert again.status_code == 302
+    assert in_app(lambda: db.session.get(Application, application_id).state) == "submitted"
+
+
+def test_no_return_once_review_started(app, create_user, create_competition, workflow, in_app):
+    admin = create_user("admin")
+    application_id = workflow.submitted(create_competition(), create_user("candidate"))
+    workflow.assign(application_id, create_user("reviewer"), admin)
+    staff = app.test_client()
+    login(staff, admin)
+    response = staff.post(f"/manage/applications/{application_id}/return",
+                          data={"message": "Too late for this, surely."})
+    assert response.status_code == 422
+    assert in_app(lambda: db.session.get(Application, application_id).state) == "under_review"
