@@ -196,3 +196,8 @@ class EvidenceCheckForm(FlaskForm):
 class ReturnForm(FlaskForm):
     message = TextAreaField(_l("What the candidate must add or correct"), filters=[strip],
                             validators=[DataRequired(), Length(min=10, max=3000)])
+
+
+class PostForm(FlaskForm):
+    body = TextAreaField(_l("Message to the panel"), filters=[strip],
+                         validators=[DataRequired(), Length(max=5000)])

@@ -190,6 +190,8 @@ class Application(db.Model):
     decision: Mapped[Decision | None] = relationship(back_populates="application")
     evidence: Mapped[list[Evidence]] = relationship(
         back_populates="application", order_by="Evidence.id", cascade="all, delete-orphan")
+    posts: Mapped[list[DiscussionPost]] = relationship(
+        order_by="DiscussionPost.id", cascade="all, delete-orphan")
     certificate: Mapped[Certificate | None] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
@@ -264,6 +266,9 @@ class Review(db.Model):
     )
     evidence_checks: Mapped[list[EvidenceCheck]] = relationship(
         back_populates="review", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list[ReviewRevision]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="ReviewRevision.id"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -378,3 +383,34 @@ class EvidenceCheck(db.Model):
     verified: Mapped[bool]
 
     review: Mapped[Review] = relationship(back_populates="evidence_checks")
+
+
+class ReviewRevision(db.Model):
+    """A submitted review as it was before its reviewer reopened it: nothing is overwritten."""
+
+    __tablename__ = "review_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"),
+                                           index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reopened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # [{"criterion_id", "code", "level", "comment"}]
+    scores: Mapped[list[dict]] = mapped_column(sa.JSON)
+
+    review: Mapped[Review] = relationship(back_populates="revisions")
+
+
+class DiscussionPost(db.Model):
+    """The panel's thread on an application: reviewers who have submitted, and staff."""
+
+    __tablename__ = "discussion_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()

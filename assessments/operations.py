@@ -25,8 +25,10 @@ from assessments.models import (
     CompetitionState,
     Conflict,
     Decision,
+    DiscussionPost,
     Outcome,
     Review,
+    ReviewRevision,
     ReviewScore,
     ReviewState,
 )
@@ -301,6 +303,38 @@ def declare_conflict(review: Review, reason: str, *, by: User) -> None:
     if not remaining and application.state == ApplicationState.under_review:
         application.state = ApplicationState.submitted
     db.session.flush()
+
+
+def reopen_review(review: Review, *, by: User) -> None:
+    """A reviewer revises a submitted review (e.g. after the panel's discussion). The submitted
+    version is kept as a revision; the decision counts only what is submitted again."""
+    application = review.application
+    if review.state != ReviewState.submitted or application.state != (
+            ApplicationState.under_review):
+        raise WorkflowError(_("Only a submitted review of an undecided application can be "
+                              "revised."))
+    review.revisions.append(ReviewRevision(
+        submitted_at=review.submitted_at,
+        scores=[{"criterion_id": s.criterion_id, "code": s.criterion.code, "level": s.level,
+                 "comment": s.comment}
+                for s in sorted(review.scores, key=lambda s: s.criterion.position)],
+    ))
+    review.state = ReviewState.draft
+    review.submitted_at = None
+    db.session.flush()
+    audit.record("review.reopen", review, actor=by, revision=len(review.revisions))
+
+
+def post_to_discussion(application: Application, body: str, *, by: User) -> DiscussionPost:
+    if application.state != ApplicationState.under_review:
+        raise WorkflowError(_("The discussion is open while the application is under review."))
+    if not body.strip():
+        raise WorkflowError(_("Write something first."))
+    post = DiscussionPost(application_id=application.id, author_id=by.id, body=body.strip())
+    db.session.add(post)
+    db.session.flush()
+    audit.record("discussion.post", application, actor=by, post=post.id)
+    return post
 
 
 def comment_required(level: int | None, max_level: int) -> bool:

@@ -100,3 +100,14 @@ def analytics_branches(user, competition: Competition) -> set[int] | None | bool
 
 def can_view_reports(user) -> bool:
     return is_staff(user)
+
+
+def can_discuss(user, application: Application) -> bool:
+    """Staff in scope, and reviewers of the application once their own review is in (so the
+    thread cannot sway a first judgement)."""
+    if not user.is_authenticated:
+        return False
+    if can_manage_application(user, application):
+        return True
+    return any(r.reviewer_id == user.id and (r.state == ReviewState.submitted or r.revisions)
+               for r in application.reviews)

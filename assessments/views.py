@@ -35,6 +35,7 @@ from assessments.forms import (
     DecisionForm,
     EvidenceCheckForm,
     EvidenceForm,
+    PostForm,
     ReturnForm,
     ReviewForm,
     WithdrawForm,
@@ -60,6 +61,8 @@ from assessments.operations import (
     decide,
     declare_conflict,
     open_competitions,
+    post_to_discussion,
+    reopen_review,
     return_application,
     save_answers,
     save_competition,
@@ -71,6 +74,7 @@ from assessments.operations import (
 from assessments.permissions import (
     analytics_branches,
     can_apply,
+    can_discuss,
     can_edit_application,
     can_manage_application,
     can_manage_competitions,
@@ -293,7 +297,9 @@ def review(review_id: int):
             return render_template("assessments/review.html", review=review,
                                    application=application, criteria=criteria, form=form,
                                    writable=True, conflict_form=ConflictForm(),
-                                   check_form=EvidenceCheckForm()), 422
+                                   check_form=EvidenceCheckForm(), post_form=PostForm(),
+                                   action_form=ApplyForm(),
+                                   can_discuss=can_discuss(current_user, application)), 422
         flash(_("Review submitted.") if form.submit.data else _("Draft saved."), "success")
         return redirect(url_for(".review", review_id=review.id))
     others = (
@@ -304,7 +310,9 @@ def review(review_id: int):
     return render_template("assessments/review.html", review=review, application=application,
                            criteria=criteria, form=form, writable=writable,
                            other_reviews=others, conflict_form=ConflictForm(),
-                           check_form=EvidenceCheckForm()), status
+                           check_form=EvidenceCheckForm(), post_form=PostForm(),
+                           action_form=ApplyForm(),
+                           can_discuss=can_discuss(current_user, application)), status
 
 
 # Management (administrators and coordinators) -------------------------------------------------
@@ -353,6 +361,7 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         decision_form=decision_form or DecisionForm(),
         return_form=return_form or ReturnForm(),
         action_form=ApplyForm(),
+        post_form=PostForm(),
     ), status
 
 
@@ -832,3 +841,54 @@ def return_application_view(application_id: int):
     db.session.commit()
     flash(_("The application was returned to the candidate."), "success")
     return redirect(url_for(".manage_applications"))
+
+
+# Discussion and revision -------------------------------------------------------------------------
+
+
+@bp.post("/reviews/<int:review_id>/reopen")
+@login_required
+def reopen_review_view(review_id: int):
+    review = db.get_or_404(Review, review_id)
+    if review.reviewer_id != current_user.id or not current_user.has_role(Role.reviewer):
+        abort(403)
+    if not ApplyForm().validate_on_submit():
+        abort(400)
+    try:
+        reopen_review(review, by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+    else:
+        db.session.commit()
+        flash(_("Your review is open again; the submitted version is kept. Submit it when "
+                "done."), "success")
+    return redirect(url_for(".review", review_id=review.id))
+
+
+@bp.post("/applications/<int:application_id>/discussion")
+@login_required
+def discuss(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    if not can_discuss(current_user, application):
+        abort(403)
+    form = PostForm()
+    back = request.form.get("back")
+    own_review = next((r for r in application.reviews if r.reviewer_id == current_user.id),
+                      None)
+    target = (url_for(".review", review_id=own_review.id, _anchor="discussion")
+              if back == "review" and own_review else
+              url_for(".manage_application", application_id=application.id,
+                      _anchor="discussion"))
+    if not form.validate_on_submit():
+        for error in form.body.errors:
+            flash(error, "error")
+        return redirect(target)
+    try:
+        post_to_discussion(application, form.body.data, by=current_user)
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+    else:
+        db.session.commit()
+    return redirect(target)

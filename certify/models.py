@@ -6,8 +6,10 @@ from assessments.models import (  # noqa: F401
     Competition,
     Conflict,
     Decision,
+    DiscussionPost,
     Evidence,
     EvidenceCheck,
+    ReviewRevision,
     Review,
     ReviewScore,
 )

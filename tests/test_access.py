@@ -96,6 +96,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.decide_application"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("POST", "assessments.auto_assign_view"): (302, 403, 403, 403, 403, 403, 403, 302),
     ("POST", "assessments.check_eligibility_view"): (302, 403, 403, 403, 403, 403, 302, 302),
+    # The assigned reviewer has not submitted yet: not in the discussion, nothing to revise.
+    ("POST", "assessments.discuss"): (302, 403, 403, 403, 403, 403, 302, 302),
+    ("POST", "assessments.reopen_review_view"): (302, 403, 403, 302, 403, 403, 403, 403),
     ("POST", "assessments.return_application_view"): (302, 403, 403, 403, 403, 403, 422, 422),
     # Submitted: nothing can be added or removed any more, even by the candidate.
     ("POST", "assessments.add_evidence"): (302, 403, 403, 403, 403, 403, 403, 403),

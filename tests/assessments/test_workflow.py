@@ -334,3 +334,42 @@ def test_no_return_once_review_started(app, create_user, create_competition, wor
                           data={"message": "Too late for this, surely."})
     assert response.status_code == 422
     assert in_app(lambda: db.session.get(Application, application_id).state) == "under_review"
+
+
+def test_discussion_and_revision_keep_the_earlier_review(app, under_review, workflow, in_app):
+    from assessments.models import DiscussionPost, ReviewRevision
+
+    first, second = under_review["reviews"]
+    workflow.review(first, levels=(0, 3, 3))
+    reviewer = app.test_client()
+    login(reviewer, under_review["reviewers"][0])
+    waiting = app.test_client()
+    login(waiting, under_review["reviewers"][1])
+    # The second reviewer has not submitted: the thread is closed to them.
+    assert waiting.post(f"/applications/{under_review['application']}/discussion",
+                        data={"body": "Hello"}).status_code == 403
+
+    admin = app.test_client()
+    login(admin, under_review["admin"])
+    admin.post(f"/applications/{under_review['application']}/discussion",
+               data={"body": "C1 was rated 0: please look at the diploma again."})
+    page = reviewer.get(f"/reviews/{first}").get_data(as_text=True)
+    assert "please look at the diploma again" in page
+
+    assert reviewer.post(f"/reviews/{first}/reopen").status_code == 302
+    from tests.assessments.test_journey import review_form
+
+    reviewer.post(f"/reviews/{first}", data=review_form(
+        [2, 3, 3], ["Diploma found in the annex.", "", ""], version=3, action="submit"))
+
+    def load():
+        review = db.session.get(Review, first)
+        revision = db.session.scalar(sa.select(ReviewRevision))
+        return (review.state, [s.level for s in sorted(review.scores,
+                                                       key=lambda s: s.criterion.position)],
+                [item["level"] for item in revision.scores],
+                db.session.scalar(sa.select(sa.func.count(DiscussionPost.id))))
+
+    assert in_app(load) == ("submitted", [2, 3, 3], [0, 3, 3], 1)
+    assert "Earlier versions of this review: 1" in reviewer.get(f"/reviews/{first}").get_data(
+        as_text=True)
