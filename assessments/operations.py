@@ -262,7 +262,71 @@ def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Re
     application.state = ApplicationState.under_review
     db.session.flush()
     audit.record("review.assign", review, actor=by, reviewer_id=reviewer.id)
+    _notify_assignment(review)
     return review
+
+
+def _site() -> str:
+    from flask import current_app
+
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+
+def _notify_assignment(review: Review) -> None:
+    from certify import notifications
+
+    competition = review.application.competition
+
+    def compose():
+        deadline = (competition.review_deadline.date().isoformat()
+                    if competition.review_deadline else "—")
+        return (
+            _("New review assigned: %(competition)s", competition=competition.display_title),
+            _("You have been assigned an application to review in %(competition)s. "
+              "Review deadline: %(deadline)s.\n%(url)s\n",
+              competition=competition.display_title, deadline=deadline,
+              url=f"{_site()}/reviews/{review.id}"),
+        )
+
+    notifications.queue(review.reviewer, "review-assigned", f"review:{review.id}:assigned",
+                        compose)
+
+
+def queue_review_reminders(today=None, days_before: int = 7) -> int:
+    """Remind reviewers whose review is still open a week before the deadline (once each)."""
+    from datetime import timedelta
+
+    from certify import notifications
+
+    now = utcnow()
+    horizon = now + timedelta(days=days_before)
+    open_reviews = db.session.scalars(
+        sa.select(Review).join(Application, Application.id == Review.application_id)
+        .join(Competition, Competition.id == Application.competition_id)
+        .where(Review.state == ReviewState.draft,
+               Application.state == ApplicationState.under_review,
+               Competition.review_deadline.is_not(None),
+               Competition.review_deadline >= now,
+               Competition.review_deadline <= horizon)
+    ).all()
+    queued = 0
+    for review in open_reviews:
+        competition = review.application.competition
+
+        def compose(review=review, competition=competition):
+            return (
+                _("Reminder: review due on %(date)s",
+                  date=competition.review_deadline.date().isoformat()),
+                _("Your review in %(competition)s is due on %(date)s.\n%(url)s\n",
+                  competition=competition.display_title,
+                  date=competition.review_deadline.date().isoformat(),
+                  url=f"{_site()}/reviews/{review.id}"),
+            )
+
+        if notifications.queue(review.reviewer, "review-reminder",
+                               f"review:{review.id}:reminder", compose):
+            queued += 1
+    return queued
 
 
 def _assignment_refusals() -> dict[str, str]:
@@ -416,4 +480,25 @@ def decide(
     audit.record("application.decide", application, actor=by, outcome=str(outcome))
     if outcome == Outcome.award:
         issue_certificate(application, by=by, issued_at=at)
+    _notify_decision(application)
     return decision
+
+
+def _notify_decision(application: Application) -> None:
+    from certify import notifications
+
+    def compose():
+        return (
+            _("Decision on your application: %(outcome)s",
+              outcome=Outcome(application.decision.outcome).title),
+            _("The panel has decided on your application in %(competition)s: %(outcome)s."
+              "\n\n%(reason)s\n\nYour result per criterion and the reviewers' comments:"
+              "\n%(url)s\n",
+              competition=application.competition.display_title,
+              outcome=Outcome(application.decision.outcome).title,
+              reason=application.decision.reason,
+              url=f"{_site()}/applications/{application.id}/result"),
+        )
+
+    notifications.queue(application.candidate, "decision", f"application:{application.id}:"
+                        "decision", compose)

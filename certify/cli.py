@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(notify_expiring_command)
     app.cli.add_command(send_outbox_command)
+    app.cli.add_command(notify_reviewers_command)
 
 
 @click.command("demo")
@@ -130,6 +131,17 @@ def notify_expiring_command() -> None:
     from certify.certificates.operations import queue_expiry_reminders
 
     queued = queue_expiry_reminders()
+    db.session.commit()
+    click.echo(f"Queued {queued} reminders.")
+
+
+@click.command("notify-reviewers")
+@with_appcontext
+def notify_reviewers_command() -> None:
+    """Queue reminders to reviewers a week before the review deadline (idempotent)."""
+    from assessments.operations import queue_review_reminders
+
+    queued = queue_review_reminders()
     db.session.commit()
     click.echo(f"Queued {queued} reminders.")
 

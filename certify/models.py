@@ -9,8 +9,8 @@ from assessments.models import (  # noqa: F401
     DiscussionPost,
     Evidence,
     EvidenceCheck,
-    ReviewRevision,
     Review,
+    ReviewRevision,
     ReviewScore,
 )
 from certify.audit import AuditEvent  # noqa: F401

@@ -373,3 +373,35 @@ def test_discussion_and_revision_keep_the_earlier_review(app, under_review, work
     assert in_app(load) == ("submitted", [2, 3, 3], [0, 3, 3], 1)
     assert "Earlier versions of this review: 1" in reviewer.get(f"/reviews/{first}").get_data(
         as_text=True)
+
+
+def test_assignment_and_decision_are_notified_once(app, under_review, workflow, runner, in_app):
+    from datetime import timedelta
+
+    from certify.db_types import utcnow
+    from certify.notifications import Notification
+
+    def kinds():
+        return sorted(db.session.scalars(sa.select(Notification.kind)))
+
+    assert in_app(kinds) == ["review-assigned", "review-assigned"]
+
+    def deadline_soon():
+        competition = db.session.get(Application, under_review["application"]).competition
+        competition.review_deadline = utcnow() + timedelta(days=3)
+
+    in_app(deadline_soon)
+    assert "Queued 2 reminders." in runner.invoke(args=["notify-reviewers"]).output
+    assert "Queued 0 reminders." in runner.invoke(args=["notify-reviewers"]).output
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id)
+    workflow.decide(under_review["application"], under_review["admin"], "refuse")
+    assert in_app(kinds) == ["decision", "review-assigned", "review-assigned",
+                             "review-reminder", "review-reminder"]
+
+    def decision_message():
+        return db.session.scalar(sa.select(Notification.body).where(
+            Notification.kind == "decision"))
+
+    body = in_app(decision_message)
+    assert f"/applications/{under_review['application']}/result" in body
