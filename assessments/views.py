@@ -96,6 +96,20 @@ def _flash_problems(error: WorkflowError) -> None:
         flash(problem, "error")
 
 
+def _attempt(operation, success: str | None = None) -> bool:
+    """Run the request's operation: commit and say so, or roll back and say why not."""
+    try:
+        operation()
+    except WorkflowError as error:
+        db.session.rollback()
+        _flash_problems(error)
+        return False
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True
+
+
 # Competitions ---------------------------------------------------------------------------------
 
 
@@ -230,14 +244,8 @@ def withdraw(application_id: int):
         abort(403)
     if not WithdrawForm().validate_on_submit():
         abort(400)
-    try:
-        withdraw_application(application, by=current_user)
-    except WorkflowError as error:
-        db.session.rollback()
-        _flash_problems(error)
-    else:
-        db.session.commit()
-        flash(_("Your application has been withdrawn."), "success")
+    _attempt(lambda: withdraw_application(application, by=current_user),
+             _("Your application has been withdrawn."))
     return redirect(url_for(".application", application_id=application.id))
 
 
@@ -504,16 +512,11 @@ def edit_competition(competition_id: int):
     if not can_manage_competitions(current_user):
         abort(403)
     form = _competition_form(competition)
-    if form.validate_on_submit():
-        try:
-            save_competition(competition, _competition_input(form), by=current_user)
-        except WorkflowError as error:
-            db.session.rollback()
-            _flash_problems(error)
-        else:
-            db.session.commit()
-            flash(_("Competition saved."), "success")
-            return redirect(url_for(".competition", competition_id=competition.id))
+    saved = form.validate_on_submit() and _attempt(
+        lambda: save_competition(competition, _competition_input(form), by=current_user),
+        _("Competition saved."))
+    if saved:
+        return redirect(url_for(".competition", competition_id=competition.id))
     status = 422 if request.method == "POST" else 200
     return render_template("assessments/competition_form.html", form=form,
                            competition=competition), status
@@ -752,14 +755,7 @@ def delete_evidence(evidence_id: int):
     if not ApplyForm().validate_on_submit():
         abort(400)
     application_id = item.application_id
-    try:
-        evidence.remove(item, by=current_user)
-    except WorkflowError as error:
-        db.session.rollback()
-        _flash_problems(error)
-    else:
-        db.session.commit()
-        flash(_("Evidence removed."), "success")
+    _attempt(lambda: evidence.remove(item, by=current_user), _("Evidence removed."))
     return redirect(url_for(".application", application_id=application_id))
 
 
@@ -797,13 +793,8 @@ def check_evidence(review_id: int, evidence_id: int):
     form = EvidenceCheckForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        evidence.record_check(review, item, form.verified.data == "yes", by=current_user)
-    except WorkflowError as error:
-        db.session.rollback()
-        _flash_problems(error)
-    else:
-        db.session.commit()
+    _attempt(lambda: evidence.record_check(review, item, form.verified.data == "yes",
+                                           by=current_user))
     return redirect(url_for(".review", review_id=review.id,
                             _anchor=f"criterion-{item.criterion.code}"))
 
@@ -814,14 +805,8 @@ def check_eligibility_view(application_id: int):
     application = _managed_application(application_id)
     if not ApplyForm().validate_on_submit():
         abort(400)
-    try:
-        check_eligibility(application, by=current_user)
-    except WorkflowError as error:
-        db.session.rollback()
-        _flash_problems(error)
-    else:
-        db.session.commit()
-        flash(_("Eligibility confirmed: reviewers can now be assigned."), "success")
+    _attempt(lambda: check_eligibility(application, by=current_user),
+             _("Eligibility confirmed: reviewers can now be assigned."))
     return redirect(url_for(".manage_application", application_id=application.id))
 
 
@@ -854,15 +839,9 @@ def reopen_review_view(review_id: int):
         abort(403)
     if not ApplyForm().validate_on_submit():
         abort(400)
-    try:
-        reopen_review(review, by=current_user)
-    except WorkflowError as error:
-        db.session.rollback()
-        _flash_problems(error)
-    else:
-        db.session.commit()
-        flash(_("Your review is open again; the submitted version is kept. Submit it when "
-                "done."), "success")
+    _attempt(lambda: reopen_review(review, by=current_user),
+             _("Your review is open again; the submitted version is kept. Submit it when "
+               "done."))
     return redirect(url_for(".review", review_id=review.id))
 
 
@@ -884,11 +863,5 @@ def discuss(application_id: int):
         for error in form.body.errors:
             flash(error, "error")
         return redirect(target)
-    try:
-        post_to_discussion(application, form.body.data, by=current_user)
-    except WorkflowError as error:
-        db.session.rollback()
-        _flash_problems(error)
-    else:
-        db.session.commit()
+    _attempt(lambda: post_to_discussion(application, form.body.data, by=current_user))
     return redirect(target)
