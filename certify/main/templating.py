@@ -31,6 +31,20 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals["status_title"] = lambda status: CertificateStatus(status).title
     app.jinja_env.globals["renewal_state"] = lambda state: RenewalState(state).title
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals["zip"] = zip
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language
+
+
+def filesize(size: int) -> str:
+    """A file size in the viewer's language (CLDR units via Babel)."""
+    from babel.units import format_unit
+    from flask_babel import get_locale
+
+    locale = get_locale() or "en"
+    if size < 1024 * 1024:
+        return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short",
+                           locale=locale)
+    return format_unit(round(size / (1024 * 1024), 1), "digital-megabyte", length="short",
+                       locale=locale)
