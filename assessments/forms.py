@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     FieldList,
     Form,
@@ -201,3 +202,37 @@ class ReturnForm(FlaskForm):
 class PostForm(FlaskForm):
     body = TextAreaField(_l("Message to the panel"), filters=[strip],
                          validators=[DataRequired(), Length(max=5000)])
+
+
+class InterviewForm(FlaskForm):
+    held_on = DateField(_l("Held on"), validators=[InputRequired()])
+    panel = StringField(_l("Panel"), filters=[strip],
+                        validators=[DataRequired(), Length(max=500)])
+    outcome = RadioField(_l("Outcome"), validators=[InputRequired(
+        message=_l("Choose an outcome."))])
+    notes = TextAreaField(_l("Notes"), filters=[strip],
+                          validators=[DataRequired(), Length(min=10, max=5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [SelectChoice("satisfactory", _l("satisfactory")),
+                                SelectChoice("unsatisfactory", _l("unsatisfactory"))]
+
+
+class AppealForm(FlaskForm):
+    grounds = TextAreaField(_l("Grounds of your appeal"), filters=[strip],
+                            validators=[DataRequired(), Length(min=20, max=5000)])
+
+
+class ResolveAppealForm(FlaskForm):
+    resolution = RadioField(_l("Resolution"), validators=[InputRequired(
+        message=_l("Choose a resolution."))])
+    reason = TextAreaField(_l("Reason (sent to the candidate)"), filters=[strip],
+                           validators=[DataRequired(), Length(min=10, max=3000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resolution.choices = [
+            SelectChoice("uphold", _l("Uphold the decision")),
+            SelectChoice("reopen", _l("Reopen the decision: back under review")),
+        ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -192,6 +192,9 @@ class Application(db.Model):
         back_populates="application", order_by="Evidence.id", cascade="all, delete-orphan")
     posts: Mapped[list[DiscussionPost]] = relationship(
         order_by="DiscussionPost.id", cascade="all, delete-orphan")
+    interview: Mapped[Interview | None] = relationship(cascade="all, delete-orphan")
+    appeals: Mapped[list[Appeal]] = relationship(order_by="Appeal.id",
+                                                 cascade="all, delete-orphan")
     certificate: Mapped[Certificate | None] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
@@ -414,3 +417,44 @@ class DiscussionPost(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User] = relationship()
+
+
+class Interview(db.Model):
+    """The professional interview of the engineer track (about an hour with the reviewers,
+    domain_anchors §3.4 rule 5), recorded before the decision."""
+
+    __tablename__ = "interviews"
+    __table_args__ = (
+        sa.CheckConstraint("outcome IN ('satisfactory', 'unsatisfactory')",
+                           name="known_outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), unique=True)
+    held_on: Mapped[date]
+    panel: Mapped[str] = mapped_column(String(500))
+    outcome: Mapped[str] = mapped_column(String(16))
+    notes: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Appeal(db.Model):
+    """A candidate's appeal against a refusal (within APPEAL_DAYS); the administrator either
+    upholds the decision or reopens it."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('open', 'upheld', 'reopened')", name="known_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    grounds: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

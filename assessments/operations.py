@@ -18,6 +18,7 @@ from assessments import scoring
 from assessments.analytics import panel_figures
 from assessments.assignment import AssignmentPlan, conflicted_pairs, plan_assignment, why_not
 from assessments.models import (
+    Appeal,
     Application,
     ApplicationAnswer,
     ApplicationState,
@@ -26,6 +27,7 @@ from assessments.models import (
     Conflict,
     Decision,
     DiscussionPost,
+    Interview,
     Outcome,
     Review,
     ReviewRevision,
@@ -441,6 +443,72 @@ def save_review(
     audit.record("review.submit" if submit else "review.save", review, actor=by)
 
 
+def record_interview(application: Application, *, held_on, panel: str, outcome: str,
+                     notes: str, by: User) -> Interview:
+    if application.state != ApplicationState.under_review:
+        raise WorkflowError(_("An interview is recorded while the application is under "
+                              "review."))
+    interview = application.interview or Interview()
+    application.interview = interview
+    interview.held_on, interview.panel = held_on, panel.strip()
+    interview.outcome, interview.notes = outcome, notes.strip()
+    interview.recorded_by_id, interview.recorded_at = by.id, utcnow()
+    db.session.add(interview)
+    db.session.flush()
+    audit.record("application.interview", application, actor=by, outcome=outcome,
+                 held_on=held_on.isoformat())
+    return interview
+
+
+def appeal_deadline(application: Application):
+    from datetime import timedelta
+
+    from flask import current_app
+
+    decision = application.decision
+    return decision.decided_at + timedelta(days=current_app.config["APPEAL_DAYS"])
+
+
+def can_appeal(application: Application) -> bool:
+    decision = application.decision
+    return (
+        decision is not None and decision.outcome == Outcome.refuse
+        and utcnow() <= appeal_deadline(application)
+        and not any(a.state == "open" for a in application.appeals)
+    )
+
+
+def lodge_appeal(application: Application, grounds: str, *, by: User) -> Appeal:
+    if not can_appeal(application):
+        raise WorkflowError(_("This decision can no longer be appealed."))
+    appeal = Appeal(grounds=grounds.strip())
+    application.appeals.append(appeal)
+    db.session.flush()
+    audit.record("application.appeal", application, actor=by, appeal=appeal.id)
+    return appeal
+
+
+def resolve_appeal(appeal: Appeal, *, reopen: bool, resolution: str, by: User) -> None:
+    """Uphold the refusal, or reopen the decision: the application goes back under review and
+    the refused decision is kept in the audit log."""
+    if appeal.state != "open":
+        raise WorkflowError(_("This appeal has already been resolved."))
+    application = db.session.get(Application, appeal.application_id)
+    appeal.state = "reopened" if reopen else "upheld"
+    appeal.resolution, appeal.resolved_by_id, appeal.resolved_at = resolution, by.id, utcnow()
+    if reopen:
+        decision = application.decision
+        audit.record("application.decision_reopened", application, actor=by,
+                     outcome=decision.outcome, reason=decision.reason, score=decision.score,
+                     decided_at=decision.decided_at.isoformat())
+        db.session.delete(decision)
+        db.session.flush()
+        db.session.expire(application, ["decision"])
+        application.state = ApplicationState.under_review
+    db.session.flush()
+    audit.record("application.appeal_resolved", application, actor=by, reopen=reopen)
+
+
 def decide(
     application: Application,
     outcome: Outcome,
@@ -460,6 +528,9 @@ def decide(
         )
     if not reason.strip():
         raise WorkflowError(_("Give the reason for the decision."))
+    if application.competition.track == "engineer" and application.interview is None:
+        raise WorkflowError(_("Record the candidate's interview before deciding (engineer "
+                              "track)."))
     figures = panel_figures(application)
     result = figures.result
     decision = Decision(

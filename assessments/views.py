@@ -27,6 +27,7 @@ from assessments import bp, charts, evidence, exports, scoring
 from assessments.analytics import competition_figures, panel_figures, panel_result
 from assessments.assignment import active_reviewers, competition_load, conflicted_pairs, why_not
 from assessments.forms import (
+    AppealForm,
     ApplicationForm,
     ApplyForm,
     AssignForm,
@@ -35,7 +36,9 @@ from assessments.forms import (
     DecisionForm,
     EvidenceCheckForm,
     EvidenceForm,
+    InterviewForm,
     PostForm,
+    ResolveAppealForm,
     ReturnForm,
     ReviewForm,
     WithdrawForm,
@@ -57,12 +60,16 @@ from assessments.operations import (
     WorkflowError,
     assign_reviewer,
     auto_assign,
+    can_appeal,
     check_eligibility,
     decide,
     declare_conflict,
+    lodge_appeal,
     open_competitions,
     post_to_discussion,
+    record_interview,
     reopen_review,
+    resolve_appeal,
     return_application,
     save_answers,
     save_competition,
@@ -233,7 +240,10 @@ def application(application_id: int):
     status = 422 if request.method == "POST" else 200
     return render_template("assessments/application.html", application=application,
                            criteria=criteria, form=form, editable=editable,
-                           withdraw_form=WithdrawForm(), evidence_form=EvidenceForm()), status
+                           withdraw_form=WithdrawForm(), evidence_form=EvidenceForm(),
+                           appeal_form=AppealForm(),
+                           may_appeal=application.candidate_id == current_user.id
+                           and can_appeal(application)), status
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
@@ -357,7 +367,7 @@ def _reviewer_choices(application: Application) -> list[SelectChoice]:
 
 
 def _manage_page(application: Application, assign_form=None, decision_form=None,
-                 return_form=None, status=200):
+                 return_form=None, interview_form=None, status=200):
     assign_form = assign_form or AssignForm()
     assign_form.reviewer.choices = _reviewer_choices(application)
     return render_template(
@@ -370,6 +380,8 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         return_form=return_form or ReturnForm(),
         action_form=ApplyForm(),
         post_form=PostForm(),
+        interview_form=interview_form or InterviewForm(),
+        resolve_form=ResolveAppealForm(),
     ), status
 
 
@@ -865,3 +877,56 @@ def discuss(application_id: int):
         return redirect(target)
     _attempt(lambda: post_to_discussion(application, form.body.data, by=current_user))
     return redirect(target)
+
+
+# Interview and appeals ----------------------------------------------------------------------------
+
+
+@bp.post("/manage/applications/<int:application_id>/interview")
+@login_required
+def interview(application_id: int):
+    application = _managed_application(application_id)
+    form = InterviewForm()
+    if not form.validate_on_submit():
+        return _manage_page(application, interview_form=form, status=422)
+    if _attempt(lambda: record_interview(application, held_on=form.held_on.data,
+                                         panel=form.panel.data, outcome=form.outcome.data,
+                                         notes=form.notes.data, by=current_user),
+                _("Interview recorded.")):
+        return redirect(url_for(".manage_application", application_id=application.id))
+    return _manage_page(application, interview_form=form, status=422)
+
+
+@bp.post("/applications/<int:application_id>/appeal")
+@login_required
+def appeal(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    if application.candidate_id != current_user.id:
+        abort(403)
+    form = AppealForm()
+    if not form.validate_on_submit():
+        for error in form.grounds.errors:
+            flash(error, "error")
+    else:
+        _attempt(lambda: lodge_appeal(application, form.grounds.data, by=current_user),
+                 _("Your appeal has been lodged. You will be told of its outcome."))
+    return redirect(url_for(".application", application_id=application.id))
+
+
+@bp.post("/manage/appeals/<int:appeal_id>")
+@login_required
+def resolve_appeal_view(appeal_id: int):
+    from assessments.models import Appeal
+
+    item = db.get_or_404(Appeal, appeal_id)
+    application = _managed_application(item.application_id)
+    form = ResolveAppealForm()
+    if not form.validate_on_submit():
+        for field in (form.resolution, form.reason):
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+    else:
+        _attempt(lambda: resolve_appeal(item, reopen=form.resolution.data == "reopen",
+                                        resolution=form.reason.data, by=current_user),
+                 _("Appeal resolved."))
+    return redirect(url_for(".manage_application", application_id=application.id))

@@ -70,6 +70,7 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "certify@localhost"
     RENEWAL_REMINDER_DAYS = (90, 30)
+    APPEAL_DAYS = 30
     # Evidence uploads: stored outside the web root (default: the instance folder's uploads/).
     UPLOAD_DIR: str | None = None
     MAX_FILE_BYTES = 10 * 1024 * 1024

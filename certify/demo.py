@@ -14,6 +14,7 @@ from assessments.operations import (
     assign_reviewer,
     check_eligibility,
     decide,
+    record_interview,
     save_answers,
     save_review,
     start_application,
@@ -193,6 +194,7 @@ def load_demo() -> bool:
     submit_application(awarded, by=c4)
     _review(awarded, reviewers[1], [3, 3, 2, 3], admin)
     _review(awarded, reviewers[2], [3, 2, 3, 3], admin)
+    _interview(awarded, admin)
     decide(awarded, Outcome.award, "All criteria met, including the safety, environment and "
            "ethics gates.", by=admin)
 
@@ -206,9 +208,19 @@ def load_demo() -> bool:
     return True
 
 
+def _interview(application, admin, held_on=None):
+    """The engineer track's interview, recorded before its decision."""
+    if application.competition.track == "engineer":
+        record_interview(application, held_on=held_on or utcnow().date(),
+                         panel="Elena Morozova, James Whitfield", outcome="satisfactory",
+                         notes="Experience confirmed as described; sound answers on the "
+                               "weakest criteria.", by=admin)
+
+
 def _decide_at(application, admin, when: datetime):
     """A decision in the past, for history: every step is dated before it, and the
     certificate carries the decision's date."""
+    _interview(application, admin, held_on=(when - timedelta(days=10)).date())
     application.created_at = when - timedelta(days=120)
     application.submitted_at = when - timedelta(days=60)
     for review in application.reviews:

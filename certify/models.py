@@ -1,6 +1,7 @@
 """Every model of the application, imported once so the metadata knows all tables."""
 
 from assessments.models import (  # noqa: F401
+    Appeal,
     Application,
     ApplicationAnswer,
     Competition,
@@ -9,6 +10,7 @@ from assessments.models import (  # noqa: F401
     DiscussionPost,
     Evidence,
     EvidenceCheck,
+    Interview,
     Review,
     ReviewRevision,
     ReviewScore,

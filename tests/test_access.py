@@ -98,6 +98,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.check_eligibility_view"): (302, 403, 403, 403, 403, 403, 302, 302),
     # The assigned reviewer has not submitted yet: not in the discussion, nothing to revise.
     ("POST", "assessments.discuss"): (302, 403, 403, 403, 403, 403, 302, 302),
+    ("POST", "assessments.interview"): (302, 403, 403, 403, 403, 403, 422, 422),
+    ("POST", "assessments.appeal"): (302, 302, 403, 403, 403, 403, 403, 403),
+    ("POST", "assessments.resolve_appeal_view"): (302, 403, 403, 403, 403, 403, 302, 302),
     ("POST", "assessments.reopen_review_view"): (302, 403, 403, 302, 403, 403, 403, 403),
     ("POST", "assessments.return_application_view"): (302, 403, 403, 403, 403, 403, 422, 422),
     # Submitted: nothing can be added or removed any more, even by the candidate.
@@ -175,6 +178,22 @@ def scenario(create_user, create_competition, workflow, in_app):
                                by=db.session.get(User, awarded_holder.id)).id
 
     request_id = in_app(renewal_request)
+
+    refused_holder = create_user("candidate")
+    refused = workflow.submitted(competition_id, refused_holder)
+    for _ in range(2):
+        workflow.review(workflow.assign(refused, create_user("reviewer"), people["admin"]))
+    workflow.decide(refused, people["admin"], "refuse")
+
+    def lodge():
+        from assessments.models import Application
+        from assessments.operations import lodge_appeal
+
+        application = db.session.get(Application, refused)
+        return lodge_appeal(application, "The evidence for C2 was overlooked entirely.",
+                            by=application.candidate).id
+
+    appeal_id = in_app(lodge)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
     values = {
         "lang": "ru",
@@ -194,6 +213,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "list_name": "revocation-1",
         "request_id": request_id,
         "evidence_id": evidence_id,
+        "appeal_id": appeal_id,
         "fmt": "xlsx",
     }
     return people, values

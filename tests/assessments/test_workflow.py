@@ -405,3 +405,104 @@ def test_assignment_and_decision_are_notified_once(app, under_review, workflow, 
 
     body = in_app(decision_message)
     assert f"/applications/{under_review['application']}/result" in body
+
+
+@pytest.fixture
+def engineer_under_review(in_app, create_user, workflow):
+    """An engineer-track application with two submitted reviews."""
+    from datetime import timedelta
+
+    from rubrics.io import import_rubric
+    from tests.conftest import SMALL_RUBRIC
+
+    engineer = {**SMALL_RUBRIC, "code": "TEST-E", "track": "engineer"}
+    version_id = in_app(lambda: import_rubric(engineer).id)
+
+    def competition():
+        from assessments.models import Competition
+        from certify.db_types import utcnow
+
+        item = Competition(title={"en": "Engineers"}, rubric_version_id=version_id,
+                           state="open", opens_at=utcnow() - timedelta(days=1),
+                           closes_at=utcnow() + timedelta(days=10))
+        db.session.add(item)
+        db.session.flush()
+        return item.id
+
+    admin = create_user("admin")
+    application_id = workflow.submitted(in_app(competition), create_user("candidate"))
+    for _ in range(2):
+        workflow.review(workflow.assign(application_id, create_user("reviewer"), admin))
+    return admin, application_id
+
+
+def test_engineer_track_needs_an_interview_before_the_decision(app, engineer_under_review,
+                                                               in_app):
+    from assessments.models import Interview
+
+    admin, application_id = engineer_under_review
+    client = app.test_client()
+    login(client, admin)
+    decide = {"outcome": "award", "reason": "All criteria met at threshold."}
+    early = client.post(f"/manage/applications/{application_id}/decide", data=decide)
+    assert early.status_code == 422
+    assert "Record the candidate&#39;s interview" in early.get_data(as_text=True)
+    bad = client.post(f"/manage/applications/{application_id}/interview",
+                      data={"held_on": "2026-11-20", "panel": "", "outcome": "maybe"})
+    assert bad.status_code == 422
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Interview.id)))) == 0
+    client.post(f"/manage/applications/{application_id}/interview", data={
+        "held_on": "2026-11-20", "panel": "E. Morozova, J. Whitfield",
+        "outcome": "satisfactory", "notes": "Experience confirmed as described."})
+    assert client.post(f"/manage/applications/{application_id}/decide",
+                       data=decide).status_code == 302
+
+
+def test_refusal_can_be_appealed_and_reopened(app, under_review, workflow, in_app):
+    from assessments.models import Appeal
+
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id, levels=(1, 1, 1))
+    workflow.decide(under_review["application"], under_review["admin"], "refuse")
+    candidate = app.test_client()
+    login(candidate, under_review["candidate"])
+    url = f"/applications/{under_review['application']}"
+    assert "Grounds of your appeal" in candidate.get(url).get_data(as_text=True)
+    short = candidate.post(f"{url}/appeal", data={"grounds": "Unfair."}, follow_redirects=True)
+    assert 'class="flash error"' in short.get_data(as_text=True)
+    candidate.post(f"{url}/appeal", data={"grounds": "My PhD supervision list was ignored."})
+    twice = candidate.post(f"{url}/appeal", data={"grounds": "And once more, with feeling."},
+                           follow_redirects=True)
+    assert "can no longer be appealed" in twice.get_data(as_text=True)
+
+    admin = app.test_client()
+    login(admin, under_review["admin"])
+    appeal_id = in_app(lambda: db.session.scalar(sa.select(Appeal.id)))
+    admin.post(f"/manage/appeals/{appeal_id}", data={
+        "resolution": "reopen", "reason": "The list was indeed overlooked."})
+
+    def state():
+        application = db.session.get(Application, under_review["application"])
+        return application.state, application.decision, db.session.get(Appeal, appeal_id).state
+
+    assert in_app(state) == ("under_review", None, "reopened")
+
+
+def test_appeal_window_closes(app, under_review, workflow, in_app):
+    from datetime import timedelta
+
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id, levels=(1, 1, 1))
+    workflow.decide(under_review["application"], under_review["admin"], "refuse")
+
+    def age():
+        decision = db.session.scalar(sa.select(Decision))
+        decision.decided_at -= timedelta(days=31)
+
+    in_app(age)
+    candidate = app.test_client()
+    login(candidate, under_review["candidate"])
+    response = candidate.post(f"/applications/{under_review['application']}/appeal",
+                              data={"grounds": "Too late, but I try anyway, politely."},
+                              follow_redirects=True)
+    assert "can no longer be appealed" in response.get_data(as_text=True)
