@@ -236,3 +236,17 @@ class ResolveAppealForm(FlaskForm):
             SelectChoice("uphold", _l("Uphold the decision")),
             SelectChoice("reopen", _l("Reopen the decision: back under review")),
         ]
+
+
+class ModerationForm(FlaskForm):
+    verdict = RadioField(_l("Second check"), validators=[InputRequired(
+        message=_l("Choose a decision."))])
+    note = TextAreaField(_l("Note"), filters=[strip],
+                         validators=[DataRequired(), Length(min=5, max=3000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.verdict.choices = [
+            SelectChoice("confirm", _l("Confirm the award: the certificate is issued")),
+            SelectChoice("return", _l("Send it back under review")),
+        ]

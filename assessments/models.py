@@ -308,6 +308,8 @@ class Decision(db.Model):
     __tablename__ = "decisions"
     __table_args__ = (
         sa.CheckConstraint("outcome IN ('award', 'refuse')", name="known_outcome"),
+        sa.CheckConstraint("moderation IN ('none', 'pending', 'confirmed')",
+                           name="known_moderation"),
         sa.CheckConstraint("length(reason) > 0", name="reason_given"),
     )
 
@@ -323,9 +325,19 @@ class Decision(db.Model):
     ratings_hash: Mapped[str | None] = mapped_column(String(64))
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A random share of awards is second-checked by another administrator before it is final
+    # (domain_anchors §3.4 rule 4: "a random 20 % of awarded files is second-checked").
+    moderation: Mapped[str] = mapped_column(String(16), default="none")
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderation_note: Mapped[str | None] = mapped_column(Text)
 
     application: Mapped[Application] = relationship(back_populates="decision")
-    decided_by: Mapped[User] = relationship()
+    decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def is_final(self) -> bool:
+        return self.moderation in ("none", "confirmed")
 
 
 class Conflict(db.Model):

@@ -6,6 +6,7 @@ Errors carry a translated message for the user.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -516,6 +517,7 @@ def decide(
     *,
     by: User,
     at: datetime | None = None,
+    second_check: bool | None = None,
 ) -> Decision:
     """Record the panel's decision; an award issues the certificate (dated ``at`` if given,
     for records carried over from the paper register)."""
@@ -546,13 +548,59 @@ def decide(
         decided_at=at or utcnow(),
     )
     application.state = ApplicationState.decided
+    if second_check is None:  # drawn at random (MODERATION_SAMPLE), unless imported history
+        second_check = at is None and _drawn_for_moderation()
+    if outcome == Outcome.award and second_check:
+        decision.moderation = "pending"
     db.session.add(decision)
     db.session.flush()
-    audit.record("application.decide", application, actor=by, outcome=str(outcome))
-    if outcome == Outcome.award:
+    audit.record("application.decide", application, actor=by, outcome=str(outcome),
+                 before=ApplicationState.under_review, after=ApplicationState.decided,
+                 moderation=decision.moderation)
+    if decision.is_final:
+        _finalise(application, by=by, at=at)
+    return decision
+
+
+def _drawn_for_moderation() -> bool:
+    from flask import current_app
+
+    share = float(current_app.config["MODERATION_SAMPLE"])
+    return secrets.randbelow(1_000_000) < share * 1_000_000
+
+
+def _finalise(application: Application, *, by: User, at: datetime | None = None) -> None:
+    if application.decision.outcome == Outcome.award:
         issue_certificate(application, by=by, issued_at=at)
     _notify_decision(application)
-    return decision
+
+
+def moderate(application: Application, *, confirm: bool, note: str, by: User) -> None:
+    """A second administrator confirms a sampled award (the certificate is then issued), or
+    sends it back under review with a note; never the one who decided."""
+    decision = application.decision
+    if decision is None or decision.moderation != "pending":
+        raise WorkflowError(_("This decision is not waiting for moderation."))
+    if decision.decided_by_id == by.id:
+        raise WorkflowError(_("The moderator must be someone other than the decision maker."))
+    if not note.strip():
+        raise WorkflowError(_("Give the reason for the decision."))
+    if confirm:
+        decision.moderation = "confirmed"
+        decision.moderated_by_id, decision.moderated_at = by.id, utcnow()
+        decision.moderation_note = note.strip()
+        db.session.flush()
+        audit.record("application.moderation_confirmed", application, actor=by)
+        _finalise(application, by=by)
+        return
+    audit.record("application.moderation_returned", application, actor=by, note=note.strip(),
+                 outcome=decision.outcome, reason=decision.reason,
+                 before=ApplicationState.decided, after=ApplicationState.under_review)
+    db.session.delete(decision)
+    db.session.flush()
+    db.session.expire(application, ["decision"])
+    application.state = ApplicationState.under_review
+    db.session.flush()
 
 
 def _notify_decision(application: Application) -> None:

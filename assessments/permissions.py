@@ -81,7 +81,8 @@ def can_view_result(user, application: Application) -> bool:
     if not user.is_authenticated:
         return False
     if application.candidate_id == user.id:
-        return application.state == ApplicationState.decided
+        return (application.state == ApplicationState.decided
+                and application.decision is not None and application.decision.is_final)
     return can_manage_application(user, application) and application.state in (
         ApplicationState.under_review, ApplicationState.decided)
 

@@ -37,6 +37,7 @@ from assessments.forms import (
     EvidenceCheckForm,
     EvidenceForm,
     InterviewForm,
+    ModerationForm,
     PostForm,
     ResolveAppealForm,
     ReturnForm,
@@ -65,6 +66,7 @@ from assessments.operations import (
     decide,
     declare_conflict,
     lodge_appeal,
+    moderate,
     open_competitions,
     post_to_discussion,
     record_interview,
@@ -381,6 +383,7 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         action_form=ApplyForm(),
         post_form=PostForm(),
         interview_form=interview_form or InterviewForm(),
+        moderation_form=ModerationForm(),
         resolve_form=ResolveAppealForm(),
     ), status
 
@@ -929,4 +932,20 @@ def resolve_appeal_view(appeal_id: int):
         _attempt(lambda: resolve_appeal(item, reopen=form.resolution.data == "reopen",
                                         resolution=form.reason.data, by=current_user),
                  _("Appeal resolved."))
+    return redirect(url_for(".manage_application", application_id=application.id))
+
+
+@bp.post("/manage/applications/<int:application_id>/moderate")
+@login_required
+def moderate_view(application_id: int):
+    application = _managed_application(application_id)
+    form = ModerationForm()
+    if not form.validate_on_submit():
+        for field in (form.verdict, form.note):
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+    else:
+        _attempt(lambda: moderate(application, confirm=form.verdict.data == "confirm",
+                                  note=form.note.data, by=current_user),
+                 _("Second check recorded."))
     return redirect(url_for(".manage_application", application_id=application.id))

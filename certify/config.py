@@ -71,6 +71,8 @@ class Config:
     MAIL_FROM = "certify@localhost"
     RENEWAL_REMINDER_DAYS = (90, 30)
     APPEAL_DAYS = 30
+    # Share of awards drawn at random for a second check by another administrator.
+    MODERATION_SAMPLE = 0.2
     # Evidence uploads: stored outside the web root (default: the instance folder's uploads/).
     UPLOAD_DIR: str | None = None
     MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -89,3 +91,5 @@ class TestConfig(Config):
     # Cheaper hashing keeps the suite fast; tests/test_passwords.py pins the production defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 1024
+    # Tests draw moderation themselves (tests/assessments/test_workflow.py).
+    MODERATION_SAMPLE = 0.0

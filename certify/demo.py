@@ -196,7 +196,7 @@ def load_demo() -> bool:
     _review(awarded, reviewers[2], [3, 2, 3, 3], admin)
     _interview(awarded, admin)
     decide(awarded, Outcome.award, "All criteria met, including the safety, environment and "
-           "ethics gates.", by=admin)
+           "ethics gates.", by=admin, second_check=False)
 
     withdrawn = start_application(cme, c1)
     withdraw_application(withdrawn, by=c1)

@@ -506,3 +506,59 @@ def test_appeal_window_closes(app, under_review, workflow, in_app):
                               data={"grounds": "Too late, but I try anyway, politely."},
                               follow_redirects=True)
     assert "can no longer be appealed" in response.get_data(as_text=True)
+
+
+def test_a_sampled_award_waits_for_a_second_check(app, under_review, workflow, create_user,
+                                                  in_app):
+    from assessments import operations
+    from certify.users.models import User
+
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id)
+    in_app(lambda: operations.decide(
+        db.session.get(Application, under_review["application"]), operations.Outcome.award,
+        "All criteria met at threshold.", by=db.session.get(User, under_review["admin"].id),
+        second_check=True))
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 0
+    candidate = app.test_client()
+    login(candidate, under_review["candidate"])
+    url = f"/applications/{under_review['application']}"
+    assert "being checked" in candidate.get(url).get_data(as_text=True)
+    assert candidate.get(f"{url}/result").status_code == 403
+
+    same = app.test_client()
+    login(same, under_review["admin"])
+    refused = same.post(f"/manage/applications/{under_review['application']}/moderate",
+                        data={"verdict": "confirm", "note": "Looks right to me."},
+                        follow_redirects=True)
+    assert "someone other than the decision maker" in refused.get_data(as_text=True)
+
+    moderator = app.test_client()
+    login(moderator, create_user("admin"))
+    moderator.post(f"/manage/applications/{under_review['application']}/moderate",
+                   data={"verdict": "confirm", "note": "Evidence checked again: sound."})
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 1
+    assert candidate.get(f"{url}/result").status_code == 200
+
+
+def test_moderator_can_send_an_award_back(app, under_review, workflow, create_user, in_app):
+    from assessments import operations
+    from certify.users.models import User
+
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id)
+    in_app(lambda: operations.decide(
+        db.session.get(Application, under_review["application"]), operations.Outcome.award,
+        "All criteria met at threshold.", by=db.session.get(User, under_review["admin"].id),
+        second_check=True))
+    moderator = app.test_client()
+    login(moderator, create_user("admin"))
+    moderator.post(f"/manage/applications/{under_review['application']}/moderate",
+                   data={"verdict": "return", "note": "C1 evidence is a course list only."})
+
+    def state():
+        application = db.session.get(Application, under_review["application"])
+        return application.state, application.decision
+
+    assert in_app(state) == ("under_review", None)
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 0
