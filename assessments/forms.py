@@ -30,6 +30,7 @@ from assessments.models import CompetitionState, Outcome
 from certify.i18n import localized
 
 NARRATIVE_MAX_LENGTH = 5000
+REVISE = "revise"  # a decision-form choice that is not an outcome: the application goes back
 COMMENT_MAX_LENGTH = 3000
 REASON_MAX_LENGTH = 5000
 
@@ -123,6 +124,7 @@ class DecisionForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.outcome.choices = [SelectChoice(outcome.value, outcome.title) for outcome in Outcome]
+        self.outcome.choices.append(SelectChoice(REVISE, _l("Revise and resubmit")))
 
 
 class CompetitionForm(FlaskForm):

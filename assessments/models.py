@@ -172,6 +172,9 @@ class Application(db.Model):
     # Set when an incomplete file is returned to the candidate (it is not refused).
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_message: Mapped[str | None] = mapped_column(Text)
+    # Revise and resubmit: the round in progress, and until when a revision may be submitted.
+    round: Mapped[int] = mapped_column(default=1)
+    resubmit_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -193,6 +196,8 @@ class Application(db.Model):
     posts: Mapped[list[DiscussionPost]] = relationship(
         order_by="DiscussionPost.id", cascade="all, delete-orphan")
     interview: Mapped[Interview | None] = relationship(cascade="all, delete-orphan")
+    rounds: Mapped[list[ApplicationRound]] = relationship(order_by="ApplicationRound.number",
+                                                          cascade="all, delete-orphan")
     appeals: Mapped[list[Appeal]] = relationship(order_by="Appeal.id",
                                                  cascade="all, delete-orphan")
     certificate: Mapped[Certificate | None] = relationship(viewonly=True)
@@ -470,3 +475,21 @@ class Appeal(db.Model):
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApplicationRound(db.Model):
+    """A finished round of an application sent back for revision: what the candidate wrote,
+    what the reviewers said and the panel's feedback, kept as it was."""
+
+    __tablename__ = "application_rounds"
+    __table_args__ = (sa.UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    feedback: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None]
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    snapshot: Mapped[dict] = mapped_column(sa.JSON)

@@ -22,6 +22,7 @@ from assessments.models import (
     Appeal,
     Application,
     ApplicationAnswer,
+    ApplicationRound,
     ApplicationState,
     Competition,
     CompetitionState,
@@ -199,16 +200,20 @@ def submission_problems(application: Application) -> list[str]:
 def submit_application(application: Application, *, by: User) -> None:
     if application.state != ApplicationState.draft:
         raise WorkflowError(_("This application has already been submitted."))
-    if not application.competition.accepts_applications():
+    in_revision = application.resubmit_by is not None and utcnow() <= application.resubmit_by
+    if not application.competition.accepts_applications() and not in_revision:
         raise WorkflowError(_("The competition is closed: applications can no longer be "
                               "submitted."))
     problems = submission_problems(application)
     if problems:
         raise WorkflowError(*problems)
-    application.state = ApplicationState.submitted
+    # A revised application goes straight back to the reviewers it had.
+    application.state = (ApplicationState.under_review if application.reviews
+                         else ApplicationState.submitted)
     application.submitted_at = utcnow()
     db.session.flush()
-    audit.record("application.submit", application, actor=by)
+    audit.record("application.submit", application, actor=by, round=application.round,
+                 before=ApplicationState.draft, after=application.state)
 
 
 def check_eligibility(application: Application, *, by: User) -> None:
@@ -459,6 +464,71 @@ def record_interview(application: Application, *, held_on, panel: str, outcome: 
     audit.record("application.interview", application, actor=by, outcome=outcome,
                  held_on=held_on.isoformat())
     return interview
+
+
+def request_revision(application: Application, feedback: str, *, by: User) -> ApplicationRound:
+    """Revise and resubmit: the round is kept as it was, the application goes back to the
+    candidate as a draft with the panel's feedback and a deadline, and the same reviewers
+    review the revision (domain_anchors §3.4 rule 7, "referred")."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    if application.state != ApplicationState.under_review:
+        raise WorkflowError(_("Only an application under review can be sent back for "
+                              "revision."))
+    needed = application.competition.min_reviewers
+    if len(application.submitted_reviews) < needed:
+        raise WorkflowError(
+            _("A decision needs at least %(count)d submitted reviews.", count=needed))
+    if len(feedback.strip()) < 10:
+        raise WorkflowError(_("Say what the candidate should revise."))
+    figures = panel_figures(application)
+    score = None if figures.result is None or pd.isna(figures.result["score"]) else float(
+        figures.result["score"])
+    snapshot = {
+        "answers": [{"code": a.criterion.code, "level": a.level, "narrative": a.narrative}
+                    for a in sorted(application.answers, key=lambda a: a.criterion.position)],
+        "reviews": [{"reviewer_id": r.reviewer_id,
+                     "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
+                     "scores": [{"code": s.criterion.code, "level": s.level,
+                                 "comment": s.comment}
+                                for s in sorted(r.scores, key=lambda s: s.criterion.position)]}
+                    for r in application.reviews],
+    }
+    finished = ApplicationRound(number=application.round, feedback=feedback.strip(),
+                                score=score, closed_by_id=by.id, snapshot=snapshot)
+    application.rounds.append(finished)
+    for review in application.reviews:
+        review.state = ReviewState.draft
+        review.submitted_at = None
+    application.state = ApplicationState.draft
+    application.submitted_at = None
+    application.round += 1
+    application.resubmit_by = utcnow() + timedelta(days=current_app.config["REVISION_DAYS"])
+    db.session.flush()
+    audit.record("application.revise", application, actor=by, round=finished.number,
+                 before=ApplicationState.under_review, after=ApplicationState.draft,
+                 resubmit_by=application.resubmit_by.isoformat())
+    _notify_revision(application, finished)
+    return finished
+
+
+def _notify_revision(application: Application, finished: ApplicationRound) -> None:
+    from certify import notifications
+
+    def compose():
+        return (
+            _("Please revise and resubmit your application"),
+            _("The panel asks you to revise your application in %(competition)s and submit it "
+              "again by %(date)s.\n\n%(feedback)s\n\n%(url)s\n",
+              competition=application.competition.display_title,
+              date=application.resubmit_by.date().isoformat(), feedback=finished.feedback,
+              url=f"{_site()}/applications/{application.id}"),
+        )
+
+    notifications.queue(application.candidate, "revision",
+                        f"application:{application.id}:revise:{finished.number}", compose)
 
 
 def appeal_deadline(application: Application):

@@ -27,6 +27,7 @@ from assessments import bp, charts, evidence, exports, scoring
 from assessments.analytics import competition_figures, panel_figures, panel_result
 from assessments.assignment import active_reviewers, competition_load, conflicted_pairs, why_not
 from assessments.forms import (
+    REVISE,
     AppealForm,
     ApplicationForm,
     ApplyForm,
@@ -71,6 +72,7 @@ from assessments.operations import (
     post_to_discussion,
     record_interview,
     reopen_review,
+    request_revision,
     resolve_appeal,
     return_application,
     save_answers,
@@ -431,7 +433,10 @@ def decide_application(application_id: int):
     if not form.validate_on_submit():
         return _manage_page(application, decision_form=form, status=422)
     try:
-        decide(application, Outcome(form.outcome.data), form.reason.data, by=current_user)
+        if form.outcome.data == REVISE:
+            request_revision(application, form.reason.data, by=current_user)
+        else:
+            decide(application, Outcome(form.outcome.data), form.reason.data, by=current_user)
     except WorkflowError as error:
         db.session.rollback()
         _flash_problems(error)

@@ -71,6 +71,7 @@ class Config:
     MAIL_FROM = "certify@localhost"
     RENEWAL_REMINDER_DAYS = (90, 30)
     APPEAL_DAYS = 30
+    REVISION_DAYS = 28  # "revise and resubmit": time given to the candidate
     # Share of awards drawn at random for a second check by another administrator.
     MODERATION_SAMPLE = 0.2
     # Evidence uploads: stored outside the web root (default: the instance folder's uploads/).

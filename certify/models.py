@@ -4,6 +4,7 @@ from assessments.models import (  # noqa: F401
     Appeal,
     Application,
     ApplicationAnswer,
+    ApplicationRound,
     Competition,
     Conflict,
     Decision,

@@ -562,3 +562,55 @@ def test_moderator_can_send_an_award_back(app, under_review, workflow, create_us
 
     assert in_app(state) == ("under_review", None)
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 0
+
+
+def test_revise_and_resubmit_keeps_the_first_round(app, under_review, workflow, in_app):
+    from datetime import timedelta
+
+    from assessments.models import ApplicationRound
+    from tests.assessments.test_journey import application_form, review_form
+
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id, levels=(1, 2, 2))
+    admin = app.test_client()
+    login(admin, under_review["admin"])
+    url = f"/manage/applications/{under_review['application']}/decide"
+    assert admin.post(url, data={"outcome": "revise", "reason": "Short"}).status_code == 422
+    assert admin.post(url, data={
+        "outcome": "revise", "reason": "Add evidence of your doctoral supervision for C1."},
+    ).status_code == 302
+
+    def state():
+        application = db.session.get(Application, under_review["application"])
+        round_ = db.session.scalar(sa.select(ApplicationRound))
+        return (application.state, application.round, application.decision,
+                round_.number, [r["scores"][0]["level"] for r in round_.snapshot["reviews"]],
+                sorted(r.state for r in application.reviews))
+
+    assert in_app(state) == ("draft", 2, None, 1, [1, 1], ["draft", "draft"])
+
+    # The competition closes meanwhile: a revision may still be submitted before its deadline.
+    def close():
+        competition = db.session.get(Application, under_review["application"]).competition
+        competition.closes_at = competition.opens_at + timedelta(seconds=1)
+
+    in_app(close)
+    candidate = app.test_client()
+    login(candidate, under_review["candidate"])
+    page = candidate.get(f"/applications/{under_review['application']}").get_data(as_text=True)
+    assert "Please revise and resubmit by" in page and "doctoral supervision" in page
+    version = in_app(lambda: db.session.get(Application, under_review["application"]).version)
+    resubmitted = candidate.post(f"/applications/{under_review['application']}",
+                                 data=application_form([3, 3, 3], ["a", "b", "c"],
+                                                       version=version, action="submit"))
+    assert resubmitted.status_code == 302
+    assert in_app(lambda: db.session.get(Application, under_review["application"]).state) == (
+        "under_review")  # straight back to the same reviewers
+    reviewer = app.test_client()
+    login(reviewer, under_review["reviewers"][0])
+    review_id = under_review["reviews"][0]
+    page = reviewer.get(f"/reviews/{review_id}").get_data(as_text=True)
+    assert "Submit review" in page
+    version = in_app(lambda: db.session.get(Review, review_id).version)
+    assert reviewer.post(f"/reviews/{review_id}", data=review_form(
+        [3, 3, 3], ["", "", ""], version=version, action="submit")).status_code == 302
