@@ -242,15 +242,18 @@ def return_application(application: Application, message: str, *, by: User) -> N
     application.returned_at = utcnow()
     application.return_message = message.strip()
     db.session.flush()
-    audit.record("application.return", application, actor=by, message=message.strip())
+    audit.record("application.return", application, actor=by, message=message.strip(),
+                 before=ApplicationState.submitted, after=ApplicationState.draft)
 
 
 def withdraw_application(application: Application, *, by: User) -> None:
     if application.state not in (ApplicationState.draft, ApplicationState.submitted):
         raise WorkflowError(_("An application can be withdrawn only until its review starts."))
+    before = application.state
     application.state = ApplicationState.withdrawn
     db.session.flush()
-    audit.record("application.withdraw", application, actor=by)
+    audit.record("application.withdraw", application, actor=by, before=before,
+                 after=ApplicationState.withdrawn)
 
 
 def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Review:
@@ -263,13 +266,15 @@ def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Re
     reason = why_not(reviewer, application, conflicted_pairs([application.id]))
     if reason:
         raise WorkflowError(_assignment_refusals()[reason])
+    before = application.state
     review = Review(application=application, reviewer=reviewer, assigned_by_id=by.id)
     db.session.add(review)
     for criterion in application.competition.rubric_version.criteria:
         review.scores.append(ReviewScore(criterion=criterion, level=None, comment=""))
     application.state = ApplicationState.under_review
     db.session.flush()
-    audit.record("review.assign", review, actor=by, reviewer_id=reviewer.id)
+    audit.record("review.assign", review, actor=by, reviewer_id=reviewer.id,
+                 application=application.id, before=before, after=application.state)
     _notify_assignment(review)
     return review
 
@@ -556,7 +561,29 @@ def lodge_appeal(application: Application, grounds: str, *, by: User) -> Appeal:
     application.appeals.append(appeal)
     db.session.flush()
     audit.record("application.appeal", application, actor=by, appeal=appeal.id)
+    _notify_staff_of_appeal(application, appeal)
     return appeal
+
+
+def _notify_staff_of_appeal(application: Application, appeal: Appeal) -> None:
+    """Every administrator, and the coordinators of the application's branch."""
+    from certify import notifications
+    from certify.users.models import RoleAssignment
+
+    staff = db.session.scalars(
+        sa.select(User).join(RoleAssignment).where(
+            User.is_enabled,
+            (RoleAssignment.role == Role.admin)
+            | ((RoleAssignment.role == Role.coordinator)
+               & (RoleAssignment.branch_id == application.branch_id)))
+    ).unique().all()
+    for person in staff:
+        notifications.queue(
+            person, "appeal", f"appeal:{appeal.id}:staff:{person.id}",
+            lambda: (_("Appeal lodged: %(competition)s",
+                       competition=application.competition.display_title),
+                     _("A candidate has appealed against a refusal.\n%(url)s\n",
+                       url=f"{_site()}/manage/applications/{application.id}")))
 
 
 def resolve_appeal(appeal: Appeal, *, reopen: bool, resolution: str, by: User) -> None:
@@ -578,6 +605,14 @@ def resolve_appeal(appeal: Appeal, *, reopen: bool, resolution: str, by: User) -
         application.state = ApplicationState.under_review
     db.session.flush()
     audit.record("application.appeal_resolved", application, actor=by, reopen=reopen)
+    from certify import notifications
+
+    notifications.queue(
+        application.candidate, "appeal-resolved", f"appeal:{appeal.id}:resolved",
+        lambda: (_("Your appeal: %(outcome)s", outcome=_("Decision reopened") if reopen
+                   else _("Decision upheld")),
+                 _("%(resolution)s\n\n%(url)s\n", resolution=resolution,
+                   url=f"{_site()}/applications/{application.id}")))
 
 
 def decide(

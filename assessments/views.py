@@ -97,6 +97,7 @@ from assessments.permissions import (
 )
 from certify.db_types import utcnow
 from certify.extensions import db
+from certify.i18n import localized
 from certify.users.models import Branch, Role, User
 from certify.users.operations import active_branches
 from rubrics.models import RubricVersion, VersionState
@@ -954,3 +955,34 @@ def moderate_view(application_id: int):
                                   note=form.note.data, by=current_user),
                  _("Second check recorded."))
     return redirect(url_for(".manage_application", application_id=application.id))
+
+
+@bp.get("/applications/<int:application_id>/feedback.csv")
+@login_required
+def feedback_csv(application_id: int):
+    """The per-criterion feedback as a spreadsheet: self level, panel mean and what each
+    (anonymous) reviewer gave and wrote."""
+    application = db.get_or_404(Application, application_id)
+    if not can_view_result(current_user, application):
+        abort(403)
+    table = panel_figures(application).table
+    reviews = application.submitted_reviews
+    rows = []
+    for criterion in application.competition.rubric_version.criteria:
+        answer = application.answer_for(criterion)
+        row = {
+            "criterion_code": criterion.code,
+            "criterion": localized(criterion.title),
+            "weight_percent": round(criterion.weight_percent(), 1),
+            "self_level": answer.level if answer else None,
+            "panel_mean": round(float(table.loc[criterion.id, "mean"]), 2)
+            if criterion.id in table.index else None,
+        }
+        for number, review in enumerate(reviews, start=1):
+            score = review.score_for(criterion)
+            row[f"reviewer_{number}_level"] = score.level if score else None
+            row[f"reviewer_{number}_comment"] = score.comment if score else ""
+        rows.append(row)
+    body = exports.to_csv(pd.DataFrame(rows))
+    return Response(body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="feedback-{application.id}.csv"'})

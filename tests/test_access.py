@@ -114,6 +114,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "assessments.manage_competitions"): (302, 403, 403, 403, 403, 200, 200, 200),
     # Under review: staff in scope see the figures; the candidate once decided.
     ("GET", "assessments.result"): (302, 403, 403, 403, 403, 403, 200, 200),
+    ("GET", "assessments.feedback_csv"): (302, 403, 403, 403, 403, 403, 200, 200),
     ("GET", "assessments.analytics"): (302, 403, 403, 403, 403, 200, 200, 200),
     ("GET", "assessments.export"): (302, 403, 403, 403, 403, 200, 200, 200),
     ("GET", "assessments.annual_report"): (302, 403, 403, 403, 403, 200, 200, 200),

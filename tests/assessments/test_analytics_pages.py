@@ -165,3 +165,20 @@ def test_decision_records_what_it_was_computed_from(decided, in_app):
         return decision.engine_version, len(decision.ratings_hash or ""), decision.score
 
     assert in_app(load) == (scoring.ENGINE_VERSION, 64, pytest.approx(78.75))
+
+
+def test_candidate_downloads_feedback(app, decided):
+    client = app.test_client()
+    login(client, decided["candidates"][0])
+    response = client.get(f"/applications/{decided['applications'][0]}/feedback.csv")
+    assert response.status_code == 200
+    frame = pd.read_csv(io.BytesIO(response.data))
+    assert list(frame.columns[:5]) == ["criterion_code", "criterion", "weight_percent",
+                                       "self_level", "panel_mean"]
+    assert frame["criterion_code"].tolist() == ["C1", "C2", "C3"]
+    assert frame["reviewer_1_level"].tolist() == [4, 3, 2]
+    assert "Secret Reviewer" not in response.get_data(as_text=True)
+    other = app.test_client()
+    login(other, decided["candidates"][1])
+    assert other.get(f"/applications/{decided['applications'][0]}/feedback.csv"
+                     ).status_code == 403
