@@ -136,6 +136,12 @@ class CompetitionForm(FlaskForm):
                            validators=[DataRequired(), Length(max=300)])
     title_kk = StringField(_l("Title (Kazakh)"), filters=[strip],
                            validators=[DataRequired(), Length(max=300)])
+    eligibility_en = TextAreaField(_l("Eligibility (English)"), filters=[strip],
+                                   validators=[Optional(), Length(max=3000)])
+    eligibility_ru = TextAreaField(_l("Eligibility (Russian)"), filters=[strip],
+                                   validators=[Optional(), Length(max=3000)])
+    eligibility_kk = TextAreaField(_l("Eligibility (Kazakh)"), filters=[strip],
+                                   validators=[Optional(), Length(max=3000)])
     rubric_version = SelectField(_l("Rubric version"), coerce=int, validators=[InputRequired()])
     state = SelectField(_l("State"), validators=[InputRequired()])
     opens_at = DateTimeLocalField(_l("Applications open (UTC)"), validators=[InputRequired()])

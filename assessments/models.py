@@ -112,6 +112,8 @@ class Competition(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    # The call's own eligibility text per language, shown with the rubric's requirements.
+    eligibility_note: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default=CompetitionState.draft)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -71,6 +71,7 @@ class ScoreInput:
 @dataclass(frozen=True)
 class CompetitionInput:
     title: dict[str, str]
+    eligibility_note: dict[str, str]
     rubric_version: RubricVersion
     state: CompetitionState
     opens_at: datetime
@@ -100,6 +101,7 @@ def save_competition(competition: Competition | None, data: CompetitionInput, *,
             _("People have already applied: the rubric version can no longer change.")
         )
     competition.title = data.title
+    competition.eligibility_note = data.eligibility_note
     competition.rubric_version = data.rubric_version
     competition.state = data.state
     competition.opens_at = data.opens_at

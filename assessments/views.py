@@ -470,6 +470,9 @@ def _competition_form(competition: Competition | None = None) -> CompetitionForm
         data = {
             "title_en": competition.title.get("en"), "title_ru": competition.title.get("ru"),
             "title_kk": competition.title.get("kk"),
+            "eligibility_en": competition.eligibility_note.get("en"),
+            "eligibility_ru": competition.eligibility_note.get("ru"),
+            "eligibility_kk": competition.eligibility_note.get("kk"),
             "rubric_version": competition.rubric_version_id, "state": competition.state,
             "opens_at": _naive_utc(competition.opens_at),
             "closes_at": _naive_utc(competition.closes_at),
@@ -493,6 +496,9 @@ def _aware_utc(value):
 def _competition_input(form: CompetitionForm) -> CompetitionInput:
     return CompetitionInput(
         title={"en": form.title_en.data, "ru": form.title_ru.data, "kk": form.title_kk.data},
+        eligibility_note={language: text for language, text in (
+            ("en", form.eligibility_en.data), ("ru", form.eligibility_ru.data),
+            ("kk", form.eligibility_kk.data)) if text},
         rubric_version=db.session.get(RubricVersion, form.rubric_version.data),
         state=CompetitionState(form.state.data),
         opens_at=_aware_utc(form.opens_at.data),

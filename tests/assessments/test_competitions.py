@@ -34,16 +34,17 @@ def test_admin_creates_a_competition(admin_client, rubric_version, in_app):
 
     kz = in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")))
     response = admin_client.post("/manage/competitions/new", data=competition_data(
-        rubric_version, blind_review="y", branches=[kz]))
+        rubric_version, blind_review="y", branches=[kz],
+        eligibility_kk="Тек Қазақстан филиалының үміткерлері."))
     assert response.status_code == 302
 
     def load():
         c = db.session.scalar(sa.select(Competition))
         return (c.title["kk"], c.state, c.opens_at.isoformat(), c.blind_review,
-                [b.code for b in c.branches], c.min_reviewers)
+                [b.code for b in c.branches], c.min_reviewers, c.eligibility_note)
 
     assert in_app(load) == ("2027 конкурсы", "open", "2027-01-10T09:00:00+00:00", True,
-                            ["KZ"], 2)
+                            ["KZ"], 2, {"kk": "Тек Қазақстан филиалының үміткерлері."})
 
 
 @pytest.mark.parametrize(
