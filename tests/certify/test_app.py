@@ -68,6 +68,14 @@ def test_security_headers_and_cookie_flags(client, create_user):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_pages_load_only_our_own_script(client):
+    """The one script is ours, served from /static, and CSP forbids any other."""
+    body = client.get("/").get_data(as_text=True)
+    assert '<script src="/static/app.js" defer></script>' in body
+    assert "<script>" not in body and "onclick" not in body
+    assert client.get("/static/app.js").status_code == 200
+
+
 def test_hsts_over_https(client):
     response = client.get("/", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
