@@ -73,7 +73,9 @@ def test_pages_load_only_our_own_script(client):
     body = client.get("/").get_data(as_text=True)
     assert '<script src="/static/app.js" defer></script>' in body
     assert "<script>" not in body and "onclick" not in body
-    assert client.get("/static/app.js").status_code == 200
+    script = client.get("/static/app.js")
+    script.close()
+    assert script.status_code == 200
 
 
 def test_hsts_over_https(client):
