@@ -98,6 +98,7 @@ from assessments.permissions import (
 from certify.db_types import utcnow
 from certify.extensions import db
 from certify.i18n import localized
+from certify.main.forms import flash_form_errors
 from certify.users.models import Branch, Role, User
 from certify.users.operations import active_branches
 from rubrics.models import RubricVersion, VersionState
@@ -722,8 +723,7 @@ def declare_conflict_view(review_id: int):
         abort(403)
     form = ConflictForm()
     if not form.validate_on_submit():
-        for error in form.reason.errors:
-            flash(error, "error")
+        flash_form_errors(form)
         return redirect(url_for(".review", review_id=review.id))
     try:
         declare_conflict(review, form.reason.data, by=current_user)
@@ -887,8 +887,7 @@ def discuss(application_id: int):
               url_for(".manage_application", application_id=application.id,
                       _anchor="discussion"))
     if not form.validate_on_submit():
-        for error in form.body.errors:
-            flash(error, "error")
+        flash_form_errors(form)
         return redirect(target)
     _attempt(lambda: post_to_discussion(application, form.body.data, by=current_user))
     return redirect(target)
@@ -920,8 +919,7 @@ def appeal(application_id: int):
         abort(403)
     form = AppealForm()
     if not form.validate_on_submit():
-        for error in form.grounds.errors:
-            flash(error, "error")
+        flash_form_errors(form)
     else:
         _attempt(lambda: lodge_appeal(application, form.grounds.data, by=current_user),
                  _("Your appeal has been lodged. You will be told of its outcome."))
@@ -937,9 +935,7 @@ def resolve_appeal_view(appeal_id: int):
     application = _managed_application(item.application_id)
     form = ResolveAppealForm()
     if not form.validate_on_submit():
-        for field in (form.resolution, form.reason):
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "error")
+        flash_form_errors(form)
     else:
         _attempt(lambda: resolve_appeal(item, reopen=form.resolution.data == "reopen",
                                         resolution=form.reason.data, by=current_user),
@@ -953,9 +949,7 @@ def moderate_view(application_id: int):
     application = _managed_application(application_id)
     form = ModerationForm()
     if not form.validate_on_submit():
-        for field in (form.verdict, form.note):
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "error")
+        flash_form_errors(form)
     else:
         _attempt(lambda: moderate(application, confirm=form.verdict.data == "confirm",
                                   note=form.note.data, by=current_user),

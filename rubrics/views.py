@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from assessments.forms import ReviewForm
 from certify.extensions import db
+from certify.main.forms import flash_form_errors
 from certify.users.models import Branch
 from certify.users.operations import active_branches
 from rubrics import bp
@@ -168,8 +169,7 @@ def import_file():
         abort(403)
     form = ImportForm()
     if not form.validate_on_submit():
-        for error in form.file.errors:
-            flash(error, "error")
+        flash_form_errors(form)
         return redirect(url_for(".index"))
     upload = form.file.data
     try:

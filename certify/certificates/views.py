@@ -34,6 +34,7 @@ from certify.certificates.signing import (
     verify_document,
 )
 from certify.extensions import db
+from certify.main.forms import flash_form_errors
 
 JSON_LD = "application/ld+json"
 
@@ -207,8 +208,7 @@ def act(certificate_id: int, action: str):
     form = ReasonForm()
     messages = _action_messages()
     if not form.validate_on_submit():
-        for error in form.reason.errors:
-            flash(error, "error")
+        flash_form_errors(form)
         return redirect(url_for(".manage", certificate_id=certificate.id))
     operation = ACTIONS[action]
     try:
@@ -230,9 +230,7 @@ def correct_name(certificate_id: int):
         abort(403)
     form = CorrectNameForm()
     if not form.validate_on_submit():
-        for field in (form.full_name, form.full_name_native, form.reason):
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "error")
+        flash_form_errors(form)
         return redirect(url_for(".manage", certificate_id=certificate.id))
     try:
         correct_holder_name(certificate, full_name=form.full_name.data,
@@ -471,9 +469,7 @@ def decide_renewal(request_id: int):
         abort(403)
     form = RenewalDecisionForm()
     if not form.validate_on_submit():
-        for field in (form.decision, form.reason):
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "error")
+        flash_form_errors(form)
         return redirect(url_for(".renewals"))
     try:
         if form.decision.data == "approve":
