@@ -1,7 +1,15 @@
-"""An append-only record of who did what, when (OWASP ASVS 16.2.1)."""
+"""An append-only, hash-chained record of who did what, when (OWASP ASVS 16.2.1, 16.4.2).
+
+Each entry carries the SHA-256 of its own content and of the entry before it, so an edited or
+deleted row breaks the chain where it happened: ``flask --app certify audit verify`` finds it.
+The database refuses UPDATE and DELETE on the table (triggers, migration 0014).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from certify.db_types import UTCDateTime, utcnow
 from certify.extensions import db
+
+GENESIS = "0" * 64
+# One writer at a time appends to the chain (a PostgreSQL transaction-level advisory lock).
+CHAIN_LOCK = 0x6365727469667921
 
 
 class AuditEvent(db.Model):
@@ -23,16 +35,62 @@ class AuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[int | None]
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+def entry_hash(prev_hash: str, created_at: datetime, actor_id: int | None, action: str,
+               object_type: str, object_id: int | None, data: dict) -> str:
+    canonical = json.dumps(
+        [prev_hash, created_at.isoformat(), actor_id, action, object_type, object_id, data],
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hash_of(event: AuditEvent) -> str:
+    return entry_hash(event.prev_hash, event.created_at, event.actor_id, event.action,
+                      event.object_type, event.object_id, event.data)
 
 
 def record(action: str, obj: Any = None, *, actor: Any = None, **data: Any) -> AuditEvent:
-    """Add an audit entry to the current transaction (flushed with it, never committed here)."""
+    """Append an entry to the current transaction (flushed now, committed with it)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    previous = db.session.scalar(
+        sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     event = AuditEvent(
+        created_at=utcnow(),
         action=action,
         actor_id=getattr(actor, "id", None),
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=getattr(obj, "id", None),
-        data=data,
+        # Stored exactly as hashed: plain JSON values only.
+        data=json.loads(json.dumps(data, default=str)),
+        prev_hash=previous or GENESIS,
     )
+    event.hash = _hash_of(event)
     db.session.add(event)
+    db.session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class Break:
+    event_id: int
+    problem: str
+
+
+def verify_chain() -> tuple[int, list[Break]]:
+    """Walk the log in order; report every entry whose content or link does not match."""
+    breaks: list[Break] = []
+    expected_prev = GENESIS
+    count = 0
+    for event in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)):
+        count += 1
+        if event.prev_hash != expected_prev:
+            breaks.append(Break(event.id, "the entry before it was changed or removed"))
+        if _hash_of(event) != event.hash:
+            breaks.append(Break(event.id, "its content was changed"))
+        expected_prev = event.hash
+    return count, breaks

@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(notify_expiring_command)
     app.cli.add_command(send_outbox_command)
     app.cli.add_command(notify_reviewers_command)
+    app.cli.add_command(audit_cli)
 
 
 @click.command("demo")
@@ -154,6 +155,22 @@ def send_outbox_command() -> None:
 
     count, how = send_outbox()
     click.echo(f"Sent {count} messages ({how}).")
+
+
+audit_cli = AppGroup("audit", help="The hash-chained audit log.")
+
+
+@audit_cli.command("verify")
+def verify_audit_command() -> None:
+    """Check every entry of the audit log; exit 1 if one was edited or removed."""
+    from certify.audit import verify_chain
+
+    count, breaks = verify_chain()
+    for item in breaks:
+        click.echo(f"entry {item.event_id}: {item.problem}", err=True)
+    click.echo(f"{count} entries checked, {len(breaks)} problems")
+    if breaks:
+        sys.exit(1)
 
 
 keys_cli = AppGroup("keys", help="The issuer's signing keys.")

@@ -62,7 +62,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    audit.record("auth.logout", current_user._get_current_object(), actor=current_user)
+    user = current_user._get_current_object()
+    audit.record("auth.logout", user, actor=user)
+    # A copy of the old session cookie must not work after logout (ASVS 7.4.1): the token it
+    # carries is replaced, which also ends the user's other sessions.
+    user.rotate_session_token()
     db.session.commit()
     logout_user()
     language = session.get("lang")

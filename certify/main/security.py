@@ -10,7 +10,24 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values)
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        """A NUL byte is never legitimate text: answer 400 before it reaches the database
+        (PostgreSQL would refuse it with an error, SQLite would store it)."""
+        from flask import abort
+
+        if "\x00" in request.path or "%00" in request.query_string.decode("latin-1").lower():
+            abort(400)
+        if _has_nul(request.args.values()) or _has_nul(request.form.values()):
+            abort(400)
+        if request.files and any("\x00" in (f.filename or "") for f in request.files.values()):
+            abort(400)
+
     @app.after_request
     def security_headers(response):
         headers = response.headers

@@ -205,3 +205,26 @@ def test_bad_new_password_changes_nothing(client, create_user, in_app, new, agai
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert in_app(lambda: db.session.get(User, person.id).password_hash) == before
+
+
+def test_logout_ends_the_session_on_the_server(app, create_user):
+    person = create_user("candidate")
+    client = app.test_client()
+    login(client, person)
+    stolen = client.get_cookie("session").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/dashboard").status_code == 302  # sent to log in
+
+
+@pytest.mark.parametrize(("method", "url", "data"), [
+    ("GET", "/verify?number=UPME%00", None),
+    ("GET", "/competitions/?q=a%00b", None),
+    ("POST", "/login", {"email": "a\x00@example.org", "password": "x"}),
+    ("POST", "/register", {"email": "a@example.org", "full_name": "Ali\x00"}),
+])
+def test_nul_bytes_are_refused_and_change_nothing(client, in_app, method, url, data):
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 400
+    assert count_users(in_app) == 0

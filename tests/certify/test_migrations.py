@@ -27,10 +27,28 @@ def _migrate_and_compare(url: str) -> None:
             branches = connection.execute(sa.text("SELECT code FROM branches ORDER BY code"))
             assert [row[0] for row in branches] == ["KZ", "RU"]
         assert differences == [], f"models and migrations differ: {differences}"
+        _audit_log_is_append_only()
         downgrade(revision="base")
         with db.engine.connect() as connection:
             assert sa.inspect(connection).get_table_names() == ["alembic_version"]
         db.engine.dispose()
+
+
+def _audit_log_is_append_only() -> None:
+    """The triggers of migration 0014 refuse to edit or delete an audit entry."""
+    from certify.audit import record, verify_chain
+    from certify.users.operations import seed_branches
+
+    seed_branches()
+    record("test.append", None, note="first")
+    db.session.commit()
+    for statement in ("UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            db.session.execute(sa.text(statement))
+        db.session.rollback()
+    assert verify_chain()[1] == []
+    db.session.execute(sa.text("DELETE FROM branches WHERE code NOT IN ('KZ', 'RU')"))
+    db.session.commit()
 
 
 def test_migrations_match_models_on_sqlite(tmp_path):
