@@ -33,7 +33,8 @@ test: $(STAMP) compile-translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check certify rubrics assessments tests
+	$(BIN)/ruff check certify rubrics assessments tests benchmarks
+	$(BIN)/bandit -q -r certify rubrics assessments
 
 # Extract every message, merge it into the EN/RU/KK catalogs, compile them.
 translations: $(STAMP)
