@@ -88,7 +88,7 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
-    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105 - tests only
+    SECRET_KEY = "test-secret-key-not-for-production"  # tests only  # noqa: S105  # nosec B105
     # Cheaper hashing keeps the suite fast; tests/test_passwords.py pins the production defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 1024

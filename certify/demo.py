@@ -28,7 +28,7 @@ from certify.users.models import Role, User
 from certify.users.operations import create_user, seed_branches
 from rubrics.io import import_library
 
-DEMO_PASSWORD = "Certify-Demo-2026"  # noqa: S105  # nosec B105 - the documented demo password
+DEMO_PASSWORD = "Certify-Demo-2026"  # documented demo password  # noqa: S105  # nosec B105
 
 PEOPLE = (
     ("admin@certify.example", "Centre Administrator", None, [Role.admin], "KZ",
