@@ -42,5 +42,11 @@ translations: $(STAMP)
 	$(BIN)/pybabel update -i certify/translations/messages.pot -d certify/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d certify/translations -f
 
+# Debian's Chromium for the browser tests (never a downloaded browser); needs root or sudo.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium present"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

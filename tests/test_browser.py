@@ -1,0 +1,123 @@
+"""Journeys in a real browser: Debian's Chromium driven by Playwright against a live server.
+
+Skipped, with the reason, where /usr/bin/chromium is missing (`make browser-deps` installs it;
+`.ci/run` does so before the suite). Never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from certify import create_app
+from certify.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+# On a developer's machine without Chromium these are skipped with the reason; in CI, where
+# `.ci/run` installs it first, a missing browser is a failure.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") != "true",
+                       reason="needs Debian's chromium: run `make browser-deps`"),
+]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def live_server(app):
+    """The app with CSRF on, as in production, serving the test database on a free port."""
+    live = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True,
+                       "DATABASE_URL": app.config["DATABASE_URL"],
+                       "SIGNING_KEY_DIR": str(Path(app.instance_path) / "keys"),
+                       "UPLOAD_DIR": str(Path(app.instance_path) / "uploads")})
+    server = make_server("127.0.0.1", 0, live, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    with live.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        instance = driver.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield instance
+        instance.close()
+
+
+def test_candidate_registers_applies_with_evidence_and_submits(live_server, browser,
+                                                               create_competition, in_app,
+                                                               tmp_path):
+    from assessments.models import Application, Evidence
+
+    competition_id = create_competition()
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server}/register")
+    page.fill("#email", "browser@example.org")
+    page.fill("#full_name", "Browser Candidate")
+    page.fill("#affiliation", "Karaganda Technical University")
+    page.select_option("#country", "KZ")
+    page.select_option("#branch", label="KZ — Kazakhstan branch")
+    page.fill("#password", "a long browser passphrase")
+    page.fill("#password_again", "a long browser passphrase")
+    page.check("#accept_terms")
+    page.click("main button[type=submit]")
+    assert "Welcome!" in page.content()
+
+    page.goto(f"{live_server}/competitions/{competition_id}")
+    page.click("text=Start my application")
+    assert "saved as a draft" in page.content()
+
+    evidence = tmp_path / "diploma.pdf"
+    evidence.write_bytes(PDF)
+    page.set_input_files("input[form=evidence-0][type=file]", str(evidence))
+    page.click("button[form=evidence-0]")
+    assert "C1: evidence added." in page.content()
+
+    page.check("#eligibility_confirmed")
+    for index in range(3):
+        page.check(f"input[name='answers-{index}-level'][value='3']")
+        page.fill(f"#answers-{index}-narrative", f"What I did for criterion {index + 1}.")
+    counter = page.locator(".counter").first.text_content()
+    assert counter.endswith("/ 5000")  # the live count, from our own script
+    page.click("#submit")
+    assert "Your application has been submitted." in page.content()
+    assert errors == []
+
+    def stored():
+        application = db.session.scalar(sa.select(Application))
+        return application.state, db.session.scalar(sa.select(sa.func.count(Evidence.id)))
+
+    assert in_app(stored) == ("submitted", 1)
+
+
+def test_public_verification_in_russian(live_server, browser, award, in_app):
+    from certify.certificates.models import Certificate
+
+    award()
+    number = in_app(lambda: db.session.scalar(sa.select(Certificate.number)))
+    page = browser.new_page(locale="ru-RU", extra_http_headers={"Accept-Language": "ru"})
+    page.goto(f"{live_server}/verify")
+    page.fill("#number", number.lower())
+    page.click("main form button[type=submit] >> nth=0")
+    body = page.content()
+    assert "Этот сертификат подлинный и действителен." in body
+    assert page.locator(".check.ok").count() >= 5
+    pdf = page.request.get(f"{live_server}/certificates/{number}.pdf?lang=kk")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF")
