@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import login
-from tests.test_access import scenario  # noqa: F401 - the shared scenario fixture
-from tests.test_access import MATRIX
+from tests.test_access import (
+    MATRIX,
+    scenario,  # noqa: F401 - the shared scenario fixture
+)
 
 FIELD_NAMES = [
     "email", "password", "password_again", "full_name", "full_name_native", "affiliation",
