@@ -320,3 +320,95 @@ def award(create_user, create_competition, workflow):
 
     make.admin = admin
     return make
+
+
+@pytest.fixture
+def scenario(create_user, create_competition, workflow, in_app):
+    """A KZ application under review, one reviewer assigned, and a certificate elsewhere."""
+    from certify.certificates.models import Certificate
+    from rubrics.models import RubricVersion
+
+    people = {
+        "owner": create_user("candidate"),
+        "other_candidate": create_user("candidate"),
+        "reviewer": create_user("reviewer"),
+        "unassigned_reviewer": create_user("reviewer"),
+        "coordinator_other_branch": create_user("coordinator", branch="RU"),
+        "coordinator": create_user("coordinator", branch="KZ"),
+        "admin": create_user("admin"),
+    }
+    competition_id = create_competition()
+    application_id = workflow.start(competition_id, people["owner"])
+    workflow.fill(application_id)
+
+    def attach_file():
+        from assessments import evidence
+        from assessments.models import Application
+
+        application = db.session.get(Application, application_id)
+        return evidence.add_file(application, application.competition.rubric_version.criteria[1],
+                                 b"%PDF-1.4\n%%EOF\n", "plan.pdf", None,
+                                 by=application.candidate).id
+
+    evidence_id = in_app(attach_file)
+    workflow.submit(application_id, people["owner"])
+    review_id = workflow.assign(application_id, people["reviewer"], people["admin"])
+
+    awarded_holder = create_user("candidate")
+    awarded = workflow.submitted(competition_id, awarded_holder)
+    for _ in range(2):
+        workflow.review(workflow.assign(awarded, create_user("reviewer"), people["admin"]))
+    workflow.decide(awarded, people["admin"])
+    certificate_id, number = in_app(
+        lambda: tuple(db.session.execute(sa.select(Certificate.id, Certificate.number)).one())
+    )
+
+    def renewal_request():
+        from certify.certificates.operations import request_renewal
+        from certify.users.models import User
+
+        certificate = db.session.get(Certificate, certificate_id)
+        return request_renewal(certificate, cpd_hours=40, narrative="Courses and projects.",
+                               evidence_url=None,
+                               by=db.session.get(User, awarded_holder.id)).id
+
+    request_id = in_app(renewal_request)
+
+    refused_holder = create_user("candidate")
+    refused = workflow.submitted(competition_id, refused_holder)
+    for _ in range(2):
+        workflow.review(workflow.assign(refused, create_user("reviewer"), people["admin"]))
+    workflow.decide(refused, people["admin"], "refuse")
+
+    def lodge():
+        from assessments.models import Application
+        from assessments.operations import lodge_appeal
+
+        application = db.session.get(Application, refused)
+        return lodge_appeal(application, "The evidence for C2 was overlooked entirely.",
+                            by=application.candidate).id
+
+    appeal_id = in_app(lodge)
+    version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
+    values = {
+        "lang": "ru",
+        "competition_id": competition_id,
+        "application_id": application_id,
+        "review_id": review_id,
+        "certificate_id": certificate_id,
+        "number": number,
+        "version_id": version_id,
+        "old_id": version_id,
+        "new_id": version_id,
+        "rubric_id": in_app(lambda: db.session.get(RubricVersion, version_id).rubric_id),
+        "criterion_id": in_app(lambda: db.session.get(RubricVersion, version_id).criteria[0].id),
+        "direction": "down",
+        "kind": "ratings",
+        "action": "suspend",
+        "list_name": "revocation-1",
+        "request_id": request_id,
+        "evidence_id": evidence_id,
+        "appeal_id": appeal_id,
+        "fmt": "xlsx",
+    }
+    return people, values

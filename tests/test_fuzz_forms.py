@@ -13,10 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import login
-from tests.test_access import (
-    MATRIX,
-    scenario,  # noqa: F401 - the shared scenario fixture
-)
+from tests.test_access import MATRIX
 
 FIELD_NAMES = [
     "email", "password", "password_again", "full_name", "full_name_native", "affiliation",
