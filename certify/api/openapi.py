@@ -109,14 +109,15 @@ def spec(server: str) -> dict[str, Any]:
                     "summary": "Check up to 1,000 certificate numbers",
                     "requestBody": {"required": True, "content": {
                         "application/json": {"schema": {"oneOf": [
-                            {"type": "array", "items": {"type": "string"}, "maxItems": 1000},
+                            {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                             "maxItems": 1000},
                             {"type": "object", "required": ["numbers"], "properties": {
                                 "numbers": {"type": "array", "items": {"type": "string"},
-                                            "maxItems": 1000}}},
+                                            "minItems": 1, "maxItems": 1000}}},
                         ]}},
-                        "text/csv": {"schema": {"type": "string"}},
+                        "text/csv": {"schema": {"type": "string", "pattern": "\\S"}},
                         "multipart/form-data": {"schema": {
-                            "type": "object", "properties": {
+                            "type": "object", "required": ["file"], "properties": {
                                 "file": {"type": "string", "contentMediaType": "text/csv"}}}},
                     }},
                     "responses": {

@@ -102,15 +102,22 @@ def _numbers_from_request() -> list[str] | str:
     """The numbers of a bulk request (a JSON list, or a CSV upload / body with one number per
     row, first column), or an error message."""
     upload = request.files.get("file")
-    if upload is not None or (request.mimetype or "").startswith("text/csv"):
-        raw = upload.read() if upload is not None else request.get_data()
+    pasted = request.form.get("file")  # a CSV sent as a plain form field
+    if upload is not None or pasted is not None or (request.mimetype or "").startswith(
+            "text/csv"):
+        if upload is not None:
+            raw = upload.read()
+        elif pasted is not None:
+            raw = pasted.encode("utf-8")
+        else:
+            raw = request.get_data()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return "The CSV file is not UTF-8 text."
         rows = [row for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
         numbers = [row[0] for row in rows]
-        if numbers and not re.match(NUMBER_PATTERN, numbers[0].strip().upper()):
+        if len(numbers) > 1 and not re.match(NUMBER_PATTERN, numbers[0].strip().upper()):
             numbers = numbers[1:]  # a header row
     else:
         payload = request.get_json(silent=True)

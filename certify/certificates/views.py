@@ -263,7 +263,7 @@ def verify_bulk():
     text = form.file.data.read().decode("utf-8-sig", errors="replace")
     rows = [row for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
     numbers = [row[0].strip().upper() for row in rows]
-    if numbers and not re.match(NUMBER_PATTERN, numbers[0]):
+    if len(numbers) > 1 and not re.match(NUMBER_PATTERN, numbers[0]):
         numbers = numbers[1:]  # a header row
     if not numbers or len(numbers) > BULK_LIMIT:
         flash(_("Upload between 1 and %(count)d certificate numbers, one per row.",
