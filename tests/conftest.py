@@ -409,6 +409,8 @@ def scenario(create_user, create_competition, workflow, in_app):
         "request_id": request_id,
         "evidence_id": evidence_id,
         "appeal_id": appeal_id,
+        "user_id": people["other_candidate"].id,
+        "change": "enable",
         "fmt": "xlsx",
     }
     return people, values

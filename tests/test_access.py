@@ -29,6 +29,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "users.index"): (302, 403, 403, 403, 403, 200, 200, 200),
     ("GET", "users.create"): (302, 403, 403, 403, 403, 403, 403, 200),
     ("POST", "users.create"): (302, 403, 403, 403, 403, 403, 403, 200),
+    ("POST", "users.set_enabled_view"): (302, 403, 403, 403, 403, 403, 403, 302),
     ("GET", "certificates.verify_form"): (200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "certificates.verify"): (200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "certificates.register"): (302, 403, 403, 403, 403, 200, 200, 200),

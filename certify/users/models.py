@@ -148,4 +148,6 @@ class RoleAssignment(db.Model):
 
 
 def load_user_by_session_token(token: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.session_token == token))
+    """The session's user, while the account is enabled: disabling ends every session."""
+    return db.session.scalar(sa.select(User).where(User.session_token == token,
+                                                   User.is_enabled))

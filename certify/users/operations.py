@@ -134,3 +134,13 @@ def seed_branches() -> list[Branch]:
             db.session.add(existing[data["code"]])
     db.session.flush()
     return [existing[data["code"]] for data in INITIAL_BRANCHES]
+
+
+def set_enabled(user: User, enabled: bool, *, by: User) -> None:
+    """Disable (every session ends at once) or enable an account."""
+    if user.id == by.id:
+        raise UserError("administrators cannot disable themselves")
+    user.is_enabled = enabled
+    user.rotate_session_token()
+    db.session.flush()
+    audit.record("user.enable" if enabled else "user.disable", user, actor=by)

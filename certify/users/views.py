@@ -46,3 +46,27 @@ def create():
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for(".index"))
     return render_template("users/create.html", form=form)
+
+
+@bp.post("/<int:user_id>/<any(enable, disable):change>")
+@login_required
+def set_enabled_view(user_id: int, change: str):
+    from certify.main.forms import LanguageForm
+    from certify.users.operations import UserError, set_enabled
+
+    if not can_manage_users(current_user):
+        abort(403)
+    person = db.get_or_404(User, user_id)
+    if not LanguageForm().validate_on_submit():
+        abort(400)
+    try:
+        set_enabled(person, change == "enable", by=current_user)
+    except UserError:
+        db.session.rollback()
+        flash(_("You cannot disable your own account."), "error")
+    else:
+        db.session.commit()
+        flash(_("Account %(email)s enabled.", email=person.email) if change == "enable"
+              else _("Account %(email)s disabled; its sessions have ended.",
+                     email=person.email), "success")
+    return redirect(url_for(".index"))

@@ -228,3 +228,20 @@ def test_nul_bytes_are_refused_and_change_nothing(client, in_app, method, url, d
     response = client.open(url, method=method, data=data)
     assert response.status_code == 400
     assert count_users(in_app) == 0
+
+
+def test_disabling_a_user_ends_their_sessions(app, create_user, in_app):
+    person = create_user("candidate")
+    admin = create_user("admin")
+    session = app.test_client()
+    login(session, person)
+    assert session.get("/dashboard").status_code == 200
+    staff = app.test_client()
+    login(staff, admin)
+    assert staff.post(f"/users/{person.id}/disable").status_code == 302
+    assert session.get("/dashboard").status_code == 302  # the open session is gone
+    assert login(app.test_client(), person).status_code == 200  # and no new one
+    assert staff.post(f"/users/{admin.id}/disable", follow_redirects=True).status_code == 200
+    assert in_app(lambda: db.session.get(User, admin.id).is_enabled) is True
+    staff.post(f"/users/{person.id}/enable")
+    assert login(app.test_client(), person).status_code == 302
