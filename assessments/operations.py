@@ -13,6 +13,7 @@ from datetime import datetime
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
 from flask_babel import gettext as _
 
 from assessments import scoring
@@ -436,6 +437,9 @@ def save_review(
     for score in review.scores:
         if (given := scores.get(score.criterion_id)) is not None:
             score.level, score.comment = given.level, given.comment
+    # The scores are child rows: touch the review itself, so that its version moves on and a
+    # concurrent save from a stale copy fails instead of overwriting (version_id_col).
+    flag_modified(review, "state")
     problems = []
     if submit:
         for score in sorted(review.scores, key=lambda s: s.criterion.position):

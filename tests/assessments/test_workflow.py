@@ -614,3 +614,19 @@ def test_revise_and_resubmit_keeps_the_first_round(app, under_review, workflow, 
     version = in_app(lambda: db.session.get(Review, review_id).version)
     assert reviewer.post(f"/reviews/{review_id}", data=review_form(
         [3, 3, 3], ["", "", ""], version=version, action="submit")).status_code == 302
+
+
+def test_stale_review_tab_gets_a_conflict(app, under_review, in_app):
+    from tests.assessments.test_journey import review_form
+
+    reviewer = app.test_client()
+    login(reviewer, under_review["reviewers"][0])
+    url = f"/reviews/{under_review['reviews'][0]}"
+    first = reviewer.post(url, data=review_form([2, 2, 2], ["first tab", "", ""], version=1))
+    assert first.status_code == 302
+    second = reviewer.post(url, data=review_form([3, 3, 3], ["second tab", "", ""], version=1))
+    assert second.status_code == 422
+    assert "changed elsewhere" in second.get_data(as_text=True)
+    comments = in_app(lambda: sorted(s.comment for s in db.session.get(
+        Review, under_review["reviews"][0]).scores))
+    assert "first tab" in comments and "second tab" not in comments

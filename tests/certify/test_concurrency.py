@@ -71,3 +71,83 @@ def test_parallel_awards_get_unique_consecutive_numbers(app, create_user, create
     assert sequences == list(range(1, 13))
     numbers = in_app(lambda: list(db.session.scalars(sa.select(Certificate.number))))
     assert len(set(numbers)) == 12
+
+
+def test_two_tabs_saving_one_review_at_once_lose_nothing(app, create_user, create_competition,
+                                                         workflow, in_app):
+    """Both tabs loaded version 1; exactly one save wins, the other is told of the conflict."""
+    from assessments import operations
+    from assessments.models import Review
+    from certify.users.models import User
+
+    admin, reviewer = create_user("admin"), create_user("reviewer")
+    application_id = workflow.submitted(create_competition(), create_user("candidate"))
+    review_id = workflow.assign(application_id, reviewer, admin)
+
+    def save(i):
+        review = db.session.get(Review, review_id)
+        scores = {s.criterion_id: operations.ScoreInput(level=i % 5, comment=f"tab {i}")
+                  for s in review.scores}
+        operations.save_review(review, scores, submit=False, expected_version=1,
+                               by=db.session.get(User, reviewer.id))
+        return i
+
+    results, errors = _in_threads(app, 2, save)
+    assert len(results) == 1 and len(errors) == 1
+    assert "changed elsewhere" in str(errors[0]) or "StaleData" in type(errors[0]).__name__
+
+    def stored():
+        review = db.session.get(Review, review_id)
+        return review.version, {s.comment for s in review.scores}
+
+    version, comments = in_app(stored)
+    assert version == 2 and comments == {f"tab {results[0]}"}
+
+
+def test_a_double_decision_takes_effect_once(app, create_user, create_competition, workflow,
+                                             in_app):
+    from assessments import operations
+    from assessments.models import Application, Decision, Outcome
+    from certify.users.models import User
+
+    admin = create_user("admin")
+    application_id = workflow.submitted(create_competition(), create_user("candidate"))
+    for _ in range(2):
+        workflow.review(workflow.assign(application_id, create_user("reviewer"), admin))
+
+    def decide(i):
+        operations.decide(db.session.get(Application, application_id), Outcome.award,
+                          "Awarded twice at the same moment?", by=db.session.get(User, admin.id))
+        return i
+
+    results, errors = _in_threads(app, 2, decide)
+    assert len(results) == 1 and len(errors) == 1
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Decision.id)))) == 1
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 1
+
+
+def test_a_double_submit_takes_effect_once(app, create_user, create_competition, workflow,
+                                           in_app):
+    from assessments import operations
+    from assessments.models import Application
+    from certify.users.models import User
+
+    candidate = create_user("candidate")
+    application_id = workflow.start(create_competition(), candidate)
+    workflow.fill(application_id)
+
+    def submit(i):
+        operations.submit_application(db.session.get(Application, application_id),
+                                      by=db.session.get(User, candidate.id))
+        return i
+
+    results, errors = _in_threads(app, 2, submit)
+    assert len(results) == 1 and len(errors) == 1
+
+    def submissions():
+        from certify.audit import AuditEvent
+
+        return db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "application.submit"))
+
+    assert in_app(submissions) == 1
