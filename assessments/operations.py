@@ -13,8 +13,8 @@ from datetime import datetime
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import flag_modified
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import flag_modified
 
 from assessments import scoring
 from assessments.analytics import panel_figures
