@@ -245,3 +245,19 @@ def test_disabling_a_user_ends_their_sessions(app, create_user, in_app):
     assert in_app(lambda: db.session.get(User, admin.id).is_enabled) is True
     staff.post(f"/users/{person.id}/enable")
     assert login(app.test_client(), person).status_code == 302
+
+
+@pytest.mark.parametrize(("password", "accepted"), [
+    ("qwertyuiop123", False),  # in the breach corpora's 30,000 most common
+    ("1qaz2wsx3edc", False),
+    ("password1234", False),
+    ("correct horse battery", True),
+    ("Pässwörd-ĸey 🙂 long", True),  # any characters, none truncated or folded
+    ("a" * 11, False),  # too short
+    ("x" * 256, True),
+])
+def test_password_policy(app, password, accepted):
+    from certify.passwords import password_problems
+
+    with app.app_context():
+        assert (password_problems(password) == []) is accepted
