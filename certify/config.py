@@ -46,6 +46,8 @@ class Config:
     ARGON2_MEMORY_COST_KIB = 19 * 1024
     ARGON2_PARALLELISM = 1
     PASSWORD_MIN_LENGTH = 12
+    # Administrators, coordinators and reviewers must use a second factor (TOTP).
+    REQUIRE_SECOND_FACTOR = True
     PASSWORD_MAX_LENGTH = 256
 
     # The awards' titles as printed and shown; the centre approves the wording, so it is
@@ -94,3 +96,6 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST_KIB = 1024
     # Tests draw moderation themselves (tests/assessments/test_workflow.py).
     MODERATION_SAMPLE = 0.0
+    # Tests of other features log staff in with a password; tests/certify/test_totp.py turns
+    # the second factor on.
+    REQUIRE_SECOND_FACTOR = False

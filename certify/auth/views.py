@@ -50,8 +50,13 @@ def login():
             session.clear()  # a fresh session at login: no fixation
             if language:
                 session["lang"] = language
-            login_user(user)
             db.session.commit()
+            if user.totp_enabled_at is not None:
+                # The password was right; the second factor decides.
+                session["pending_login"] = user.session_token
+                session["pending_next"] = target
+                return redirect(url_for(".second_factor"))
+            login_user(user)
             return redirect(target or url_for("main.dashboard"))
         db.session.commit()  # keep the audit entry of the failure
         # One message for an unknown email and a wrong password: no user enumeration.
@@ -117,3 +122,57 @@ def password():
         db.session.rollback()
         form.current_password.errors.append(_("The current password is not correct."))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+@limiter.limit(_login_failure_limit, methods=["POST"], deduct_when=_failed)
+def second_factor():
+    from certify import totp
+    from certify.users.forms import CodeForm
+    from certify.users.models import load_user_by_session_token
+
+    token = session.get("pending_login")
+    user = load_user_by_session_token(token) if token else None
+    if user is None:
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if totp.check(user, form.code.data):
+            target = session.pop("pending_next", None)
+            session.pop("pending_login", None)
+            audit.record("auth.second_factor", user, actor=user)
+            db.session.commit()
+            login_user(user)
+            return redirect(target or url_for("main.dashboard"))
+        audit.record("auth.second_factor_failed", user)
+        db.session.commit()
+        flash(_("This code is not valid (or was already used)."), "error")
+    return render_template("auth/second_factor.html", form=form)
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@login_required
+def second_factor_setup():
+    """Enrol an authenticator app: scan, confirm with a code, keep the recovery codes."""
+    import segno
+
+    from certify import totp
+    from certify.users.forms import CodeForm
+
+    user = current_user._get_current_object()
+    if user.totp_enabled_at is not None:
+        return render_template("auth/second_factor_setup.html", enabled=True, form=None)
+    secret = session.get("totp_setup") or totp.new_secret()
+    session["totp_setup"] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        codes = totp.enable(user, secret, form.code.data)
+        if codes is not None:
+            session.pop("totp_setup", None)
+            db.session.commit()
+            return render_template("auth/second_factor_setup.html", enabled=True, form=None,
+                                   recovery_codes=codes)
+        flash(_("This code is not valid (or was already used)."), "error")
+    qr = segno.make_qr(totp.provisioning_uri(user, secret), error="m")
+    return render_template("auth/second_factor_setup.html", enabled=False, form=form,
+                           secret=secret, qr=qr.svg_data_uri(scale=5, border=2))

@@ -10,6 +10,10 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+SECOND_FACTOR_EXEMPT = {"auth.second_factor_setup", "auth.logout", "main.set_language",
+                        "static", "main.healthz"}
+
+
 def _has_nul(values) -> bool:
     return any("\x00" in value for value in values)
 
@@ -27,6 +31,20 @@ def register(app: Flask) -> None:
             abort(400)
         if request.files and any("\x00" in (f.filename or "") for f in request.files.values()):
             abort(400)
+
+    @app.before_request
+    def require_second_factor():
+        """Staff accounts reach nothing but the enrolment page until a second factor is set."""
+        from flask import current_app, redirect, url_for
+        from flask_login import current_user
+
+        if not current_app.config["REQUIRE_SECOND_FACTOR"] or not current_user.is_authenticated:
+            return None
+        if current_user.totp_enabled_at is not None or not current_user.needs_second_factor:
+            return None
+        if request.endpoint in SECOND_FACTOR_EXEMPT or request.endpoint is None:
+            return None
+        return redirect(url_for("auth.second_factor_setup"))
 
     @app.after_request
     def security_headers(response):

@@ -154,3 +154,8 @@ class UserCreateForm(ProfileFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.roles.choices = [SelectChoice(role.value, role.title) for role in Role]
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       filters=[strip], validators=[DataRequired(), Length(max=32)])

@@ -85,6 +85,12 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Second factor (TOTP, RFC 6238): the shared secret, when it was confirmed, the last time
+    # step used (a code works once), and SHA-256 hashes of unused recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None]
+    recovery_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     branch: Mapped[Branch | None] = relationship()
     role_assignments: Mapped[list[RoleAssignment]] = relationship(
@@ -107,6 +113,11 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Accounts that can change others' results or certificates (OWASP ASVS 6.3.3, L2)."""
+        return self.has_role(Role.admin, Role.coordinator, Role.reviewer)
 
     @property
     def is_admin(self) -> bool:
