@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
@@ -273,8 +274,12 @@ def withdraw(application_id: int):
 def review_queue():
     if not current_user.has_role(Role.reviewer):
         abort(403)
+    # One statement per table, however long the queue: the page lists every assignment.
+    application = selectinload(Review.application)
     reviews = db.session.scalars(
         sa.select(Review).where(Review.reviewer_id == current_user.id).order_by(Review.assigned_at)
+        .options(application.joinedload(Application.competition),
+                 application.selectinload(Application.candidate))
     ).all()
     return render_template("assessments/review_queue.html", reviews=reviews)
 
@@ -351,6 +356,10 @@ def manage_applications():
         sa.select(Application)
         .where(Application.state.not_in([ApplicationState.draft, ApplicationState.withdrawn]))
         .order_by(Application.submitted_at.desc())
+        # One statement per table, however many applications the list shows.
+        .options(joinedload(Application.competition), joinedload(Application.branch),
+                 selectinload(Application.candidate), selectinload(Application.decision),
+                 selectinload(Application.reviews))
     )
     if not current_user.is_admin:
         query = query.where(Application.branch_id.in_(current_user.coordinated_branch_ids))
