@@ -40,6 +40,7 @@ def configure_app(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_prefixed_env("CERTIFY")
     if overrides:
         app.config.update(overrides)
+    configure_cookies(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'certify.db'}"
@@ -53,6 +54,18 @@ def configure_app(app: Flask, overrides: Mapping[str, Any] | None) -> None:
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
                 "or set CERTIFY_DEMO=1 for a local demo."
             )
+
+
+def configure_cookies(config) -> None:
+    if config.get("DEMO") and "CERTIFY_SESSION_COOKIE_SECURE" not in os.environ:
+        # The demo is served over plain HTTP on this machine, where a Secure cookie is never sent.
+        config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = False
+    if config["SESSION_COOKIE_SECURE"] and config.get("SESSION_COOKIE_NAME") == "session":
+        # __Host- makes browsers accept the cookie only when Secure, host-only and for path /,
+        # so a sibling subdomain cannot plant or overwrite it (RFC 6265bis, ASVS 3.3.1).
+        config["SESSION_COOKIE_NAME"] = "__Host-session"
+    if config.get("REMEMBER_COOKIE_SECURE") and "REMEMBER_COOKIE_NAME" not in config:
+        config["REMEMBER_COOKIE_NAME"] = "__Host-remember_token"
 
 
 def _demo_secret_key(instance: Path) -> str:
@@ -71,6 +84,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
+        # WAL lets readers (e.g. the public verification page) proceed while a write commits.
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 

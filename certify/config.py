@@ -20,7 +20,9 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False
+    # Production is served over HTTPS; the demo and the tests turn these off (plain HTTP).
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 8 * 3600
@@ -90,6 +92,8 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
     SECRET_KEY = "test-secret-key-not-for-production"  # tests only  # noqa: S105  # nosec B105
     # Cheaper hashing keeps the suite fast; tests/test_passwords.py pins the production defaults.
     ARGON2_TIME_COST = 1

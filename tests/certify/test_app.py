@@ -138,3 +138,31 @@ def test_csrf_is_enforced_on_forms(app, create_user):
         assert response.status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_production_cookies_are_secure_and_host_bound(monkeypatch, tmp_path):
+    monkeypatch.delenv("CERTIFY_DEMO", raising=False)
+    monkeypatch.delenv("CERTIFY_SESSION_COOKIE_SECURE", raising=False)
+    app = create_app({"SECRET_KEY": "x" * 48, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_NAME"] == "__Host-remember_token"
+    response = app.test_client().get("/login", base_url="https://certify.example")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie
+    assert "Domain=" not in cookie  # __Host- cookies must be host-only
+
+
+def test_demo_cookies_work_over_plain_http(monkeypatch):
+    monkeypatch.delenv("CERTIFY_SESSION_COOKIE_SECURE", raising=False)
+    app = create_app({"DEMO": True, "DATABASE_URL": "sqlite://"})
+    cookie = app.test_client().get("/login").headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "Secure" not in cookie
+
+
+def test_sqlite_runs_in_wal_with_full_sync(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite pragmas")
+    with app.app_context():
+        assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(db.text("PRAGMA synchronous")).scalar() == 2  # FULL
