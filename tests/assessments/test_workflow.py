@@ -630,3 +630,55 @@ def test_stale_review_tab_gets_a_conflict(app, under_review, in_app):
     comments = in_app(lambda: sorted(s.comment for s in db.session.get(
         Review, under_review["reviews"][0]).scores))
     assert "first tab" in comments and "second tab" not in comments
+
+
+def test_a_failure_after_the_certificate_insert_leaves_nothing_behind(app, under_review,
+                                                                     workflow, in_app):
+    """Crash safety: award, certificate, number, status index and audit are one transaction.
+
+    The fault is injected at the database boundary: the first audit write after the
+    certificate's INSERT fails, as a lost connection or full disk would make it.
+    """
+    from certify.audit import AuditEvent
+    from certify.certificates.models import CertificateSequence
+    from certify.notifications import Notification
+
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id)
+    admin = app.test_client()
+    login(admin, under_review["admin"])
+
+    def everything():
+        return snapshot(in_app), in_app(lambda: (
+            db.session.scalar(sa.select(sa.func.count(AuditEvent.id))),
+            [(s.prefix, s.branch_code, s.year, s.last_value) for s in db.session.scalars(
+                sa.select(CertificateSequence))],
+            db.session.scalar(sa.select(sa.func.count(Notification.id))),
+        ))
+
+    before = everything()
+    with app.app_context():
+        engine = db.engine
+    inserted_certificate = []
+
+    def fail_after_certificate(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO certificates"):
+            inserted_certificate.append(True)
+        elif inserted_certificate and statement.startswith("INSERT INTO audit_events"):
+            raise RuntimeError("injected failure: the database went away")
+
+    url = f"/manage/applications/{under_review['application']}/decide"
+    decision = {"outcome": "award", "reason": "Clearly above the threshold."}
+    sa.event.listen(engine, "before_cursor_execute", fail_after_certificate)
+    try:
+        failed = admin.post(url, data=decision)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", fail_after_certificate)
+    assert failed.status_code == 500  # the translated error page, after a rollback
+    assert inserted_certificate, "the fault must strike after the certificate's INSERT"
+    assert everything() == before
+
+    # The number the failed attempt drew was never used: the next award gets it, no gap.
+    assert admin.post(url, data=decision).status_code == 302
+    number = in_app(lambda: db.session.scalar(sa.select(Certificate.number)))
+    assert number.endswith("-000001")
