@@ -31,7 +31,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_cli(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind a reverse proxy, take the client's address and scheme from its headers.
+
+    Only as many hops as TRUSTED_PROXIES says: a client could otherwise forge X-Forwarded-For
+    and escape the login throttle, or pose as HTTPS.
+    """
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def configure_app(app: Flask, overrides: Mapping[str, Any] | None) -> None:

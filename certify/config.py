@@ -38,6 +38,8 @@ class Config:
     # Flask-Limiter: use a shared store (e.g. redis://127.0.0.1:6379/0) with several workers.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
+    TRUSTED_PROXIES = 0
     LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
     # The public API and bulk checks, per client address.
     API_RATE_LIMIT = "120 per minute"

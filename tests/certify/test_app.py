@@ -166,3 +166,24 @@ def test_sqlite_runs_in_wal_with_full_sync(app):
     with app.app_context():
         assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(db.text("PRAGMA synchronous")).scalar() == 2  # FULL
+
+
+@pytest.mark.parametrize(("hops", "client_address", "secure"), [
+    (0, "127.0.0.1", False),  # no proxy configured: forwarded headers are forgeries
+    (1, "203.0.113.7", True),
+])
+def test_forwarded_headers_are_believed_only_from_configured_proxies(app, hops, client_address,
+                                                                       secure):
+    from flask import request
+
+    proxied = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
+                          "TRUSTED_PROXIES": hops})
+
+    @proxied.get("/_probe")
+    def probe():
+        return {"address": request.remote_addr, "secure": request.is_secure}
+
+    response = proxied.test_client().get(
+        "/_probe", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
+    assert response.json == {"address": client_address, "secure": secure}
+    assert ("Strict-Transport-Security" in response.headers) is secure
