@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app certify
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations compile-translations migrate demo browser-deps clean
+.PHONY: run test lint translations compile-translations migrate demo browser-deps clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ run: demo
 
 test: $(STAMP) compile-translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks print figures (scoring, certificates, verification under load on PostgreSQL).
+bench: $(STAMP) compile-translations
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/scoring.py
+	$(BIN)/python benchmarks/certificates.py
+	$(BIN)/python benchmarks/verify_load.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check certify rubrics assessments tests benchmarks

@@ -1,0 +1,156 @@
+"""Load benchmark of public verification (run: make bench-load, or
+.venv/bin/python benchmarks/verify_load.py [SECONDS]).
+
+Starts gunicorn with 2 workers on PostgreSQL (database `certify_bench`, created if missing;
+CERTIFY_BENCH_DATABASE_URL to choose another) with Redis-backed rate limiting, and loads
+`GET /api/v1/certificates/<number>` and `GET /verify/<number>` with 32 concurrent locust users
+for SECONDS (default 30) each, beside a bare Flask endpoint served the same way. Prints
+requests/s, p50/p99 latency and errors. Targets (issue 8): >= 60 % of the bare endpoint's
+throughput, p99 < 50 ms, no errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+USERS = 32
+DATABASE_URL = os.environ.get("CERTIFY_BENCH_DATABASE_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/certify_bench")
+
+
+def ensure_database(url: str) -> None:
+    target = sa.make_url(url)
+    server = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": target.database})
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    server.dispose()
+
+
+def prepare(folder: Path) -> str:
+    """A fresh schema with one issued certificate; returns its number."""
+    from assessments.models import Application, Competition
+    from certify import create_app
+    from certify.certificates.operations import issue_certificate
+    from certify.db_types import utcnow
+    from certify.extensions import db
+    from certify.users.operations import create_user, seed_branches
+    from rubrics.io import import_library
+
+    app = create_app({"TESTING": True, "DATABASE_URL": DATABASE_URL,
+                      "SIGNING_KEY_DIR": str(folder / "keys")})
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        db.create_all()
+        kz, _ = seed_branches()
+        competition = Competition(title={"en": "Benchmark"}, rubric_version=import_library()[0],
+                                  state="open", opens_at=utcnow() - timedelta(days=1),
+                                  closes_at=utcnow() + timedelta(days=1))
+        admin = create_user(email="admin@bench.example", password="x" * 12, full_name="Admin",
+                            country="KZ", roles=["admin"], branch=kz)
+        holder = create_user(email="holder@bench.example", password="x" * 12,
+                             full_name="Aigerim Holder", country="KZ", roles=["candidate"],
+                             branch=kz)
+        application = Application(competition=competition, candidate=holder, branch=kz,
+                                  state="decided", submitted_at=utcnow())
+        db.session.add_all([competition, application])
+        number = issue_certificate(application, by=admin).number
+        db.session.commit()
+        db.engine.dispose()
+    return number
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], probe: str):
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - our virtualenv's gunicorn, fixed arguments
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "--chdir", str(ROOT), app_spec], env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(url + probe, timeout=2):  # noqa: S310 - loopback
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def load(url: str, path: str, seconds: int, folder: Path) -> dict[str, float]:
+    prefix = folder / path.strip("/").replace("/", "_")
+    subprocess.run(  # noqa: S603 - our virtualenv's locust, fixed arguments
+        [str(BIN / "locust"), "--headless", "--only-summary", "--loglevel", "WARNING",
+         "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--host", url,
+         "-u", str(USERS), "-r", str(USERS), "-t", f"{seconds}s", "--csv", str(prefix)],
+        env={**os.environ, "LOAD_PATH": path}, check=False,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        row = next(r for r in csv.DictReader(stats) if r["Name"] == "Aggregated")
+    return {"requests": int(row["Request Count"]), "errors": int(row["Failure Count"]),
+            "rps": float(row["Requests/s"]), "p50": float(row["50%"]),
+            "p99": float(row["99%"])}
+
+
+def main(seconds: int) -> None:
+    ensure_database(DATABASE_URL)
+    folder = Path(tempfile.mkdtemp(prefix="certify-load-"))
+    number = prepare(folder)
+    env = {
+        **os.environ,
+        "CERTIFY_SECRET_KEY": secrets.token_urlsafe(48),
+        "CERTIFY_DATABASE_URL": DATABASE_URL,
+        "CERTIFY_SIGNING_KEY_DIR": str(folder / "keys"),
+        "CERTIFY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "CERTIFY_RATELIMIT_KEY_PREFIX": f"certify-bench-{secrets.token_hex(4)}",
+        # Counted in Redis as in production, but high enough not to refuse the load itself.
+        "CERTIFY_API_RATE_LIMIT": "100000000 per minute",
+    }
+    results = {}
+    with gunicorn("benchmarks.bare_app:app", env, "/ping") as bare:
+        results["bare Flask /ping"] = load(bare, "/ping", seconds, folder)
+    with gunicorn("certify:create_app()", env, "/healthz") as site:
+        for path in (f"/api/v1/certificates/{number}", f"/verify/{number}"):
+            results[path] = load(site, path, seconds, folder)
+
+    baseline = results["bare Flask /ping"]["rps"]
+    print(f"{USERS} users, {seconds} s each, gunicorn 2 workers, PostgreSQL, "
+          f"{os.cpu_count()} CPUs (client on the same machine)")
+    print(f"{'endpoint':<40} {'req/s':>8} {'of bare':>8} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'errors':>7}")
+    for name, figures in results.items():
+        print(f"{name:<40} {figures['rps']:>8.0f} {figures['rps'] / baseline:>8.0%} "
+              f"{figures['p50']:>7.0f} {figures['p99']:>7.0f} {figures['errors']:>7}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 30)
