@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from certify import credentials as vc
 from certify.certificates import bp
@@ -43,7 +44,14 @@ def find_certificate(number: str) -> Certificate | None:
     number = number.strip().upper()
     if not re.match(NUMBER_PATTERN, number):
         return None
-    return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+    # The pages show the branch, the rubric and the renewal link: load them with the row.
+    from rubrics.models import RubricVersion
+
+    return db.session.scalar(
+        sa.select(Certificate).where(Certificate.number == number)
+        .options(joinedload(Certificate.branch), joinedload(Certificate.renewed_by),
+                 joinedload(Certificate.rubric_version).joinedload(RubricVersion.rubric))
+    )
 
 
 def _may_download(certificate: Certificate) -> bool:
