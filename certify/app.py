@@ -54,6 +54,7 @@ def configure_app(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_prefixed_env("CERTIFY")
     if overrides:
         app.config.update(overrides)
+    relax_for_demo(app.config)
     configure_cookies(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -70,10 +71,21 @@ def configure_app(app: Flask, overrides: Mapping[str, Any] | None) -> None:
             )
 
 
-def configure_cookies(config) -> None:
-    if config.get("DEMO") and "CERTIFY_SESSION_COOKIE_SECURE" not in os.environ:
-        # The demo is served over plain HTTP on this machine, where a Secure cookie is never sent.
+def relax_for_demo(config) -> None:
+    """`make run` serves plain HTTP to one person trying the demo accounts.
+
+    A Secure cookie would never be sent back over HTTP, and a required second factor would stop
+    every demo staff login at an authenticator enrolment. The environment can still insist.
+    """
+    if not config.get("DEMO"):
+        return
+    if "CERTIFY_SESSION_COOKIE_SECURE" not in os.environ:
         config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = False
+    if "CERTIFY_REQUIRE_SECOND_FACTOR" not in os.environ:
+        config["REQUIRE_SECOND_FACTOR"] = False
+
+
+def configure_cookies(config) -> None:
     if config["SESSION_COOKIE_SECURE"] and config.get("SESSION_COOKIE_NAME") == "session":
         # __Host- makes browsers accept the cookie only when Secure, host-only and for path /,
         # so a sibling subdomain cannot plant or overwrite it (RFC 6265bis, ASVS 3.3.1).

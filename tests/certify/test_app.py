@@ -160,6 +160,19 @@ def test_demo_cookies_work_over_plain_http(monkeypatch):
     assert cookie.startswith("session=") and "Secure" not in cookie
 
 
+@pytest.mark.parametrize(("demo", "environment", "required"), [
+    (False, None, True),     # production: staff must use a second factor
+    (True, None, False),     # the local demo lets staff demo accounts straight in
+    (True, "true", True),    # unless the environment insists
+])
+def test_second_factor_is_required_outside_the_demo(monkeypatch, demo, environment, required):
+    monkeypatch.delenv("CERTIFY_REQUIRE_SECOND_FACTOR", raising=False)
+    if environment is not None:
+        monkeypatch.setenv("CERTIFY_REQUIRE_SECOND_FACTOR", environment)
+    app = create_app({"DEMO": demo, "SECRET_KEY": "x" * 48, "DATABASE_URL": "sqlite://"})
+    assert app.config["REQUIRE_SECOND_FACTOR"] is required
+
+
 def test_sqlite_runs_in_wal_with_full_sync(app):
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite pragmas")
