@@ -45,9 +45,19 @@ def live_server(app):
         db.engine.dispose()
 
 
-def assert_accessible(page) -> None:
-    """axe-core on the page as it stands: no serious or critical violation (WCAG 2.1 AA)."""
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def assert_accessible(page, screenshot: str | None = None) -> None:
+    """axe-core on the page as it stands: no serious or critical violation (WCAG 2.1 AA).
+
+    A journey step names its screenshot, kept under test-artifacts/ for people to look at.
+    """
     from axe_playwright_python.sync_playwright import Axe
+
+    if screenshot:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{screenshot}.png"), full_page=True)
 
     results = Axe().run(page)
     severe = [f"{v['id']} ({v['impact']}): {v['help']} — "
@@ -79,7 +89,7 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server}/register")
-    assert_accessible(page)
+    assert_accessible(page, "candidate-1-register")
     page.fill("#email", "browser@example.org")
     page.fill("#full_name", "Browser Candidate")
     page.fill("#affiliation", "Karaganda Technical University")
@@ -90,12 +100,12 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
     page.check("#accept_terms")
     page.click("main button[type=submit]")
     assert "Welcome!" in page.content()
-    assert_accessible(page)
+    assert_accessible(page, "candidate-2-welcome")
 
     page.goto(f"{live_server}/competitions/{competition_id}")
     page.click("text=Start my application")
     assert "saved as a draft" in page.content()
-    assert_accessible(page)
+    assert_accessible(page, "candidate-3-draft")
 
     evidence = tmp_path / "diploma.pdf"
     evidence.write_bytes(PDF)
@@ -111,7 +121,7 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
     assert counter.endswith("/ 5000")  # the live count, from our own script
     page.click("#submit")
     assert "Your application has been submitted." in page.content()
-    assert_accessible(page)
+    assert_accessible(page, "candidate-4-submitted")
     assert errors == []
 
     def stored():
@@ -128,13 +138,13 @@ def test_public_verification_in_russian(live_server, browser, award, in_app):
     number = in_app(lambda: db.session.scalar(sa.select(Certificate.number)))
     page = browser.new_page(locale="ru-RU", extra_http_headers={"Accept-Language": "ru"})
     page.goto(f"{live_server}/verify")
-    assert_accessible(page)
+    assert_accessible(page, "verify-ru-1-form")
     page.fill("#number", number.lower())
     page.click("main form button[type=submit] >> nth=0")
     body = page.content()
     assert "Этот сертификат подлинный и действителен." in body
     assert page.locator(".check.ok").count() >= 5
-    assert_accessible(page)
+    assert_accessible(page, "verify-ru-2-result")
     pdf = page.request.get(f"{live_server}/certificates/{number}.pdf?lang=kk")
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
