@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -24,6 +25,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_outbox_command)
     app.cli.add_command(notify_reviewers_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("demo")
@@ -171,6 +174,49 @@ def verify_audit_command() -> None:
     click.echo(f"{count} entries checked, {len(breaks)} problems")
     if breaks:
         sys.exit(1)
+
+
+def _backup_step(step, *args, **kwargs):
+    """Run a backup or restore: its refusal as a clean error, its warnings on stderr."""
+    from certify.backup import BackupError
+
+    try:
+        summary = step(*args, **kwargs)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return summary
+
+
+@click.command("backup")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Archive to write (default: instance/backups/certify-<time>.tar.gz).")
+@click.option("--include-private-keys", is_flag=True,
+              help="Also archive the private signing keys (then guard the archive as a secret).")
+@with_appcontext
+def backup_command(output: str | None, include_private_keys: bool) -> None:
+    """Write a consistent archive: database, evidence files, public keys, checksums."""
+    from certify.backup import create_backup
+
+    summary = _backup_step(create_backup, output and Path(output),
+                           include_private_keys=include_private_keys)
+    click.echo(f"Wrote {summary.path}: {sum(summary.tables.values())} rows in "
+               f"{len(summary.tables)} tables, {summary.files} evidence files, "
+               f"{summary.certificates} certificates with their verification results.")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(archive: str) -> None:
+    """Restore an archive into an empty instance and re-verify every certificate."""
+    from certify.backup import restore_backup
+
+    summary = _backup_step(restore_backup, Path(archive))
+    click.echo(f"Restored {sum(summary.tables.values())} rows in {len(summary.tables)} tables "
+               f"and {summary.files} evidence files; all {summary.certificates} certificates "
+               "verify as they did when the archive was made.")
 
 
 keys_cli = AppGroup("keys", help="The issuer's signing keys.")

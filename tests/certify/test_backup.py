@@ -1,0 +1,267 @@
+"""`flask backup` / `flask restore`: a consistent archive that restores into an empty instance
+with every certificate verifying exactly as before; damaged archives and occupied instances are
+refused without writing anything."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from certify import create_app
+from certify.backup import _encode, _sha256
+from certify.extensions import db
+from tests.conftest import TEST_DATABASE_URL
+
+
+def instance(folder: Path, url: str | None = None, **config):
+    """A second instance of the application with its own database, uploads and keys."""
+    folder.mkdir(parents=True, exist_ok=True)
+    app = create_app({"TESTING": True,
+                      "DATABASE_URL": url or f"sqlite:///{folder / 'certify.db'}",
+                      "UPLOAD_DIR": str(folder / "uploads"),
+                      "SIGNING_KEY_DIR": str(folder / "keys"), **config})
+    app.instance_path = str(folder)
+    return app
+
+
+def every_row(app) -> dict[str, list[dict]]:
+    with app.app_context():
+        rows = {table.name: [{key: _encode(value) for key, value in row._mapping.items()}
+                             for row in db.session.execute(
+                                 sa.select(table).order_by(*table.primary_key.columns))]
+                for table in db.metadata.sorted_tables}
+        db.session.remove()
+        return rows
+
+
+def public_answers(app, numbers) -> dict[str, tuple]:
+    """What the public sees for each certificate: the API's JSON and the /verify page's checks."""
+    client = app.test_client()
+    answers = {}
+    for number in numbers:
+        api = client.get(f"/api/v1/certificates/{number}")
+        page = client.get(f"/verify/{number}")
+        assert page.status_code == 200
+        answers[number] = (api.status_code, api.get_json(),
+                           page.get_data(as_text=True).count('class="check ok"'))
+    return answers
+
+
+def uploaded(app) -> dict[str, bytes]:
+    folder = Path(app.config["UPLOAD_DIR"] or Path(app.instance_path) / "uploads")
+    return {path.name: path.read_bytes() for path in folder.glob("*")} if folder.exists() else {}
+
+
+@pytest.fixture
+def populated(app, runner, scenario, in_app):
+    """The demo's every state, a scenario with an evidence file, one suspended certificate."""
+    from certify.certificates.models import Certificate
+    from certify.certificates.operations import suspend_certificate
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+
+    def suspend_one():
+        certificate = db.session.scalar(sa.select(Certificate).where(
+            Certificate.revoked_at.is_(None)).order_by(Certificate.id.desc()))
+        suspend_certificate(certificate, reason="Under investigation.", by=None)
+
+    in_app(suspend_one)
+    numbers = in_app(lambda: list(db.session.scalars(sa.select(Certificate.number))))
+    statuses = in_app(lambda: {str(c.status) for c in db.session.scalars(sa.select(Certificate))})
+    assert {"valid", "expired", "revoked", "suspended"} <= statuses
+    assert uploaded(app), "the scenario stores an evidence file"
+    return numbers
+
+
+def backup(runner, path: Path, *flags: str) -> str:
+    result = runner.invoke(args=["backup", "--output", str(path), *flags])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def restore(app, path: Path):
+    return app.test_cli_runner().invoke(args=["restore", str(path)])
+
+
+def test_round_trip_reproduces_every_row_file_and_verification(app, runner, populated,
+                                                               tmp_path):
+    archive = tmp_path / "certify.tar.gz"
+    output = backup(runner, archive)
+    assert f"{len(populated)} certificates" in output
+    assert archive.stat().st_mode & 0o777 == 0o600
+
+    with tarfile.open(archive) as opened:
+        names = opened.getnames()
+        manifest = json.loads(opened.extractfile("manifest.json").read())
+    assert "database/certificates.jsonl" in names and "keys/public.json" in names
+    assert not any(name.startswith("keys/private/") for name in names)
+    assert set(manifest["certificates"]) == set(populated)
+    assert manifest["files"]["database/users.jsonl"]["sha256"]
+
+    target = instance(tmp_path / "restored")
+    result = restore(target, archive)
+    assert result.exit_code == 0, result.output
+    assert f"all {len(populated)} certificates verify as they did" in result.output
+    assert "private half" in result.output  # the operator is told to bring or rotate the key
+
+    assert every_row(target) == every_row(app)
+    assert uploaded(target) == uploaded(app)
+    assert public_answers(target, populated) == public_answers(app, populated)
+    audit = target.test_cli_runner().invoke(args=["audit", "verify"])
+    assert audit.exit_code == 0 and ", 0 problems" in audit.output
+
+
+def test_restored_instance_goes_on_issuing_ids_and_revoking_with_its_keys(app, runner, populated,
+                                                                          tmp_path):
+    from certify.certificates.models import Certificate
+    from certify.certificates.operations import revoke_certificate
+    from certify.users.operations import create_user
+
+    archive = tmp_path / "with-keys.tar.gz"
+    backup(runner, archive, "--include-private-keys")
+    target = instance(tmp_path / "restored")
+    result = restore(target, archive)
+    assert result.exit_code == 0 and "private half" not in result.output, result.output
+
+    number = next(n for n, a in public_answers(app, populated).items() if a[1]["status"] == "valid")
+    with target.app_context():
+        certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+        revoke_certificate(certificate, reason="Restored instance works.", by=None)
+        newcomer = create_user(email="after-restore@example.org", password="a long passphrase ok",
+                               full_name="After Restore", country="KZ", roles=("candidate",),
+                               branch=None, coordinated_branch=None, affiliation="X",
+                               preferred_language="en")
+        db.session.commit()
+        assert newcomer.id > max(row["id"] for row in every_row(app)["users"])
+        db.session.remove()
+    answer = target.test_client().get(f"/api/v1/certificates/{number}").get_json()
+    assert answer["status"] == "revoked"
+
+
+def _rewrite(archive: Path, change) -> Path:
+    """A copy of the archive with members changed by *change(members, manifest)*."""
+    with tarfile.open(archive) as opened:
+        members = {info.name: opened.extractfile(info).read() for info in opened}
+    manifest = json.loads(members.pop("manifest.json"))
+    change(members, manifest)
+    altered = archive.with_name(f"altered-{uuid.uuid4().hex[:6]}.tar.gz")
+    with tarfile.open(altered, "w:gz") as opened:
+        for name, data in [("manifest.json", json.dumps(manifest).encode()), *members.items()]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            opened.addfile(info, io.BytesIO(data))
+    return altered
+
+
+def _flip_evidence_byte(members, manifest):
+    name = next(n for n in members if n.startswith("evidence/"))
+    members[name] = members[name][:-1] + b"!"
+
+
+def _forge_row_with_checksums(members, manifest):
+    """Consistent checksums, but a certificate held by a user who does not exist."""
+    name = "database/certificates.jsonl"
+    rows = [json.loads(line) for line in members[name].decode().splitlines()]
+    rows[-1]["holder_id"] = 999_999
+    members[name] = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    manifest["files"][name] = {"sha256": _sha256(members[name]), "bytes": len(members[name])}
+
+
+def _traverse(members, manifest):
+    data = b"x"
+    members["evidence/../../escaped"] = data
+    manifest["files"]["evidence/../../escaped"] = {"sha256": _sha256(data), "bytes": 1}
+
+
+def _unlisted(members, manifest):
+    members["evidence/extra"] = b"not in the manifest"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (_flip_evidence_byte, "checksum mismatch"),
+    (_forge_row_with_checksums, "the database refused the archive's rows"),
+    (_traverse, "unsafe file name"),
+    (_unlisted, "unlisted evidence/extra"),
+])
+def test_damaged_or_forged_archive_is_refused_and_nothing_is_written(app, runner, populated,
+                                                                     tmp_path, change, message):
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    target = instance(tmp_path / "restored")
+    result = restore(target, _rewrite(archive, change))
+    assert result.exit_code == 1 and message in result.output, result.output
+    rows = every_row(target) if (tmp_path / "restored" / "certify.db").exists() else {}
+    assert all(not table_rows for name, table_rows in rows.items() if name != "branches")
+    assert uploaded(target) == {}
+    assert not (tmp_path / "escaped").exists()
+
+
+def test_restore_refuses_an_instance_that_holds_data(app, runner, populated, tmp_path):
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    before = every_row(app)
+    result = restore(app, archive)
+    assert result.exit_code == 1 and "restore needs an empty instance" in result.output
+    assert every_row(app) == before
+
+
+def test_restore_refuses_an_instance_of_another_issuer(runner, populated, tmp_path):
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    target = instance(tmp_path / "restored", PUBLIC_BASE_URL="https://other.example.org")
+    result = restore(target, archive)
+    assert result.exit_code == 1 and "CERTIFY_PUBLIC_BASE_URL" in result.output
+    assert uploaded(target) == {}
+
+
+def test_backup_never_overwrites_and_garbage_is_not_an_archive(runner, tmp_path, app):
+    archive = tmp_path / "certify.tar.gz"
+    archive.write_bytes(b"not a tar")
+    result = runner.invoke(args=["backup", "--output", str(archive)])
+    assert result.exit_code == 1 and "exists already" in result.output
+    assert archive.read_bytes() == b"not a tar"
+    result = restore(instance(tmp_path / "restored"), archive)
+    assert result.exit_code == 1 and "not a readable backup archive" in result.output
+
+
+@pytest.mark.postgres
+def test_round_trip_between_postgresql_databases_and_into_sqlite(app, runner, populated,
+                                                                 tmp_path):
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    name = f"certify_restore_{uuid.uuid4().hex[:8]}"
+    admin_engine = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = sa.make_url(TEST_DATABASE_URL).set(database=name).render_as_string(
+            hide_password=False)
+        on_postgres = instance(tmp_path / "postgres", url)
+        on_sqlite = instance(tmp_path / "sqlite")
+        for target in (on_postgres, on_sqlite):
+            result = restore(target, archive)
+            assert result.exit_code == 0, result.output
+            assert every_row(target) == every_row(app)
+            assert public_answers(target, populated) == public_answers(app, populated)
+        with on_postgres.app_context():
+            # The sequences were moved past the restored ids.
+            from certify.users.operations import create_user
+
+            newcomer = create_user(email="after-restore@example.org", full_name="After Restore",
+                                   password="a long passphrase ok", country="KZ",
+                                   roles=("candidate",), branch=None, coordinated_branch=None,
+                                   affiliation="X", preferred_language="en")
+            assert newcomer.id > max(row["id"] for row in every_row(app)["users"])
+            db.session.rollback()
+            db.engine.dispose()
+    finally:
+        with admin_engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
