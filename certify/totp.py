@@ -34,6 +34,8 @@ def _step(secret: str, code: str, now: float | None = None) -> int | None:
     totp = pyotp.TOTP(secret)
     now = now or time.time()
     code = code.strip().replace(" ", "")
+    if not (code.isascii() and code.isdigit()):
+        return None  # compare_digest refuses non-ASCII text; no such code is valid anyway
     for offset in (0, -1, 1):
         moment = now + offset * totp.interval
         if secrets.compare_digest(totp.at(moment), code):
