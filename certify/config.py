@@ -41,6 +41,11 @@ class Config:
     # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
     TRUSTED_PROXIES = 0
     LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+    # Registration and password-reset requests per client address (each may send a mail).
+    ACCOUNT_MAIL_LIMIT = "10 per 15 minutes"
+    # How long a mailed link works: account confirmation (seconds), password reset.
+    EMAIL_CONFIRM_MAX_AGE = 48 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600
     # The public API and bulk checks, per client address.
     API_RATE_LIMIT = "120 per minute"
     API_MAX_CREDENTIAL_BYTES = 256 * 1024

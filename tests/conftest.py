@@ -412,5 +412,6 @@ def scenario(create_user, create_competition, workflow, in_app):
         "user_id": people["other_candidate"].id,
         "change": "enable",
         "fmt": "xlsx",
+        "token": "not-a-valid-token",
     }
     return people, values

@@ -7,17 +7,24 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from certify import audit
-from certify.auth import bp
+from certify.auth import bp, mailbox
 from certify.extensions import db, limiter
 from certify.main.safety import safe_next_url
-from certify.users.forms import LoginForm, PasswordChangeForm, RegistrationForm
+from certify.passwords import hash_password
+from certify.users.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    RegistrationForm,
+)
 from certify.users.models import Role
 from certify.users.operations import (
     active_branches,
     authenticate,
     change_password,
     create_user,
-    email_taken,
+    user_by_email,
 )
 
 
@@ -27,6 +34,10 @@ def _login_failure_limit() -> str:
 
 def _submitted_email() -> str:
     return (request.form.get("email") or "").strip().lower() or "-"
+
+
+def _account_mail_limit() -> str:
+    return current_app.config["ACCOUNT_MAIL_LIMIT"]
 
 
 def _failed(response) -> bool:
@@ -50,6 +61,14 @@ def login():
             session.clear()  # a fresh session at login: no fixation
             if language:
                 session["lang"] = language
+            if user.email_verified_at is None:
+                # Right password, address not yet proven: send the link again (at most once in
+                # ten minutes) and wait for it.
+                mailbox.send_confirmation(user)
+                db.session.commit()
+                flash(_("Confirm your email address first: we have sent the link to %(email)s "
+                        "again.", email=user.email), "error")
+                return redirect(url_for(".login"))
             db.session.commit()
             if user.totp_enabled_at is not None:
                 # The password was right; the second factor decides.
@@ -83,6 +102,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_account_mail_limit, methods=["POST"], deduct_when=lambda r: r.status_code == 302)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -91,21 +111,80 @@ def register():
     if request.method == "GET":
         form.preferred_language.data = session.get("lang") or "en"
     if form.validate_on_submit():
-        if email_taken(form.email.data):
-            form.email.errors.append(
-                _("An account with this email already exists. Log in instead.")
-            )
+        existing = user_by_email(form.email.data)
+        if existing:
+            # The same page and about the same time as a new registration (one password hash
+            # either way), so the form does not tell who has an account; the owner is told.
+            hash_password(form.password.data)
+            mailbox.warn_of_registration_attempt(existing)
         else:
             user = create_user(
                 email=form.email.data, password=form.password.data, roles=[Role.candidate],
-                **form.profile(),
+                email_verified=False, **form.profile(),
             )
-            db.session.commit()
-            session.clear()
-            login_user(user)
-            flash(_("Welcome! Your account has been created."), "success")
-            return redirect(url_for("main.dashboard"))
+            mailbox.send_confirmation(user)
+        db.session.commit()
+        session["registered_email"] = form.email.data
+        return redirect(url_for(".check_email"))
     return render_template("auth/register.html", form=form)
+
+
+@bp.get("/register/check-email")
+def check_email():
+    email = session.get("registered_email")
+    if email is None:
+        return redirect(url_for(".register"))
+    return render_template("auth/check_email.html", email=email)
+
+
+@bp.get("/register/confirm/<token>")
+def confirm_email(token: str):
+    try:
+        user = mailbox.confirm_email(token)
+    except mailbox.LinkError as error:
+        db.session.rollback()
+        return render_template("auth/link_problem.html", message=str(error)), 400
+    db.session.commit()
+    session.pop("registered_email", None)
+    flash(_("Your email address is confirmed. Log in to continue."), "success")
+    if current_user.is_authenticated and current_user.id != user.id:
+        return redirect(url_for("main.dashboard"))
+    return redirect(url_for(".login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_account_mail_limit, methods=["POST"], deduct_when=lambda r: r.status_code == 302)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        mailbox.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        flash(_("If an account uses %(email)s, we have sent it a link to reset the password. "
+                "It works for %(minutes)d minutes.", email=form.email.data,
+                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60), "info")
+        return redirect(url_for(".login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        mailbox.user_for_reset(token)
+    except mailbox.LinkError as error:
+        db.session.rollback()
+        return render_template("auth/link_problem.html", message=str(error)), 400
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        mailbox.reset_password(token, form.new_password.data)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        session.clear()
+        flash(_("Your password has been reset and every session of your account was ended. "
+                "Log in with the new password."), "success")
+        return redirect(url_for(".login"))
+    return render_template("auth/reset_password.html", form=form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

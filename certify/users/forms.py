@@ -124,6 +124,21 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1024)])
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[lower_strip],
+                       validators=[InputRequired(), Email(check_deliverability=False),
+                                   Length(max=254)])
+
+
+class PasswordResetForm(FlaskForm):
+    new_password = PasswordField(_l("New password"), validators=[InputRequired(), NewPassword()])
+    new_password_again = PasswordField(
+        _l("Repeat new password"),
+        validators=[InputRequired(),
+                    EqualTo("new_password", message=_l("Passwords do not match."))],
+    )
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired()])
     new_password = PasswordField(_l("New password"), validators=[InputRequired(), NewPassword()])

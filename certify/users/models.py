@@ -85,6 +85,9 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the owner of the address proved it (a confirmation or reset link); accounts made
+    # by staff count as confirmed. Login waits for it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Second factor (TOTP, RFC 6238): the shared secret, when it was confirmed, the last time
     # step used (a code works once), and SHA-256 hashes of unused recovery codes.
     totp_secret: Mapped[str | None] = mapped_column(String(64))

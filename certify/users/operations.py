@@ -18,6 +18,10 @@ class UserError(ValueError):
     pass
 
 
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
 def email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == email.lower())) is not None
 
@@ -35,6 +39,7 @@ def create_user(
     affiliation: str = "",
     preferred_language: str = "en",
     by: User | None = None,
+    email_verified: bool = True,
 ) -> User:
     """A new account. A coordinator role needs the branch it coordinates."""
     email = email.strip().lower()
@@ -56,6 +61,7 @@ def create_user(
         country=country.upper(),
         preferred_language=preferred_language,
         branch=branch or coordinated_branch,
+        email_verified_at=utcnow() if email_verified else None,
     )
     for role in dict.fromkeys(roles):
         user.role_assignments.append(

@@ -1,5 +1,7 @@
 """Registration, login, logout, password change and login throttling."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -31,14 +33,41 @@ def kz_branch_id(in_app) -> int:
     return in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")))
 
 
-def test_candidate_registers_and_is_logged_in(client, in_app):
+def mailed_link(in_app, email: str, kind: str) -> str:
+    """The path of the link in the newest message of *kind* queued for *email*."""
+    from certify.notifications import Notification
+
+    body = in_app(lambda: db.session.scalar(
+        sa.select(Notification.body).join(Notification.user)
+        .where(User.email == email, Notification.kind == kind)
+        .order_by(Notification.id.desc())))
+    assert body is not None, f"no {kind} message for {email}"
+    return re.search(r"https?://[^/\s]+(/\S+)", body).group(1)
+
+
+def test_candidate_registers_confirms_the_address_and_logs_in(client, in_app):
     response = client.post("/register", data=REGISTRATION | {"branch": kz_branch_id(in_app)})
-    assert response.status_code == 302
+    assert response.headers["Location"] == "/register/check-email"
+    page = client.get("/register/check-email").get_data(as_text=True)
+    assert "new.person@example.org" in page and "Check your email" in page
     stored = in_app(lambda: [
-        (u.email, u.full_name_native, u.preferred_language, sorted(u.roles), u.branch.code)
+        (u.email, u.full_name_native, u.preferred_language, sorted(u.roles), u.branch.code,
+         u.email_verified_at)
         for u in db.session.scalars(sa.select(User))
     ])
-    assert stored == [("new.person@example.org", "Әлия Нұрпейісова", "kk", ["candidate"], "KZ")]
+    assert stored == [("new.person@example.org", "Әлия Нұрпейісова", "kk", ["candidate"], "KZ",
+                       None)]
+    assert client.get("/dashboard").status_code == 302  # not logged in before confirming
+
+    credentials = {"email": "new.person@example.org", "password": REGISTRATION["password"]}
+    waiting = client.post("/login", data=credentials, follow_redirects=True)
+    assert "Confirm your email address first" in waiting.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 302
+
+    link = mailed_link(in_app, "new.person@example.org", "confirm-email")
+    confirmed = client.get(link, follow_redirects=True)
+    assert "Your email address is confirmed" in confirmed.get_data(as_text=True)
+    assert client.post("/login", data=credentials).headers["Location"] == "/dashboard"
     dashboard = client.get("/dashboard")
     assert dashboard.status_code == 200
     assert "Aliya Nurpeisova" in dashboard.get_data(as_text=True)
@@ -68,12 +97,26 @@ def test_bad_registration_rerenders_with_a_message_and_writes_nothing(client, in
     assert count_users(in_app) == 0
 
 
-def test_registering_an_existing_email_writes_nothing(client, in_app, create_user):
-    create_user("candidate", email="new.person@example.org")
-    response = client.post("/register", data=REGISTRATION | {"branch": kz_branch_id(in_app)})
-    assert response.status_code == 200
-    assert "already exists" in response.get_data(as_text=True)
+def test_registering_an_existing_email_looks_the_same_and_tells_the_owner(client, in_app,
+                                                                         create_user):
+    from certify.notifications import Notification
+
+    owner = create_user("candidate", email="new.person@example.org")
+    taken = client.post("/register", data=REGISTRATION | {"branch": kz_branch_id(in_app)})
+    taken_page = client.get("/register/check-email").get_data(as_text=True)
+    fresh_client = client.application.test_client()
+    free = fresh_client.post("/register", data=REGISTRATION | {"branch": kz_branch_id(in_app),
+                                                               "email": "new.person@example.org"})
+    assert (taken.status_code, taken.headers["Location"]) == (free.status_code,
+                                                              free.headers["Location"])
+    assert fresh_client.get("/register/check-email").get_data(as_text=True) == taken_page
     assert count_users(in_app) == 1
+    stored = in_app(lambda: db.session.get(User, owner.id).full_name)
+    assert stored == owner.full_name  # the account is unchanged
+    messages = in_app(lambda: [(n.user_id, n.kind) for n in db.session.scalars(
+        sa.select(Notification))])
+    assert messages == [(owner.id, "registration-attempt")]  # one, however often it is tried
+    assert login(client, owner).headers["Location"] == "/dashboard"
 
 
 def test_password_is_hashed_with_argon2id_at_asvs_strength(app, create_user, in_app):

@@ -1,0 +1,151 @@
+"""Proof of a mailbox: confirming a new account's address and resetting a forgotten password.
+
+Both work by a signed, expiring link mailed through the outbox (itsdangerous, keyed by the
+app's SECRET_KEY, a salt per purpose). Neither reveals whether an address has an account: the
+page a visitor sees is the same either way, and the mail goes to the address's owner (OWASP ASVS
+6.4.1, 6.4.2; the "registration and forgotten-password enumeration" cases of the OWASP
+Authentication Cheat Sheet).
+
+- A confirmation link works until the address is confirmed; login waits for it.
+- A reset link carries a fingerprint of the password hash it replaces, so it works once, and
+  not after the password changed in any other way. A reset ends every session of the account.
+- At most one mail of each kind per account per ten minutes: the outbox's dedup key holds a
+  ten-minute bucket, so repeated requests cannot flood a mailbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from certify import audit, notifications
+from certify.db_types import utcnow
+from certify.extensions import db
+from certify.passwords import hash_password
+from certify.users.models import User
+from certify.users.operations import user_by_email
+
+CONFIRM = "confirm-email"
+RESET = "reset-password"
+
+
+class LinkError(ValueError):
+    """The link is broken, expired or already used."""
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"certify-{purpose}")
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:24]
+
+
+def _link(endpoint: str, **values) -> str:
+    # Mail is read outside any request: the public address, not the request's host.
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def _bucket() -> str:
+    now = utcnow()
+    return f"{now:%Y%m%d%H}{now.minute // 10}"
+
+
+def _load(purpose: str, token: str, max_age: int) -> tuple[User, list]:
+    try:
+        payload = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise LinkError(_("This link has expired. Ask for a new one.")) from error
+    except BadSignature as error:
+        raise LinkError(_("This link is not valid. Check that you copied all of it.")) from error
+    user = db.session.get(User, payload[0]) if isinstance(payload, list) and payload else None
+    if user is None or not user.is_enabled:
+        raise LinkError(_("This link is not valid. Check that you copied all of it."))
+    return user, payload
+
+
+# Confirmation of a new account ---------------------------------------------------------------
+
+
+def send_confirmation(user: User) -> None:
+    token = _serializer(CONFIRM).dumps([user.id, user.email])
+    link = _link("auth.confirm_email", token=token)
+    hours = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600
+
+    def compose():
+        return (_("Confirm your email address"),
+                _("Dear %(name)s,\n\nto finish creating your account, open this link within "
+                  "%(hours)d hours:\n\n%(link)s\n\nIf you did not register, ignore this message: "
+                  "no account is used without this confirmation.",
+                  name=user.full_name, hours=hours, link=link))
+
+    notifications.queue(user, "confirm-email", f"user:{user.id}:confirm:{_bucket()}", compose)
+
+
+def warn_of_registration_attempt(user: User) -> None:
+    """Someone registered with an address that has an account: tell its owner, not them."""
+    link = _link("auth.forgot_password")
+
+    def compose():
+        return (_("Someone tried to register with your email address"),
+                _("Dear %(name)s,\n\nsomeone tried to create a new account with this email "
+                  "address, which already has an account. If it was you, log in; if you forgot "
+                  "your password, reset it here:\n\n%(link)s\n\nIf it was not you, you need not "
+                  "do anything: your account is unchanged.", name=user.full_name, link=link))
+
+    notifications.queue(user, "registration-attempt",
+                        f"user:{user.id}:registration-attempt:{_bucket()}", compose)
+    audit.record("auth.registration_attempt_existing", user)
+
+
+def confirm_email(token: str) -> User:
+    user, payload = _load(CONFIRM, token, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    if payload[1:] != [user.email]:
+        raise LinkError(_("This link is not valid. Check that you copied all of it."))
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        audit.record("auth.email_confirmed", user, actor=user)
+    return user
+
+
+# Password reset ------------------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an enabled account; otherwise do nothing visible."""
+    user = user_by_email(email)
+    if user is None or not user.is_enabled:
+        return
+    token = _serializer(RESET).dumps([user.id, _password_fingerprint(user)])
+    link = _link("auth.reset_password", token=token)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+
+    def compose():
+        return (_("Reset your password"),
+                _("Dear %(name)s,\n\nto choose a new password, open this link within "
+                  "%(minutes)d minutes:\n\n%(link)s\n\nIt works once. If you did not ask for "
+                  "it, ignore this message: your password stays as it is.",
+                  name=user.full_name, minutes=minutes, link=link))
+
+    if notifications.queue(user, "password-reset", f"user:{user.id}:reset:{_bucket()}", compose):
+        audit.record("auth.password_reset_requested", user)
+
+
+def user_for_reset(token: str) -> User:
+    user, payload = _load(RESET, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    if payload[1:] != [_password_fingerprint(user)]:
+        raise LinkError(_("This link has been used already. Ask for a new one if you need it."))
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset(token)
+    user.password_hash = hash_password(new_password)
+    user.rotate_session_token()  # every session of the account ends
+    # The link came through the mailbox: the address is proven as well.
+    user.email_verified_at = user.email_verified_at or utcnow()
+    audit.record("auth.password_reset", user, actor=user)
+    return user
