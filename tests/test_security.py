@@ -1,0 +1,101 @@
+"""Attacks across the URL map: forged cross-site posts and mass assignment.
+
+Every state-changing route of the URL map (the access matrix names them all) refuses a POST
+without its CSRF token with 400 and writes nothing, both for a visitor and for a person who is
+allowed to use the form. Only the public API is exempt: it uses no session (tests/certify/
+test_api.py). Extra fields a form does not have (`status`, `owner_id`, `is_admin`, ...) are
+ignored.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from certify.extensions import db
+from certify.users.models import User
+from tests.conftest import login
+from tests.test_access import MATRIX, ROLES, _url
+
+FORM_POSTS = sorted(endpoint for method, endpoint in MATRIX
+                    if method == "POST" and not endpoint.startswith("api."))
+
+
+def row_counts(in_app) -> dict[str, int]:
+    def count():
+        return {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+                for table in db.metadata.sorted_tables}
+
+    return in_app(count)
+
+
+def allowed_role(endpoint: str) -> str:
+    """The person who gets furthest with this form: not refused, not sent to log in."""
+    codes = dict(zip(ROLES, MATRIX["POST", endpoint], strict=True))
+    permitted = [role for role in ROLES[1:] if codes[role] not in (302, 403, 404)] or [
+        role for role in ROLES[1:] if codes[role] != 403]
+    return permitted[-1] if permitted else "anonymous"
+
+
+@pytest.mark.parametrize("endpoint", FORM_POSTS)
+def test_every_form_refuses_a_post_without_its_csrf_token(app, scenario, in_app, endpoint):
+    people, values = scenario
+    url = _url(app, endpoint, values)
+    for role in dict.fromkeys(("anonymous", allowed_role(endpoint))):
+        client = app.test_client()
+        if role != "anonymous":
+            assert login(client, people[role]).status_code == 302
+        before = row_counts(in_app)
+        app.config["WTF_CSRF_ENABLED"] = True
+        try:
+            # What a forged cross-site form would send: plausible fields, no token.
+            response = client.post(url, data={"reason": "forged", "outcome": "award",
+                                              "email": "x@example.org", "confirm": "y"})
+        finally:
+            app.config["WTF_CSRF_ENABLED"] = False
+        assert response.status_code == 400, f"{role} {url}"
+        assert row_counts(in_app) == before, f"{role} {url} wrote something"
+
+
+REGISTRATION = {
+    "email": "smuggler@example.org", "full_name": "Smuggler", "affiliation": "X",
+    "country": "KZ", "preferred_language": "en", "password": "a long enough passphrase",
+    "password_again": "a long enough passphrase", "accept_terms": "y",
+}
+
+
+def test_registration_ignores_roles_status_and_ids(client, in_app):
+    from certify.users.models import Branch
+
+    kz = in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")))
+    smuggled = {"is_admin": "1", "roles": "admin", "role": "admin", "is_enabled": "0",
+                "email_verified_at": "2020-01-01", "id": "1", "owner_id": "1",
+                "status": "approved", "session_token": "chosen", "totp_secret": "AAAA"}
+    assert client.post("/register", data=REGISTRATION | {"branch": kz} | smuggled
+                       ).status_code == 302
+
+    def stored():
+        user = db.session.scalar(sa.select(User).where(User.email == "smuggler@example.org"))
+        return (sorted(user.roles), user.is_enabled, user.email_verified_at,
+                user.session_token == "chosen", user.totp_secret)
+
+    assert in_app(stored) == (["candidate"], True, None, False, None)
+
+
+def test_review_save_ignores_reviewer_state_and_application(app, scenario, in_app):
+    from assessments.models import Review
+    from tests.assessments.test_journey import review_form
+
+    people, values = scenario
+    client = app.test_client()
+    login(client, people["reviewer"])
+    data = review_form([3, 3, 3], ["a", "b", "c"], version=1) | {
+        "reviewer_id": str(people["unassigned_reviewer"].id), "state": "submitted",
+        "application_id": "1", "submitted_at": "2020-01-01", "total": "100"}
+    assert client.post(f"/reviews/{values['review_id']}", data=data).status_code == 302
+
+    def stored():
+        review = db.session.get(Review, values["review_id"])
+        return review.reviewer_id, review.state, review.application_id, review.submitted_at
+
+    assert in_app(stored) == (people["reviewer"].id, "draft", values["application_id"], None)
