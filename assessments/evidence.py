@@ -9,8 +9,10 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from assessments.models import Application, ApplicationState, Evidence, EvidenceCheck, Review
 from assessments.operations import WorkflowError
@@ -29,6 +31,27 @@ def upload_directory() -> Path:
 
 def stored_path(evidence: Evidence) -> Path:
     return upload_directory() / evidence.stored_name
+
+
+# Files follow the transaction: a file written for a row that is rolled back is removed, and a
+# removed row's file goes only once the removal is committed. Nothing submitted is lost and no
+# file is left without its row when a request fails halfway.
+WRITTEN = "certify_evidence_written"
+TO_DELETE = "certify_evidence_to_delete"
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _files_after_commit(session: Session) -> None:
+    session.info.pop(WRITTEN, None)
+    for path in session.info.pop(TO_DELETE, []):
+        path.unlink(missing_ok=True)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _files_after_rollback(session: Session) -> None:
+    session.info.pop(TO_DELETE, None)
+    for path in session.info.pop(WRITTEN, []):
+        path.unlink(missing_ok=True)
 
 
 def _refusals() -> dict[str, str]:
@@ -69,6 +92,7 @@ def add_file(application: Application, criterion: Criterion, data: bytes, filena
     stored_name = secrets.token_hex(24)
     path = upload_directory() / stored_name
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    db.session.info.setdefault(WRITTEN, []).append(path)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
     evidence = Evidence(
@@ -106,7 +130,7 @@ def remove(evidence: Evidence, *, by) -> None:
     db.session.delete(evidence)
     db.session.flush()
     if path is not None:
-        path.unlink(missing_ok=True)
+        db.session.info.setdefault(TO_DELETE, []).append(path)
 
 
 def record_check(review: Review, evidence: Evidence, verified: bool, *, by) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,57 @@ def test_remove_evidence(app, draft, in_app):
     assert draft.post(f"/evidence/{evidence_id}/delete").status_code == 302
     assert evidence_rows(in_app) == []
     assert not (Path(app.instance_path) / "uploads" / stored).exists()
+
+
+@contextmanager
+def failing(app, statement: str):
+    """The database fails the first statement that starts with *statement* (a lost connection
+    or a full disk, as the application would meet it)."""
+    with app.app_context():
+        engine = db.engine
+
+    def fail(conn, cursor, sql, parameters, context, executemany):
+        if sql.startswith(statement):
+            raise RuntimeError("injected failure: the database went away")
+
+    def fail_commit(conn):
+        raise RuntimeError("injected failure: the commit did not go through")
+
+    event, listener = (("commit", fail_commit) if statement == "COMMIT"
+                       else ("before_cursor_execute", fail))
+    sa.event.listen(engine, event, listener)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, event, listener)
+
+
+def uploaded_files(app) -> list[str]:
+    return sorted(p.name for p in (Path(app.instance_path) / "uploads").glob("*"))
+
+
+def test_a_failed_upload_leaves_no_file_behind(app, draft, in_app):
+    before = uploaded_files(app)
+    with failing(app, "INSERT INTO audit_events"):  # after the file and the evidence row
+        response = draft.post(f"/applications/{draft.application_id}/evidence", data={
+            "criterion": "1", "file": (io.BytesIO(PDF), "plan.pdf")})
+    assert response.status_code == 500
+    assert evidence_rows(in_app) == []
+    assert uploaded_files(app) == before
+
+
+def test_a_failed_removal_keeps_the_file(app, draft, in_app):
+    upload(draft, PDF, "plan.pdf")
+    [(_, _, _, stored, _)] = evidence_rows(in_app)
+    evidence_id = in_app(lambda: db.session.scalar(sa.select(Evidence.id)))
+    for statement in ("DELETE FROM evidence", "COMMIT"):
+        with failing(app, statement):
+            assert draft.post(f"/evidence/{evidence_id}/delete").status_code == 500
+    assert [row[3] for row in evidence_rows(in_app)] == [stored]
+    assert (Path(app.instance_path) / "uploads" / stored).read_bytes() == PDF
+    # Removed for real once the removal commits.
+    assert draft.post(f"/evidence/{evidence_id}/delete").status_code == 302
+    assert stored not in uploaded_files(app)
 
 
 def test_required_evidence_blocks_submission(draft, in_app):
