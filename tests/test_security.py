@@ -9,6 +9,9 @@ ignored.
 
 from __future__ import annotations
 
+import io
+from html.parser import HTMLParser
+
 import pytest
 import sqlalchemy as sa
 
@@ -17,8 +20,11 @@ from certify.users.models import User
 from tests.conftest import login
 from tests.test_access import MATRIX, ROLES, _url
 
+# Public lookups that change nothing and use no session, like the API: no token to demand.
+PUBLIC_READ_ONLY = {"certificates.verify_credential", "certificates.verify_bulk"}
 FORM_POSTS = sorted(endpoint for method, endpoint in MATRIX
-                    if method == "POST" and not endpoint.startswith("api."))
+                    if method == "POST" and not endpoint.startswith("api.")
+                    and endpoint not in PUBLIC_READ_ONLY)
 
 
 def row_counts(in_app) -> dict[str, int]:
@@ -55,6 +61,61 @@ def test_every_form_refuses_a_post_without_its_csrf_token(app, scenario, in_app,
             app.config["WTF_CSRF_ENABLED"] = False
         assert response.status_code == 400, f"{role} {url}"
         assert row_counts(in_app) == before, f"{role} {url} wrote something"
+
+
+@pytest.mark.parametrize("endpoint", sorted(PUBLIC_READ_ONLY))
+def test_public_lookups_work_without_a_token_and_write_nothing(app, scenario, in_app, endpoint):
+    people, values = scenario
+    url = _url(app, endpoint, values)
+    before = row_counts(in_app)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        data = ({"file": (io.BytesIO(values["number"].encode()), "numbers.csv")}
+                if endpoint.endswith("bulk") else {"credential": "{}"})
+        response = app.test_client().post(url, data=data)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 200
+    assert row_counts(in_app) == before
+
+
+class FormNesting(HTMLParser):
+    """Counts forms opened inside another form (browsers drop the inner one and close the outer
+    at its end tag, orphaning every control after it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = self.nested = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "form":
+            self.nested += self.depth > 0
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.depth = max(0, self.depth - 1)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_page_nests_a_form_in_another(app, scenario, role):
+    people, values = scenario
+    client = app.test_client()
+    if role != "anonymous":
+        assert login(client, people[role]).status_code == 302
+    checked = 0
+    for (method, endpoint), codes in MATRIX.items():
+        if method != "GET" or codes[ROLES.index(role)] != 200:
+            continue
+        response = client.get(_url(app, endpoint, values))
+        if not response.content_type.startswith("text/html"):
+            response.close()
+            continue
+        parser = FormNesting()
+        parser.feed(response.get_data(as_text=True))
+        assert parser.nested == 0, f"{role}: {endpoint} nests a form"
+        checked += 1
+    assert checked >= 3
 
 
 REGISTRATION = {

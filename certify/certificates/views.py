@@ -34,7 +34,7 @@ from certify.certificates.signing import (
     status_list_credential,
     verify_document,
 )
-from certify.extensions import db
+from certify.extensions import csrf, db
 from certify.main.forms import flash_form_errors
 
 JSON_LD = "application/ld+json"
@@ -83,6 +83,7 @@ def verify_form():
 
 
 @bp.post("/verify")
+@csrf.exempt  # public and read-only: changes nothing, needs no session (like the API)
 def verify_credential():
     """Check a credential pasted or uploaded by the visitor (nothing is stored)."""
     check_form = CredentialCheckForm()
@@ -254,6 +255,7 @@ def correct_name(certificate_id: int):
 
 
 @bp.route("/verify/bulk", methods=["GET", "POST"])
+@csrf.exempt  # public and read-only: changes nothing, needs no session (like the API)
 def verify_bulk():
     """A company uploads a CSV of numbers and gets one result per number (page or CSV)."""
     import csv
