@@ -18,6 +18,9 @@ from certify import create_app
 from certify.db_types import utcnow
 from certify.extensions import db, limiter
 
+# The browser tests' fixtures (live_app, live_server, browser), for every browser test module.
+pytest_plugins = ["tests.browser_support"]
+
 PASSWORD = "correct horse battery staple"
 TEST_DATABASE_URL = os.environ.get("CERTIFY_TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")

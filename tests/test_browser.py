@@ -1,82 +1,18 @@
 """Journeys in a real browser: Debian's Chromium driven by Playwright against a live server.
 
-Skipped, with the reason, where /usr/bin/chromium is missing (`make browser-deps` installs it;
-`.ci/run` does so before the suite). Never downloads a browser.
+The live server, the browser and axe-core come from tests/browser_support.py.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from certify import create_app
 from certify.extensions import db
+from tests.browser_support import BROWSER_MARKS, PDF, assert_accessible
+from tests.certify.test_auth import mailed_link
 
-CHROMIUM = Path("/usr/bin/chromium")
-# On a developer's machine without Chromium these are skipped with the reason; in CI, where
-# `.ci/run` installs it first, a missing browser is a failure.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("CI") != "true",
-                       reason="needs Debian's chromium: run `make browser-deps`"),
-]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def live_server(app):
-    """The app with CSRF on, as in production, serving the test database on a free port."""
-    live = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True,
-                       "DATABASE_URL": app.config["DATABASE_URL"],
-                       "SIGNING_KEY_DIR": str(Path(app.instance_path) / "keys"),
-                       "UPLOAD_DIR": str(Path(app.instance_path) / "uploads")})
-    server = make_server("127.0.0.1", 0, live, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    with live.app_context():
-        db.engine.dispose()
-
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-def assert_accessible(page, screenshot: str | None = None) -> None:
-    """axe-core on the page as it stands: no serious or critical violation (WCAG 2.1 AA).
-
-    A journey step names its screenshot, kept under test-artifacts/ for people to look at.
-    """
-    from axe_playwright_python.sync_playwright import Axe
-
-    if screenshot:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{screenshot}.png"), full_page=True)
-
-    results = Axe().run(page)
-    severe = [f"{v['id']} ({v['impact']}): {v['help']} — "
-              + "; ".join(node["target"][0] for node in v["nodes"][:3])
-              for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert severe == [], f"{page.url}\n" + "\n".join(severe)
-
-
-@pytest.fixture
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as driver:
-        instance = driver.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield instance
-        instance.close()
+pytestmark = BROWSER_MARKS
 
 
 def test_candidate_registers_applies_with_evidence_and_submits(live_server, browser,
@@ -99,8 +35,17 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
     page.fill("#password_again", "a long browser passphrase")
     page.check("#accept_terms")
     page.click("main button[type=submit]")
-    assert "Welcome!" in page.content()
-    assert_accessible(page, "candidate-2-welcome")
+    assert "Check your email" in page.content() and "browser@example.org" in page.content()
+    assert_accessible(page, "candidate-2-check-email")
+
+    # The link from the confirmation mail (queued in the outbox), then the first login.
+    page.goto(live_server + mailed_link(in_app, "browser@example.org", "confirm-email"))
+    assert "Your email address is confirmed" in page.content()
+    page.fill("#email", "browser@example.org")
+    page.fill("#password", "a long browser passphrase")
+    page.click("main button[type=submit]")
+    assert "Browser Candidate" in page.content()
+    assert_accessible(page, "candidate-2-dashboard")
 
     page.goto(f"{live_server}/competitions/{competition_id}")
     page.click("text=Start my application")
