@@ -83,7 +83,7 @@ def test_competition_analytics(app, decided):
     login(client, decided["admin"])
     body = client.get(f"/manage/competitions/{decided['competition']}/analytics").get_data(
         as_text=True)
-    assert body.count("data:image/svg+xml;base64,") == 2  # histogram and box plots
+    assert body.count('<img src="data:image/svg+xml;base64,') == 2  # histogram and box plots
     assert "Krippendorff" in body and "Reviewer severity" in body and "Reviewer load" in body
     assert "Secret Reviewer 0" in body  # staff see who reviewed
 
