@@ -197,14 +197,15 @@ def test_candidate_applies_and_gets_the_certificate_in_russian(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Результат оценки Тестовый конкурс")
     expect(page.locator("main")).to_contain_text(
-        "Решение: Присвоено · Взвешенный балл: 75.0% (проходной порог 50%)")
+        # Figures as Russian writes them: decimal comma, a no-break space before "%".
+        "Решение: Присвоено · Взвешенный балл: 75,0\u00a0% (проходной порог 50\u00a0%)")
     table = page.get_by_role("table", name="Самооценка и оценка комиссии по критериям")
     expect(table.locator("thead th")).to_have_text(
         ["Критерий", "Вес", "Самооценка", "Среднее по комиссии", "Разница"])
     expect(table.locator("tbody tr").nth(1).locator("td")).to_have_text(
-        ["35%", "2", "3.00", "-1.00 ваша самооценка ниже"])
+        ["35\u00a0%", "2", "3,00", "-1,00 ваша самооценка ниже"])
     expect(table.locator("tbody tr").nth(2).locator("td")).to_have_text(
-        ["25%", "4", "3.00", "+1.00 ваша самооценка выше"])
+        ["25\u00a0%", "4", "3,00", "+1,00 ваша самооценка выше"])
     expect(page.get_by_role("heading", name="Комментарии экспертов")).to_be_visible()
     expect(page.locator("article.criterion").first.locator("li")).to_have_text(
         ["Эксперт 1: 3 — On C1", "Эксперт 2: 3 — On C1"])

@@ -35,6 +35,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["status_title"] = lambda status: CertificateStatus(status).title
     app.jinja_env.globals["renewal_state"] = lambda state: RenewalState(state).title
     app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["zip"] = zip
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language
@@ -56,3 +58,33 @@ def filesize(size: int) -> str:
                            locale=locale)
     return format_unit(round(size / (1024 * 1024), 1), "digital-megabyte", length="short",
                        locale=locale)
+
+
+def _missing(value) -> bool:
+    return value is None or value != value  # NaN: no score yet
+
+
+def number(value: float | None, digits: int = 2, signed: bool = False) -> str:
+    """A figure in the viewer's locale: 3.00 / 3,00; signed: +1.00 / −0.33 style."""
+    from flask_babel import format_decimal
+
+    if _missing(value):
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=f"+{pattern};-{pattern}" if signed else pattern)
+
+
+def percent(value: float | None, digits: int | None = None) -> str:
+    """A score in per cent (0-100) as the locale writes it: 75.0% in English, 75,0 % in
+    Russian. Without *digits*: none for whole numbers, one otherwise."""
+    from babel import Locale
+    from flask_babel import format_percent, get_locale
+
+    if _missing(value):
+        return "—"
+    if digits is None:
+        digits = 0 if float(value).is_integer() else 1
+    pattern = Locale.parse(get_locale() or "en").percent_formats[None].pattern
+    if digits:  # "#,##0%" -> "#,##0.0%": the integer part ends in its only "0"
+        pattern = pattern.replace("0", "0." + "0" * digits, 1)
+    return format_percent(value / 100, format=pattern)

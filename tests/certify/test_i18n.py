@@ -99,3 +99,18 @@ def test_language_switcher_sets_the_session_and_the_users_setting(app, create_us
 def test_switcher_redirect_stays_on_this_site(client):
     response = client.post("/language/kk", data={"next": "//evil.example/x"})
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", ["75.0%", "50%", "72.5%", "3.00", "+1.00", "-0.33", "—"]),
+    ("ru", ["75,0\u00a0%", "50\u00a0%", "72,5\u00a0%", "3,00", "+1,00", "-0,33", "—"]),
+    ("kk", ["75,0%", "50%", "72,5%", "3,00", "+1,00", "-0,33", "—"]),
+])
+def test_figures_are_written_as_the_viewers_language_writes_them(app, language, expected):
+    from flask_babel import force_locale
+
+    from certify.main.templating import number, percent
+
+    with app.test_request_context(), force_locale(language):
+        assert [percent(75.0, 1), percent(50), percent(72.5), number(3), number(1, signed=True),
+                number(-1 / 3, signed=True), number(float("nan"))] == expected
