@@ -5,8 +5,15 @@ Starts gunicorn with 2 workers on PostgreSQL (database `certify_bench`, created 
 CERTIFY_BENCH_DATABASE_URL to choose another) with Redis-backed rate limiting, and loads
 `GET /api/v1/certificates/<number>` and `GET /verify/<number>` with 32 concurrent locust users
 for SECONDS (default 30) each, beside a bare Flask endpoint served the same way. Prints
-requests/s, p50/p99 latency and errors. Targets (issue 8): >= 60 % of the bare endpoint's
-throughput, p99 < 50 ms, no errors.
+requests/s, p50/p99 latency, errors and the CPU time the gunicorn workers spent per request.
+Targets (issue 8): >= 60 % of the bare endpoint's throughput, p99 < 50 ms, no errors.
+
+CERTIFY_BENCH_LAYOUT replaces the gunicorn worker options (default "--workers 2": sync workers,
+as docs/deployment.md prescribes), e.g. "--workers 4" or "--workers 2 --threads 4" to compare.
+On 2 cores, 4 workers answered the app's endpoints no faster than 2 but the bare endpoint 30 %
+slower (more processes beside the client), which flatters the "of bare" column. With 32 users
+that never pause, latency is about 32 / throughput (Little's law): p99 < 50 ms needs at least
+640 req/s.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 USERS = 32
+LAYOUT = os.environ.get("CERTIFY_BENCH_LAYOUT", "--workers 2").split()
 DATABASE_URL = os.environ.get("CERTIFY_BENCH_DATABASE_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/certify_bench")
 
@@ -85,11 +93,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """CPU time (user + system) used so far by the gunicorn master's workers."""
+    import psutil  # installed with locust
+
+    total = 0.0
+    for worker in psutil.Process(master).children():
+        try:
+            times = worker.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 @contextmanager
 def gunicorn(app_spec: str, env: dict[str, str], probe: str):
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our virtualenv's gunicorn, fixed arguments
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+        [str(BIN / "gunicorn"), *LAYOUT, "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "--chdir", str(ROOT), app_spec], env=env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -99,14 +121,16 @@ def gunicorn(app_spec: str, env: dict[str, str], probe: str):
                     break
             except OSError:
                 time.sleep(0.1)
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def load(url: str, path: str, seconds: int, folder: Path) -> dict[str, float]:
+def load(server: tuple[str, int], path: str, seconds: int, folder: Path) -> dict[str, float]:
+    url, master = server
     prefix = folder / path.strip("/").replace("/", "_")
+    cpu_before = workers_cpu_seconds(master)
     subprocess.run(  # noqa: S603 - our virtualenv's locust, fixed arguments
         [str(BIN / "locust"), "--headless", "--only-summary", "--loglevel", "WARNING",
          "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--host", url,
@@ -114,11 +138,13 @@ def load(url: str, path: str, seconds: int, folder: Path) -> dict[str, float]:
         env={**os.environ, "LOAD_PATH": path}, check=False,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    cpu = workers_cpu_seconds(master) - cpu_before
     with open(f"{prefix}_stats.csv", newline="") as stats:
         row = next(r for r in csv.DictReader(stats) if r["Name"] == "Aggregated")
-    return {"requests": int(row["Request Count"]), "errors": int(row["Failure Count"]),
+    requests = int(row["Request Count"])
+    return {"requests": requests, "errors": int(row["Failure Count"]),
             "rps": float(row["Requests/s"]), "p50": float(row["50%"]),
-            "p99": float(row["99%"])}
+            "p99": float(row["99%"]), "cpu_ms": cpu * 1000 / max(requests, 1)}
 
 
 def main(seconds: int) -> None:
@@ -143,13 +169,14 @@ def main(seconds: int) -> None:
             results[path] = load(site, path, seconds, folder)
 
     baseline = results["bare Flask /ping"]["rps"]
-    print(f"{USERS} users, {seconds} s each, gunicorn 2 workers, PostgreSQL, "
+    print(f"{USERS} users, {seconds} s each, gunicorn {' '.join(LAYOUT)}, PostgreSQL, "
           f"{os.cpu_count()} CPUs (client on the same machine)")
     print(f"{'endpoint':<40} {'req/s':>8} {'of bare':>8} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'errors':>7}")
+          f"{'errors':>7} {'worker CPU ms/req':>18}")
     for name, figures in results.items():
         print(f"{name:<40} {figures['rps']:>8.0f} {figures['rps'] / baseline:>8.0%} "
-              f"{figures['p50']:>7.0f} {figures['p99']:>7.0f} {figures['errors']:>7}")
+              f"{figures['p50']:>7.0f} {figures['p99']:>7.0f} {figures['errors']:>7} "
+              f"{figures['cpu_ms']:>18.2f}")
 
 
 if __name__ == "__main__":

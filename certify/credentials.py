@@ -11,6 +11,7 @@ is the `base58` package. The steps follow the W3C Data Integrity EdDSA Cryptosui
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import json
@@ -30,6 +31,8 @@ OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CRYPTOSUITE = "eddsa-jcs-2022"
 ED25519_MULTICODEC = b"\xed\x01"  # multicodec ed25519-pub, varint-encoded
 STATUS_LIST_MIN_ENTRIES = 131_072  # Bitstring Status List: at least 16 KiB, for privacy
+# Proof checks remembered per process (see remembered_proof): about 10 KB of text each.
+REMEMBERED_PROOFS = 512
 
 
 class CredentialError(ValueError):
@@ -169,6 +172,35 @@ def verify_proof(document: Mapping[str, Any],
     return ProofResult(True, multibase)
 
 
+def exact_text(document: Mapping[str, Any]) -> str | None:
+    """The document as one exact, canonical JSON text: keys sorted, no spaces, every non-ASCII
+    character escaped. Two documents have the same text only if they are the same JSON value
+    (key order aside, which eddsa-jcs-2022 ignores too), proof, signature and key included.
+    None for anything that is not plain JSON."""
+    try:
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=REMEMBERED_PROOFS)
+def _proof_of_text(text: str) -> ProofResult:
+    return verify_proof(json.loads(text))
+
+
+def remembered_proof(document: Mapping[str, Any]) -> ProofResult:
+    """``verify_proof(document)`` (no resolver: the did:key in the proof is the key), remembered
+    by the document's exact text: the text is the cache key and the proof checked is the one
+    parsed back from that same text, so a document changed in any byte -- content, proof value,
+    verification method, i.e. public key -- is a different key and is checked afresh. The answer
+    depends on nothing but the text (no clock, no database, no network).
+
+    For credentials read from our own records (bounded in size and number), not for documents
+    sent by visitors, which would only crowd the cache out."""
+    text = exact_text(document)
+    return verify_proof(document) if text is None else _proof_of_text(text)
+
+
 # Bitstring Status List -------------------------------------------------------------------------
 
 
@@ -289,15 +321,17 @@ def verify_credential(
     issuer_id: str,
     status: StatusLookup,
     now: datetime | None = None,
+    remember_proof: bool = False,
 ) -> Verification:
     """Every check of OB 3.0 §Verification that applies, in order: format, signature, issuer
     key, status (per purpose), validity dates. ``status(entry)`` answers whether the entry's
     bit is set, or None when the list could not be fetched or verified — reported as "could not
-    be checked", never as passed."""
+    be checked", never as passed. ``remember_proof``: the signature check may come from
+    ``remembered_proof`` (only the signature: key trust, status and dates are checked anew)."""
     now = now or datetime.now(UTC)
     result = Verification()
     result.checks.append(check_format(document))
-    proof = verify_proof(document)
+    proof = remembered_proof(document) if remember_proof else verify_proof(document)
     result.checks.append(Check("signature", proof.ok, proof.problem))
     issuer = document.get("issuer")
     issuer_id_given = issuer.get("id") if isinstance(issuer, dict) else issuer

@@ -32,3 +32,18 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def autocommit_reads() -> None:
+    """Let a request that only reads run its statements outside a transaction.
+
+    Under PostgreSQL's READ COMMITTED every statement sees the latest commit whether or not it
+    runs in a transaction, so a read-only request answers the same, less the BEGIN and
+    ROLLBACK round trips. SQLAlchemy's per-session isolation level
+    (``Session.connection(execution_options=...)``) applies to this request's connection only
+    and is reset when the connection goes back to the pool. Call it before the request's first
+    statement; once a transaction has begun (e.g. a logged-in user was loaded), it leaves
+    things as they are.
+    """
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

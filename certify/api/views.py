@@ -12,13 +12,14 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, request, url_for
+from sqlalchemy.orm import defer
 
 from certify import credentials as vc
 from certify.api import bp
 from certify.api.openapi import spec
 from certify.certificates.models import NUMBER_PATTERN, Certificate
 from certify.certificates.signing import base_url, verify_document
-from certify.extensions import csrf, db, limiter
+from certify.extensions import autocommit_reads, csrf, db, limiter
 
 BULK_LIMIT = 1000
 
@@ -59,12 +60,15 @@ def _lookup(numbers: list[str]) -> dict[str, Certificate]:
     wanted = [n for n in numbers if re.match(NUMBER_PATTERN, n)]
     if not wanted:
         return {}
-    found = db.session.scalars(sa.select(Certificate).where(Certificate.number.in_(wanted)))
+    # certificate_json does not show the signed credential (about 10 KB of JSON a row).
+    found = db.session.scalars(sa.select(Certificate).where(Certificate.number.in_(wanted))
+                               .options(defer(Certificate.credential)))
     return {c.number: c for c in found}
 
 
 @bp.get("/certificates/<number>")
 def certificate(number: str):
+    autocommit_reads()
     number = number.strip().upper()
     found = _lookup([number]).get(number)
     if found is None:

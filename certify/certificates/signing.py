@@ -250,30 +250,65 @@ def issuer_profile() -> dict[str, Any]:
 # Verification against our records --------------------------------------------------------------
 
 
-def _our_status(entry: dict) -> bool | None:
-    """The bit of one of *our* status lists, read from our records (the list we would serve);
-    a list that is not ours is not fetched (no requests to addresses taken from input) and
-    counts as "could not be checked"."""
-    url = entry.get("statusListCredential")
-    purpose = entry.get("statusPurpose")
-    if purpose not in STATUS_PURPOSES or url != status_list_url(purpose):
-        return None
-    try:
-        index = int(entry.get("statusListIndex"))
-    except (TypeError, ValueError):
-        return None
-    if not 0 <= index < vc.STATUS_LIST_MIN_ENTRIES:
-        return None
-    return vc.status_bit(bytes(status_bits(purpose)), index)
+def trusted_key_multibases() -> set[str]:
+    """Every key of ours, retired ones too (older credentials stay verifiable), read anew for
+    each verification: whether a key is ours is never remembered between requests."""
+    return set(db.session.scalars(sa.select(SigningKey.public_key_multibase)))
 
 
-def verify_document(document: dict[str, Any], *, now: datetime | None = None) -> vc.Verification:
+def _our_status(stored: Certificate | None = None):
+    """``status(entry)`` for ``vc.verify_credential``: the bit of one of *our* status lists at
+    the entry's index, as the list we would serve now says it.
+
+    The bit is read from our records in this request, never remembered between requests: the
+    certificate at that index (``status_index`` is unique) is revoked or suspended. ``stored``
+    is a certificate row this request has just read: at its own index its columns answer with
+    no further query. A list that is not ours is not fetched (no requests to addresses taken
+    from input) and counts as "could not be checked"."""
+    flags: dict[int, dict[str, bool]] = {}  # index -> purpose -> bit
+
+    def flags_of(revoked_at, suspended_at) -> dict[str, bool]:
+        return {"revocation": revoked_at is not None, "suspension": suspended_at is not None}
+
+    if stored is not None and stored.status_index is not None:
+        flags[stored.status_index] = flags_of(stored.revoked_at, stored.suspended_at)
+
+    def status(entry: dict) -> bool | None:
+        url = entry.get("statusListCredential")
+        purpose = entry.get("statusPurpose")
+        if purpose not in STATUS_PURPOSES or url != status_list_url(purpose):
+            return None
+        try:
+            index = int(entry.get("statusListIndex"))
+        except (TypeError, ValueError):
+            return None
+        if not 0 <= index < vc.STATUS_LIST_MIN_ENTRIES:
+            return None
+        if index not in flags:
+            row = db.session.execute(
+                sa.select(Certificate.revoked_at, Certificate.suspended_at)
+                .where(Certificate.status_index == index)).one_or_none()
+            flags[index] = flags_of(*row) if row else flags_of(None, None)
+        return flags[index][purpose]
+
+    return status
+
+
+def verify_document(document: dict[str, Any], *, now: datetime | None = None,
+                    stored: Certificate | None = None) -> vc.Verification:
+    """Verify a credential against our keys and our status lists as they are now.
+
+    ``stored``: the certificate, just read in this request, whose stored credential
+    ``document`` is. Its status columns then answer for its own index, and the signature check
+    may be remembered by the credential's exact text (``vc.remembered_proof``): a stored
+    credential changed in any byte is checked afresh."""
     return vc.verify_credential(
         document,
-        trusted_keys={key.public_key_multibase for key in all_keys()},
+        trusted_keys=trusted_key_multibases(),
         issuer_id=issuer_id(),
-        status=_our_status,
+        status=_our_status(stored),
         now=now,
+        remember_proof=stored is not None,
     )
 
 

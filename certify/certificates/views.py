@@ -34,24 +34,39 @@ from certify.certificates.signing import (
     status_list_credential,
     verify_document,
 )
-from certify.extensions import csrf, db
+from certify.extensions import autocommit_reads, csrf, db
 from certify.main.forms import flash_form_errors
+from certify.users.models import Branch
+from rubrics.models import Rubric, RubricVersion
 
 JSON_LD = "application/ld+json"
 
 
-def find_certificate(number: str) -> Certificate | None:
+def find_certificate(number: str, *options) -> Certificate | None:
+    """The certificate of that number, loaded with ``options`` (by default: with its branch,
+    rubric and renewal, which the pages show)."""
     number = number.strip().upper()
     if not re.match(NUMBER_PATTERN, number):
         return None
-    # The pages show the branch, the rubric and the renewal link: load them with the row.
-    from rubrics.models import RubricVersion
-
     return db.session.scalar(
         sa.select(Certificate).where(Certificate.number == number)
-        .options(joinedload(Certificate.branch), joinedload(Certificate.renewed_by),
-                 joinedload(Certificate.rubric_version).joinedload(RubricVersion.rubric))
+        .options(*(options or WITH_NEIGHBOURS))
     )
+
+
+WITH_NEIGHBOURS = (
+    joinedload(Certificate.branch), joinedload(Certificate.renewed_by),
+    joinedload(Certificate.rubric_version).joinedload(RubricVersion.rubric),
+)
+# The public page, in one statement: of the neighbours only the columns it shows (the renewal
+# links are certificate numbers, not whole certificates with their signed credentials).
+AS_VERIFIED = (
+    joinedload(Certificate.branch).load_only(Branch.name),
+    joinedload(Certificate.renewed_from).load_only(Certificate.number),
+    joinedload(Certificate.renewed_by).load_only(Certificate.number),
+    joinedload(Certificate.rubric_version).load_only(RubricVersion.number)
+    .joinedload(RubricVersion.rubric).load_only(Rubric.title),
+)
 
 
 def _may_download(certificate: Certificate) -> bool:
@@ -110,11 +125,13 @@ def verify_credential():
 
 @bp.get("/verify/<number>")
 def verify(number: str):
-    certificate = find_certificate(number)
+    autocommit_reads()
+    certificate = find_certificate(number, *AS_VERIFIED)
     if certificate is None:
         return render_template("certificates/not_found.html", number=number.strip().upper(),
                                form=VerifyForm()), 404
-    result = verify_document(certificate.credential) if certificate.credential else None
+    result = (verify_document(certificate.credential, stored=certificate)
+              if certificate.credential else None)
     return render_template(
         "certificates/verify.html",
         certificate=certificate,
