@@ -102,6 +102,21 @@ def verify():
     return jsonify(body)
 
 
+def numbers_from_csv(text: str) -> list[str] | None:
+    """The first column of every non-empty row, upper-cased, without a header row; None when
+    the text is not CSV the csv module can read."""
+    try:
+        # newline="": the csv module itself splits rows, at \n, \r\n or a lone \r.
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""))
+                if row and row[0].strip()]
+    except csv.Error:
+        return None
+    numbers = [row[0].strip().upper() for row in rows]
+    if len(numbers) > 1 and not re.match(NUMBER_PATTERN, numbers[0]):
+        numbers = numbers[1:]  # a header row
+    return numbers
+
+
 def _numbers_from_request() -> list[str] | str:
     """The numbers of a bulk request (a JSON list, or a CSV upload / body with one number per
     row, first column), or an error message."""
@@ -119,10 +134,9 @@ def _numbers_from_request() -> list[str] | str:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return "The CSV file is not UTF-8 text."
-        rows = [row for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
-        numbers = [row[0] for row in rows]
-        if len(numbers) > 1 and not re.match(NUMBER_PATTERN, numbers[0].strip().upper()):
-            numbers = numbers[1:]  # a header row
+        numbers = numbers_from_csv(text)
+        if numbers is None:
+            return "The CSV file could not be read: check that it has one number per row."
     else:
         payload = request.get_json(silent=True)
         if isinstance(payload, dict):

@@ -280,7 +280,7 @@ def verify_bulk():
 
     from flask import Response
 
-    from certify.api.views import BULK_LIMIT, bulk_results
+    from certify.api.views import BULK_LIMIT, bulk_results, numbers_from_csv
     from certify.certificates.forms import BulkVerifyForm
 
     form = BulkVerifyForm()
@@ -288,10 +288,7 @@ def verify_bulk():
         status = 400 if request.method == "POST" else 200
         return render_template("certificates/verify_bulk.html", form=form, results=None), status
     text = form.file.data.read().decode("utf-8-sig", errors="replace")
-    rows = [row for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
-    numbers = [row[0].strip().upper() for row in rows]
-    if len(numbers) > 1 and not re.match(NUMBER_PATTERN, numbers[0]):
-        numbers = numbers[1:]  # a header row
+    numbers = numbers_from_csv(text)
     if not numbers or len(numbers) > BULK_LIMIT:
         flash(_("Upload between 1 and %(count)d certificate numbers, one per row.",
                 count=BULK_LIMIT), "error")

@@ -102,6 +102,21 @@ def test_bulk_verify_errors(client, payload, status):
     assert set(response.get_json()) == {"error", "message"}
 
 
+def test_bulk_csv_with_odd_line_ends_or_unreadable_fields(client, numbers):
+    """Found by schemathesis: a lone carriage return inside a CSV upload was a 500."""
+    lone_cr = f"{numbers[0]}\r{numbers[1]}".encode()
+    for url in ("/api/v1/certificates/bulk-verify", "/verify/bulk"):
+        response = client.post(url, data={"file": (io.BytesIO(lone_cr), "n.csv")})
+        assert response.status_code == 200
+        assert numbers[1] in response.get_data(as_text=True)
+    huge_field = b"x" * 200_000  # beyond the csv module's field limit
+    api = client.post("/api/v1/certificates/bulk-verify",
+                      data={"file": (io.BytesIO(huge_field), "n.csv")})
+    assert api.status_code == 400 and api.get_json()["error"] == "malformed"
+    page = client.post("/verify/bulk", data={"file": (io.BytesIO(huge_field), "n.csv")})
+    assert page.status_code == 400 and "one per row" in page.get_data(as_text=True)
+
+
 def test_rate_limit_answers_429_with_retry_after(app, client):
     app.config["API_RATE_LIMIT"] = "3 per minute"
     try:
