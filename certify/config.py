@@ -92,7 +92,13 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a request: one file and the form around it
     # Where issuer private keys live (default: the instance folder's keys/), never in git.
     SIGNING_KEY_DIR: str | None = None
-    ISSUER_NAME = "International Competence Centre for Mining-Engineering Education"
+    # The issuer's name per language (CERTIFY_ISSUER_NAME as JSON; a plain string serves all).
+    # Signed documents name it in English; pages and PDFs in the reader's language.
+    ISSUER_NAME = {
+        "en": "International Competence Centre for Mining-Engineering Education",
+        "ru": "Международный центр компетенций в области горно-инженерного образования",
+        "kk": "Тау-кен инженерлік білімі саласындағы халықаралық құзыреттілік орталығы",
+    }
 
 
 

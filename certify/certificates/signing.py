@@ -85,6 +85,12 @@ def base_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
 
 
+def issuer_name(language: str | None = None) -> str:
+    """The issuer's name in *language* (default: the reader's)."""
+    name = current_app.config["ISSUER_NAME"]
+    return name if isinstance(name, str) else localized(name, language)
+
+
 def issuer_id() -> str:
     return f"{base_url()}/issuer"
 
@@ -142,7 +148,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": localized(titles, "en"),
         "issuer": {
-            "id": issuer_id(), "type": ["Profile"], "name": config["ISSUER_NAME"],
+            "id": issuer_id(), "type": ["Profile"], "name": issuer_name("en"),
             "url": base_url(),
         },
         "validFrom": _moment(certificate.valid_from),
@@ -239,7 +245,7 @@ def issuer_profile() -> dict[str, Any]:
         "@context": [vc.VC_CONTEXT, vc.OB_CONTEXT, "https://w3id.org/security/multikey/v1"],
         "id": issuer_id(),
         "type": ["Profile"],
-        "name": current_app.config["ISSUER_NAME"],
+        "name": issuer_name("en"),
         "url": base_url(),
         "verificationMethod": methods,
         # did:key forms of the same keys, as the proofs name them: resolvable offline.

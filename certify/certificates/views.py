@@ -30,6 +30,7 @@ from certify.certificates.permissions import (
 from certify.certificates.signing import (
     STATUS_PURPOSES,
     certificate_for,
+    issuer_name,
     issuer_profile,
     status_list_credential,
     verify_document,
@@ -136,7 +137,7 @@ def verify(number: str):
         "certificates/verify.html",
         certificate=certificate,
         status=certificate.status,
-        issuer_name=current_app.config["ISSUER_NAME"],
+        issuer_name=issuer_name(),
         result=result,
     )
 
@@ -340,7 +341,7 @@ def certificate_document(certificate: Certificate, language: str):
         holder_name_native=certificate.holder_name_native,
         title=localized(current_app.config["AWARD_TITLES"][certificate.track], language),
         band=None,
-        issuer_name=current_app.config["ISSUER_NAME"],
+        issuer_name=issuer_name(language),
         branch_name=localized(certificate.branch.name, language),
         issued_on=(certificate.awarded_at or certificate.issued_at).date(),
         valid_from=certificate.valid_from,
@@ -389,7 +390,7 @@ def linkedin_url(certificate: Certificate) -> str:
     return "https://www.linkedin.com/profile/add?" + urlencode({
         "startTask": "CERTIFICATION_NAME",
         "name": certificate.track_title,
-        "organizationName": current_app.config["ISSUER_NAME"],
+        "organizationName": issuer_name("en"),
         "issueYear": awarded.year, "issueMonth": awarded.month,
         "expirationYear": certificate.valid_until.year,
         "expirationMonth": certificate.valid_until.month,

@@ -63,9 +63,12 @@ def test_status_is_derived_on_a_given_day(valid_from, valid_until, revoked, susp
 @pytest.mark.parametrize(
     ("language", "texts"),
     [
-        ("en", ["This certificate is genuine and valid.", "Valid until", "Holder"]),
-        ("ru", ["Этот сертификат подлинный и действителен.", "Действителен до", "Владелец"]),
-        ("kk", ["Бұл сертификат түпнұсқа және жарамды.", "Жарамдылық мерзімі", "Иегері"]),
+        ("en", ["This certificate is genuine and valid.", "Valid until", "Holder",
+                "International Competence Centre for Mining-Engineering Education"]),
+        ("ru", ["Этот сертификат подлинный и действителен.", "Действителен до", "Владелец",
+                "Международный центр компетенций в области горно-инженерного образования"]),
+        ("kk", ["Бұл сертификат түпнұсқа және жарамды.", "Жарамдылық мерзімі", "Иегері",
+                "Тау-кен инженерлік білімі саласындағы халықаралық құзыреттілік орталығы"]),
     ],
 )
 def test_public_verification_in_the_viewers_language(client, award, in_app, language, texts):
@@ -76,6 +79,10 @@ def test_public_verification_in_the_viewers_language(client, award, in_app, lang
     body = response.get_data(as_text=True)
     for text in texts:
         assert text in body
+    # The signed credential names the issuer in English, whatever the page's language.
+    credential = in_app(lambda: db.session.scalar(sa.select(Certificate.credential)))
+    assert credential["issuer"]["name"] == (
+        "International Competence Centre for Mining-Engineering Education")
 
 
 def test_verification_accepts_lowercase_and_the_lookup_form(client, award, in_app):
