@@ -21,17 +21,17 @@ from __future__ import annotations
 import csv
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.serving import gunicorn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -87,12 +87,6 @@ def prepare(folder: Path) -> str:
     return number
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def workers_cpu_seconds(master: int) -> float:
     """CPU time (user + system) used so far by the gunicorn master's workers."""
     import psutil  # installed with locust
@@ -107,28 +101,9 @@ def workers_cpu_seconds(master: int) -> float:
     return total
 
 
-@contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], probe: str):
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - our virtualenv's gunicorn, fixed arguments
-        [str(BIN / "gunicorn"), *LAYOUT, "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--chdir", str(ROOT), app_spec], env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(url + probe, timeout=2):  # noqa: S310 - loopback
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield url, server.pid
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def load(server: tuple[str, int], path: str, seconds: int, folder: Path) -> dict[str, float]:
-    url, master = server
+def load(server: tuple[str, subprocess.Popen], path: str, seconds: int, folder: Path
+         ) -> dict[str, float]:
+    url, master = server[0], server[1].pid
     prefix = folder / path.strip("/").replace("/", "_")
     cpu_before = workers_cpu_seconds(master)
     subprocess.run(  # noqa: S603 - our virtualenv's locust, fixed arguments
@@ -162,9 +137,9 @@ def main(seconds: int) -> None:
         "CERTIFY_API_RATE_LIMIT": "100000000 per minute",
     }
     results = {}
-    with gunicorn("benchmarks.bare_app:app", env, "/ping") as bare:
+    with gunicorn("benchmarks.bare_app:app", env, options=LAYOUT, probe="/ping") as bare:
         results["bare Flask /ping"] = load(bare, "/ping", seconds, folder)
-    with gunicorn("certify:create_app()", env, "/healthz") as site:
+    with gunicorn("certify:create_app()", env, options=LAYOUT) as site:
         for path in (f"/api/v1/certificates/{number}", f"/verify/{number}"):
             results[path] = load(site, path, seconds, folder)
 

@@ -12,14 +12,14 @@ import re
 import secrets
 import shutil
 import socket
-import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
+
+from benchmarks.serving import gunicorn
 
 REDIS = ("127.0.0.1", 6379)
 pytestmark = pytest.mark.skipif(shutil.which("gunicorn", path=str(Path(sys.executable).parent))
@@ -32,12 +32,6 @@ def redis_is_up() -> bool:
     except OSError:
         return False
     return True
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -61,29 +55,9 @@ def production_env(app, database_url):
 
 
 @contextmanager
-def gunicorn(env, workers: int):
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our virtualenv's gunicorn, fixed arguments
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "certify:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(process.stderr.read1().decode() if process.poll() else
-                                 "gunicorn did not answer /healthz")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        process.stderr.close()
+def app_server(env, workers: int):
+    with gunicorn("certify:create_app()", env, options=["--workers", str(workers)]) as served:
+        yield served[0]
 
 
 def attempt_login(url: str, email: str, password: str) -> int:
@@ -98,7 +72,7 @@ def attempt_login(url: str, email: str, password: str) -> int:
 
 def test_login_throttling_holds_across_workers(production_env, create_user):
     person = create_user("candidate")
-    with gunicorn(production_env, workers=2) as url:
+    with app_server(production_env, workers=2) as url:
         failures = [attempt_login(url, person.email, "wrong password, again") for _ in range(4)]
         assert failures == [200] * 4  # the form again, with "Invalid email or password."
         # Per worker, memory counters would allow 4 more here; the shared count says no,
@@ -114,8 +88,8 @@ def test_two_app_processes_see_one_certificate_state(production_env, award, in_a
 
     award()
     number = in_app(lambda: db.session.scalar(db.select(Certificate.number)))
-    with (gunicorn(production_env, workers=1) as first,
-          gunicorn(production_env, workers=1) as second):
+    with (app_server(production_env, workers=1) as first,
+          app_server(production_env, workers=1) as second):
         answers = [requests.get(f"{url}/api/v1/certificates/{number}", timeout=10).json()
                    for url in (first, second)]
         assert answers[0] == answers[1]
