@@ -579,3 +579,55 @@ def test_administrator_awards_after_the_reviews_in_english(
         "decided", application_id, "award", "none", admin.id, 87.5, True,
         "Both reviewers found the record strong on every criterion.", shown, application_id,
         candidate.id)
+
+
+def test_candidate_resets_a_forgotten_password_in_kazakh(live_server, browser, create_user,
+                                                        in_app):
+    from certify.notifications import Notification
+    from certify.users.models import User
+    from tests.certify.test_auth import mailed_link
+
+    person = create_user("candidate", language="kk", full_name="Әсел Сейітова")
+    old_hash = in_app(lambda: db.session.get(User, person.id).password_hash)
+    page, errors = open_page(browser)
+    page.goto(f"{live_server}/login")
+    switch_language(page, "Қазақша", "kk")
+    page.get_by_role("link", name="Құпиясөзді ұмыттыңыз ба?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Құпиясөзді қалпына келтіру")
+    assert_accessible(page, "reset-kk-1-forgot")
+
+    page.get_by_label("Электрондық пошта").fill(person.email)
+    page.get_by_role("button", name="Сілтемені жіберу").click()
+    expect(page.locator("main")).to_contain_text(
+        f"Егер {person.email} мекенжайымен тіркелгі бар болса, оған құпиясөзді қалпына келтіру "
+        "сілтемесін жібердік. Ол 60 минут жарамды.")
+    assert_accessible(page, "reset-kk-2-sent")
+
+    # The mail, in the account's language, as the outbox would send it.
+    subject, body = in_app(lambda: db.session.execute(
+        sa.select(Notification.subject, Notification.body)
+        .where(Notification.kind == "password-reset")).one())
+    assert subject == "Құпиясөзді қалпына келтіру"
+    assert body.startswith("Құрметті Әсел Сейітова,")
+    page.goto(live_server + mailed_link(in_app, person.email, "password-reset"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Жаңа құпиясөз таңдаңыз")
+    assert_accessible(page, "reset-kk-3-form")
+
+    for password in ("password1234", "жаңа ұзын құпиясөз 2026"):
+        page.get_by_label("Жаңа құпиясөз", exact=True).fill(password)
+        page.get_by_label("Жаңа құпиясөзді қайталаңыз").fill(password)
+        page.get_by_role("button", name="Жаңа құпиясөзді орнату").click()
+        if password == "password1234":
+            expect(page.locator("main")).to_contain_text(
+                "Бұл құпиясөз тым жиі қолданылады; басқасын таңдаңыз.")
+            assert in_app(lambda: db.session.get(User, person.id).password_hash) == old_hash
+    expect(page.locator("main")).to_contain_text(
+        "Құпиясөз қалпына келтірілді, тіркелгіңіздің барлық сеанстары аяқталды.")
+    assert_accessible(page, "reset-kk-4-done")
+
+    page.get_by_label("Электрондық пошта").fill(person.email)
+    page.get_by_label("Құпиясөз", exact=True).fill("жаңа ұзын құпиясөз 2026")
+    page.locator("main").get_by_role("button", name="Кіру").click()
+    expect(page.locator("header")).to_contain_text("Әсел Сейітова")
+    assert in_app(lambda: db.session.get(User, person.id).password_hash) != old_hash
+    assert errors == []

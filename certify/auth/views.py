@@ -40,6 +40,14 @@ def _account_mail_limit() -> str:
     return current_app.config["ACCOUNT_MAIL_LIMIT"]
 
 
+def _fresh_session() -> None:
+    """A new, empty session that keeps only the visitor's choice of language."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
 def _failed(response) -> bool:
     # A failed login re-renders the form (200); a successful one redirects.
     return response.status_code == 200
@@ -57,10 +65,7 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             target = safe_next_url(request.args.get("next"))
-            language = session.get("lang")
-            session.clear()  # a fresh session at login: no fixation
-            if language:
-                session["lang"] = language
+            _fresh_session()  # at login: no fixation
             if user.email_verified_at is None:
                 # Right password, address not yet proven: send the link again (at most once in
                 # ten minutes) and wait for it.
@@ -93,10 +98,7 @@ def logout():
     user.rotate_session_token()
     db.session.commit()
     logout_user()
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
+    _fresh_session()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("main.index"))
 
@@ -180,7 +182,7 @@ def reset_password(token: str):
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()
-        session.clear()
+        _fresh_session()
         flash(_("Your password has been reset and every session of your account was ended. "
                 "Log in with the new password."), "success")
         return redirect(url_for(".login"))
