@@ -37,7 +37,9 @@ class Config:
 
     # Flask-Limiter: use a shared store (e.g. redis://127.0.0.1:6379/0) with several workers.
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers on every response: reading the window for them costs two more
+    # store round trips per request. A refusal (429) still says when to retry (errors.py).
+    RATELIMIT_HEADERS_ENABLED = False
     # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
     TRUSTED_PROXIES = 0
     LOGIN_FAILURE_LIMIT = "10 per 15 minutes"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -37,6 +39,16 @@ def render_error(code: int, detail: str | None = None):
                            message=detail or message), code
 
 
+def _seconds_until_retry() -> int:
+    """When the limit that refused this request lets the next one through (RFC 9110 10.2.3)."""
+    from certify.extensions import limiter
+
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, int(breached.reset_at - time.time()))
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -44,9 +56,9 @@ def register(app: Flask) -> None:
         if code >= 500:
             db.session.rollback()
         response = render_error(code)
-        if code == 429 and error.get_response().headers.get("Retry-After"):
+        if code == 429:
             body, status = response
-            return body, status, {"Retry-After": error.get_response().headers["Retry-After"]}
+            return body, status, {"Retry-After": str(_seconds_until_retry())}
         return response
 
     @app.errorhandler(Exception)
