@@ -36,7 +36,8 @@ def main(count: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="certify-bench-"))
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
                       "SIGNING_KEY_DIR": str(folder / "keys"),
-                      "API_RATE_LIMIT": "1000000 per minute"})
+                      "API_RATE_LIMIT": "1000000 per minute",
+                      "PUBLIC_RATE_LIMIT": "1000000 per minute"})
     steps: dict[str, float] = {}
     with app.app_context():
         db.create_all()

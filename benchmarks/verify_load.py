@@ -135,6 +135,7 @@ def main(seconds: int) -> None:
         "CERTIFY_RATELIMIT_KEY_PREFIX": f"certify-bench-{secrets.token_hex(4)}",
         # Counted in Redis as in production, but high enough not to refuse the load itself.
         "CERTIFY_API_RATE_LIMIT": "100000000 per minute",
+        "CERTIFY_PUBLIC_RATE_LIMIT": "100000000 per minute",
     }
     results = {}
     with gunicorn("benchmarks.bare_app:app", env, options=LAYOUT, probe="/ping") as bare:

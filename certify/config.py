@@ -50,6 +50,8 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 3600
     # The public API and bulk checks, per client address.
     API_RATE_LIMIT = "120 per minute"
+    # The public verification pages, credentials, PDFs and status lists, per client address.
+    PUBLIC_RATE_LIMIT = "300 per minute"
     API_MAX_CREDENTIAL_BYTES = 256 * 1024
 
     # argon2id parameters: OWASP ASVS 5.0 Appendix C asks for m >= 19 MiB, t >= 2, p = 1.

@@ -35,12 +35,21 @@ from certify.certificates.signing import (
     status_list_credential,
     verify_document,
 )
-from certify.extensions import autocommit_reads, csrf, db
+from certify.extensions import autocommit_reads, csrf, db, limiter
 from certify.main.forms import flash_form_errors
 from certify.users.models import Branch
 from rubrics.models import Rubric, RubricVersion
 
 JSON_LD = "application/ld+json"
+
+
+def _public_rate() -> str:
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+# The public verification pages, documents and status lists share one budget per client
+# address, as the API has its own: a scraper or a PDF flood gets 429, not the whole server.
+public_limit = limiter.shared_limit(_public_rate, scope="public-verification")
 
 
 def find_certificate(number: str, *options) -> Certificate | None:
@@ -99,6 +108,7 @@ def verify_form():
 
 
 @bp.post("/verify")
+@public_limit
 @csrf.exempt  # public and read-only: changes nothing, needs no session (like the API)
 def verify_credential():
     """Check a credential pasted or uploaded by the visitor (nothing is stored)."""
@@ -125,6 +135,7 @@ def verify_credential():
 
 
 @bp.get("/verify/<number>")
+@public_limit
 def verify(number: str):
     autocommit_reads()
     certificate = find_certificate(number, *AS_VERIFIED)
@@ -143,6 +154,7 @@ def verify(number: str):
 
 
 @bp.get("/certificates/<number>/credential.json")
+@public_limit
 def credential(number: str):
     certificate = find_certificate(number)
     if certificate is None or certificate.credential is None or not _may_download(certificate):
@@ -159,6 +171,7 @@ def issuer():
 
 
 @bp.get("/status/<list_name>")
+@public_limit
 def status_list(list_name: str):
     purpose, _, number = list_name.rpartition("-")
     if purpose not in STATUS_PURPOSES or number != "1":
@@ -273,6 +286,7 @@ def correct_name(certificate_id: int):
 
 
 @bp.route("/verify/bulk", methods=["GET", "POST"])
+@public_limit
 @csrf.exempt  # public and read-only: changes nothing, needs no session (like the API)
 def verify_bulk():
     """A company uploads a CSV of numbers and gets one result per number (page or CSV)."""
@@ -352,6 +366,7 @@ def certificate_document(certificate: Certificate, language: str):
 
 
 @bp.get("/certificates/<number>.pdf")
+@public_limit
 def pdf(number: str):
     """The printable certificate, in the holder's language (or ?lang=), with a QR code to its
     verification page."""

@@ -129,7 +129,27 @@ def test_rate_limit_answers_429_with_retry_after(app, client):
     assert limited.status_code == 429
     assert limited.get_json()["error"] and 0 < int(limited.headers["Retry-After"]) <= 60
     # The window's figures are not sent on every answer (two store round trips each).
-    assert not any(name.startswith("X-RateLimit") for name in limited.headers.keys())
+    assert not any(name.startswith("X-RateLimit") for name, _ in limited.headers.items())
+
+
+def test_public_pages_share_one_rate_limit_per_client(app, client, numbers):
+    app.config["PUBLIC_RATE_LIMIT"] = "4 per minute"
+    try:
+        answers = [client.get(f"/verify/{numbers[0]}").status_code,
+                   client.get(f"/certificates/{numbers[0]}.pdf").status_code,
+                   client.get(f"/certificates/{numbers[0]}/credential.json").status_code,
+                   client.get("/status/revocation-1").status_code]
+        page = client.get(f"/verify/{numbers[1]}")
+        pdf = client.get(f"/certificates/{numbers[1]}.pdf")
+        elsewhere = app.test_client().get(f"/verify/{numbers[1]}",
+                                          environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code
+    finally:
+        app.config["PUBLIC_RATE_LIMIT"] = "300 per minute"
+    assert answers == [200, 200, 200, 200]
+    assert page.status_code == 429 and "Too many attempts" in page.get_data(as_text=True)
+    assert 0 < int(page.headers["Retry-After"]) <= 60
+    assert pdf.status_code == 429
+    assert elsewhere == 200  # another address has its own budget
 
 
 def test_openapi_document_describes_every_api_route(app, client):
