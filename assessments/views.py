@@ -291,6 +291,18 @@ def _scores_from(form: ReviewForm, criteria) -> dict[int, ScoreInput]:
     }
 
 
+def _evidence_check_in(form_data, application) -> tuple[Evidence, bool] | None:
+    """The evidence a "Mark (not) verified" button of the review form names, if one was
+    pressed: ``check_evidence=<evidence id>:yes|no``; an unknown or foreign id is ignored."""
+    evidence_id, _sep, answer = (form_data.get("check_evidence") or "").partition(":")
+    if not evidence_id.isdigit() or answer not in ("yes", "no"):
+        return None
+    item = db.session.get(Evidence, int(evidence_id))
+    if item is None or item.application_id != application.id:
+        return None
+    return item, answer == "yes"
+
+
 @bp.route("/reviews/<int:review_id>", methods=["GET", "POST"])
 @login_required
 def review(review_id: int):
@@ -312,10 +324,16 @@ def review(review_id: int):
         form = ReviewForm()
     form.bind_criteria(criteria)
 
+    # "Mark verified" inside the review form: the draft as typed is saved with the check, so
+    # nothing typed before the click is lost.
+    evidence_check = _evidence_check_in(request.form, application) if writable else None
     if writable and form.validate_on_submit():
         try:
             save_review(review, _scores_from(form, criteria), submit=bool(form.submit.data),
                         expected_version=form.version.data, by=current_user)
+            if evidence_check is not None:
+                item, verified = evidence_check
+                evidence.record_check(review, item, verified, by=current_user)
             db.session.commit()
         except (WorkflowError, StaleDataError) as error:
             db.session.rollback()
@@ -329,6 +347,10 @@ def review(review_id: int):
                                    check_form=EvidenceCheckForm(), post_form=PostForm(),
                                    action_form=ApplyForm(),
                                    can_discuss=can_discuss(current_user, application)), 422
+        if evidence_check is not None:
+            flash(_("Draft saved and the evidence check recorded."), "success")
+            return redirect(url_for(".review", review_id=review.id,
+                                    _anchor=f"criterion-{evidence_check[0].criterion.code}"))
         flash(_("Review submitted.") if form.submit.data else _("Draft saved."), "success")
         return redirect(url_for(".review", review_id=review.id))
     others = (

@@ -290,9 +290,16 @@ def test_reviewer_scores_an_application_in_kazakh(
     # Every control belongs to a form (a form nested in the review form once orphaned them).
     assert controls_without_form(page) == []
 
+    # What is typed before marking the evidence is kept: the click saves the draft with it.
+    level(first, 4, "Д").check()
+    first.get_by_label("Түсініктеме").fill("Жоғары деңгейдегі жобалар, дәлелі расталды.")
     first.get_by_role("button", name="Расталды деп белгілеу").click()
-    expect(criterion(page, "C1", "Критерий").locator(".evidence-check")).to_have_text(
-        "✓ расталды")
+    expect(page.get_by_role("status")).to_have_text("Жоба сақталды, дәлелдің тексерісі жазылды.")
+    first = criterion(page, "C1", "Критерий")
+    expect(first.locator(".evidence-check")).to_have_text("✓ расталды")
+    expect(level(first, 4, "Д")).to_be_checked()
+    expect(first.get_by_label("Түсініктеме")).to_have_value(
+        "Жоғары деңгейдегі жобалар, дәлелі расталды.")
 
     scores = {"C1": (4, "Жоғары деңгейдегі жобалар, дәлелі расталды."),
               "C2": (3, "Жақсы тәжірибе."),

@@ -266,3 +266,42 @@ def test_download_in_scope_and_blind_names(app, create_user, create_competition,
     assert stranger.get(f"/evidence/{evidence_id}").status_code == 404
     assert stranger.post(f"/reviews/{review_id}/evidence/{evidence_id}",
                          data={"verified": "yes"}).status_code == 403
+
+
+def test_marking_evidence_from_the_review_form_keeps_what_was_typed(app, create_user, workflow,
+                                                                   create_competition, in_app):
+    from assessments.models import Review
+    from tests.assessments.test_journey import review_form
+
+    admin, candidate = create_user("admin"), create_user("candidate")
+    competition_id = create_competition()
+    application_id = workflow.submitted(competition_id, candidate)
+    other_application = workflow.submitted(competition_id, create_user("candidate"))
+    reviewer = create_user("reviewer")
+    review_id = workflow.assign(application_id, reviewer, admin)
+
+    def evidence_of(application):
+        return db.session.scalar(sa.select(Evidence.id).where(
+            Evidence.application_id == application))
+
+    own, foreign = in_app(evidence_of, application_id), in_app(evidence_of, other_application)
+    client = app.test_client()
+    login(client, reviewer)
+    typed = review_form([4, "", ""], ["Strong projects.", "", ""], version=1, action="x")
+    marked = client.post(f"/reviews/{review_id}", data=typed | {"check_evidence": f"{own}:yes"},
+                         follow_redirects=True)
+    assert "Draft saved and the evidence check recorded." in marked.get_data(as_text=True)
+
+    def stored():
+        review = db.session.get(Review, review_id)
+        return ([(s.level, s.comment) for s in sorted(review.scores, key=lambda s: s.id)],
+                [(c.evidence_id, c.verified) for c in review.evidence_checks], review.state)
+
+    scores, checks, state = in_app(stored)
+    assert scores[0] == (4, "Strong projects.") and checks == [(own, True)] and state == "draft"
+    # Another application's evidence is not checked through this review; the draft still saves.
+    typed = review_form([4, "", ""], ["Strong projects.", "", ""], version=2, action="x")
+    saved = client.post(f"/reviews/{review_id}",
+                        data=typed | {"check_evidence": f"{foreign}:no"}, follow_redirects=True)
+    assert "Draft saved." in saved.get_data(as_text=True)
+    assert in_app(stored)[1] == [(own, True)]
