@@ -49,9 +49,15 @@ def _link(endpoint: str, **values) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
-def _bucket() -> str:
+def _queue_once_in_ten_minutes(user: User, kind: str, compose):
+    """Queue the mail unless one of this kind went to this account in the same ten minutes."""
     now = utcnow()
-    return f"{now:%Y%m%d%H}{now.minute // 10}"
+    bucket = f"{now:%Y%m%d%H}{now.minute // 10}"
+    return notifications.queue(user, kind, f"user:{user.id}:{kind}:{bucket}", compose)
+
+
+def _not_valid() -> LinkError:
+    return LinkError(_("This link is not valid. Check that you copied all of it."))
 
 
 def _load(purpose: str, token: str, max_age: int) -> tuple[User, list]:
@@ -60,10 +66,10 @@ def _load(purpose: str, token: str, max_age: int) -> tuple[User, list]:
     except SignatureExpired as error:
         raise LinkError(_("This link has expired. Ask for a new one.")) from error
     except BadSignature as error:
-        raise LinkError(_("This link is not valid. Check that you copied all of it.")) from error
+        raise _not_valid() from error
     user = db.session.get(User, payload[0]) if isinstance(payload, list) and payload else None
     if user is None or not user.is_enabled:
-        raise LinkError(_("This link is not valid. Check that you copied all of it."))
+        raise _not_valid()
     return user, payload
 
 
@@ -82,7 +88,7 @@ def send_confirmation(user: User) -> None:
                   "no account is used without this confirmation.",
                   name=user.full_name, hours=hours, link=link))
 
-    notifications.queue(user, "confirm-email", f"user:{user.id}:confirm:{_bucket()}", compose)
+    _queue_once_in_ten_minutes(user, "confirm-email", compose)
 
 
 def warn_of_registration_attempt(user: User) -> None:
@@ -96,15 +102,14 @@ def warn_of_registration_attempt(user: User) -> None:
                   "your password, reset it here:\n\n%(link)s\n\nIf it was not you, you need not "
                   "do anything: your account is unchanged.", name=user.full_name, link=link))
 
-    notifications.queue(user, "registration-attempt",
-                        f"user:{user.id}:registration-attempt:{_bucket()}", compose)
+    _queue_once_in_ten_minutes(user, "registration-attempt", compose)
     audit.record("auth.registration_attempt_existing", user)
 
 
 def confirm_email(token: str) -> User:
     user, payload = _load(CONFIRM, token, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
     if payload[1:] != [user.email]:
-        raise LinkError(_("This link is not valid. Check that you copied all of it."))
+        raise _not_valid()
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         audit.record("auth.email_confirmed", user, actor=user)
@@ -130,7 +135,7 @@ def request_password_reset(email: str) -> None:
                   "it, ignore this message: your password stays as it is.",
                   name=user.full_name, minutes=minutes, link=link))
 
-    if notifications.queue(user, "password-reset", f"user:{user.id}:reset:{_bucket()}", compose):
+    if _queue_once_in_ten_minutes(user, "password-reset", compose):
         audit.record("auth.password_reset_requested", user)
 
 
@@ -141,11 +146,10 @@ def user_for_reset(token: str) -> User:
     return user
 
 
-def reset_password(token: str, new_password: str) -> User:
-    user = user_for_reset(token)
+def reset_password(user: User, new_password: str) -> None:
+    """Set the new password of the account a reset link (``user_for_reset``) named."""
     user.password_hash = hash_password(new_password)
     user.rotate_session_token()  # every session of the account ends
     # The link came through the mailbox: the address is proven as well.
     user.email_verified_at = user.email_verified_at or utcnow()
     audit.record("auth.password_reset", user, actor=user)
-    return user

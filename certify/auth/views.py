@@ -172,13 +172,13 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        mailbox.user_for_reset(token)
+        user = mailbox.user_for_reset(token)
     except mailbox.LinkError as error:
         db.session.rollback()
         return render_template("auth/link_problem.html", message=str(error)), 400
     form = PasswordResetForm()
     if form.validate_on_submit():
-        mailbox.reset_password(token, form.new_password.data)
+        mailbox.reset_password(user, form.new_password.data)
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()
