@@ -175,7 +175,8 @@ def default_path() -> Path:
 def create_backup(destination: Path | None = None, *, include_private_keys: bool = False
                   ) -> Summary:
     from assessments.evidence import upload_directory
-    from certify.certificates.signing import issuer_id, key_directory
+    from assessments.models import Evidence
+    from certify.certificates.signing import all_keys, issuer_id, key_directory
 
     destination = Path(destination) if destination else default_path()
     if destination.exists():
@@ -195,11 +196,11 @@ def create_backup(destination: Path | None = None, *, include_private_keys: bool
                      for row in rows]
             counts[table.name] = len(lines)
             members[f"database/{table.name}.jsonl"] = "".join(lines).encode()
-        evidence = connection.execute(sa.text(
-            "SELECT stored_name, sha256 FROM evidence WHERE stored_name IS NOT NULL")).all()
-        keys = connection.execute(sa.text(
-            "SELECT public_key_multibase, private_key_file, created_at, retired_at "
-            "FROM signing_keys ORDER BY id")).all()
+        # The session reads through the same snapshot.
+        evidence = db.session.execute(sa.select(Evidence.stored_name, Evidence.sha256)
+                                      .where(Evidence.stored_name.is_not(None))).all()
+        keys = [(key.public_key_multibase, key.private_key_file, key.created_at, key.retired_at)
+                for key in all_keys()]
         results = verification_results(moment)
 
     uploads = upload_directory()
@@ -218,12 +219,13 @@ def create_backup(destination: Path | None = None, *, include_private_keys: bool
           "created": _encode(created), "retired": _encode(retired)}
          for multibase, _file, created, retired in keys], indent=2).encode()
     if include_private_keys:
+        keys_folder = key_directory()
         for _multibase, private_file, _created, _retired in keys:
-            path = key_directory() / private_file
+            path = keys_folder / private_file
             if path.is_file():
                 members[f"keys/private/{private_file}"] = path.read_bytes()
             else:
-                warnings.append(f"private key {private_file} is missing from {key_directory()}")
+                warnings.append(f"private key {private_file} is missing from {keys_folder}")
 
     manifest = {
         "format": FORMAT,
@@ -364,8 +366,7 @@ def restore_backup(path: Path) -> Summary:
     from flask_migrate import upgrade
 
     from assessments.evidence import upload_directory
-    from certify.certificates.models import SigningKey
-    from certify.certificates.signing import key_directory
+    from certify.certificates.signing import active_key, key_directory
 
     manifest, members = read_archive(Path(path))
     tables = {table.name: table for table in _tables()}
@@ -402,19 +403,17 @@ def restore_backup(path: Path) -> Summary:
                 target = {"evidence": uploads, "keys/private": keys}.get(folder)
                 if target is None:
                     continue
-                destination = target / _safe_name(file_name)
+                destination = target / file_name  # names checked in read_archive
                 existed = destination.exists()
                 _write_new_file(destination, data, 0o600)
                 if not existed:
                     written.append(destination)
-    except sa.exc.SQLAlchemyError as error:
-        for file in written:
+    except BaseException as error:
+        for file in written:  # the rows are rolled back: their files go too
             file.unlink(missing_ok=True)
-        raise BackupError(f"the database refused the archive's rows: {error.orig or error}") \
-            from error
-    except BaseException:
-        for file in written:
-            file.unlink(missing_ok=True)
+        if isinstance(error, sa.exc.SQLAlchemyError):
+            raise BackupError("the database refused the archive's rows: "
+                              f"{getattr(error, 'orig', None) or error}") from error
         raise
 
     db.session.remove()
@@ -426,8 +425,7 @@ def restore_backup(path: Path) -> Summary:
     if differing:
         raise BackupError("restored, but these certificates no longer verify as they did: "
                           + ", ".join(differing))
-    active = db.session.scalar(sa.select(SigningKey).where(SigningKey.retired_at.is_(None))
-                               .order_by(SigningKey.id.desc()))
+    active = active_key()
     if active is not None and not (key_directory() / active.private_key_file).is_file():
         warnings.append(
             f"the active signing key's private half ({active.private_key_file}) is not in "
