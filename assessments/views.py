@@ -344,7 +344,7 @@ def review(review_id: int):
             return render_template("assessments/review.html", review=review,
                                    application=application, criteria=criteria, form=form,
                                    writable=True, conflict_form=ConflictForm(),
-                                   check_form=EvidenceCheckForm(), post_form=PostForm(),
+                                   post_form=PostForm(),
                                    action_form=ApplyForm(),
                                    can_discuss=can_discuss(current_user, application)), 422
         if evidence_check is not None:
@@ -361,7 +361,7 @@ def review(review_id: int):
     return render_template("assessments/review.html", review=review, application=application,
                            criteria=criteria, form=form, writable=writable,
                            other_reviews=others, conflict_form=ConflictForm(),
-                           check_form=EvidenceCheckForm(), post_form=PostForm(),
+                           post_form=PostForm(),
                            action_form=ApplyForm(),
                            can_discuss=can_discuss(current_user, application)), status
 
