@@ -153,10 +153,10 @@ def notify_reviewers_command() -> None:
 @click.command("send-outbox")
 @with_appcontext
 def send_outbox_command() -> None:
-    """Send queued messages (SMTP when CERTIFY_MAIL_SERVER is set, else to the log)."""
+    """Send queued messages (SMTP when CERTIFY_MAIL_SERVER is set, else printed in full)."""
     from certify.notifications import send_outbox
 
-    count, how = send_outbox()
+    count, how = send_outbox(show=click.echo)
     click.echo(f"Sent {count} messages ({how}).")
 
 

@@ -52,9 +52,10 @@ def queue(user: User, kind: str, dedup_key: str, compose) -> Notification | None
     return notification
 
 
-def send_outbox(limit: int = 500) -> tuple[int, str]:
-    """Send what is waiting; returns (count, how): by SMTP when MAIL_SERVER is set, else the
-    messages go to the application log (a development setup needs no mail server)."""
+def send_outbox(limit: int = 500, *, show=None) -> tuple[int, str]:
+    """Send what is waiting; returns (count, how): by SMTP when MAIL_SERVER is set, else each
+    message in full goes to ``show(text)`` (default: the application log), so a development
+    setup needs no mail server and its confirmation and reset links can still be followed."""
     pending = db.session.scalars(
         sa.select(Notification).where(Notification.sent_at.is_(None))
         .order_by(Notification.id).limit(limit)
@@ -79,8 +80,10 @@ def send_outbox(limit: int = 500) -> tuple[int, str]:
                 notification.sent_at = utcnow()
                 db.session.commit()
         return len(pending), "smtp"
+    show = show or current_app.logger.info
     for notification in pending:
-        current_app.logger.info("mail to %s: %s", notification.user.email, notification.subject)
+        show(f"To: {notification.user.email}\nSubject: {notification.subject}\n\n"
+             f"{notification.body}\n")
         notification.sent_at = utcnow()
     db.session.commit()
     return len(pending), "log"

@@ -147,3 +147,13 @@ def test_confirmation_link_is_checked_like_a_reset_link(client, in_app, create_u
     assert client.get(link).status_code == 302
     assert in_app(lambda: db.session.get(User, user_id).email_verified_at) is not None
     assert client.get(link).status_code == 302  # a second click just says it is confirmed
+
+
+def test_without_a_mail_server_send_outbox_prints_the_links(client, runner, in_app, create_user):
+    """The demo has no SMTP: the reset link must still reach the person trying it."""
+    person = create_user("candidate")
+    ask_for_reset(client, person.email)
+    link = mailed_link(in_app, person.email, "password-reset")
+    sent = runner.invoke(args=["send-outbox"])
+    assert sent.exit_code == 0 and "Sent 1 messages (log)." in sent.output
+    assert f"To: {person.email}" in sent.output and link in sent.output
