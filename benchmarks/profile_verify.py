@@ -33,6 +33,8 @@ def main(requests: int, profile: bool) -> None:
         "CERTIFY_SIGNING_KEY_DIR": str(folder / "keys"),
         "CERTIFY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "CERTIFY_RATELIMIT_KEY_PREFIX": f"certify-profile-{secrets.token_hex(4)}",
+        "CERTIFY_PUBLIC_CACHE_URL": "redis://127.0.0.1:6379/0",
+        "CERTIFY_PUBLIC_CACHE_KEY_PREFIX": f"certify-profile-{secrets.token_hex(4)}",
         "CERTIFY_API_RATE_LIMIT": "100000000 per minute",
         "CERTIFY_PUBLIC_RATE_LIMIT": "100000000 per minute",
     })

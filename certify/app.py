@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from certify import public_cache
 from certify.config import Config, TestConfig
 from certify.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -125,6 +126,7 @@ def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    public_cache.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

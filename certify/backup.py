@@ -367,6 +367,7 @@ def restore_backup(path: Path) -> Summary:
 
     from assessments.evidence import upload_directory
     from certify.certificates.signing import active_key, key_directory
+    from certify.public_cache import forget_public_answers
 
     manifest, members = read_archive(Path(path))
     tables = {table.name: table for table in _tables()}
@@ -417,6 +418,7 @@ def restore_backup(path: Path) -> Summary:
         raise
 
     db.session.remove()
+    forget_public_answers()  # rows written through Core: the session events did not see them
     warnings = []
     moment = datetime.fromisoformat(manifest["created_at"])
     reproduced = verification_results(moment)

@@ -8,6 +8,8 @@ context with the requests they make: each request gets its own session, as in pr
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +23,7 @@ from certify.extensions import db, limiter
 # The browser tests' fixtures (live_app, live_server, browser), for every browser test module.
 pytest_plugins = ["tests.browser_support"]
 
+REDIS = ("127.0.0.1", 6379)
 PASSWORD = "correct horse battery staple"
 TEST_DATABASE_URL = os.environ.get("CERTIFY_TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
@@ -35,6 +38,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def redis_is_up() -> bool:
+    try:
+        socket.create_connection(REDIS, timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +98,27 @@ def clean_database(app):
         limiter.reset()
     yield
     _clean(app)
+
+
+@pytest.fixture
+def cache(app):
+    """The test app with a public cache (certify/public_cache.py) in the local Redis, under a
+    key prefix of its own."""
+    from certify import public_cache
+
+    if not redis_is_up():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    prefix = f"certify-test-{secrets.token_hex(6)}"
+    app.config.update(PUBLIC_CACHE_URL=f"redis://{REDIS[0]}:{REDIS[1]}/0",
+                      PUBLIC_CACHE_KEY_PREFIX=prefix)
+    public_cache.init_app(app)
+    cache = app.extensions[public_cache.EXTENSION]
+    yield cache
+    app.extensions.pop(public_cache.EXTENSION)
+    app.config["PUBLIC_CACHE_URL"] = None
+    for key in cache.client.scan_iter(f"{prefix}:*"):
+        cache.client.delete(key)
+    cache.client.close()
 
 
 @pytest.fixture

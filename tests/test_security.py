@@ -3,8 +3,10 @@
 Every state-changing route of the URL map (the access matrix names them all) refuses a POST
 without its CSRF token with 400 and writes nothing, both for a visitor and for a person who is
 allowed to use the form. Only the public API is exempt: it uses no session (tests/certify/
-test_api.py). Extra fields a form does not have (`status`, `owner_id`, `is_admin`, ...) are
-ignored.
+test_api.py). So are the public lookups, and a visitor's language switch, which changes
+nothing but that visitor's own session (a logged-in person's switch, which stores their
+preference, still needs the token). Extra fields a form does not have (`status`,
+`owner_id`, `is_admin`, ...) are ignored.
 """
 
 from __future__ import annotations
@@ -43,11 +45,18 @@ def allowed_role(endpoint: str) -> str:
     return permitted[-1] if permitted else "anonymous"
 
 
+# Forms a visitor may send without a token: they change nothing but the visitor's session.
+VISITOR_SESSION_ONLY = {"main.set_language"}
+
+
 @pytest.mark.parametrize("endpoint", FORM_POSTS)
 def test_every_form_refuses_a_post_without_its_csrf_token(app, scenario, in_app, endpoint):
     people, values = scenario
     url = _url(app, endpoint, values)
-    for role in dict.fromkeys(("anonymous", allowed_role(endpoint))):
+    roles = ("anonymous", allowed_role(endpoint))
+    if endpoint in VISITOR_SESSION_ONLY:
+        roles = ("owner", "reviewer")
+    for role in dict.fromkeys(roles):
         client = app.test_client()
         if role != "anonymous":
             assert login(client, people[role]).status_code == 302
@@ -77,6 +86,26 @@ def test_public_lookups_work_without_a_token_and_write_nothing(app, scenario, in
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 200
     assert row_counts(in_app) == before
+
+
+def test_a_visitor_switches_language_without_a_token_and_a_member_needs_one(app, scenario,
+                                                                          in_app):
+    people, _ = scenario
+    visitor, member = app.test_client(), app.test_client()
+    assert login(member, people["owner"]).status_code == 302
+    before = row_counts(in_app)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        switched = visitor.post("/language/kk", data={"next": "/verify"})
+        refused = member.post("/language/kk", data={"next": "/verify"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert switched.status_code == 302 and switched.location == "/verify"
+    assert '<html lang="kk">' in visitor.get("/verify").text
+    assert refused.status_code == 400
+    assert row_counts(in_app) == before
+    stored = in_app(lambda: db.session.get(User, people["owner"].id).preferred_language)
+    assert stored != "kk"
 
 
 class FormNesting(HTMLParser):

@@ -20,6 +20,7 @@ from certify.api.openapi import spec
 from certify.certificates.models import NUMBER_PATTERN, Certificate
 from certify.certificates.signing import base_url, verify_document
 from certify.extensions import autocommit_reads, csrf, db, limiter
+from certify.public_cache import cached
 
 BULK_LIMIT = 1000
 
@@ -68,8 +69,12 @@ def _lookup(numbers: list[str]) -> dict[str, Certificate]:
 
 @bp.get("/certificates/<number>")
 def certificate(number: str):
-    autocommit_reads()
     number = number.strip().upper()
+    return cached(f"api:{number}", lambda: _certificate_answer(number), "application/json")
+
+
+def _certificate_answer(number: str):
+    autocommit_reads()
     found = _lookup([number]).get(number)
     if found is None:
         return error("not_found", f"No certificate with number {number}.", 404)

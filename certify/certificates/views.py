@@ -6,7 +6,17 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -36,7 +46,9 @@ from certify.certificates.signing import (
     verify_document,
 )
 from certify.extensions import autocommit_reads, csrf, db, limiter
+from certify.i18n import current_language
 from certify.main.forms import flash_form_errors
+from certify.public_cache import cached_page
 from certify.users.models import Branch
 from rubrics.models import Rubric, RubricVersion
 
@@ -137,20 +149,29 @@ def verify_credential():
 @bp.get("/verify/<number>")
 @public_limit
 def verify(number: str):
+    canonical = number.strip().upper()
+    if number != canonical:  # the page links to itself (language switcher): one address each
+        return _verification_page(number)
+    return cached_page(f"verify:{canonical}:{current_language()}",
+                       lambda: _verification_page(number))
+
+
+def _verification_page(number: str):
     autocommit_reads()
     certificate = find_certificate(number, *AS_VERIFIED)
     if certificate is None:
-        return render_template("certificates/not_found.html", number=number.strip().upper(),
-                               form=VerifyForm()), 404
+        return make_response(render_template("certificates/not_found.html",
+                                             number=number.strip().upper(), form=VerifyForm()),
+                             404)
     result = (verify_document(certificate.credential, stored=certificate)
               if certificate.credential else None)
-    return render_template(
+    return make_response(render_template(
         "certificates/verify.html",
         certificate=certificate,
         status=certificate.status,
         issuer_name=issuer_name(),
         result=result,
-    )
+    ))
 
 
 @bp.get("/certificates/<number>/credential.json")

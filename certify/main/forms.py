@@ -1,3 +1,6 @@
+from __future__ import annotations
+
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
@@ -6,6 +9,16 @@ class LanguageForm(FlaskForm):
     """The header's language switcher: one button per language, no JavaScript."""
 
     next = HiddenField()
+
+    @classmethod
+    def for_current_user(cls) -> LanguageForm:
+        """With a CSRF token only for a logged-in person, whose switch changes their stored
+        preference. A visitor's switch changes nothing but their own session's language, so a
+        forged one could only show them another language. Without a token, a visitor's pages
+        hold no per-session secret, set no cookie and can be shared from the public cache."""
+        if current_user.is_authenticated:
+            return cls()
+        return cls(meta={"csrf": False})
 
 
 def flash_form_errors(form) -> None:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from assessments.operations import open_competitions
-from certify.extensions import db
+from certify.extensions import csrf, db
 from certify.main import bp
 from certify.main.forms import LanguageForm
 from certify.main.safety import safe_next_url
@@ -20,10 +20,11 @@ def index():
 
 
 @bp.post("/language/<lang>")
+@csrf.exempt  # the form checks a logged-in person's token itself (LanguageForm)
 def set_language(lang: str):
     if lang not in current_app.config["LANGUAGES"]:
         abort(404)
-    form = LanguageForm()
+    form = LanguageForm.for_current_user()
     if not form.validate_on_submit():
         abort(400)
     session["lang"] = lang
@@ -45,7 +46,8 @@ def healthz():
 
 @bp.app_context_processor
 def inject_language_form():
-    return {"language_form": LanguageForm(), "request_path": request.full_path.rstrip("?")}
+    return {"language_form": LanguageForm.for_current_user(),
+            "request_path": request.full_path.rstrip("?")}
 
 
 @bp.get("/dashboard")

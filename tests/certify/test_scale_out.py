@@ -1,8 +1,9 @@
 """Scale-out: several gunicorn processes on one database and one Redis behave as one site.
 
 Each process keeps nothing of its own that matters: login throttling counts in Redis (a limit
-per process would multiply with the worker count), and certificates are read from the database,
-so a revocation made anywhere shows everywhere at once.
+per process would multiply with the worker count), and certificates are read from the database
+or from the public cache in Redis, which every change drops, so a revocation made anywhere shows
+everywhere at once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,25 +20,16 @@ import pytest
 import requests
 
 from benchmarks.serving import gunicorn
+from tests.conftest import REDIS
 
-REDIS = ("127.0.0.1", 6379)
 pytestmark = pytest.mark.skipif(shutil.which("gunicorn", path=str(Path(sys.executable).parent))
                                 is None, reason="gunicorn is not installed")
 
 
-def redis_is_up() -> bool:
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
 @pytest.fixture
-def production_env(app, database_url):
-    """Production configuration (no TESTING), sharing the test database and one Redis."""
-    if not redis_is_up():
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+def production_env(app, database_url, cache):
+    """Production configuration (no TESTING), sharing the test database and one Redis, whose
+    public cache the test app (which makes the tests' changes) shares too."""
     instance = Path(app.instance_path)
     return {
         **os.environ,
@@ -51,6 +42,8 @@ def production_env(app, database_url):
         # A fresh prefix: counters of earlier runs in the same Redis do not leak in.
         "CERTIFY_RATELIMIT_KEY_PREFIX": f"certify-test-{secrets.token_hex(6)}",
         "CERTIFY_LOGIN_FAILURE_LIMIT": "4 per 15 minutes",
+        "CERTIFY_PUBLIC_CACHE_URL": app.config["PUBLIC_CACHE_URL"],
+        "CERTIFY_PUBLIC_CACHE_KEY_PREFIX": app.config["PUBLIC_CACHE_KEY_PREFIX"],
     }
 
 
@@ -94,6 +87,8 @@ def test_two_app_processes_see_one_certificate_state(production_env, award, in_a
                    for url in (first, second)]
         assert answers[0] == answers[1]
         assert answers[0]["status"] == "valid"
+        for url in (first, second):  # each answer now kept in the shared cache
+            assert "genuine and valid" in requests.get(f"{url}/verify/{number}", timeout=10).text
 
         in_app(lambda: revoke_certificate(
             db.session.scalar(db.select(Certificate)), by=db.session.get(User, award.admin.id),
