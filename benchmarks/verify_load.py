@@ -4,8 +4,10 @@
 Starts gunicorn with 2 workers on PostgreSQL (database `certify_bench`, created if missing;
 CERTIFY_BENCH_DATABASE_URL to choose another) with Redis-backed rate limiting, and loads
 `GET /api/v1/certificates/<number>` and `GET /verify/<number>` with 32 concurrent locust users
-for SECONDS (default 30) each, beside a bare Flask endpoint served the same way. Prints
-requests/s, p50/p99 latency, errors and the CPU time the gunicorn workers spent per request.
+for SECONDS (default 30) each, beside a bare Flask endpoint served the same way. The app runs
+as docs/deployment.md prescribes, with the public cache in Redis (certify/public_cache.py),
+then again without it, so both figures are printed. Prints requests/s, p50/p99 latency, errors
+and the CPU time the gunicorn workers spent per request.
 Targets (issue 8): >= 60 % of the bare endpoint's throughput, p99 < 50 ms, no errors.
 
 CERTIFY_BENCH_LAYOUT replaces the gunicorn worker options (default "--workers 2": sync workers,
@@ -133,7 +135,6 @@ def main(seconds: int) -> None:
         "CERTIFY_SIGNING_KEY_DIR": str(folder / "keys"),
         "CERTIFY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "CERTIFY_RATELIMIT_KEY_PREFIX": f"certify-bench-{secrets.token_hex(4)}",
-        "CERTIFY_PUBLIC_CACHE_URL": "redis://127.0.0.1:6379/0",
         "CERTIFY_PUBLIC_CACHE_KEY_PREFIX": f"certify-bench-{secrets.token_hex(4)}",
         # Counted in Redis as in production, but high enough not to refuse the load itself.
         "CERTIFY_API_RATE_LIMIT": "100000000 per minute",
@@ -142,17 +143,28 @@ def main(seconds: int) -> None:
     results = {}
     with gunicorn("benchmarks.bare_app:app", env, options=LAYOUT, probe="/ping") as bare:
         results["bare Flask /ping"] = load(bare, "/ping", seconds, folder)
-    with gunicorn("certify:create_app()", env, options=LAYOUT) as site:
-        for path in (f"/api/v1/certificates/{number}", f"/verify/{number}"):
+    paths = (f"/api/v1/certificates/{number}", f"/verify/{number}")
+    cached = {**env, "CERTIFY_PUBLIC_CACHE_URL": "redis://127.0.0.1:6379/0"}
+    with gunicorn("certify:create_app()", cached, options=LAYOUT) as site:
+        for path in paths:
             results[path] = load(site, path, seconds, folder)
+    with gunicorn("certify:create_app()", env, options=LAYOUT) as site:
+        for path in paths:
+            results[f"{path} (no cache)"] = load(site, path, seconds, folder)
+
+    import redis
+
+    with redis.Redis.from_url(cached["CERTIFY_PUBLIC_CACHE_URL"]) as client:
+        for key in client.scan_iter(f"{env['CERTIFY_PUBLIC_CACHE_KEY_PREFIX']}:*"):
+            client.delete(key)
 
     baseline = results["bare Flask /ping"]["rps"]
     print(f"{USERS} users, {seconds} s each, gunicorn {' '.join(LAYOUT)}, PostgreSQL, "
           f"{os.cpu_count()} CPUs (client on the same machine)")
-    print(f"{'endpoint':<40} {'req/s':>8} {'of bare':>8} {'p50 ms':>7} {'p99 ms':>7} "
+    print(f"{'endpoint':<51} {'req/s':>8} {'of bare':>8} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'errors':>7} {'worker CPU ms/req':>18}")
     for name, figures in results.items():
-        print(f"{name:<40} {figures['rps']:>8.0f} {figures['rps'] / baseline:>8.0%} "
+        print(f"{name:<51} {figures['rps']:>8.0f} {figures['rps'] / baseline:>8.0%} "
               f"{figures['p50']:>7.0f} {figures['p99']:>7.0f} {figures['errors']:>7} "
               f"{figures['cpu_ms']:>18.2f}")
 

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import redis
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, has_app_context, request, session
+from flask import Flask, Response, current_app, has_app_context, session
 from flask_login import current_user
 from flask_sqlalchemy.session import Session
 
@@ -53,8 +53,11 @@ class PublicCache:
         self.generation_key = f"{self.prefix}:generation"
         self.seconds = int(app.config["PUBLIC_CACHE_SECONDS"])
 
-    def answer(self, key: str, build: Callable[[], Response], mimetype: str) -> Response:
-        """The stored answer for ``key``, or ``build()``'s, stored when it is a 200."""
+    def answer(self, key: str, build: Callable[[], Response], mimetype: str,
+               headers: dict[str, str] | None = None) -> Response:
+        """The stored answer for ``key``, or ``build()``'s, stored when it is a 200.
+        ``headers``: what a stored answer carries besides its type (the same for every
+        answer of that key)."""
         entry = f"{self.prefix}:{key}"
         try:
             generation, stored = self.client.mget(self.generation_key, entry)
@@ -65,7 +68,7 @@ class PublicCache:
         if stored is not None:
             tag, _, body = stored.partition(b"|")
             if tag == generation:
-                return Response(body, mimetype=mimetype)
+                return Response(body, mimetype=mimetype, headers=headers)
         response = build()
         if response.status_code == 200 and not response.direct_passthrough:
             try:  # "<generation>|<body>"
@@ -107,18 +110,20 @@ def forget_public_answers() -> None:
         cache.invalidate()
 
 
-def cached(key: str, build: Callable[[], Response], mimetype: str) -> Response:
+def cached(key: str, build: Callable[[], Response], mimetype: str,
+           headers: dict[str, str] | None = None) -> Response:
     """``build()``'s answer, kept for everyone when a cache is configured."""
     cache = public_cache()
-    return cache.answer(key, build, mimetype) if cache else build()
+    return cache.answer(key, build, mimetype, headers) if cache else build()
 
 
-def cached_page(key: str, build: Callable[[], Response]) -> Response:
-    """A public page, kept only in the form every anonymous visitor gets: no query string, no
-    one logged in (the header names them), no message waiting to be shown."""
-    if request.query_string or current_user.is_authenticated or session.get("_flashes"):
+def cached_for_visitors(key: str, build: Callable[[], Response], mimetype: str = "text/html",
+                        headers: dict[str, str] | None = None) -> Response:
+    """Kept only in the form every anonymous visitor gets: no one logged in (a page names
+    them, a holder may open their private documents), no message waiting to be shown."""
+    if current_user.is_authenticated or session.get("_flashes"):
         return build()
-    return cached(key, build, "text/html")
+    return cached(key, build, mimetype, headers)
 
 
 def _shown_models() -> tuple[type, ...]:

@@ -258,7 +258,8 @@ def issuer_profile() -> dict[str, Any]:
 
 def trusted_key_multibases() -> set[str]:
     """Every key of ours, retired ones too (older credentials stay verifiable), read anew for
-    each verification: whether a key is ours is never remembered between requests."""
+    each verification: whether a key is ours is never remembered between requests (a kept
+    public answer is dropped when any key changes: certify/public_cache.py)."""
     return set(db.session.scalars(sa.select(SigningKey.public_key_multibase)))
 
 

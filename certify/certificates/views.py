@@ -7,6 +7,7 @@ import re
 
 import sqlalchemy as sa
 from flask import (
+    Response,
     abort,
     current_app,
     flash,
@@ -48,7 +49,7 @@ from certify.certificates.signing import (
 from certify.extensions import autocommit_reads, csrf, db, limiter
 from certify.i18n import current_language
 from certify.main.forms import flash_form_errors
-from certify.public_cache import cached_page
+from certify.public_cache import cached_for_visitors
 from certify.users.models import Branch
 from rubrics.models import Rubric, RubricVersion
 
@@ -149,11 +150,12 @@ def verify_credential():
 @bp.get("/verify/<number>")
 @public_limit
 def verify(number: str):
-    canonical = number.strip().upper()
-    if number != canonical:  # the page links to itself (language switcher): one address each
+    # The page names its own address (the language switcher returns to it): only the
+    # canonical one, without a query, is the same for every visitor.
+    if number != number.strip().upper() or request.query_string:
         return _verification_page(number)
-    return cached_page(f"verify:{canonical}:{current_language()}",
-                       lambda: _verification_page(number))
+    return cached_for_visitors(f"verify:{number}:{current_language()}",
+                               lambda: _verification_page(number))
 
 
 def _verification_page(number: str):
@@ -177,6 +179,12 @@ def _verification_page(number: str):
 @bp.get("/certificates/<number>/credential.json")
 @public_limit
 def credential(number: str):
+    number = number.strip().upper()
+    return cached_for_visitors(f"credential:{number}", lambda: _credential(number), JSON_LD,
+                               {"Content-Disposition": f'inline; filename="{number}.json"'})
+
+
+def _credential(number: str):
     certificate = find_certificate(number)
     if certificate is None or certificate.credential is None or not _may_download(certificate):
         return _json({"error": "not_found", "message": "No such certificate."}, 404,
@@ -314,8 +322,6 @@ def verify_bulk():
     import csv
     import io
 
-    from flask import Response
-
     from certify.api.views import BULK_LIMIT, bulk_results, numbers_from_csv
     from certify.certificates.forms import BulkVerifyForm
 
@@ -391,19 +397,29 @@ def certificate_document(certificate: Certificate, language: str):
 def pdf(number: str):
     """The printable certificate, in the holder's language (or ?lang=), with a QR code to its
     verification page."""
-    from flask import Response
+    number = number.strip().upper()
+    language = request.args.get("lang")
+    if language not in current_app.config["LANGUAGES"]:  # the holder's: see _pdf
+        return _pdf(number, language)
+    return cached_for_visitors(f"pdf:{number}:{language}", lambda: _pdf(number, language),
+                               "application/pdf", _pdf_headers(number))
 
+
+def _pdf_headers(number: str) -> dict[str, str]:
+    return {"Content-Disposition": f'inline; filename="{number}.pdf"'}
+
+
+def _pdf(number: str, language: str | None):
     from certify.certificates.pdf import render_pdf
 
     certificate = find_certificate(number)
     if certificate is None or not _may_download(certificate):
         abort(404)
-    language = request.args.get("lang") or certificate.holder.preferred_language
+    language = language or certificate.holder.preferred_language
     if language not in current_app.config["LANGUAGES"]:
         abort(404)
     return Response(render_pdf(certificate_document(certificate, language)),
-                    mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{certificate.number}.pdf"'})
+                    mimetype="application/pdf", headers=_pdf_headers(certificate.number))
 
 
 # The holder's own page and renewals ------------------------------------------------------------

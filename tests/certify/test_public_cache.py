@@ -211,3 +211,52 @@ def test_without_redis_answers_come_from_the_database(app, issued, in_app, award
     finally:
         app.extensions.pop(public_cache.EXTENSION).client.close()
         app.config["PUBLIC_CACHE_URL"] = None
+
+
+@pytest.fixture
+def holder(app, award, create_user, in_app):
+    """A logged-in holder of one certificate (client.number)."""
+    person = create_user("candidate", full_name="Marat Bekov", language="ru")
+    award(person)
+    client = app.test_client()
+    assert login(client, person).status_code == 302
+    client.number = in_app(lambda: db.session.scalar(sa.select(Certificate.number)))
+    return client
+
+
+def test_documents_are_kept_and_a_new_name_shows_at_once(app, cache, holder, in_app, award):
+    from certify.certificates.operations import correct_holder_name
+    from tests.certify.test_pdf import page_text
+
+    public, number = app.test_client(), holder.number
+    first_pdf = public.get(f"/certificates/{number}.pdf?lang=kk")
+    first_json = public.get(f"/certificates/{number}/credential.json")
+    assert first_pdf.status_code == first_json.status_code == 200
+
+    rename_holder_by_hand(in_app, number, "Changed By Hand")
+    kept_pdf = public.get(f"/certificates/{number}.pdf?lang=kk")
+    kept_json = public.get(f"/certificates/{number}/credential.json")
+    assert kept_pdf.get_data() == first_pdf.get_data()
+    assert kept_json.get_data() == first_json.get_data()
+    for kept, fresh in ((kept_pdf, first_pdf), (kept_json, first_json)):
+        assert kept.mimetype == fresh.mimetype
+        assert kept.headers["Content-Disposition"] == fresh.headers["Content-Disposition"]
+
+    in_app(lambda: correct_holder_name(
+        db.session.scalar(sa.select(Certificate)), full_name="Marat Bekuly",
+        full_name_native=None, reason="Passport spelling.",
+        by=db.session.get(User, award.admin.id)))
+    assert "Marat Bekuly" in page_text(public.get(f"/certificates/{number}.pdf?lang=kk").data)
+    assert "Marat Bekuly" in public.get(f"/certificates/{number}/credential.json").text
+
+
+def test_making_a_certificate_private_withdraws_its_kept_documents(app, cache, holder):
+    public, number = app.test_client(), holder.number
+    documents = (f"/certificates/{number}.pdf?lang=en", f"/certificates/{number}/credential.json")
+    assert [public.get(url).status_code for url in documents] == [200, 200]
+    assert holder.post(f"/my/certificates/{number}/privacy",
+                       data={"is_private": "y"}).status_code == 302
+    assert [public.get(url).status_code for url in documents] == [404, 404]
+    # The holder still gets them, and what they got is not kept for the public.
+    assert [holder.get(url).status_code for url in documents] == [200, 200]
+    assert [public.get(url).status_code for url in documents] == [404, 404]
