@@ -193,15 +193,6 @@ class EvidenceForm(FlaskForm):
                         validators=[Optional(), Length(max=200)])
 
 
-class EvidenceCheckForm(FlaskForm):
-    verified = RadioField(validators=[InputRequired()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.verified.choices = [SelectChoice("yes", _l("verified")),
-                                 SelectChoice("no", _l("not verified"))]
-
-
 class ReturnForm(FlaskForm):
     message = TextAreaField(_l("What the candidate must add or correct"), filters=[strip],
                             validators=[DataRequired(), Length(min=10, max=3000)])

@@ -36,7 +36,6 @@ from assessments.forms import (
     CompetitionForm,
     ConflictForm,
     DecisionForm,
-    EvidenceCheckForm,
     EvidenceForm,
     InterviewForm,
     ModerationForm,
@@ -839,22 +838,6 @@ def download_evidence(evidence_id: int):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.post("/reviews/<int:review_id>/evidence/<int:evidence_id>")
-@login_required
-def check_evidence(review_id: int, evidence_id: int):
-    review = db.get_or_404(Review, review_id)
-    item = db.get_or_404(Evidence, evidence_id)
-    if not can_write_review(current_user, review):
-        abort(403)
-    form = EvidenceCheckForm()
-    if not form.validate_on_submit():
-        abort(400)
-    _attempt(lambda: evidence.record_check(review, item, form.verified.data == "yes",
-                                           by=current_user))
-    return redirect(url_for(".review", review_id=review.id,
-                            _anchor=f"criterion-{item.criterion.code}"))
 
 
 @bp.post("/manage/applications/<int:application_id>/check")

@@ -117,7 +117,6 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.add_evidence"): (302, 403, 403, 403, 403, 403, 403, 403),
     ("POST", "assessments.delete_evidence"): (302, 403, 403, 403, 403, 403, 403, 403),
     ("GET", "assessments.download_evidence"): (302, 200, 404, 200, 404, 404, 200, 200),
-    ("POST", "assessments.check_evidence"): (302, 403, 403, 400, 403, 403, 403, 403),
     # Only the reviewer on the review may step aside (empty reason: back to the form).
     ("POST", "assessments.declare_conflict_view"): (302, 403, 403, 302, 403, 403, 403, 403),
     ("GET", "assessments.manage_competitions"): (302, 403, 403, 403, 403, 200, 200, 200),

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from assessments.models import Application, Evidence
+from assessments.models import Application, Evidence, Review
 from certify.extensions import db
 from certify.uploads import UploadRefused, check, safe_name
+from tests.assessments.test_journey import review_form
 from tests.conftest import login
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -257,21 +258,24 @@ def test_download_in_scope_and_blind_names(app, create_user, create_competition,
     response = blind.get(f"/evidence/{evidence_id}")
     assert "Zhaksylykov" not in response.headers["Content-Disposition"]
     response.close()
-    marked = blind.post(f"/reviews/{review_id}/evidence/{evidence_id}", data={"verified": "no"},
+    typed = review_form(["", "", ""], ["", "", ""], version=1, action="x")
+    marked = blind.post(f"/reviews/{review_id}", data=typed | {"check_evidence":
+                                                               f"{evidence_id}:no"},
                         follow_redirects=True)
     assert "✗" in marked.get_data(as_text=True)
 
     stranger = app.test_client()
     login(stranger, create_user("reviewer"))
     assert stranger.get(f"/evidence/{evidence_id}").status_code == 404
-    assert stranger.post(f"/reviews/{review_id}/evidence/{evidence_id}",
-                         data={"verified": "yes"}).status_code == 403
+    assert stranger.post(f"/reviews/{review_id}", data=typed | {
+        "check_evidence": f"{evidence_id}:yes"}).status_code == 403
+    checks = in_app(lambda: [(c.evidence_id, c.verified) for c in
+                             db.session.get(Review, review_id).evidence_checks])
+    assert checks == [(evidence_id, False)]
 
 
 def test_marking_evidence_from_the_review_form_keeps_what_was_typed(app, create_user, workflow,
                                                                    create_competition, in_app):
-    from assessments.models import Review
-    from tests.assessments.test_journey import review_form
 
     admin, candidate = create_user("admin"), create_user("candidate")
     competition_id = create_competition()
