@@ -340,28 +340,28 @@ def review(review_id: int):
                 flash(_("This review was changed elsewhere. Reload and try again."), "error")
             else:
                 _flash_problems(error)
-            return render_template("assessments/review.html", review=review,
-                                   application=application, criteria=criteria, form=form,
-                                   writable=True, conflict_form=ConflictForm(),
-                                   post_form=PostForm(),
-                                   action_form=ApplyForm(),
-                                   can_discuss=can_discuss(current_user, application)), 422
+            return _review_page(review, form, writable=True, status=422)
         if evidence_check is not None:
             flash(_("Draft saved and the evidence check recorded."), "success")
             return redirect(url_for(".review", review_id=review.id,
                                     _anchor=f"criterion-{evidence_check[0].criterion.code}"))
         flash(_("Review submitted.") if form.submit.data else _("Draft saved."), "success")
         return redirect(url_for(".review", review_id=review.id))
+    return _review_page(review, form, writable=writable,
+                        status=422 if request.method == "POST" else 200)
+
+
+def _review_page(review: Review, form: ReviewForm, *, writable: bool, status: int):
+    """The review form; once submitted, with the panel's other submitted reviews beside it."""
+    application = review.application
     others = (
         [r for r in application.submitted_reviews if r.id != review.id]
         if review.state == ReviewState.submitted else []
     )
-    status = 422 if request.method == "POST" else 200
     return render_template("assessments/review.html", review=review, application=application,
-                           criteria=criteria, form=form, writable=writable,
-                           other_reviews=others, conflict_form=ConflictForm(),
-                           post_form=PostForm(),
-                           action_form=ApplyForm(),
+                           criteria=application.competition.rubric_version.criteria, form=form,
+                           writable=writable, other_reviews=others, conflict_form=ConflictForm(),
+                           post_form=PostForm(), action_form=ApplyForm(),
                            can_discuss=can_discuss(current_user, application)), status
 
 
