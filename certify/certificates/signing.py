@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from certify import audit
 from certify import credentials as vc
@@ -102,6 +103,9 @@ def status_list_url(purpose: str) -> str:
 # Credentials -----------------------------------------------------------------------------------
 
 
+STATUS_INDEX_ATTEMPTS = 5
+
+
 def _free_status_index() -> int:
     """A random unused position: positions say nothing about order of issue (BSL privacy)."""
     size = vc.STATUS_LIST_MIN_ENTRIES
@@ -113,6 +117,23 @@ def _free_status_index() -> int:
         index = secrets.randbelow(size)
         if index not in taken:
             return index
+
+
+def _claim_status_index(certificate: Certificate) -> None:
+    """Take a free position at once (in a savepoint). Two issuances running in parallel, each
+    under its own number sequence, may draw the same position: the one that writes second
+    meets the unique constraint, gives the position up and draws another, instead of failing
+    the whole award."""
+    db.session.flush()  # the row itself is written outside the savepoint, whatever happens
+    for attempt in range(1, STATUS_INDEX_ATTEMPTS + 1):
+        try:
+            with db.session.begin_nested():
+                certificate.status_index = _free_status_index()
+                db.session.flush()
+            return
+        except IntegrityError as error:
+            if "status_index" not in str(error.orig) or attempt == STATUS_INDEX_ATTEMPTS:
+                raise
 
 
 def _moment(day) -> str:
@@ -191,7 +212,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
 def sign_certificate(certificate: Certificate) -> None:
     """Give the certificate its status place and salt (once) and a freshly signed credential."""
     if certificate.status_index is None:
-        certificate.status_index = _free_status_index()
+        _claim_status_index(certificate)
     if not certificate.subject_salt:
         certificate.subject_salt = secrets.token_hex(16)
     if certificate.awarded_at is None:

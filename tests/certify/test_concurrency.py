@@ -151,3 +151,38 @@ def test_a_double_submit_takes_effect_once(app, create_user, create_competition,
             AuditEvent.action == "application.submit"))
 
     assert in_app(submissions) == 1
+
+
+def test_a_status_position_taken_in_parallel_is_given_up_for_another(app, award, in_app,
+                                                                    monkeypatch):
+    """Awards under different number sequences do not wait for each other and may draw the
+    same status-list position. Here another transaction takes the drawn position and commits
+    between this award's look at the free positions and its write: the award takes another
+    position instead of failing."""
+    import secrets
+
+    from certify import credentials as vc
+
+    award()
+    first = in_app(lambda: db.session.scalar(sa.select(Certificate.id)))
+    real_randbelow = secrets.randbelow
+    draws = iter([7, 8])
+
+    def draw(size):
+        if size != vc.STATUS_LIST_MIN_ENTRIES:
+            return real_randbelow(size)
+        index = next(draws)
+        if index == 7:  # the parallel issuance writes position 7 and commits first
+            with db.engine.begin() as other:
+                other.execute(sa.update(Certificate).where(Certificate.id == first)
+                              .values(status_index=7))
+        return index
+
+    monkeypatch.setattr(secrets, "randbelow", draw)
+    award()
+    monkeypatch.undo()
+    positions = in_app(lambda: dict(db.session.execute(
+        sa.select(Certificate.id, Certificate.status_index)).all()))
+    assert positions[first] == 7
+    assert sorted(positions.values()) == [7, 8]
+    assert next(draws, None) is None  # exactly one position given up
