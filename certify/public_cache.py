@@ -26,6 +26,7 @@ PUBLIC_CACHE_URL, or its changes will not reach the cache (docs/deployment.md).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
@@ -41,6 +42,8 @@ from certify.db_types import utcnow
 log = logging.getLogger(__name__)
 EXTENSION = "certify_public_cache"
 STALE = "certify_public_answers_stale"
+# What an answer is besides its body; the rest (security headers, ...) is added per request.
+KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
 
@@ -53,11 +56,8 @@ class PublicCache:
         self.generation_key = f"{self.prefix}:generation"
         self.seconds = int(app.config["PUBLIC_CACHE_SECONDS"])
 
-    def answer(self, key: str, build: Callable[[], Response], mimetype: str,
-               headers: dict[str, str] | None = None) -> Response:
-        """The stored answer for ``key``, or ``build()``'s, stored when it is a 200.
-        ``headers``: what a stored answer carries besides its type (the same for every
-        answer of that key)."""
+    def answer(self, key: str, build: Callable[[], Response]) -> Response:
+        """The stored answer for ``key``, or ``build()``'s, stored when it is a 200."""
         entry = f"{self.prefix}:{key}"
         try:
             generation, stored = self.client.mget(self.generation_key, entry)
@@ -66,13 +66,18 @@ class PublicCache:
             return build()
         generation = generation or b"0"
         if stored is not None:
-            tag, _, body = stored.partition(b"|")
+            tag, _, rest = stored.partition(b"|")
             if tag == generation:
-                return Response(body, mimetype=mimetype, headers=headers)
+                headers, _, body = rest.partition(b"\n")
+                return Response(body, headers=json.loads(headers))
         response = build()
         if response.status_code == 200 and not response.direct_passthrough:
-            try:  # "<generation>|<body>"
-                self.client.set(entry, generation + b"|" + response.get_data(),
+            # "<generation>|<headers as JSON>\n<body>": JSON escapes any newline of its own.
+            headers = {name: response.headers[name] for name in KEPT_HEADERS
+                       if name in response.headers}
+            try:
+                self.client.set(entry, b"%s|%s\n%s" % (generation, json.dumps(headers).encode(),
+                                                        response.get_data()),
                                 ex=self.lifetime())
             except redis.RedisError as error:
                 log.warning("Public cache unavailable (%s); answer not stored", error)
@@ -110,20 +115,18 @@ def forget_public_answers() -> None:
         cache.invalidate()
 
 
-def cached(key: str, build: Callable[[], Response], mimetype: str,
-           headers: dict[str, str] | None = None) -> Response:
+def cached(key: str, build: Callable[[], Response]) -> Response:
     """``build()``'s answer, kept for everyone when a cache is configured."""
     cache = public_cache()
-    return cache.answer(key, build, mimetype, headers) if cache else build()
+    return cache.answer(key, build) if cache else build()
 
 
-def cached_for_visitors(key: str, build: Callable[[], Response], mimetype: str = "text/html",
-                        headers: dict[str, str] | None = None) -> Response:
+def cached_for_visitors(key: str, build: Callable[[], Response]) -> Response:
     """Kept only in the form every anonymous visitor gets: no one logged in (a page names
     them, a holder may open their private documents), no message waiting to be shown."""
     if current_user.is_authenticated or session.get("_flashes"):
         return build()
-    return cached(key, build, mimetype, headers)
+    return cached(key, build)
 
 
 def _shown_models() -> tuple[type, ...]:

@@ -70,7 +70,7 @@ def _lookup(numbers: list[str]) -> dict[str, Certificate]:
 @bp.get("/certificates/<number>")
 def certificate(number: str):
     number = number.strip().upper()
-    return cached(f"api:{number}", lambda: _certificate_answer(number), "application/json")
+    return cached(f"api:{number}", lambda: _certificate_answer(number))
 
 
 def _certificate_answer(number: str):

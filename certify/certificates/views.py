@@ -180,8 +180,7 @@ def _verification_page(number: str):
 @public_limit
 def credential(number: str):
     number = number.strip().upper()
-    return cached_for_visitors(f"credential:{number}", lambda: _credential(number), JSON_LD,
-                               {"Content-Disposition": f'inline; filename="{number}.json"'})
+    return cached_for_visitors(f"credential:{number}", lambda: _credential(number))
 
 
 def _credential(number: str):
@@ -401,12 +400,7 @@ def pdf(number: str):
     language = request.args.get("lang")
     if language not in current_app.config["LANGUAGES"]:  # the holder's: see _pdf
         return _pdf(number, language)
-    return cached_for_visitors(f"pdf:{number}:{language}", lambda: _pdf(number, language),
-                               "application/pdf", _pdf_headers(number))
-
-
-def _pdf_headers(number: str) -> dict[str, str]:
-    return {"Content-Disposition": f'inline; filename="{number}.pdf"'}
+    return cached_for_visitors(f"pdf:{number}:{language}", lambda: _pdf(number, language))
 
 
 def _pdf(number: str, language: str | None):
@@ -419,7 +413,8 @@ def _pdf(number: str, language: str | None):
     if language not in current_app.config["LANGUAGES"]:
         abort(404)
     return Response(render_pdf(certificate_document(certificate, language)),
-                    mimetype="application/pdf", headers=_pdf_headers(certificate.number))
+                    mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{certificate.number}.pdf"'})
 
 
 # The holder's own page and renewals ------------------------------------------------------------

@@ -170,7 +170,7 @@ def test_an_answer_read_before_a_change_is_not_stored_after_it(app, cache, issue
                 by=db.session.get(User, award.admin.id), reason="Revoked mid-request."))
             return response
 
-        served = cache.answer(f"verify:{issued}:en", render_then_revoke, "text/html")
+        served = cache.answer(f"verify:{issued}:en", render_then_revoke)
         assert "genuine and valid" in served.get_data(as_text=True)  # what it read, once
     assert REVOKED in app.test_client().get(f"/verify/{issued}").text
 
