@@ -1,3 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("assessments", __name__)
+"""Assessments: competitions, applications, reviews, scoring, decisions, appeals, analytics."""

@@ -22,7 +22,7 @@ from assessments.models import (
     ReviewScore,
     ReviewState,
 )
-from certify.extensions import db
+from certify.core.extensions import db
 from rubrics.io import version_hash
 from rubrics.models import RubricVersion
 

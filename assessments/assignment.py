@@ -23,7 +23,7 @@ from assessments.models import (
     Conflict,
     Review,
 )
-from certify.extensions import db
+from certify.core.extensions import db
 from certify.users.models import Role, RoleAssignment, User
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from assessments.models import Application, ApplicationState, Evidence, EvidenceCheck, Review
 from assessments.operations import WorkflowError
-from certify import audit
-from certify.extensions import db
-from certify.uploads import UploadRefused, check, safe_name
+from certify.core import audit
+from certify.core.extensions import db
+from certify.core.uploads import UploadRefused, check, safe_name
 from rubrics.models import Criterion
 
 

@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessments.models import CompetitionState, Outcome
-from certify.i18n import localized
+from certify.core.i18n import localized
 
 NARRATIVE_MAX_LENGTH = 5000
 REVISE = "revise"  # a decision-form choice that is not an outcome: the application goes back

@@ -37,10 +37,10 @@ from assessments.models import (
     ReviewScore,
     ReviewState,
 )
-from certify import audit
 from certify.certificates.operations import issue_certificate
-from certify.db_types import utcnow
-from certify.extensions import db
+from certify.core import audit
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
 from certify.users.models import Branch, Role, User
 from rubrics.models import RubricVersion, VersionState
 
@@ -289,7 +289,7 @@ def _site() -> str:
 
 
 def _notify_assignment(review: Review) -> None:
-    from certify import notifications
+    from certify.core import outbox as notifications
 
     competition = review.application.competition
 
@@ -312,7 +312,7 @@ def queue_review_reminders(today=None, days_before: int = 7) -> int:
     """Remind reviewers whose review is still open a week before the deadline (once each)."""
     from datetime import timedelta
 
-    from certify import notifications
+    from certify.core import outbox as notifications
 
     now = utcnow()
     horizon = now + timedelta(days=days_before)
@@ -526,7 +526,7 @@ def request_revision(application: Application, feedback: str, *, by: User) -> Ap
 
 
 def _notify_revision(application: Application, finished: ApplicationRound) -> None:
-    from certify import notifications
+    from certify.core import outbox as notifications
 
     def compose():
         return (
@@ -573,7 +573,7 @@ def lodge_appeal(application: Application, grounds: str, *, by: User) -> Appeal:
 
 def _notify_staff_of_appeal(application: Application, appeal: Appeal) -> None:
     """Every administrator, and the coordinators of the application's branch."""
-    from certify import notifications
+    from certify.core import outbox as notifications
     from certify.users.models import RoleAssignment
 
     staff = db.session.scalars(
@@ -611,7 +611,7 @@ def resolve_appeal(appeal: Appeal, *, reopen: bool, resolution: str, by: User) -
         application.state = ApplicationState.under_review
     db.session.flush()
     audit.record("application.appeal_resolved", application, actor=by, reopen=reopen)
-    from certify import notifications
+    from certify.core import outbox as notifications
 
     notifications.queue(
         application.candidate, "appeal-resolved", f"appeal:{appeal.id}:resolved",
@@ -715,7 +715,7 @@ def moderate(application: Application, *, confirm: bool, note: str, by: User) ->
 
 
 def _notify_decision(application: Application) -> None:
-    from certify import notifications
+    from certify.core import outbox as notifications
 
     def compose():
         return (

@@ -27,11 +27,11 @@ def _render_size(document) -> int:
 
 
 def main(count: int) -> None:
-    from certify import create_app
     from certify.certificates.models import Certificate
     from certify.certificates.operations import issue_certificate
-    from certify.db_types import utcnow
-    from certify.extensions import db
+    from certify.core.db_types import utcnow
+    from certify.core.extensions import db
+    from certify.web.app import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="certify-bench-"))
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
@@ -79,7 +79,7 @@ def main(count: int) -> None:
         assert client.get(f"/certificates/{number}.pdf?lang=kk").status_code == 200
     http_pdf = (time.perf_counter() - start) / len(sample)
     # All of them as a print batch would run them: on both cores.
-    from certify.certificates.views import certificate_document
+    from certify.certificates.views.pages import certificate_document
 
     with app.app_context(), app.test_request_context():
         documents = [certificate_document(c, "kk") for c in db.session.scalars(

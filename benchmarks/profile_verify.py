@@ -44,8 +44,8 @@ def main(requests: int, profile: bool) -> None:
     import redis
     from sqlalchemy import event
 
-    from certify import create_app
-    from certify.extensions import db
+    from certify.core.extensions import db
+    from certify.web.app import create_app
 
     app = create_app()
     client = app.test_client()

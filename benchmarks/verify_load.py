@@ -5,7 +5,7 @@ Starts gunicorn with 2 workers on PostgreSQL (database `certify_bench`, created 
 CERTIFY_BENCH_DATABASE_URL to choose another) with Redis-backed rate limiting, and loads
 `GET /api/v1/certificates/<number>` and `GET /verify/<number>` with 32 concurrent locust users
 for SECONDS (default 30) each, beside a bare Flask endpoint served the same way. The app runs
-as docs/deployment.md prescribes, with the public cache in Redis (certify/public_cache.py),
+as docs/deployment.md prescribes, with the public cache in Redis (certify/core/public_cache.py),
 then again without it, so both figures are printed. Prints requests/s, p50/p99 latency, errors
 and the CPU time the gunicorn workers spent per request.
 Targets (issue 8): >= 60 % of the bare endpoint's throughput, p99 < 50 ms, no errors.
@@ -57,11 +57,11 @@ def ensure_database(url: str) -> None:
 def prepare(folder: Path) -> str:
     """A fresh schema with one issued certificate; returns its number."""
     from assessments.models import Application, Competition
-    from certify import create_app
     from certify.certificates.operations import issue_certificate
-    from certify.db_types import utcnow
-    from certify.extensions import db
+    from certify.core.db_types import utcnow
+    from certify.core.extensions import db
     from certify.users.operations import create_user, seed_branches
+    from certify.web.app import create_app
     from rubrics.io import import_library
 
     app = create_app({"TESTING": True, "DATABASE_URL": DATABASE_URL,

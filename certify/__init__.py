@@ -1,5 +1,17 @@
-"""certify: competence assessment and certification in mining engineering."""
+"""certify: competence assessment and certification in mining engineering.
 
-from certify.app import create_app
+The layers inside (each imports only those below it; `make lint` checks it):
+``certify.core`` → ``certify.users`` → ``rubrics`` → ``certify.certificates`` →
+``assessments`` → ``certify.web``. See docs/architecture.md.
+"""
 
-__all__ = ["create_app"]
+
+def __getattr__(name: str):
+    # `flask --app certify` and `gunicorn 'certify:create_app()'` look up the factory here. It is
+    # loaded on first use so that importing a pure module (e.g. certify.certificates.credentials)
+    # does not build the web application and its dependencies.
+    if name == "create_app":
+        from certify.web.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'certify' has no attribute {name!r}")

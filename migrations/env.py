@@ -42,7 +42,7 @@ target_db = current_app.extensions['migrate'].db
 
 def render_item(type_, obj, autogen_context):
     """Write our UTC datetime column type as the plain SQLAlchemy type it stores."""
-    from certify.db_types import UTCDateTime
+    from certify.core.db_types import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

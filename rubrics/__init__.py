@@ -1,3 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
+"""Rubrics: tracks, versioned criteria and levels, their files, editing and publishing."""

@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from certify.db_types import utcnow
-from certify.extensions import db
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
 from rubrics.models import Criterion, Level, Rubric, RubricVersion, Track, VersionState
 
 FORMAT = "certify-rubric/1"

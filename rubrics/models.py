@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from certify.db_types import UTCDateTime, utcnow
-from certify.extensions import db
-from certify.i18n import localized
+from certify.core.db_types import UTCDateTime, utcnow
+from certify.core.extensions import db
+from certify.core.i18n import localized
 from certify.users.models import Branch
 
 

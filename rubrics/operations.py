@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from certify import audit
-from certify.db_types import utcnow
-from certify.extensions import db
+from certify.core import audit
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
 from certify.users.models import Branch, User
 from rubrics.io import Problem, build_criteria, version_content, version_hash, version_problems
 from rubrics.models import Criterion, Level, Rubric, RubricVersion, VersionState

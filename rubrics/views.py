@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from assessments.forms import ReviewForm
-from certify.extensions import db
-from certify.main.forms import flash_form_errors
+from certify.core.extensions import db
+from certify.core.forms import flash_form_errors
 from certify.users.models import Branch
 from certify.users.operations import active_branches
-from rubrics import bp
+from rubrics.blueprint import bp
 from rubrics.diff import diff_versions
 from rubrics.forms import (
     ActionForm,

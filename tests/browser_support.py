@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from certify import create_app
-from certify.extensions import db
+from certify.core.extensions import db
+from certify.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 # On a developer's machine without Chromium these are skipped with the reason; in CI, where

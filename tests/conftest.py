@@ -16,9 +16,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from certify import create_app
-from certify.db_types import utcnow
-from certify.extensions import db, limiter
+from certify.core.db_types import utcnow
+from certify.core.extensions import db, limiter
+from certify.web.app import create_app
 
 # The browser tests' fixtures (live_app, live_server, browser), for every browser test module.
 pytest_plugins = ["tests.browser_support"]
@@ -102,9 +102,9 @@ def clean_database(app):
 
 @pytest.fixture
 def cache(app):
-    """The test app with a public cache (certify/public_cache.py) in the local Redis, under a
+    """The test app with a public cache (certify/core/public_cache.py) in the local Redis, under a
     key prefix of its own."""
-    from certify import public_cache
+    from certify.core import public_cache
 
     if not redis_is_up():
         pytest.skip("Redis is not running on 127.0.0.1:6379")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.browser_support import BROWSER_MARKS, PDF, assert_accessible
 from tests.certify.test_auth import mailed_link
 

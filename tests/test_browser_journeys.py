@@ -19,7 +19,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.browser_support import BROWSER_MARKS, PDF, assert_accessible
 from tests.certify.test_pdf import page_text, scan_qr
 
@@ -492,8 +492,8 @@ def test_administrator_awards_after_the_reviews_in_english(
         live_app, live_server, browser, create_user, create_competition, workflow, in_app,
         monkeypatch):
     from assessments.models import Application, Decision
-    from certify import totp
     from certify.certificates.models import Certificate
+    from certify.users import totp
     from certify.users.models import User
 
     # As in production, staff need a second factor; and no award is drawn at random for a
@@ -590,7 +590,7 @@ def test_administrator_awards_after_the_reviews_in_english(
 
 def test_candidate_resets_a_forgotten_password_in_kazakh(live_server, browser, create_user,
                                                         in_app):
-    from certify.notifications import Notification
+    from certify.core.outbox import Notification
     from certify.users.models import User
     from tests.certify.test_auth import mailed_link
 

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from certify.extensions import db
+from certify.core.extensions import db
 from certify.users.models import User
 from tests.conftest import login
 from tests.test_access import MATRIX, ROLES, _url

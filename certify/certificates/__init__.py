@@ -1,3 +1,2 @@
-from flask import Blueprint
-
-bp = Blueprint("certificates", __name__)
+"""Certificates: numbering, status, signed Open Badges 3.0 credentials, PDFs, public verification
+and its JSON API, renewals."""

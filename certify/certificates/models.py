@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from certify.db_types import UTCDateTime, utcnow
-from certify.extensions import db
+from certify.core.db_types import UTCDateTime, utcnow
+from certify.core.extensions import db
 from certify.users.models import Branch, User
 from rubrics.models import RubricVersion, Track
 

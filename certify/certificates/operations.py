@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from certify import audit
 from certify.certificates.models import Certificate, CertificateSequence
 from certify.certificates.signing import new_credential_id, sign_certificate
-from certify.db_types import utcnow
-from certify.extensions import db
+from certify.core import audit
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
 from rubrics.models import Track
 
 
@@ -222,8 +222,8 @@ def queue_expiry_reminders(today=None) -> int:
 
     from flask_babel import gettext as _
 
-    from certify import notifications
     from certify.certificates.signing import base_url
+    from certify.core import outbox as notifications
 
     today = today or utcnow().date()
     queued = 0

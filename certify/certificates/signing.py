@@ -1,4 +1,4 @@
-"""The shell around ``certify.credentials``: issuer keys on disk, the credential of a
+"""The shell around ``certify.certificates.credentials``: issuer keys on disk, the credential of a
 certificate, the signed status lists, and verification against our own records."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from certify import audit
-from certify import credentials as vc
+from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate, SigningKey
-from certify.db_types import utcnow
-from certify.extensions import db
-from certify.i18n import localized
+from certify.core import audit
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from certify.core.i18n import localized
 
 STATUS_PURPOSES = ("revocation", "suspension")
 
@@ -280,7 +280,7 @@ def issuer_profile() -> dict[str, Any]:
 def trusted_key_multibases() -> set[str]:
     """Every key of ours, retired ones too (older credentials stay verifiable), read anew for
     each verification: whether a key is ours is never remembered between requests (a kept
-    public answer is dropped when any key changes: certify/public_cache.py)."""
+    public answer is dropped when any key changes: certify/core/public_cache.py)."""
     return set(db.session.scalars(sa.select(SigningKey.public_key_multibase)))
 
 

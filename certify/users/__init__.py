@@ -1,3 +1,1 @@
-from flask import Blueprint
-
-bp = Blueprint("users", __name__, url_prefix="/users")
+"""People and their access: accounts, roles, branches, login, second factor, mailbox links."""

@@ -25,8 +25,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from certify.i18n import LANGUAGE_NAMES, current_language
-from certify.passwords import password_problems
+from certify.core.i18n import LANGUAGE_NAMES, current_language
+from certify.core.passwords import password_problems
 from certify.users.models import Role
 
 # CLDR region codes that are not countries (unknown region, EU, eurozone, UN, pseudo-regions).

@@ -12,9 +12,9 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from certify.db_types import UTCDateTime, utcnow
-from certify.extensions import db
-from certify.i18n import localized
+from certify.core.db_types import UTCDateTime, utcnow
+from certify.core.extensions import db
+from certify.core.i18n import localized
 
 
 class Role(StrEnum):

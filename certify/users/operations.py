@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from certify import audit
-from certify.db_types import utcnow
-from certify.extensions import db
-from certify.passwords import hash_password, needs_rehash, verify_password
+from certify.core import audit
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from certify.core.passwords import hash_password, needs_rehash, verify_password
 from certify.users.models import Branch, Role, RoleAssignment, User
 
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessments import scoring
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.conftest import login
 
 
@@ -123,7 +123,7 @@ def test_exports_round_trip_through_pandas(app, decided):
 def test_annual_report_counts_and_neutralises_formulas(app, decided):
     client = app.test_client()
     login(client, decided["admin"])
-    from certify.db_types import utcnow
+    from certify.core.db_types import utcnow
 
     year = utcnow().year
     page = client.get(f"/manage/reports/annual?year={year}").get_data(as_text=True)
@@ -145,7 +145,7 @@ def test_annual_report_counts_and_neutralises_formulas(app, decided):
 
 
 def test_spreadsheet_formulas_are_neutralised():
-    from assessments.exports import to_csv, to_xlsx
+    from certify.core.tabular import to_csv, to_xlsx
 
     frame = pd.DataFrame({"name": ["=1+1", "+cmd", "-2", "@SUM(A1)", "plain"], "n": [1, 2, 3,
                                                                                        4, 5]})

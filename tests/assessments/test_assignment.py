@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from assessments.assignment import plan_assignment
 from assessments.models import Application, Competition, Conflict, Review
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.conftest import login
 
 

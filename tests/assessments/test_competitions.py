@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessments.models import Competition
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.conftest import login
 
 

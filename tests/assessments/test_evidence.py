@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from assessments.models import Application, Evidence, Review
-from certify.extensions import db
-from certify.uploads import UploadRefused, check, safe_name
+from certify.core.extensions import db
+from certify.core.uploads import UploadRefused, check, safe_name
 from tests.assessments.test_journey import review_form
 from tests.conftest import login
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from assessments.models import Application, Review
 from certify.certificates.models import Certificate
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.conftest import login
 
 TEXTS = {

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from certify.db_types import utcnow
-from certify.extensions import db
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
 from tests.conftest import login
 
 

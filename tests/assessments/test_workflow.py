@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from assessments.models import Application, ApplicationAnswer, Decision, Review, ReviewScore
 from certify.certificates.models import Certificate
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.assessments.test_journey import application_form, review_form
 from tests.conftest import login
 
@@ -153,7 +153,7 @@ def test_no_submission_after_the_closing_date(candidate_client, started, in_app)
     from datetime import timedelta
 
     from assessments.models import Competition
-    from certify.db_types import utcnow
+    from certify.core.db_types import utcnow
 
     def close():
         competition = db.session.get(Application, started).competition
@@ -378,8 +378,8 @@ def test_discussion_and_revision_keep_the_earlier_review(app, under_review, work
 def test_assignment_and_decision_are_notified_once(app, under_review, workflow, runner, in_app):
     from datetime import timedelta
 
-    from certify.db_types import utcnow
-    from certify.notifications import Notification
+    from certify.core.db_types import utcnow
+    from certify.core.outbox import Notification
 
     def kinds():
         return sorted(db.session.scalars(sa.select(Notification.kind)))
@@ -420,7 +420,7 @@ def engineer_under_review(in_app, create_user, workflow):
 
     def competition():
         from assessments.models import Competition
-        from certify.db_types import utcnow
+        from certify.core.db_types import utcnow
 
         item = Competition(title={"en": "Engineers"}, rubric_version_id=version_id,
                            state="open", opens_at=utcnow() - timedelta(days=1),
@@ -639,9 +639,9 @@ def test_a_failure_after_the_certificate_insert_leaves_nothing_behind(app, under
     The fault is injected at the database boundary: the first audit write after the
     certificate's INSERT fails, as a lost connection or full disk would make it.
     """
-    from certify.audit import AuditEvent
     from certify.certificates.models import CertificateSequence
-    from certify.notifications import Notification
+    from certify.core.audit import AuditEvent
+    from certify.core.outbox import Notification
 
     for review_id in under_review["reviews"]:
         workflow.review(review_id)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.certificates.models import Certificate
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.conftest import login
 
 

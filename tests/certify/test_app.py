@@ -2,8 +2,8 @@
 
 import pytest
 
-from certify import create_app
-from certify.extensions import db
+from certify.core.extensions import db
+from certify.web.app import create_app
 
 
 def test_secret_key_is_required_outside_tests_and_demo(monkeypatch, tmp_path):

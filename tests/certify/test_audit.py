@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from certify.audit import GENESIS, AuditEvent, record, verify_chain
-from certify.extensions import db
+from certify.core.audit import GENESIS, AuditEvent, record, verify_chain
+from certify.core.extensions import db
 
 
 def _three_entries(in_app):

@@ -5,8 +5,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from certify.audit import AuditEvent
-from certify.extensions import db
+from certify.core.audit import AuditEvent
+from certify.core.extensions import db
 from certify.users.models import User
 from tests.conftest import PASSWORD, login
 
@@ -35,7 +35,7 @@ def kz_branch_id(in_app) -> int:
 
 def mailed_link(in_app, email: str, kind: str) -> str:
     """The path of the link in the newest message of *kind* queued for *email*."""
-    from certify.notifications import Notification
+    from certify.core.outbox import Notification
 
     body = in_app(lambda: db.session.scalar(
         sa.select(Notification.body).join(Notification.user)
@@ -99,7 +99,7 @@ def test_bad_registration_rerenders_with_a_message_and_writes_nothing(client, in
 
 def test_registering_an_existing_email_looks_the_same_and_tells_the_owner(client, in_app,
                                                                          create_user):
-    from certify.notifications import Notification
+    from certify.core.outbox import Notification
 
     owner = create_user("candidate", email="new.person@example.org")
     taken = client.post("/register", data=REGISTRATION | {"branch": kz_branch_id(in_app)})
@@ -120,7 +120,7 @@ def test_registering_an_existing_email_looks_the_same_and_tells_the_owner(client
 
 
 def test_password_is_hashed_with_argon2id_at_asvs_strength(app, create_user, in_app):
-    from certify.config import Config
+    from certify.web.config import Config
 
     person = create_user("candidate")
     stored = in_app(lambda: db.session.get(User, person.id).password_hash)
@@ -300,7 +300,7 @@ def test_disabling_a_user_ends_their_sessions(app, create_user, in_app):
     ("x" * 256, True),
 ])
 def test_password_policy(app, password, accepted):
-    from certify.passwords import password_problems
+    from certify.core.passwords import password_problems
 
     with app.app_context():
         assert (password_problems(password) == []) is accepted

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from certify import create_app
-from certify.backup import _encode, _sha256
-from certify.extensions import db
+from certify.core.extensions import db
+from certify.web.app import create_app
+from certify.web.backup import _encode, _sha256
 from tests.conftest import TEST_DATABASE_URL
 
 

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from certify.audit import AuditEvent
 from certify.certificates.models import Certificate, CertificateStatus
-from certify.extensions import db
+from certify.core.audit import AuditEvent
+from certify.core.extensions import db
 from tests.conftest import login
 
 

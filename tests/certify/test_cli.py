@@ -5,7 +5,7 @@ import json
 import sqlalchemy as sa
 
 from assessments.models import Application
-from certify.extensions import db
+from certify.core.extensions import db
 from certify.users.models import User
 from rubrics.models import Rubric
 

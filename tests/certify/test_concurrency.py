@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.certificates.models import Certificate
-from certify.extensions import db
+from certify.core.extensions import db
 
 pytestmark = pytest.mark.postgres
 
@@ -145,7 +145,7 @@ def test_a_double_submit_takes_effect_once(app, create_user, create_competition,
     assert len(results) == 1 and len(errors) == 1
 
     def submissions():
-        from certify.audit import AuditEvent
+        from certify.core.audit import AuditEvent
 
         return db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
             AuditEvent.action == "application.submit"))
@@ -161,7 +161,7 @@ def test_a_status_position_taken_in_parallel_is_given_up_for_another(app, award,
     position instead of failing."""
     import secrets
 
-    from certify import credentials as vc
+    from certify.certificates import credentials as vc
 
     award()
     first = in_app(lambda: db.session.scalar(sa.select(Certificate.id)))

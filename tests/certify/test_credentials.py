@@ -1,4 +1,4 @@
-"""certify.credentials: eddsa-jcs-2022 against the W3C test vector, keys, status lists."""
+"""certify.certificates.credentials: eddsa-jcs-2022 against the W3C test vector, keys, lists."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from certify import credentials as vc
+from certify.certificates import credentials as vc
 
 VECTOR_PATH = Path(__file__).resolve().parents[3] / "shared" / "reference" / (
     "eddsa-jcs-2022-test-vector.json")

@@ -80,7 +80,7 @@ def test_locale_choice(app, create_user, headers, session_lang, user_lang, expec
 
 
 def test_language_switcher_sets_the_session_and_the_users_setting(app, create_user, in_app):
-    from certify.extensions import db
+    from certify.core.extensions import db
     from certify.users.models import User
 
     anonymous = app.test_client()
@@ -109,7 +109,7 @@ def test_switcher_redirect_stays_on_this_site(client):
 def test_figures_are_written_as_the_viewers_language_writes_them(app, language, expected):
     from flask_babel import force_locale
 
-    from certify.main.templating import number, percent
+    from certify.web.templating import number, percent
 
     with app.test_request_context(), force_locale(language):
         assert [percent(75.0, 1), percent(50), percent(72.5), number(3), number(1, signed=True),

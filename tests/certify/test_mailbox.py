@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from certify.audit import AuditEvent
-from certify.extensions import db
-from certify.notifications import Notification
+from certify.core.audit import AuditEvent
+from certify.core.extensions import db
+from certify.core.outbox import Notification
 from certify.users.models import User
 from tests.certify.test_auth import mailed_link
 from tests.conftest import PASSWORD, login
@@ -100,7 +100,7 @@ def test_broken_links_are_refused_and_change_nothing(app, client, in_app, create
 def test_a_reset_does_not_get_round_the_second_factor(client, in_app, create_user):
     import pyotp
 
-    from certify import totp
+    from certify.users import totp
 
     admin = create_user("admin")
 

@@ -1,4 +1,4 @@
-"""The public cache (certify/public_cache.py): answers kept in Redis, never a stale one.
+"""The public cache (certify/core/public_cache.py): answers kept in Redis, never a stale one.
 
 Through the app, with the real Redis on 127.0.0.1:6379 under a fresh key prefix. A change
 made behind the application's back (plain SQL, which the cache cannot see) shows that an
@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from certify import public_cache
 from certify.certificates.models import Certificate, SigningKey
 from certify.certificates.operations import revoke_certificate
 from certify.certificates.signing import rotate_key
-from certify.extensions import db
+from certify.core import public_cache
+from certify.core.extensions import db
 from certify.users.models import Branch, User
 from tests.conftest import login
 
@@ -160,7 +160,7 @@ def test_an_answer_read_before_a_change_is_not_stored_after_it(app, cache, issue
                                                                award):
     """The race: a request reads the certificate, the revocation commits (and drops the
     cache), then the request stores what it read. What it stored is never served."""
-    from certify.certificates.views import _verification_page
+    from certify.certificates.views.pages import _verification_page
 
     with app.test_request_context(f"/verify/{issued}"):
         def render_then_revoke():
@@ -199,7 +199,7 @@ def test_without_redis_answers_come_from_the_database(app, issued, in_app, award
     public_cache.init_app(app)
     try:
         client = app.test_client()
-        with caplog.at_level(logging.WARNING, logger="certify.public_cache"):
+        with caplog.at_level(logging.WARNING, logger="certify.core.public_cache"):
             assert "genuine and valid" in client.get(f"/verify/{issued}").text
             assert client.get(f"/api/v1/certificates/{issued}").json["status"] == "valid"
             in_app(lambda: revoke_certificate(

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from certify.certificates.models import Certificate, RenewalRequest
-from certify.db_types import utcnow
-from certify.extensions import db
-from certify.notifications import Notification
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from certify.core.outbox import Notification
 from tests.conftest import login
 
 

@@ -76,7 +76,7 @@ def test_login_throttling_holds_across_workers(production_env, create_user):
 def test_two_app_processes_see_one_certificate_state(production_env, award, in_app):
     from certify.certificates.models import Certificate
     from certify.certificates.operations import revoke_certificate
-    from certify.extensions import db
+    from certify.core.extensions import db
     from certify.users.models import User
 
     award()

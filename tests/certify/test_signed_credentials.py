@@ -9,9 +9,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from certify import credentials as vc
+from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate, SigningKey
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.conftest import login
 
 

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from certify.extensions import db
+from certify.core.extensions import db
 from certify.users.models import User
 from tests.conftest import login
 

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from certify import credentials as vc
+from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate
-from certify.extensions import db
+from certify.core.extensions import db
 from tests.assessments.test_query_counts import counting_statements
 from tests.conftest import login
 

@@ -8,7 +8,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from certify.extensions import db
+from certify.core.extensions import db
 from rubrics.io import export_rubric, version_content, version_hash
 from rubrics.models import Criterion, Rubric, RubricVersion
 from tests.conftest import SMALL_RUBRIC, login

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from certify.extensions import db
+from certify.core.extensions import db
 from rubrics import operations
 from rubrics.io import version_content
 from rubrics.models import Criterion, Level, RubricLocked, RubricVersion

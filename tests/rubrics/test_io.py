@@ -10,7 +10,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from certify.extensions import db
+from certify.core.extensions import db
 from rubrics.io import (
     LIBRARY,
     RubricFileError,

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from sqlalchemy.exc import IntegrityError
 
-from certify.extensions import db
+from certify.core.extensions import db
 from rubrics.io import LIBRARY, import_library, load_file, validate
 from rubrics.models import Criterion, Level, Rubric, RubricVersion
 from rubrics.operations import publish_problems

@@ -52,7 +52,7 @@ class Config:
     API_RATE_LIMIT = "120 per minute"
     # The public verification pages, credentials, PDFs and status lists, per client address.
     PUBLIC_RATE_LIMIT = "300 per minute"
-    # Public verification answers kept ready in Redis for every worker (certify/public_cache.py),
+    # Public verification answers kept ready in Redis for every worker (core/public_cache.py),
     # e.g. redis://127.0.0.1:6379/1; unset, every answer is read from the database. Every
     # process that writes (web, CLI, cron) needs the same value, so its changes reach the cache.
     PUBLIC_CACHE_URL: str | None = None

@@ -8,10 +8,10 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from assessments.operations import open_competitions
-from certify.extensions import csrf, db
-from certify.main import bp
-from certify.main.forms import LanguageForm
-from certify.main.safety import safe_next_url
+from certify.core.extensions import csrf, db
+from certify.core.forms import LanguageForm
+from certify.core.safety import safe_next_url
+from certify.web.blueprint import bp
 
 
 @bp.get("/")

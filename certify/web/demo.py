@@ -22,8 +22,8 @@ from assessments.operations import (
     withdraw_application,
 )
 from certify.certificates.operations import revoke_certificate
-from certify.db_types import utcnow
-from certify.extensions import db
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
 from certify.users.models import Role, User
 from certify.users.operations import create_user, seed_branches
 from rubrics.io import import_library

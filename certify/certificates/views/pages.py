@@ -22,8 +22,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from certify import credentials as vc
-from certify.certificates import bp
+from certify.certificates import credentials as vc
+from certify.certificates.blueprint import bp
 from certify.certificates.forms import CorrectNameForm, CredentialCheckForm, ReasonForm, VerifyForm
 from certify.certificates.models import NUMBER_PATTERN, Certificate
 from certify.certificates.operations import (
@@ -46,10 +46,10 @@ from certify.certificates.signing import (
     status_list_credential,
     verify_document,
 )
-from certify.extensions import autocommit_reads, csrf, db, limiter
-from certify.i18n import current_language
-from certify.main.forms import flash_form_errors
-from certify.public_cache import cached_for_visitors
+from certify.core.extensions import autocommit_reads, csrf, db, limiter
+from certify.core.forms import flash_form_errors
+from certify.core.i18n import current_language
+from certify.core.public_cache import cached_for_visitors
 from certify.users.models import Branch
 from rubrics.models import Rubric, RubricVersion
 
@@ -237,7 +237,7 @@ def _administered(certificate_id: int) -> Certificate:
 @login_required
 def manage(certificate_id: int):
     certificate = _administered(certificate_id)
-    from certify.audit import AuditEvent
+    from certify.core.audit import AuditEvent
 
     history = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.object_type == "Certificate",
@@ -321,8 +321,8 @@ def verify_bulk():
     import csv
     import io
 
-    from certify.api.views import BULK_LIMIT, bulk_results, numbers_from_csv
     from certify.certificates.forms import BulkVerifyForm
+    from certify.certificates.views.api import BULK_LIMIT, bulk_results, numbers_from_csv
 
     form = BulkVerifyForm()
     if not form.validate_on_submit():
@@ -344,7 +344,7 @@ def verify_bulk():
             writer.writerow([item["number"], item["found"], item["status"] or "",
                              item.get("holder_name", ""), item.get("track", ""),
                              item.get("valid_until", ""), item.get("verify_url", "")])
-        from assessments.exports import FORMULA_PREFIXES
+        from certify.core.tabular import FORMULA_PREFIXES
 
         body = "\n".join(
             ",".join("'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
@@ -361,7 +361,7 @@ def certificate_document(certificate: Certificate, language: str):
 
     from certify.certificates.pdf import CertificateDocument
     from certify.certificates.signing import base_url
-    from certify.i18n import localized
+    from certify.core.i18n import localized
 
     with force_locale(language):
         labels = {
@@ -466,8 +466,8 @@ def mine(number: str):
 @bp.post("/my/certificates/<number>/privacy")
 @login_required
 def privacy(number: str):
-    from certify import audit
     from certify.certificates.forms import PrivacyForm
+    from certify.core import audit
 
     certificate = _own(number)
     form = PrivacyForm()

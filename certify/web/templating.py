@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import format_date, format_datetime
 
-from certify.i18n import LANGUAGE_NAMES, current_language, localized
+from certify.core.i18n import LANGUAGE_NAMES, current_language, localized
 
 
 def register(app: Flask) -> None:

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from certify.db_types import UTCDateTime, utcnow
-from certify.extensions import db
+from certify.core.db_types import UTCDateTime, utcnow
+from certify.core.extensions import db
 
 GENESIS = "0" * 64
 # One writer at a time appends to the chain (a PostgreSQL transaction-level advisory lock).

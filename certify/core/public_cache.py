@@ -37,7 +37,7 @@ from flask import Flask, Response, current_app, has_app_context, session
 from flask_login import current_user
 from flask_sqlalchemy.session import Session
 
-from certify.db_types import utcnow
+from certify.core.db_types import utcnow
 
 log = logging.getLogger(__name__)
 EXTENSION = "certify_public_cache"

@@ -9,19 +9,39 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from certify import public_cache
-from certify.config import Config, TestConfig
-from certify.extensions import babel, csrf, db, limiter, login_manager, migrate
+# Importing each package's views attaches their routes to that package's blueprints.
+import assessments.views  # noqa: F401
+import certify.certificates.views  # noqa: F401
+import certify.users.views  # noqa: F401
+import certify.web.views  # noqa: F401
+import rubrics.views  # noqa: F401
+from assessments.blueprint import bp as assessments_bp
+from certify.certificates.blueprint import api_bp
+from certify.certificates.blueprint import bp as certificates_bp
+from certify.core import public_cache
+from certify.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from certify.core.i18n import select_locale
+from certify.users.blueprint import auth_bp
+from certify.users.blueprint import bp as users_bp
+from certify.users.models import load_user_by_session_token
+from certify.web import cli, errors, models, security, templating  # noqa: F401 - models: every table
+from certify.web.blueprint import bp as main_bp
+from certify.web.config import Config, TestConfig
+from rubrics.blueprint import bp as rubrics_bp
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # certify/: static files and translations
+PROJECT_ROOT = PACKAGE_ROOT.parent  # templates/ and migrations/
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
+        root_path=str(PACKAGE_ROOT),
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_relative_config=True,
     )
@@ -44,8 +64,6 @@ def trust_proxies(app: Flask) -> None:
     """
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
@@ -117,10 +135,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from certify import models  # noqa: F401 - registers every model with the metadata
-    from certify.i18n import select_locale
-    from certify.users.models import load_user_by_session_token
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -133,52 +147,26 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user_by_session_token)
-    from flask_babel import lazy_gettext as _l
-
     login_manager.login_message = _l("Please log in to open this page.")
 
 
 def register_blueprints(app: Flask) -> None:
-    # Views attach their routes to the blueprints on import, which must precede registration.
-    import assessments.views
-    import certify.api.views
-    import certify.auth.views
-    import certify.certificates.views
-    import certify.main.views
-    import certify.users.views
-    import rubrics.views
-
-    for views in (
-        certify.main.views,
-        certify.auth.views,
-        certify.users.views,
-        certify.certificates.views,
-        rubrics.views,
-        assessments.views,
-        certify.api.views,
-    ):
-        app.register_blueprint(views.bp)
+    for blueprint in (main_bp, auth_bp, users_bp, certificates_bp, rubrics_bp, assessments_bp,
+                      api_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_error_handlers(app: Flask) -> None:
-    from certify.main.errors import register
-
-    register(app)
+    errors.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:
-    from certify.main.security import register
-
-    register(app)
+    security.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from certify.main.templating import register
-
-    register(app)
+    templating.register(app)
 
 
 def register_cli(app: Flask) -> None:
-    from certify.cli import register
-
-    register(app)
+    cli.register(app)

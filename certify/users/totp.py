@@ -8,9 +8,9 @@ import time
 
 import pyotp
 
-from certify import audit
-from certify.db_types import utcnow
-from certify.extensions import db
+from certify.core import audit
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
 from certify.users.models import User
 
 ISSUER = "Certify"

@@ -21,10 +21,11 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from certify import audit, notifications
-from certify.db_types import utcnow
-from certify.extensions import db
-from certify.passwords import hash_password
+from certify.core import audit
+from certify.core import outbox as notifications
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from certify.core.passwords import hash_password
 from certify.users.models import User
 from certify.users.operations import user_by_email
 

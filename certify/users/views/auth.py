@@ -6,11 +6,12 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from certify import audit
-from certify.auth import bp, mailbox
-from certify.extensions import db, limiter
-from certify.main.safety import safe_next_url
-from certify.passwords import hash_password
+from certify.core import audit
+from certify.core.extensions import db, limiter
+from certify.core.passwords import hash_password
+from certify.core.safety import safe_next_url
+from certify.users import mailbox
+from certify.users.blueprint import auth_bp as bp
 from certify.users.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -208,7 +209,7 @@ def password():
 @bp.route("/login/second-factor", methods=["GET", "POST"])
 @limiter.limit(_login_failure_limit, methods=["POST"], deduct_when=_failed)
 def second_factor():
-    from certify import totp
+    from certify.users import totp
     from certify.users.forms import CodeForm
     from certify.users.models import load_user_by_session_token
 
@@ -237,7 +238,7 @@ def second_factor_setup():
     """Enrol an authenticator app: scan, confirm with a code, keep the recovery codes."""
     import segno
 
-    from certify import totp
+    from certify.users import totp
     from certify.users.forms import CodeForm
 
     user = current_user._get_current_object()

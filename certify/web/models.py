@@ -16,13 +16,13 @@ from assessments.models import (  # noqa: F401
     ReviewRevision,
     ReviewScore,
 )
-from certify.audit import AuditEvent  # noqa: F401
 from certify.certificates.models import (  # noqa: F401
     Certificate,
     CertificateSequence,
     RenewalRequest,
     SigningKey,
 )
-from certify.notifications import Notification  # noqa: F401
+from certify.core.audit import AuditEvent  # noqa: F401
+from certify.core.outbox import Notification  # noqa: F401
 from certify.users.models import Branch, RoleAssignment, User  # noqa: F401
 from rubrics.models import Criterion, Level, Rubric, RubricVersion  # noqa: F401

@@ -7,8 +7,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from certify.extensions import db
-from certify.users import bp
+from certify.core.extensions import db
+from certify.users.blueprint import bp
 from certify.users.forms import UserCreateForm
 from certify.users.models import Role, User
 from certify.users.operations import active_branches, create_user, email_taken
@@ -51,7 +51,7 @@ def create():
 @bp.post("/<int:user_id>/<any(enable, disable):change>")
 @login_required
 def set_enabled_view(user_id: int, change: str):
-    from certify.main.forms import LanguageForm
+    from certify.core.forms import LanguageForm
     from certify.users.operations import UserError, set_enabled
 
     if not can_manage_users(current_user):

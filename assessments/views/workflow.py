@@ -24,9 +24,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectChoice
 
 from assessments import analytics as analytics_module
-from assessments import bp, charts, evidence, exports, scoring
+from assessments import charts, evidence, scoring
 from assessments.analytics import competition_figures, panel_figures, panel_result
 from assessments.assignment import active_reviewers, competition_load, conflicted_pairs, why_not
+from assessments.blueprint import bp
 from assessments.forms import (
     REVISE,
     AppealForm,
@@ -95,10 +96,11 @@ from assessments.permissions import (
     can_write_review,
     is_staff,
 )
-from certify.db_types import utcnow
-from certify.extensions import db
-from certify.i18n import localized
-from certify.main.forms import flash_form_errors
+from certify.core import tabular as exports
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from certify.core.forms import flash_form_errors
+from certify.core.i18n import localized
 from certify.users.models import Branch, Role, User
 from certify.users.operations import active_branches
 from rubrics.models import RubricVersion, VersionState

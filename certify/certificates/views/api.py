@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from flask import current_app, jsonify, request, url_for
 from sqlalchemy.orm import defer
 
-from certify import credentials as vc
-from certify.api import bp
-from certify.api.openapi import spec
+from certify.certificates import credentials as vc
+from certify.certificates.blueprint import api_bp as bp
 from certify.certificates.models import NUMBER_PATTERN, Certificate
+from certify.certificates.openapi import spec
 from certify.certificates.signing import base_url, verify_document
-from certify.extensions import autocommit_reads, csrf, db, limiter
-from certify.public_cache import cached
+from certify.core.extensions import autocommit_reads, csrf, db, limiter
+from certify.core.public_cache import cached
 
 BULK_LIMIT = 1000
 

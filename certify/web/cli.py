@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from certify.extensions import db
+from certify.core.extensions import db
 
 
 def register(app: Flask) -> None:
@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Load the demo data (idempotent: running it again changes nothing)."""
-    from certify.demo import DEMO_PASSWORD, load_demo
+    from certify.web.demo import DEMO_PASSWORD, load_demo
 
     created = load_demo()
     db.session.commit()
@@ -57,7 +57,7 @@ def demo_command() -> None:
 def create_user_command(email, full_name, roles, branch_code, country, affiliation, language,
                         password) -> None:
     """Create an account for a real deployment."""
-    from certify.passwords import password_problems
+    from certify.core.passwords import password_problems
     from certify.users.models import Branch
     from certify.users.operations import UserError, create_user
 
@@ -154,7 +154,7 @@ def notify_reviewers_command() -> None:
 @with_appcontext
 def send_outbox_command() -> None:
     """Send queued messages (SMTP when CERTIFY_MAIL_SERVER is set, else printed in full)."""
-    from certify.notifications import send_outbox
+    from certify.core.outbox import send_outbox
 
     count, how = send_outbox(show=click.echo)
     click.echo(f"Sent {count} messages ({how}).")
@@ -166,7 +166,7 @@ audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 @audit_cli.command("verify")
 def verify_audit_command() -> None:
     """Check every entry of the audit log; exit 1 if one was edited or removed."""
-    from certify.audit import verify_chain
+    from certify.core.audit import verify_chain
 
     count, breaks = verify_chain()
     for item in breaks:
@@ -178,7 +178,7 @@ def verify_audit_command() -> None:
 
 def _backup_step(step, *args, **kwargs):
     """Run a backup or restore: its refusal as a clean error, its warnings on stderr."""
-    from certify.backup import BackupError
+    from certify.web.backup import BackupError
 
     try:
         summary = step(*args, **kwargs)
@@ -197,7 +197,7 @@ def _backup_step(step, *args, **kwargs):
 @with_appcontext
 def backup_command(output: str | None, include_private_keys: bool) -> None:
     """Write a consistent archive: database, evidence files, public keys, checksums."""
-    from certify.backup import create_backup
+    from certify.web.backup import create_backup
 
     summary = _backup_step(create_backup, output and Path(output),
                            include_private_keys=include_private_keys)
@@ -211,7 +211,7 @@ def backup_command(output: str | None, include_private_keys: bool) -> None:
 @with_appcontext
 def restore_command(archive: str) -> None:
     """Restore an archive into an empty instance and re-verify every certificate."""
-    from certify.backup import restore_backup
+    from certify.web.backup import restore_backup
 
     summary = _backup_step(restore_backup, Path(archive))
     click.echo(f"Restored {sum(summary.tables.values())} rows in {len(summary.tables)} tables "

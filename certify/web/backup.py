@@ -38,8 +38,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from certify.db_types import utcnow
-from certify.extensions import db
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
 
 FORMAT = "certify-backup/1"
 MANIFEST = "manifest.json"
@@ -367,7 +367,7 @@ def restore_backup(path: Path) -> Summary:
 
     from assessments.evidence import upload_directory
     from certify.certificates.signing import active_key, key_directory
-    from certify.public_cache import forget_public_answers
+    from certify.core.public_cache import forget_public_answers
 
     manifest, members = read_archive(Path(path))
     tables = {table.name: table for table in _tables()}
