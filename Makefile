@@ -39,8 +39,10 @@ bench: $(STAMP) compile-translations
 	$(BIN)/python benchmarks/certificates.py
 	$(BIN)/python benchmarks/verify_load.py
 
+# ruff, bandit, and the import contracts in pyproject.toml (layers; pure scoring and credentials).
 lint: $(STAMP)
 	$(BIN)/ruff check certify rubrics assessments tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r certify rubrics assessments
 
 # Extract every message, merge it into the EN/RU/KK catalogs, compile them.

@@ -28,6 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessments.models import CompetitionState, Outcome
 from certify.core.i18n import localized
+from rubrics.forms import bind_rows
 
 NARRATIVE_MAX_LENGTH = 5000
 REVISE = "revise"  # a decision-form choice that is not an outcome: the application goes back
@@ -37,13 +38,6 @@ REASON_MAX_LENGTH = 5000
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def level_choices(criterion) -> list[SelectChoice]:
-    return [
-        SelectChoice(level.value, f"{level.value} — {localized(level.label)}")
-        for level in criterion.levels
-    ]
 
 
 class AnswerForm(Form):
@@ -63,13 +57,7 @@ class ApplicationForm(FlaskForm):
     submit = SubmitField(_l("Submit application"))
 
     def bind_criteria(self, criteria) -> None:
-        """One row per criterion: missing rows added, rows beyond the rubric dropped."""
-        while len(self.answers) > len(criteria):
-            self.answers.pop_entry()
-        while len(self.answers) < len(criteria):
-            self.answers.append_entry()
-        for entry, criterion in zip(self.answers, criteria, strict=False):
-            entry.form.level.choices = level_choices(criterion)
+        bind_rows(self.answers, criteria)
 
 
 class ScoreForm(Form):
@@ -86,13 +74,7 @@ class ReviewForm(FlaskForm):
     submit = SubmitField(_l("Submit review"))
 
     def bind_criteria(self, criteria) -> None:
-        """One row per criterion: missing rows added, rows beyond the rubric dropped."""
-        while len(self.scores) > len(criteria):
-            self.scores.pop_entry()
-        while len(self.scores) < len(criteria):
-            self.scores.append_entry()
-        for entry, criterion in zip(self.scores, criteria, strict=False):
-            entry.form.level.choices = level_choices(criterion)
+        bind_rows(self.scores, criteria)
 
 
 class ApplyForm(FlaskForm):

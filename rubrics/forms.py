@@ -13,6 +13,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -20,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from certify.core.i18n import localized
 from rubrics.io import ELIGIBILITY_KINDS
 from rubrics.models import Track
 
@@ -38,6 +40,36 @@ CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def level_choices(criterion) -> list[SelectChoice]:
+    """A criterion's levels as radio choices: "2 — Competent"."""
+    return [
+        SelectChoice(level.value, f"{level.value} — {localized(level.label)}")
+        for level in criterion.levels
+    ]
+
+
+def bind_rows(rows: FieldList, criteria) -> None:
+    """One row per criterion, matched by position (a posted criterion id can never redirect an
+    answer to another criterion): missing rows added, rows beyond the rubric dropped, each
+    row's ``level`` offered the criterion's levels."""
+    while len(rows) > len(criteria):
+        rows.pop_entry()
+    while len(rows) < len(criteria):
+        rows.append_entry()
+    for entry, criterion in zip(rows, criteria, strict=False):
+        entry.form.level.choices = level_choices(criterion)
+
+
+class LevelRowForm(Form):
+    level = RadioField(_l("Level"), coerce=int, validators=[Optional()])
+
+
+class LevelsPreviewForm(FlaskForm):
+    """What the candidate's and the reviewer's forms offer per criterion, for the preview."""
+
+    rows = FieldList(FormField(LevelRowForm))
 
 
 def _texts_form(widget_field, max_length: int):

@@ -17,7 +17,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from assessments.forms import ReviewForm
 from certify.core.extensions import db
 from certify.core.forms import flash_form_errors
 from certify.users.models import Branch
@@ -28,8 +27,10 @@ from rubrics.forms import (
     ActionForm,
     CriterionForm,
     ImportForm,
+    LevelsPreviewForm,
     RubricForm,
     VersionSettingsForm,
+    bind_rows,
     texts_data,
 )
 from rubrics.io import RubricFileError, dumps, export_rubric, import_rubric, loads, version_content
@@ -228,8 +229,8 @@ def preview(version_id: int):
     if role not in ("candidate", "reviewer") or language not in current_app.config["LANGUAGES"]:
         abort(404)
     with force_locale(language):
-        form = ReviewForm(meta={"csrf": False}, formdata=None)
-        form.bind_criteria(rubric_version.criteria)
+        form = LevelsPreviewForm(meta={"csrf": False}, formdata=None)
+        bind_rows(form.rows, rubric_version.criteria)
         return render_template("rubrics/preview.html", version=rubric_version, role=role,
                                language=language, form=form)
 

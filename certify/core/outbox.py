@@ -6,6 +6,7 @@ from __future__ import annotations
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,7 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.core.db_types import UTCDateTime, utcnow
 from certify.core.extensions import db
-from certify.users.models import User
+
+if TYPE_CHECKING:  # the outbox writes to people, but sits below the users package
+    from certify.users.models import User
 
 
 class Notification(db.Model):

@@ -129,19 +129,20 @@ def cached_for_visitors(key: str, build: Callable[[], Response]) -> Response:
     return cached(key, build)
 
 
-def _shown_models() -> tuple[type, ...]:
-    """What public answers show: the certificate, the key that signed it, its branch's and
-    rubric's names."""
-    from certify.certificates.models import Certificate, SigningKey
-    from certify.users.models import Branch
-    from rubrics.models import Rubric, RubricVersion
+_shown_models: tuple[type, ...] = ()
 
-    return (Certificate, SigningKey, Branch, Rubric, RubricVersion)
+
+def watch(*models: type) -> None:
+    """Declare models whose changes alter public answers. The package that serves the answers
+    names them (certificates: the certificate, its signing key, its branch's and rubric's
+    names), so this layer needs to know none of them."""
+    global _shown_models
+    _shown_models = tuple(dict.fromkeys((*_shown_models, *models)))
 
 
 @sa.event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, _context) -> None:
-    shown = _shown_models()
+    shown = _shown_models
     if any(isinstance(obj, shown) for obj in (*session.new, *session.dirty, *session.deleted)):
         session.info[STALE] = True
 
@@ -149,7 +150,7 @@ def _note_changes(session: Session, _context) -> None:
 @sa.event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state) -> None:
     if ((state.is_update or state.is_delete) and state.bind_mapper is not None
-            and issubclass(state.bind_mapper.class_, _shown_models())):
+            and issubclass(state.bind_mapper.class_, _shown_models)):
         state.session.info[STALE] = True
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from certify.certificates import credentials as vc
 from certify.certificates.blueprint import bp
 from certify.certificates.forms import CorrectNameForm, CredentialCheckForm, ReasonForm, VerifyForm
-from certify.certificates.models import NUMBER_PATTERN, Certificate
+from certify.certificates.models import NUMBER_PATTERN, Certificate, SigningKey
 from certify.certificates.operations import (
     CertificateActionError,
     correct_holder_name,
@@ -46,6 +46,7 @@ from certify.certificates.signing import (
     status_list_credential,
     verify_document,
 )
+from certify.core import public_cache
 from certify.core.extensions import autocommit_reads, csrf, db, limiter
 from certify.core.forms import flash_form_errors
 from certify.core.i18n import current_language
@@ -54,6 +55,9 @@ from certify.users.models import Branch
 from rubrics.models import Rubric, RubricVersion
 
 JSON_LD = "application/ld+json"
+
+# What the public answers show: a change to any of these drops every kept answer.
+public_cache.watch(Certificate, SigningKey, Branch, Rubric, RubricVersion)
 
 
 def _public_rate() -> str:
