@@ -211,6 +211,3 @@ class ImportForm(FlaskForm):
     file = FileField(_l("Rubric file (JSON or YAML)"),
                      validators=[FileRequired(message=_l("Choose a file."))])
 
-
-class ActionForm(FlaskForm):
-    """Buttons that change something: only the CSRF token."""

@@ -18,13 +18,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certify.core.extensions import db
-from certify.core.forms import flash_form_errors
+from certify.core.forms import ActionForm
+from certify.core.views import flash_form_errors
 from certify.users.models import Branch
 from certify.users.operations import active_branches
 from rubrics.blueprint import bp
 from rubrics.diff import diff_versions
 from rubrics.forms import (
-    ActionForm,
     CriterionForm,
     ImportForm,
     LevelsPreviewForm,

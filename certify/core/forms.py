@@ -21,10 +21,5 @@ class LanguageForm(FlaskForm):
         return cls(meta={"csrf": False})
 
 
-def flash_form_errors(form) -> None:
-    """Each field's problems as flash messages (for forms that answer with a redirect)."""
-    from flask import flash
-
-    for field in form:
-        for error in field.errors:
-            flash(f"{field.label.text}: {error}" if field.label.text else error, "error")
+class ActionForm(FlaskForm):
+    """A button that changes something and says nothing more: only the CSRF token."""

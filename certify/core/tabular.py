@@ -6,25 +6,37 @@ return) get a leading apostrophe (OWASP "CSV injection"); numbers are left as nu
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    def cell(value):
-        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-            return "'" + value
-        return value
+def neutralise_cell(value):
+    """A text a spreadsheet would run as a formula, made plain text; anything else as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(cell)
+            safe[column] = safe[column].map(neutralise_cell)
     return safe
+
+
+def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """Plain rows (no DataFrame needed) as UTF-8 CSV, each cell neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([neutralise_cell(cell) for cell in row] for row in rows)
+    return out.getvalue().encode("utf-8")
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:

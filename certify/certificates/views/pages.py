@@ -48,9 +48,9 @@ from certify.certificates.signing import (
 )
 from certify.core import public_cache
 from certify.core.extensions import autocommit_reads, csrf, db, limiter
-from certify.core.forms import flash_form_errors
 from certify.core.i18n import current_language
 from certify.core.public_cache import cached_for_visitors
+from certify.core.views import flash_form_errors
 from certify.users.models import Branch
 from rubrics.models import Rubric, RubricVersion
 

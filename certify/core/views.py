@@ -1,0 +1,64 @@
+"""What every view does with an operation: run it, commit once, or roll back and say why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from certify.core.errors import DomainError
+from certify.core.extensions import db
+
+
+def flash_problems(error: DomainError, prefix: str = "") -> None:
+    for problem in error.problems:
+        flash(f"{prefix}{problem}", "error")
+
+
+def flash_form_errors(form) -> None:
+    """Each field's problems as flash messages (for forms that answer with a redirect)."""
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}: {error}" if field.label.text else error, "error")
+
+
+def attempt(operation: Callable[[], Any], *, success: str | None = None,
+            problem_prefix: str = "") -> tuple[bool, Any]:
+    """Run ``operation()``; commit and flash ``success``, or roll back and flash the
+    operation's problems. Returns (done, what the operation returned)."""
+    try:
+        result = operation()
+        db.session.flush()
+    except DomainError as error:
+        db.session.rollback()
+        flash_problems(error, problem_prefix)
+        return False, None
+    except StaleDataError:
+        # Optimistic locking (a version_id_col) found a newer row than the form was made from.
+        db.session.rollback()
+        flash(_("This was changed elsewhere in the meantime. Reload and try again."), "error")
+        return False, None
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True, result
+
+
+def run_operation(operation: Callable[[], Any], *, success: str | None = None,
+                  redirect_to: str | Callable[[Any], str],
+                  on_failure: Callable[[], Any] | str | None = None,
+                  problem_prefix: str = ""):
+    """The view's answer after ``operation()``: a redirect to ``redirect_to`` once committed
+    (a callable receives what the operation returned); on a ``DomainError``, rolled back and
+    flashed, ``on_failure()`` (e.g. the form re-rendered with status 422) or a redirect to
+    ``on_failure`` when it is an address (``redirect_to`` by default)."""
+    done, result = attempt(operation, success=success, problem_prefix=problem_prefix)
+    if done:
+        return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+    if callable(on_failure):
+        return on_failure()
+    target = on_failure or redirect_to
+    return redirect(target if isinstance(target, str) else target(None))
