@@ -99,8 +99,8 @@ from assessments.permissions import (
 from certify.core import tabular as exports
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
-from certify.core.views import flash_form_errors
 from certify.core.i18n import localized
+from certify.core.views import flash_form_errors
 from certify.users.models import Branch, Role, User
 from certify.users.operations import active_branches
 from rubrics.models import RubricVersion, VersionState
