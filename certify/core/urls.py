@@ -6,7 +6,7 @@ signed credential), so they use the public address (PUBLIC_BASE_URL), never the 
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def base_url() -> str:
@@ -15,5 +15,8 @@ def base_url() -> str:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """``url_for(endpoint, **values)`` on the public address."""
-    return base_url() + url_for(endpoint, **values)
+    """``url_for(endpoint, **values)`` on the public address; also outside a request (the CLI
+    signs credentials and queues mail), where url_for alone would need SERVER_NAME."""
+    if has_request_context():
+        return base_url() + url_for(endpoint, **values)
+    return base_url() + current_app.url_map.bind("localhost").build(endpoint, values)

@@ -1,0 +1,39 @@
+"""Commands for the workflow: ``flask --app certify scores verify``, ``notify-reviewers``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from assessments.analytics import verify_decisions
+from assessments.operations import queue_review_reminders
+from certify.core.extensions import db
+
+
+@click.command("notify-reviewers")
+@with_appcontext
+def notify_reviewers_command() -> None:
+    """Queue reminders to reviewers a week before the review deadline (idempotent)."""
+    queued = queue_review_reminders()
+    db.session.commit()
+    click.echo(f"Queued {queued} reminders.")
+
+
+scores_cli = AppGroup("scores", help="The figures behind decisions.")
+
+
+@scores_cli.command("verify")
+def verify_scores() -> None:
+    """Recompute every stored decision; exit 1 if any no longer matches."""
+    checked, mismatches = verify_decisions()
+    for mismatch in mismatches:
+        click.echo(f"decision {mismatch.decision_id} (application {mismatch.application_id}): "
+                   f"{mismatch.problem}", err=True)
+    click.echo(f"{checked} decisions checked, {len(mismatches)} mismatches")
+    if mismatches:
+        sys.exit(1)
+
+
+COMMANDS = (notify_reviewers_command, scores_cli)

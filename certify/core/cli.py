@@ -1,0 +1,36 @@
+"""Commands for the outbox and the audit log: ``send-outbox``, ``audit verify``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from certify.core.audit import verify_chain
+from certify.core.outbox import send_outbox
+
+
+@click.command("send-outbox")
+@with_appcontext
+def send_outbox_command() -> None:
+    """Send queued messages (SMTP when CERTIFY_MAIL_SERVER is set, else printed in full)."""
+    count, how = send_outbox(show=click.echo)
+    click.echo(f"Sent {count} messages ({how}).")
+
+
+audit_cli = AppGroup("audit", help="The hash-chained audit log.")
+
+
+@audit_cli.command("verify")
+def verify_audit_command() -> None:
+    """Check every entry of the audit log; exit 1 if one was edited or removed."""
+    count, breaks = verify_chain()
+    for item in breaks:
+        click.echo(f"entry {item.event_id}: {item.problem}", err=True)
+    click.echo(f"{count} entries checked, {len(breaks)} problems")
+    if breaks:
+        sys.exit(1)
+
+
+COMMANDS = (send_outbox_command, audit_cli)
