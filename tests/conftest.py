@@ -7,26 +7,28 @@ context with the requests they make: each request gets its own session, as in pr
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
-from dataclasses import dataclass
+import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from certify.core.db_types import utcnow
 from certify.core.extensions import db, limiter
 from certify.web.app import create_app
-
-# The browser tests' fixtures (live_app, live_server, browser), for every browser test module.
-pytest_plugins = ["tests.browser_support"]
-
-REDIS = ("127.0.0.1", 6379)
-PASSWORD = "correct horse battery staple"
-TEST_DATABASE_URL = os.environ.get("CERTIFY_TEST_DATABASE_URL", "")
-ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+from tests.support import (
+    CHROMIUM,
+    ON_POSTGRES,
+    PASSWORD,
+    REDIS,
+    SMALL_RUBRIC,
+    TEST_DATABASE_URL,
+    Person,
+    redis_is_up,
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -38,14 +40,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
-
-
-def redis_is_up() -> bool:
-    try:
-        socket.create_connection(REDIS, timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="session")
@@ -144,12 +138,7 @@ def in_app(app):
     return run
 
 
-@dataclass(frozen=True)
-class Person:
-    id: int
-    email: str
-    password: str
-    full_name: str
+
 
 
 @pytest.fixture
@@ -182,47 +171,6 @@ def create_user(in_app):
         return in_app(work)
 
     return make
-
-
-def login(client, person: Person, *, follow=False):
-    return client.post("/login", data={"email": person.email, "password": person.password},
-                       follow_redirects=follow)
-
-
-SMALL_RUBRIC = {
-    "format": "certify-rubric/1",
-    "code": "TEST-P",
-    "track": "professor",
-    "title": {"en": "Test professor rubric", "ru": "Тестовая рубрика",
-              "kk": "Сынақ рубрикасы"},
-    "description": {"en": "For tests.", "ru": "Для тестов.", "kk": "Сынақтар үшін."},
-    "version": {
-        "pass_threshold": 50,
-        "eligibility": [{"code": "degree", "kind": "degree", "minimum": None,
-                         "text": {"en": "A doctoral degree",
-                                                    "ru": "Учёная степень",
-                                                    "kk": "Ғылыми дәреже"}}],
-        "criteria": [
-            {
-                "code": code,
-                "title": {"en": f"Criterion {code}", "ru": f"Критерий {code}",
-                          "kk": f"Критерий {code}"},
-                "weight": weight,
-                "min_pass_level": gate,
-                "evidence_required": gate is not None,
-                "levels": [
-                    {"value": value,
-                     "label": {"en": f"L{value}", "ru": f"У{value}", "kk": f"Д{value}"},
-                     "descriptor": {"en": f"{code} at level {value}",
-                                    "ru": f"{code} на уровне {value}",
-                                    "kk": f"{code} {value} деңгейде"}}
-                    for value in range(5)
-                ],
-            }
-            for code, weight, gate in (("C1", 40, 2), ("C2", 35, None), ("C3", 25, None))
-        ],
-    },
-}
 
 
 @pytest.fixture
@@ -450,3 +398,45 @@ def scenario(create_user, create_competition, workflow, in_app):
         "token": "not-a-valid-token",
     }
     return people, values
+
+
+# The browser tests: a live server, Debian's Chromium driven by Playwright (tests/web/).
+
+
+@pytest.fixture
+def live_app(app):
+    """The app the live server serves: CSRF on, as in production, on the test database.
+
+    A test may change its config (e.g. PUBLIC_BASE_URL) with monkeypatch before the requests.
+    """
+    live = create_app({"TESTING": True, "WTF_CSRF_ENABLED": True,
+                       "DATABASE_URL": app.config["DATABASE_URL"],
+                       "SIGNING_KEY_DIR": str(Path(app.instance_path) / "keys"),
+                       "UPLOAD_DIR": str(Path(app.instance_path) / "uploads")})
+    yield live
+    with live.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(live_app):
+    """``live_app`` served on a free port of the loopback address; yields its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        instance = driver.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield instance
+        instance.close()

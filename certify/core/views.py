@@ -39,7 +39,9 @@ def attempt(operation: Callable[[], Any], *, success: str | None = None,
     except StaleDataError:
         # Optimistic locking (a version_id_col) found a newer row than the form was made from.
         db.session.rollback()
-        flash(_("This was changed elsewhere in the meantime. Reload and try again."), "error")
+        flash(_("This page was changed elsewhere (another tab or person) after you opened "
+                "it. Your changes were not saved: reload the page and apply them again."),
+              "error")
         return False, None
     db.session.commit()
     if success:

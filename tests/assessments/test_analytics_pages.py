@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from assessments import scoring
 from certify.core.extensions import db
-from tests.conftest import login
+from tests.support import login
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from assessments.assignment import plan_assignment
 from assessments.models import Application, Competition, Conflict, Review
 from certify.core.extensions import db
-from tests.conftest import login
+from tests.support import login
 
 
 @pytest.fixture

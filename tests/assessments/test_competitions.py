@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from assessments.models import Competition
 from certify.core.extensions import db
-from tests.conftest import login
+from tests.support import SMALL_RUBRIC, login
 
 
 @pytest.fixture
@@ -71,7 +71,6 @@ def test_bad_competition_input_changes_nothing(admin_client, rubric_version, in_
 def test_rubric_version_is_fixed_once_someone_applied(admin_client, create_competition,
                                                      create_user, workflow, in_app):
     from rubrics.io import import_rubric
-    from tests.conftest import SMALL_RUBRIC
 
     competition_id = create_competition()
     workflow.start(competition_id, create_user("candidate"))

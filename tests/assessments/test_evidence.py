@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from assessments.models import Application, Evidence, Review
 from certify.core.extensions import db
 from certify.core.uploads import UploadRefused, check, safe_name
-from tests.assessments.test_journey import review_form
-from tests.conftest import login
+from tests.support import application_form, login, review_form
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -212,7 +211,6 @@ def test_a_failed_removal_keeps_the_file(app, draft, in_app):
 
 
 def test_required_evidence_blocks_submission(draft, in_app):
-    from tests.assessments.test_journey import application_form
 
     response = draft.post(f"/applications/{draft.application_id}", data=application_form(
         [2, 2, 2], ["a", "b", "c"], version=1, action="submit"))

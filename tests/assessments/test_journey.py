@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from assessments.models import Application, Review
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
-from tests.conftest import login
+from tests.support import application_form, login, review_form
 
 TEXTS = {
     "en": {"saved": "Draft saved.", "submitted": "Your application has been submitted.",
@@ -22,25 +22,6 @@ TEXTS = {
            "valid": "Этот сертификат подлинный и действителен.",
            "track": "Профессор ЮНЕСКО горного дела"},
 }
-
-
-def application_form(levels, narratives, *, version, confirm=True, action="save"):
-    data = {"version": str(version), action: "1"}
-    if confirm:
-        data["eligibility_confirmed"] = "y"
-    for i, (level, narrative) in enumerate(zip(levels, narratives, strict=True)):
-        if level is not None:
-            data[f"answers-{i}-level"] = str(level)
-        data[f"answers-{i}-narrative"] = narrative
-    return data
-
-
-def review_form(levels, comments, *, version, action="save"):
-    data = {"version": str(version), action: "1"}
-    for i, (level, comment) in enumerate(zip(levels, comments, strict=True)):
-        data[f"scores-{i}-level"] = str(level)
-        data[f"scores-{i}-comment"] = comment
-    return data
 
 
 def text(response) -> str:

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from assessments.models import Application, ApplicationAnswer, Decision, Review, ReviewScore
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
-from tests.assessments.test_journey import application_form, review_form
-from tests.conftest import login
+from tests.support import SMALL_RUBRIC, application_form, login, review_form
 
 
 def snapshot(in_app):
@@ -298,7 +297,6 @@ def test_panel_page_shows_the_engine_recommendation(app, under_review, workflow)
 
 def test_incomplete_file_is_returned_not_refused(app, create_user, create_competition, workflow,
                                                  in_app):
-    from tests.assessments.test_journey import application_form
 
     admin = create_user("admin")
     candidate = create_user("candidate")
@@ -357,7 +355,6 @@ def test_discussion_and_revision_keep_the_earlier_review(app, under_review, work
     assert "please look at the diploma again" in page
 
     assert reviewer.post(f"/reviews/{first}/reopen").status_code == 302
-    from tests.assessments.test_journey import review_form
 
     reviewer.post(f"/reviews/{first}", data=review_form(
         [2, 3, 3], ["Diploma found in the annex.", "", ""], version=3, action="submit"))
@@ -413,7 +410,6 @@ def engineer_under_review(in_app, create_user, workflow):
     from datetime import timedelta
 
     from rubrics.io import import_rubric
-    from tests.conftest import SMALL_RUBRIC
 
     engineer = {**SMALL_RUBRIC, "code": "TEST-E", "track": "engineer"}
     version_id = in_app(lambda: import_rubric(engineer).id)
@@ -568,7 +564,6 @@ def test_revise_and_resubmit_keeps_the_first_round(app, under_review, workflow, 
     from datetime import timedelta
 
     from assessments.models import ApplicationRound
-    from tests.assessments.test_journey import application_form, review_form
 
     for review_id in under_review["reviews"]:
         workflow.review(review_id, levels=(1, 2, 2))
@@ -617,7 +612,6 @@ def test_revise_and_resubmit_keeps_the_first_round(app, under_review, workflow, 
 
 
 def test_stale_review_tab_gets_a_conflict(app, under_review, in_app):
-    from tests.assessments.test_journey import review_form
 
     reviewer = app.test_client()
     login(reviewer, under_review["reviewers"][0])

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from certify.core.extensions import db
 from rubrics.io import export_rubric, version_content, version_hash
 from rubrics.models import Criterion, Rubric, RubricVersion
-from tests.conftest import SMALL_RUBRIC, login
+from tests.support import SMALL_RUBRIC, criterion_form, login, texts
 
 
 @pytest.fixture
@@ -19,26 +19,6 @@ def admin(app, create_user):
     client = app.test_client()
     login(client, create_user("admin"))
     return client
-
-
-def texts(en, ru=None, kk=None, prefix=""):
-    data = {f"{prefix}-en": en}
-    if ru is not None:
-        data[f"{prefix}-ru"] = ru
-    if kk is not None:
-        data[f"{prefix}-kk"] = kk
-    return data
-
-
-def criterion_form(code="A1", weight="10", levels=2, missing_kk_descriptor_at=None, **extra):
-    data = {"code": code, "weight": weight, "min_pass_level": ""}
-    data |= texts("Mine planning", "Планирование горных работ", "Тау-кен жұмыстарын жоспарлау",
-                  prefix="title")
-    for i in range(levels):
-        data |= texts(f"L{i}", f"У{i}", f"Д{i}", prefix=f"levels-{i}-label")
-        kk = None if missing_kk_descriptor_at == i else f"{i} деңгей"
-        data |= texts(f"Level {i}", f"Уровень {i}", kk, prefix=f"levels-{i}-descriptor")
-    return data | extra
 
 
 def new_rubric(admin, in_app, code="NEW") -> int:

@@ -10,8 +10,7 @@ from certify.core.extensions import db
 from rubrics import operations
 from rubrics.io import version_content
 from rubrics.models import Criterion, Level, RubricLocked, RubricVersion
-from tests.conftest import login
-from tests.rubrics.test_editing import criterion_form, texts
+from tests.support import criterion_form, login, texts
 
 DESTRUCTIVE_FORM = criterion_form(code="C1", weight="99", levels=5, min_pass_level="0") | {
     "pass_threshold": "1", **texts("changed", "изменено", "өзгертілді", prefix="note"),

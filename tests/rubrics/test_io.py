@@ -22,7 +22,7 @@ from rubrics.io import (
     validate,
 )
 from rubrics.models import Criterion, Level, Rubric, RubricVersion, VersionState
-from tests.conftest import SMALL_RUBRIC
+from tests.support import SMALL_RUBRIC
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 LIBRARY_FILES = ("upme.json", "cme.json")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from certify.core.extensions import db
 from certify.users.models import User
-from tests.conftest import login
+from tests.support import login
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import pytest
 
 from certify.core.extensions import db
 from certify.web.app import create_app
+from tests.support import login
 
 
 def test_secret_key_is_required_outside_tests_and_demo(monkeypatch, tmp_path):
@@ -98,7 +99,6 @@ def test_error_pages_are_translated(client, language, text):
     [("en", "Access denied"), ("ru", "Доступ запрещён"), ("kk", "Кіруге тыйым салынған")],
 )
 def test_forbidden_page_is_translated(app, create_user, language, text):
-    from tests.conftest import login
 
     client = app.test_client()
     login(client, create_user("candidate", language=language))

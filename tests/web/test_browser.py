@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.core.extensions import db
-from tests.browser_support import BROWSER_MARKS, PDF, assert_accessible
-from tests.certify.test_auth import mailed_link
+from tests.support import BROWSER_MARKS, PDF, assert_accessible, mailed_link
 
 pytestmark = BROWSER_MARKS
 

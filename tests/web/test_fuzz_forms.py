@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import login
-from tests.test_access import MATRIX
+from tests.support import MATRIX, login, route_url
 
 FIELD_NAMES = [
     "email", "password", "password_again", "full_name", "full_name_native", "affiliation",
@@ -39,10 +38,9 @@ POST_ROUTES = sorted(endpoint for method, endpoint in MATRIX if method == "POST"
 
 @pytest.mark.parametrize("endpoint", POST_ROUTES)
 def test_generated_forms_never_cause_a_server_error(app, scenario, endpoint):
-    from tests.test_access import _url
 
     people, values = scenario
-    url = _url(app, endpoint, values)
+    url = route_url(app, endpoint, values)
     clients = []
     for role in ("admin", "owner", "reviewer"):
         client = app.test_client()

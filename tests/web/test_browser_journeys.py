@@ -20,8 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.core.extensions import db
-from tests.browser_support import BROWSER_MARKS, PDF, assert_accessible
-from tests.certify.test_pdf import page_text, scan_qr
+from tests.support import BROWSER_MARKS, PDF, assert_accessible, mailed_link, page_text, scan_qr
 
 pytestmark = BROWSER_MARKS
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -592,7 +591,6 @@ def test_candidate_resets_a_forgotten_password_in_kazakh(live_server, browser, c
                                                         in_app):
     from certify.core.outbox import Notification
     from certify.users.models import User
-    from tests.certify.test_auth import mailed_link
 
     person = create_user("candidate", language="kk", full_name="Әсел Сейітова")
     old_hash = in_app(lambda: db.session.get(User, person.id).password_hash)

@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
-from tests.assessments.test_query_counts import counting_statements
-from tests.conftest import login
+from tests.support import counting_statements, login
 
 SIGNATURE_PASSED = "Signature matches the content: <strong>passed"
 SIGNATURE_FAILED = "Signature matches the content: <strong>failed"

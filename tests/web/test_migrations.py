@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 
 from certify.core.extensions import db
 from certify.web.app import create_app
-from tests.conftest import TEST_DATABASE_URL
+from tests.support import TEST_DATABASE_URL
 
 
 def _migrate_and_compare(url: str) -> None:

@@ -19,8 +19,7 @@ import sqlalchemy as sa
 
 from certify.core.extensions import db
 from certify.users.models import User
-from tests.conftest import login
-from tests.test_access import MATRIX, ROLES, _url
+from tests.support import MATRIX, ROLES, login, review_form, route_url
 
 # Public lookups that change nothing and use no session, like the API: no token to demand.
 PUBLIC_READ_ONLY = {"certificates.verify_credential", "certificates.verify_bulk"}
@@ -52,7 +51,7 @@ VISITOR_SESSION_ONLY = {"main.set_language"}
 @pytest.mark.parametrize("endpoint", FORM_POSTS)
 def test_every_form_refuses_a_post_without_its_csrf_token(app, scenario, in_app, endpoint):
     people, values = scenario
-    url = _url(app, endpoint, values)
+    url = route_url(app, endpoint, values)
     roles = ("anonymous", allowed_role(endpoint))
     if endpoint in VISITOR_SESSION_ONLY:
         roles = ("owner", "reviewer")
@@ -75,7 +74,7 @@ def test_every_form_refuses_a_post_without_its_csrf_token(app, scenario, in_app,
 @pytest.mark.parametrize("endpoint", sorted(PUBLIC_READ_ONLY))
 def test_public_lookups_work_without_a_token_and_write_nothing(app, scenario, in_app, endpoint):
     people, values = scenario
-    url = _url(app, endpoint, values)
+    url = route_url(app, endpoint, values)
     before = row_counts(in_app)
     app.config["WTF_CSRF_ENABLED"] = True
     try:
@@ -136,7 +135,7 @@ def test_no_page_nests_a_form_in_another(app, scenario, role):
     for (method, endpoint), codes in MATRIX.items():
         if method != "GET" or codes[ROLES.index(role)] != 200:
             continue
-        response = client.get(_url(app, endpoint, values))
+        response = client.get(route_url(app, endpoint, values))
         if not response.content_type.startswith("text/html"):
             response.close()
             continue
@@ -174,7 +173,6 @@ def test_registration_ignores_roles_status_and_ids(client, in_app):
 
 def test_review_save_ignores_reviewer_state_and_application(app, scenario, in_app):
     from assessments.models import Review
-    from tests.assessments.test_journey import review_form
 
     people, values = scenario
     client = app.test_client()

@@ -8,6 +8,7 @@ from assessments.models import Application
 from certify.core.extensions import db
 from certify.users.models import User
 from rubrics.models import Rubric
+from tests.support import SMALL_RUBRIC
 
 
 def test_demo_loads_every_state_and_is_idempotent(runner, in_app):
@@ -85,7 +86,6 @@ def test_certificates_list_is_empty_json_without_certificates(runner):
 
 
 def test_rubrics_import_reports_problems_with_paths(runner, tmp_path, in_app):
-    from tests.conftest import SMALL_RUBRIC
 
     broken = json.loads(json.dumps(SMALL_RUBRIC))
     del broken["version"]["criteria"][1]["levels"][2]["descriptor"]["kk"]

@@ -8,11 +8,10 @@ import io
 from importlib.resources import files
 
 import pypdf
-import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 
 from certify.certificates.pdf import CertificateDocument, render_pdf
+from tests.support import page_text, scan_qr
 
 KAZAKH_LETTERS = "әғқңөұүһі"
 VERIFY_URL = "https://certify.example.org/verify/UPME-KZ-2026-000123?k=8f3a1c2e9b7d4f60"
@@ -82,27 +81,6 @@ def clean_database():
 @pytest.fixture
 def make_document():
     return document
-
-
-def page_text(pdf_bytes: bytes) -> str:
-    """The text of the only page, whitespace collapsed (line breaks are layout, not content)."""
-    reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
-    assert len(reader.pages) == 1
-    return " ".join(reader.pages[0].extract_text().split())
-
-
-def scan_qr(pdf_bytes: bytes, dpi: int = 170) -> list[str]:
-    """Print the page at ``dpi`` and read every barcode on it."""
-    pdf = pdfium.PdfDocument(pdf_bytes)
-    try:
-        page = pdf[0]
-        bitmap = page.render(scale=dpi / 72)
-        image = bitmap.to_pil()
-        bitmap.close()
-        page.close()
-    finally:
-        pdf.close()
-    return [result.text for result in zxingcpp.read_barcodes(image)]
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from certify.certificates.models import Certificate, CertificateStatus
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
-from tests.conftest import login
+from tests.support import login
 
 
 def numbers(in_app) -> list[str]:

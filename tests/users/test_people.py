@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from certify.core.extensions import db
 from certify.users.models import User
-from tests.conftest import login
+from tests.support import login
 
 
 def test_coordinator_sees_only_their_branchs_people(app, create_user):

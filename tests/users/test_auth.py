@@ -1,6 +1,5 @@
 """Registration, login, logout, password change and login throttling."""
 
-import re
 
 import pytest
 import sqlalchemy as sa
@@ -8,7 +7,7 @@ import sqlalchemy as sa
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
 from certify.users.models import User
-from tests.conftest import PASSWORD, login
+from tests.support import PASSWORD, login, mailed_link
 
 REGISTRATION = {
     "email": "New.Person@Example.org ",
@@ -31,18 +30,6 @@ def kz_branch_id(in_app) -> int:
     from certify.users.models import Branch
 
     return in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")))
-
-
-def mailed_link(in_app, email: str, kind: str) -> str:
-    """The path of the link in the newest message of *kind* queued for *email*."""
-    from certify.core.outbox import Notification
-
-    body = in_app(lambda: db.session.scalar(
-        sa.select(Notification.body).join(Notification.user)
-        .where(User.email == email, Notification.kind == kind)
-        .order_by(Notification.id.desc())))
-    assert body is not None, f"no {kind} message for {email}"
-    return re.search(r"https?://[^/\s]+(/\S+)", body).group(1)
 
 
 def test_candidate_registers_confirms_the_address_and_logs_in(client, in_app):

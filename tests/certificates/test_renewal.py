@@ -12,7 +12,7 @@ from certify.certificates.models import Certificate, RenewalRequest
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.outbox import Notification
-from tests.conftest import login
+from tests.support import login
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from benchmarks.serving import gunicorn
-from tests.conftest import REDIS
+from tests.support import REDIS
 
 pytestmark = pytest.mark.skipif(shutil.which("gunicorn", path=str(Path(sys.executable).parent))
                                 is None, reason="gunicorn is not installed")

@@ -19,7 +19,7 @@ from certify.certificates.signing import rotate_key
 from certify.core import public_cache
 from certify.core.extensions import db
 from certify.users.models import Branch, User
-from tests.conftest import login
+from tests.support import login, page_text
 
 REVOKED = "This certificate has been revoked"
 
@@ -226,7 +226,6 @@ def holder(app, award, create_user, in_app):
 
 def test_documents_are_kept_and_a_new_name_shows_at_once(app, cache, holder, in_app, award):
     from certify.certificates.operations import correct_holder_name
-    from tests.certify.test_pdf import page_text
 
     public, number = app.test_client(), holder.number
     first_pdf = public.get(f"/certificates/{number}.pdf?lang=kk")

@@ -10,8 +10,7 @@ from certify.core.audit import AuditEvent
 from certify.core.extensions import db
 from certify.core.outbox import Notification
 from certify.users.models import User
-from tests.certify.test_auth import mailed_link
-from tests.conftest import PASSWORD, login
+from tests.support import PASSWORD, login, mailed_link
 
 NEW_PASSWORD = "a brand new passphrase here"
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate, SigningKey
 from certify.core.extensions import db
-from tests.conftest import login
+from tests.support import login
 
 
 @pytest.fixture

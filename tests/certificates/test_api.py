@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
-from tests.conftest import login
+from tests.support import login
 
 
 @pytest.fixture

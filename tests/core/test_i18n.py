@@ -9,7 +9,7 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
-from tests.conftest import login
+from tests.support import login
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "certify" / "translations"

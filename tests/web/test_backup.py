@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from certify.core.extensions import db
 from certify.web.app import create_app
 from certify.web.backup import _encode, _sha256
-from tests.conftest import TEST_DATABASE_URL
+from tests.support import TEST_DATABASE_URL
 
 
 def instance(folder: Path, url: str | None = None, **config):
