@@ -58,6 +58,7 @@ EXTRA_COMMON_PASSWORDS = frozenset(
 
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
+    # Loaded on first use: 30,000 words that only a password change needs.
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     return frozenset(FREQUENCY_LISTS["passwords"]) | EXTRA_COMMON_PASSWORDS

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from assessments import evidence
 from assessments.models import ApplicationState, Competition, CompetitionState, Outcome
 from assessments.operations import (
     AnswerInput,
@@ -66,8 +67,6 @@ def _competition(version, title, opens_at, closes_at, state=CompetitionState.ope
 
 
 def _fill(application, levels, narrative="I describe my practice and attach evidence."):
-    from assessments import evidence
-
     criteria = application.competition.rubric_version.criteria
     save_answers(
         application,

@@ -8,7 +8,7 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from certify.core.extensions import db
+from certify.core.extensions import db, limiter
 
 
 def _wants_json() -> bool:
@@ -41,8 +41,6 @@ def render_error(code: int, detail: str | None = None):
 
 def _seconds_until_retry() -> int:
     """When the limit that refused this request lets the next one through (RFC 9110 10.2.3)."""
-    from certify.core.extensions import limiter
-
     breached = limiter.current_limit
     if breached is None:
         return 60

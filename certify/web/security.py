@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,8 +24,6 @@ def register(app: Flask) -> None:
     def refuse_nul_bytes():
         """A NUL byte is never legitimate text: answer 400 before it reaches the database
         (PostgreSQL would refuse it with an error, SQLite would store it)."""
-        from flask import abort
-
         if "\x00" in request.path or "%00" in request.query_string.decode("latin-1").lower():
             abort(400)
         if _has_nul(request.args.values()) or _has_nul(request.form.values()):
@@ -35,9 +34,6 @@ def register(app: Flask) -> None:
     @app.before_request
     def require_second_factor():
         """Staff accounts reach nothing but the enrolment page until a second factor is set."""
-        from flask import current_app, redirect, url_for
-        from flask_login import current_user
-
         if not current_app.config["REQUIRE_SECOND_FACTOR"] or not current_user.is_authenticated:
             return None
         if current_user.totp_enabled_at is not None or not current_user.needs_second_factor:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from babel import Locale
+from babel.units import format_unit
 from flask import Flask
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
+from assessments.models import ApplicationState, CompetitionState, Outcome, ReviewState
+from certify.certificates.models import CertificateStatus, RenewalState
 from certify.core.i18n import LANGUAGE_NAMES, current_language, localized
+from rubrics.models import Track, VersionState
 
 
 def register(app: Flask) -> None:
@@ -19,19 +24,11 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )
-    from assessments.models import ApplicationState, CompetitionState, Outcome, ReviewState
-    from rubrics.models import VersionState
-
     for name, enum in (("app_state", ApplicationState), ("competition_state", CompetitionState),
                        ("outcome", Outcome), ("review_state", ReviewState),
                        ("version_state", VersionState)):
         app.jinja_env.filters[name] = lambda value, enum=enum: enum(value).title
-    from certify.certificates.models import CertificateStatus
-    from rubrics.models import Track
-
     app.jinja_env.globals["award_title"] = lambda track: Track(track).title
-    from certify.certificates.models import RenewalState
-
     app.jinja_env.globals["status_title"] = lambda status: CertificateStatus(status).title
     app.jinja_env.globals["renewal_state"] = lambda state: RenewalState(state).title
     app.jinja_env.filters["filesize"] = filesize
@@ -49,9 +46,6 @@ def register(app: Flask) -> None:
 
 def filesize(size: int) -> str:
     """A file size in the viewer's language (CLDR units via Babel)."""
-    from babel.units import format_unit
-    from flask_babel import get_locale
-
     locale = get_locale() or "en"
     if size < 1024 * 1024:
         return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short",
@@ -66,8 +60,6 @@ def _missing(value) -> bool:
 
 def number(value: float | None, digits: int = 2, signed: bool = False) -> str:
     """A figure in the viewer's locale: 3.00 / 3,00; signed: +1.00 / −0.33 style."""
-    from flask_babel import format_decimal
-
     if _missing(value):
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
@@ -77,9 +69,6 @@ def number(value: float | None, digits: int = 2, signed: bool = False) -> str:
 def percent(value: float | None, digits: int | None = None) -> str:
     """A score in per cent (0-100) as the locale writes it: 75.0% in English, 75,0 % in
     Russian. Without *digits*: none for whole numbers, one otherwise."""
-    from babel import Locale
-    from flask_babel import format_percent, get_locale
-
     if _missing(value):
         return "—"
     if digits is None:

@@ -7,7 +7,9 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from assessments.models import Application, Review
 from assessments.operations import open_competitions
+from certify.certificates.models import Certificate
 from certify.core.extensions import csrf, db
 from certify.core.forms import LanguageForm
 from certify.core.safety import safe_next_url
@@ -53,9 +55,6 @@ def inject_language_form():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    from assessments.models import Application, Review
-    from certify.certificates.models import Certificate
-
     user = current_user
     applications = db.session.scalars(
         sa.select(Application).where(Application.candidate_id == user.id)

@@ -1,0 +1,84 @@
+"""The structure holds: layers import only downward, the pure cores need neither Flask nor the
+ORM, no module grows past 500 lines, tests import helpers only from tests/support.py.
+
+docs/architecture.md describes the layers; pyproject.toml's [tool.importlinter] states them.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("certify", "rubrics", "assessments")
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+# What the pure cores must load without: the web framework, the ORM, our database layer.
+BLOCKED = ("flask", "flask_sqlalchemy", "flask_babel", "flask_login", "flask_wtf", "sqlalchemy",
+           "werkzeug", "wtforms")
+OURS_BESIDES = ("certify.core", "certify.users", "certify.web", "rubrics")
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=root, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+                          timeout=120, check=False)
+
+
+@pytest.mark.parametrize("module", ["assessments.scoring", "certify.certificates.credentials"])
+def test_pure_cores_import_without_flask_or_the_orm(module):
+    program = f"""
+import importlib.abc, sys
+
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {BLOCKED!r}:
+            raise ImportError("blocked in this test: " + name)
+
+sys.meta_path.insert(0, Refuse())
+import {module}
+ours = sorted(m for m in sys.modules if m.startswith({OURS_BESIDES!r}))
+assert not ours, ours
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_the_import_contracts_hold():
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "broken" not in result.stdout.lower().replace("0 broken", "")
+
+
+def test_a_wrong_way_import_breaks_the_layer_contract(tmp_path):
+    """The contract can fail: a core module that imports the assessments layer is refused."""
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("translations", "static", "fonts",
+                                                      "library", "__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    errors = tmp_path / "certify" / "core" / "errors.py"
+    errors.write_text(errors.read_text() + "\nimport assessments.models  # wrong way\n")
+
+    result = _lint_imports(tmp_path)
+
+    assert result.returncode == 1
+    assert "certify.core is not allowed to import assessments" in result.stdout
+    assert "certify.core.errors -> assessments.models" in result.stdout
+
+
+def test_tests_import_helpers_only_from_the_support_module():
+    offenders = []
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tests.") and module != "tests.support":
+                offenders.append(f"{path.relative_to(ROOT)}: {module}")
+    assert offenders == []
