@@ -1,6 +1,6 @@
 """gunicorn as production runs it, started for a test or a benchmark and stopped after.
 
-Shared by tests/certify/test_scale_out.py and benchmarks/verify_load.py.
+Shared by tests/web/test_scale_out.py and benchmarks/verify_load.py.
 """
 
 from __future__ import annotations

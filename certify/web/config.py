@@ -119,11 +119,11 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     SECRET_KEY = "test-secret-key-not-for-production"  # tests only  # noqa: S105  # nosec B105
-    # Cheaper hashing keeps the suite fast; tests/test_passwords.py pins the production defaults.
+    # Cheaper hashing keeps the suite fast; tests/users/test_auth.py pins the production defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 1024
     # Tests draw moderation themselves (tests/assessments/test_workflow.py).
     MODERATION_SAMPLE = 0.0
-    # Tests of other features log staff in with a password; tests/certify/test_totp.py turns
+    # Tests of other features log staff in with a password; tests/users/test_totp.py turns
     # the second factor on.
     REQUIRE_SECOND_FACTOR = False

@@ -134,7 +134,7 @@ def test_csrf_is_enforced_on_forms(app, create_user):
         response = client.post("/login", data={"email": person.email,
                                                "password": person.password})
         assert response.status_code == 400
-        # The language switch: tests/test_security.py (a visitor's needs no token).
+        # The language switch: tests/web/test_security.py (a visitor's needs no token).
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
 

@@ -1,6 +1,6 @@
 """Journeys in a real browser: Debian's Chromium driven by Playwright against a live server.
 
-The live server, the browser and axe-core come from tests/browser_support.py.
+The live server, the browser and axe-core come from tests/conftest.py and tests/support.py.
 """
 
 from __future__ import annotations

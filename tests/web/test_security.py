@@ -2,8 +2,8 @@
 
 Every state-changing route of the URL map (the access matrix names them all) refuses a POST
 without its CSRF token with 400 and writes nothing, both for a visitor and for a person who is
-allowed to use the form. Only the public API is exempt: it uses no session (tests/certify/
-test_api.py). So are the public lookups, and a visitor's language switch, which changes
+allowed to use the form. Only the public API is exempt: it uses no session (tests/
+certificates/test_api.py). So are the public lookups, and a visitor's language switch, which changes
 nothing but that visitor's own session (a logged-in person's switch, which stores their
 preference, still needs the token). Extra fields a form does not have (`status`,
 `owner_id`, `is_admin`, ...) are ignored.
