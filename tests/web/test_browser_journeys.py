@@ -1,6 +1,6 @@
 """Four people's journeys in a real browser, each in the language that person works in.
 
-Debian's Chromium, driven by Playwright, against the live server (tests/conftest.py, tests/support.py).
+Debian's Chromium, driven by Playwright, against the live server (tests/conftest.py).
 Every step checks what the person sees, runs axe-core on the page (its screenshot goes to
 test-artifacts/) and no step may raise a script error; each journey ends by checking the
 database. The Russian and Kazakh texts are the translations in
