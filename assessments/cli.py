@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import AppGroup, with_appcontext
 
 from assessments.analytics import verify_decisions
 from assessments.operations import queue_review_reminders
+from certify.core.cli import report_check
 from certify.core.extensions import db
 
 
@@ -28,12 +27,9 @@ scores_cli = AppGroup("scores", help="The figures behind decisions.")
 def verify_scores() -> None:
     """Recompute every stored decision; exit 1 if any no longer matches."""
     checked, mismatches = verify_decisions()
-    for mismatch in mismatches:
-        click.echo(f"decision {mismatch.decision_id} (application {mismatch.application_id}): "
-                   f"{mismatch.problem}", err=True)
-    click.echo(f"{checked} decisions checked, {len(mismatches)} mismatches")
-    if mismatches:
-        sys.exit(1)
+    report_check([f"decision {m.decision_id} (application {m.application_id}): {m.problem}"
+                  for m in mismatches],
+                 f"{checked} decisions checked, {len(mismatches)} mismatches")
 
 
 COMMANDS = (notify_reviewers_command, scores_cli)

@@ -19,6 +19,16 @@ def send_outbox_command() -> None:
     click.echo(f"Sent {count} messages ({how}).")
 
 
+def report_check(problems: list[str], summary: str) -> None:
+    """End a checking command: each problem on stderr, the summary, exit 1 if any problem
+    (so cron and monitoring notice)."""
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(summary)
+    if problems:
+        sys.exit(1)
+
+
 audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 
 
@@ -26,11 +36,8 @@ audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 def verify_audit_command() -> None:
     """Check every entry of the audit log; exit 1 if one was edited or removed."""
     count, breaks = verify_chain()
-    for item in breaks:
-        click.echo(f"entry {item.event_id}: {item.problem}", err=True)
-    click.echo(f"{count} entries checked, {len(breaks)} problems")
-    if breaks:
-        sys.exit(1)
+    report_check([f"entry {item.event_id}: {item.problem}" for item in breaks],
+                 f"{count} entries checked, {len(breaks)} problems")
 
 
 COMMANDS = (send_outbox_command, audit_cli)
