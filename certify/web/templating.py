@@ -19,7 +19,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )
-    from assessments.models import ApplicationState, CompetitionState, Outcome, ReviewState
+    from assessments.states import ApplicationState, CompetitionState, Outcome, ReviewState
     from rubrics.models import VersionState
 
     for name, enum in (("app_state", ApplicationState), ("competition_state", CompetitionState),

@@ -7,7 +7,7 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from assessments.operations import open_competitions
+from assessments.queries import open_competitions
 from certify.core.extensions import csrf, db
 from certify.core.forms import LanguageForm
 from certify.core.safety import safe_next_url

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessments.models import Application, ApplicationAnswer, Decision, Review, ReviewScore
+from assessments.states import Outcome
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
 from tests.assessments.test_journey import application_form, review_form
@@ -516,7 +517,7 @@ def test_a_sampled_award_waits_for_a_second_check(app, under_review, workflow, c
     for review_id in under_review["reviews"]:
         workflow.review(review_id)
     in_app(lambda: operations.decide(
-        db.session.get(Application, under_review["application"]), operations.Outcome.award,
+        db.session.get(Application, under_review["application"]), Outcome.award,
         "All criteria met at threshold.", by=db.session.get(User, under_review["admin"].id),
         second_check=True))
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 0
@@ -548,7 +549,7 @@ def test_moderator_can_send_an_award_back(app, under_review, workflow, create_us
     for review_id in under_review["reviews"]:
         workflow.review(review_id)
     in_app(lambda: operations.decide(
-        db.session.get(Application, under_review["application"]), operations.Outcome.award,
+        db.session.get(Application, under_review["application"]), Outcome.award,
         "All criteria met at threshold.", by=db.session.get(User, under_review["admin"].id),
         second_check=True))
     moderator = app.test_client()
