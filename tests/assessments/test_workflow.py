@@ -135,6 +135,22 @@ def test_stale_tab_gets_a_conflict_not_a_silent_overwrite(candidate_client, star
         "first tab")
 
 
+def test_a_change_committed_meanwhile_is_reported_not_overwritten(started, in_app):
+    """Another request saved the application between this one's read and its write."""
+    from assessments.operations import save_answers
+    from certify.core.errors import StaleRecord
+
+    def save_over_a_newer_row():
+        application = db.session.get(Application, started)
+        db.session.execute(sa.text("UPDATE applications SET version = version + 1 WHERE id = :id"),
+                           {"id": started})
+        with pytest.raises(StaleRecord, match="This application was changed elsewhere"):
+            save_answers(application, {}, eligibility_confirmed=True, expected_version=None)
+        db.session.rollback()
+
+    in_app(save_over_a_newer_row)
+
+
 def test_extra_answer_rows_and_fields_are_ignored(candidate_client, started, in_app):
     data = application_form([1, 1, 1], ["a", "b", "c"], version=1)
     data |= {"answers-3-level": "4", "answers-3-narrative": "smuggled", "state": "decided",
