@@ -20,11 +20,13 @@ from assessments.models import (
     Decision,
     Review,
     ReviewScore,
-    ReviewState,
 )
+from assessments.states import Outcome, ReviewState
+from certify.certificates.models import Certificate
 from certify.core.extensions import db
+from certify.users.models import Branch, User
 from rubrics.io import version_hash
-from rubrics.models import RubricVersion
+from rubrics.models import Rubric, RubricVersion
 
 RATING_COLUMNS = list(scoring.RATING_COLUMNS)
 
@@ -179,10 +181,6 @@ REPORT_SHEETS = ("summary", "by_university", "by_country", "certificates")
 def annual_report(year: int, branch_ids: set[int] | None = None) -> dict[str, pd.DataFrame]:
     """The centre's annual figures: decisions of the year by track and outcome, by university
     and by country, and the certificates issued, each as a table of counts."""
-    from certify.certificates.models import Certificate
-    from certify.users.models import Branch, User
-    from rubrics.models import Rubric
-
     start, end = (pd.Timestamp(year, 1, 1, tz="UTC").to_pydatetime(),
                   pd.Timestamp(year + 1, 1, 1, tz="UTC").to_pydatetime())
     query = (
@@ -201,15 +199,17 @@ def annual_report(year: int, branch_ids: set[int] | None = None) -> dict[str, pd
         query = query.where(Application.branch_id.in_(branch_ids))
     decisions = pd.DataFrame(db.session.execute(query).all(),
                              columns=["track", "outcome", "university", "country", "branch"])
+    decisions["outcome"] = decisions["outcome"].map(str)  # the columns' names: "award", ...
+    outcomes = [outcome.value for outcome in Outcome]
 
     def counts(by: list[str]) -> pd.DataFrame:
         if decisions.empty:
-            return pd.DataFrame(columns=[*by, "award", "refuse", "total"])
+            return pd.DataFrame(columns=[*by, *outcomes, "total"])
         table = pd.crosstab([decisions[c] for c in by], decisions["outcome"])
-        for outcome in ("award", "refuse"):
+        for outcome in outcomes:
             if outcome not in table.columns:
                 table[outcome] = 0
-        table = table.loc[:, ["award", "refuse"]]
+        table = table.loc[:, outcomes]
         table["total"] = table.sum(axis=1)
         return table.reset_index().rename_axis(columns=None)
 

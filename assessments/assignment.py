@@ -16,13 +16,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from assessments.models import (
-    Application,
-    ApplicationState,
-    Competition,
-    Conflict,
-    Review,
-)
+from assessments.models import Application, Competition, Conflict, Review
+from assessments.states import ApplicationState
 from certify.core.extensions import db
 from certify.users.models import Role, RoleAssignment, User
 
@@ -58,7 +53,7 @@ def why_not(reviewer: User, application: Application, conflicts: set[tuple[int, 
         return "same_affiliation"
     if (reviewer.id, application.id) in conflicts:
         return "declared_conflict"
-    if any(r.reviewer_id == reviewer.id for r in application.reviews):
+    if application.review_by(reviewer) is not None:
         return "assigned"
     return ""
 
@@ -117,3 +112,13 @@ def plan_assignment(competition: Competition,
             needs[application_id] -= 1
             plan.pairs.append((application, reviewer))
     return plan
+
+
+def eligible_reviewers(application: Application) -> list[tuple[User, int]]:
+    """Active reviewers who may take this application, each with their load in its
+    competition, the lightest loaded first (then by name)."""
+    load = competition_load(application.competition)
+    conflicts = conflicted_pairs([application.id])
+    return [(reviewer, load[reviewer.id])
+            for reviewer in sorted(active_reviewers(), key=lambda r: (load[r.id], r.full_name))
+            if not why_not(reviewer, application, conflicts)]

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from assessments.analytics import verify_decisions
-from assessments.operations import queue_review_reminders
+from assessments.notifications import queue_review_reminders
 from certify.core.cli import report_check
 from certify.core.extensions import db
 

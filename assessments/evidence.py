@@ -14,9 +14,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from assessments.models import Application, ApplicationState, Evidence, EvidenceCheck, Review
-from assessments.operations import WorkflowError
+from assessments.models import Application, Evidence, EvidenceCheck, Review
+from assessments.states import ApplicationState, EvidenceKind
 from certify.core import audit
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.core.uploads import UploadRefused, check, safe_name
 from rubrics.models import Criterion
@@ -70,7 +71,7 @@ def _refusals() -> dict[str, str]:
 
 def _require_draft(application: Application) -> None:
     if application.state != ApplicationState.draft:
-        raise WorkflowError(_("This application is submitted and can no longer be changed."))
+        raise DomainError(_("This application is submitted and can no longer be changed."))
 
 
 def _title(title: str | None, fallback: str) -> str:
@@ -84,11 +85,11 @@ def add_file(application: Application, criterion: Criterion, data: bytes, filena
     try:
         accepted = check(data, filename, max_bytes=config["MAX_FILE_BYTES"])
     except UploadRefused as refused:
-        raise WorkflowError(_refusals()[refused.reason]) from refused
+        raise DomainError(_refusals()[refused.reason]) from refused
     used = sum(e.size for e in application.evidence)
     if used + len(data) > config["MAX_APPLICATION_BYTES"]:
-        raise WorkflowError(_("Files of one application may total at most %(size)d MB.",
-                              size=config["MAX_APPLICATION_BYTES"] // (1024 * 1024)))
+        raise DomainError(_("Files of one application may total at most %(size)d MB.",
+                            size=config["MAX_APPLICATION_BYTES"] // (1024 * 1024)))
     stored_name = secrets.token_hex(24)
     path = upload_directory() / stored_name
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -96,7 +97,7 @@ def add_file(application: Application, criterion: Criterion, data: bytes, filena
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
     evidence = Evidence(
-        application=application, criterion=criterion, kind="file",
+        application=application, criterion=criterion, kind=EvidenceKind.file,
         title=_title(title, accepted.display_name), stored_name=stored_name,
         content_type=accepted.content_type, size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -114,13 +115,24 @@ def add_link(application: Application, criterion: Criterion, url: str, title: st
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 1000:
-        raise WorkflowError(_("A link must be a full http:// or https:// address."))
-    evidence = Evidence(application=application, criterion=criterion, kind="link",
+        raise DomainError(_("A link must be a full http:// or https:// address."))
+    evidence = Evidence(application=application, criterion=criterion, kind=EvidenceKind.link,
                         title=_title(title, parts.netloc), url=url)
     db.session.add(evidence)
     db.session.flush()
     audit.record("evidence.add_link", evidence, actor=by, application=application.id)
     return evidence
+
+
+def attach(application: Application, criterion: Criterion, *, upload: tuple[bytes, str] | None,
+           url: str | None, title: str | None, by) -> Evidence:
+    """A file (``upload`` = its bytes and name) when one was chosen, else a link."""
+    if upload is not None:
+        data, filename = upload
+        return add_file(application, criterion, data, filename, title, by=by)
+    if url:
+        return add_link(application, criterion, url, title, by=by)
+    raise DomainError(_("Choose a file or give a link."))
 
 
 def remove(evidence: Evidence, *, by) -> None:
@@ -135,7 +147,7 @@ def remove(evidence: Evidence, *, by) -> None:
 
 def record_check(review: Review, evidence: Evidence, verified: bool, *, by) -> None:
     if evidence.application_id != review.application_id:
-        raise WorkflowError(_("This evidence belongs to another application."))
+        raise DomainError(_("This evidence belongs to another application."))
     existing = next((c for c in review.evidence_checks if c.evidence_id == evidence.id), None)
     if existing is None:
         review.evidence_checks.append(EvidenceCheck(evidence_id=evidence.id, verified=verified))

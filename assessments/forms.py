@@ -13,7 +13,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -26,7 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from assessments.models import CompetitionState, Outcome
+from assessments.states import CompetitionState, InterviewOutcome, Outcome
 from certify.core.i18n import localized
 from rubrics.forms import bind_rows
 
@@ -75,14 +74,6 @@ class ReviewForm(FlaskForm):
 
     def bind_criteria(self, criteria) -> None:
         bind_rows(self.scores, criteria)
-
-
-class ApplyForm(FlaskForm):
-    """Starting an application: no fields, only the CSRF token."""
-
-
-class WithdrawForm(FlaskForm):
-    confirm = HiddenField(default="yes")
 
 
 class AssignForm(FlaskForm):
@@ -196,8 +187,8 @@ class InterviewForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.outcome.choices = [SelectChoice("satisfactory", _l("satisfactory")),
-                                SelectChoice("unsatisfactory", _l("unsatisfactory"))]
+        self.outcome.choices = [SelectChoice(outcome.value, outcome.title)
+                                for outcome in InterviewOutcome]
 
 
 class AppealForm(FlaskForm):

@@ -3,89 +3,30 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from certify.core.db_types import UTCDateTime, utcnow
+from assessments.states import (
+    AppealState,
+    ApplicationState,
+    CompetitionState,
+    EvidenceKind,
+    InterviewOutcome,
+    Moderation,
+    Outcome,
+    ReviewState,
+)
+from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
 from certify.core.i18n import localized
 from certify.users.models import Branch, User
 from rubrics.models import Criterion, RubricVersion
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # certificates sit below assessments: the relationship goes by name
     from certify.certificates.models import Certificate
-
-
-class CompetitionState(StrEnum):
-    draft = "draft"
-    open = "open"
-    reviewing = "reviewing"
-    closed = "closed"
-
-    @property
-    def title(self) -> str:
-        return str(_COMPETITION_STATE_TITLES[self])
-
-
-_COMPETITION_STATE_TITLES = {
-    CompetitionState.draft: _l("Draft"),
-    CompetitionState.open: _l("Open for applications"),
-    CompetitionState.reviewing: _l("Under review"),
-    CompetitionState.closed: _l("Closed"),
-}
-
-
-class ApplicationState(StrEnum):
-    draft = "draft"
-    submitted = "submitted"
-    under_review = "under_review"
-    decided = "decided"
-    withdrawn = "withdrawn"
-
-    @property
-    def title(self) -> str:
-        return str(_APPLICATION_STATE_TITLES[self])
-
-
-_APPLICATION_STATE_TITLES = {
-    ApplicationState.draft: _l("Draft"),
-    ApplicationState.submitted: _l("Submitted"),
-    ApplicationState.under_review: _l("Under review"),
-    ApplicationState.decided: _l("Decided"),
-    ApplicationState.withdrawn: _l("Withdrawn"),
-}
-
-
-class ReviewState(StrEnum):
-    draft = "draft"
-    submitted = "submitted"
-
-    @property
-    def title(self) -> str:
-        return str(_REVIEW_STATE_TITLES[self])
-
-
-_REVIEW_STATE_TITLES = {
-    ReviewState.draft: _l("Not submitted"),
-    ReviewState.submitted: _l("Submitted"),
-}
-
-
-class Outcome(StrEnum):
-    award = "award"
-    refuse = "refuse"
-
-    @property
-    def title(self) -> str:
-        return str(_OUTCOME_TITLES[self])
-
-
-_OUTCOME_TITLES = {Outcome.award: _l("Awarded"), Outcome.refuse: _l("Not awarded")}
 
 
 competition_branches = sa.Table(
@@ -115,7 +56,8 @@ class Competition(db.Model):
     # The call's own eligibility text per language, shown with the rubric's requirements.
     eligibility_note: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16), default=CompetitionState.draft)
+    state: Mapped[CompetitionState] = mapped_column(EnumText(CompetitionState),
+                                                   default=CompetitionState.draft)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     review_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -145,6 +87,9 @@ class Competition(db.Model):
     def is_open_to(self, branch: Branch | None) -> bool:
         return not self.branches or (branch is not None and branch in self.branches)
 
+    def application_of(self, candidate: User) -> Application | None:
+        return next((a for a in self.applications if a.candidate_id == candidate.id), None)
+
 
 class Application(db.Model):
     """A candidate's self-assessment in one competition; locked once submitted."""
@@ -166,7 +111,8 @@ class Application(db.Model):
     competition_id: Mapped[int] = mapped_column(ForeignKey("competitions.id"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16), default=ApplicationState.draft)
+    state: Mapped[ApplicationState] = mapped_column(EnumText(ApplicationState),
+                                                   default=ApplicationState.draft)
     eligibility_confirmed: Mapped[bool] = mapped_column(default=False)
     # The administrator's check of eligibility and completeness, before any review.
     eligibility_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -211,6 +157,9 @@ class Application(db.Model):
 
     def answer_for(self, criterion: Criterion) -> ApplicationAnswer | None:
         return next((a for a in self.answers if a.criterion_id == criterion.id), None)
+
+    def review_by(self, reviewer: User) -> Review | None:
+        return next((r for r in self.reviews if r.reviewer_id == reviewer.id), None)
 
     @property
     def completed_count(self) -> int:
@@ -264,7 +213,7 @@ class Review(db.Model):
     )
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    state: Mapped[str] = mapped_column(String(16), default=ReviewState.draft)
+    state: Mapped[ReviewState] = mapped_column(EnumText(ReviewState), default=ReviewState.draft)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
@@ -322,7 +271,7 @@ class Decision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[Outcome] = mapped_column(EnumText(Outcome))
     reason: Mapped[str] = mapped_column(Text)
     score: Mapped[float | None]
     recommended: Mapped[bool | None]
@@ -334,7 +283,7 @@ class Decision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A random share of awards is second-checked by another administrator before it is final
     # (domain_anchors §3.4 rule 4: "a random 20 % of awarded files is second-checked").
-    moderation: Mapped[str] = mapped_column(String(16), default="none")
+    moderation: Mapped[Moderation] = mapped_column(EnumText(Moderation), default=Moderation.none)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderation_note: Mapped[str | None] = mapped_column(Text)
@@ -344,7 +293,7 @@ class Decision(db.Model):
 
     @property
     def is_final(self) -> bool:
-        return self.moderation in ("none", "confirmed")
+        return self.moderation in (Moderation.none, Moderation.confirmed)
 
 
 class Conflict(db.Model):
@@ -379,7 +328,7 @@ class Evidence(db.Model):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("rubric_criteria.id"))
-    kind: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[EvidenceKind] = mapped_column(EnumText(EvidenceKind, length=8))
     title: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
     content_type: Mapped[str | None] = mapped_column(String(120))
@@ -453,7 +402,7 @@ class Interview(db.Model):
         ForeignKey("applications.id", ondelete="CASCADE"), unique=True)
     held_on: Mapped[date]
     panel: Mapped[str] = mapped_column(String(500))
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[InterviewOutcome] = mapped_column(EnumText(InterviewOutcome))
     notes: Mapped[str] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -472,7 +421,7 @@ class Appeal(db.Model):
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     grounds: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[AppealState] = mapped_column(EnumText(AppealState), default=AppealState.open)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

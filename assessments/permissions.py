@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assessments.models import Application, ApplicationState, Competition, Review, ReviewState
+from assessments.models import Application, Competition, Evidence, Review
+from assessments.states import ApplicationState, CompetitionState, EvidenceKind, ReviewState
 from certify.users.models import Role
 
 
@@ -17,6 +18,29 @@ def is_staff(user) -> bool:
     return user.is_authenticated and user.has_role(Role.admin, Role.coordinator)
 
 
+def is_candidate(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.candidate)
+
+
+def is_reviewer(user) -> bool:
+    return user.is_authenticated and user.has_role(Role.reviewer)
+
+
+def is_candidate_of(user, application: Application) -> bool:
+    return user.is_authenticated and application.candidate_id == user.id
+
+
+def is_reviewer_of(user, review: Review) -> bool:
+    """The review's own page and actions are its reviewer's alone: staff read submitted reviews
+    on the application's page, fellow reviewers beside their own once it is submitted."""
+    return user.is_authenticated and review.reviewer_id == user.id
+
+
+def can_see_competition(user, competition: Competition) -> bool:
+    """A draft competition is hidden from everyone but staff."""
+    return competition.state != CompetitionState.draft or is_staff(user)
+
+
 def can_manage_competitions(user) -> bool:
     """Competitions are international: the centre's administrators run them."""
     return user.is_authenticated and user.is_admin
@@ -24,22 +48,21 @@ def can_manage_competitions(user) -> bool:
 
 def can_apply(user, competition: Competition) -> bool:
     return (
-        user.is_authenticated
-        and user.has_role(Role.candidate)
+        is_candidate(user)
         and competition.accepts_applications()
         and competition.is_open_to(user.branch)
     )
 
 
 def is_assigned_reviewer(user, application: Application) -> bool:
-    return user.is_authenticated and any(r.reviewer_id == user.id for r in application.reviews)
+    return user.is_authenticated and application.review_by(user) is not None
 
 
 def can_view_application(user, application: Application) -> bool:
     """The candidate always; staff in scope and assigned reviewers once it is submitted."""
     if not user.is_authenticated:
         return False
-    if application.candidate_id == user.id:
+    if is_candidate_of(user, application):
         return True
     if application.state in (ApplicationState.draft, ApplicationState.withdrawn):
         return False
@@ -49,11 +72,22 @@ def can_view_application(user, application: Application) -> bool:
 
 
 def can_edit_application(user, application: Application) -> bool:
-    return (
-        user.is_authenticated
-        and application.candidate_id == user.id
-        and application.state == ApplicationState.draft
-    )
+    return is_candidate_of(user, application) and application.state == ApplicationState.draft
+
+
+def can_remove_evidence(user, evidence: Evidence) -> bool:
+    return can_edit_application(user, evidence.application)
+
+
+def can_download_evidence(user, evidence: Evidence) -> bool:
+    """Files only (a link is followed, not downloaded), to whoever may see the application."""
+    return evidence.kind == EvidenceKind.file and can_view_application(user, evidence.application)
+
+
+def evidence_is_blind_to(user, application: Application) -> bool:
+    """Blind review hides the names of files from reviewers; the candidate and staff see them."""
+    return (application.competition.blind_review and not is_candidate_of(user, application)
+            and not can_manage_application(user, application))
 
 
 def can_manage_application(user, application: Application) -> bool:
@@ -62,25 +96,23 @@ def can_manage_application(user, application: Application) -> bool:
 
 def can_write_review(user, review: Review) -> bool:
     return (
-        user.is_authenticated
-        and review.reviewer_id == user.id
+        is_reviewer_of(user, review)
         and user.has_role(Role.reviewer)
         and review.state == ReviewState.draft
         and review.application.state == ApplicationState.under_review
     )
 
 
-def can_view_review(user, review: Review) -> bool:
-    return user.is_authenticated and (
-        review.reviewer_id == user.id or can_manage_application(user, review.application)
-    )
+def can_reopen_review(user, review: Review) -> bool:
+    """Whether the button is the reviewer's to press; the operation says whether it is time."""
+    return is_reviewer_of(user, review) and user.has_role(Role.reviewer)
 
 
 def can_view_result(user, application: Application) -> bool:
     """The candidate once decided; staff in scope as soon as reviews are in."""
     if not user.is_authenticated:
         return False
-    if application.candidate_id == user.id:
+    if is_candidate_of(user, application):
         return (application.state == ApplicationState.decided
                 and application.decision is not None and application.decision.is_final)
     return can_manage_application(user, application) and application.state in (
@@ -110,5 +142,5 @@ def can_discuss(user, application: Application) -> bool:
         return False
     if can_manage_application(user, application):
         return True
-    return any(r.reviewer_id == user.id and (r.state == ReviewState.submitted or r.revisions)
-               for r in application.reviews)
+    own = application.review_by(user)
+    return own is not None and (own.state == ReviewState.submitted or bool(own.revisions))

@@ -216,7 +216,8 @@ def create_competition(in_app, rubric_version):
 def workflow(in_app):
     """Drive the workflow through the operations, for setting up later steps."""
     from assessments import operations
-    from assessments.models import Application, Competition, Outcome, Review
+    from assessments.models import Application, Competition, Review
+    from assessments.states import Outcome
     from certify.users.models import User
 
     class Workflow:

@@ -21,6 +21,7 @@ KINDS = {
              (".docx",)),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
 }
+_USUAL_EXTENSIONS = {content_type: extensions[0] for content_type, extensions in KINDS.values()}
 MAX_ARCHIVE_ENTRIES = 2000
 MAX_ARCHIVE_EXPANDED = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
@@ -85,6 +86,11 @@ def _office_kind(data: bytes) -> str | None:
     if "xl/workbook.xml" in names:
         return "xlsx"
     return None
+
+
+def extension_for(content_type: str) -> str:
+    """The usual extension of an accepted content type (``.jpg`` for JPEG), for download names."""
+    return _USUAL_EXTENSIONS[content_type]
 
 
 def check(data: bytes, filename: str, *, max_bytes: int) -> Accepted:

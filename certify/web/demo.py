@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from assessments import evidence
-from assessments.models import ApplicationState, Competition, CompetitionState, Outcome
+from assessments.models import Competition
 from assessments.operations import (
     AnswerInput,
     ScoreInput,
@@ -22,6 +22,7 @@ from assessments.operations import (
     submit_application,
     withdraw_application,
 )
+from assessments.states import ApplicationState, CompetitionState, InterviewOutcome, Outcome
 from certify.certificates.operations import revoke_certificate
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
@@ -211,7 +212,8 @@ def _interview(application, admin, held_on=None):
     """The engineer track's interview, recorded before its decision."""
     if application.competition.track == "engineer":
         record_interview(application, held_on=held_on or utcnow().date(),
-                         panel="Elena Morozova, James Whitfield", outcome="satisfactory",
+                         panel="Elena Morozova, James Whitfield",
+                         outcome=InterviewOutcome.satisfactory,
                          notes="Experience confirmed as described; sound answers on the "
                                "weakest criteria.", by=admin)
 

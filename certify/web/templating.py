@@ -10,7 +10,7 @@ from babel.units import format_unit
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
-from assessments.models import ApplicationState, CompetitionState, Outcome, ReviewState
+from assessments.states import ApplicationState, CompetitionState, Outcome, ReviewState
 from certify.certificates.models import CertificateStatus, RenewalState
 from certify.core.i18n import LANGUAGE_NAMES, current_language, localized
 from rubrics.models import Track, VersionState

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from assessments.models import Application, Review
-from assessments.operations import open_competitions
+from assessments.queries import open_competitions
 from certify.certificates.models import Certificate
 from certify.core.extensions import csrf, db
 from certify.core.forms import LanguageForm

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from assessments.models import Application, Evidence, Review
 from certify.core.extensions import db
-from certify.core.uploads import UploadRefused, check, safe_name
+from certify.core.uploads import UploadRefused, check, extension_for, safe_name
 from tests.support import application_form, login, review_form
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -37,6 +37,14 @@ def office(kind: str, extra: dict[str, bytes] | None = None) -> bytes:
 ])
 def test_accepted_files(data, name, kind):
     assert check(data, name, max_bytes=10_000).kind == kind
+
+
+@pytest.mark.parametrize(("data", "name", "extension"), [
+    (PDF, "plan.pdf", ".pdf"), (PNG, "map.png", ".png"), (JPEG, "site.jpeg", ".jpg"),
+    (office("docx"), "report.docx", ".docx"), (office("xlsx"), "model.xlsx", ".xlsx"),
+])
+def test_downloads_are_named_with_the_usual_extension(data, name, extension):
+    assert extension_for(check(data, name, max_bytes=10_000).content_type) == extension
 
 
 @pytest.mark.parametrize(("data", "name", "reason"), [

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessments.models import Application, ApplicationAnswer, Decision, Review, ReviewScore
+from assessments.states import Outcome
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
 from tests.support import SMALL_RUBRIC, application_form, login, review_form
@@ -131,6 +132,22 @@ def test_stale_tab_gets_a_conflict_not_a_silent_overwrite(candidate_client, star
     assert "changed elsewhere" in second.get_data(as_text=True)
     assert in_app(lambda: db.session.get(Application, started).answers[0].narrative) == (
         "first tab")
+
+
+def test_a_change_committed_meanwhile_is_reported_not_overwritten(started, in_app):
+    """Another request saved the application between this one's read and its write."""
+    from assessments.operations import save_answers
+    from certify.core.errors import StaleRecord
+
+    def save_over_a_newer_row():
+        application = db.session.get(Application, started)
+        db.session.execute(sa.text("UPDATE applications SET version = version + 1 WHERE id = :id"),
+                           {"id": started})
+        with pytest.raises(StaleRecord, match="This application was changed elsewhere"):
+            save_answers(application, {}, eligibility_confirmed=True, expected_version=None)
+        db.session.rollback()
+
+    in_app(save_over_a_newer_row)
 
 
 def test_extra_answer_rows_and_fields_are_ignored(candidate_client, started, in_app):
@@ -512,7 +529,7 @@ def test_a_sampled_award_waits_for_a_second_check(app, under_review, workflow, c
     for review_id in under_review["reviews"]:
         workflow.review(review_id)
     in_app(lambda: operations.decide(
-        db.session.get(Application, under_review["application"]), operations.Outcome.award,
+        db.session.get(Application, under_review["application"]), Outcome.award,
         "All criteria met at threshold.", by=db.session.get(User, under_review["admin"].id),
         second_check=True))
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 0
@@ -544,7 +561,7 @@ def test_moderator_can_send_an_award_back(app, under_review, workflow, create_us
     for review_id in under_review["reviews"]:
         workflow.review(review_id)
     in_app(lambda: operations.decide(
-        db.session.get(Application, under_review["application"]), operations.Outcome.award,
+        db.session.get(Application, under_review["application"]), Outcome.award,
         "All criteria met at threshold.", by=db.session.get(User, under_review["admin"].id),
         second_check=True))
     moderator = app.test_client()

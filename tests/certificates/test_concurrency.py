@@ -48,7 +48,8 @@ def test_fifty_parallel_sequence_numbers_are_gapless(app):
 def test_parallel_awards_get_unique_consecutive_numbers(app, create_user, create_competition,
                                                         workflow, in_app):
     from assessments import operations
-    from assessments.models import Application, Outcome
+    from assessments.models import Application
+    from assessments.states import Outcome
     from certify.users.models import User
 
     admin = create_user("admin")
@@ -107,7 +108,8 @@ def test_two_tabs_saving_one_review_at_once_lose_nothing(app, create_user, creat
 def test_a_double_decision_takes_effect_once(app, create_user, create_competition, workflow,
                                              in_app):
     from assessments import operations
-    from assessments.models import Application, Decision, Outcome
+    from assessments.models import Application, Decision
+    from assessments.states import Outcome
     from certify.users.models import User
 
     admin = create_user("admin")

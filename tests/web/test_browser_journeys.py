@@ -25,7 +25,7 @@ from tests.support import BROWSER_MARKS, PDF, assert_accessible, mailed_link, pa
 pytestmark = BROWSER_MARKS
 expect = pytest.importorskip("playwright.sync_api").expect
 
-CODES = ("C1", "C2", "C3")  # the criteria of tests.conftest.SMALL_RUBRIC, in order
+CODES = ("C1", "C2", "C3")  # the criteria of tests.support.SMALL_RUBRIC, in order
 
 
 def open_page(browser, **options):

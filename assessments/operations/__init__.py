@@ -1,0 +1,61 @@
+"""What the workflow does: start, save and submit an application; assign, review, decide.
+
+Each operation checks the rule it enforces, flushes and never commits (the view commits once),
+and refuses with ``DomainError`` carrying a translated message for the user. The verbs live in
+the modules below by subject; they are gathered here so callers need not know which.
+"""
+
+from assessments.operations.applications import (
+    AnswerInput,
+    check_eligibility,
+    return_application,
+    save_answers,
+    start_application,
+    submit_application,
+    withdraw_application,
+)
+from assessments.operations.competitions import CompetitionInput, save_competition
+from assessments.operations.decisions import (
+    can_appeal,
+    decide,
+    lodge_appeal,
+    moderate,
+    record_interview,
+    request_revision,
+    resolve_appeal,
+)
+from assessments.operations.reviews import (
+    ScoreInput,
+    assign_reviewer,
+    auto_assign,
+    declare_conflict,
+    post_to_discussion,
+    reopen_review,
+    save_review,
+)
+
+__all__ = [
+    "AnswerInput",
+    "CompetitionInput",
+    "ScoreInput",
+    "assign_reviewer",
+    "auto_assign",
+    "can_appeal",
+    "check_eligibility",
+    "decide",
+    "declare_conflict",
+    "lodge_appeal",
+    "moderate",
+    "post_to_discussion",
+    "record_interview",
+    "reopen_review",
+    "request_revision",
+    "resolve_appeal",
+    "return_application",
+    "save_answers",
+    "save_competition",
+    "save_review",
+    "start_application",
+    "submit_application",
+    "withdraw_application",
+]

@@ -1,0 +1,136 @@
+"""A candidate's application: started, saved as a draft, submitted, withdrawn; and the
+administrator's check of the file before review (confirmed, or returned to the candidate)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from assessments.models import Application, ApplicationAnswer, Competition
+from assessments.operations.guards import check_levels, check_version, flush_or_stale
+from assessments.states import ApplicationState
+from certify.core import audit
+from certify.core.db_types import utcnow
+from certify.core.errors import DomainError
+from certify.core.extensions import db
+from certify.users.models import User
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    level: int | None
+    narrative: str
+
+
+def start_application(competition: Competition, candidate: User) -> Application:
+    if competition.application_of(candidate) is not None:
+        raise DomainError(_("You already have an application in this competition."))
+    if not competition.accepts_applications():
+        raise DomainError(_("This competition does not accept applications now."))
+    if not competition.is_open_to(candidate.branch) or candidate.branch is None:
+        raise DomainError(_("This competition is not open to your branch."))
+    application = Application(competition=competition, candidate=candidate,
+                              branch=candidate.branch)
+    db.session.add(application)
+    for criterion in competition.rubric_version.criteria:
+        application.answers.append(ApplicationAnswer(criterion=criterion, level=None, narrative=""))
+    db.session.flush()
+    audit.record("application.start", application, actor=candidate)
+    return application
+
+
+def save_answers(
+    application: Application,
+    answers: Mapping[int, AnswerInput],
+    *,
+    eligibility_confirmed: bool,
+    expected_version: int | None,
+) -> None:
+    """Store a draft; only criteria of this application's rubric, levels within the scale."""
+    if application.state != ApplicationState.draft:
+        raise DomainError(_("This application is submitted and can no longer be changed."))
+    check_version(application, expected_version)
+    check_levels(application.answers, answers)
+    for answer in application.answers:
+        if (given := answers.get(answer.criterion_id)) is not None:
+            answer.level, answer.narrative = given.level, given.narrative
+    application.eligibility_confirmed = eligibility_confirmed
+    application.updated_at = utcnow()
+    flush_or_stale(_("This application was changed elsewhere. Reload and try again."))
+
+
+def submission_problems(application: Application) -> list[str]:
+    problems = []
+    if not application.eligibility_confirmed:
+        problems.append(_("Confirm that you meet the eligibility requirements."))
+    for answer in sorted(application.answers, key=lambda a: a.criterion.position):
+        criterion = answer.criterion
+        if answer.level is None:
+            problems.append(_("%(code)s: choose a level.", code=criterion.code))
+        if not answer.narrative.strip():
+            problems.append(_("%(code)s: write a narrative.", code=criterion.code))
+        if criterion.evidence_required and not application.evidence_for(criterion):
+            problems.append(_("%(code)s: attach evidence (a file or a link).",
+                              code=criterion.code))
+    return problems
+
+
+def submit_application(application: Application, *, by: User) -> None:
+    if application.state != ApplicationState.draft:
+        raise DomainError(_("This application has already been submitted."))
+    in_revision = application.resubmit_by is not None and utcnow() <= application.resubmit_by
+    if not application.competition.accepts_applications() and not in_revision:
+        raise DomainError(_("The competition is closed: applications can no longer be "
+                            "submitted."))
+    problems = submission_problems(application)
+    if problems:
+        raise DomainError(*problems)
+    # A revised application goes straight back to the reviewers it had.
+    application.state = (ApplicationState.under_review if application.reviews
+                         else ApplicationState.submitted)
+    application.submitted_at = utcnow()
+    flush_or_stale(_("This application was changed elsewhere. Reload and try again."))
+    audit.record("application.submit", application, actor=by, round=application.round,
+                 before=ApplicationState.draft, after=application.state)
+
+
+def check_eligibility(application: Application, *, by: User) -> None:
+    """The administrator confirms the file is eligible and complete: review may start."""
+    if application.state != ApplicationState.submitted:
+        raise DomainError(_("Only a submitted application waiting for review can be "
+                            "checked."))
+    application.eligibility_checked_at = utcnow()
+    application.eligibility_checked_by_id = by.id
+    db.session.flush()
+    audit.record("application.eligibility_checked", application, actor=by)
+
+
+def return_application(application: Application, message: str, *, by: User) -> None:
+    """An incomplete or ineligible-looking file goes back to the candidate as a draft with a
+    message saying what is missing: returned, not refused (domain_anchors §3.4 rule 2)."""
+    if application.state != ApplicationState.submitted or application.reviews:
+        raise DomainError(_("Only a submitted application not yet under review can be "
+                            "returned."))
+    if not message.strip():
+        raise DomainError(_("Say what the candidate must add or correct."))
+    application.state = ApplicationState.draft
+    application.submitted_at = None
+    application.eligibility_checked_at = None
+    application.eligibility_checked_by_id = None
+    application.returned_at = utcnow()
+    application.return_message = message.strip()
+    db.session.flush()
+    audit.record("application.return", application, actor=by, message=message.strip(),
+                 before=ApplicationState.submitted, after=ApplicationState.draft)
+
+
+def withdraw_application(application: Application, *, by: User) -> None:
+    if application.state not in (ApplicationState.draft, ApplicationState.submitted):
+        raise DomainError(_("An application can be withdrawn only until its review starts."))
+    before = application.state
+    application.state = ApplicationState.withdrawn
+    db.session.flush()
+    audit.record("application.withdraw", application, actor=by, before=before,
+                 after=ApplicationState.withdrawn)

@@ -1,0 +1,237 @@
+"""The panel's decision and what may follow it: the interview before it (engineer track),
+revise and resubmit instead of it, a second check of sampled awards, and appeals."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from flask import current_app
+from flask_babel import gettext as _
+
+from assessments import scoring
+from assessments.analytics import panel_figures
+from assessments.models import Appeal, Application, ApplicationRound, Decision, Interview
+from assessments.notifications import (
+    notify_appeal_lodged,
+    notify_appeal_resolved,
+    notify_decision,
+    notify_revision,
+)
+from assessments.states import (
+    AppealState,
+    ApplicationState,
+    InterviewOutcome,
+    Moderation,
+    Outcome,
+    ReviewState,
+)
+from certify.certificates.operations import issue_certificate
+from certify.core import audit
+from certify.core.db_types import utcnow
+from certify.core.errors import DomainError
+from certify.core.extensions import db
+from certify.users.models import User
+from rubrics.models import Track
+
+
+def _require_enough_reviews(application: Application) -> None:
+    needed = application.competition.min_reviewers
+    if len(application.submitted_reviews) < needed:
+        raise DomainError(
+            _("A decision needs at least %(count)d submitted reviews.", count=needed))
+
+
+def _panel_score(result: pd.Series | None) -> float | None:
+    return None if result is None or pd.isna(result["score"]) else float(result["score"])
+
+
+def decide(
+    application: Application,
+    outcome: Outcome,
+    reason: str,
+    *,
+    by: User,
+    at: datetime | None = None,
+    second_check: bool | None = None,
+) -> Decision:
+    """Record the panel's decision; an award issues the certificate (dated ``at`` if given,
+    for records carried over from the paper register)."""
+    if application.state != ApplicationState.under_review or application.decision is not None:
+        raise DomainError(_("Only an application under review can be decided."))
+    _require_enough_reviews(application)
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the decision."))
+    if application.competition.track == Track.engineer and application.interview is None:
+        raise DomainError(_("Record the candidate's interview before deciding (engineer "
+                            "track)."))
+    figures = panel_figures(application)
+    result = figures.result
+    decision = Decision(
+        application=application,
+        outcome=outcome,
+        reason=reason.strip(),
+        score=_panel_score(result),
+        recommended=None if result is None else bool(result["recommended"]),
+        rubric_content_hash=application.competition.rubric_version.content_hash,
+        engine_version=scoring.ENGINE_VERSION,
+        ratings_hash=figures.ratings_hash,
+        decided_by_id=by.id,
+        decided_at=at or utcnow(),
+        moderation=Moderation.none,
+    )
+    application.state = ApplicationState.decided
+    if second_check is None:  # drawn at random (MODERATION_SAMPLE), unless imported history
+        second_check = at is None and _drawn_for_moderation()
+    if outcome == Outcome.award and second_check:
+        decision.moderation = Moderation.pending
+    db.session.add(decision)
+    db.session.flush()
+    audit.record("application.decide", application, actor=by, outcome=str(outcome),
+                 before=ApplicationState.under_review, after=ApplicationState.decided,
+                 moderation=decision.moderation)
+    if decision.is_final:
+        _finalise(application, by=by, at=at)
+    return decision
+
+
+def _drawn_for_moderation() -> bool:
+    share = float(current_app.config["MODERATION_SAMPLE"])
+    return secrets.randbelow(1_000_000) < share * 1_000_000
+
+
+def _finalise(application: Application, *, by: User, at: datetime | None = None) -> None:
+    if application.decision.outcome == Outcome.award:
+        issue_certificate(application, by=by, issued_at=at)
+    notify_decision(application)
+
+
+def moderate(application: Application, *, confirm: bool, note: str, by: User) -> None:
+    """A second administrator confirms a sampled award (the certificate is then issued), or
+    sends it back under review with a note; never the one who decided."""
+    decision = application.decision
+    if decision is None or decision.moderation != Moderation.pending:
+        raise DomainError(_("This decision is not waiting for moderation."))
+    if decision.decided_by_id == by.id:
+        raise DomainError(_("The moderator must be someone other than the decision maker."))
+    if not note.strip():
+        raise DomainError(_("Give the reason for the decision."))
+    if confirm:
+        decision.moderation = Moderation.confirmed
+        decision.moderated_by_id, decision.moderated_at = by.id, utcnow()
+        decision.moderation_note = note.strip()
+        db.session.flush()
+        audit.record("application.moderation_confirmed", application, actor=by)
+        _finalise(application, by=by)
+        return
+    audit.record("application.moderation_returned", application, actor=by, note=note.strip(),
+                 outcome=decision.outcome, reason=decision.reason,
+                 before=ApplicationState.decided, after=ApplicationState.under_review)
+    db.session.delete(decision)
+    db.session.flush()
+    db.session.expire(application, ["decision"])
+    application.state = ApplicationState.under_review
+    db.session.flush()
+
+
+def record_interview(application: Application, *, held_on: date, panel: str,
+                     outcome: InterviewOutcome, notes: str, by: User) -> Interview:
+    if application.state != ApplicationState.under_review:
+        raise DomainError(_("An interview is recorded while the application is under "
+                            "review."))
+    interview = application.interview or Interview()
+    application.interview = interview
+    interview.held_on, interview.panel = held_on, panel.strip()
+    interview.outcome, interview.notes = outcome, notes.strip()
+    interview.recorded_by_id, interview.recorded_at = by.id, utcnow()
+    db.session.add(interview)
+    db.session.flush()
+    audit.record("application.interview", application, actor=by, outcome=outcome,
+                 held_on=held_on.isoformat())
+    return interview
+
+
+def request_revision(application: Application, feedback: str, *, by: User) -> ApplicationRound:
+    """Revise and resubmit: the round is kept as it was, the application goes back to the
+    candidate as a draft with the panel's feedback and a deadline, and the same reviewers
+    review the revision (domain_anchors §3.4 rule 7, "referred")."""
+    if application.state != ApplicationState.under_review:
+        raise DomainError(_("Only an application under review can be sent back for "
+                            "revision."))
+    _require_enough_reviews(application)
+    if len(feedback.strip()) < 10:
+        raise DomainError(_("Say what the candidate should revise."))
+    snapshot = {
+        "answers": [{"code": a.criterion.code, "level": a.level, "narrative": a.narrative}
+                    for a in sorted(application.answers, key=lambda a: a.criterion.position)],
+        "reviews": [{"reviewer_id": r.reviewer_id,
+                     "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
+                     "scores": [{"code": s.criterion.code, "level": s.level,
+                                 "comment": s.comment}
+                                for s in sorted(r.scores, key=lambda s: s.criterion.position)]}
+                    for r in application.reviews],
+    }
+    finished = ApplicationRound(number=application.round, feedback=feedback.strip(),
+                                score=_panel_score(panel_figures(application).result),
+                                closed_by_id=by.id, snapshot=snapshot)
+    application.rounds.append(finished)
+    for review in application.reviews:
+        review.state = ReviewState.draft
+        review.submitted_at = None
+    application.state = ApplicationState.draft
+    application.submitted_at = None
+    application.round += 1
+    application.resubmit_by = utcnow() + timedelta(days=current_app.config["REVISION_DAYS"])
+    db.session.flush()
+    audit.record("application.revise", application, actor=by, round=finished.number,
+                 before=ApplicationState.under_review, after=ApplicationState.draft,
+                 resubmit_by=application.resubmit_by.isoformat())
+    notify_revision(application, finished)
+    return finished
+
+
+def appeal_deadline(application: Application) -> datetime:
+    return application.decision.decided_at + timedelta(days=current_app.config["APPEAL_DAYS"])
+
+
+def can_appeal(application: Application) -> bool:
+    decision = application.decision
+    return (
+        decision is not None and decision.outcome == Outcome.refuse
+        and utcnow() <= appeal_deadline(application)
+        and not any(a.state == AppealState.open for a in application.appeals)
+    )
+
+
+def lodge_appeal(application: Application, grounds: str, *, by: User) -> Appeal:
+    if not can_appeal(application):
+        raise DomainError(_("This decision can no longer be appealed."))
+    appeal = Appeal(grounds=grounds.strip())
+    application.appeals.append(appeal)
+    db.session.flush()
+    audit.record("application.appeal", application, actor=by, appeal=appeal.id)
+    notify_appeal_lodged(application, appeal)
+    return appeal
+
+
+def resolve_appeal(appeal: Appeal, *, reopen: bool, resolution: str, by: User) -> None:
+    """Uphold the refusal, or reopen the decision: the application goes back under review and
+    the refused decision is kept in the audit log."""
+    if appeal.state != AppealState.open:
+        raise DomainError(_("This appeal has already been resolved."))
+    application = db.session.get(Application, appeal.application_id)
+    appeal.state = AppealState.reopened if reopen else AppealState.upheld
+    appeal.resolution, appeal.resolved_by_id, appeal.resolved_at = resolution, by.id, utcnow()
+    if reopen:
+        decision = application.decision
+        audit.record("application.decision_reopened", application, actor=by,
+                     outcome=decision.outcome, reason=decision.reason, score=decision.score,
+                     decided_at=decision.decided_at.isoformat())
+        db.session.delete(decision)
+        db.session.flush()
+        db.session.expire(application, ["decision"])
+        application.state = ApplicationState.under_review
+    db.session.flush()
+    audit.record("application.appeal_resolved", application, actor=by, reopen=reopen)
+    notify_appeal_resolved(application, appeal, reopened=reopen)

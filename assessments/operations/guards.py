@@ -1,0 +1,48 @@
+"""Checks the operations share: the copy a form was made from, and the levels it posts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from certify.core.errors import DomainError, StaleRecord
+from certify.core.extensions import db
+
+
+class Levelled(Protocol):
+    """A posted answer or score: what ``check_levels`` looks at."""
+
+    level: int | None
+
+
+def check_version(record, expected_version: int | None) -> None:
+    if expected_version is not None and record.version != expected_version:
+        raise StaleRecord(
+            _("This page was changed elsewhere (another tab or person) after you opened it. "
+              "Your changes were not saved: reload the page and apply them again.")
+        )
+
+
+def check_levels(rows, given: Mapping[int, Levelled]) -> None:
+    """Refuse, before anything is written, a posted level outside its criterion's scale."""
+    problems = [
+        _("%(code)s: choose one of the levels shown.", code=row.criterion.code)
+        for row in rows
+        if (posted := given.get(row.criterion_id)) is not None
+        and posted.level is not None
+        and not 0 <= posted.level <= row.criterion.max_level
+    ]
+    if problems:
+        raise DomainError(*problems)
+
+
+def flush_or_stale(message: str) -> None:
+    """Write now; a row another request changed since it was read (its version_id_col moved on)
+    is reported as ``message`` instead of being overwritten."""
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise StaleRecord(message) from error

@@ -1,0 +1,76 @@
+"""The lists the pages show, each loaded in a fixed number of statements however long."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from assessments.models import Application, Competition, Review
+from assessments.states import ApplicationState, CompetitionState
+from certify.core.extensions import db
+from certify.users.models import User
+from rubrics.models import RubricVersion, VersionState
+
+
+def open_competitions() -> list[Competition]:
+    """Competitions open for applications, soonest closing first."""
+    return list(db.session.scalars(
+        sa.select(Competition)
+        .where(Competition.state == CompetitionState.open)
+        .order_by(Competition.closes_at)
+    ))
+
+
+def all_competitions() -> list[Competition]:
+    """Every competition, the latest to open first."""
+    return list(db.session.scalars(sa.select(Competition).order_by(Competition.opens_at.desc())))
+
+
+def published_versions() -> list[RubricVersion]:
+    """The rubric versions a competition may be run on."""
+    return list(db.session.scalars(
+        sa.select(RubricVersion)
+        .where(RubricVersion.state == VersionState.published)
+        .order_by(RubricVersion.rubric_id, RubricVersion.number)
+    ))
+
+
+def applications_of(candidate: User) -> list[Application]:
+    """A candidate's own applications, newest first."""
+    return list(db.session.scalars(
+        sa.select(Application)
+        .where(Application.candidate_id == candidate.id)
+        .order_by(Application.created_at.desc())
+    ))
+
+
+def reviews_of(reviewer: User) -> list[Review]:
+    """A reviewer's assignments in the order they were given."""
+    application = selectinload(Review.application)
+    return list(db.session.scalars(
+        sa.select(Review).where(Review.reviewer_id == reviewer.id).order_by(Review.assigned_at)
+        .options(application.joinedload(Application.competition),
+                 application.selectinload(Application.candidate))
+    ))
+
+
+def applications_to_manage(staff: User) -> list[Application]:
+    """Submitted applications in a person's scope: every branch for administrators, their own
+    branches for coordinators; latest submitted first."""
+    query = (
+        sa.select(Application)
+        .where(Application.state.not_in([ApplicationState.draft, ApplicationState.withdrawn]))
+        .order_by(Application.submitted_at.desc())
+        .options(joinedload(Application.competition), joinedload(Application.branch),
+                 selectinload(Application.candidate), selectinload(Application.decision),
+                 selectinload(Application.reviews))
+    )
+    if not staff.is_admin:
+        query = query.where(Application.branch_id.in_(staff.coordinated_branch_ids))
+    return list(db.session.scalars(query))
+
+
+def people_by_id(user_ids) -> dict[int, User]:
+    """The people named in a table of figures, by id."""
+    return {user.id: user for user in db.session.scalars(
+        sa.select(User).where(User.id.in_(list(user_ids))))}

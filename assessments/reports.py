@@ -1,0 +1,127 @@
+"""What the result, analytics and report pages and their downloads show, built from the
+engine's figures (``assessments.analytics``): rows, charts and tables. Views only render them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from flask_babel import gettext as _
+
+from assessments import charts, scoring
+from assessments.analytics import CompetitionFigures, annual_report, panel_figures
+from assessments.models import Application, Competition, Review
+from certify.core.i18n import localized
+from rubrics.models import Criterion
+
+EXPORT_KINDS = ("ratings", "panel", "results")
+DEFAULT_MAX_LEVEL = 4
+
+
+def _max_level(criteria: list[Criterion]) -> int:
+    return max((c.max_level for c in criteria), default=DEFAULT_MAX_LEVEL)
+
+
+@dataclass
+class CandidateResult:
+    """The candidate's result page: per criterion their level beside the panel's."""
+
+    rows: list[dict]  # criterion, self, panel (mean), gap, claim
+    result: pd.Series | None  # the engine's verdict, None without submitted reviews
+    chart: str | None  # the radar chart as a data: URI
+    reviewers: list[tuple[int, Review]]  # numbered: the candidate sees what, not who
+
+
+def candidate_result(application: Application) -> CandidateResult:
+    criteria = application.competition.rubric_version.criteria
+    figures = panel_figures(application)
+    table = figures.table
+    rows = []
+    for criterion in criteria:
+        answer = application.answer_for(criterion)
+        has_panel = criterion.id in table.index
+        rows.append({
+            "criterion": criterion,
+            "self": answer.level if answer else None,
+            "panel": float(table.loc[criterion.id, "mean"]) if has_panel else None,
+            "gap": float(table.loc[criterion.id, "gap"]) if has_panel and not pd.isna(
+                table.loc[criterion.id, "gap"]) else None,
+            "claim": table.loc[criterion.id, "claim"] if has_panel else "",
+        })
+    chart = charts.data_uri(charts.radar(
+        [c.code for c in criteria], [r["panel"] for r in rows], [r["self"] for r in rows],
+        max_level=_max_level(criteria), panel_label=_("Panel (mean of reviewers)"),
+        self_label=_("Self-assessment"),
+    )) if criteria else None
+    return CandidateResult(rows, figures.result, chart,
+                           list(enumerate(application.submitted_reviews, start=1)))
+
+
+def feedback_frame(application: Application) -> pd.DataFrame:
+    """Per criterion: self level, panel mean and what each (anonymous) reviewer gave and wrote."""
+    table = panel_figures(application).table
+    reviews = application.submitted_reviews
+    rows = []
+    for criterion in application.competition.rubric_version.criteria:
+        answer = application.answer_for(criterion)
+        row = {
+            "criterion_code": criterion.code,
+            "criterion": localized(criterion.title),
+            "weight_percent": round(criterion.weight_percent(), 1),
+            "self_level": answer.level if answer else None,
+            "panel_mean": round(float(table.loc[criterion.id, "mean"]), 2)
+            if criterion.id in table.index else None,
+        }
+        for number, review in enumerate(reviews, start=1):
+            score = review.score_for(criterion)
+            row[f"reviewer_{number}_level"] = score.level if score else None
+            row[f"reviewer_{number}_comment"] = score.comment if score else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class AnalyticsCharts:
+    histogram: str | None  # weighted scores against the pass threshold (data: URI)
+    box_plots: str | None  # reviewers' levels per criterion (data: URI)
+
+
+def analytics_charts(competition: Competition, figures: CompetitionFigures) -> AnalyticsCharts:
+    """No charts until a review is in."""
+    if figures.results.empty:
+        return AnalyticsCharts(None, None)
+    criteria = competition.rubric_version.criteria
+    scores = figures.results["score"].dropna()
+    histogram = charts.data_uri(charts.histogram(
+        scores.tolist(), threshold=competition.rubric_version.pass_threshold,
+        xlabel=_("Weighted score (%)"), ylabel=_("Applications"),
+        threshold_label=_("Pass threshold")))
+    by_criterion = figures.ratings.groupby("criterion_id")["level"]
+    box_plots = charts.data_uri(charts.box_plots(
+        [c.code for c in criteria],
+        [by_criterion.get_group(c.id).tolist() if c.id in by_criterion.groups else []
+         for c in criteria],
+        max_level=_max_level(criteria), ylabel=_("Level")))
+    return AnalyticsCharts(histogram, box_plots)
+
+
+def export_frame(figures: CompetitionFigures, kind: str) -> pd.DataFrame:
+    """One of EXPORT_KINDS as a table, each criterion id followed by its code."""
+    codes = figures.criteria.set_index("criterion_id")["code"]
+    if kind == "ratings":
+        frame = figures.ratings.copy()
+    elif kind == "panel":
+        frame = figures.panel.reset_index() if not figures.panel.empty else pd.DataFrame(
+            columns=["assessment_id", "criterion_id", *scoring.PANEL_COLUMNS])
+    else:
+        frame = figures.results.reset_index() if not figures.results.empty else pd.DataFrame(
+            columns=["assessment_id", *scoring.RESULT_COLUMNS])
+    if "criterion_id" in frame.columns:
+        frame.insert(frame.columns.get_loc("criterion_id") + 1, "criterion_code",
+                     frame["criterion_id"].map(codes))
+    return frame
+
+
+def annual_report_sheets(year: int, branch_ids: set[int] | None) -> dict[str, pd.DataFrame]:
+    """The annual report's tables as workbook sheets, named with the year."""
+    return {f"{name} {year}": frame for name, frame in annual_report(year, branch_ids).items()}

@@ -1,0 +1,95 @@
+"""One loader per resource: the row, or 404; and 403 when ``check(current_user, row)`` fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, request
+from flask_login import current_user
+
+from assessments.models import Appeal, Application, Competition, Evidence, Review
+from assessments.permissions import (
+    analytics_branches,
+    can_download_evidence,
+    can_manage_application,
+    can_see_competition,
+    can_view_reports,
+)
+from assessments.states import ApplicationState
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from certify.core.forms import ActionForm
+
+Check = Callable[[object, object], bool]
+
+
+def _get_or_404(model, ident: int, check: Check | None, denied: int = 403):
+    record = db.get_or_404(model, ident)
+    if check is not None and not check(current_user, record):
+        abort(denied)
+    return record
+
+
+def get_competition_or_404(competition_id: int, *, check: Check | None = None) -> Competition:
+    return _get_or_404(Competition, competition_id, check)
+
+
+def visible_competition_or_404(competition_id: int) -> Competition:
+    """A draft competition does not exist for those who may not see it."""
+    return _get_or_404(Competition, competition_id, can_see_competition, denied=404)
+
+
+def get_application_or_404(application_id: int, *, check: Check | None = None) -> Application:
+    return _get_or_404(Application, application_id, check)
+
+
+def managed_application_or_404(application_id: int) -> Application:
+    """An application for staff in scope; drafts are the candidate's own until submitted."""
+    application = get_application_or_404(application_id, check=can_manage_application)
+    if application.state == ApplicationState.draft:
+        abort(404)
+    return application
+
+
+def get_review_or_404(review_id: int, *, check: Check | None = None) -> Review:
+    return _get_or_404(Review, review_id, check)
+
+
+def get_evidence_or_404(evidence_id: int, *, check: Check | None = None) -> Evidence:
+    return _get_or_404(Evidence, evidence_id, check)
+
+
+def evidence_file_or_404(evidence_id: int) -> Evidence:
+    """A stored file for those who may download it; for anyone else it does not exist."""
+    return _get_or_404(Evidence, evidence_id, can_download_evidence, denied=404)
+
+
+def get_appeal_or_404(appeal_id: int) -> tuple[Appeal, Application]:
+    """An appeal with its application, for staff who manage that application."""
+    appeal = db.get_or_404(Appeal, appeal_id)
+    return appeal, managed_application_or_404(appeal.application_id)
+
+
+def analytics_scope_or_404(competition_id: int) -> tuple[Competition, set[int] | None]:
+    """A competition and the branches whose applications the user may analyse (None: all)."""
+    competition = get_competition_or_404(competition_id)
+    branches = analytics_branches(current_user, competition)
+    if branches is False:
+        abort(403)
+    return competition, branches
+
+
+def report_scope_or_404() -> tuple[int, set[int] | None]:
+    """The report's year (``?year=``, this year by default) and the user's branches."""
+    if not can_view_reports(current_user):
+        abort(403)
+    year = request.args.get("year", type=int) or utcnow().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year, None if current_user.is_admin else current_user.coordinated_branch_ids
+
+
+def require_action_form() -> None:
+    """A button's post carries a valid CSRF token, or the request is refused (400)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)

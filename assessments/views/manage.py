@@ -1,0 +1,330 @@
+"""Management by administrators and coordinators: the applications in their scope (check,
+return, assign, interview, decide, second check, appeals) and the competitions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from assessments.analytics import panel_result
+from assessments.assignment import eligible_reviewers
+from assessments.blueprint import bp
+from assessments.forms import (
+    REVISE,
+    AssignForm,
+    CompetitionForm,
+    DecisionForm,
+    InterviewForm,
+    ModerationForm,
+    PostForm,
+    ResolveAppealForm,
+    ReturnForm,
+)
+from assessments.models import Application, Competition
+from assessments.operations import (
+    CompetitionInput,
+    assign_reviewer,
+    auto_assign,
+    check_eligibility,
+    decide,
+    moderate,
+    record_interview,
+    request_revision,
+    resolve_appeal,
+    return_application,
+    save_competition,
+)
+from assessments.permissions import can_manage_competitions, is_staff
+from assessments.queries import all_competitions, applications_to_manage, published_versions
+from assessments.states import CompetitionState, InterviewOutcome, Outcome
+from assessments.views.loaders import (
+    get_appeal_or_404,
+    get_competition_or_404,
+    managed_application_or_404,
+    require_action_form,
+)
+from certify.core.extensions import db
+from certify.core.forms import ActionForm
+from certify.core.views import attempt, flash_form_errors, run_operation
+from certify.users.models import Branch, User
+from certify.users.operations import active_branches
+from rubrics.models import RubricVersion
+
+# Applications -----------------------------------------------------------------------------------
+
+
+@bp.get("/manage/applications/")
+@login_required
+def manage_applications():
+    if not is_staff(current_user):
+        abort(403)
+    return render_template("assessments/manage_applications.html",
+                           applications=applications_to_manage(current_user))
+
+
+def _reviewer_choices(application: Application) -> list[SelectChoice]:
+    """Reviewers who may take this application, with their load in the competition."""
+    limit = application.competition.max_reviews_per_reviewer
+    return [
+        SelectChoice(reviewer.id, _("%(name)s (%(affiliation)s) — %(load)d of %(limit)d",
+                                    name=reviewer.full_name, affiliation=reviewer.affiliation,
+                                    load=load, limit=limit))
+        for reviewer, load in eligible_reviewers(application)
+    ]
+
+
+def _manage_page(application: Application, assign_form=None, decision_form=None,
+                 return_form=None, interview_form=None, status=200):
+    assign_form = assign_form or AssignForm()
+    assign_form.reviewer.choices = _reviewer_choices(application)
+    return render_template(
+        "assessments/manage_application.html",
+        application=application,
+        criteria=application.competition.rubric_version.criteria,
+        figures=panel_result(application),
+        assign_form=assign_form,
+        decision_form=decision_form or DecisionForm(),
+        return_form=return_form or ReturnForm(),
+        action_form=ActionForm(),
+        post_form=PostForm(),
+        interview_form=interview_form or InterviewForm(),
+        moderation_form=ModerationForm(),
+        resolve_form=ResolveAppealForm(),
+    ), status
+
+
+def _back_to(application: Application) -> str:
+    return url_for(".manage_application", application_id=application.id)
+
+
+@bp.get("/manage/applications/<int:application_id>")
+@login_required
+def manage_application(application_id: int):
+    return _manage_page(managed_application_or_404(application_id))
+
+
+@bp.post("/manage/applications/<int:application_id>/check")
+@login_required
+def check_eligibility_view(application_id: int):
+    application = managed_application_or_404(application_id)
+    require_action_form()
+    return run_operation(lambda: check_eligibility(application, by=current_user),
+                         success=_("Eligibility confirmed: reviewers can now be assigned."),
+                         redirect_to=_back_to(application))
+
+
+@bp.post("/manage/applications/<int:application_id>/return")
+@login_required
+def return_application_view(application_id: int):
+    application = managed_application_or_404(application_id)
+    form = ReturnForm()
+
+    def again():
+        return _manage_page(application, return_form=form, status=422)
+
+    if not form.validate_on_submit():
+        return again()
+    return run_operation(lambda: return_application(application, form.message.data,
+                                                    by=current_user),
+                         success=_("The application was returned to the candidate."),
+                         redirect_to=url_for(".manage_applications"), on_failure=again)
+
+
+@bp.post("/manage/applications/<int:application_id>/assign")
+@login_required
+def assign(application_id: int):
+    application = managed_application_or_404(application_id)
+    form = AssignForm()
+    form.reviewer.choices = _reviewer_choices(application)
+
+    def again():
+        return _manage_page(application, assign_form=form, status=422)
+
+    if not form.validate_on_submit():
+        return again()
+    reviewer = db.session.get(User, form.reviewer.data)
+    return run_operation(lambda: assign_reviewer(application, reviewer, by=current_user),
+                         success=_("%(name)s assigned as reviewer.", name=reviewer.full_name),
+                         redirect_to=_back_to(application), on_failure=again)
+
+
+@bp.post("/manage/applications/<int:application_id>/interview")
+@login_required
+def interview(application_id: int):
+    application = managed_application_or_404(application_id)
+    form = InterviewForm()
+
+    def again():
+        return _manage_page(application, interview_form=form, status=422)
+
+    if not form.validate_on_submit():
+        return again()
+    return run_operation(
+        lambda: record_interview(application, held_on=form.held_on.data, panel=form.panel.data,
+                                 outcome=InterviewOutcome(form.outcome.data),
+                                 notes=form.notes.data, by=current_user),
+        success=_("Interview recorded."), redirect_to=_back_to(application), on_failure=again)
+
+
+@bp.post("/manage/applications/<int:application_id>/decide")
+@login_required
+def decide_application(application_id: int):
+    application = managed_application_or_404(application_id)
+    form = DecisionForm()
+
+    def again():
+        return _manage_page(application, decision_form=form, status=422)
+
+    if not form.validate_on_submit():
+        return again()
+
+    def record():
+        if form.outcome.data == REVISE:
+            request_revision(application, form.reason.data, by=current_user)
+        else:
+            decide(application, Outcome(form.outcome.data), form.reason.data, by=current_user)
+
+    return run_operation(record, success=_("Decision recorded."),
+                         redirect_to=_back_to(application), on_failure=again)
+
+
+@bp.post("/manage/applications/<int:application_id>/moderate")
+@login_required
+def moderate_view(application_id: int):
+    application = managed_application_or_404(application_id)
+    form = ModerationForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(_back_to(application))
+    return run_operation(lambda: moderate(application, confirm=form.verdict.data == "confirm",
+                                          note=form.note.data, by=current_user),
+                         success=_("Second check recorded."), redirect_to=_back_to(application))
+
+
+@bp.post("/manage/appeals/<int:appeal_id>")
+@login_required
+def resolve_appeal_view(appeal_id: int):
+    appeal, application = get_appeal_or_404(appeal_id)
+    form = ResolveAppealForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(_back_to(application))
+    return run_operation(
+        lambda: resolve_appeal(appeal, reopen=form.resolution.data == "reopen",
+                               resolution=form.reason.data, by=current_user),
+        success=_("Appeal resolved."), redirect_to=_back_to(application))
+
+
+# Competitions -----------------------------------------------------------------------------------
+
+
+@bp.get("/manage/competitions/")
+@login_required
+def manage_competitions():
+    if not is_staff(current_user):
+        abort(403)
+    return render_template("assessments/manage_competitions.html",
+                           competitions=all_competitions(), action_form=ActionForm())
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC).replace(tzinfo=None) if value else None
+
+
+def _aware_utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value else None
+
+
+def _competition_form(competition: Competition | None = None) -> CompetitionForm:
+    """The posted form, or on GET the form filled from the competition (times in UTC)."""
+    data = None
+    if competition is not None and request.method == "GET":
+        data = {
+            "title_en": competition.title.get("en"), "title_ru": competition.title.get("ru"),
+            "title_kk": competition.title.get("kk"),
+            "eligibility_en": competition.eligibility_note.get("en"),
+            "eligibility_ru": competition.eligibility_note.get("ru"),
+            "eligibility_kk": competition.eligibility_note.get("kk"),
+            "rubric_version": competition.rubric_version_id, "state": competition.state,
+            "opens_at": _naive_utc(competition.opens_at),
+            "closes_at": _naive_utc(competition.closes_at),
+            "review_deadline": _naive_utc(competition.review_deadline),
+            "min_reviewers": competition.min_reviewers,
+            "max_reviews_per_reviewer": competition.max_reviews_per_reviewer,
+            "blind_review": competition.blind_review,
+            "branches": [b.id for b in competition.branches],
+        }
+    return CompetitionForm(data=data, versions=published_versions(), branches=active_branches())
+
+
+def _competition_input(form: CompetitionForm) -> CompetitionInput:
+    return CompetitionInput(
+        title={"en": form.title_en.data, "ru": form.title_ru.data, "kk": form.title_kk.data},
+        eligibility_note={language: text for language, text in (
+            ("en", form.eligibility_en.data), ("ru", form.eligibility_ru.data),
+            ("kk", form.eligibility_kk.data)) if text},
+        rubric_version=db.session.get(RubricVersion, form.rubric_version.data),
+        state=CompetitionState(form.state.data),
+        opens_at=_aware_utc(form.opens_at.data),
+        closes_at=_aware_utc(form.closes_at.data),
+        review_deadline=_aware_utc(form.review_deadline.data),
+        min_reviewers=form.min_reviewers.data,
+        max_reviews_per_reviewer=form.max_reviews_per_reviewer.data,
+        blind_review=form.blind_review.data,
+        branches=[db.session.get(Branch, branch_id) for branch_id in form.branches.data],
+    )
+
+
+def _edit_competition(competition: Competition | None):
+    """The competition form (new when ``competition`` is None): saved, or shown again."""
+    if not can_manage_competitions(current_user):
+        abort(403)
+    form = _competition_form(competition)
+
+    def again():
+        return render_template("assessments/competition_form.html", form=form,
+                               competition=competition), 422
+
+    if form.validate_on_submit():
+        return run_operation(
+            lambda: save_competition(competition, _competition_input(form), by=current_user),
+            success=_("Competition saved."),
+            redirect_to=lambda saved: url_for(".competition", competition_id=saved.id),
+            on_failure=again)
+    if request.method == "POST":
+        return again()
+    return render_template("assessments/competition_form.html", form=form,
+                           competition=competition)
+
+
+@bp.route("/manage/competitions/new", methods=["GET", "POST"])
+@login_required
+def create_competition():
+    return _edit_competition(None)
+
+
+@bp.route("/manage/competitions/<int:competition_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_competition(competition_id: int):
+    return _edit_competition(get_competition_or_404(competition_id))
+
+
+@bp.post("/manage/competitions/<int:competition_id>/assign")
+@login_required
+def auto_assign_view(competition_id: int):
+    competition = get_competition_or_404(competition_id)
+    if not can_manage_competitions(current_user):
+        abort(403)
+    require_action_form()
+    done, plan = attempt(lambda: auto_assign(competition, by=current_user))
+    if done:
+        flash(_("%(count)d reviewers assigned.", count=len(plan.pairs)), "success")
+        if plan.short:
+            flash(_("%(count)d applications still lack reviewers: no eligible reviewer has "
+                    "room left. Add reviewers or raise the per-reviewer maximum.",
+                    count=len(plan.short)), "error")
+    return redirect(url_for(".manage_competitions"))

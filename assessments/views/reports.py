@@ -1,0 +1,72 @@
+"""Staff's figures: a competition's analytics and exports, and the centre's annual report."""
+
+from __future__ import annotations
+
+from flask import Response, abort, render_template
+from flask_login import login_required
+
+from assessments.analytics import annual_report as annual_figures
+from assessments.analytics import competition_figures
+from assessments.blueprint import bp
+from assessments.queries import people_by_id
+from assessments.reports import (
+    EXPORT_KINDS,
+    analytics_charts,
+    annual_report_sheets,
+    export_frame,
+)
+from assessments.views.loaders import analytics_scope_or_404, report_scope_or_404
+from certify.core.tabular import to_csv, to_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/manage/competitions/<int:competition_id>/analytics")
+@login_required
+def analytics(competition_id: int):
+    competition, branches = analytics_scope_or_404(competition_id)
+    figures = competition_figures(competition, branches)
+    criteria = competition.rubric_version.criteria
+    charts = analytics_charts(competition, figures)
+    return render_template(
+        "assessments/analytics.html", competition=competition, figures=figures,
+        criteria=criteria,
+        people=people_by_id([*figures.load.index, *figures.severity.index]),
+        applications={a.id: a for a in competition.applications},
+        histogram=charts.histogram, box_plots=charts.box_plots, scoped=branches is not None,
+        codes={c.id: c.code for c in criteria},
+    )
+
+
+@bp.get("/manage/competitions/<int:competition_id>/export/<kind>.<fmt>")
+@login_required
+def export(competition_id: int, kind: str, fmt: str):
+    competition, branches = analytics_scope_or_404(competition_id)
+    if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    frame = export_frame(competition_figures(competition, branches), kind)
+    filename = f"competition-{competition.id}-{kind}.{fmt}"
+    if fmt == "csv":
+        return _download(to_csv(frame), "text/csv; charset=utf-8", filename)
+    return _download(to_xlsx({kind: frame}), XLSX, filename)
+
+
+@bp.get("/manage/reports/annual")
+@login_required
+def annual_report():
+    year, branches = report_scope_or_404()
+    return render_template("assessments/annual_report.html", year=year,
+                           report=annual_figures(year, branches), scoped=branches is not None)
+
+
+@bp.get("/manage/reports/annual.xlsx")
+@login_required
+def annual_report_xlsx():
+    year, branches = report_scope_or_404()
+    return _download(to_xlsx(annual_report_sheets(year, branches)), XLSX,
+                     f"certify-annual-report-{year}.xlsx")
