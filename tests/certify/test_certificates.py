@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from certify.certificates.models import Certificate, CertificateStatus
+from certify.certificates.models import Certificate
+from certify.certificates.status import CertificateStatus, certificate_status
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
 from tests.conftest import login
@@ -57,7 +58,7 @@ def test_status_is_derived_on_a_given_day(valid_from, valid_until, revoked, susp
         revoked_at=datetime(2026, 2, 1, tzinfo=UTC) if revoked else None,
         suspended_at=datetime(2026, 2, 1, tzinfo=UTC) if suspended else None,
     )
-    assert certificate.status_on(date(2026, 3, 1)) == expected
+    assert certificate_status(certificate, on=date(2026, 3, 1)) == expected
 
 
 @pytest.mark.parametrize(
