@@ -79,7 +79,7 @@ def main(count: int) -> None:
         assert client.get(f"/certificates/{number}.pdf?lang=kk").status_code == 200
     http_pdf = (time.perf_counter() - start) / len(sample)
     # All of them as a print batch would run them: on both cores.
-    from certify.certificates.views.pages import certificate_document
+    from certify.certificates.printable import certificate_document
 
     with app.app_context(), app.test_request_context():
         documents = [certificate_document(c, "kk") for c in db.session.scalars(

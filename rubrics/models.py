@@ -27,13 +27,6 @@ class Track(StrEnum):
         centre must approve the wording."""
         return localized(current_app.config["AWARD_TITLES"][self.value])
 
-    @property
-    def certificate_prefix(self) -> str:
-        return _CERTIFICATE_PREFIXES[self]
-
-
-_CERTIFICATE_PREFIXES = {Track.professor: "UPME", Track.engineer: "CME"}
-
 
 class VersionState(StrEnum):
     draft = "draft"

@@ -9,16 +9,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup, with_appcontext
 
+from certify.certificates.keys import active_key, all_keys, generate_key, key_directory, rotate_key
 from certify.certificates.models import Certificate
-from certify.certificates.operations import queue_expiry_reminders
-from certify.certificates.signing import (
-    active_key,
-    all_keys,
-    generate_key,
-    key_directory,
-    rotate_key,
-    sign_certificate,
-)
+from certify.certificates.notifications import queue_expiry_reminders
+from certify.certificates.signing import sign_certificate
+from certify.certificates.status import certificate_status
 from certify.core.extensions import db
 
 certificates_cli = AppGroup("certificates", help="The certificate register.")
@@ -32,7 +27,7 @@ def list_certificates(as_json: bool) -> None:
     rows = [
         {
             "number": c.number,
-            "status": str(c.status),
+            "status": str(certificate_status(c)),
             "holder_name": c.holder_name,
             "track": c.track,
             "valid_until": c.valid_until.isoformat(),

@@ -73,10 +73,6 @@ def public_key_from_multibase(value: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(decoded[2:])
 
 
-def did_key(multibase: str) -> str:
-    return f"did:key:{multibase}"
-
-
 def did_key_method(multibase: str) -> str:
     """The verification method id of a did:key: resolvable with no network at all."""
     return f"did:key:{multibase}#{multibase}"
@@ -101,7 +97,8 @@ def _hash_data(document: Mapping, proof_options: Mapping) -> bytes:
             + hashlib.sha256(rfc8785.dumps(document)).digest())
 
 
-def _timestamp(moment: datetime) -> str:
+def timestamp(moment: datetime) -> str:
+    """A moment as VC 2.0 writes it: UTC, whole seconds, 'Z'."""
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -114,7 +111,7 @@ def sign(document: Mapping[str, Any], key: Ed25519PrivateKey, verification_metho
     options = {
         "type": "DataIntegrityProof",
         "cryptosuite": CRYPTOSUITE,
-        "created": _timestamp(created or datetime.now(UTC)),
+        "created": timestamp(created or datetime.now(UTC)),
         "verificationMethod": verification_method,
         "proofPurpose": "assertionMethod",
         "@context": unsigned["@context"],
@@ -299,9 +296,13 @@ def check_format(document: Mapping[str, Any]) -> Check:
     return Check("format", not problems, "; ".join(problems))
 
 
+def validity_period(document: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """The credential's validFrom and validUntil, each None when missing or not a date-time."""
+    return _parse_time(document.get("validFrom")), _parse_time(document.get("validUntil"))
+
+
 def check_validity(document: Mapping[str, Any], now: datetime) -> Check:
-    valid_from = _parse_time(document.get("validFrom"))
-    valid_until = _parse_time(document.get("validUntil")) if document.get("validUntil") else None
+    valid_from, valid_until = validity_period(document)
     if valid_from is None:
         return Check("validity", None, "no validFrom")
     if now < valid_from:

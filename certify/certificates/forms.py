@@ -12,11 +12,13 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from certify.certificates.numbering import normalise
+
 MAX_CREDENTIAL_BYTES = 256 * 1024
 
 
 def normalise_number(value):
-    return value.strip().upper() if isinstance(value, str) else value
+    return normalise(value) if isinstance(value, str) else value
 
 
 def strip(value):

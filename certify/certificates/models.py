@@ -10,33 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from certify.core.db_types import UTCDateTime, utcnow
+from certify.certificates.status import CertificateStatus, certificate_status
+from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
 from certify.users.models import Branch, User
 from rubrics.models import RubricVersion, Track
-
-NUMBER_PATTERN = r"^(UPME|CME)-[A-Z]{2,8}-\d{4}-\d{6}$"
-
-
-class CertificateStatus(StrEnum):
-    valid = "valid"
-    not_yet_valid = "not_yet_valid"
-    expired = "expired"
-    suspended = "suspended"
-    revoked = "revoked"
-
-    @property
-    def title(self) -> str:
-        return str(_STATUS_TITLES[self])
-
-
-_STATUS_TITLES = {
-    CertificateStatus.valid: _l("Valid"),
-    CertificateStatus.not_yet_valid: _l("Not yet valid"),
-    CertificateStatus.expired: _l("Expired"),
-    CertificateStatus.suspended: _l("Suspended"),
-    CertificateStatus.revoked: _l("Revoked"),
-}
 
 
 class CertificateSequence(db.Model):
@@ -80,7 +58,7 @@ class Certificate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
-    track: Mapped[str] = mapped_column(String(16))
+    track: Mapped[Track] = mapped_column(EnumText(Track))
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
     year: Mapped[int]
     sequence: Mapped[int]
@@ -121,24 +99,14 @@ class Certificate(db.Model):
         back_populates="certificate", foreign_keys="RenewalRequest.certificate_id",
         order_by="RenewalRequest.id")
 
-    def status_on(self, day: date) -> CertificateStatus:
-        if self.revoked_at is not None:
-            return CertificateStatus.revoked
-        if self.suspended_at is not None:
-            return CertificateStatus.suspended
-        if day < self.valid_from:
-            return CertificateStatus.not_yet_valid
-        if day > self.valid_until:
-            return CertificateStatus.expired
-        return CertificateStatus.valid
-
     @property
     def status(self) -> CertificateStatus:
-        return self.status_on(utcnow().date())
+        """Today's status, for templates: ``certificate_status`` decides it."""
+        return certificate_status(self)
 
     @property
     def track_title(self) -> str:
-        return Track(self.track).title
+        return self.track.title
 
 
 class RenewalState(StrEnum):
@@ -173,7 +141,8 @@ class RenewalRequest(db.Model):
     cpd_hours: Mapped[int]
     narrative: Mapped[str] = mapped_column(Text)
     evidence_url: Mapped[str | None] = mapped_column(String(500))
-    state: Mapped[str] = mapped_column(String(16), default=RenewalState.pending)
+    state: Mapped[RenewalState] = mapped_column(EnumText(RenewalState),
+                                                default=RenewalState.pending)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

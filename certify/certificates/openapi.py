@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-STATUS = ["valid", "not_yet_valid", "expired", "suspended", "revoked"]
+from certify.certificates.status import CertificateStatus
+from rubrics.models import Track
+
+STATUS = [str(status) for status in CertificateStatus]
 
 ERROR = {
     "type": "object",
@@ -26,7 +29,7 @@ CERTIFICATE = {
         "status": {"type": "string", "enum": STATUS},
         "holder_name": {"type": "string"},
         "holder_name_native": {"type": ["string", "null"]},
-        "track": {"type": "string", "enum": ["professor", "engineer"]},
+        "track": {"type": "string", "enum": [str(track) for track in Track]},
         "title": TEXTS,
         "issued_at": {"type": "string", "format": "date-time"},
         "valid_from": {"type": "string", "format": "date"},

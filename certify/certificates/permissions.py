@@ -1,3 +1,7 @@
+"""Who may do what with a certificate: plain predicates of (user, certificate)."""
+
+from __future__ import annotations
+
 from certify.users.models import Role
 
 
@@ -12,4 +16,20 @@ def can_see_certificate_admin(user, certificate) -> bool:
 
 
 def can_revoke(user, certificate) -> bool:
+    """Revoke, suspend, reinstate, correct the name: the administrators'."""
     return user.is_authenticated and user.is_admin
+
+
+def can_decide_renewal(user, renewal) -> bool:
+    return can_revoke(user, renewal.certificate)
+
+
+def is_holder(user, certificate) -> bool:
+    return user.is_authenticated and user.id == certificate.holder_id
+
+
+def may_download(user, certificate) -> bool:
+    """The PDF and the signed credential: anyone's, unless the holder made them private; then
+    the holder's and the administrators'."""
+    return (not certificate.is_private or is_holder(user, certificate)
+            or can_see_certificate_admin(user, certificate))

@@ -153,14 +153,15 @@ def _snapshot() -> Iterator[sa.Connection]:
 def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
     """Each certificate's status and the result of verifying its credential, as at *moment*."""
     from certify.certificates.models import Certificate
-    from certify.certificates.signing import verify_document
+    from certify.certificates.status import certificate_status
+    from certify.certificates.verification import verify_document
 
     results = {}
     for certificate in db.session.scalars(sa.select(Certificate).order_by(Certificate.id)):
         verification = (verify_document(certificate.credential, now=moment).as_dict()
                         if certificate.credential else None)
-        results[certificate.number] = {"status": str(certificate.status_on(moment.date())),
-                                       "verification": verification}
+        status = certificate_status(certificate, on=moment.date())
+        results[certificate.number] = {"status": str(status), "verification": verification}
     return results
 
 
@@ -176,7 +177,8 @@ def create_backup(destination: Path | None = None, *, include_private_keys: bool
                   ) -> Summary:
     from assessments.evidence import upload_directory
     from assessments.models import Evidence
-    from certify.certificates.signing import all_keys, issuer_id, key_directory
+    from certify.certificates.issuer import issuer_id
+    from certify.certificates.keys import all_keys, key_directory
 
     destination = Path(destination) if destination else default_path()
     if destination.exists():
@@ -317,7 +319,7 @@ def _check_member_name(name: str) -> None:
 
 
 def _check_target(connection: sa.Connection, manifest: dict[str, Any]) -> None:
-    from certify.certificates.signing import issuer_id
+    from certify.certificates.issuer import issuer_id
 
     revision = _schema_revision(connection)
     if manifest["schema_revision"] != revision:
@@ -366,7 +368,7 @@ def restore_backup(path: Path) -> Summary:
     from flask_migrate import upgrade
 
     from assessments.evidence import upload_directory
-    from certify.certificates.signing import active_key, key_directory
+    from certify.certificates.keys import active_key, key_directory
     from certify.core.public_cache import forget_public_answers
 
     manifest, members = read_archive(Path(path))

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate
+from certify.certificates.status import credential_status
+from certify.certificates.verification import verify_document
 from certify.core.extensions import db
 from tests.support import login
 
@@ -50,6 +54,20 @@ def test_verify_endpoint(client, numbers):
     body = client.post("/api/v1/verify", json=credential).get_json()
     assert body["verified"] is False and body["status"] == "unverified"
     assert {c["check"]: c["ok"] for c in body["checks"]}["signature"] is False
+
+
+@pytest.mark.parametrize(("moment", "expected"), [
+    ("before", "not_yet_valid"), ("during", "valid"), ("after", "expired"),
+])
+def test_a_credentials_status_follows_its_own_dates(app, client, numbers, moment, expected):
+    credential = client.get(f"/certificates/{numbers[0]}/credential.json").get_json()
+    valid_from, valid_until = vc.validity_period(credential)
+    checked_at = {"before": valid_from - timedelta(seconds=1),
+                  "during": valid_from + timedelta(days=1),
+                  "after": valid_until + timedelta(seconds=1)}[moment]
+    with app.app_context():
+        result = verify_document(credential, now=checked_at)
+        assert credential_status(credential, result, checked_at) == expected
 
 
 @pytest.mark.parametrize(("data", "status"), [

@@ -5,7 +5,14 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from certify.certificates.models import Certificate, CertificateStatus
+from certify.certificates.models import Certificate
+from certify.certificates.numbering import (
+    PREFIXES,
+    format_number,
+    is_certificate_number,
+    normalise,
+)
+from certify.certificates.status import CertificateStatus, certificate_status
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
 from tests.support import login
@@ -24,6 +31,15 @@ def test_numbers_run_per_track_branch_and_year_without_gaps(award, in_app):
         f"UPME-KZ-{year}-000001", f"UPME-KZ-{year}-000002", f"UPME-RU-{year}-000001",
         f"UPME-KZ-{year}-000003",
     ]
+
+
+def test_the_number_pattern_follows_the_track_prefixes():
+    for prefix in PREFIXES.values():
+        assert is_certificate_number(format_number(prefix, "KZ", 2026, 7))
+    assert format_number("CME", "KZ", 2026, 7) == "CME-KZ-2026-000007"
+    assert is_certificate_number(normalise(" upme-kz-2026-000007 "))
+    assert not is_certificate_number("ABC-KZ-2026-000007")
+    assert not is_certificate_number("UPME-KZ-2026-7")
 
 
 def test_certificate_records_holder_dates_and_rubric(award, in_app, create_user):
@@ -57,7 +73,7 @@ def test_status_is_derived_on_a_given_day(valid_from, valid_until, revoked, susp
         revoked_at=datetime(2026, 2, 1, tzinfo=UTC) if revoked else None,
         suspended_at=datetime(2026, 2, 1, tzinfo=UTC) if suspended else None,
     )
-    assert certificate.status_on(date(2026, 3, 1)) == expected
+    assert certificate_status(certificate, on=date(2026, 3, 1)) == expected
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ def _in_threads(app, count, work):
 
 
 def test_fifty_parallel_sequence_numbers_are_gapless(app):
-    from certify.certificates.operations import next_sequence
+    from certify.certificates.numbering import next_sequence
 
     results, errors = _in_threads(app, 50, lambda i: next_sequence("UPME", "KZ", 2031))
     assert errors == []

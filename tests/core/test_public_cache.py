@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from certify.certificates.keys import rotate_key
 from certify.certificates.models import Certificate, SigningKey
 from certify.certificates.operations import revoke_certificate
-from certify.certificates.signing import rotate_key
 from certify.core import public_cache
 from certify.core.extensions import db
 from certify.users.models import Branch, User
@@ -160,7 +160,7 @@ def test_an_answer_read_before_a_change_is_not_stored_after_it(app, cache, issue
                                                                award):
     """The race: a request reads the certificate, the revocation commits (and drops the
     cache), then the request stores what it read. What it stored is never served."""
-    from certify.certificates.views.pages import _verification_page
+    from certify.certificates.views.public import _verification_page
 
     with app.test_request_context(f"/verify/{issued}"):
         def render_then_revoke():

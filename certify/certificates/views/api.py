@@ -6,23 +6,24 @@ address (API_RATE_LIMIT) and answers errors as JSON: {"error": code, "message": 
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-
-import sqlalchemy as sa
-from flask import current_app, jsonify, request, url_for
-from sqlalchemy.orm import defer
+from flask import current_app, jsonify, render_template, request, url_for
 
 from certify.certificates import credentials as vc
 from certify.certificates.blueprint import api_bp as bp
-from certify.certificates.models import NUMBER_PATTERN, Certificate
+from certify.certificates.bulk import (
+    BULK_LIMIT,
+    bulk_results,
+    certificate_json,
+    numbers_from_csv,
+)
+from certify.certificates.lookups import find_certificates
+from certify.certificates.numbering import normalise
 from certify.certificates.openapi import spec
-from certify.certificates.signing import base_url, verify_document
-from certify.core.extensions import autocommit_reads, csrf, db, limiter
+from certify.certificates.status import credential_status
+from certify.certificates.verification import verify_document
+from certify.core.db_types import utcnow
+from certify.core.extensions import autocommit_reads, csrf, limiter
 from certify.core.public_cache import cached
-
-BULK_LIMIT = 1000
 
 csrf.exempt(bp)
 
@@ -40,42 +41,15 @@ def error(code: str, message: str, status: int):
     return response
 
 
-def certificate_json(certificate: Certificate) -> dict:
-    return {
-        "number": certificate.number,
-        "status": str(certificate.status),
-        "holder_name": certificate.holder_name,
-        "holder_name_native": certificate.holder_name_native,
-        "track": certificate.track,
-        "title": current_app.config["AWARD_TITLES"][certificate.track],
-        "issued_at": certificate.issued_at.isoformat(),
-        "valid_from": certificate.valid_from.isoformat(),
-        "valid_until": certificate.valid_until.isoformat(),
-        "revocation_reason": certificate.revocation_reason,
-        "verify_url": f"{base_url()}/verify/{certificate.number}",
-        "credential_url": f"{base_url()}/certificates/{certificate.number}/credential.json",
-    }
-
-
-def _lookup(numbers: list[str]) -> dict[str, Certificate]:
-    wanted = [n for n in numbers if re.match(NUMBER_PATTERN, n)]
-    if not wanted:
-        return {}
-    # certificate_json does not show the signed credential (about 10 KB of JSON a row).
-    found = db.session.scalars(sa.select(Certificate).where(Certificate.number.in_(wanted))
-                               .options(defer(Certificate.credential)))
-    return {c.number: c for c in found}
-
-
 @bp.get("/certificates/<number>")
 def certificate(number: str):
-    number = number.strip().upper()
+    number = normalise(number)
     return cached(f"api:{number}", lambda: _certificate_answer(number))
 
 
 def _certificate_answer(number: str):
     autocommit_reads()
-    found = _lookup([number]).get(number)
+    found = find_certificates([number]).get(number)
     if found is None:
         return error("not_found", f"No certificate with number {number}.", 404)
     return jsonify(certificate_json(found))
@@ -90,36 +64,9 @@ def verify():
         document = vc.parse(data)
     except vc.CredentialError as problem:
         return error("malformed", f"Send a credential as a JSON object: {problem}", 400)
-    result = verify_document(document)
-    body = result.as_dict()
-    statuses = {c.check: c.ok for c in result.checks}
-    if statuses.get("revocation") is False:
-        body["status"] = "revoked"
-    elif statuses.get("suspension") is False:
-        body["status"] = "suspended"
-    elif statuses.get("validity") is False:
-        detail = next(c.detail for c in result.checks if c.check == "validity")
-        body["status"] = "not_yet_valid" if detail == "not yet valid" else "expired"
-    elif not result.verified:
-        body["status"] = "unverified"
-    else:
-        body["status"] = "valid"
-    return jsonify(body)
-
-
-def numbers_from_csv(text: str) -> list[str] | None:
-    """The first column of every non-empty row, upper-cased, without a header row; None when
-    the text is not CSV the csv module can read."""
-    try:
-        # newline="": the csv module itself splits rows, at \n, \r\n or a lone \r.
-        rows = [row for row in csv.reader(io.StringIO(text, newline=""))
-                if row and row[0].strip()]
-    except csv.Error:
-        return None
-    numbers = [row[0].strip().upper() for row in rows]
-    if len(numbers) > 1 and not re.match(NUMBER_PATTERN, numbers[0]):
-        numbers = numbers[1:]  # a header row
-    return numbers
+    now = utcnow()
+    result = verify_document(document, now=now)
+    return jsonify({**result.as_dict(), "status": credential_status(document, result, now)})
 
 
 def _numbers_from_request() -> list[str] | str:
@@ -149,19 +96,7 @@ def _numbers_from_request() -> list[str] | str:
         if not isinstance(payload, list) or not all(isinstance(n, str) for n in payload):
             return 'Send a JSON list of certificate numbers (or {"numbers": [...]}), or a CSV.'
         numbers = payload
-    return [n.strip().upper() for n in numbers]
-
-
-def bulk_results(numbers: list[str]) -> list[dict]:
-    found = _lookup(numbers)
-    results = []
-    for number in numbers:
-        certificate = found.get(number)
-        if certificate is None:
-            results.append({"number": number, "found": False, "status": None})
-        else:
-            results.append({"found": True, **certificate_json(certificate)})
-    return results
+    return [normalise(n) for n in numbers]
 
 
 @bp.post("/certificates/bulk-verify")
@@ -176,14 +111,15 @@ def bulk_verify():
     return jsonify(results=bulk_results(numbers))
 
 
+def _server() -> str:
+    return url_for("api.openapi", _external=True).rsplit("/", 1)[0]
+
+
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(spec(server=url_for("api.openapi", _external=True).rsplit("/", 1)[0]))
+    return jsonify(spec(server=_server()))
 
 
 @bp.get("/docs")
 def docs():
-    from flask import render_template
-
-    document = spec(server=url_for("api.openapi", _external=True).rsplit("/", 1)[0])
-    return render_template("api/docs.html", spec=document)
+    return render_template("api/docs.html", spec=spec(server=_server()))

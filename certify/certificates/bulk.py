@@ -1,0 +1,74 @@
+"""A certificate's public record, and checking many numbers at once: what the bulk page and the
+bulk API share (reading the numbers from a CSV, one result per number, the CSV of results)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import current_app
+
+from certify.certificates.lookups import find_certificates
+from certify.certificates.models import Certificate
+from certify.certificates.numbering import is_certificate_number, normalise
+from certify.certificates.status import certificate_status
+from certify.core.tabular import rows_to_csv
+from certify.core.urls import absolute_url
+
+BULK_LIMIT = 1000
+CSV_COLUMNS = ("number", "found", "status", "holder_name", "track", "valid_until",
+               "verify_url")
+
+
+def certificate_json(certificate: Certificate) -> dict:
+    """What anyone may read of a certificate, as the API answers it."""
+    return {
+        "number": certificate.number,
+        "status": str(certificate_status(certificate)),
+        "holder_name": certificate.holder_name,
+        "holder_name_native": certificate.holder_name_native,
+        "track": certificate.track,
+        "title": current_app.config["AWARD_TITLES"][certificate.track],
+        "issued_at": certificate.issued_at.isoformat(),
+        "valid_from": certificate.valid_from.isoformat(),
+        "valid_until": certificate.valid_until.isoformat(),
+        "revocation_reason": certificate.revocation_reason,
+        "verify_url": absolute_url("certificates.verify", number=certificate.number),
+        "credential_url": absolute_url("certificates.credential", number=certificate.number),
+    }
+
+
+def numbers_from_csv(text: str) -> list[str] | None:
+    """The first column of every non-empty row, normalised, without a header row; None when
+    the text is not CSV the csv module can read."""
+    try:
+        # newline="": the csv module itself splits rows, at \n, \r\n or a lone \r.
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""))
+                if row and row[0].strip()]
+    except csv.Error:
+        return None
+    numbers = [normalise(row[0]) for row in rows]
+    if len(numbers) > 1 and not is_certificate_number(numbers[0]):
+        numbers = numbers[1:]  # a header row
+    return numbers
+
+
+def bulk_results(numbers: list[str]) -> list[dict]:
+    """One result per number, in the order given: the public record, or not found."""
+    found = find_certificates(numbers)
+    results = []
+    for number in numbers:
+        certificate = found.get(number)
+        if certificate is None:
+            results.append({"number": number, "found": False, "status": None})
+        else:
+            results.append({"found": True, **certificate_json(certificate)})
+    return results
+
+
+def results_csv(results: list[dict]) -> bytes:
+    """The results as a CSV to download, safe to open in a spreadsheet."""
+    return rows_to_csv(CSV_COLUMNS, (
+        [item["number"], item["found"], item["status"] or "", item.get("holder_name", ""),
+         item.get("track", ""), item.get("valid_until", ""), item.get("verify_url", "")]
+        for item in results))

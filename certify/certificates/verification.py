@@ -1,0 +1,83 @@
+"""Verifying a credential against our own records: our keys (retired ones too), our status
+lists as we would serve them now, and the certificate a credential belongs to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from certify.certificates import credentials as vc
+from certify.certificates.issuer import issuer_id, status_list_url
+from certify.certificates.models import Certificate, SigningKey
+from certify.certificates.status_lists import FLAGGED_BY, STATUS_PURPOSES, bits_of
+from certify.core.extensions import db
+
+
+def trusted_key_multibases() -> set[str]:
+    """Every key of ours, retired ones too (older credentials stay verifiable), read anew for
+    each verification: whether a key is ours is never remembered between requests (a kept
+    public answer is dropped when any key changes: certify/core/public_cache.py)."""
+    return set(db.session.scalars(sa.select(SigningKey.public_key_multibase)))
+
+
+def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | None]:
+    """``status(entry)`` for ``vc.verify_credential``: the bit of one of *our* status lists at
+    the entry's index, as the list we would serve now says it.
+
+    The bit is read from our records in this request, never remembered between requests: the
+    certificate at that index (``status_index`` is unique) is revoked or suspended. ``stored``
+    is a certificate row this request has just read: at its own index its columns answer with
+    no further query. A list that is not ours is not fetched (no requests to addresses taken
+    from input) and counts as "could not be checked"."""
+    bits: dict[int, dict[str, bool]] = {}  # index -> purpose -> bit
+    if stored is not None and stored.status_index is not None:
+        bits[stored.status_index] = bits_of(stored)
+
+    def status(entry: dict) -> bool | None:
+        url = entry.get("statusListCredential")
+        purpose = entry.get("statusPurpose")
+        if purpose not in STATUS_PURPOSES or url != status_list_url(purpose):
+            return None
+        try:
+            index = int(entry.get("statusListIndex"))
+        except (TypeError, ValueError):
+            return None
+        if not 0 <= index < vc.STATUS_LIST_MIN_ENTRIES:
+            return None
+        if index not in bits:
+            row = db.session.execute(sa.select(*FLAGGED_BY.values())
+                                     .where(Certificate.status_index == index)).one_or_none()
+            bits[index] = bits_of(row) if row else dict.fromkeys(STATUS_PURPOSES, False)
+        return bits[index][purpose]
+
+    return status
+
+
+def verify_document(document: dict[str, Any], *, now: datetime | None = None,
+                    stored: Certificate | None = None) -> vc.Verification:
+    """Verify a credential against our keys and our status lists as they are now.
+
+    ``stored``: the certificate, just read in this request, whose stored credential
+    ``document`` is. Its status columns then answer for its own index, and the signature check
+    may be remembered by the credential's exact text (``vc.remembered_proof``): a stored
+    credential changed in any byte is checked afresh."""
+    return vc.verify_credential(
+        document,
+        trusted_keys=trusted_key_multibases(),
+        issuer_id=issuer_id(),
+        status=_our_status(stored),
+        now=now,
+        remember_proof=stored is not None,
+    )
+
+
+def certificate_for(document: dict[str, Any]) -> Certificate | None:
+    """Our record of a credential, by its id."""
+    credential_id = document.get("id")
+    if not isinstance(credential_id, str):
+        return None
+    return db.session.scalar(sa.select(Certificate).where(
+        Certificate.credential_id == credential_id))

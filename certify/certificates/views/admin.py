@@ -1,0 +1,130 @@
+"""The administrators' and coordinators' side: the register of certificates, one certificate's
+record and actions (revoke, suspend, reinstate, correct the name), and the renewal requests."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certify.certificates.blueprint import bp
+from certify.certificates.forms import CorrectNameForm, ReasonForm, RenewalDecisionForm
+from certify.certificates.lookups import (
+    get_certificate_or_404,
+    get_renewal_or_404,
+    history_of,
+    register_of,
+    renewal_requests_of,
+)
+from certify.certificates.operations import (
+    approve_renewal,
+    correct_holder_name,
+    refuse_renewal,
+    reinstate_certificate,
+    revoke_certificate,
+    suspend_certificate,
+)
+from certify.certificates.permissions import (
+    can_decide_renewal,
+    can_list_certificates,
+    can_revoke,
+    can_see_certificate_admin,
+)
+from certify.core.views import attempt, flash_form_errors, run_operation
+
+
+@bp.get("/certificates/")
+@login_required
+def register():
+    if not can_list_certificates(current_user):
+        abort(403)
+    return render_template("certificates/register.html",
+                           certificates=register_of(current_user))
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@login_required
+def manage(certificate_id: int):
+    certificate = get_certificate_or_404(certificate_id, check=can_see_certificate_admin)
+    name_form = CorrectNameForm(data={"full_name": certificate.holder_name,
+                                      "full_name_native": certificate.holder_name_native})
+    return render_template("certificates/manage.html", certificate=certificate,
+                           reason_form=ReasonForm(), name_form=name_form,
+                           history=history_of(certificate),
+                           can_act=can_revoke(current_user, certificate))
+
+
+ACTIONS = {
+    "revoke": revoke_certificate,
+    "suspend": suspend_certificate,
+    "reinstate": reinstate_certificate,
+}
+
+
+def _done(action: str, number: str) -> str:
+    return {
+        "revoke": _("Certificate %(number)s revoked.", number=number),
+        "suspend": _("Certificate %(number)s suspended.", number=number),
+        "reinstate": _("Certificate %(number)s reinstated.", number=number),
+    }[action]
+
+
+@bp.post("/certificates/<int:certificate_id>/<any(revoke, suspend, reinstate):action>")
+@login_required
+def act(certificate_id: int, action: str):
+    certificate = get_certificate_or_404(certificate_id, check=can_revoke)
+    back = url_for(".manage", certificate_id=certificate.id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(back)
+    return run_operation(
+        lambda: ACTIONS[action](certificate, reason=form.reason.data, by=current_user),
+        success=_done(action, certificate.number), redirect_to=back)
+
+
+@bp.post("/certificates/<int:certificate_id>/correct-name")
+@login_required
+def correct_name(certificate_id: int):
+    certificate = get_certificate_or_404(certificate_id, check=can_revoke)
+    back = url_for(".manage", certificate_id=certificate.id)
+    form = CorrectNameForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(back)
+    return run_operation(
+        lambda: correct_holder_name(certificate, full_name=form.full_name.data,
+                                    full_name_native=form.full_name_native.data,
+                                    reason=form.reason.data, by=current_user),
+        success=_("The holder's name was corrected and the credential re-issued."),
+        redirect_to=back)
+
+
+@bp.get("/certificates/renewals")
+@login_required
+def renewals():
+    if not can_list_certificates(current_user):
+        abort(403)
+    return render_template("certificates/renewals.html",
+                           requests=renewal_requests_of(current_user),
+                           form=RenewalDecisionForm())
+
+
+@bp.post("/certificates/renewals/<int:request_id>")
+@login_required
+def decide_renewal(request_id: int):
+    renewal = get_renewal_or_404(request_id, check=can_decide_renewal)
+    form = RenewalDecisionForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for(".renewals"))
+    if form.decision.data == "approve":
+        done, renewed = attempt(lambda: approve_renewal(renewal, reason=form.reason.data,
+                                                        by=current_user))
+        if done:
+            flash(_("Renewed: certificate %(number)s issued.", number=renewed.number),
+                  "success")
+        return redirect(url_for(".renewals"))
+    return run_operation(lambda: refuse_renewal(renewal, reason=form.reason.data,
+                                                by=current_user),
+                         success=_("Renewal refused."), redirect_to=url_for(".renewals"))

@@ -1,0 +1,78 @@
+"""The holder's own certificate: its page with the links to share it, its privacy, and the
+request to renew it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import abort, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from certify.certificates.blueprint import bp
+from certify.certificates.forms import PrivacyForm, RenewalForm
+from certify.certificates.issuer import issuer_name
+from certify.certificates.lookups import own_certificate_or_404
+from certify.certificates.models import Certificate
+from certify.certificates.operations import can_request_renewal, request_renewal, set_privacy
+from certify.core.urls import absolute_url
+from certify.core.views import run_operation
+
+
+def linkedin_url(certificate: Certificate) -> str:
+    """LinkedIn's "add certification" link, filled in (the pattern LinkedIn documents)."""
+    awarded = certificate.awarded_at or certificate.issued_at
+    return "https://www.linkedin.com/profile/add?" + urlencode({
+        "startTask": "CERTIFICATION_NAME",
+        "name": certificate.track_title,
+        "organizationName": issuer_name("en"),
+        "issueYear": awarded.year, "issueMonth": awarded.month,
+        "expirationYear": certificate.valid_until.year,
+        "expirationMonth": certificate.valid_until.month,
+        "certUrl": absolute_url("certificates.verify", number=certificate.number),
+        "certId": certificate.number,
+    })
+
+
+def _page(certificate: Certificate, renewal_form: RenewalForm) -> str:
+    return render_template(
+        "certificates/mine.html", certificate=certificate,
+        share_url=absolute_url("certificates.verify", number=certificate.number),
+        linkedin=linkedin_url(certificate),
+        privacy_form=PrivacyForm(data={"is_private": certificate.is_private}),
+        renewal_form=renewal_form, can_renew=can_request_renewal(certificate),
+    )
+
+
+@bp.get("/my/certificates/<number>")
+@login_required
+def mine(number: str):
+    return _page(own_certificate_or_404(number), RenewalForm())
+
+
+@bp.post("/my/certificates/<number>/privacy")
+@login_required
+def privacy(number: str):
+    certificate = own_certificate_or_404(number)
+    form = PrivacyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return run_operation(lambda: set_privacy(certificate, form.is_private.data, by=current_user),
+                         success=_("Saved."),
+                         redirect_to=url_for(".mine", number=certificate.number))
+
+
+@bp.post("/my/certificates/<number>/renew")
+@login_required
+def renew(number: str):
+    certificate = own_certificate_or_404(number)
+    form = RenewalForm()
+    if not form.validate_on_submit():
+        return _page(certificate, form), 422
+    return run_operation(
+        lambda: request_renewal(certificate, cpd_hours=form.cpd_hours.data,
+                                narrative=form.narrative.data,
+                                evidence_url=form.evidence_url.data, by=current_user),
+        success=_("Your renewal request has been sent."),
+        redirect_to=url_for(".mine", number=certificate.number),
+        on_failure=lambda: (_page(certificate, form), 422))
