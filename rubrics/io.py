@@ -344,7 +344,7 @@ def import_rubric(document: dict) -> RubricVersion:
     rubric = db.session.scalar(sa.select(Rubric).where(Rubric.code == document["code"]))
     if rubric is None:
         rubric = Rubric(
-            code=document["code"].strip(), track=document["track"],
+            code=document["code"].strip(), track=Track(document["track"]),
             title=_text(document["title"]), description=_text(document.get("description")),
         )
         db.session.add(rubric)
@@ -375,7 +375,7 @@ def export_rubric(version: RubricVersion) -> dict:
     return {
         "format": FORMAT,
         "code": rubric.code,
-        "track": rubric.track,
+        "track": rubric.track.value,
         "title": _text(rubric.title),
         "description": _text(rubric.description),
         "version": version_content(version),

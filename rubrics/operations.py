@@ -18,7 +18,7 @@ from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.users.models import Branch, User
 from rubrics.io import Problem, build_criteria, version_content, version_hash, version_problems
-from rubrics.models import Criterion, Level, Rubric, RubricVersion, VersionState
+from rubrics.models import Criterion, Level, Rubric, RubricVersion, Track, VersionState
 
 # The common 0–4 scale (domain_anchors §3.1), offered for every new criterion.
 STANDARD_LEVELS = (
@@ -53,14 +53,14 @@ def _require_draft(version: RubricVersion) -> None:
     if version.state != VersionState.draft:
         raise RubricError(_("Version %(number)d is %(state)s and cannot change: start a new "
                             "draft from it.", number=version.number,
-                            state=VersionState(version.state).title))
+                            state=version.state.title))
 
 
 def code_taken(code: str) -> bool:
     return db.session.scalar(sa.select(Rubric.id).where(Rubric.code == code)) is not None
 
 
-def create_rubric(*, code: str, track: str, title: dict, description: dict,
+def create_rubric(*, code: str, track: Track, title: dict, description: dict,
                   branch: Branch | None, coordinators_may_edit: bool, by: User) -> Rubric:
     """A new rubric with an empty draft version 1."""
     if code_taken(code):

@@ -34,7 +34,7 @@ from rubrics.forms import (
     texts_data,
 )
 from rubrics.io import RubricFileError, dumps, export_rubric, import_rubric, loads, version_content
-from rubrics.models import Criterion, Rubric, RubricVersion, VersionState
+from rubrics.models import Criterion, Rubric, RubricVersion, Track, VersionState
 from rubrics.operations import (
     CriterionInput,
     RubricError,
@@ -77,7 +77,7 @@ def _require_draft(version: RubricVersion) -> None:
     """Editing a published or retired version goes back to it, with the way forward."""
     if version.state != VersionState.draft:
         flash(_("Version %(number)d is %(state)s and cannot change: start a new draft from it.",
-                number=version.number, state=VersionState(version.state).title), "error")
+                number=version.number, state=version.state.title), "error")
         abort(redirect(url_for(".version", version_id=version.id)))
 
 
@@ -125,7 +125,7 @@ def create():
             form.code.errors.append(_("A rubric with this code already exists."))
         else:
             rubric = create_rubric(
-                code=form.code.data, track=form.track.data, title=texts_data(form.title),
+                code=form.code.data, track=Track(form.track.data), title=texts_data(form.title),
                 description=texts_data(form.description),
                 branch=db.session.get(Branch, form.branch.data) if form.branch.data else None,
                 coordinators_may_edit=form.coordinators_may_edit.data, by=current_user,
