@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import yaml
 
 from certify.core.db_types import utcnow
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from rubrics.models import Criterion, Level, Rubric, RubricVersion, Track, VersionState
 
@@ -34,12 +35,10 @@ ELIGIBILITY_KINDS = (
 REQUIRED_TEXTS = {"title", "label", "descriptor"}
 
 
-class RubricFileError(ValueError):
-    """A rubric document with problems; ``problems`` lists each as ``path: message``."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class RubricFileError(DomainError):
+    """A rubric document with problems; ``problems`` lists each as ``path: message`` (the
+    format's own words, in English like the format: the CLI prints them, the upload page
+    shows them after its own translated heading)."""
 
 
 @dataclass(frozen=True)
@@ -338,7 +337,7 @@ def import_rubric(document: dict) -> RubricVersion:
     """
     problems = validate(document)
     if problems:
-        raise RubricFileError(problems)
+        raise RubricFileError(*problems)
     content = normalize_version(document["version"])
     digest = content_hash(content)
     rubric = db.session.scalar(sa.select(Rubric).where(Rubric.code == document["code"]))
@@ -350,7 +349,7 @@ def import_rubric(document: dict) -> RubricVersion:
         db.session.add(rubric)
     else:
         if rubric.track != document["track"]:
-            raise RubricFileError([f"track: rubric {rubric.code} is for track {rubric.track}"])
+            raise RubricFileError(f"track: rubric {rubric.code} is for track {rubric.track}")
         for existing in rubric.versions:
             if existing.content_hash == digest:
                 return existing
@@ -397,16 +396,16 @@ def loads(data: bytes, *, filename: str = "") -> dict:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise RubricFileError(["(file): not UTF-8 text"]) from error
+        raise RubricFileError("(file): not UTF-8 text") from error
     if filename.lower().endswith((".yaml", ".yml")):
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as error:
-            raise RubricFileError([f"(file): not valid YAML: {error}"]) from error
+            raise RubricFileError(f"(file): not valid YAML: {error}") from error
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except ValueError as error:  # JSONDecodeError is a ValueError too
-        raise RubricFileError([f"(file): not valid JSON: {error}"]) from error
+        raise RubricFileError(f"(file): not valid JSON: {error}") from error
 
 
 def load_file(path: Path | str) -> dict:
