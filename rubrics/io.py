@@ -30,9 +30,6 @@ ELIGIBILITY_KINDS = (
     "degree", "experience_years", "responsible_charge_years", "referees", "declaration",
     "documents", "cpd", "other",
 )
-# Texts a version must have in every language; the others are optional, but once written in
-# one language they are needed in all three.
-REQUIRED_TEXTS = {"title", "label", "descriptor"}
 
 
 class RubricFileError(DomainError):
@@ -68,6 +65,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _texts(value: Any, path: tuple, *, required: bool) -> Iterator[Problem]:
+    """Problems of a text in three languages: a required text needs all three; an optional
+    one may be left out, but once written in one language it is needed in all three."""
     if value is None or value == {}:
         if required:
             yield from (Problem((*path, language), "missing") for language in LANGUAGES)
