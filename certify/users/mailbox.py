@@ -1,4 +1,5 @@
-"""Proof of a mailbox: confirming a new account's address and resetting a forgotten password.
+"""Proof of a mailbox: registering and confirming a new account's address, and resetting a
+forgotten password.
 
 Both work by a signed, expiring link mailed through the outbox (itsdangerous, keyed by the
 app's SECRET_KEY, a salt per purpose). Neither reveals whether an address has an account: the
@@ -21,19 +22,20 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from certify.core import audit
 from certify.core.db_types import utcnow
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.core.passwords import hash_password
 from certify.core.urls import absolute_url
 from certify.users import notifications
-from certify.users.models import User
-from certify.users.operations import user_by_email
+from certify.users.models import Role, User
+from certify.users.operations import create_user, user_by_email
 
 CONFIRM = "confirm-email"
 RESET = "reset-password"
 
 
-class LinkError(ValueError):
-    """The link is broken, expired or already used."""
+class LinkError(DomainError):
+    """The link is broken, expired or already used: its own page says so (status 400)."""
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -61,7 +63,21 @@ def _load(purpose: str, token: str, max_age: int) -> tuple[User, list]:
     return user, payload
 
 
-# Confirmation of a new account ---------------------------------------------------------------
+# Registration and confirmation of a new account ----------------------------------------------
+
+
+def register(*, email: str, password: str, **profile) -> None:
+    """A new candidate account that waits for its address to be confirmed. For an address that
+    has an account already: the same work (one password hash either way) and the same answer,
+    so the form does not tell who has an account; the owner is told instead."""
+    existing = user_by_email(email)
+    if existing:
+        hash_password(password)
+        warn_of_registration_attempt(existing)
+        return
+    user = create_user(email=email, password=password, roles=[Role.candidate],
+                       email_verified=False, **profile)
+    send_confirmation(user)
 
 
 def send_confirmation(user: User) -> None:
@@ -75,14 +91,19 @@ def warn_of_registration_attempt(user: User) -> None:
     audit.record("auth.registration_attempt_existing", user)
 
 
-def confirm_email(token: str) -> User:
+def user_for_confirmation(token: str) -> User:
+    """The account a confirmation link names; LinkError when the link does not work."""
     user, payload = _load(CONFIRM, token, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
     if payload[1:] != [user.email]:
         raise _not_valid()
+    return user
+
+
+def confirm_email(user: User) -> None:
+    """The owner opened the link (``user_for_confirmation``): the address is proven."""
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         audit.record("auth.email_confirmed", user, actor=user)
-    return user
 
 
 # Password reset ------------------------------------------------------------------------------
@@ -99,6 +120,7 @@ def request_password_reset(email: str) -> None:
 
 
 def user_for_reset(token: str) -> User:
+    """The account a reset link names; LinkError when the link does not work."""
     user, payload = _load(RESET, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
     if payload[1:] != [_password_fingerprint(user)]:
         raise LinkError(_("This link has been used already. Ask for a new one if you need it."))
