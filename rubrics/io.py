@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import yaml
 
 from certify.core.db_types import utcnow
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from rubrics.models import Criterion, Level, Rubric, RubricVersion, Track, VersionState
 
@@ -29,17 +30,12 @@ ELIGIBILITY_KINDS = (
     "degree", "experience_years", "responsible_charge_years", "referees", "declaration",
     "documents", "cpd", "other",
 )
-# Texts a version must have in every language; the others are optional, but once written in
-# one language they are needed in all three.
-REQUIRED_TEXTS = {"title", "label", "descriptor"}
 
 
-class RubricFileError(ValueError):
-    """A rubric document with problems; ``problems`` lists each as ``path: message``."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class RubricFileError(DomainError):
+    """A rubric document with problems; ``problems`` lists each as ``path: message`` (the
+    format's own words, in English like the format: the CLI prints them, the upload page
+    shows them after its own translated heading)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +65,8 @@ def _is_number(value: Any) -> bool:
 
 
 def _texts(value: Any, path: tuple, *, required: bool) -> Iterator[Problem]:
+    """Problems of a text in three languages: a required text needs all three; an optional
+    one may be left out, but once written in one language it is needed in all three."""
     if value is None or value == {}:
         if required:
             yield from (Problem((*path, language), "missing") for language in LANGUAGES)
@@ -338,19 +336,19 @@ def import_rubric(document: dict) -> RubricVersion:
     """
     problems = validate(document)
     if problems:
-        raise RubricFileError(problems)
+        raise RubricFileError(*problems)
     content = normalize_version(document["version"])
     digest = content_hash(content)
     rubric = db.session.scalar(sa.select(Rubric).where(Rubric.code == document["code"]))
     if rubric is None:
         rubric = Rubric(
-            code=document["code"].strip(), track=document["track"],
+            code=document["code"].strip(), track=Track(document["track"]),
             title=_text(document["title"]), description=_text(document.get("description")),
         )
         db.session.add(rubric)
     else:
         if rubric.track != document["track"]:
-            raise RubricFileError([f"track: rubric {rubric.code} is for track {rubric.track}"])
+            raise RubricFileError(f"track: rubric {rubric.code} is for track {rubric.track}")
         for existing in rubric.versions:
             if existing.content_hash == digest:
                 return existing
@@ -375,7 +373,7 @@ def export_rubric(version: RubricVersion) -> dict:
     return {
         "format": FORMAT,
         "code": rubric.code,
-        "track": rubric.track,
+        "track": rubric.track.value,
         "title": _text(rubric.title),
         "description": _text(rubric.description),
         "version": version_content(version),
@@ -397,16 +395,16 @@ def loads(data: bytes, *, filename: str = "") -> dict:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise RubricFileError(["(file): not UTF-8 text"]) from error
+        raise RubricFileError("(file): not UTF-8 text") from error
     if filename.lower().endswith((".yaml", ".yml")):
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as error:
-            raise RubricFileError([f"(file): not valid YAML: {error}"]) from error
+            raise RubricFileError(f"(file): not valid YAML: {error}") from error
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except ValueError as error:  # JSONDecodeError is a ValueError too
-        raise RubricFileError([f"(file): not valid JSON: {error}"]) from error
+        raise RubricFileError(f"(file): not valid JSON: {error}") from error
 
 
 def load_file(path: Path | str) -> dict:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from certify.core.db_types import UTCDateTime, utcnow
+from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
 from certify.core.i18n import localized
 from certify.users.models import Branch
@@ -53,7 +53,7 @@ class Rubric(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    track: Mapped[str] = mapped_column(String(16))
+    track: Mapped[Track] = mapped_column(EnumText(Track))
     title: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     description: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     # A branch's own rubric (None: the centre's); its coordinators may edit drafts only when
@@ -101,7 +101,8 @@ class RubricVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     rubric_id: Mapped[int] = mapped_column(ForeignKey("rubrics.id"), index=True)
     number: Mapped[int]
-    state: Mapped[str] = mapped_column(String(16), default=VersionState.draft)
+    state: Mapped[VersionState] = mapped_column(EnumText(VersionState),
+                                                default=VersionState.draft)
     pass_threshold: Mapped[float] = mapped_column(default=50.0)
     # Requirements confirmed by the candidate before applying:
     # [{"code", "kind", "minimum", "text": {lang: ...}}] (see docs/rubric-format.md).
@@ -197,7 +198,7 @@ class RubricLocked(Exception):
 _CHANGEABLE_AFTER_PUBLISHING = {"state", "retired_at"}
 
 
-def _original_state(version: RubricVersion) -> str | None:
+def _original_state(version: RubricVersion) -> VersionState | None:
     history = sa.inspect(version).attrs.state.history
     return history.deleted[0] if history.deleted else version.state
 

@@ -2,7 +2,7 @@
 
 Only a draft can change. Publishing checks the whole version and freezes it with its content
 hash; any later change starts a new draft copied from a published version. Functions flush and
-never commit; each raises RubricError with translated messages for the user.
+never commit; each raises DomainError with translated messages for the user.
 """
 
 from __future__ import annotations
@@ -15,10 +15,20 @@ from flask_babel import gettext as _
 
 from certify.core import audit
 from certify.core.db_types import utcnow
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import Branch, User
-from rubrics.io import Problem, build_criteria, version_content, version_hash, version_problems
-from rubrics.models import Criterion, Level, Rubric, RubricVersion, VersionState
+from rubrics.io import (
+    Problem,
+    RubricFileError,
+    build_criteria,
+    import_rubric,
+    loads,
+    version_content,
+    version_hash,
+    version_problems,
+)
+from rubrics.models import Criterion, Level, Rubric, RubricVersion, Track, VersionState
 
 # The common 0–4 scale (domain_anchors §3.1), offered for every new criterion.
 STANDARD_LEVELS = (
@@ -28,12 +38,6 @@ STANDARD_LEVELS = (
     {"en": "Proficient", "ru": "Уверенный", "kk": "Сенімді"},
     {"en": "Leading", "ru": "Ведущий", "kk": "Жетекші"},
 )
-
-
-class RubricError(ValueError):
-    def __init__(self, *problems: str):
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
@@ -51,20 +55,20 @@ class CriterionInput:
 
 def _require_draft(version: RubricVersion) -> None:
     if version.state != VersionState.draft:
-        raise RubricError(_("Version %(number)d is %(state)s and cannot change: start a new "
+        raise DomainError(_("Version %(number)d is %(state)s and cannot change: start a new "
                             "draft from it.", number=version.number,
-                            state=VersionState(version.state).title))
+                            state=version.state.title))
 
 
 def code_taken(code: str) -> bool:
     return db.session.scalar(sa.select(Rubric.id).where(Rubric.code == code)) is not None
 
 
-def create_rubric(*, code: str, track: str, title: dict, description: dict,
+def create_rubric(*, code: str, track: Track, title: dict, description: dict,
                   branch: Branch | None, coordinators_may_edit: bool, by: User) -> Rubric:
     """A new rubric with an empty draft version 1."""
     if code_taken(code):
-        raise RubricError(_("A rubric with the code %(code)s already exists.", code=code))
+        raise DomainError(_("A rubric with the code %(code)s already exists.", code=code))
     rubric = Rubric(code=code, track=track, title=title, description=description,
                     branch=branch, coordinators_may_edit=coordinators_may_edit)
     db.session.add(rubric)
@@ -88,7 +92,7 @@ def start_draft(source: RubricVersion, *, by: User) -> RubricVersion:
     """A new draft with the content of ``source`` (the way to change a published version)."""
     rubric = source.rubric
     if rubric.draft is not None:
-        raise RubricError(_("Version %(number)d is already a draft: edit it, or delete it "
+        raise DomainError(_("Version %(number)d is already a draft: edit it, or delete it "
                             "first.", number=rubric.draft.number))
     content = version_content(source)
     draft = RubricVersion(
@@ -124,7 +128,7 @@ def update_settings(version: RubricVersion, *, pass_threshold: float, note: dict
 
 def _check_code(version: RubricVersion, code: str, criterion: Criterion | None) -> None:
     if any(c.code == code and c is not criterion for c in version.criteria):
-        raise RubricError(_("The code %(code)s is already used in this version.", code=code))
+        raise DomainError(_("The code %(code)s is already used in this version.", code=code))
 
 
 def _apply(criterion: Criterion, data: CriterionInput) -> None:
@@ -138,7 +142,7 @@ def _apply(criterion: Criterion, data: CriterionInput) -> None:
     ):
         level.label, level.descriptor = label, descriptor
     if data.min_pass_level is not None and data.min_pass_level >= len(criterion.levels):
-        raise RubricError(_("%(code)s: the must-pass level must be one of its levels.",
+        raise DomainError(_("%(code)s: the must-pass level must be one of its levels.",
                             code=data.code))
     criterion.min_pass_level = data.min_pass_level
 
@@ -216,7 +220,7 @@ def remove_level(criterion: Criterion, *, by: User) -> None:
     """Remove the top level (so the values stay 0, 1, 2, …); at least two remain."""
     _require_draft(criterion.version)
     if len(criterion.levels) <= 2:
-        raise RubricError(_("%(code)s: a criterion needs at least two levels.",
+        raise DomainError(_("%(code)s: a criterion needs at least two levels.",
                             code=criterion.code))
     top = max(criterion.levels, key=lambda lv: lv.value)
     if criterion.min_pass_level is not None and criterion.min_pass_level >= top.value:
@@ -225,6 +229,16 @@ def remove_level(criterion: Criterion, *, by: User) -> None:
     db.session.delete(top)
     db.session.flush()
     audit.record("rubric.level_remove", criterion, actor=by, value=top.value)
+
+
+def import_upload(data: bytes, filename: str) -> RubricVersion:
+    """A rubric file an editor uploaded, imported as a published version. Its problems follow
+    a heading that says nothing was saved: at most 50, a page to read rather than a log."""
+    try:
+        return import_rubric(loads(data, filename=filename))
+    except RubricFileError as error:
+        raise DomainError(_("The file was not imported; nothing was saved:"),
+                          *error.problems[:50]) from error
 
 
 def publish_problems(version: RubricVersion) -> list[str]:
@@ -237,7 +251,7 @@ def publish(version: RubricVersion, *, by: User) -> None:
     _require_draft(version)
     problems = publish_problems(version)
     if problems:
-        raise RubricError(*problems)
+        raise DomainError(*problems)
     version.content_hash = version_hash(version)
     version.published_at = utcnow()
     version.state = VersionState.published
@@ -248,7 +262,7 @@ def publish(version: RubricVersion, *, by: User) -> None:
 def retire(version: RubricVersion, *, by: User) -> None:
     """No new competition may use it; applications already written against it keep it."""
     if version.state != VersionState.published:
-        raise RubricError(_("Only a published version can be retired."))
+        raise DomainError(_("Only a published version can be retired."))
     version.state = VersionState.retired
     version.retired_at = utcnow()
     db.session.flush()

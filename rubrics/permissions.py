@@ -9,8 +9,19 @@ def can_view_rubrics(user) -> bool:
     return user.is_authenticated and user.has_role(Role.admin, Role.coordinator, Role.reviewer)
 
 
+def can_view_rubric(user, rubric) -> bool:
+    """Staff read every rubric, the centre's and each branch's."""
+    return can_view_rubrics(user)
+
+
 def can_create_rubric(user) -> bool:
     return user.is_authenticated and user.is_admin
+
+
+def can_manage_rubric(user, rubric) -> bool:
+    """A rubric's names, owner and whether coordinators may edit it: the centre's, like
+    creating it."""
+    return can_create_rubric(user)
 
 
 def can_edit_rubric(user, rubric) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import (
     Response,
@@ -19,8 +21,8 @@ from flask_login import current_user, login_required
 
 from certify.core.extensions import db
 from certify.core.forms import ActionForm
-from certify.core.views import flash_form_errors
-from certify.users.models import Branch
+from certify.core.views import attempt, flash_form_errors, run_operation
+from certify.users.models import Branch, User
 from certify.users.operations import active_branches
 from rubrics.blueprint import bp
 from rubrics.diff import diff_versions
@@ -33,16 +35,17 @@ from rubrics.forms import (
     bind_rows,
     texts_data,
 )
-from rubrics.io import RubricFileError, dumps, export_rubric, import_rubric, loads, version_content
-from rubrics.models import Criterion, Rubric, RubricVersion, VersionState
+from rubrics.io import dumps, export_rubric, version_content
+from rubrics.models import Criterion, Rubric, RubricVersion, Track, VersionState
 from rubrics.operations import (
+    STANDARD_LEVELS,
     CriterionInput,
-    RubricError,
     add_criterion,
     add_level,
     code_taken,
     create_rubric,
     delete_draft,
+    import_upload,
     move_criterion,
     publish,
     publish_problems,
@@ -57,48 +60,63 @@ from rubrics.operations import (
 from rubrics.permissions import (
     can_create_rubric,
     can_edit_rubric,
+    can_manage_rubric,
     can_publish_rubric,
+    can_view_rubric,
     can_view_rubrics,
 )
 
-
-def _flash_problems(error: RubricError) -> None:
-    for problem in error.problems:
-        flash(problem, "error")
+RubricCheck = Callable[[User, Rubric], bool]
 
 
-def _viewable_version(version_id: int) -> RubricVersion:
-    if not can_view_rubrics(current_user):
+def get_rubric_or_404(rubric_id: int, *, check: RubricCheck) -> Rubric:
+    rubric = db.get_or_404(Rubric, rubric_id)
+    if not check(current_user, rubric):
         abort(403)
-    return db.get_or_404(RubricVersion, version_id)
+    return rubric
+
+
+def get_version_or_404(version_id: int, *, check: RubricCheck,
+                       draft: bool = False) -> RubricVersion:
+    """The version, when ``check`` allows the current user its rubric; with ``draft``, only a
+    draft (any other goes back to its page)."""
+    version = db.get_or_404(RubricVersion, version_id)
+    if not check(current_user, version.rubric):
+        abort(403)
+    if draft:
+        _require_draft(version)
+    return version
+
+
+def get_criterion_or_404(criterion_id: int, *, check: RubricCheck) -> Criterion:
+    """A criterion is only ever loaded to change it: a draft's, or back to its version."""
+    criterion = db.get_or_404(Criterion, criterion_id)
+    if not check(current_user, criterion.version.rubric):
+        abort(403)
+    _require_draft(criterion.version)
+    return criterion
 
 
 def _require_draft(version: RubricVersion) -> None:
     """Editing a published or retired version goes back to it, with the way forward."""
     if version.state != VersionState.draft:
         flash(_("Version %(number)d is %(state)s and cannot change: start a new draft from it.",
-                number=version.number, state=VersionState(version.state).title), "error")
+                number=version.number, state=version.state.title), "error")
         abort(redirect(url_for(".version", version_id=version.id)))
 
 
-def _editable_version(version_id: int) -> RubricVersion:
-    version = db.get_or_404(RubricVersion, version_id)
-    if not can_edit_rubric(current_user, version.rubric):
-        abort(403)
-    _require_draft(version)
-    return version
-
-
-def _editable_criterion(criterion_id: int) -> Criterion:
-    criterion = db.get_or_404(Criterion, criterion_id)
-    if not can_edit_rubric(current_user, criterion.version.rubric):
-        abort(403)
-    _require_draft(criterion.version)
-    return criterion
+def _require_action_form() -> None:
+    """A button's POST carries the CSRF token; without it nothing changes."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
 
 
 def _form_status() -> int:
     return 422 if request.method == "POST" else 200
+
+
+def _chosen_branch(form: RubricForm) -> Branch | None:
+    return db.session.get(Branch, form.branch.data) if form.branch.data else None
 
 
 # Rubrics ------------------------------------------------------------------------------------
@@ -114,6 +132,11 @@ def index():
                            can_create=can_create_rubric(current_user))
 
 
+def _rubric_page(form: RubricForm, rubric: Rubric | None):
+    return render_template("rubrics/rubric_form.html", form=form,
+                           rubric=rubric), _form_status()
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
@@ -124,24 +147,24 @@ def create():
         if code_taken(form.code.data):
             form.code.errors.append(_("A rubric with this code already exists."))
         else:
-            rubric = create_rubric(
-                code=form.code.data, track=form.track.data, title=texts_data(form.title),
-                description=texts_data(form.description),
-                branch=db.session.get(Branch, form.branch.data) if form.branch.data else None,
-                coordinators_may_edit=form.coordinators_may_edit.data, by=current_user,
+            return run_operation(
+                lambda: create_rubric(
+                    code=form.code.data, track=Track(form.track.data),
+                    title=texts_data(form.title), description=texts_data(form.description),
+                    branch=_chosen_branch(form),
+                    coordinators_may_edit=form.coordinators_may_edit.data, by=current_user,
+                ),
+                success=_("Rubric created with an empty draft."),
+                redirect_to=lambda rubric: url_for(".version", version_id=rubric.draft.id),
+                on_failure=lambda: _rubric_page(form, None),
             )
-            db.session.commit()
-            flash(_("Rubric created with an empty draft."), "success")
-            return redirect(url_for(".version", version_id=rubric.draft.id))
-    return render_template("rubrics/rubric_form.html", form=form, rubric=None), _form_status()
+    return _rubric_page(form, None)
 
 
 @bp.route("/<int:rubric_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(rubric_id: int):
-    rubric = db.get_or_404(Rubric, rubric_id)
-    if not can_create_rubric(current_user):
-        abort(403)
+    rubric = get_rubric_or_404(rubric_id, check=can_manage_rubric)
     data = None
     if request.method == "GET":
         data = {"code": rubric.code, "track": rubric.track, "title": rubric.title,
@@ -152,15 +175,17 @@ def edit(rubric_id: int):
     del form.code
     del form.track
     if form.validate_on_submit():
-        update_rubric(
-            rubric, title=texts_data(form.title), description=texts_data(form.description),
-            branch=db.session.get(Branch, form.branch.data) if form.branch.data else None,
-            coordinators_may_edit=form.coordinators_may_edit.data, by=current_user,
+        return run_operation(
+            lambda: update_rubric(
+                rubric, title=texts_data(form.title), description=texts_data(form.description),
+                branch=_chosen_branch(form),
+                coordinators_may_edit=form.coordinators_may_edit.data, by=current_user,
+            ),
+            success=_("Rubric saved."),
+            redirect_to=url_for(".index"),
+            on_failure=lambda: _rubric_page(form, rubric),
         )
-        db.session.commit()
-        flash(_("Rubric saved."), "success")
-        return redirect(url_for(".index"))
-    return render_template("rubrics/rubric_form.html", form=form, rubric=rubric), _form_status()
+    return _rubric_page(form, rubric)
 
 
 @bp.post("/import")
@@ -173,15 +198,9 @@ def import_file():
         flash_form_errors(form)
         return redirect(url_for(".index"))
     upload = form.file.data
-    try:
-        version = import_rubric(loads(upload.read(), filename=upload.filename or ""))
-    except RubricFileError as error:
-        db.session.rollback()
-        flash(_("The file was not imported; nothing was saved:"), "error")
-        for problem in error.problems[:50]:
-            flash(problem, "error")
+    done, version = attempt(lambda: import_upload(upload.read(), upload.filename or ""))
+    if not done:
         return redirect(url_for(".index"))
-    db.session.commit()
     flash(_("Imported %(code)s version %(number)d.", code=version.rubric.code,
             number=version.number), "success")
     return redirect(url_for(".version", version_id=version.id))
@@ -193,7 +212,7 @@ def import_file():
 @bp.get("/versions/<int:version_id>")
 @login_required
 def version(version_id: int):
-    rubric_version = _viewable_version(version_id)
+    rubric_version = get_version_or_404(version_id, check=can_view_rubric)
     editable = (rubric_version.state == VersionState.draft
                 and can_edit_rubric(current_user, rubric_version.rubric))
     return render_template(
@@ -208,7 +227,7 @@ def version(version_id: int):
 @bp.get("/versions/<int:version_id>/export")
 @login_required
 def export(version_id: int):
-    rubric_version = _viewable_version(version_id)
+    rubric_version = get_version_or_404(version_id, check=can_view_rubric)
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "yaml"):
         abort(404)
@@ -223,7 +242,7 @@ def export(version_id: int):
 @login_required
 def preview(version_id: int):
     """The version exactly as a candidate or a reviewer sees it, in a chosen language."""
-    rubric_version = _viewable_version(version_id)
+    rubric_version = get_version_or_404(version_id, check=can_view_rubric)
     role = request.args.get("as", "candidate")
     language = request.args.get("lang", "en")
     if role not in ("candidate", "reviewer") or language not in current_app.config["LANGUAGES"]:
@@ -235,10 +254,15 @@ def preview(version_id: int):
                                language=language, form=form)
 
 
+def _settings_page(form: VersionSettingsForm, rubric_version: RubricVersion):
+    return render_template("rubrics/settings_form.html", form=form,
+                           version=rubric_version), _form_status()
+
+
 @bp.route("/versions/<int:version_id>/settings", methods=["GET", "POST"])
 @login_required
 def settings(version_id: int):
-    rubric_version = _editable_version(version_id)
+    rubric_version = get_version_or_404(version_id, check=can_edit_rubric, draft=True)
     data = None
     if request.method == "GET":
         data = {
@@ -253,83 +277,65 @@ def settings(version_id: int):
         }
     form = VersionSettingsForm(data=data)
     if form.validate_on_submit():
-        try:
-            update_settings(rubric_version, pass_threshold=form.pass_threshold.data,
-                            note=texts_data(form.note), eligibility=form.eligibility_data(),
-                            bands=form.bands_data(), by=current_user)
-        except RubricError as error:
-            db.session.rollback()
-            _flash_problems(error)
-        else:
-            db.session.commit()
-            flash(_("Settings saved."), "success")
-            return redirect(url_for(".version", version_id=rubric_version.id))
-    return render_template("rubrics/settings_form.html", form=form,
-                           version=rubric_version), _form_status()
-
-
-def _action(version_id: int, operation, success: str, *, publishing=False):
-    rubric_version = db.get_or_404(RubricVersion, version_id)
-    allowed = (can_publish_rubric if publishing else can_edit_rubric)(
-        current_user, rubric_version.rubric)
-    if not allowed:
-        abort(403)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        target = operation(rubric_version, by=current_user)
-    except RubricError as error:
-        db.session.rollback()
-        _flash_problems(error)
-        return redirect(url_for(".version", version_id=rubric_version.id))
-    db.session.commit()
-    flash(success, "success")
-    if isinstance(target, RubricVersion):
-        return redirect(url_for(".version", version_id=target.id))
-    return redirect(url_for(".index"))
+        return run_operation(
+            lambda: update_settings(rubric_version, pass_threshold=form.pass_threshold.data,
+                                    note=texts_data(form.note),
+                                    eligibility=form.eligibility_data(),
+                                    bands=form.bands_data(), by=current_user),
+            success=_("Settings saved."),
+            redirect_to=url_for(".version", version_id=rubric_version.id),
+            on_failure=lambda: _settings_page(form, rubric_version),
+        )
+    return _settings_page(form, rubric_version)
 
 
 @bp.post("/versions/<int:version_id>/publish")
 @login_required
 def publish_version(version_id: int):
-    def run(version, by):
-        publish(version, by=by)
-        return version
-
-    return _action(version_id, run, _("Version published. It can no longer change."),
-                   publishing=True)
+    rubric_version = get_version_or_404(version_id, check=can_publish_rubric)
+    _require_action_form()
+    return run_operation(lambda: publish(rubric_version, by=current_user),
+                         success=_("Version published. It can no longer change."),
+                         redirect_to=url_for(".version", version_id=rubric_version.id))
 
 
 @bp.post("/versions/<int:version_id>/retire")
 @login_required
 def retire_version(version_id: int):
-    def run(version, by):
-        retire(version, by=by)
-        return version
-
-    return _action(version_id, run, _("Version retired: new competitions cannot use it."),
-                   publishing=True)
+    rubric_version = get_version_or_404(version_id, check=can_publish_rubric)
+    _require_action_form()
+    return run_operation(lambda: retire(rubric_version, by=current_user),
+                         success=_("Version retired: new competitions cannot use it."),
+                         redirect_to=url_for(".version", version_id=rubric_version.id))
 
 
 @bp.post("/versions/<int:version_id>/draft")
 @login_required
 def new_draft(version_id: int):
-    return _action(version_id, start_draft, _("A new draft was copied from this version."))
+    rubric_version = get_version_or_404(version_id, check=can_edit_rubric)
+    _require_action_form()
+    return run_operation(lambda: start_draft(rubric_version, by=current_user),
+                         success=_("A new draft was copied from this version."),
+                         redirect_to=lambda draft: url_for(".version", version_id=draft.id),
+                         on_failure=url_for(".version", version_id=rubric_version.id))
 
 
 @bp.post("/versions/<int:version_id>/delete")
 @login_required
 def delete_version(version_id: int):
-    return _action(version_id, delete_draft, _("Draft deleted."))
+    rubric_version = get_version_or_404(version_id, check=can_edit_rubric)
+    _require_action_form()
+    return run_operation(lambda: delete_draft(rubric_version, by=current_user),
+                         success=_("Draft deleted."),
+                         redirect_to=url_for(".index"),
+                         on_failure=url_for(".version", version_id=rubric_version.id))
 
 
 @bp.get("/diff/<int:old_id>/<int:new_id>")
 @login_required
 def diff(old_id: int, new_id: int):
-    if not can_view_rubrics(current_user):
-        abort(403)
-    old = db.get_or_404(RubricVersion, old_id)
-    new = db.get_or_404(RubricVersion, new_id)
+    old = get_version_or_404(old_id, check=can_view_rubric)
+    new = get_version_or_404(new_id, check=can_view_rubric)
     settings_changes, criteria = diff_versions(version_content(old), version_content(new))
     return render_template("rubrics/diff.html", old=old, new=new,
                            settings_changes=settings_changes, criteria=criteria)
@@ -350,35 +356,35 @@ def _criterion_input(form: CriterionForm) -> CriterionInput:
     )
 
 
+def _criterion_page(form: CriterionForm, rubric_version: RubricVersion,
+                    criterion: Criterion | None):
+    return render_template("rubrics/criterion_form.html", form=form, version=rubric_version,
+                           criterion=criterion), _form_status()
+
+
 @bp.route("/versions/<int:version_id>/criteria/new", methods=["GET", "POST"])
 @login_required
 def add_criterion_view(version_id: int):
-    rubric_version = _editable_version(version_id)
+    rubric_version = get_version_or_404(version_id, check=can_edit_rubric, draft=True)
     form = CriterionForm()
     if request.method == "GET":
-        from rubrics.operations import STANDARD_LEVELS
-
         for row, label in zip(form.levels, STANDARD_LEVELS, strict=True):
             row.form.label.form.process(data=label)
         form.weight.data = 10
     if form.validate_on_submit():
-        try:
-            add_criterion(rubric_version, _criterion_input(form), by=current_user)
-        except RubricError as error:
-            db.session.rollback()
-            _flash_problems(error)
-        else:
-            db.session.commit()
-            flash(_("Criterion added."), "success")
-            return redirect(url_for(".version", version_id=rubric_version.id))
-    return render_template("rubrics/criterion_form.html", form=form, version=rubric_version,
-                           criterion=None), _form_status()
+        return run_operation(
+            lambda: add_criterion(rubric_version, _criterion_input(form), by=current_user),
+            success=_("Criterion added."),
+            redirect_to=url_for(".version", version_id=rubric_version.id),
+            on_failure=lambda: _criterion_page(form, rubric_version, None),
+        )
+    return _criterion_page(form, rubric_version, None)
 
 
 @bp.route("/criteria/<int:criterion_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_criterion(criterion_id: int):
-    criterion = _editable_criterion(criterion_id)
+    criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
     data = None
     if request.method == "GET":
         data = {
@@ -393,41 +399,25 @@ def edit_criterion(criterion_id: int):
         }
     form = CriterionForm(data=data, level_count=len(criterion.levels))
     if form.validate_on_submit():
-        try:
-            update_criterion(criterion, _criterion_input(form), by=current_user)
-        except RubricError as error:
-            db.session.rollback()
-            _flash_problems(error)
-        else:
-            db.session.commit()
-            flash(_("Criterion saved."), "success")
-            return redirect(url_for(".version", version_id=criterion.version_id,
-                                    _anchor=f"criterion-{criterion.code}"))
-    return render_template("rubrics/criterion_form.html", form=form, version=criterion.version,
-                           criterion=criterion), _form_status()
-
-
-def _criterion_action(criterion_id: int, operation, success: str):
-    criterion = _editable_criterion(criterion_id)
-    version_id = criterion.version_id
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        operation(criterion)
-    except RubricError as error:
-        db.session.rollback()
-        _flash_problems(error)
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for(".version", version_id=version_id))
+        return run_operation(
+            lambda: update_criterion(criterion, _criterion_input(form), by=current_user),
+            success=_("Criterion saved."),
+            # After saving: the anchor names the criterion by its new code.
+            redirect_to=lambda _saved: url_for(".version", version_id=criterion.version_id,
+                                               _anchor=f"criterion-{criterion.code}"),
+            on_failure=lambda: _criterion_page(form, criterion.version, criterion),
+        )
+    return _criterion_page(form, criterion.version, criterion)
 
 
 @bp.post("/criteria/<int:criterion_id>/delete")
 @login_required
 def delete_criterion(criterion_id: int):
-    return _criterion_action(criterion_id, lambda c: remove_criterion(c, by=current_user),
-                             _("Criterion removed."))
+    criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
+    _require_action_form()
+    return run_operation(lambda: remove_criterion(criterion, by=current_user),
+                         success=_("Criterion removed."),
+                         redirect_to=url_for(".version", version_id=criterion.version_id))
 
 
 @bp.post("/criteria/<int:criterion_id>/move/<direction>")
@@ -435,21 +425,29 @@ def delete_criterion(criterion_id: int):
 def move(criterion_id: int, direction: str):
     if direction not in ("up", "down"):
         abort(404)
+    criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
+    _require_action_form()
     offset = -1 if direction == "up" else 1
-    return _criterion_action(criterion_id,
-                             lambda c: move_criterion(c, offset, by=current_user),
-                             _("Criterion moved."))
+    return run_operation(lambda: move_criterion(criterion, offset, by=current_user),
+                         success=_("Criterion moved."),
+                         redirect_to=url_for(".version", version_id=criterion.version_id))
 
 
 @bp.post("/criteria/<int:criterion_id>/levels/add")
 @login_required
 def add_level_view(criterion_id: int):
-    return _criterion_action(criterion_id, lambda c: add_level(c, by=current_user),
-                             _("Level added: write its label and descriptor."))
+    criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
+    _require_action_form()
+    return run_operation(lambda: add_level(criterion, by=current_user),
+                         success=_("Level added: write its label and descriptor."),
+                         redirect_to=url_for(".version", version_id=criterion.version_id))
 
 
 @bp.post("/criteria/<int:criterion_id>/levels/remove")
 @login_required
 def remove_level_view(criterion_id: int):
-    return _criterion_action(criterion_id, lambda c: remove_level(c, by=current_user),
-                             _("Top level removed."))
+    criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
+    _require_action_form()
+    return run_operation(lambda: remove_level(criterion, by=current_user),
+                         success=_("Top level removed."),
+                         redirect_to=url_for(".version", version_id=criterion.version_id))

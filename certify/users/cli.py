@@ -6,10 +6,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.core.passwords import password_problems
-from certify.users.models import Branch
-from certify.users.operations import UserError, create_user
+from certify.users.models import Branch, Role
+from certify.users.operations import create_user
 
 
 @click.command("create-user")
@@ -17,7 +18,7 @@ from certify.users.operations import UserError, create_user
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True, help="Full name as on a certificate.")
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["admin", "coordinator", "reviewer", "candidate"]))
+              type=click.Choice([role.value for role in Role]))
 @click.option("--branch", "branch_code", help="Branch code (required for coordinators).")
 @click.option("--country", default="KZ", show_default=True)
 @click.option("--affiliation", default="")
@@ -38,7 +39,7 @@ def create_user_command(email, full_name, roles, branch_code, country, affiliati
         user = create_user(email=email, password=password, full_name=full_name, country=country,
                            roles=roles, branch=branch, affiliation=affiliation,
                            preferred_language=language)
-    except UserError as error:
+    except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     db.session.commit()

@@ -1,40 +1,41 @@
-"""Proof of a mailbox: confirming a new account's address and resetting a forgotten password.
+"""Proof of a mailbox: registering and confirming a new account's address, and resetting a
+forgotten password.
 
 Both work by a signed, expiring link mailed through the outbox (itsdangerous, keyed by the
 app's SECRET_KEY, a salt per purpose). Neither reveals whether an address has an account: the
 page a visitor sees is the same either way, and the mail goes to the address's owner (OWASP ASVS
 6.4.1, 6.4.2; the "registration and forgotten-password enumeration" cases of the OWASP
-Authentication Cheat Sheet).
+Authentication Cheat Sheet). The texts of the mails are in ``certify.users.notifications``.
 
 - A confirmation link works until the address is confirmed; login waits for it.
 - A reset link carries a fingerprint of the password hash it replaces, so it works once, and
   not after the password changed in any other way. A reset ends every session of the account.
-- At most one mail of each kind per account per ten minutes: the outbox's dedup key holds a
-  ten-minute bucket, so repeated requests cannot flood a mailbox.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from certify.core import audit
-from certify.core import outbox as notifications
 from certify.core.db_types import utcnow
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.core.passwords import hash_password
-from certify.users.models import User
-from certify.users.operations import user_by_email
+from certify.core.urls import absolute_url
+from certify.users import notifications
+from certify.users.models import Role, User
+from certify.users.operations import create_user, user_by_email
 
 CONFIRM = "confirm-email"
 RESET = "reset-password"
 
 
-class LinkError(ValueError):
-    """The link is broken, expired or already used."""
+class LinkError(DomainError):
+    """The link is broken, expired or already used: its own page says so (status 400)."""
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -43,18 +44,6 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:24]
-
-
-def _link(endpoint: str, **values) -> str:
-    # Mail is read outside any request: the public address, not the request's host.
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
-def _queue_once_in_ten_minutes(user: User, kind: str, compose):
-    """Queue the mail unless one of this kind went to this account in the same ten minutes."""
-    now = utcnow()
-    bucket = f"{now:%Y%m%d%H}{now.minute // 10}"
-    return notifications.queue(user, kind, f"user:{user.id}:{kind}:{bucket}", compose)
 
 
 def _not_valid() -> LinkError:
@@ -74,47 +63,47 @@ def _load(purpose: str, token: str, max_age: int) -> tuple[User, list]:
     return user, payload
 
 
-# Confirmation of a new account ---------------------------------------------------------------
+# Registration and confirmation of a new account ----------------------------------------------
+
+
+def register(*, email: str, password: str, **profile) -> None:
+    """A new candidate account that waits for its address to be confirmed. For an address that
+    has an account already: the same work (one password hash either way) and the same answer,
+    so the form does not tell who has an account; the owner is told instead."""
+    existing = user_by_email(email)
+    if existing:
+        hash_password(password)
+        warn_of_registration_attempt(existing)
+        return
+    user = create_user(email=email, password=password, roles=[Role.candidate],
+                       email_verified=False, **profile)
+    send_confirmation(user)
 
 
 def send_confirmation(user: User) -> None:
     token = _serializer(CONFIRM).dumps([user.id, user.email])
-    link = _link("auth.confirm_email", token=token)
-    hours = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600
-
-    def compose():
-        return (_("Confirm your email address"),
-                _("Dear %(name)s,\n\nto finish creating your account, open this link within "
-                  "%(hours)d hours:\n\n%(link)s\n\nIf you did not register, ignore this message: "
-                  "no account is used without this confirmation.",
-                  name=user.full_name, hours=hours, link=link))
-
-    _queue_once_in_ten_minutes(user, "confirm-email", compose)
+    notifications.confirmation_link(user, absolute_url("auth.confirm_email", token=token))
 
 
 def warn_of_registration_attempt(user: User) -> None:
     """Someone registered with an address that has an account: tell its owner, not them."""
-    link = _link("auth.forgot_password")
-
-    def compose():
-        return (_("Someone tried to register with your email address"),
-                _("Dear %(name)s,\n\nsomeone tried to create a new account with this email "
-                  "address, which already has an account. If it was you, log in; if you forgot "
-                  "your password, reset it here:\n\n%(link)s\n\nIf it was not you, you need not "
-                  "do anything: your account is unchanged.", name=user.full_name, link=link))
-
-    _queue_once_in_ten_minutes(user, "registration-attempt", compose)
+    notifications.registration_attempt(user, absolute_url("auth.forgot_password"))
     audit.record("auth.registration_attempt_existing", user)
 
 
-def confirm_email(token: str) -> User:
+def user_for_confirmation(token: str) -> User:
+    """The account a confirmation link names; LinkError when the link does not work."""
     user, payload = _load(CONFIRM, token, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
     if payload[1:] != [user.email]:
         raise _not_valid()
+    return user
+
+
+def confirm_email(user: User) -> None:
+    """The owner opened the link (``user_for_confirmation``): the address is proven."""
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         audit.record("auth.email_confirmed", user, actor=user)
-    return user
 
 
 # Password reset ------------------------------------------------------------------------------
@@ -126,21 +115,12 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_enabled:
         return
     token = _serializer(RESET).dumps([user.id, _password_fingerprint(user)])
-    link = _link("auth.reset_password", token=token)
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-
-    def compose():
-        return (_("Reset your password"),
-                _("Dear %(name)s,\n\nto choose a new password, open this link within "
-                  "%(minutes)d minutes:\n\n%(link)s\n\nIt works once. If you did not ask for "
-                  "it, ignore this message: your password stays as it is.",
-                  name=user.full_name, minutes=minutes, link=link))
-
-    if _queue_once_in_ten_minutes(user, "password-reset", compose):
+    if notifications.password_reset_link(user, absolute_url("auth.reset_password", token=token)):
         audit.record("auth.password_reset_requested", user)
 
 
 def user_for_reset(token: str) -> User:
+    """The account a reset link names; LinkError when the link does not work."""
     user, payload = _load(RESET, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
     if payload[1:] != [_password_fingerprint(user)]:
         raise LinkError(_("This link has been used already. Ask for a new one if you need it."))

@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from certify.core.db_types import UTCDateTime, utcnow
+from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
 from certify.core.i18n import localized
 
@@ -112,7 +112,7 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> set[Role]:
-        return {Role(assignment.role) for assignment in self.role_assignments}
+        return {assignment.role for assignment in self.role_assignments}
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -154,7 +154,7 @@ class RoleAssignment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(EnumText(Role))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
 
     user: Mapped[User] = relationship(back_populates="role_assignments")

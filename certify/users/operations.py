@@ -1,4 +1,5 @@
-"""What the users package does: create accounts, authenticate, change passwords."""
+"""What the users package does: create accounts, authenticate, change passwords, enable and
+disable accounts. Functions flush and never commit; refusals raise DomainError."""
 
 from __future__ import annotations
 
@@ -6,16 +7,14 @@ import hashlib
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from certify.core import audit
 from certify.core.db_types import utcnow
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.core.passwords import hash_password, needs_rehash, verify_password
 from certify.users.models import Branch, Role, RoleAssignment, User
-
-
-class UserError(ValueError):
-    pass
 
 
 def user_by_email(email: str) -> User | None:
@@ -43,15 +42,16 @@ def create_user(
 ) -> User:
     """A new account. A coordinator role needs the branch it coordinates."""
     email = email.strip().lower()
+    # The forms check each of these first: only the CLI (in English) meets these words.
     if email_taken(email):
-        raise UserError(f"a user with email {email} already exists")
+        raise DomainError(f"a user with email {email} already exists")
     roles = [Role(role) for role in roles]
     if not roles:
-        raise UserError("a user needs at least one role")
+        raise DomainError("a user needs at least one role")
     if Role.coordinator in roles and coordinated_branch is None:
         coordinated_branch = branch
         if coordinated_branch is None:
-            raise UserError("a coordinator needs a branch")
+            raise DomainError("a coordinator needs a branch")
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -78,7 +78,7 @@ def create_user(
 
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None; the same work is done for unknown emails."""
-    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    user = user_by_email(email)
     if not verify_password(user.password_hash if user else None, password):
         audit.record("auth.login_failed", user, email_hash=_fingerprint(email))
         return None
@@ -101,8 +101,23 @@ def change_password(user: User, current: str, new: str) -> bool:
     return True
 
 
+def log_out(user: User) -> None:
+    """A copy of the old session cookie must not work after logout (ASVS 7.4.1): the token it
+    carries is replaced, which also ends the user's other sessions."""
+    audit.record("auth.logout", user, actor=user)
+    user.rotate_session_token()
+
+
 def _fingerprint(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+def people_visible_to(viewer: User) -> list[User]:
+    """Everyone for an administrator; for a coordinator, the people of their branches."""
+    query = sa.select(User).order_by(User.full_name)
+    if not viewer.is_admin:
+        query = query.where(User.branch_id.in_(viewer.coordinated_branch_ids))
+    return list(db.session.scalars(query))
 
 
 def active_branches() -> list[Branch]:
@@ -145,7 +160,7 @@ def seed_branches() -> list[Branch]:
 def set_enabled(user: User, enabled: bool, *, by: User) -> None:
     """Disable (every session ends at once) or enable an account."""
     if user.id == by.id:
-        raise UserError("administrators cannot disable themselves")
+        raise DomainError(_("You cannot disable your own account."))
     user.is_enabled = enabled
     user.rotate_session_token()
     db.session.flush()

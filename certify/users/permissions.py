@@ -1,4 +1,4 @@
-"""Who may see whom."""
+"""Who may see and change whose account."""
 
 from __future__ import annotations
 
@@ -13,10 +13,6 @@ def can_manage_users(user: User) -> bool:
     return user.is_authenticated and user.is_admin
 
 
-def can_see_user(viewer: User, person: User) -> bool:
-    """Admins see everyone; coordinators only the people of their own branch."""
-    if not viewer.is_authenticated:
-        return False
-    if viewer.is_admin or viewer.id == person.id:
-        return True
-    return person.branch_id is not None and person.branch_id in viewer.coordinated_branch_ids
+def can_switch_account(user: User, person: User) -> bool:
+    """Administrators enable and disable accounts, never their own: that would lock them out."""
+    return can_manage_users(user) and person.id != user.id

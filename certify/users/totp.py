@@ -75,3 +75,12 @@ def check(user: User, code: str) -> bool:
                      left=len(user.recovery_codes))
         return True
     return False
+
+
+def confirm_login(user: User, code: str) -> bool:
+    """The login's second step: whether the code lets the user in; each try is recorded."""
+    if check(user, code):
+        audit.record("auth.second_factor", user, actor=user)
+        return True
+    audit.record("auth.second_factor_failed", user)
+    return False

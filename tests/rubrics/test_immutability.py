@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from rubrics import operations
 from rubrics.io import version_content
@@ -104,7 +105,7 @@ def test_no_operation_changes_a_published_version(app, used_version, in_app, cre
             lambda: operations.publish(version, by=by),
         ]
         for call in calls:
-            with pytest.raises(operations.RubricError):
+            with pytest.raises(DomainError):
                 call()
             db.session.rollback()
             version = db.session.get(RubricVersion, used_version)

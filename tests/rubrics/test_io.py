@@ -10,6 +10,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from rubrics.io import (
     LIBRARY,
@@ -261,8 +262,8 @@ def test_invalid_new_version_leaves_the_existing_one_alone(in_app):
 
 
 def test_rubric_file_error_lists_its_problems():
-    error = RubricFileError(["a: one", "b: two"])
-    assert isinstance(error, ValueError)
+    error = RubricFileError("a: one", "b: two")
+    assert isinstance(error, DomainError)
     assert error.problems == ["a: one", "b: two"]
     assert str(error) == "a: one; b: two"
 

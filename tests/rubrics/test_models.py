@@ -6,12 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from certify.core.extensions import db
 from rubrics.io import LIBRARY, import_library, load_file, validate
-from rubrics.models import Criterion, Level, Rubric, RubricVersion
+from rubrics.models import Criterion, Level, Rubric, RubricVersion, Track, VersionState
 from rubrics.operations import publish_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def draft(in_app):
     def make():
-        rubric = Rubric(code="DB", track="engineer", title={"en": "x"})
-        version = RubricVersion(rubric=rubric, number=1, state="draft", pass_threshold=50)
+        rubric = Rubric(code="DB", track=Track.engineer, title={"en": "x"})
+        version = RubricVersion(rubric=rubric, number=1, state=VersionState.draft,
+                                pass_threshold=50)
         version.criteria.append(Criterion(code="A", position=1, title={}, weight=1, levels=[
             Level(value=0, label={}, descriptor={}), Level(value=1, label={}, descriptor={})]))
         db.session.add(version)
@@ -48,11 +50,14 @@ VIOLATIONS = {
         Level(value=-1, label={}, descriptor={})),
     "threshold above 100": lambda v: setattr(v, "pass_threshold", 101),
     "threshold below 0": lambda v: setattr(v, "pass_threshold", -1),
-    "unknown state": lambda v: setattr(v, "state", "archived"),
-    "published without hash": lambda v: setattr(v, "state", "published"),
+    # The column types refuse unknown values before SQL; the database refuses them as well.
+    "unknown state": lambda v: db.session.execute(
+        sa.text("UPDATE rubric_versions SET state = 'archived' WHERE id = :id"), {"id": v.id}),
+    "published without hash": lambda v: setattr(v, "state", VersionState.published),
     "duplicate version number": lambda v: db.session.add(
-        RubricVersion(rubric=v.rubric, number=1, state="draft", pass_threshold=50)),
-    "unknown track": lambda v: setattr(v.rubric, "track", "miner"),
+        RubricVersion(rubric=v.rubric, number=1, state=VersionState.draft, pass_threshold=50)),
+    "unknown track": lambda v: db.session.execute(
+        sa.text("UPDATE rubrics SET track = 'miner' WHERE id = :id"), {"id": v.rubric_id}),
     "negative gate": lambda v: setattr(v.criteria[0], "min_pass_level", -1),
 }
 
@@ -60,8 +65,21 @@ VIOLATIONS = {
 @pytest.mark.parametrize("violation", sorted(VIOLATIONS))
 def test_the_database_rejects(in_app, draft, violation):
     def attempt():
-        VIOLATIONS[violation](_version(draft))
+        version = _version(draft)
         with pytest.raises(IntegrityError):
+            VIOLATIONS[violation](version)
+            db.session.flush()
+        db.session.rollback()
+
+    in_app(attempt)
+
+
+@pytest.mark.parametrize(("column", "value"), [("state", "archived"), ("track", "miner")])
+def test_unknown_state_or_track_never_reaches_the_database(in_app, draft, column, value):
+    def attempt():
+        version = _version(draft)
+        setattr(version if column == "state" else version.rubric, column, value)
+        with pytest.raises(StatementError, match="is not a valid"):
             db.session.flush()
         db.session.rollback()
 

@@ -72,3 +72,24 @@ def test_bad_account_form_writes_nothing(app, create_user, in_app, change, messa
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(User.id)))) == 1
+
+
+def test_admin_is_offered_to_disable_others_but_not_themselves(app, create_user):
+    admin = create_user("admin")
+    person = create_user("candidate")
+    client = app.test_client()
+    login(client, admin)
+    page = client.get("/users/").get_data(as_text=True)
+    assert f"/users/{person.id}/disable" in page
+    assert f"/users/{admin.id}/disable" not in page
+    refused = client.post(f"/users/{admin.id}/disable", follow_redirects=True)
+    assert "You cannot disable your own account." in refused.get_data(as_text=True)
+
+
+def test_coordinator_is_offered_no_account_switches(app, create_user):
+    create_user("candidate", branch="RU")
+    coordinator = create_user("coordinator", branch="RU")
+    client = app.test_client()
+    login(client, coordinator)
+    page = client.get("/users/").get_data(as_text=True)
+    assert "/disable" not in page and "/users/new" not in page

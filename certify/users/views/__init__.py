@@ -1,3 +1,4 @@
-"""Routes by audience; importing this package attaches them all to the blueprint."""
+"""Routes by audience; importing this package attaches them all to the blueprints: visitors
+(auth), account holders (account), administrators (people)."""
 
-from certify.users.views import auth, people  # noqa: F401
+from certify.users.views import account, auth, people  # noqa: F401

@@ -1,0 +1,62 @@
+"""Which mail goes to an account's owner, and when: the link to confirm their address, a warning
+that someone registered with it, the link to reset their password.
+
+Each text is written in the owner's language (the outbox composes it under their locale). At
+most one mail of each kind per account per ten minutes: the outbox's dedup key holds a
+ten-minute bucket, so repeated requests cannot flood a mailbox.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from certify.core import outbox
+from certify.core.db_types import utcnow
+from certify.users.models import User
+
+
+def _queue_once_in_ten_minutes(user: User, kind: str, compose) -> outbox.Notification | None:
+    """Queue the mail unless one of this kind went to this account in the same ten minutes."""
+    now = utcnow()
+    bucket = f"{now:%Y%m%d%H}{now.minute // 10}"
+    return outbox.queue(user, kind, f"user:{user.id}:{kind}:{bucket}", compose)
+
+
+def confirmation_link(user: User, link: str) -> None:
+    hours = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600
+
+    def compose():
+        return (_("Confirm your email address"),
+                _("Dear %(name)s,\n\nto finish creating your account, open this link within "
+                  "%(hours)d hours:\n\n%(link)s\n\nIf you did not register, ignore this message: "
+                  "no account is used without this confirmation.",
+                  name=user.full_name, hours=hours, link=link))
+
+    _queue_once_in_ten_minutes(user, "confirm-email", compose)
+
+
+def registration_attempt(user: User, reset_link: str) -> None:
+    def compose():
+        return (_("Someone tried to register with your email address"),
+                _("Dear %(name)s,\n\nsomeone tried to create a new account with this email "
+                  "address, which already has an account. If it was you, log in; if you forgot "
+                  "your password, reset it here:\n\n%(link)s\n\nIf it was not you, you need not "
+                  "do anything: your account is unchanged.", name=user.full_name,
+                  link=reset_link))
+
+    _queue_once_in_ten_minutes(user, "registration-attempt", compose)
+
+
+def password_reset_link(user: User, link: str) -> bool:
+    """Whether the mail was queued (not when one went out in the same ten minutes)."""
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+
+    def compose():
+        return (_("Reset your password"),
+                _("Dear %(name)s,\n\nto choose a new password, open this link within "
+                  "%(minutes)d minutes:\n\n%(link)s\n\nIt works once. If you did not ask for "
+                  "it, ignore this message: your password stays as it is.",
+                  name=user.full_name, minutes=minutes, link=link))
+
+    return _queue_once_in_ten_minutes(user, "password-reset", compose) is not None
