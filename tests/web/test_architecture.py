@@ -74,6 +74,17 @@ def test_a_wrong_way_import_breaks_the_layer_contract(tmp_path):
     assert "certify.core.errors -> assessments.models" in result.stdout
 
 
+def _production_modules():
+    for package in PACKAGES:
+        yield from (ROOT / package).rglob("*.py")
+
+
+def test_no_production_module_is_over_500_lines():
+    long = {str(path.relative_to(ROOT)): count for path in _production_modules()
+            if (count := len(path.read_text(encoding="utf-8").splitlines())) > 500}
+    assert long == {}
+
+
 def test_tests_import_helpers_only_from_the_support_module():
     offenders = []
     for path in (ROOT / "tests").rglob("*.py"):
