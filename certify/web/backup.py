@@ -36,10 +36,20 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from flask import current_app
+from flask_migrate import upgrade
 
+from assessments.evidence import upload_directory
+from assessments.models import Evidence
+from certify.certificates.issuer import issuer_id
+from certify.certificates.keys import active_key, all_keys, key_directory
+from certify.certificates.models import Certificate
+from certify.certificates.status import certificate_status
+from certify.certificates.verification import verify_document
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
+from certify.core.public_cache import forget_public_answers
 
 FORMAT = "certify-backup/1"
 MANIFEST = "manifest.json"
@@ -112,8 +122,6 @@ def _tables() -> list[sa.Table]:
 
 def code_revision() -> str:
     """The newest migration this code ships."""
-    from alembic.script import ScriptDirectory
-
     config = current_app.extensions["migrate"].migrate.get_config()
     return ScriptDirectory.from_config(config).get_current_head()
 
@@ -152,10 +160,6 @@ def _snapshot() -> Iterator[sa.Connection]:
 
 def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
     """Each certificate's status and the result of verifying its credential, as at *moment*."""
-    from certify.certificates.models import Certificate
-    from certify.certificates.status import certificate_status
-    from certify.certificates.verification import verify_document
-
     results = {}
     for certificate in db.session.scalars(sa.select(Certificate).order_by(Certificate.id)):
         verification = (verify_document(certificate.credential, now=moment).as_dict()
@@ -175,10 +179,6 @@ def default_path() -> Path:
 
 def create_backup(destination: Path | None = None, *, include_private_keys: bool = False
                   ) -> Summary:
-    from assessments.evidence import upload_directory
-    from assessments.models import Evidence
-    from certify.certificates.issuer import issuer_id
-    from certify.certificates.keys import all_keys, key_directory
 
     destination = Path(destination) if destination else default_path()
     if destination.exists():
@@ -319,7 +319,6 @@ def _check_member_name(name: str) -> None:
 
 
 def _check_target(connection: sa.Connection, manifest: dict[str, Any]) -> None:
-    from certify.certificates.issuer import issuer_id
 
     revision = _schema_revision(connection)
     if manifest["schema_revision"] != revision:
@@ -365,11 +364,7 @@ def _write_new_file(path: Path, data: bytes, mode: int) -> None:
 
 
 def restore_backup(path: Path) -> Summary:
-    from flask_migrate import upgrade
 
-    from assessments.evidence import upload_directory
-    from certify.certificates.keys import active_key, key_directory
-    from certify.core.public_cache import forget_public_answers
 
     manifest, members = read_archive(Path(path))
     tables = {table.name: table for table in _tables()}
