@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certify.core.extensions import db
-from certify.core.forms import ActionForm
+from certify.core.forms import ActionForm, require_action_form
 from certify.core.views import attempt, flash_form_errors, run_operation
 from certify.users.models import Branch, User
 from certify.users.operations import active_branches
@@ -103,12 +103,6 @@ def _require_draft(version: RubricVersion) -> None:
         flash(_("Version %(number)d is %(state)s and cannot change: start a new draft from it.",
                 number=version.number, state=version.state.title), "error")
         abort(redirect(url_for(".version", version_id=version.id)))
-
-
-def _require_action_form() -> None:
-    """A button's POST carries the CSRF token; without it nothing changes."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
 
 
 def _form_status() -> int:
@@ -293,7 +287,7 @@ def settings(version_id: int):
 @login_required
 def publish_version(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_publish_rubric)
-    _require_action_form()
+    require_action_form()
     return run_operation(lambda: publish(rubric_version, by=current_user),
                          success=_("Version published. It can no longer change."),
                          redirect_to=url_for(".version", version_id=rubric_version.id))
@@ -303,7 +297,7 @@ def publish_version(version_id: int):
 @login_required
 def retire_version(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_publish_rubric)
-    _require_action_form()
+    require_action_form()
     return run_operation(lambda: retire(rubric_version, by=current_user),
                          success=_("Version retired: new competitions cannot use it."),
                          redirect_to=url_for(".version", version_id=rubric_version.id))
@@ -313,7 +307,7 @@ def retire_version(version_id: int):
 @login_required
 def new_draft(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_edit_rubric)
-    _require_action_form()
+    require_action_form()
     return run_operation(lambda: start_draft(rubric_version, by=current_user),
                          success=_("A new draft was copied from this version."),
                          redirect_to=lambda draft: url_for(".version", version_id=draft.id),
@@ -324,7 +318,7 @@ def new_draft(version_id: int):
 @login_required
 def delete_version(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_edit_rubric)
-    _require_action_form()
+    require_action_form()
     return run_operation(lambda: delete_draft(rubric_version, by=current_user),
                          success=_("Draft deleted."),
                          redirect_to=url_for(".index"),
@@ -414,7 +408,7 @@ def edit_criterion(criterion_id: int):
 @login_required
 def delete_criterion(criterion_id: int):
     criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
-    _require_action_form()
+    require_action_form()
     return run_operation(lambda: remove_criterion(criterion, by=current_user),
                          success=_("Criterion removed."),
                          redirect_to=url_for(".version", version_id=criterion.version_id))
@@ -426,7 +420,7 @@ def move(criterion_id: int, direction: str):
     if direction not in ("up", "down"):
         abort(404)
     criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
-    _require_action_form()
+    require_action_form()
     offset = -1 if direction == "up" else 1
     return run_operation(lambda: move_criterion(criterion, offset, by=current_user),
                          success=_("Criterion moved."),
@@ -437,7 +431,7 @@ def move(criterion_id: int, direction: str):
 @login_required
 def add_level_view(criterion_id: int):
     criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
-    _require_action_form()
+    require_action_form()
     return run_operation(lambda: add_level(criterion, by=current_user),
                          success=_("Level added: write its label and descriptor."),
                          redirect_to=url_for(".version", version_id=criterion.version_id))
@@ -447,7 +441,7 @@ def add_level_view(criterion_id: int):
 @login_required
 def remove_level_view(criterion_id: int):
     criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
-    _require_action_form()
+    require_action_form()
     return run_operation(lambda: remove_level(criterion, by=current_user),
                          success=_("Top level removed."),
                          redirect_to=url_for(".version", version_id=criterion.version_id))

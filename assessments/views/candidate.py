@@ -44,12 +44,11 @@ from assessments.views.loaders import (
     evidence_file_or_404,
     get_application_or_404,
     get_evidence_or_404,
-    require_action_form,
 )
-from certify.core.forms import ActionForm
+from certify.core.forms import ActionForm, require_action_form
 from certify.core.tabular import to_csv
 from certify.core.uploads import extension_for
-from certify.core.views import flash_form_errors, run_operation
+from certify.core.views import run_operation, run_posted_form
 
 
 @bp.get("/applications/")
@@ -188,14 +187,11 @@ def download_evidence(evidence_id: int):
 @login_required
 def appeal(application_id: int):
     application = get_application_or_404(application_id, check=is_candidate_of)
-    back = url_for(".application", application_id=application.id)
     form = AppealForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(back)
-    return run_operation(lambda: lodge_appeal(application, form.grounds.data, by=current_user),
-                         success=_("Your appeal has been lodged. You will be told of its outcome."),
-                         redirect_to=back)
+    return run_posted_form(
+        form, lambda: lodge_appeal(application, form.grounds.data, by=current_user),
+        success=_("Your appeal has been lodged. You will be told of its outcome."),
+        back=url_for(".application", application_id=application.id))
 
 
 @bp.get("/applications/<int:application_id>/result")

@@ -12,10 +12,9 @@ from assessments.permissions import can_apply, is_candidate
 from assessments.queries import open_competitions
 from assessments.views.loaders import (
     get_competition_or_404,
-    require_action_form,
     visible_competition_or_404,
 )
-from certify.core.forms import ActionForm
+from certify.core.forms import ActionForm, require_action_form
 from certify.core.views import run_operation
 
 

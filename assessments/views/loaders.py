@@ -18,7 +18,6 @@ from assessments.permissions import (
 from assessments.states import ApplicationState
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
-from certify.core.forms import ActionForm
 
 Check = Callable[[object, object], bool]
 
@@ -89,7 +88,3 @@ def report_scope_or_404() -> tuple[int, set[int] | None]:
     return year, None if current_user.is_admin else current_user.coordinated_branch_ids
 
 
-def require_action_form() -> None:
-    """A button's post carries a valid CSRF token, or the request is refused (400)."""
-    if not ActionForm().validate_on_submit():
-        abort(400)

@@ -45,11 +45,10 @@ from assessments.views.loaders import (
     get_appeal_or_404,
     get_competition_or_404,
     managed_application_or_404,
-    require_action_form,
 )
 from certify.core.extensions import db
-from certify.core.forms import ActionForm
-from certify.core.views import attempt, flash_form_errors, run_operation
+from certify.core.forms import ActionForm, require_action_form
+from certify.core.views import attempt, run_operation, run_posted_form
 from certify.users.models import Branch, User
 from certify.users.operations import active_branches
 from rubrics.models import RubricVersion
@@ -197,12 +196,10 @@ def decide_application(application_id: int):
 def moderate_view(application_id: int):
     application = managed_application_or_404(application_id)
     form = ModerationForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(_back_to(application))
-    return run_operation(lambda: moderate(application, confirm=form.verdict.data == "confirm",
-                                          note=form.note.data, by=current_user),
-                         success=_("Second check recorded."), redirect_to=_back_to(application))
+    return run_posted_form(
+        form, lambda: moderate(application, confirm=form.verdict.data == "confirm",
+                               note=form.note.data, by=current_user),
+        success=_("Second check recorded."), back=_back_to(application))
 
 
 @bp.post("/manage/appeals/<int:appeal_id>")
@@ -210,13 +207,10 @@ def moderate_view(application_id: int):
 def resolve_appeal_view(appeal_id: int):
     appeal, application = get_appeal_or_404(appeal_id)
     form = ResolveAppealForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(_back_to(application))
-    return run_operation(
-        lambda: resolve_appeal(appeal, reopen=form.resolution.data == "reopen",
-                               resolution=form.reason.data, by=current_user),
-        success=_("Appeal resolved."), redirect_to=_back_to(application))
+    return run_posted_form(
+        form, lambda: resolve_appeal(appeal, reopen=form.resolution.data == "reopen",
+                                     resolution=form.reason.data, by=current_user),
+        success=_("Appeal resolved."), back=_back_to(application))
 
 
 # Competitions -----------------------------------------------------------------------------------

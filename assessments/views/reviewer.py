@@ -3,7 +3,7 @@ conflict, reopening a submitted review; and the panel's discussion, shared with 
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -30,10 +30,9 @@ from assessments.states import ReviewState
 from assessments.views.loaders import (
     get_application_or_404,
     get_review_or_404,
-    require_action_form,
 )
-from certify.core.forms import ActionForm
-from certify.core.views import flash_form_errors, run_operation
+from certify.core.forms import ActionForm, require_action_form
+from certify.core.views import run_operation, run_posted_form
 
 
 @bp.get("/reviews/")
@@ -129,15 +128,11 @@ def review(review_id: int):
 @login_required
 def declare_conflict_view(review_id: int):
     review = get_review_or_404(review_id, check=is_reviewer_of)
-    back = url_for(".review", review_id=review.id)
     form = ConflictForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(back)
-    return run_operation(
-        lambda: declare_conflict(review, form.reason.data, by=current_user),
+    return run_posted_form(
+        form, lambda: declare_conflict(review, form.reason.data, by=current_user),
         success=_("Thank you: the application will be given to another reviewer."),
-        redirect_to=url_for(".review_queue"), on_failure=back)
+        back=url_for(".review", review_id=review.id), redirect_to=url_for(".review_queue"))
 
 
 @bp.post("/reviews/<int:review_id>/reopen")
@@ -161,9 +156,6 @@ def discuss(application_id: int):
             if request.form.get("back") == "review" and own_review else
             url_for(".manage_application", application_id=application.id, _anchor="discussion"))
     form = PostForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(back)
-    return run_operation(lambda: post_to_discussion(application, form.body.data,
-                                                    by=current_user),
-                         redirect_to=back)
+    return run_posted_form(
+        form, lambda: post_to_discussion(application, form.body.data, by=current_user),
+        back=back)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import abort
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -23,3 +24,10 @@ class LanguageForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something and says nothing more: only the CSRF token."""
+
+
+def require_action_form() -> None:
+    """A button's post carries a valid CSRF token, or the request is refused (400) and nothing
+    changes."""
+    if not ActionForm().validate_on_submit():
+        abort(400)

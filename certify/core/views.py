@@ -49,6 +49,18 @@ def attempt(operation: Callable[[], Any], *, success: str | None = None,
     return True, result
 
 
+def run_posted_form(form, operation: Callable[[], Any], *, back: str,
+                    success: str | None = None, redirect_to: str | None = None):
+    """A form posted from the page that shows it, answered with a redirect: when invalid, its
+    problems are flashed and the visitor goes ``back``; when valid, ``run_operation`` (on to
+    ``redirect_to``, by default ``back``; back again if the operation refuses)."""
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(back)
+    return run_operation(operation, success=success, redirect_to=redirect_to or back,
+                         on_failure=back)
+
+
 def run_operation(operation: Callable[[], Any], *, success: str | None = None,
                   redirect_to: str | Callable[[Any], str],
                   on_failure: Callable[[], Any] | str | None = None,

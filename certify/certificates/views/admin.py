@@ -30,7 +30,7 @@ from certify.certificates.permissions import (
     can_revoke,
     can_see_certificate_admin,
 )
-from certify.core.views import attempt, flash_form_errors, run_operation
+from certify.core.views import attempt, flash_form_errors, run_operation, run_posted_form
 
 
 @bp.get("/certificates/")
@@ -73,31 +73,24 @@ def _done(action: str, number: str) -> str:
 @login_required
 def act(certificate_id: int, action: str):
     certificate = get_certificate_or_404(certificate_id, check=can_revoke)
-    back = url_for(".manage", certificate_id=certificate.id)
     form = ReasonForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(back)
-    return run_operation(
-        lambda: ACTIONS[action](certificate, reason=form.reason.data, by=current_user),
-        success=_done(action, certificate.number), redirect_to=back)
+    return run_posted_form(
+        form, lambda: ACTIONS[action](certificate, reason=form.reason.data, by=current_user),
+        success=_done(action, certificate.number),
+        back=url_for(".manage", certificate_id=certificate.id))
 
 
 @bp.post("/certificates/<int:certificate_id>/correct-name")
 @login_required
 def correct_name(certificate_id: int):
     certificate = get_certificate_or_404(certificate_id, check=can_revoke)
-    back = url_for(".manage", certificate_id=certificate.id)
     form = CorrectNameForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(back)
-    return run_operation(
-        lambda: correct_holder_name(certificate, full_name=form.full_name.data,
-                                    full_name_native=form.full_name_native.data,
-                                    reason=form.reason.data, by=current_user),
+    return run_posted_form(
+        form, lambda: correct_holder_name(certificate, full_name=form.full_name.data,
+                                          full_name_native=form.full_name_native.data,
+                                          reason=form.reason.data, by=current_user),
         success=_("The holder's name was corrected and the credential re-issued."),
-        redirect_to=back)
+        back=url_for(".manage", certificate_id=certificate.id))
 
 
 @bp.get("/certificates/renewals")

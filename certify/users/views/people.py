@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certify.core.extensions import db
-from certify.core.forms import ActionForm
+from certify.core.forms import ActionForm, require_action_form
 from certify.core.views import run_operation
 from certify.users.blueprint import bp
 from certify.users.forms import UserCreateForm
@@ -66,8 +66,7 @@ def create():
 @login_required
 def set_enabled_view(user_id: int, change: str):
     person = get_person_or_404(user_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    require_action_form()
     enable = change == "enable"
     return run_operation(
         lambda: set_enabled(person, enable, by=current_user),
