@@ -10,72 +10,32 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
-
-class CompetitionState(StrEnum):
-    draft = "draft"
-    open = "open"
-    reviewing = "reviewing"
-    closed = "closed"
-
-    @property
-    def title(self) -> str:
-        return str(_COMPETITION_STATE_TITLES[self])
+from certify.core.i18n import TitledEnum
 
 
-_COMPETITION_STATE_TITLES = {
-    CompetitionState.draft: _l("Draft"),
-    CompetitionState.open: _l("Open for applications"),
-    CompetitionState.reviewing: _l("Under review"),
-    CompetitionState.closed: _l("Closed"),
-}
+class CompetitionState(TitledEnum):
+    draft = "draft", _l("Draft")
+    open = "open", _l("Open for applications")
+    reviewing = "reviewing", _l("Under review")
+    closed = "closed", _l("Closed")
 
 
-class ApplicationState(StrEnum):
-    draft = "draft"
-    submitted = "submitted"
-    under_review = "under_review"
-    decided = "decided"
-    withdrawn = "withdrawn"
-
-    @property
-    def title(self) -> str:
-        return str(_APPLICATION_STATE_TITLES[self])
+class ApplicationState(TitledEnum):
+    draft = "draft", _l("Draft")
+    submitted = "submitted", _l("Submitted")
+    under_review = "under_review", _l("Under review")
+    decided = "decided", _l("Decided")
+    withdrawn = "withdrawn", _l("Withdrawn")
 
 
-_APPLICATION_STATE_TITLES = {
-    ApplicationState.draft: _l("Draft"),
-    ApplicationState.submitted: _l("Submitted"),
-    ApplicationState.under_review: _l("Under review"),
-    ApplicationState.decided: _l("Decided"),
-    ApplicationState.withdrawn: _l("Withdrawn"),
-}
+class ReviewState(TitledEnum):
+    draft = "draft", _l("Not submitted")
+    submitted = "submitted", _l("Submitted")
 
 
-class ReviewState(StrEnum):
-    draft = "draft"
-    submitted = "submitted"
-
-    @property
-    def title(self) -> str:
-        return str(_REVIEW_STATE_TITLES[self])
-
-
-_REVIEW_STATE_TITLES = {
-    ReviewState.draft: _l("Not submitted"),
-    ReviewState.submitted: _l("Submitted"),
-}
-
-
-class Outcome(StrEnum):
-    award = "award"
-    refuse = "refuse"
-
-    @property
-    def title(self) -> str:
-        return str(_OUTCOME_TITLES[self])
-
-
-_OUTCOME_TITLES = {Outcome.award: _l("Awarded"), Outcome.refuse: _l("Not awarded")}
+class Outcome(TitledEnum):
+    award = "award", _l("Awarded")
+    refuse = "refuse", _l("Not awarded")
 
 
 class Moderation(StrEnum):
@@ -91,19 +51,9 @@ class EvidenceKind(StrEnum):
     link = "link"
 
 
-class InterviewOutcome(StrEnum):
-    satisfactory = "satisfactory"
-    unsatisfactory = "unsatisfactory"
-
-    @property
-    def title(self) -> str:
-        return str(_INTERVIEW_OUTCOME_TITLES[self])
-
-
-_INTERVIEW_OUTCOME_TITLES = {
-    InterviewOutcome.satisfactory: _l("satisfactory"),
-    InterviewOutcome.unsatisfactory: _l("unsatisfactory"),
-}
+class InterviewOutcome(TitledEnum):
+    satisfactory = "satisfactory", _l("satisfactory")
+    unsatisfactory = "unsatisfactory", _l("unsatisfactory")
 
 
 class AppealState(StrEnum):

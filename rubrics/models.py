@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
-from certify.core.i18n import localized
+from certify.core.i18n import TitledEnum, localized
 from certify.users.models import Branch
 
 
@@ -28,21 +28,10 @@ class Track(StrEnum):
         return localized(current_app.config["AWARD_TITLES"][self.value])
 
 
-class VersionState(StrEnum):
-    draft = "draft"
-    published = "published"
-    retired = "retired"
-
-    @property
-    def title(self) -> str:
-        return str(_VERSION_STATE_TITLES[self])
-
-
-_VERSION_STATE_TITLES = {
-    VersionState.draft: _l("Draft"),
-    VersionState.published: _l("Published"),
-    VersionState.retired: _l("Retired"),
-}
+class VersionState(TitledEnum):
+    draft = "draft", _l("Draft")
+    published = "published", _l("Published")
+    retired = "retired", _l("Retired")
 
 
 class Rubric(db.Model):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from certify.certificates.status import CertificateStatus, certificate_status
 from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
+from certify.core.i18n import TitledEnum
 from certify.users.models import Branch, User
 from rubrics.models import RubricVersion, Track
 
@@ -109,21 +109,10 @@ class Certificate(db.Model):
         return self.track.title
 
 
-class RenewalState(StrEnum):
-    pending = "pending"
-    approved = "approved"
-    refused = "refused"
-
-    @property
-    def title(self) -> str:
-        return str(_RENEWAL_TITLES[self])
-
-
-_RENEWAL_TITLES = {
-    RenewalState.pending: _l("Waiting for a decision"),
-    RenewalState.approved: _l("Approved"),
-    RenewalState.refused: _l("Refused"),
-}
+class RenewalState(TitledEnum):
+    pending = "pending", _l("Waiting for a decision")
+    approved = "approved", _l("Approved")
+    refused = "refused", _l("Refused")
 
 
 class RenewalRequest(db.Model):

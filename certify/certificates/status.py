@@ -9,34 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 
 from certify.certificates import credentials as vc
 from certify.core.db_types import utcnow
+from certify.core.i18n import TitledEnum
 
 
-class CertificateStatus(StrEnum):
-    valid = "valid"
-    not_yet_valid = "not_yet_valid"
-    expired = "expired"
-    suspended = "suspended"
-    revoked = "revoked"
-
-    @property
-    def title(self) -> str:
-        return str(_STATUS_TITLES[self])
-
-
-_STATUS_TITLES = {
-    CertificateStatus.valid: _l("Valid"),
-    CertificateStatus.not_yet_valid: _l("Not yet valid"),
-    CertificateStatus.expired: _l("Expired"),
-    CertificateStatus.suspended: _l("Suspended"),
-    CertificateStatus.revoked: _l("Revoked"),
-}
+class CertificateStatus(TitledEnum):
+    valid = "valid", _l("Valid")
+    not_yet_valid = "not_yet_valid", _l("Not yet valid")
+    expired = "expired", _l("Expired")
+    suspended = "suspended", _l("Suspended")
+    revoked = "revoked", _l("Revoked")
 
 
 class Standing(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
@@ -38,3 +39,18 @@ def localized(texts: Mapping[str, str] | None, language: str | None = None) -> s
         return ""
     language = language or current_language()
     return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
+
+
+class TitledEnum(StrEnum):
+    """A state stored as its value and shown by a translated title, both on the member's line:
+    ``draft = "draft", _l("Draft")``."""
+
+    def __new__(cls, value: str, title: str | None = None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._display_title = title if title is not None else value
+        return member
+
+    @property
+    def title(self) -> str:
+        return str(self._display_title)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -14,26 +13,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
-from certify.core.i18n import localized
+from certify.core.i18n import TitledEnum, localized
 
 
-class Role(StrEnum):
-    admin = "admin"
-    coordinator = "coordinator"
-    reviewer = "reviewer"
-    candidate = "candidate"
-
-    @property
-    def title(self) -> str:
-        return str(_ROLE_TITLES[self])
-
-
-_ROLE_TITLES = {
-    Role.admin: _l("Administrator"),
-    Role.coordinator: _l("Branch coordinator"),
-    Role.reviewer: _l("Reviewer"),
-    Role.candidate: _l("Candidate"),
-}
+class Role(TitledEnum):
+    admin = "admin", _l("Administrator")
+    coordinator = "coordinator", _l("Branch coordinator")
+    reviewer = "reviewer", _l("Reviewer")
+    candidate = "candidate", _l("Candidate")
 
 
 class Branch(db.Model):
