@@ -175,9 +175,6 @@ def verify_decisions() -> tuple[int, list[Mismatch]]:
     return len(decisions), mismatches
 
 
-REPORT_SHEETS = ("summary", "by_university", "by_country", "certificates")
-
-
 def annual_report(year: int, branch_ids: set[int] | None = None) -> dict[str, pd.DataFrame]:
     """The centre's annual figures: decisions of the year by track and outcome, by university
     and by country, and the certificates issued, each as a table of counts."""

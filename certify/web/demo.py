@@ -210,7 +210,7 @@ def load_demo() -> bool:
 
 def _interview(application, admin, held_on=None):
     """The engineer track's interview, recorded before its decision."""
-    if application.competition.track == "engineer":
+    if application.competition.track == Track.engineer:
         record_interview(application, held_on=held_on or utcnow().date(),
                          panel="Elena Morozova, James Whitfield",
                          outcome=InterviewOutcome.satisfactory,
