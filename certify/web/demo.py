@@ -29,6 +29,7 @@ from certify.core.extensions import db
 from certify.users.models import Role, User
 from certify.users.operations import create_user, seed_branches
 from rubrics.io import import_library
+from rubrics.models import Track
 
 DEMO_PASSWORD = "Certify-Demo-2026"  # documented demo password  # noqa: S105  # nosec B105
 
