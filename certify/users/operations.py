@@ -108,6 +108,11 @@ def log_out(user: User) -> None:
     user.rotate_session_token()
 
 
+def set_preferred_language(user: User, language: str) -> None:
+    """The language the person's pages and mail are written in (the header's switcher)."""
+    user.preferred_language = language
+
+
 def _fingerprint(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
 

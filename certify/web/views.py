@@ -13,6 +13,8 @@ from certify.certificates.models import Certificate
 from certify.core.extensions import csrf, db
 from certify.core.forms import LanguageForm
 from certify.core.safety import safe_next_url
+from certify.core.views import attempt
+from certify.users.operations import set_preferred_language
 from certify.web.blueprint import bp
 
 
@@ -31,8 +33,7 @@ def set_language(lang: str):
         abort(400)
     session["lang"] = lang
     if current_user.is_authenticated and current_user.preferred_language != lang:
-        current_user.preferred_language = lang
-        db.session.commit()
+        attempt(lambda: set_preferred_language(current_user, lang))
     return redirect(safe_next_url(form.next.data) or url_for("main.index"))
 
 
