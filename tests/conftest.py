@@ -17,9 +17,21 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from assessments import evidence, operations
+from assessments.models import Application, Competition, Review
+from assessments.operations import lodge_appeal
+from assessments.states import Outcome
+from certify.certificates.models import Certificate
+from certify.certificates.operations import request_renewal
+from certify.core import public_cache
 from certify.core.db_types import utcnow
 from certify.core.extensions import db, limiter
+from certify.users.models import Branch, User
+from certify.users.operations import create_user as create
+from certify.users.operations import seed_branches
 from certify.web.app import create_app
+from rubrics.io import import_rubric
+from rubrics.models import RubricVersion
 from tests.support import (
     CHROMIUM,
     ON_POSTGRES,
@@ -85,8 +97,6 @@ def _clean(app) -> None:
 
 @pytest.fixture(autouse=True)
 def clean_database(app):
-    from certify.users.operations import seed_branches
-
     with app.app_context():
         seed_branches()
         db.session.commit()
@@ -99,7 +109,6 @@ def clean_database(app):
 def cache(app):
     """The test app with a public cache (certify/core/public_cache.py) in the local Redis, under a
     key prefix of its own."""
-    from certify.core import public_cache
 
     if not redis_is_up():
         # CI has Redis: there a missing one fails the run rather than skipping the cache tests.
@@ -152,9 +161,6 @@ def create_user(in_app):
 
     def make(*roles, branch="KZ", coordinates=None, email=None, full_name=None,
              affiliation=None, language="en", password=PASSWORD) -> Person:
-        from certify.users.models import Branch
-        from certify.users.operations import create_user as create
-
         roles = roles or ("candidate",)
         number = next(counter)
         email = email or f"{'-'.join(roles)}{number}@example.org"
@@ -180,7 +186,6 @@ def create_user(in_app):
 @pytest.fixture
 def rubric_version(in_app):
     """The id of a small published professor rubric with three criteria (C1 must reach 2)."""
-    from rubrics.io import import_rubric
 
     return in_app(lambda: import_rubric(SMALL_RUBRIC).id)
 
@@ -189,9 +194,6 @@ def rubric_version(in_app):
 def create_competition(in_app, rubric_version):
     def make(*, opens_in_days=-10, closes_in_days=30, state="open", branches=(),
              min_reviewers=2, blind=False) -> int:
-        from assessments.models import Competition
-        from certify.users.models import Branch
-
         def work():
             now = utcnow()
             competition = Competition(
@@ -215,10 +217,6 @@ def create_competition(in_app, rubric_version):
 @pytest.fixture
 def workflow(in_app):
     """Drive the workflow through the operations, for setting up later steps."""
-    from assessments import operations
-    from assessments.models import Application, Competition, Review
-    from assessments.states import Outcome
-    from certify.users.models import User
 
     class Workflow:
         def start(self, competition_id: int, candidate: Person) -> int:
@@ -236,7 +234,6 @@ def workflow(in_app):
                      for c, level in zip(criteria, levels, strict=True)},
                     eligibility_confirmed=confirm, expected_version=None,
                 )
-                from assessments import evidence
 
                 for criterion in evidence.missing_required(application):
                     evidence.add_link(application, criterion,
@@ -313,8 +310,6 @@ def award(create_user, create_competition, workflow):
 @pytest.fixture
 def scenario(create_user, create_competition, workflow, in_app):
     """A KZ application under review, one reviewer assigned, and a certificate elsewhere."""
-    from certify.certificates.models import Certificate
-    from rubrics.models import RubricVersion
 
     people = {
         "owner": create_user("candidate"),
@@ -330,9 +325,6 @@ def scenario(create_user, create_competition, workflow, in_app):
     workflow.fill(application_id)
 
     def attach_file():
-        from assessments import evidence
-        from assessments.models import Application
-
         application = db.session.get(Application, application_id)
         return evidence.add_file(application, application.competition.rubric_version.criteria[1],
                                  b"%PDF-1.4\n%%EOF\n", "plan.pdf", None,
@@ -352,9 +344,6 @@ def scenario(create_user, create_competition, workflow, in_app):
     )
 
     def renewal_request():
-        from certify.certificates.operations import request_renewal
-        from certify.users.models import User
-
         certificate = db.session.get(Certificate, certificate_id)
         return request_renewal(certificate, cpd_hours=40, narrative="Courses and projects.",
                                evidence_url=None,
@@ -369,9 +358,6 @@ def scenario(create_user, create_competition, workflow, in_app):
     workflow.decide(refused, people["admin"], "refuse")
 
     def lodge():
-        from assessments.models import Application
-        from assessments.operations import lodge_appeal
-
         application = db.session.get(Application, refused)
         return lodge_appeal(application, "The evidence for C2 was overlooked entirely.",
                             by=application.candidate).id

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 import zxingcpp
 from axe_playwright_python.sync_playwright import Axe
+from flask import url_for
 
 from certify.core.extensions import db
 from certify.core.outbox import Notification
@@ -305,8 +306,6 @@ SKIPPED_ENDPOINTS = {"static"}
 def route_url(app, endpoint: str, values: dict) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     with app.test_request_context():
-        from flask import url_for
-
         return url_for(endpoint, **{name: values[name] for name in rule.arguments})
 
 

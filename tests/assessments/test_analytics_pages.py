@@ -11,7 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from assessments import scoring
+from assessments.models import Decision
+from certify.core.db_types import utcnow
 from certify.core.extensions import db
+from certify.core.tabular import to_csv, to_xlsx
+from certify.users.models import User
 from tests.support import login
 
 
@@ -62,8 +66,6 @@ def test_candidate_waits_for_the_decision(app, create_user, create_competition, 
 
 
 def test_result_page_in_kazakh(app, decided, in_app):
-    from certify.users.models import User
-
     def kazakh():
         db.session.get(User, decided["candidates"][0].id).preferred_language = "kk"
 
@@ -123,7 +125,6 @@ def test_exports_round_trip_through_pandas(app, decided):
 def test_annual_report_counts_and_neutralises_formulas(app, decided):
     client = app.test_client()
     login(client, decided["admin"])
-    from certify.core.db_types import utcnow
 
     year = utcnow().year
     page = client.get(f"/manage/reports/annual?year={year}").get_data(as_text=True)
@@ -145,8 +146,6 @@ def test_annual_report_counts_and_neutralises_formulas(app, decided):
 
 
 def test_spreadsheet_formulas_are_neutralised():
-    from certify.core.tabular import to_csv, to_xlsx
-
     frame = pd.DataFrame({"name": ["=1+1", "+cmd", "-2", "@SUM(A1)", "plain"], "n": [1, 2, 3,
                                                                                        4, 5]})
     text = to_csv(frame).decode()
@@ -158,8 +157,6 @@ def test_spreadsheet_formulas_are_neutralised():
 
 
 def test_decision_records_what_it_was_computed_from(decided, in_app):
-    from assessments.models import Decision
-
     def load():
         decision = db.session.scalar(sa.select(Decision).order_by(Decision.id))
         return decision.engine_version, len(decision.ratings_hash or ""), decision.score

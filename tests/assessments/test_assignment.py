@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from assessments.assignment import plan_assignment
 from assessments.models import Application, Competition, Conflict, Review
 from certify.core.extensions import db
+from certify.users.models import User
 from tests.support import login
 
 
@@ -109,7 +110,6 @@ def test_generated_population_respects_every_rule(app, create_user, create_compe
                                                   workflow, in_app):
     """200 candidates and 30 reviewers across 12 institutions, some declared conflicts: every
     application gets its two reviewers, no rule is broken, no reviewer is over the maximum."""
-    from certify.users.models import User
 
     rng = random.Random(2026)
     institutions = [f"Institution {i}" for i in range(12)]

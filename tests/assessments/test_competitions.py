@@ -5,6 +5,8 @@ import sqlalchemy as sa
 
 from assessments.models import Competition
 from certify.core.extensions import db
+from certify.users.models import Branch
+from rubrics.io import import_rubric
 from tests.support import SMALL_RUBRIC, login
 
 
@@ -30,8 +32,6 @@ def count(in_app) -> int:
 
 
 def test_admin_creates_a_competition(admin_client, rubric_version, in_app):
-    from certify.users.models import Branch
-
     kz = in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")))
     response = admin_client.post("/manage/competitions/new", data=competition_data(
         rubric_version, blind_review="y", branches=[kz],
@@ -70,8 +70,6 @@ def test_bad_competition_input_changes_nothing(admin_client, rubric_version, in_
 
 def test_rubric_version_is_fixed_once_someone_applied(admin_client, create_competition,
                                                      create_user, workflow, in_app):
-    from rubrics.io import import_rubric
-
     competition_id = create_competition()
     workflow.start(competition_id, create_user("candidate"))
     changed = {**SMALL_RUBRIC, "code": "OTHER"}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from assessments import evidence
 from assessments.models import Application, Evidence, Review
 from certify.core.extensions import db
 from certify.core.uploads import UploadRefused, check, extension_for, safe_name
@@ -219,7 +220,6 @@ def test_a_failed_removal_keeps_the_file(app, draft, in_app):
 
 
 def test_required_evidence_blocks_submission(draft, in_app):
-
     response = draft.post(f"/applications/{draft.application_id}", data=application_form(
         [2, 2, 2], ["a", "b", "c"], version=1, action="submit"))
     assert response.status_code == 422
@@ -236,8 +236,6 @@ def test_download_in_scope_and_blind_names(app, create_user, create_competition,
     workflow.fill(application_id)
 
     def attach():
-        from assessments import evidence
-
         application = db.session.get(Application, application_id)
         return evidence.add_file(application, application.competition.rubric_version
                                  .criteria[1], PDF, "Zhaksylykov CV.pdf", None,
@@ -282,7 +280,6 @@ def test_download_in_scope_and_blind_names(app, create_user, create_competition,
 
 def test_marking_evidence_from_the_review_form_keeps_what_was_typed(app, create_user, workflow,
                                                                    create_competition, in_app):
-
     admin, candidate = create_user("admin"), create_user("candidate")
     competition_id = create_competition()
     application_id = workflow.submitted(competition_id, candidate)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from assessments.models import Application, Review
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
+from certify.users.models import Branch, Role, RoleAssignment, User
 from tests.support import counting_statements, login
 
 
@@ -16,8 +18,6 @@ def reviewer_with_assignments(app, create_user, create_competition, in_app):
 
     Candidates are inserted directly (no argon2 per person): only the reviewer logs in.
     """
-    from assessments.models import Application, Review
-    from certify.users.models import Branch, Role, RoleAssignment, User
 
     reviewer = create_user("reviewer")
     open_competition = create_competition()

@@ -638,8 +638,6 @@ def test_property_agreeing_reviewer_joining_an_agreeing_panel_changes_nothing(ca
 
 
 def test_digest_refuses_fractional_levels():
-    import pandas as pd
-
     frame = pd.DataFrame({"assessment_id": [1], "reviewer_id": [1], "criterion_id": [1],
                           "level": [2.5]})
     with pytest.raises(ValueError, match="whole numbers"):

@@ -3,13 +3,35 @@ nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
-from assessments.models import Application, ApplicationAnswer, Decision, Review, ReviewScore
+from assessments import operations
+from assessments.models import (
+    Appeal,
+    Application,
+    ApplicationAnswer,
+    ApplicationRound,
+    Competition,
+    Decision,
+    DiscussionPost,
+    Interview,
+    Review,
+    ReviewRevision,
+    ReviewScore,
+)
+from assessments.operations import save_answers
 from assessments.states import Outcome
-from certify.certificates.models import Certificate
+from certify.certificates.models import Certificate, CertificateSequence
+from certify.core.audit import AuditEvent
+from certify.core.db_types import utcnow
+from certify.core.errors import StaleRecord
 from certify.core.extensions import db
+from certify.core.outbox import Notification
+from certify.users.models import User
+from rubrics.io import import_rubric
 from tests.support import SMALL_RUBRIC, application_form, login, review_form
 
 
@@ -136,8 +158,6 @@ def test_stale_tab_gets_a_conflict_not_a_silent_overwrite(candidate_client, star
 
 def test_a_change_committed_meanwhile_is_reported_not_overwritten(started, in_app):
     """Another request saved the application between this one's read and its write."""
-    from assessments.operations import save_answers
-    from certify.core.errors import StaleRecord
 
     def save_over_a_newer_row():
         application = db.session.get(Application, started)
@@ -166,11 +186,6 @@ def test_extra_answer_rows_and_fields_are_ignored(candidate_client, started, in_
 
 
 def test_no_submission_after_the_closing_date(candidate_client, started, in_app):
-    from datetime import timedelta
-
-    from assessments.models import Competition
-    from certify.core.db_types import utcnow
-
     def close():
         competition = db.session.get(Application, started).competition
         competition.closes_at = utcnow() - timedelta(minutes=1)
@@ -314,7 +329,6 @@ def test_panel_page_shows_the_engine_recommendation(app, under_review, workflow)
 
 def test_incomplete_file_is_returned_not_refused(app, create_user, create_competition, workflow,
                                                  in_app):
-
     admin = create_user("admin")
     candidate = create_user("candidate")
     application_id = workflow.submitted(create_competition(), candidate)
@@ -352,8 +366,6 @@ def test_no_return_once_review_started(app, create_user, create_competition, wor
 
 
 def test_discussion_and_revision_keep_the_earlier_review(app, under_review, workflow, in_app):
-    from assessments.models import DiscussionPost, ReviewRevision
-
     first, second = under_review["reviews"]
     workflow.review(first, levels=(0, 3, 3))
     reviewer = app.test_client()
@@ -390,11 +402,6 @@ def test_discussion_and_revision_keep_the_earlier_review(app, under_review, work
 
 
 def test_assignment_and_decision_are_notified_once(app, under_review, workflow, runner, in_app):
-    from datetime import timedelta
-
-    from certify.core.db_types import utcnow
-    from certify.core.outbox import Notification
-
     def kinds():
         return sorted(db.session.scalars(sa.select(Notification.kind)))
 
@@ -424,17 +431,12 @@ def test_assignment_and_decision_are_notified_once(app, under_review, workflow, 
 @pytest.fixture
 def engineer_under_review(in_app, create_user, workflow):
     """An engineer-track application with two submitted reviews."""
-    from datetime import timedelta
 
-    from rubrics.io import import_rubric
 
     engineer = {**SMALL_RUBRIC, "code": "TEST-E", "track": "engineer"}
     version_id = in_app(lambda: import_rubric(engineer).id)
 
     def competition():
-        from assessments.models import Competition
-        from certify.core.db_types import utcnow
-
         item = Competition(title={"en": "Engineers"}, rubric_version_id=version_id,
                            state="open", opens_at=utcnow() - timedelta(days=1),
                            closes_at=utcnow() + timedelta(days=10))
@@ -451,8 +453,6 @@ def engineer_under_review(in_app, create_user, workflow):
 
 def test_engineer_track_needs_an_interview_before_the_decision(app, engineer_under_review,
                                                                in_app):
-    from assessments.models import Interview
-
     admin, application_id = engineer_under_review
     client = app.test_client()
     login(client, admin)
@@ -472,8 +472,6 @@ def test_engineer_track_needs_an_interview_before_the_decision(app, engineer_und
 
 
 def test_refusal_can_be_appealed_and_reopened(app, under_review, workflow, in_app):
-    from assessments.models import Appeal
-
     for review_id in under_review["reviews"]:
         workflow.review(review_id, levels=(1, 1, 1))
     workflow.decide(under_review["application"], under_review["admin"], "refuse")
@@ -502,8 +500,6 @@ def test_refusal_can_be_appealed_and_reopened(app, under_review, workflow, in_ap
 
 
 def test_appeal_window_closes(app, under_review, workflow, in_app):
-    from datetime import timedelta
-
     for review_id in under_review["reviews"]:
         workflow.review(review_id, levels=(1, 1, 1))
     workflow.decide(under_review["application"], under_review["admin"], "refuse")
@@ -523,9 +519,6 @@ def test_appeal_window_closes(app, under_review, workflow, in_app):
 
 def test_a_sampled_award_waits_for_a_second_check(app, under_review, workflow, create_user,
                                                   in_app):
-    from assessments import operations
-    from certify.users.models import User
-
     for review_id in under_review["reviews"]:
         workflow.review(review_id)
     in_app(lambda: operations.decide(
@@ -555,9 +548,6 @@ def test_a_sampled_award_waits_for_a_second_check(app, under_review, workflow, c
 
 
 def test_moderator_can_send_an_award_back(app, under_review, workflow, create_user, in_app):
-    from assessments import operations
-    from certify.users.models import User
-
     for review_id in under_review["reviews"]:
         workflow.review(review_id)
     in_app(lambda: operations.decide(
@@ -578,10 +568,6 @@ def test_moderator_can_send_an_award_back(app, under_review, workflow, create_us
 
 
 def test_revise_and_resubmit_keeps_the_first_round(app, under_review, workflow, in_app):
-    from datetime import timedelta
-
-    from assessments.models import ApplicationRound
-
     for review_id in under_review["reviews"]:
         workflow.review(review_id, levels=(1, 2, 2))
     admin = app.test_client()
@@ -629,7 +615,6 @@ def test_revise_and_resubmit_keeps_the_first_round(app, under_review, workflow, 
 
 
 def test_stale_review_tab_gets_a_conflict(app, under_review, in_app):
-
     reviewer = app.test_client()
     login(reviewer, under_review["reviewers"][0])
     url = f"/reviews/{under_review['reviews'][0]}"
@@ -650,9 +635,6 @@ def test_a_failure_after_the_certificate_insert_leaves_nothing_behind(app, under
     The fault is injected at the database boundary: the first audit write after the
     certificate's INSERT fails, as a lost connection or full disk would make it.
     """
-    from certify.certificates.models import CertificateSequence
-    from certify.core.audit import AuditEvent
-    from certify.core.outbox import Notification
 
     for review_id in under_review["reviews"]:
         workflow.review(review_id)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate
@@ -208,8 +209,6 @@ def test_bulk_page_shows_and_downloads(client, numbers):
 
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])
 def test_certificate_pdf(client, numbers, language):
-    from pypdf import PdfReader
-
     response = client.get(f"/certificates/{numbers[0]}.pdf?lang={language}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 
 import pytest
 import sqlalchemy as sa
 
+from assessments import operations
+from assessments.models import Application, Decision, Review
+from assessments.states import Outcome
+from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate
+from certify.certificates.numbering import next_sequence
+from certify.core.audit import AuditEvent
 from certify.core.extensions import db
+from certify.users.models import User
 
 pytestmark = pytest.mark.postgres
 
@@ -38,8 +46,6 @@ def _in_threads(app, count, work):
 
 
 def test_fifty_parallel_sequence_numbers_are_gapless(app):
-    from certify.certificates.numbering import next_sequence
-
     results, errors = _in_threads(app, 50, lambda i: next_sequence("UPME", "KZ", 2031))
     assert errors == []
     assert sorted(results) == list(range(1, 51))
@@ -47,11 +53,6 @@ def test_fifty_parallel_sequence_numbers_are_gapless(app):
 
 def test_parallel_awards_get_unique_consecutive_numbers(app, create_user, create_competition,
                                                         workflow, in_app):
-    from assessments import operations
-    from assessments.models import Application
-    from assessments.states import Outcome
-    from certify.users.models import User
-
     admin = create_user("admin")
     competition_id = create_competition()
     application_ids = []
@@ -77,9 +78,6 @@ def test_parallel_awards_get_unique_consecutive_numbers(app, create_user, create
 def test_two_tabs_saving_one_review_at_once_lose_nothing(app, create_user, create_competition,
                                                          workflow, in_app):
     """Both tabs loaded version 1; exactly one save wins, the other is told of the conflict."""
-    from assessments import operations
-    from assessments.models import Review
-    from certify.users.models import User
 
     admin, reviewer = create_user("admin"), create_user("reviewer")
     application_id = workflow.submitted(create_competition(), create_user("candidate"))
@@ -107,11 +105,6 @@ def test_two_tabs_saving_one_review_at_once_lose_nothing(app, create_user, creat
 
 def test_a_double_decision_takes_effect_once(app, create_user, create_competition, workflow,
                                              in_app):
-    from assessments import operations
-    from assessments.models import Application, Decision
-    from assessments.states import Outcome
-    from certify.users.models import User
-
     admin = create_user("admin")
     application_id = workflow.submitted(create_competition(), create_user("candidate"))
     for _ in range(2):
@@ -130,10 +123,6 @@ def test_a_double_decision_takes_effect_once(app, create_user, create_competitio
 
 def test_a_double_submit_takes_effect_once(app, create_user, create_competition, workflow,
                                            in_app):
-    from assessments import operations
-    from assessments.models import Application
-    from certify.users.models import User
-
     candidate = create_user("candidate")
     application_id = workflow.start(create_competition(), candidate)
     workflow.fill(application_id)
@@ -147,8 +136,6 @@ def test_a_double_submit_takes_effect_once(app, create_user, create_competition,
     assert len(results) == 1 and len(errors) == 1
 
     def submissions():
-        from certify.core.audit import AuditEvent
-
         return db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
             AuditEvent.action == "application.submit"))
 
@@ -161,9 +148,7 @@ def test_a_status_position_taken_in_parallel_is_given_up_for_another(app, award,
     same status-list position. Here another transaction takes the drawn position and commits
     between this award's look at the free positions and its write: the award takes another
     position instead of failing."""
-    import secrets
 
-    from certify.certificates import credentials as vc
 
     award()
     first = in_app(lambda: db.session.scalar(sa.select(Certificate.id)))

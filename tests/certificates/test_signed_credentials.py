@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -190,8 +191,6 @@ def test_rotation_keeps_older_credentials_verifiable(app, client, runner, issued
 
 
 def test_keys_cli_and_private_key_file(app, runner, in_app):
-    from pathlib import Path
-
     result = runner.invoke(args=["keys", "generate"])
     assert result.exit_code == 0 and "Generated z6Mk" in result.output
     assert "already present" in runner.invoke(args=["keys", "generate"]).output

@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
+from certify.core.extensions import db
+from certify.users.models import User
+from certify.web.templating import number, percent
 from tests.support import login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,9 +84,6 @@ def test_locale_choice(app, create_user, headers, session_lang, user_lang, expec
 
 
 def test_language_switcher_sets_the_session_and_the_users_setting(app, create_user, in_app):
-    from certify.core.extensions import db
-    from certify.users.models import User
-
     anonymous = app.test_client()
     response = anonymous.post("/language/ru", data={"next": "/competitions/"})
     assert response.status_code == 302 and response.headers["Location"] == "/competitions/"
@@ -107,10 +108,6 @@ def test_switcher_redirect_stays_on_this_site(client):
     ("kk", ["75,0%", "50%", "72,5%", "3,00", "+1,00", "-0,33", "—"]),
 ])
 def test_figures_are_written_as_the_viewers_language_writes_them(app, language, expected):
-    from flask_babel import force_locale
-
-    from certify.web.templating import number, percent
-
     with app.test_request_context(), force_locale(language):
         assert [percent(75.0, 1), percent(50), percent(72.5), number(3), number(1, signed=True),
                 number(-1 / 3, signed=True), number(float("nan"))] == expected

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from certify.certificates.keys import rotate_key
 from certify.certificates.models import Certificate, SigningKey
-from certify.certificates.operations import revoke_certificate
+from certify.certificates.operations import correct_holder_name, revoke_certificate
+from certify.certificates.views.public import _verification_page
 from certify.core import public_cache
 from certify.core.extensions import db
 from certify.users.models import Branch, User
@@ -160,7 +161,6 @@ def test_an_answer_read_before_a_change_is_not_stored_after_it(app, cache, issue
                                                                award):
     """The race: a request reads the certificate, the revocation commits (and drops the
     cache), then the request stores what it read. What it stored is never served."""
-    from certify.certificates.views.public import _verification_page
 
     with app.test_request_context(f"/verify/{issued}"):
         def render_then_revoke():
@@ -225,8 +225,6 @@ def holder(app, award, create_user, in_app):
 
 
 def test_documents_are_kept_and_a_new_name_shows_at_once(app, cache, holder, in_app, award):
-    from certify.certificates.operations import correct_holder_name
-
     public, number = app.test_client(), holder.number
     first_pdf = public.get(f"/certificates/{number}.pdf?lang=kk")
     first_json = public.get(f"/certificates/{number}/credential.json")

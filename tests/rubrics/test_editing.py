@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 
 import pytest
 import sqlalchemy as sa
 
 from certify.core.extensions import db
-from rubrics.io import export_rubric, version_content, version_hash
+from certify.users.models import Branch
+from rubrics.io import export_rubric, validate, version_content, version_hash
 from rubrics.models import Criterion, Rubric, RubricVersion
 from tests.support import SMALL_RUBRIC, criterion_form, login, texts
 
@@ -227,8 +229,6 @@ def test_preview_in_each_language(admin, rubric_version, language, role):
 
 
 def test_coordinator_edits_a_branch_draft_only_when_allowed(app, admin, in_app, create_user):
-    from certify.users.models import Branch
-
     kz = in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")))
     admin.post("/rubrics/new", data={
         "code": "KZ-LOCAL", "track": "engineer", "branch": str(kz),
@@ -269,7 +269,6 @@ def test_import_and_export_through_the_web(admin, in_app, rubric_version):
 
     broken = copy.deepcopy(SMALL_RUBRIC) | {"code": "BROKEN"}
     del broken["version"]["criteria"][2]["levels"][1]["label"]["ru"]
-    import json
 
     response = admin.post("/rubrics/import", data={
         "file": (io.BytesIO(json.dumps(broken).encode()), "broken.json")},
@@ -302,7 +301,5 @@ def test_cli_export_then_import_gives_the_same_hash(runner, in_app, rubric_versi
 
 
 def test_export_document_is_importable_as_is(in_app, rubric_version):
-    from rubrics.io import validate
-
     document = in_app(lambda: export_rubric(db.session.get(RubricVersion, rubric_version)))
     assert validate(document) == []

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from certify.core.errors import DomainError
 from certify.core.extensions import db
+from certify.users.models import User
 from rubrics import operations
 from rubrics.io import version_content
 from rubrics.models import Criterion, Level, RubricLocked, RubricVersion
@@ -80,8 +82,6 @@ def test_no_route_changes_a_used_version(app, used_version, in_app, create_user)
 
 
 def test_no_operation_changes_a_published_version(app, used_version, in_app, create_user):
-    from certify.users.models import User
-
     admin_id = create_user("admin").id
     before = snapshot(in_app, used_version)
 
@@ -163,7 +163,6 @@ def test_a_retired_version_stays_retired(rubric_version, in_app):
 
 def test_competitions_keep_their_version(used_version, in_app):
     """The database, too, refuses to delete a version a competition points to."""
-    from sqlalchemy.exc import IntegrityError
 
     def attempt():
         with pytest.raises(IntegrityError):

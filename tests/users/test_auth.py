@@ -6,7 +6,10 @@ import sqlalchemy as sa
 
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
-from certify.users.models import User
+from certify.core.outbox import Notification
+from certify.core.passwords import password_problems
+from certify.users.models import Branch, User
+from certify.web.config import Config
 from tests.support import PASSWORD, login, mailed_link
 
 REGISTRATION = {
@@ -27,8 +30,6 @@ def count_users(in_app) -> int:
 
 
 def kz_branch_id(in_app) -> int:
-    from certify.users.models import Branch
-
     return in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")))
 
 
@@ -86,8 +87,6 @@ def test_bad_registration_rerenders_with_a_message_and_writes_nothing(client, in
 
 def test_registering_an_existing_email_looks_the_same_and_tells_the_owner(client, in_app,
                                                                          create_user):
-    from certify.core.outbox import Notification
-
     owner = create_user("candidate", email="new.person@example.org")
     taken = client.post("/register", data=REGISTRATION | {"branch": kz_branch_id(in_app)})
     taken_page = client.get("/register/check-email").get_data(as_text=True)
@@ -107,8 +106,6 @@ def test_registering_an_existing_email_looks_the_same_and_tells_the_owner(client
 
 
 def test_password_is_hashed_with_argon2id_at_asvs_strength(app, create_user, in_app):
-    from certify.web.config import Config
-
     person = create_user("candidate")
     stored = in_app(lambda: db.session.get(User, person.id).password_hash)
     assert stored.startswith("$argon2id$")
@@ -287,7 +284,5 @@ def test_disabling_a_user_ends_their_sessions(app, create_user, in_app):
     ("x" * 256, True),
 ])
 def test_password_policy(app, password, accepted):
-    from certify.core.passwords import password_problems
-
     with app.app_context():
         assert (password_problems(password) == []) is accepted

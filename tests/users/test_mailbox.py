@@ -3,13 +3,16 @@ sessions ended, no way around the second factor, no mail flood."""
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
 from certify.core.outbox import Notification
+from certify.users import totp
 from certify.users.models import User
+from certify.users.operations import create_user as create
 from tests.support import PASSWORD, login, mailed_link
 
 NEW_PASSWORD = "a brand new passphrase here"
@@ -97,10 +100,6 @@ def test_broken_links_are_refused_and_change_nothing(app, client, in_app, create
 
 
 def test_a_reset_does_not_get_round_the_second_factor(client, in_app, create_user):
-    import pyotp
-
-    from certify.users import totp
-
     admin = create_user("admin")
 
     def enrol():
@@ -131,8 +130,6 @@ def test_requests_do_not_flood_a_mailbox_and_are_throttled_per_client(app, clien
 
 
 def test_confirmation_link_is_checked_like_a_reset_link(client, in_app, create_user):
-    from certify.users.operations import create_user as create
-
     def unconfirmed():
         return create(email="late@example.org", password=PASSWORD, full_name="Late Person",
                       country="KZ", roles=["candidate"], email_verified=False).id

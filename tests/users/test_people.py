@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.core.extensions import db
-from certify.users.models import User
+from certify.users.models import Branch, User
 from tests.support import login
 
 
@@ -29,8 +29,6 @@ def test_admin_sees_everyone(app, create_user):
 
 
 def new_account(in_app, **change):
-    from certify.users.models import Branch
-
     ru = in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "RU")))
     return {
         "email": "olga@example.org", "full_name": "Olga Ivanova", "affiliation": "SPMU",

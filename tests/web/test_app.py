@@ -1,8 +1,10 @@
 """The application base: configuration, health check, headers, error pages."""
 
 import pytest
+from flask import request
 
 from certify.core.extensions import db
+from certify.users.models import Branch
 from certify.web.app import create_app
 from tests.support import login
 
@@ -99,7 +101,6 @@ def test_error_pages_are_translated(client, language, text):
     [("en", "Access denied"), ("ru", "Доступ запрещён"), ("kk", "Кіруге тыйым салынған")],
 )
 def test_forbidden_page_is_translated(app, create_user, language, text):
-
     client = app.test_client()
     login(client, create_user("candidate", language=language))
     response = client.get("/users/")
@@ -108,8 +109,6 @@ def test_forbidden_page_is_translated(app, create_user, language, text):
 
 
 def test_unexpected_error_rolls_back_and_shows_a_translated_page(app, tmp_path, in_app):
-    from certify.users.models import Branch
-
     failing = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]})
 
     @failing.get("/boom")
@@ -186,8 +185,6 @@ def test_sqlite_runs_in_wal_with_full_sync(app):
 ])
 def test_forwarded_headers_are_believed_only_from_configured_proxies(app, hops, client_address,
                                                                        secure):
-    from flask import request
-
     proxied = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"],
                           "TRUSTED_PROXIES": hops})
 

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from certify.certificates.models import Certificate
+from certify.certificates.operations import revoke_certificate, suspend_certificate
 from certify.core.extensions import db
+from certify.users.operations import create_user
 from certify.web.app import create_app
 from certify.web.backup import _encode, _sha256
 from tests.support import TEST_DATABASE_URL
@@ -73,8 +76,6 @@ def stray_files(app) -> list[str]:
 @pytest.fixture
 def populated(app, runner, scenario, in_app):
     """The demo's every state, a scenario with an evidence file, one suspended certificate."""
-    from certify.certificates.models import Certificate
-    from certify.certificates.operations import suspend_certificate
 
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
@@ -132,10 +133,6 @@ def test_round_trip_reproduces_every_row_file_and_verification(app, runner, popu
 
 def test_restored_instance_goes_on_issuing_ids_and_revoking_with_its_keys(app, runner, populated,
                                                                           tmp_path):
-    from certify.certificates.models import Certificate
-    from certify.certificates.operations import revoke_certificate
-    from certify.users.operations import create_user
-
     archive = tmp_path / "with-keys.tar.gz"
     backup(runner, archive, "--include-private-keys")
     target = instance(tmp_path / "restored")
@@ -264,7 +261,6 @@ def test_round_trip_between_postgresql_databases_and_into_sqlite(app, runner, po
             assert public_answers(target, populated) == public_answers(app, populated)
         with on_postgres.app_context():
             # The sequences were moved past the restored ids.
-            from certify.users.operations import create_user
 
             newcomer = create_user(email="after-restore@example.org", full_name="After Restore",
                                    password="a long passphrase ok", country="KZ",

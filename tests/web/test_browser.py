@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from assessments.models import Application, Evidence
+from certify.certificates.models import Certificate
 from certify.core.extensions import db
 from tests.support import BROWSER_MARKS, PDF, assert_accessible, mailed_link
 
@@ -17,8 +19,6 @@ pytestmark = BROWSER_MARKS
 def test_candidate_registers_applies_with_evidence_and_submits(live_server, browser,
                                                                create_competition, in_app,
                                                                tmp_path):
-    from assessments.models import Application, Evidence
-
     competition_id = create_competition()
     page = browser.new_page()
     errors = []
@@ -76,8 +76,6 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
 
 
 def test_public_verification_in_russian(live_server, browser, award, in_app):
-    from certify.certificates.models import Certificate
-
     award()
     number = in_app(lambda: db.session.scalar(sa.select(Certificate.number)))
     page = browser.new_page(locale="ru-RU", extra_http_headers={"Accept-Language": "ru"})

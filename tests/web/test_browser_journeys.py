@@ -19,7 +19,13 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
+from assessments.models import Application, Decision, Evidence, Review
+from certify.certificates.models import Certificate
+from certify.certificates.operations import revoke_certificate
 from certify.core.extensions import db
+from certify.core.outbox import Notification
+from certify.users import totp
+from certify.users.models import User
 from tests.support import BROWSER_MARKS, PDF, assert_accessible, mailed_link, page_text, scan_qr
 
 pytestmark = BROWSER_MARKS
@@ -88,10 +94,6 @@ def level(box, value: int, letter: str):
 def test_candidate_applies_and_gets_the_certificate_in_russian(
         live_app, live_server, browser, create_user, create_competition, workflow, in_app,
         tmp_path):
-    from assessments.models import Application
-    from certify.certificates.models import Certificate
-    from certify.users.models import User
-
     candidate = create_user("candidate", full_name="Ольга Иванова")
     create_competition()  # open, for every branch: "Тестовый конкурс" in Russian
     page, errors = open_page(browser)
@@ -244,8 +246,6 @@ def test_candidate_applies_and_gets_the_certificate_in_russian(
 
 def test_reviewer_scores_an_application_in_kazakh(
         live_server, browser, create_user, create_competition, workflow, in_app):
-    from assessments.models import Evidence, Review
-
     candidate = create_user("candidate", full_name="Данияр Ахметов",
                             affiliation="Satbayev University")
     reviewer = create_user("reviewer", full_name="Гүлнар Сейітова")
@@ -362,9 +362,6 @@ def certificates(app, live_app, live_server, award, create_user, in_app, monkeyp
     The QR code names PUBLIC_BASE_URL: here the live server, so that a scanned address is
     followed as it is. The issuing app and the serving one both say so (credentials name it).
     """
-    from certify.certificates.models import Certificate
-    from certify.certificates.operations import revoke_certificate
-    from certify.users.models import User
 
     for config in (app.config, live_app.config):
         monkeypatch.setitem(config, "PUBLIC_BASE_URL", live_server)
@@ -383,8 +380,6 @@ REVOCATION = "The diploma submitted was not genuine."
 
 
 def certificate_states():
-    from certify.certificates.models import Certificate
-
     return {c.number: (c.revoked_at is not None, c.revocation_reason)
             for c in db.session.scalars(sa.select(Certificate))}
 
@@ -490,11 +485,6 @@ def test_company_checks_a_list_of_certificates_in_english(live_server, browser, 
 def test_administrator_awards_after_the_reviews_in_english(
         live_app, live_server, browser, create_user, create_competition, workflow, in_app,
         monkeypatch):
-    from assessments.models import Application, Decision
-    from certify.certificates.models import Certificate
-    from certify.users import totp
-    from certify.users.models import User
-
     # As in production, staff need a second factor; and no award is drawn at random for a
     # second administrator's check (tests/assessments/test_workflow.py covers that path).
     monkeypatch.setitem(live_app.config, "REQUIRE_SECOND_FACTOR", True)
@@ -589,9 +579,6 @@ def test_administrator_awards_after_the_reviews_in_english(
 
 def test_candidate_resets_a_forgotten_password_in_kazakh(live_server, browser, create_user,
                                                         in_app):
-    from certify.core.outbox import Notification
-    from certify.users.models import User
-
     person = create_user("candidate", language="kk", full_name="Әсел Сейітова")
     old_hash = in_app(lambda: db.session.get(User, person.id).password_hash)
     page, errors = open_page(browser)

@@ -4,10 +4,10 @@ import json
 
 import sqlalchemy as sa
 
-from assessments.models import Application
+from assessments.models import Application, Decision, ReviewScore
 from certify.core.extensions import db
 from certify.users.models import User
-from rubrics.models import Rubric
+from rubrics.models import Level, Rubric
 from tests.support import SMALL_RUBRIC
 
 
@@ -86,7 +86,6 @@ def test_certificates_list_is_empty_json_without_certificates(runner):
 
 
 def test_rubrics_import_reports_problems_with_paths(runner, tmp_path, in_app):
-
     broken = json.loads(json.dumps(SMALL_RUBRIC))
     del broken["version"]["criteria"][1]["levels"][2]["descriptor"]["kk"]
     path = tmp_path / "broken.json"
@@ -103,9 +102,6 @@ def test_rubrics_import_reports_problems_with_paths(runner, tmp_path, in_app):
 
 
 def test_scores_verify_finds_every_kind_of_tampering(runner, in_app):
-    from assessments.models import Decision, ReviewScore
-    from rubrics.models import Level
-
     runner.invoke(args=["demo"])
     clean = runner.invoke(args=["scores", "verify"])
     assert clean.exit_code == 0, clean.output

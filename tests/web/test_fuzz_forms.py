@@ -38,7 +38,6 @@ POST_ROUTES = sorted(endpoint for method, endpoint in MATRIX if method == "POST"
 
 @pytest.mark.parametrize("endpoint", POST_ROUTES)
 def test_generated_forms_never_cause_a_server_error(app, scenario, endpoint):
-
     people, values = scenario
     url = route_url(app, endpoint, values)
     clients = []

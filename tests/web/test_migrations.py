@@ -10,7 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from certify.core.audit import record, verify_chain
 from certify.core.extensions import db
+from certify.users.operations import seed_branches
 from certify.web.app import create_app
 from tests.support import TEST_DATABASE_URL
 
@@ -36,8 +38,6 @@ def _migrate_and_compare(url: str) -> None:
 
 def _audit_log_is_append_only() -> None:
     """The triggers of migration 0014 refuse to edit or delete an audit entry."""
-    from certify.core.audit import record, verify_chain
-    from certify.users.operations import seed_branches
 
     seed_branches()
     record("test.append", None, note="first")

@@ -20,6 +20,10 @@ import pytest
 import requests
 
 from benchmarks.serving import gunicorn
+from certify.certificates.models import Certificate
+from certify.certificates.operations import revoke_certificate
+from certify.core.extensions import db
+from certify.users.models import User
 from tests.support import REDIS
 
 pytestmark = pytest.mark.skipif(shutil.which("gunicorn", path=str(Path(sys.executable).parent))
@@ -74,11 +78,6 @@ def test_login_throttling_holds_across_workers(production_env, create_user):
 
 
 def test_two_app_processes_see_one_certificate_state(production_env, award, in_app):
-    from certify.certificates.models import Certificate
-    from certify.certificates.operations import revoke_certificate
-    from certify.core.extensions import db
-    from certify.users.models import User
-
     award()
     number = in_app(lambda: db.session.scalar(db.select(Certificate.number)))
     with (app_server(production_env, workers=1) as first,

@@ -17,8 +17,9 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
+from assessments.models import Review
 from certify.core.extensions import db
-from certify.users.models import User
+from certify.users.models import Branch, User
 from tests.support import MATRIX, ROLES, login, review_form, route_url
 
 # Public lookups that change nothing and use no session, like the API: no token to demand.
@@ -154,8 +155,6 @@ REGISTRATION = {
 
 
 def test_registration_ignores_roles_status_and_ids(client, in_app):
-    from certify.users.models import Branch
-
     kz = in_app(lambda: db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")))
     smuggled = {"is_admin": "1", "roles": "admin", "role": "admin", "is_enabled": "0",
                 "email_verified_at": "2020-01-01", "id": "1", "owner_id": "1",
@@ -172,8 +171,6 @@ def test_registration_ignores_roles_status_and_ids(client, in_app):
 
 
 def test_review_save_ignores_reviewer_state_and_application(app, scenario, in_app):
-    from assessments.models import Review
-
     people, values = scenario
     client = app.test_client()
     login(client, people["reviewer"])
