@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+import certify
+from certify.web.app import create_app
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("certify", "rubrics", "assessments")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
@@ -95,3 +98,10 @@ def test_tests_import_helpers_only_from_the_support_module():
             if module and module.startswith("tests.") and module != "tests.support":
                 offenders.append(f"{path.relative_to(ROOT)}: {module}")
     assert offenders == []
+
+
+def test_the_package_hands_over_the_app_factory_on_first_use():
+    """`flask --app certify` and gunicorn's `certify:create_app()` find the factory."""
+    assert certify.create_app is create_app
+    with pytest.raises(AttributeError, match="no attribute 'make_app'"):
+        certify.make_app  # noqa: B018 - Flask probes this name too
