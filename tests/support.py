@@ -183,6 +183,7 @@ ROLES = ("anonymous", "owner", "other_candidate", "reviewer", "unassigned_review
 MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "main.index"): (200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "main.healthz"): (200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "main.audit_checkpoints"): (200, 200, 200, 200, 200, 200, 200, 200),
     ("POST", "main.set_language"): (302, 302, 302, 302, 302, 302, 302, 302),
     ("GET", "main.dashboard"): (302, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "auth.login"): (200, 302, 302, 302, 302, 302, 302, 302),

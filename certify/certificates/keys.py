@@ -3,10 +3,12 @@ repository, the public halves recorded (and published on the issuer profile)."""
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
 import sqlalchemy as sa
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 
@@ -74,3 +76,37 @@ def sign_with_active_key(document: dict) -> dict:
     """``document`` signed by the active key, its proof naming the key as a did:key."""
     key = signing_key()
     return vc.sign(document, private_key(key), vc.did_key_method(key.public_key_multibase))
+
+
+def trusted_public_keys(extra: tuple[str, ...] | list[str] = ()) -> set[str]:
+    """The keys whose signatures this instance believes (backups, audit checkpoints): each key
+    whose private half is in the key directory, the ones named in ``TRUSTED_SIGNING_KEYS`` and
+    *extra* (named by the operator on the command line). Never the keys listed in the database
+    or in an archive: whoever can write those could add their own."""
+    configured = current_app.config.get("TRUSTED_SIGNING_KEYS") or ()
+    if isinstance(configured, str):
+        configured = configured.replace(",", " ").split()
+    keys = {*configured, *extra}
+    for path in sorted(key_directory().glob("*.pem")):
+        try:
+            keys.add(vc.public_key_multibase(vc.load_private_key(path.read_bytes()).public_key()))
+        except (OSError, ValueError):
+            continue
+    return keys
+
+
+def sign_bytes(data: bytes) -> tuple[str, str]:
+    """``data`` signed by the active key: (its public key multibase, the signature base64)."""
+    key = signing_key()
+    signature = private_key(key).sign(data)
+    return key.public_key_multibase, base64.b64encode(signature).decode("ascii")
+
+
+def verify_bytes(data: bytes, multibase: str, signature: str) -> bool:
+    """Whether *signature* (base64) over *data* was made by the key *multibase*."""
+    try:
+        vc.public_key_from_multibase(multibase).verify(
+            base64.b64decode(signature, validate=True), data)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True

@@ -1,4 +1,5 @@
-"""Commands for the outbox and the audit log: ``send-outbox``, ``audit verify``."""
+"""Commands for the outbox and the audit log: ``send-outbox``, ``audit verify``,
+``audit checkpoint``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from certify.core.audit import verify_chain
+from certify.core.checkpoints import check_checkpoints, create_checkpoint
+from certify.core.extensions import db
 from certify.core.outbox import send_outbox
 
 
@@ -34,10 +37,22 @@ audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 
 @audit_cli.command("verify")
 def verify_audit_command() -> None:
-    """Check every entry of the audit log; exit 1 if one was edited or removed."""
+    """Check every entry of the audit log, and the log against every signed checkpoint; exit 1
+    if an entry was edited or removed or the chain was rewritten."""
     count, breaks = verify_chain()
-    report_check([f"entry {item.event_id}: {item.problem}" for item in breaks],
-                 f"{count} entries checked, {len(breaks)} problems")
+    anchors, problems = check_checkpoints()
+    problems = [f"entry {item.event_id}: {item.problem}" for item in breaks] + problems
+    report_check(problems, f"{count} entries checked, {len(problems)} problems; "
+                           f"{anchors} signed checkpoints checked")
+
+
+@audit_cli.command("checkpoint")
+def checkpoint_audit_command() -> None:
+    """Sign the audit log's current head (run it from cron, e.g. hourly)."""
+    checkpoint = create_checkpoint()
+    db.session.commit()
+    click.echo(f"Checkpoint {checkpoint.id}: entry {checkpoint.event_id}, head "
+               f"{checkpoint.head_hash}, signed by {checkpoint.key}.")
 
 
 COMMANDS = (send_outbox_command, audit_cli)

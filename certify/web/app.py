@@ -21,9 +21,12 @@ import certify.users.views  # noqa: F401
 import certify.web.views  # noqa: F401
 import rubrics.views  # noqa: F401
 from assessments.blueprint import bp as assessments_bp
+from certify.certificates import keys
 from certify.certificates.blueprint import api_bp
 from certify.certificates.blueprint import bp as certificates_bp
 from certify.core import public_cache
+from certify.core.checkpoints import EXTENSION as AUDIT_SIGNER
+from certify.core.checkpoints import AuditSigner
 from certify.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from certify.core.i18n import select_locale
 from certify.users.blueprint import auth_bp
@@ -141,6 +144,10 @@ def configure_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     public_cache.init_app(app)
+    # Audit checkpoints are signed with the issuer's key, which core does not know.
+    app.extensions[AUDIT_SIGNER] = AuditSigner(
+        sign=keys.sign_bytes, verify=keys.verify_bytes, trusted=keys.trusted_public_keys,
+        prepare=keys.signing_key)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

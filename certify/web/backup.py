@@ -10,9 +10,11 @@
 - ``keys/public.json``: the issuer's public keys (also in the database, kept readable on their
   own), and with ``--include-private-keys`` the private halves under ``keys/private/``;
 - ``manifest.json``: format, schema revision, issuer, row counts, the SHA-256 and size of every
-  other member, and each certificate's verification result at the time of the backup.
+  other member, and each certificate's verification result at the time of the backup;
+- ``manifest.sig``: the manifest's signature by the issuer's active key (backup_signature.py).
 
-``flask --app certify restore ARCHIVE`` checks every checksum before it writes anything, loads
+``flask --app certify restore ARCHIVE`` checks the signature (by a key this instance trusts)
+and every checksum before it writes anything, loads
 the rows in one transaction into an empty instance (migrated first if the database is blank),
 writes the files, and then verifies every certificate again: the restore succeeds only when each
 one gives the result recorded in the manifest.
@@ -43,13 +45,14 @@ from flask_migrate import upgrade
 from assessments.evidence import upload_directory
 from assessments.models import Evidence
 from certify.certificates.issuer import issuer_id
-from certify.certificates.keys import active_key, all_keys, key_directory
+from certify.certificates.keys import active_key, all_keys, key_directory, signing_key
 from certify.certificates.models import Certificate
 from certify.certificates.status import certificate_status
 from certify.certificates.verification import verify_document
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.public_cache import forget_public_answers
+from certify.web.backup_signature import SIGNATURE, SignatureError, check_signature, sign_manifest
 
 FORMAT = "certify-backup/1"
 MANIFEST = "manifest.json"
@@ -188,6 +191,11 @@ def create_backup(destination: Path | None = None, *, include_private_keys: bool
     members: dict[str, bytes] = {}
     counts: dict[str, int] = {}
     warnings: list[str] = []
+    signer = signing_key()  # the first key is made now, before the snapshot, if there is none
+    if not (key_directory() / signer.private_key_file).is_file():
+        raise BackupError(f"the active signing key's private half ({signer.private_key_file}) "
+                          f"is not in {key_directory()}: the backup cannot be signed")
+    db.session.commit()
 
     with _snapshot() as connection:
         revision = _schema_revision(connection)
@@ -253,7 +261,8 @@ def _write_archive(destination: Path, members: dict[str, bytes], manifest: dict)
         with os.fdopen(descriptor, "wb") as handle, \
                 tarfile.open(fileobj=handle, mode="w:gz") as archive:
             for name, data in [(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False)
-                                .encode()), *sorted(members.items())]:
+                                .encode()), (SIGNATURE, sign_manifest(manifest)),
+                               *sorted(members.items())]:
                 info = tarfile.TarInfo(name)
                 info.size = len(data)
                 info.mtime = int(utcnow().timestamp())
@@ -269,8 +278,10 @@ def _write_archive(destination: Path, members: dict[str, bytes], manifest: dict)
 # Restore ---------------------------------------------------------------------------------------
 
 
-def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The manifest and every member, each checked against the manifest's checksum."""
+def read_archive(path: Path, trusted: tuple[str, ...] = ()
+                 ) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The manifest, signed by a trusted key, and every member, each checked against the
+    manifest's checksum."""
     try:
         with tarfile.open(path, mode="r:gz") as archive:
             members: dict[str, bytes] = {}
@@ -288,6 +299,10 @@ def read_archive(path: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
         raise BackupError(f"{path} has no readable {MANIFEST}") from error
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"unknown archive format {manifest.get('format')!r}; expected {FORMAT}")
+    try:
+        check_signature(manifest, members.pop(SIGNATURE, None), trusted)
+    except SignatureError as error:
+        raise BackupError(f"refused: {error}") from error
     listed = manifest.get("files", {})
     if set(listed) != set(members):
         extra, missing = set(members) - set(listed), set(listed) - set(members)
@@ -363,10 +378,10 @@ def _write_new_file(path: Path, data: bytes, mode: int) -> None:
         handle.write(data)
 
 
-def restore_backup(path: Path) -> Summary:
-
-
-    manifest, members = read_archive(Path(path))
+def restore_backup(path: Path, *, trusted: tuple[str, ...] = ()) -> Summary:
+    """Restore *path*, signed by a key of this instance's key directory, of
+    ``TRUSTED_SIGNING_KEYS`` or of *trusted*, into an empty instance."""
+    manifest, members = read_archive(Path(path), trusted)
     tables = {table.name: table for table in _tables()}
     unknown = set(manifest.get("tables", {})) - set(tables)
     if unknown:

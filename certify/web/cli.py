@@ -66,10 +66,13 @@ def backup_command(output: str | None, include_private_keys: bool) -> None:
 
 @click.command("restore")
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--trust-key", "trusted", multiple=True, metavar="MULTIBASE",
+              help="Also believe signatures by this public key (z6Mk…), e.g. the old "
+                   "instance's, taken from its /issuer page or your records, never the archive.")
 @with_appcontext
-def restore_command(archive: str) -> None:
-    """Restore an archive into an empty instance and re-verify every certificate."""
-    summary = _backup_step(restore_backup, Path(archive))
+def restore_command(archive: str, trusted: tuple[str, ...]) -> None:
+    """Restore a signed archive into an empty instance and re-verify every certificate."""
+    summary = _backup_step(restore_backup, Path(archive), trusted=trusted)
     click.echo(f"Restored {sum(summary.tables.values())} rows in {len(summary.tables)} tables "
                f"and {summary.files} evidence files; all {summary.certificates} certificates "
                "verify as they did when the archive was made.")

@@ -103,6 +103,10 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a request: one file and the form around it
     # Where issuer private keys live (default: the instance folder's keys/), never in git.
     SIGNING_KEY_DIR: str | None = None
+    # Public keys (multibase 'z6Mk…') whose signatures on backups and audit checkpoints are
+    # believed besides the keys in SIGNING_KEY_DIR, e.g. the old instance's key when restoring
+    # into a new one: CERTIFY_TRUSTED_SIGNING_KEYS='["z6Mk…"]'.
+    TRUSTED_SIGNING_KEYS: tuple[str, ...] = ()
     # The issuer's name per language (CERTIFY_ISSUER_NAME as JSON; a plain string serves all).
     # Signed documents name it in English; pages and PDFs in the reader's language.
     ISSUER_NAME = {

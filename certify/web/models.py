@@ -23,6 +23,7 @@ from certify.certificates.models import (  # noqa: F401
     SigningKey,
 )
 from certify.core.audit import AuditEvent  # noqa: F401
+from certify.core.checkpoints import AuditCheckpoint  # noqa: F401
 from certify.core.outbox import Notification  # noqa: F401
 from certify.users.models import Branch, RoleAssignment, User  # noqa: F401
 from rubrics.models import Criterion, Level, Rubric, RubricVersion  # noqa: F401

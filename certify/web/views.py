@@ -9,13 +9,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assessments.models import Application, Review
 from assessments.queries import open_competitions
+from certify.certificates.issuer import issuer_id
 from certify.certificates.models import Certificate
+from certify.certificates.views.public import public_limit
+from certify.core.checkpoints import PAYLOAD_TYPE, checkpoints
 from certify.core.extensions import csrf, db
 from certify.core.forms import LanguageForm
 from certify.core.safety import safe_next_url
 from certify.core.views import attempt
 from certify.users.operations import set_preferred_language
 from certify.web.blueprint import bp
+
+CHECKPOINTS_PUBLISHED = 1000
 
 
 @bp.get("/")
@@ -45,6 +50,21 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable", database="down"), 503
     return jsonify(status="ok", database="up")
+
+
+@bp.get("/audit/checkpoints.json")
+@public_limit
+def audit_checkpoints():
+    """The signed heads of the audit chain, newest first: anyone may keep copies, so a rewrite
+    of the log behind the application can be shown later."""
+    return jsonify(
+        issuer=issuer_id(), type=PAYLOAD_TYPE,
+        signed=("Ed25519 over the JCS (RFC 8785) form of {type, created_at, event_id, "
+                "head_hash}; signature in base64, key as a Multikey on the issuer profile"),
+        checkpoints=[{"id": item.id, "created_at": item.created_at.isoformat(),
+                      "event_id": item.event_id, "head_hash": item.head_hash,
+                      "key": item.key, "signature": item.signature}
+                     for item in checkpoints(limit=CHECKPOINTS_PUBLISHED)])
 
 
 @bp.app_context_processor

@@ -4,6 +4,7 @@ refused without writing anything."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import tarfile
@@ -11,8 +12,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+import rfc8785
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from certify.certificates.credentials import public_key_multibase
+from certify.certificates.keys import active_key
 from certify.certificates.models import Certificate
 from certify.certificates.operations import revoke_certificate, suspend_certificate
 from certify.core.extensions import db
@@ -99,8 +104,16 @@ def backup(runner, path: Path, *flags: str) -> str:
     return result.output
 
 
-def restore(app, path: Path):
-    return app.test_cli_runner().invoke(args=["restore", str(path)])
+def restore(app, path: Path, *flags: str):
+    return app.test_cli_runner().invoke(args=["restore", str(path), *flags])
+
+
+def issuer_key(app) -> str:
+    """The source instance's active key, as its operator knows it (not read from the archive)."""
+    with app.app_context():
+        multibase = active_key().public_key_multibase
+        db.session.remove()
+    return multibase
 
 
 def test_round_trip_reproduces_every_row_file_and_verification(app, runner, populated,
@@ -119,7 +132,7 @@ def test_round_trip_reproduces_every_row_file_and_verification(app, runner, popu
     assert manifest["files"]["database/users.jsonl"]["sha256"]
 
     target = instance(tmp_path / "restored")
-    result = restore(target, archive)
+    result = restore(target, archive, "--trust-key", issuer_key(app))
     assert result.exit_code == 0, result.output
     assert f"all {len(populated)} certificates verify as they did" in result.output
     assert "private half" in result.output  # the operator is told to bring or rotate the key
@@ -135,7 +148,7 @@ def test_restored_instance_goes_on_issuing_ids_and_revoking_with_its_keys(app, r
                                                                           tmp_path):
     archive = tmp_path / "with-keys.tar.gz"
     backup(runner, archive, "--include-private-keys")
-    target = instance(tmp_path / "restored")
+    target = instance(tmp_path / "restored", TRUSTED_SIGNING_KEYS=[issuer_key(app)])
     result = restore(target, archive)
     assert result.exit_code == 0 and "private half" not in result.output, result.output
 
@@ -195,8 +208,8 @@ def _unlisted(members, manifest):
 
 @pytest.mark.parametrize(("change", "message"), [
     (_flip_evidence_byte, "checksum mismatch"),
-    (_forge_row_with_checksums, "the database refused the archive's rows"),
-    (_traverse, "unsafe file name"),
+    (_forge_row_with_checksums, "the manifest's signature does not verify"),
+    (_traverse, "the manifest's signature does not verify"),
     (_unlisted, "unlisted evidence/extra"),
 ])
 def test_damaged_or_forged_archive_is_refused_and_nothing_is_written(app, runner, populated,
@@ -204,7 +217,7 @@ def test_damaged_or_forged_archive_is_refused_and_nothing_is_written(app, runner
     archive = tmp_path / "certify.tar.gz"
     backup(runner, archive)
     target = instance(tmp_path / "restored")
-    result = restore(target, _rewrite(archive, change))
+    result = restore(target, _rewrite(archive, change), "--trust-key", issuer_key(app))
     assert result.exit_code == 1 and message in result.output, result.output
     rows = every_row(target) if (tmp_path / "restored" / "certify.db").exists() else {}
     assert all(not table_rows for name, table_rows in rows.items() if name != "branches")
@@ -221,11 +234,11 @@ def test_restore_refuses_an_instance_that_holds_data(app, runner, populated, tmp
     assert every_row(app) == before
 
 
-def test_restore_refuses_an_instance_of_another_issuer(runner, populated, tmp_path):
+def test_restore_refuses_an_instance_of_another_issuer(app, runner, populated, tmp_path):
     archive = tmp_path / "certify.tar.gz"
     backup(runner, archive)
     target = instance(tmp_path / "restored", PUBLIC_BASE_URL="https://other.example.org")
-    result = restore(target, archive)
+    result = restore(target, archive, "--trust-key", issuer_key(app))
     assert result.exit_code == 1 and "CERTIFY_PUBLIC_BASE_URL" in result.output
     assert stray_files(target) == []
 
@@ -255,7 +268,7 @@ def test_round_trip_between_postgresql_databases_and_into_sqlite(app, runner, po
         on_postgres = instance(tmp_path / "postgres", url)
         on_sqlite = instance(tmp_path / "sqlite")
         for target in (on_postgres, on_sqlite):
-            result = restore(target, archive)
+            result = restore(target, archive, "--trust-key", issuer_key(app))
             assert result.exit_code == 0, result.output
             assert every_row(target) == every_row(app)
             assert public_answers(target, populated) == public_answers(app, populated)
@@ -273,3 +286,54 @@ def test_round_trip_between_postgresql_databases_and_into_sqlite(app, runner, po
         with admin_engine.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin_engine.dispose()
+
+
+def _add_admin_role(members, manifest):
+    """The attack of issue 14: one more administrator, the checksums recomputed to match."""
+    name = "database/user_roles.jsonl"
+    rows = [json.loads(line) for line in members[name].decode().splitlines()]
+    candidate = next(row for row in rows if row["role"] == "candidate")
+    rows.append({**candidate, "id": max(row["id"] for row in rows) + 1, "role": "admin"})
+    members[name] = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    manifest["files"][name] = {"sha256": _sha256(members[name]), "bytes": len(members[name])}
+    manifest["tables"]["user_roles"] += 1
+
+
+def _resign_with_own_key(members, manifest):
+    """The attacker signs the altered manifest with a key of their own (and ships it along)."""
+    _add_admin_role(members, manifest)
+    private = Ed25519PrivateKey.generate()
+    multibase = public_key_multibase(private.public_key())
+    signature = base64.b64encode(private.sign(rfc8785.dumps(manifest))).decode()
+    members["manifest.sig"] = json.dumps({"algorithm": "Ed25519/JCS", "key": multibase,
+                                          "signature": signature}).encode()
+
+
+def _unsigned(members, manifest):
+    del members["manifest.sig"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (_add_admin_role, "the manifest's signature does not verify"),
+    (_resign_with_own_key, "a key this instance does not trust"),
+    (_unsigned, "the archive is not signed"),
+])
+def test_altered_or_unsigned_archive_is_refused_and_the_database_stays_empty(
+        app, runner, populated, tmp_path, change, message):
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    target = instance(tmp_path / "restored")
+    result = restore(target, _rewrite(archive, change), "--trust-key", issuer_key(app))
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert not (tmp_path / "restored" / "certify.db").exists() or all(
+        not rows for name, rows in every_row(target).items() if name != "branches")
+    assert stray_files(target) == []
+
+
+def test_archive_by_a_key_the_new_instance_was_not_told_to_trust_is_refused(
+        app, runner, populated, tmp_path):
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    result = restore(instance(tmp_path / "restored"), archive)
+    assert result.exit_code == 1 and "a key this instance does not trust" in result.output
+    assert not (tmp_path / "restored" / "certify.db").exists()
