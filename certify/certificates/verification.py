@@ -56,6 +56,30 @@ def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | No
     return status
 
 
+def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | None]:
+    """``current(document)`` for ``vc.verify_credential``: the credential is the one its
+    certificate (by the signed licence number) holds now. A correction re-issues the credential
+    under a new id, so an older credential of ours names the number but not the current id.
+    None when we have no certificate of that number (or it names no credential id)."""
+
+    def current(document: dict) -> bool | None:
+        subject = document.get("credentialSubject")
+        number = subject.get("licenseNumber") if isinstance(subject, dict) else None
+        if not isinstance(number, str):
+            return None
+        if stored is not None and stored.number == number:
+            current_id = stored.credential_id
+        else:
+            found = db.session.execute(sa.select(Certificate.credential_id)
+                                       .where(Certificate.number == number)).one_or_none()
+            if found is None:
+                return None
+            current_id = found.credential_id
+        return None if current_id is None else document.get("id") == current_id
+
+    return current
+
+
 def verify_document(document: dict[str, Any], *, now: datetime | None = None,
                     stored: Certificate | None = None) -> vc.Verification:
     """Verify a credential against our keys and our status lists as they are now.
@@ -71,6 +95,7 @@ def verify_document(document: dict[str, Any], *, now: datetime | None = None,
         status=_our_status(stored),
         now=now,
         remember_proof=stored is not None,
+        current=_our_current(stored),
     )
 
 
