@@ -100,9 +100,16 @@ def verify_document(document: dict[str, Any], *, now: datetime | None = None,
 
 
 def certificate_for(document: dict[str, Any]) -> Certificate | None:
-    """Our record of a credential, by its id."""
+    """Our record of a credential, by its id, or -- for a credential since superseded by a
+    newer one -- by the licence number it names (the page links it only when the signature
+    holds)."""
     credential_id = document.get("id")
     if not isinstance(credential_id, str):
         return None
-    return db.session.scalar(sa.select(Certificate).where(
+    found = db.session.scalar(sa.select(Certificate).where(
         Certificate.credential_id == credential_id))
+    subject = document.get("credentialSubject")
+    number = subject.get("licenseNumber") if isinstance(subject, dict) else None
+    if found is None and isinstance(number, str):
+        found = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+    return found

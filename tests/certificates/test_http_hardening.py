@@ -78,6 +78,7 @@ def test_a_corrected_credential_supersedes_the_old_one_on_the_page(client, corre
     body = page.get_data(as_text=True)
     assert "genuine, issued by us" not in body
     assert "superseded by a newer credential" in body
+    assert f'href="/verify/{new["credentialSubject"]["licenseNumber"]}"' in body  # our record
     upload = client.post("/verify", data={
         "file": (io.BytesIO(json.dumps(old).encode()), "old.json")}).get_data(as_text=True)
     assert "superseded by a newer credential" in upload
