@@ -5,7 +5,6 @@ application here too."""
 from __future__ import annotations
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -46,7 +45,7 @@ from assessments.views.loaders import (
     get_evidence_or_404,
 )
 from certify.core.forms import ActionForm, require_action_form
-from certify.core.tabular import to_csv
+from certify.core.tabular import csv_response, to_csv
 from certify.core.uploads import extension_for
 from certify.core.views import run_operation, run_posted_form
 
@@ -209,6 +208,5 @@ def feedback_csv(application_id: int):
     """The per-criterion feedback as a spreadsheet: self level, panel mean and what each
     (anonymous) reviewer gave and wrote."""
     application = get_application_or_404(application_id, check=can_view_result)
-    return Response(to_csv(feedback_frame(application)), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="feedback-{application.id}.csv"'})
+    return csv_response(to_csv(feedback_frame(application)),
+                        f"feedback-{application.id}.csv")

@@ -16,7 +16,7 @@ from assessments.reports import (
     export_frame,
 )
 from assessments.views.loaders import analytics_scope_or_404, report_scope_or_404
-from certify.core.tabular import to_csv, to_xlsx
+from certify.core.tabular import csv_response, to_csv, to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,7 +52,7 @@ def export(competition_id: int, kind: str, fmt: str):
     frame = export_frame(competition_figures(competition, branches), kind)
     filename = f"competition-{competition.id}-{kind}.{fmt}"
     if fmt == "csv":
-        return _download(to_csv(frame), "text/csv; charset=utf-8", filename)
+        return csv_response(to_csv(frame), filename)
     return _download(to_xlsx({kind: frame}), XLSX, filename)
 
 

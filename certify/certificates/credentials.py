@@ -33,10 +33,16 @@ ED25519_MULTICODEC = b"\xed\x01"  # multicodec ed25519-pub, varint-encoded
 STATUS_LIST_MIN_ENTRIES = 131_072  # Bitstring Status List: at least 16 KiB, for privacy
 # Proof checks remembered per process (see remembered_proof): about 10 KB of text each.
 REMEMBERED_PROOFS = 512
+# Our credentials nest about 7 levels; far more is an attack on the recursion of every step.
+MAX_NESTING = 32
 
 
 class CredentialError(ValueError):
     """A credential that cannot even be examined (not JSON, not an object, no proof)."""
+
+
+class CredentialTooDeep(CredentialError):
+    """JSON nested more deeply than any credential is (MAX_NESTING)."""
 
 
 # Keys ----------------------------------------------------------------------------------------
@@ -260,13 +266,33 @@ class Verification:
                            for c in self.checks]}
 
 
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = (item.values() if isinstance(item, dict)
+                    else item if isinstance(item, list) else None)
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def parse(data: bytes | str) -> dict[str, Any]:
+    """A credential's JSON object; ``CredentialTooDeep`` beyond MAX_NESTING levels (which
+    canonicalisation and every later step would have to recurse through)."""
     try:
         document = json.loads(data)
+    except RecursionError as error:
+        raise CredentialTooDeep(f"nested deeper than {MAX_NESTING} levels") from error
     except (ValueError, UnicodeDecodeError) as error:
         raise CredentialError(f"not JSON: {error}") from error
     if not isinstance(document, dict):
         raise CredentialError("a credential is a JSON object")
+    if _depth(document) > MAX_NESTING:
+        raise CredentialTooDeep(f"nested deeper than {MAX_NESTING} levels")
     return document
 
 
@@ -313,6 +339,9 @@ def check_validity(document: Mapping[str, Any], now: datetime) -> Check:
 
 
 StatusLookup = Callable[[Mapping[str, Any]], bool | None]
+# Whether a credential is still the one its issuer stands by (not replaced by a newer one).
+CurrentLookup = Callable[[Mapping[str, Any]], bool | None]
+SUPERSEDED = "superseded by a newer credential"
 
 
 def verify_credential(
@@ -323,12 +352,16 @@ def verify_credential(
     status: StatusLookup,
     now: datetime | None = None,
     remember_proof: bool = False,
+    current: CurrentLookup | None = None,
 ) -> Verification:
     """Every check of OB 3.0 §Verification that applies, in order: format, signature, issuer
     key, status (per purpose), validity dates. ``status(entry)`` answers whether the entry's
     bit is set, or None when the list could not be fetched or verified — reported as "could not
     be checked", never as passed. ``remember_proof``: the signature check may come from
-    ``remembered_proof`` (only the signature: key trust, status and dates are checked anew)."""
+    ``remembered_proof`` (only the signature: key trust, status and dates are checked anew).
+    ``current(document)``: whether the issuer still stands by this credential (True), has
+    replaced it by a newer one (False: the "current" check fails, SUPERSEDED) or cannot say
+    (None); asked only of a credential whose signature and issuer key passed."""
     now = now or datetime.now(UTC)
     result = Verification()
     result.checks.append(check_format(document))
@@ -360,4 +393,15 @@ def verify_credential(
     if "revocation" not in purposes_seen:
         result.checks.append(Check("revocation", None, "the credential names no status list"))
     result.checks.append(check_validity(document, now))
+    if current is not None:
+        result.checks.append(_check_current(document, current, proof.ok and known))
     return result
+
+
+def _check_current(document: Mapping[str, Any], current: CurrentLookup, ours: bool) -> Check:
+    if not ours:
+        return Check("current", None, "not checked: not a credential of this issuer")
+    answer = current(document)
+    if answer is None:
+        return Check("current", None, "the issuer has no record of this credential")
+    return Check("current", answer, "" if answer else SUPERSEDED)

@@ -45,7 +45,7 @@ CHECK = {
     "required": ["check", "ok", "detail"],
     "properties": {
         "check": {"type": "string", "enum": ["format", "signature", "issuer_key", "revocation",
-                                             "suspension", "status", "validity"]},
+                                             "suspension", "status", "validity", "current"]},
         "ok": {"type": ["boolean", "null"],
                "description": "null: the check could not be run (never counted as passed)"},
         "detail": {"type": "string"},
@@ -146,7 +146,7 @@ def spec(server: str) -> dict[str, Any]:
                     "required": ["verified", "status", "checks"],
                     "properties": {
                         "verified": {"type": "boolean"},
-                        "status": {"type": "string", "enum": [*STATUS, "unverified"]},
+                        "status": {"type": "string", "enum": [*STATUS, "superseded", "unverified"]},
                         "checks": {"type": "array",
                                    "items": {"$ref": "#/components/schemas/Check"}},
                     },

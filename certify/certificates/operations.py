@@ -101,13 +101,16 @@ def reinstate_certificate(certificate: Certificate, *, reason: str, by) -> None:
 
 def correct_holder_name(certificate: Certificate, *, full_name: str,
                         full_name_native: str | None, reason: str, by) -> None:
-    """Re-issue the credential with the corrected name; number, dates, status place and the
-    original award date stay. A revoked certificate is not re-issued."""
+    """Re-issue the credential with the corrected name under a new credential id; number,
+    dates, status place and the original award date stay. The credential it replaces then
+    verifies as superseded (its id is no longer the certificate's). A revoked certificate is
+    not re-issued."""
     if certificate.revoked_at is not None:
         raise _not_applicable()
     before = (certificate.holder_name, certificate.holder_name_native)
     certificate.holder_name = full_name.strip()
     certificate.holder_name_native = (full_name_native or "").strip() or None
+    certificate.credential_id = new_credential_id()
     sign_certificate(certificate)
     audit.record("certificate.correct_name", certificate, actor=by, reason=reason,
                  before=list(before),

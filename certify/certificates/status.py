@@ -75,10 +75,15 @@ class CredentialStanding:
 
 def credential_status(document: dict[str, Any], verification: vc.Verification,
                       checked_at: datetime) -> str:
-    """The status of a credential checked at ``checked_at``, or "unverified" when nothing
-    makes it invalid but not every check passed (a wrong key, a changed byte)."""
+    """The status of a credential checked at ``checked_at``; "superseded" when its
+    certificate has a newer credential (e.g. after a name correction) and nothing else makes
+    it invalid; "unverified" when nothing makes it invalid but not every check passed (a wrong
+    key, a changed byte)."""
     status = certificate_status(CredentialStanding.of(document, verification, checked_at),
                                 on=checked_at)
+    if status == CertificateStatus.valid and any(
+            check.check == "current" and check.ok is False for check in verification.checks):
+        return "superseded"
     if status == CertificateStatus.valid and not verification.verified:
         return "unverified"
     return str(status)

@@ -56,6 +56,30 @@ def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | No
     return status
 
 
+def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | None]:
+    """``current(document)`` for ``vc.verify_credential``: the credential is the one its
+    certificate (by the signed licence number) holds now. A correction re-issues the credential
+    under a new id, so an older credential of ours names the number but not the current id.
+    None when we have no certificate of that number (or it names no credential id)."""
+
+    def current(document: dict) -> bool | None:
+        subject = document.get("credentialSubject")
+        number = subject.get("licenseNumber") if isinstance(subject, dict) else None
+        if not isinstance(number, str):
+            return None
+        if stored is not None and stored.number == number:
+            current_id = stored.credential_id
+        else:
+            found = db.session.execute(sa.select(Certificate.credential_id)
+                                       .where(Certificate.number == number)).one_or_none()
+            if found is None:
+                return None
+            current_id = found.credential_id
+        return None if current_id is None else document.get("id") == current_id
+
+    return current
+
+
 def verify_document(document: dict[str, Any], *, now: datetime | None = None,
                     stored: Certificate | None = None) -> vc.Verification:
     """Verify a credential against our keys and our status lists as they are now.
@@ -71,13 +95,21 @@ def verify_document(document: dict[str, Any], *, now: datetime | None = None,
         status=_our_status(stored),
         now=now,
         remember_proof=stored is not None,
+        current=_our_current(stored),
     )
 
 
 def certificate_for(document: dict[str, Any]) -> Certificate | None:
-    """Our record of a credential, by its id."""
+    """Our record of a credential, by its id, or -- for a credential since superseded by a
+    newer one -- by the licence number it names (the page links it only when the signature
+    holds)."""
     credential_id = document.get("id")
     if not isinstance(credential_id, str):
         return None
-    return db.session.scalar(sa.select(Certificate).where(
+    found = db.session.scalar(sa.select(Certificate).where(
         Certificate.credential_id == credential_id))
+    subject = document.get("credentialSubject")
+    number = subject.get("licenseNumber") if isinstance(subject, dict) else None
+    if found is None and isinstance(number, str):
+        found = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+    return found

@@ -12,14 +12,18 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
     @classmethod
-    def for_current_user(cls) -> LanguageForm:
+    def for_current_user(cls, *, read_request: bool = True) -> LanguageForm:
         """With a CSRF token only for a logged-in person, whose switch changes their stored
         preference. A visitor's switch changes nothing but their own session's language, so a
         forged one could only show them another language. Without a token, a visitor's pages
-        hold no per-session secret, set no cookie and can be shared from the public cache."""
+        hold no per-session secret, set no cookie and can be shared from the public cache.
+
+        ``read_request=False``: only to render, never reading the request's body (an error
+        page, e.g. 413 for a body too large, must not read the body it refuses)."""
+        body = {} if read_request else {"formdata": None}
         if current_user.is_authenticated:
-            return cls()
-        return cls(meta={"csrf": False})
+            return cls(**body)
+        return cls(meta={"csrf": False}, **body)
 
 
 class ActionForm(FlaskForm):

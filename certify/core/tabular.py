@@ -1,7 +1,9 @@
-"""DataFrames to CSV and XLSX bytes, safe to open in a spreadsheet.
+"""DataFrames and rows to CSV and XLSX bytes, safe to open in a spreadsheet, and the one way a
+CSV download is answered (``csv_response``).
 
-Text cells that a spreadsheet would read as a formula (starting with =, +, -, @, tab or carriage
-return) get a leading apostrophe (OWASP "CSV injection"); numbers are left as numbers.
+Text cells that a spreadsheet would read as a formula (starting with =, +, -, @, tab, carriage
+return or line feed, also after leading spaces or quotes) get a leading apostrophe (OWASP "CSV
+injection"); numbers are left as numbers. Every CSV of the app is written by ``rows_to_csv``.
 """
 
 from __future__ import annotations
@@ -11,14 +13,32 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
+from flask import Response
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n",
+                    "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and their full-width forms
+# What a spreadsheet may skip before it looks for a formula.
+SKIPPED_BEFORE_FORMULA = " \"'\u00a0"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 def neutralise_cell(value):
     """A text a spreadsheet would run as a formula, made plain text; anything else as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and value.lstrip(SKIPPED_BEFORE_FORMULA).startswith(
+            FORMULA_PREFIXES):
         return "'" + value
+    return value
+
+
+def _plain(value):
+    """A cell as the csv module should write it: missing values (None, NaN, NaT) empty."""
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):  # a list or an array: not a missing value
+        pass
     return value
 
 
@@ -34,13 +54,22 @@ def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """Plain rows (no DataFrame needed) as UTF-8 CSV, each cell neutralised."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([neutralise_cell(cell) for cell in row] for row in rows)
+    writer.writerow([neutralise_cell(cell) for cell in header])
+    writer.writerows([neutralise_cell(_plain(cell)) for cell in row] for row in rows)
     return out.getvalue().encode("utf-8")
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    return neutralise(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """A frame as CSV (no index), written by ``rows_to_csv`` like every other CSV."""
+    return rows_to_csv([str(column) for column in frame.columns],
+                       frame.itertuples(index=False, name=None))
+
+
+def csv_response(body: bytes, filename: str) -> Response:
+    """A CSV download: exactly ``text/csv; charset=utf-8`` (``mimetype=`` would add the
+    charset a second time), saved under ``filename``."""
+    return Response(body, content_type=CSV_CONTENT_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def to_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:

@@ -69,7 +69,7 @@ def audit_checkpoints():
 
 @bp.app_context_processor
 def inject_language_form():
-    return {"language_form": LanguageForm.for_current_user(),
+    return {"language_form": LanguageForm.for_current_user(read_request=False),
             "request_path": request.full_path.rstrip("?")}
 
 

@@ -179,3 +179,20 @@ def test_candidate_downloads_feedback(app, decided):
     login(other, decided["candidates"][1])
     assert other.get(f"/applications/{decided['applications'][0]}/feedback.csv"
                      ).status_code == 403
+
+
+def test_every_csv_download_says_text_csv_utf8_once(app, decided):
+    """feedback.csv answered "text/csv; charset=utf-8; charset=utf-8" (issue 14)."""
+    admin = app.test_client()
+    login(admin, decided["admin"])
+    url = f"/manage/competitions/{decided['competition']}/export"
+    candidate = app.test_client()
+    login(candidate, decided["candidates"][0])
+    responses = [admin.get(f"{url}/{kind}.csv") for kind in ("ratings", "panel", "results")]
+    responses.append(candidate.get(f"/applications/{decided['applications'][0]}/feedback.csv"))
+    for response in responses:
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    results = responses[2].get_data(as_text=True)
+    assert "=HYPERLINK" not in results.replace("'=HYPERLINK", "")  # the RU affiliation

@@ -50,7 +50,8 @@ def test_verify_endpoint(client, numbers):
     body = client.post("/api/v1/verify", json=credential).get_json()
     assert body["verified"] is True and body["status"] == "valid"
     assert [c["check"] for c in body["checks"]] == [
-        "format", "signature", "issuer_key", "revocation", "suspension", "validity"]
+        "format", "signature", "issuer_key", "revocation", "suspension", "validity",
+        "current"]
     credential["validUntil"] = "2099-01-01T00:00:00Z"
     body = client.post("/api/v1/verify", json=credential).get_json()
     assert body["verified"] is False and body["status"] == "unverified"

@@ -6,7 +6,7 @@ address (API_RATE_LIMIT) and answers errors as JSON: {"error": code, "message": 
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request
 
 from certify.certificates import credentials as vc
 from certify.certificates.blueprint import api_bp as bp
@@ -24,6 +24,7 @@ from certify.certificates.verification import verify_document
 from certify.core.db_types import utcnow
 from certify.core.extensions import autocommit_reads, csrf, limiter
 from certify.core.public_cache import cached
+from certify.core.urls import absolute_url
 
 csrf.exempt(bp)
 
@@ -90,7 +91,10 @@ def _numbers_from_request() -> list[str] | str:
         if numbers is None:
             return "The CSV file could not be read: check that it has one number per row."
     else:
-        payload = request.get_json(silent=True)
+        try:
+            payload = request.get_json(silent=True)
+        except RecursionError:  # nested thousands deep: not a list of numbers either
+            payload = None
         if isinstance(payload, dict):
             payload = payload.get("numbers")
         if not isinstance(payload, list) or not all(isinstance(n, str) for n in payload):
@@ -112,7 +116,8 @@ def bulk_verify():
 
 
 def _server() -> str:
-    return url_for("api.openapi", _external=True).rsplit("/", 1)[0]
+    """The API's address on PUBLIC_BASE_URL, never the request's Host header."""
+    return absolute_url("api.openapi").rsplit("/", 1)[0]
 
 
 @bp.get("/openapi.json")

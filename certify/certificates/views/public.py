@@ -36,6 +36,7 @@ from certify.core import public_cache
 from certify.core.extensions import autocommit_reads, csrf, limiter
 from certify.core.i18n import current_language
 from certify.core.public_cache import cached_for_visitors
+from certify.core.tabular import csv_response
 from certify.users.models import Branch
 from rubrics.models import Rubric, RubricVersion
 
@@ -85,6 +86,8 @@ def verify_credential():
         else:
             try:
                 document = vc.parse(data)
+            except vc.CredentialTooDeep:
+                problem = _("This is not a credential: its JSON is nested far too deeply.")
             except vc.CredentialError:
                 problem = _("This is not a credential: it is not a JSON object.")
     if document is None:
@@ -145,6 +148,7 @@ def _credential(number: str):
 
 
 @bp.get("/issuer")
+@public_limit
 def issuer():
     return _json(issuer_profile())
 
@@ -179,8 +183,7 @@ def verify_bulk():
         return render_template("certificates/verify_bulk.html", form=form, results=None), 400
     results = bulk_results(numbers)
     if form.download.data:
-        return Response(results_csv(results), mimetype="text/csv; charset=utf-8", headers={
-            "Content-Disposition": 'attachment; filename="certificate-check.csv"'})
+        return csv_response(results_csv(results), "certificate-check.csv")
     return render_template("certificates/verify_bulk.html", form=form, results=results)
 
 
