@@ -22,6 +22,7 @@ password must be given again) and per account (``TOTP_ACCOUNT_LIMIT``), whatever
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 
@@ -102,10 +103,20 @@ def remember_device(response, email: str):
 
 # The second factor.
 
-def start_pending_login(user_id: int) -> None:
+def _session_check(session_token: str) -> str:
+    """A one-way digest of the account's session token: a password reset or a disabled account
+    (which replace the token) ends a pending login too, and the cookie never holds the token."""
+    return hashlib.sha256(f"pending-login:{session_token}".encode()).hexdigest()[:24]
+
+
+def start_pending_login(user_id: int, session_token: str) -> None:
     expires = int(time.time()) + current_app.config["PENDING_LOGIN_MAX_AGE"]
     session[PENDING_KEY] = {"ref": secrets.token_urlsafe(24), "user": user_id,
-                            "expires": expires}
+                            "expires": expires, "check": _session_check(session_token)}
+
+
+def pending_matches(pending: dict, session_token: str) -> bool:
+    return hmac.compare_digest(str(pending.get("check", "")), _session_check(session_token))
 
 
 def pending_login() -> dict | None:

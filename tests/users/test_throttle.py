@@ -160,3 +160,14 @@ def test_the_pending_login_cookie_does_not_carry_the_session_token(app, create_u
     done = client.post("/login/second-factor", data={"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 302 and done.headers["Location"] == "/dashboard"
     assert client.get("/dashboard").status_code == 200
+
+
+def test_a_password_reset_ends_a_pending_login(app, create_user, in_app):
+    person = create_user("reviewer")
+    secret = with_second_factor(in_app, person)
+    client = app.test_client()
+    login(client, person)
+    in_app(lambda: db.session.get(User, person.id).rotate_session_token())
+    right = client.post("/login/second-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert right.headers["Location"] == "/login"
+    assert client.get("/dashboard").status_code == 302

@@ -79,7 +79,7 @@ def login():
     if user.totp_enabled_at is not None:
         # The password was right; the second factor decides.
         # Only an opaque reference in the session, never the account's session token.
-        throttle.start_pending_login(user.id)
+        throttle.start_pending_login(user.id, user.session_token)
         session["pending_next"] = target
         return redirect(url_for(".second_factor"))
     login_user(user)
@@ -88,7 +88,9 @@ def login():
 
 def _pending_user(pending: dict | None) -> User | None:
     user = db.session.get(User, pending["user"]) if pending else None
-    return user if user is not None and user.is_enabled else None
+    if user is None or not user.is_enabled:
+        return None
+    return user if throttle.pending_matches(pending, user.session_token) else None
 
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
