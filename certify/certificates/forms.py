@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from certify.certificates.numbering import normalise
+from certify.core.names import PlainName, nfc
 
 MAX_CREDENTIAL_BYTES = 256 * 1024
 
@@ -54,9 +55,11 @@ class ReasonForm(FlaskForm):
 
 class CorrectNameForm(ReasonForm):
     full_name = StringField(_l("Full name (Latin letters, as in the passport)"),
-                            filters=[strip], validators=[DataRequired(), Length(max=200)])
+                            filters=[nfc],
+                            validators=[DataRequired(), Length(max=200), PlainName()])
     full_name_native = StringField(_l("Full name in native script (optional)"),
-                                   filters=[strip], validators=[Optional(), Length(max=200)])
+                                   filters=[nfc],
+                                   validators=[Optional(), Length(max=200), PlainName()])
 
 
 class BulkVerifyForm(FlaskForm):

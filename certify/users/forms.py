@@ -26,6 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from certify.core.i18n import LANGUAGE_NAMES, current_language
+from certify.core.names import PlainName, nfc
 from certify.core.passwords import password_problems
 from certify.users.models import Role
 
@@ -65,11 +66,11 @@ class NewPassword:
 class ProfileFields(FlaskForm):
     full_name = StringField(
         _l("Full name (as in your passport, Latin letters)"),
-        filters=[strip], validators=[DataRequired(), Length(max=200)],
+        filters=[nfc], validators=[DataRequired(), Length(max=200), PlainName()],
     )
     full_name_native = StringField(
         _l("Full name in native script (optional)"),
-        filters=[strip], validators=[Optional(), Length(max=200)],
+        filters=[nfc], validators=[Optional(), Length(max=200), PlainName()],
     )
     affiliation = StringField(
         _l("University or company"), filters=[strip], validators=[DataRequired(), Length(max=300)]

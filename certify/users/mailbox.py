@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -27,11 +28,13 @@ from certify.core.extensions import db
 from certify.core.passwords import hash_password
 from certify.core.urls import absolute_url
 from certify.users import notifications
-from certify.users.models import Role, User
+from certify.users.models import Role, RoleAssignment, User
 from certify.users.operations import create_user, user_by_email
 
 CONFIRM = "confirm-email"
 RESET = "reset-password"
+# Hashed in place of a password hash when a reset is asked for an address with no account.
+_NO_ACCOUNT = b"$argon2id$v=19$m=65536,t=3,p=4$no-account$no-account-no-account-no-account"
 
 
 class LinkError(DomainError):
@@ -110,13 +113,23 @@ def confirm_email(user: User) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the address has an enabled account; otherwise do nothing visible."""
+    """Mail a reset link if the address has an enabled account; otherwise send nothing, but do
+    the same work (issue 14: the answer's timing told the two apart): one lookup, a signed
+    link, the outbox's duplicate check, the message composed, one statement writing to the
+    outbox (no row when there is nothing to send) and one audit entry."""
     user = user_by_email(email)
-    if user is None or not user.is_enabled:
-        return
-    token = _serializer(RESET).dumps([user.id, _password_fingerprint(user)])
-    if notifications.password_reset_link(user, absolute_url("auth.reset_password", token=token)):
-        audit.record("auth.password_reset_requested", user)
+    if user is None:
+        # As the role assignments an account found is loaded with.
+        db.session.scalars(sa.select(RoleAssignment).where(RoleAssignment.user_id == 0)).all()
+    elif not user.is_enabled:
+        user = None
+    fingerprint = (_password_fingerprint(user) if user is not None
+                   else hashlib.sha256(_NO_ACCOUNT).hexdigest()[:24])
+    token = _serializer(RESET).dumps([user.id if user is not None else 0, fingerprint])
+    queued = notifications.password_reset_link(
+        user, absolute_url("auth.reset_password", token=token))
+    audit.record("auth.password_reset_requested", user, queued=queued,
+                 email_hash=hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16])
 
 
 def user_for_reset(token: str) -> User:

@@ -8,11 +8,15 @@ ten-minute bucket, so repeated requests cannot flood a mailbox.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from certify.core import outbox
 from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from certify.core.i18n import current_language
 from certify.users.models import User
 
 
@@ -48,15 +52,45 @@ def registration_attempt(user: User, reset_link: str) -> None:
     _queue_once_in_ten_minutes(user, "registration-attempt", compose)
 
 
-def password_reset_link(user: User, link: str) -> bool:
-    """Whether the mail was queued (not when one went out in the same ten minutes)."""
+def password_reset_link(user: User | None, link: str) -> bool:
+    """Whether the mail was queued: not when one went out in the same ten minutes, nor when the
+    address has no account (``user`` None). The same work is done either way (issue 14: the
+    answer's timing told known addresses from unknown ones): the duplicate check, the message
+    composed, and one statement writing to the outbox, which writes no row when there is
+    nothing to send."""
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    kind = "password-reset"
 
     def compose():
         return (_("Reset your password"),
                 _("Dear %(name)s,\n\nto choose a new password, open this link within "
                   "%(minutes)d minutes:\n\n%(link)s\n\nIt works once. If you did not ask for "
                   "it, ignore this message: your password stays as it is.",
-                  name=user.full_name, minutes=minutes, link=link))
+                  name=user.full_name if user else "", minutes=minutes, link=link))
 
-    return _queue_once_in_ten_minutes(user, "password-reset", compose) is not None
+    if user is not None:
+        if _queue_once_in_ten_minutes(user, kind, compose) is not None:
+            return True
+        _as_if_queued(user.id, user.preferred_language, kind, compose, checked=True)
+        return False
+    _as_if_queued(0, current_language(), kind, compose, checked=False)
+    return False
+
+
+def _as_if_queued(user_id: int, language: str, kind: str, compose, *, checked: bool) -> None:
+    """What ``outbox.queue`` does, without queuing anything: the duplicate check (unless it was
+    just done), the message composed, and an INSERT that selects no row."""
+    now = utcnow()
+    dedup_key = f"user:{user_id}:{kind}:{now:%Y%m%d%H}{now.minute // 10}"
+    if not checked:
+        db.session.scalar(sa.select(outbox.Notification.id).where(
+            outbox.Notification.dedup_key == dedup_key))
+    with force_locale(language):
+        subject, body = (str(text) for text in compose())
+    columns = {"user_id": user_id, "kind": kind, "dedup_key": dedup_key, "language": language,
+               "subject": subject, "body": body, "created_at": now}
+    db.session.execute(sa.insert(outbox.Notification).from_select(
+        list(columns),
+        sa.select(*(sa.literal(value, outbox.Notification.__table__.c[name].type)
+                    for name, value in columns.items())).where(sa.false()),
+    ))

@@ -13,6 +13,7 @@ from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
+from certify.core.names import normalise_name
 from certify.core.passwords import hash_password, needs_rehash, verify_password
 from certify.users.models import Branch, Role, RoleAssignment, User
 
@@ -42,6 +43,9 @@ def create_user(
 ) -> User:
     """A new account. A coordinator role needs the branch it coordinates."""
     email = email.strip().lower()
+    # NFC, and no bidi overrides or zero-width characters (they would reach certificates).
+    full_name = normalise_name(full_name)
+    full_name_native = normalise_name(full_name_native)
     # The forms check each of these first: only the CLI (in English) meets these words.
     if email_taken(email):
         raise DomainError(f"a user with email {email} already exists")
@@ -55,8 +59,8 @@ def create_user(
     user = User(
         email=email,
         password_hash=hash_password(password),
-        full_name=full_name.strip(),
-        full_name_native=(full_name_native or "").strip() or None,
+        full_name=full_name,
+        full_name_native=full_name_native or None,
         affiliation=affiliation.strip(),
         country=country.upper(),
         preferred_language=preferred_language,

@@ -42,7 +42,18 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (0: none).
     TRUSTED_PROXIES = 0
+    # Failed logins (certify/users/throttle.py): per account and client address (the tight
+    # limit), per client address over all accounts, and per account over all addresses (the
+    # ceiling; a browser that logged in to the account before passes it: a "known device").
     LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+    LOGIN_ADDRESS_LIMIT = "50 per 15 minutes"
+    LOGIN_ACCOUNT_LIMIT = "50 per hour"
+    KNOWN_DEVICE_MAX_AGE = 180 * 24 * 3600
+    # The second factor: how long the password step stays good, wrong codes per pending login
+    # (then the password is asked again) and per account.
+    PENDING_LOGIN_MAX_AGE = 600
+    TOTP_PENDING_GUESSES = 5
+    TOTP_ACCOUNT_LIMIT = "10 per 15 minutes"
     # Registration and password-reset requests per client address (each may send a mail).
     ACCOUNT_MAIL_LIMIT = "10 per 15 minutes"
     # How long a mailed link works: account confirmation (seconds), password reset.

@@ -7,10 +7,10 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from certify.core.extensions import limiter
+from certify.core.extensions import db, limiter
 from certify.core.safety import safe_next_url
 from certify.core.views import attempt
-from certify.users import mailbox, totp
+from certify.users import mailbox, throttle, totp
 from certify.users.blueprint import auth_bp as bp
 from certify.users.forms import (
     CodeForm,
@@ -20,16 +20,8 @@ from certify.users.forms import (
     RegistrationForm,
 )
 from certify.users.mailbox import LinkError
-from certify.users.models import load_user_by_session_token
+from certify.users.models import User
 from certify.users.operations import active_branches, authenticate, log_out
-
-
-def _login_failure_limit() -> str:
-    return current_app.config["LOGIN_FAILURE_LIMIT"]
-
-
-def _submitted_email() -> str:
-    return (request.form.get("email") or "").strip().lower() or "-"
 
 
 def _account_mail_limit() -> str:
@@ -56,9 +48,13 @@ def link_problem(error: LinkError):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_failure_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_failure_limit, methods=["POST"], deduct_when=_failed,
-               key_func=_submitted_email)
+# Failures are counted so that no one can lock someone else out (throttle.py): per account and
+# address, per address, and per account unless this browser is known to the account.
+@limiter.limit(throttle.failure_limit, methods=["POST"], deduct_when=_failed,
+               key_func=throttle.account_and_address)
+@limiter.limit(throttle.address_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(throttle.account_limit, methods=["POST"], deduct_when=_failed,
+               key_func=throttle.account, exempt_when=throttle.known_device)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -82,28 +78,48 @@ def login():
         return redirect(url_for(".login"))
     if user.totp_enabled_at is not None:
         # The password was right; the second factor decides.
-        session["pending_login"] = user.session_token
+        # Only an opaque reference in the session, never the account's session token.
+        throttle.start_pending_login(user.id, user.session_token)
         session["pending_next"] = target
         return redirect(url_for(".second_factor"))
     login_user(user)
-    return redirect(target or url_for("main.dashboard"))
+    return throttle.remember_device(redirect(target or url_for("main.dashboard")), user.email)
+
+
+def _pending_user(pending: dict | None) -> User | None:
+    user = db.session.get(User, pending["user"]) if pending else None
+    if user is None or not user.is_enabled:
+        return None
+    return user if throttle.pending_matches(pending, user.session_token) else None
 
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
-@limiter.limit(_login_failure_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(throttle.failure_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(throttle.totp_account_limit, methods=["POST"], deduct_when=_failed,
+               key_func=throttle.pending_account)
 def second_factor():
-    token = session.get("pending_login")
-    user = load_user_by_session_token(token) if token else None
+    pending = throttle.pending_login()
+    user = _pending_user(pending)
     if user is None:
+        throttle.drop_pending_login()
         return redirect(url_for(".login"))
     form = CodeForm()
+    if request.method == "POST" and throttle.too_many_wrong_codes(pending):
+        # A copy of the session cookie from before the pending login was dropped.
+        throttle.drop_pending_login()
+        return redirect(url_for(".login"))
     if form.validate_on_submit():
         _done, passed = attempt(lambda: totp.confirm_login(user, form.code.data))
         if passed:
             target = session.pop("pending_next", None)
-            session.pop("pending_login", None)
+            throttle.drop_pending_login()
             login_user(user)
-            return redirect(target or url_for("main.dashboard"))
+            return throttle.remember_device(redirect(target or url_for("main.dashboard")),
+                                            user.email)
+        if throttle.count_wrong_code(pending) >= current_app.config["TOTP_PENDING_GUESSES"]:
+            throttle.drop_pending_login()
+            flash(_("Too many wrong codes. Log in with your password again."), "error")
+            return redirect(url_for(".login"))
         flash(_("This code is not valid (or was already used)."), "error")
     return render_template("auth/second_factor.html", form=form)
 
