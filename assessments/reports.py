@@ -116,6 +116,9 @@ def export_frame(figures: CompetitionFigures, kind: str) -> pd.DataFrame:
     else:
         frame = figures.results.reset_index() if not figures.results.empty else pd.DataFrame(
             columns=["assessment_id", *scoring.RESULT_COLUMNS])
+    if "below_floor" in frame.columns:  # criterion ids -> their codes, space-separated
+        frame["below_floor"] = frame["below_floor"].map(
+            lambda ids: " ".join(str(codes.get(i, i)) for i in ids))
     if "criterion_id" in frame.columns:
         frame.insert(frame.columns.get_loc("criterion_id") + 1, "criterion_code",
                      frame["criterion_id"].map(codes))

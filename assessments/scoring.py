@@ -7,6 +7,10 @@
 Must-pass criteria (``min_pass_level``) are conjunctive: *every* reviewer must rate them at
 least that level — an average cannot rescue a failing gate (domain_anchors §3.4 rule 6,
 after Keele's "all points satisfactory" and UK-SPEC's "competence in all five areas").
+Since engine 1.1 every criterion's panel score (the reviewers' mean level) must also reach the
+rubric version's floor (level 2 by default): a high weighted score cannot carry a criterion
+left at zero. Decisions recorded by engine 1.0 are recomputed without the floor
+(``floor_for``), so that they still verify.
 """
 
 from __future__ import annotations
@@ -18,14 +22,24 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-ENGINE_VERSION = "1.0"
+ENGINE_VERSION = "1.1"
 SCORE_DECIMALS = 9
+DEFAULT_FLOOR = 2
+# Engine versions that had no floor: their decisions are recomputed by their own rule.
+# (None: decisions recorded before the engine version was stored.)
+_WITHOUT_FLOOR = frozenset({None, "1.0"})
 
 RATING_COLUMNS = ("assessment_id", "reviewer_id", "criterion_id", "level")
 CRITERION_COLUMNS = ("criterion_id", "weight", "max_level", "min_pass_level")
 RESULT_COLUMNS = (
-    "score", "complete", "n_reviewers", "gates_passed", "disagreement", "recommended",
+    "score", "complete", "n_reviewers", "gates_passed", "disagreement", "below_floor",
+    "recommended",
 )
+
+
+def floor_for(engine_version: str | None, floor: float | None) -> float | None:
+    """The floor the engine ``engine_version`` applied (None: no floor, as in engine 1.0)."""
+    return None if engine_version in _WITHOUT_FLOOR else floor
 
 
 def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
@@ -132,7 +146,11 @@ def _validated(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_panel(
-    ratings: pd.DataFrame, criteria: pd.DataFrame, *, pass_threshold: float = 70.0
+    ratings: pd.DataFrame,
+    criteria: pd.DataFrame,
+    *,
+    pass_threshold: float = 70.0,
+    floor: float | None = DEFAULT_FLOOR,
 ) -> pd.DataFrame:
     """One row per assessment (index ``assessment_id``) with the columns of RESULT_COLUMNS.
 
@@ -143,7 +161,11 @@ def score_panel(
     - ``gates_passed``: every gated criterion rated at least its ``min_pass_level`` by every
       reviewer who rated it, and rated at all;
     - ``disagreement``: on some criterion the highest and lowest level differ by 2 or more;
-    - ``recommended``: complete, gates passed and score ≥ ``pass_threshold``.
+    - ``below_floor``: the sorted tuple of criterion ids whose panel score,
+      the mean of the reviewers' levels, is below ``floor`` (capped at the criterion's
+      ``max_level``); always empty when ``floor`` is None;
+    - ``recommended``: complete, gates passed, nothing below the floor and score ≥
+      ``pass_threshold``.
 
     Raises ``ValueError`` on missing columns, unknown criteria, duplicate ratings, levels out
     of range or non-positive weights. Vectorised: every step is a NumPy reduction over integer
@@ -174,6 +196,8 @@ def score_panel(
     gates_passed = ((rated[:, gated] > 0) & (lowest[:, gated] >= gates[gated])).all(axis=1)
     disagreement = ((highest - lowest) >= 2).any(axis=1)
     n_reviewers = np.bincount(encoded.pair_assessment, minlength=count)
+    below_floor = _below_floor(means, np.minimum(maxima, floor) if floor is not None else None,
+                               indexed.index)
 
     result = pd.DataFrame(
         {
@@ -182,10 +206,29 @@ def score_panel(
             "n_reviewers": n_reviewers,
             "gates_passed": gates_passed,
             "disagreement": disagreement,
-            "recommended": complete & gates_passed & (score >= pass_threshold),
+            "below_floor": below_floor,
+            "recommended": (complete & gates_passed & (score >= pass_threshold)
+                            & np.array([not low for low in below_floor], dtype=bool)),
         },
         index=encoded.assessments,
     )
+    return result
+
+
+def _below_floor(means: np.ndarray, floors: np.ndarray | None, ids: pd.Index) -> np.ndarray:
+    """Per assessment, the tuple of criterion ids whose mean level lies below its floor;
+    grouped from the (usually few) low cells, not by a loop over assessments."""
+    below: list[tuple] = [()] * means.shape[0]
+    if floors is not None:
+        with np.errstate(invalid="ignore"):
+            rows, columns = np.nonzero(means < floors)
+        if len(rows):
+            grouped = pd.Series(ids.to_numpy()[columns]).groupby(rows).agg(
+                lambda low: tuple(sorted(low)))
+            for row, low in zip(grouped.index, grouped, strict=True):
+                below[row] = low
+    result = np.empty(len(below), dtype=object)
+    result[:] = below
     return result
 
 

@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS, RESULT_COLUMNS, score_panel
+from assessments.scoring import (
+    CRITERION_COLUMNS,
+    DEFAULT_FLOOR,
+    ENGINE_VERSION,
+    RATING_COLUMNS,
+    RESULT_COLUMNS,
+    floor_for,
+    score_panel,
+)
 
 SEEDS = range(25)
 
@@ -195,7 +203,8 @@ def test_score_exactly_at_the_default_threshold_is_recommended():
     # Weights 7 and 3: A rated 4 (full marks), B rated 0.
     # score = 100 * (7 * 4/4 + 3 * 0/4) / 10 = 70 = the default threshold.
     criteria = criteria_frame([("A", 7, 4, None), ("B", 3, 4, None)])
-    result = score_panel(panel({"A": [4, 4], "B": [0, 0]}), criteria).loc["a1"]
+    # Without the floor (engine 1.0's rule): B at 0 would otherwise refuse it.
+    result = score_panel(panel({"A": [4, 4], "B": [0, 0]}), criteria, floor=None).loc["a1"]
     assert result["score"] == 70.0
     assert bool(result["recommended"]) is True
 
@@ -205,7 +214,8 @@ def test_score_exactly_at_the_default_threshold_is_recommended():
 )
 def test_threshold_boundary(threshold, expected):
     # score = 100 * (3 * 4/4 + 1 * 0/4) / 4 = 75
-    result = score_panel(panel({"A": [4, 4], "B": [0, 0]}), TWO, pass_threshold=threshold)
+    result = score_panel(panel({"A": [4, 4], "B": [0, 0]}), TWO, pass_threshold=threshold,
+                         floor=None)
     assert result.loc["a1", "score"] == 75.0
     assert bool(result.loc["a1", "recommended"]) is expected
 
@@ -216,9 +226,52 @@ def test_score_exactly_at_threshold_with_three_reviewers_is_recommended():
     # score = 100 * (4/3 + 2 + 8/3) / 4 / 3 = 100 * 6 / 12 = 50 exactly.
     criteria = criteria_frame([("A", 1, 4, None), ("B", 1, 4, None), ("C", 1, 4, None)])
     ratings = panel({"A": [4, 0, 0], "B": [4, 2, 0], "C": [4, 4, 0]})
-    result = score_panel(ratings, criteria, pass_threshold=50.0).loc["a1"]
+    result = score_panel(ratings, criteria, pass_threshold=50.0, floor=None).loc["a1"]
     assert bool(result["complete"]) and bool(result["gates_passed"])
     assert bool(result["recommended"]) is True
+    # With the default floor (level 2), A's mean 4/3 is below it: refused.
+    floored = score_panel(ratings, criteria, pass_threshold=50.0).loc["a1"]
+    assert floored["below_floor"] == ("A",)
+    assert bool(floored["recommended"]) is False
+
+
+# --- the floor (domain_anchors §3.4 rule 6: every criterion's final score at least 2) --------
+
+
+def test_two_criteria_at_zero_are_refused_despite_a_high_score():
+    # Eight equal criteria; C1 and C2 at 0, the rest at 4:
+    # score = 100 * 6 / 8 = 75 >= 70, yet two criteria lie below level 2.
+    criteria = criteria_frame((f"C{i}", 1, 4, None) for i in range(1, 9))
+    levels = {f"C{i}": [0, 0] if i <= 2 else [4, 4] for i in range(1, 9)}
+    result = score_panel(panel(levels), criteria).loc["a1"]
+    assert result["score"] == 75.0
+    assert result["below_floor"] == ("C1", "C2")
+    assert bool(result["recommended"]) is False
+
+
+def test_floor_uses_the_panel_mean():
+    # A: 1 and 3 -> mean 2, at the floor: score = 100 * (3 * 2/4 + 1 * 4/4) / 4 = 62.5.
+    at_floor = score_panel(panel({"A": [1, 3], "B": [4, 4]}), TWO, pass_threshold=60).loc["a1"]
+    assert at_floor["below_floor"] == ()
+    assert bool(at_floor["recommended"]) is True
+    # B: 1 and 2 -> mean 1.5, below it: score = 100 * (3 + 1 * 1.5/4) / 4 = 84.375, refused.
+    below = score_panel(panel({"A": [4, 4], "B": [1, 2]}), TWO, pass_threshold=60).loc["a1"]
+    assert below["score"] == pytest.approx(84.375)
+    assert below["below_floor"] == ("B",)
+    assert bool(below["recommended"]) is False
+
+
+def test_floor_is_configurable_and_capped_at_the_max_level():
+    criteria = criteria_frame([("A", 1, 4, None), ("Y", 1, 1, None)])  # Y: a yes/no criterion
+    ratings = panel({"A": [3, 3], "Y": [1, 1]})
+    assert score_panel(ratings, criteria, floor=3).loc["a1", "below_floor"] == ()
+    assert score_panel(ratings, criteria, floor=4).loc["a1", "below_floor"] == ("A",)
+    assert score_panel(ratings, criteria, floor=None).loc["a1", "below_floor"] == ()
+
+
+def test_engine_1_0_had_no_floor():
+    assert floor_for("1.0", DEFAULT_FLOOR) is None
+    assert floor_for(ENGINE_VERSION, 3) == 3
 
 
 def test_recommended_needs_complete_gates_and_score_together():
@@ -408,6 +461,25 @@ def test_incomplete_assessments_have_nan_score(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_below_floor_matches_the_panel_means(seed):
+    _, ratings, criteria = random_case(seed)
+    floor = int(seed % 4)
+    result = score_panel(ratings, criteria, floor=floor)
+    maxima = criteria.set_index("criterion_id")["max_level"]
+    means = ratings.groupby(["assessment_id", "criterion_id"])["level"].mean()
+    capped = means.index.get_level_values("criterion_id").map(maxima.clip(upper=floor))
+    low = means[means.to_numpy() < capped.to_numpy()]
+    expected = {a: tuple(sorted(low.xs(a).index)) if a in low.index.get_level_values(0) else ()
+                for a in result.index}
+    assert result["below_floor"].to_dict() == expected
+    unfloored = score_panel(ratings, criteria, floor=None)
+    assert (unfloored["below_floor"] == ()).all()
+    # The floor only ever takes a recommendation away, exactly where something is below it.
+    assert (result["recommended"]
+            == (unfloored["recommended"] & (result["below_floor"] == ()))).all()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_shuffling_ratings_leaves_result_unchanged(seed):
     rng, ratings, criteria = random_case(seed)
     shuffled = ratings.sample(frac=1.0, random_state=rng).reset_index(drop=True)
@@ -438,6 +510,8 @@ def test_all_max_levels_give_100_and_all_zero_give_0(seed):
     assert top["gates_passed"].all()
     assert top["recommended"].all()
     assert not bottom["recommended"].any()
+    assert (top["below_floor"] == ()).all()
+    assert (bottom["below_floor"].map(len) == len(criteria)).all()
     # At level 0 only the gates at 0 pass.
     gated_above_zero = (criteria["min_pass_level"].fillna(0) > 0).any()
     assert bool(bottom["gates_passed"].all()) is not bool(gated_above_zero)
