@@ -49,7 +49,8 @@ def export(competition_id: int, kind: str, fmt: str):
     competition, branches = analytics_scope_or_404(competition_id)
     if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
         abort(404)
-    frame = export_frame(competition_figures(competition, branches), kind)
+    decisions = {a.id: a.decision for a in competition.applications if a.decision is not None}
+    frame = export_frame(competition_figures(competition, branches), kind, decisions)
     filename = f"competition-{competition.id}-{kind}.{fmt}"
     if fmt == "csv":
         return _download(to_csv(frame), "text/csv; charset=utf-8", filename)

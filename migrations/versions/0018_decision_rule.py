@@ -1,5 +1,6 @@
 """Decision rule that binds: the rubric version's floor level (every criterion's panel score
-must reach it for an award), default 2 for every existing version.
+must reach it for an award), default 2 for every existing version; decisions that award
+against the engine's recommendation (override, confirmed by a second administrator).
 
 Revision ID: e14a0018dec
 Revises: cb8918567cb3
@@ -21,8 +22,13 @@ def upgrade():
     with op.batch_alter_table('rubric_versions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('floor_level', sa.Integer(), server_default='2',
                                       nullable=False))
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('override', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_column('override')
     with op.batch_alter_table('rubric_versions', schema=None) as batch_op:
         batch_op.drop_column('floor_level')
