@@ -16,6 +16,7 @@ left at zero. Decisions recorded by engine 1.0 are recomputed without the floor
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import krippendorff
@@ -230,6 +231,27 @@ def _below_floor(means: np.ndarray, floors: np.ndarray | None, ids: pd.Index) ->
     result = np.empty(len(below), dtype=object)
     result[:] = below
     return result
+
+
+def award_band(score: float, levels: Mapping[str, float],
+               bands: Sequence[Mapping]) -> str | None:
+    """The code of the highest award band reached, or None.
+
+    ``bands`` are the rubric version's, lowest first (``code``, ``min_score``, ``min_levels``:
+    {criterion code: level}); a band is reached when ``score`` is at least its ``min_score``
+    and each named criterion's panel level (``levels``: mean level by criterion code) at least
+    its minimum (domain_anchors §3.4 rule 6: "S of at least 75 % with P11 at least 3").
+    """
+    if score is None or np.isnan(score):
+        return None
+    reached = None
+    for band in bands:
+        minimum_levels = band.get("min_levels") or {}
+        if score >= float(band["min_score"]) and all(
+            code in levels and levels[code] >= level for code, level in minimum_levels.items()
+        ):
+            reached = band["code"]
+    return reached
 
 
 PANEL_COLUMNS = (

@@ -86,6 +86,7 @@ def decide(
         moderation=Moderation.none,
         override=outcome == Outcome.award and result is not None
         and not bool(result["recommended"]),
+        band=_band(application, figures) if outcome == Outcome.award else None,
     )
     application.state = ApplicationState.decided
     if second_check is None:  # drawn at random (MODERATION_SAMPLE), unless imported history
@@ -96,11 +97,21 @@ def decide(
     db.session.flush()
     audit.record("application.decide", application, actor=by, outcome=str(outcome),
                  before=ApplicationState.under_review, after=ApplicationState.decided,
-                 moderation=decision.moderation, override=decision.override,
+                 moderation=decision.moderation, override=decision.override, band=decision.band,
                  **({"reason": decision.reason} if decision.override else {}))
     if decision.is_final:
         _finalise(application, by=by, at=at)
     return decision
+
+
+def _band(application: Application, figures) -> str | None:
+    """The award band the engine finds from the panel's score and mean levels."""
+    version = application.competition.rubric_version
+    if figures.result is None or not version.bands:
+        return None
+    codes = {c.id: c.code for c in version.criteria}
+    levels = {codes[i]: float(m) for i, m in figures.table["mean"].items() if i in codes}
+    return scoring.award_band(float(figures.result["score"]), levels, version.bands)
 
 
 def _drawn_for_moderation() -> bool:
@@ -110,7 +121,7 @@ def _drawn_for_moderation() -> bool:
 
 def _finalise(application: Application, *, by: User, at: datetime | None = None) -> None:
     if application.decision.outcome == Outcome.award:
-        issue_certificate(application, by=by, issued_at=at)
+        issue_certificate(application, by=by, issued_at=at, band=application.decision.band)
     notify_decision(application)
 
 
