@@ -103,7 +103,7 @@ class CompetitionFigures:
     results: pd.DataFrame  # score_panel, indexed by assessment_id
     panel: pd.DataFrame  # panel_table
     severity: pd.DataFrame
-    reliability: pd.DataFrame
+    reliability: pd.DataFrame  # α with the sample it rests on and its bootstrap interval
     load: pd.DataFrame  # per reviewer: assigned, submitted
 
 
@@ -134,7 +134,8 @@ def competition_figures(competition: Competition,
                                     floor=version.floor_level),
         panel=scoring.panel_table(ratings, criteria, self_frame(application_ids)),
         severity=scoring.reviewer_severity(ratings, criteria),
-        reliability=scoring.interrater_reliability(ratings, criteria),
+        reliability=scoring.interrater_reliability(ratings, criteria).join(
+            scoring.alpha_intervals(ratings, criteria)),
         load=load,
     )
 

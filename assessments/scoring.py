@@ -217,20 +217,31 @@ def score_panel(
 
 
 def _below_floor(means: np.ndarray, floors: np.ndarray | None, ids: pd.Index) -> np.ndarray:
-    """Per assessment, the tuple of criterion ids whose mean level lies below its floor;
-    grouped from the (usually few) low cells, not by a loop over assessments."""
-    below: list[tuple] = [()] * means.shape[0]
-    if floors is not None:
+    """Per assessment, the sorted tuple of criterion ids whose mean level lies below its floor.
+    Each row's low criteria are packed into one integer key; only the distinct keys (a few,
+    however many assessments) are turned into tuples."""
+    count, width = means.shape
+    if floors is None or count == 0:
+        keys, width = np.zeros(count, dtype=np.int64), 0
+    else:
+        order = sorted(range(width), key=lambda i: ids[i])
         with np.errstate(invalid="ignore"):
-            rows, columns = np.nonzero(means < floors)
-        if len(rows):
-            grouped = pd.Series(ids.to_numpy()[columns]).groupby(rows).agg(
-                lambda low: tuple(sorted(low)))
-            for row, low in zip(grouped.index, grouped, strict=True):
-                below[row] = low
-    result = np.empty(len(below), dtype=object)
-    result[:] = below
-    return result
+            low = (means < floors)[:, order]
+        if width <= 62:
+            keys = low.astype(np.int64) @ (np.int64(1) << np.arange(width, dtype=np.int64))
+        else:
+            keys = pd.factorize(pd.Series([row.tobytes() for row in low]))[0]
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    tuples = np.empty(len(distinct), dtype=object)
+    for position, key in enumerate(distinct):
+        if width == 0 or key == 0 and width <= 62:
+            tuples[position] = ()
+        elif width <= 62:
+            tuples[position] = tuple(ids[order[i]] for i in range(width) if key >> i & 1)
+        else:
+            row = low[np.flatnonzero(keys == key)[0]]
+            tuples[position] = tuple(ids[order[i]] for i in range(width) if row[i])
+    return tuples[inverse.reshape(-1)]
 
 
 def award_band(score: float, levels: Mapping[str, float],
@@ -294,13 +305,14 @@ def panel_table(
 
 
 SEVERITY_COLUMNS = ("n_reviews", "n_compared", "mean_deviation", "z", "status")
+MIN_SEVERITY_REVIEWS = 5
 
 
 def reviewer_severity(
     ratings: pd.DataFrame,
     criteria: pd.DataFrame,
     *,
-    min_reviews: int = 5,
+    min_reviews: int = MIN_SEVERITY_REVIEWS,
     z_limit: float = 2.0,
 ) -> pd.DataFrame:
     """How far each reviewer sits from their co-reviewers, indexed by ``reviewer_id``.
@@ -385,6 +397,76 @@ def interrater_reliability(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.
         int(ratings.shape[0]),
     )
     result = pd.DataFrame.from_dict(rows, orient="index", columns=list(RELIABILITY_COLUMNS))
+    result.index.name = "criterion_id"
+    return result
+
+
+INTERVAL_COLUMNS = ("n_applications", "enough", "low", "high")
+MIN_ALPHA_APPLICATIONS = 10
+
+
+def _ordinal_alpha(coincidence: np.ndarray) -> np.ndarray:
+    """Ordinal α from coincidence matrices (..., V, V): 1 − (n−1)·Σ o·δ² ÷ Σ n_c·n_k·δ², with
+    δ²_ck = (Σ_{g=c..k} n_g − (n_c + n_k)/2)² (Krippendorff 2011); NaN where undefined."""
+    size = coincidence.shape[-1]
+    n_c = coincidence.sum(axis=-1)
+    n = n_c.sum(axis=-1)
+    cumulative = np.cumsum(n_c, axis=-1)
+    c, k = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    low, high = np.minimum(c, k), np.maximum(c, k)
+    between = cumulative[..., high] - cumulative[..., low] + n_c[..., low]
+    delta = (between - (n_c[..., c] + n_c[..., k]) / 2) ** 2
+    observed = (coincidence * delta).sum(axis=(-2, -1))
+    expected = (n_c[..., :, None] * n_c[..., None, :] * delta).sum(axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(expected > 0, 1 - (n - 1) * observed / expected, np.nan)
+
+
+def alpha_intervals(
+    ratings: pd.DataFrame, criteria: pd.DataFrame, *, resamples: int = 500,
+    confidence: float = 0.95, seed: int = 17024, min_applications: int = MIN_ALPHA_APPLICATIONS,
+) -> pd.DataFrame:
+    """Whether the sample supports Krippendorff's α, and its bootstrap interval: indexed as
+    ``interrater_reliability``, columns INTERVAL_COLUMNS.
+
+    ``n_applications``: applications with two or more ratings of the criterion (overall: of
+    some criterion); ``enough``: at least ``min_applications`` of them; ``low``, ``high``: the
+    percentile bootstrap interval (``confidence``), resampling applications with replacement
+    (``resamples`` draws, fixed ``seed``), NaN when not enough. Each unit's share of the
+    coincidence matrix is computed once, so a resample is one matrix product, not a new α.
+    """
+    indexed = _validated(ratings, criteria)
+    size = int(indexed["max_level"].max()) + 1 if len(indexed) else 1
+    counts = (ratings.groupby(["criterion_id", "assessment_id", "level"]).size()
+              .unstack("level", fill_value=0).reindex(columns=range(size), fill_value=0))
+    totals = counts.sum(axis=1)
+    counts = counts[totals >= 2]
+    values = counts.to_numpy(dtype=float)
+    shares = values[:, :, None] * values[:, None, :]
+    shares[:, np.arange(size), np.arange(size)] -= values
+    shares /= (values.sum(axis=1) - 1)[:, None, None]
+    unit_criterion = counts.index.get_level_values("criterion_id")
+    unit_application, applications = pd.factorize(counts.index.get_level_values("assessment_id"))
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, max(len(applications), 1), size=(resamples, len(applications)))
+    weights = np.zeros((resamples, len(applications)))
+    np.add.at(weights, (np.arange(resamples)[:, None], draws), 1.0)
+    tail = (1 - confidence) / 2 * 100
+    rows = {}
+    for key in [*indexed.index, OVERALL]:
+        chosen = np.ones(len(counts), bool) if key == OVERALL else unit_criterion == key
+        n_applications = len(np.unique(unit_application[chosen]))
+        low = high = np.nan
+        if n_applications >= min_applications:
+            unit_weights = weights[:, unit_application[chosen]]
+            sampled = (unit_weights @ shares[chosen].reshape(-1, size * size)).reshape(
+                resamples, size, size)
+            alphas = _ordinal_alpha(sampled)
+            alphas = alphas[~np.isnan(alphas)]
+            if len(alphas):
+                low, high = np.percentile(alphas, [tail, 100 - tail])
+        rows[key] = (n_applications, n_applications >= min_applications, low, high)
+    result = pd.DataFrame.from_dict(rows, orient="index", columns=list(INTERVAL_COLUMNS))
     result.index.name = "criterion_id"
     return result
 

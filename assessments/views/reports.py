@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template
 from flask_login import login_required
 
+from assessments import scoring
 from assessments.analytics import annual_report as annual_figures
 from assessments.analytics import competition_figures
 from assessments.blueprint import bp
@@ -40,6 +41,8 @@ def analytics(competition_id: int):
         applications={a.id: a for a in competition.applications},
         histogram=charts.histogram, box_plots=charts.box_plots, scoped=branches is not None,
         codes={c.id: c.code for c in criteria},
+        min_alpha_applications=scoring.MIN_ALPHA_APPLICATIONS,
+        min_severity_reviews=scoring.MIN_SEVERITY_REVIEWS,
     )
 
 

@@ -532,3 +532,14 @@ def test_all_max_levels_give_exactly_100_with_fractional_weights(weights):
     result = score_panel(ratings, criteria, pass_threshold=100.0).loc["a1"]
     assert result["score"] == 100.0
     assert bool(result["recommended"]) is True
+
+
+def test_below_floor_with_more_criteria_than_a_bit_mask_holds():
+    criteria = criteria_frame((f"C{i:02d}", 1, 4, None) for i in range(70))
+    levels = {f"C{i:02d}": [1 if i in (3, 65) else 4] for i in range(70)}
+    ratings = pd.concat([panel(levels, "low"),
+                         panel({code: [4] for code in levels}, "high")], ignore_index=True)
+    result = score_panel(ratings, criteria)
+    assert result.loc["low", "below_floor"] == ("C03", "C65")
+    assert result.loc["high", "below_floor"] == ()
+    assert result["recommended"].to_dict() == {"high": True, "low": False}
