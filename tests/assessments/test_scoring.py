@@ -9,15 +9,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from assessments.scoring import (
-    CRITERION_COLUMNS,
-    DEFAULT_FLOOR,
-    ENGINE_VERSION,
-    RATING_COLUMNS,
-    RESULT_COLUMNS,
-    floor_for,
-    score_panel,
-)
+from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS, RESULT_COLUMNS, score_panel
 
 SEEDS = range(25)
 
@@ -235,45 +227,6 @@ def test_score_exactly_at_threshold_with_three_reviewers_is_recommended():
     assert bool(floored["recommended"]) is False
 
 
-# --- the floor (domain_anchors §3.4 rule 6: every criterion's final score at least 2) --------
-
-
-def test_two_criteria_at_zero_are_refused_despite_a_high_score():
-    # Eight equal criteria; C1 and C2 at 0, the rest at 4:
-    # score = 100 * 6 / 8 = 75 >= 70, yet two criteria lie below level 2.
-    criteria = criteria_frame((f"C{i}", 1, 4, None) for i in range(1, 9))
-    levels = {f"C{i}": [0, 0] if i <= 2 else [4, 4] for i in range(1, 9)}
-    result = score_panel(panel(levels), criteria).loc["a1"]
-    assert result["score"] == 75.0
-    assert result["below_floor"] == ("C1", "C2")
-    assert bool(result["recommended"]) is False
-
-
-def test_floor_uses_the_panel_mean():
-    # A: 1 and 3 -> mean 2, at the floor: score = 100 * (3 * 2/4 + 1 * 4/4) / 4 = 62.5.
-    at_floor = score_panel(panel({"A": [1, 3], "B": [4, 4]}), TWO, pass_threshold=60).loc["a1"]
-    assert at_floor["below_floor"] == ()
-    assert bool(at_floor["recommended"]) is True
-    # B: 1 and 2 -> mean 1.5, below it: score = 100 * (3 + 1 * 1.5/4) / 4 = 84.375, refused.
-    below = score_panel(panel({"A": [4, 4], "B": [1, 2]}), TWO, pass_threshold=60).loc["a1"]
-    assert below["score"] == pytest.approx(84.375)
-    assert below["below_floor"] == ("B",)
-    assert bool(below["recommended"]) is False
-
-
-def test_floor_is_configurable_and_capped_at_the_max_level():
-    criteria = criteria_frame([("A", 1, 4, None), ("Y", 1, 1, None)])  # Y: a yes/no criterion
-    ratings = panel({"A": [3, 3], "Y": [1, 1]})
-    assert score_panel(ratings, criteria, floor=3).loc["a1", "below_floor"] == ()
-    assert score_panel(ratings, criteria, floor=4).loc["a1", "below_floor"] == ("A",)
-    assert score_panel(ratings, criteria, floor=None).loc["a1", "below_floor"] == ()
-
-
-def test_engine_1_0_had_no_floor():
-    assert floor_for("1.0", DEFAULT_FLOOR) is None
-    assert floor_for(ENGINE_VERSION, 3) == 3
-
-
 def test_recommended_needs_complete_gates_and_score_together():
     criteria = criteria_frame([("G", 1, 4, 2), ("B", 1, 4, None), ("C", 1, 4, None)])
     ratings = pd.concat([
@@ -461,25 +414,6 @@ def test_incomplete_assessments_have_nan_score(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_below_floor_matches_the_panel_means(seed):
-    _, ratings, criteria = random_case(seed)
-    floor = int(seed % 4)
-    result = score_panel(ratings, criteria, floor=floor)
-    maxima = criteria.set_index("criterion_id")["max_level"]
-    means = ratings.groupby(["assessment_id", "criterion_id"])["level"].mean()
-    capped = means.index.get_level_values("criterion_id").map(maxima.clip(upper=floor))
-    low = means[means.to_numpy() < capped.to_numpy()]
-    expected = {a: tuple(sorted(low.xs(a).index)) if a in low.index.get_level_values(0) else ()
-                for a in result.index}
-    assert result["below_floor"].to_dict() == expected
-    unfloored = score_panel(ratings, criteria, floor=None)
-    assert (unfloored["below_floor"] == ()).all()
-    # The floor only ever takes a recommendation away, exactly where something is below it.
-    assert (result["recommended"]
-            == (unfloored["recommended"] & (result["below_floor"] == ()))).all()
-
-
-@pytest.mark.parametrize("seed", SEEDS)
 def test_shuffling_ratings_leaves_result_unchanged(seed):
     rng, ratings, criteria = random_case(seed)
     shuffled = ratings.sample(frac=1.0, random_state=rng).reset_index(drop=True)
@@ -532,14 +466,3 @@ def test_all_max_levels_give_exactly_100_with_fractional_weights(weights):
     result = score_panel(ratings, criteria, pass_threshold=100.0).loc["a1"]
     assert result["score"] == 100.0
     assert bool(result["recommended"]) is True
-
-
-def test_below_floor_with_more_criteria_than_a_bit_mask_holds():
-    criteria = criteria_frame((f"C{i:02d}", 1, 4, None) for i in range(70))
-    levels = {f"C{i:02d}": [1 if i in (3, 65) else 4] for i in range(70)}
-    ratings = pd.concat([panel(levels, "low"),
-                         panel({code: [4] for code in levels}, "high")], ignore_index=True)
-    result = score_panel(ratings, criteria)
-    assert result.loc["low", "below_floor"] == ("C03", "C65")
-    assert result.loc["high", "below_floor"] == ()
-    assert result["recommended"].to_dict() == {"high": True, "low": False}
