@@ -72,13 +72,17 @@ class PanelFigures:
     ratings_hash: str
 
 
-def panel_figures(application: Application) -> PanelFigures:
+def panel_figures(application: Application,
+                  engine_version: str | None = scoring.ENGINE_VERSION) -> PanelFigures:
+    """The figures by the rule of ``engine_version`` (the current engine unless a recorded
+    decision names an earlier one: see ``verify_decisions``)."""
     version = application.competition.rubric_version
     ratings = ratings_frame([application.id])
     criteria = criteria_frame(version)
     if ratings.empty:
         return PanelFigures(None, pd.DataFrame(), ratings, scoring.ratings_digest(ratings))
-    result = scoring.score_panel(ratings, criteria, pass_threshold=version.pass_threshold)
+    result = scoring.score_panel(ratings, criteria, pass_threshold=version.pass_threshold,
+                                 floor=scoring.floor_for(engine_version, version.floor_level))
     table = scoring.panel_table(ratings, criteria, self_frame([application.id]))
     return PanelFigures(
         result.loc[application.id],
@@ -99,7 +103,7 @@ class CompetitionFigures:
     results: pd.DataFrame  # score_panel, indexed by assessment_id
     panel: pd.DataFrame  # panel_table
     severity: pd.DataFrame
-    reliability: pd.DataFrame
+    reliability: pd.DataFrame  # α with the sample it rests on and its bootstrap interval
     load: pd.DataFrame  # per reviewer: assigned, submitted
 
 
@@ -126,10 +130,12 @@ def competition_figures(competition: Competition,
     return CompetitionFigures(
         criteria=criteria,
         ratings=ratings,
-        results=scoring.score_panel(ratings, criteria, pass_threshold=version.pass_threshold),
+        results=scoring.score_panel(ratings, criteria, pass_threshold=version.pass_threshold,
+                                    floor=version.floor_level),
         panel=scoring.panel_table(ratings, criteria, self_frame(application_ids)),
         severity=scoring.reviewer_severity(ratings, criteria),
-        reliability=scoring.interrater_reliability(ratings, criteria),
+        reliability=scoring.interrater_reliability(ratings, criteria).join(
+            scoring.alpha_intervals(ratings, criteria)),
         load=load,
     )
 
@@ -146,7 +152,8 @@ def verify_decisions() -> tuple[int, list[Mismatch]]:
 
     Returns the number of decisions checked and each disagreement: a changed rubric version
     (its content no longer hashes to the hash recorded), changed ratings (their digest differs),
-    or a different score or recommendation.
+    or a different score or recommendation. Each decision is recomputed by the rule of the
+    engine version it records (engine 1.0 had no floor).
     """
     mismatches: list[Mismatch] = []
     decisions = db.session.scalars(sa.select(Decision).order_by(Decision.id)).all()
@@ -159,7 +166,7 @@ def verify_decisions() -> tuple[int, list[Mismatch]]:
 
         if decision.rubric_content_hash and version_hash(version) != decision.rubric_content_hash:
             report("rubric version content does not match the recorded hash")
-        figures = panel_figures(application)
+        figures = panel_figures(application, decision.engine_version)
         if decision.ratings_hash and figures.ratings_hash != decision.ratings_hash:
             report("ratings differ from those the decision was computed from")
         if decision.score is not None:

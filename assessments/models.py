@@ -287,6 +287,11 @@ class Decision(db.Model):
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderation_note: Mapped[str | None] = mapped_column(Text)
+    # An award against the engine's recommendation (ISO/IEC 17024 §9.4): it waits, as
+    # moderation "pending", for a second administrator who neither decided nor reviewed.
+    override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The award band the engine found (a code of the rubric version's bands), for awards.
+    band: Mapped[str | None] = mapped_column(String(32))
 
     application: Mapped[Application] = relationship(back_populates="decision")
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from assessments import charts, scoring
 from assessments.analytics import CompetitionFigures, annual_report, panel_figures
-from assessments.models import Application, Competition, Review
+from assessments.models import Application, Competition, Decision, Review
 from certify.core.i18n import localized
 from rubrics.models import Criterion
 
@@ -105,8 +105,15 @@ def analytics_charts(competition: Competition, figures: CompetitionFigures) -> A
     return AnalyticsCharts(histogram, box_plots)
 
 
-def export_frame(figures: CompetitionFigures, kind: str) -> pd.DataFrame:
-    """One of EXPORT_KINDS as a table, each criterion id followed by its code."""
+DECISION_COLUMNS = ("outcome", "override", "confirmed")
+
+
+def export_frame(figures: CompetitionFigures, kind: str,
+                 decisions: dict[int, Decision] | None = None) -> pd.DataFrame:
+    """One of EXPORT_KINDS as a table, each criterion id followed by its code. The results
+    end with the decision taken on each application (``decisions``, by application id):
+    its outcome, whether it awarded against the engine's recommendation, and whether that
+    is final (not waiting for a second administrator)."""
     codes = figures.criteria.set_index("criterion_id")["code"]
     if kind == "ratings":
         frame = figures.ratings.copy()
@@ -116,6 +123,14 @@ def export_frame(figures: CompetitionFigures, kind: str) -> pd.DataFrame:
     else:
         frame = figures.results.reset_index() if not figures.results.empty else pd.DataFrame(
             columns=["assessment_id", *scoring.RESULT_COLUMNS])
+    if kind == "results":
+        taken = [(decisions or {}).get(i) for i in frame["assessment_id"]]
+        frame["outcome"] = [str(d.outcome) if d else "" for d in taken]
+        frame["override"] = [bool(d and d.override) for d in taken]
+        frame["confirmed"] = [bool(d and d.is_final) for d in taken]
+    if "below_floor" in frame.columns:  # criterion ids -> their codes, space-separated
+        frame["below_floor"] = frame["below_floor"].map(
+            lambda ids: " ".join(str(codes.get(i, i)) for i in ids))
     if "criterion_id" in frame.columns:
         frame.insert(frame.columns.get_loc("criterion_id") + 1, "criterion_code",
                      frame["criterion_id"].map(codes))

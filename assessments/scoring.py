@@ -7,25 +7,40 @@
 Must-pass criteria (``min_pass_level``) are conjunctive: *every* reviewer must rate them at
 least that level — an average cannot rescue a failing gate (domain_anchors §3.4 rule 6,
 after Keele's "all points satisfactory" and UK-SPEC's "competence in all five areas").
+Since engine 1.1 every criterion's panel score (the reviewers' mean level) must also reach the
+rubric version's floor (level 2 by default): a high weighted score cannot carry a criterion
+left at zero. Decisions recorded by engine 1.0 are recomputed without the floor
+(``floor_for``), so that they still verify.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import krippendorff
 import numpy as np
 import pandas as pd
 
-ENGINE_VERSION = "1.0"
+ENGINE_VERSION = "1.1"
 SCORE_DECIMALS = 9
+DEFAULT_FLOOR = 2
+# Engine versions that had no floor: their decisions are recomputed by their own rule.
+# (None: decisions recorded before the engine version was stored.)
+_WITHOUT_FLOOR = frozenset({None, "1.0"})
 
 RATING_COLUMNS = ("assessment_id", "reviewer_id", "criterion_id", "level")
 CRITERION_COLUMNS = ("criterion_id", "weight", "max_level", "min_pass_level")
 RESULT_COLUMNS = (
-    "score", "complete", "n_reviewers", "gates_passed", "disagreement", "recommended",
+    "score", "complete", "n_reviewers", "gates_passed", "disagreement", "below_floor",
+    "recommended",
 )
+
+
+def floor_for(engine_version: str | None, floor: float | None) -> float | None:
+    """The floor the engine ``engine_version`` applied (None: no floor, as in engine 1.0)."""
+    return None if engine_version in _WITHOUT_FLOOR else floor
 
 
 def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
@@ -132,7 +147,11 @@ def _validated(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_panel(
-    ratings: pd.DataFrame, criteria: pd.DataFrame, *, pass_threshold: float = 70.0
+    ratings: pd.DataFrame,
+    criteria: pd.DataFrame,
+    *,
+    pass_threshold: float = 70.0,
+    floor: float | None = DEFAULT_FLOOR,
 ) -> pd.DataFrame:
     """One row per assessment (index ``assessment_id``) with the columns of RESULT_COLUMNS.
 
@@ -143,7 +162,11 @@ def score_panel(
     - ``gates_passed``: every gated criterion rated at least its ``min_pass_level`` by every
       reviewer who rated it, and rated at all;
     - ``disagreement``: on some criterion the highest and lowest level differ by 2 or more;
-    - ``recommended``: complete, gates passed and score ≥ ``pass_threshold``.
+    - ``below_floor``: the sorted tuple of criterion ids whose panel score,
+      the mean of the reviewers' levels, is below ``floor`` (capped at the criterion's
+      ``max_level``); always empty when ``floor`` is None;
+    - ``recommended``: complete, gates passed, nothing below the floor and score ≥
+      ``pass_threshold``.
 
     Raises ``ValueError`` on missing columns, unknown criteria, duplicate ratings, levels out
     of range or non-positive weights. Vectorised: every step is a NumPy reduction over integer
@@ -174,6 +197,8 @@ def score_panel(
     gates_passed = ((rated[:, gated] > 0) & (lowest[:, gated] >= gates[gated])).all(axis=1)
     disagreement = ((highest - lowest) >= 2).any(axis=1)
     n_reviewers = np.bincount(encoded.pair_assessment, minlength=count)
+    below_floor = _below_floor(means, np.minimum(maxima, floor) if floor is not None else None,
+                               indexed.index)
 
     result = pd.DataFrame(
         {
@@ -182,11 +207,62 @@ def score_panel(
             "n_reviewers": n_reviewers,
             "gates_passed": gates_passed,
             "disagreement": disagreement,
-            "recommended": complete & gates_passed & (score >= pass_threshold),
+            "below_floor": below_floor,
+            "recommended": (complete & gates_passed & (score >= pass_threshold)
+                            & np.array([not low for low in below_floor], dtype=bool)),
         },
         index=encoded.assessments,
     )
     return result
+
+
+def _below_floor(means: np.ndarray, floors: np.ndarray | None, ids: pd.Index) -> np.ndarray:
+    """Per assessment, the sorted tuple of criterion ids whose mean level lies below its floor.
+    Each row's low criteria are packed into one integer key; only the distinct keys (a few,
+    however many assessments) are turned into tuples."""
+    count, width = means.shape
+    if floors is None or count == 0:
+        keys, width = np.zeros(count, dtype=np.int64), 0
+    else:
+        order = sorted(range(width), key=lambda i: ids[i])
+        with np.errstate(invalid="ignore"):
+            low = (means < floors)[:, order]
+        if width <= 62:
+            keys = low.astype(np.int64) @ (np.int64(1) << np.arange(width, dtype=np.int64))
+        else:
+            keys = pd.factorize(pd.Series([row.tobytes() for row in low]))[0]
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    tuples = np.empty(len(distinct), dtype=object)
+    for position, key in enumerate(distinct):
+        if width == 0 or key == 0 and width <= 62:
+            tuples[position] = ()
+        elif width <= 62:
+            tuples[position] = tuple(ids[order[i]] for i in range(width) if key >> i & 1)
+        else:
+            row = low[np.flatnonzero(keys == key)[0]]
+            tuples[position] = tuple(ids[order[i]] for i in range(width) if row[i])
+    return tuples[inverse.reshape(-1)]
+
+
+def award_band(score: float, levels: Mapping[str, float],
+               bands: Sequence[Mapping]) -> str | None:
+    """The code of the highest award band reached, or None.
+
+    ``bands`` are the rubric version's, lowest first (``code``, ``min_score``, ``min_levels``:
+    {criterion code: level}); a band is reached when ``score`` is at least its ``min_score``
+    and each named criterion's panel level (``levels``: mean level by criterion code) at least
+    its minimum (domain_anchors §3.4 rule 6: "S of at least 75 % with P11 at least 3").
+    """
+    if score is None or np.isnan(score):
+        return None
+    reached = None
+    for band in bands:
+        minimum_levels = band.get("min_levels") or {}
+        if score >= float(band["min_score"]) and all(
+            code in levels and levels[code] >= level for code, level in minimum_levels.items()
+        ):
+            reached = band["code"]
+    return reached
 
 
 PANEL_COLUMNS = (
@@ -229,13 +305,14 @@ def panel_table(
 
 
 SEVERITY_COLUMNS = ("n_reviews", "n_compared", "mean_deviation", "z", "status")
+MIN_SEVERITY_REVIEWS = 5
 
 
 def reviewer_severity(
     ratings: pd.DataFrame,
     criteria: pd.DataFrame,
     *,
-    min_reviews: int = 5,
+    min_reviews: int = MIN_SEVERITY_REVIEWS,
     z_limit: float = 2.0,
 ) -> pd.DataFrame:
     """How far each reviewer sits from their co-reviewers, indexed by ``reviewer_id``.
@@ -320,6 +397,76 @@ def interrater_reliability(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.
         int(ratings.shape[0]),
     )
     result = pd.DataFrame.from_dict(rows, orient="index", columns=list(RELIABILITY_COLUMNS))
+    result.index.name = "criterion_id"
+    return result
+
+
+INTERVAL_COLUMNS = ("n_applications", "enough", "low", "high")
+MIN_ALPHA_APPLICATIONS = 10
+
+
+def _ordinal_alpha(coincidence: np.ndarray) -> np.ndarray:
+    """Ordinal α from coincidence matrices (..., V, V): 1 − (n−1)·Σ o·δ² ÷ Σ n_c·n_k·δ², with
+    δ²_ck = (Σ_{g=c..k} n_g − (n_c + n_k)/2)² (Krippendorff 2011); NaN where undefined."""
+    size = coincidence.shape[-1]
+    n_c = coincidence.sum(axis=-1)
+    n = n_c.sum(axis=-1)
+    cumulative = np.cumsum(n_c, axis=-1)
+    c, k = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    low, high = np.minimum(c, k), np.maximum(c, k)
+    between = cumulative[..., high] - cumulative[..., low] + n_c[..., low]
+    delta = (between - (n_c[..., c] + n_c[..., k]) / 2) ** 2
+    observed = (coincidence * delta).sum(axis=(-2, -1))
+    expected = (n_c[..., :, None] * n_c[..., None, :] * delta).sum(axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(expected > 0, 1 - (n - 1) * observed / expected, np.nan)
+
+
+def alpha_intervals(
+    ratings: pd.DataFrame, criteria: pd.DataFrame, *, resamples: int = 500,
+    confidence: float = 0.95, seed: int = 17024, min_applications: int = MIN_ALPHA_APPLICATIONS,
+) -> pd.DataFrame:
+    """Whether the sample supports Krippendorff's α, and its bootstrap interval: indexed as
+    ``interrater_reliability``, columns INTERVAL_COLUMNS.
+
+    ``n_applications``: applications with two or more ratings of the criterion (overall: of
+    some criterion); ``enough``: at least ``min_applications`` of them; ``low``, ``high``: the
+    percentile bootstrap interval (``confidence``), resampling applications with replacement
+    (``resamples`` draws, fixed ``seed``), NaN when not enough. Each unit's share of the
+    coincidence matrix is computed once, so a resample is one matrix product, not a new α.
+    """
+    indexed = _validated(ratings, criteria)
+    size = int(indexed["max_level"].max()) + 1 if len(indexed) else 1
+    counts = (ratings.groupby(["criterion_id", "assessment_id", "level"]).size()
+              .unstack("level", fill_value=0).reindex(columns=range(size), fill_value=0))
+    totals = counts.sum(axis=1)
+    counts = counts[totals >= 2]
+    values = counts.to_numpy(dtype=float)
+    shares = values[:, :, None] * values[:, None, :]
+    shares[:, np.arange(size), np.arange(size)] -= values
+    shares /= (values.sum(axis=1) - 1)[:, None, None]
+    unit_criterion = counts.index.get_level_values("criterion_id")
+    unit_application, applications = pd.factorize(counts.index.get_level_values("assessment_id"))
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, max(len(applications), 1), size=(resamples, len(applications)))
+    weights = np.zeros((resamples, len(applications)))
+    np.add.at(weights, (np.arange(resamples)[:, None], draws), 1.0)
+    tail = (1 - confidence) / 2 * 100
+    rows = {}
+    for key in [*indexed.index, OVERALL]:
+        chosen = np.ones(len(counts), bool) if key == OVERALL else unit_criterion == key
+        n_applications = len(np.unique(unit_application[chosen]))
+        low = high = np.nan
+        if n_applications >= min_applications:
+            unit_weights = weights[:, unit_application[chosen]]
+            sampled = (unit_weights @ shares[chosen].reshape(-1, size * size)).reshape(
+                resamples, size, size)
+            alphas = _ordinal_alpha(sampled)
+            alphas = alphas[~np.isnan(alphas)]
+            if len(alphas):
+                low, high = np.percentile(alphas, [tail, 100 - tail])
+        rows[key] = (n_applications, n_applications >= min_applications, low, high)
+    result = pd.DataFrame.from_dict(rows, orient="index", columns=list(INTERVAL_COLUMNS))
     result.index.name = "criterion_id"
     return result
 

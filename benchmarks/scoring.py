@@ -2,8 +2,10 @@
 
 Generates ASSESSMENTS (default 100,000) × 12 criteria × 3 reviewers = 3.6 M ratings and prints,
 in one run, the time of ``score_panel``, of a per-assessment Python loop doing the same
-arithmetic, and of a bare NumPy reference, their ratios, and peak memory. Targets (the scoring
-issue): score_panel within 3× of NumPy, at least 30× faster than the loop, under 1 GiB peak.
+arithmetic, and of a bare NumPy reference, their ratios, and peak memory; then the time of
+``alpha_intervals`` (α's bootstrap interval, 500 resamples) on 100 and 1,000 applications.
+Targets (the scoring issue): score_panel within 3× of NumPy, at least 30× faster than the
+loop, under 1 GiB peak.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from assessments.scoring import score_panel
+from assessments.scoring import alpha_intervals, score_panel
 
 CRITERIA, REVIEWERS, MAX_LEVEL = 12, 3, 4
 
@@ -155,6 +157,11 @@ def main(assessments: int) -> None:
     print(f"pandas loop / score_panel  = {naive_seconds / engine_seconds:6.1f}×  (target ≥ 30×)")
     print(f"peak memory: {engine_peak / 2**20:.0f} MiB traced in score_panel, "
           f"{peak_rss:.0f} MiB process peak (target < 1024 MiB)")
+    for size in (100, 1_000):  # a competition's analytics page: α with its bootstrap interval
+        competition = ratings[ratings["assessment_id"] < size]
+        _, alpha_seconds = best_of(3, alpha_intervals, competition, criteria)
+        print(f"alpha_intervals  {alpha_seconds:8.3f} s  ({size:,} applications, "
+              f"{CRITERIA} criteria + overall, 500 resamples)")
 
 
 if __name__ == "__main__":

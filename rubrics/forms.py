@@ -144,6 +144,8 @@ class BandRow(Form):
 class VersionSettingsForm(FlaskForm):
     pass_threshold = FloatField(_l("Pass threshold, percent of the weighted score"),
                                 validators=[InputRequired(), NumberRange(min=0, max=100)])
+    floor_level = IntegerField(_l("Floor: lowest panel score of any criterion for an award"),
+                               validators=[Optional(), NumberRange(min=0, max=10)])
     note = FormField(LongTexts, label=_l("Why the rubric is built this way"))
     eligibility = FieldList(FormField(EligibilityRow), label=_l("Eligibility requirements"))
     bands = FieldList(FormField(BandRow), label=_l("Award bands"))

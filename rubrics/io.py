@@ -24,6 +24,7 @@ from certify.core.extensions import db
 from rubrics.models import Criterion, Level, Rubric, RubricVersion, Track, VersionState
 
 FORMAT = "certify-rubric/1"
+DEFAULT_FLOOR_LEVEL = 2
 LANGUAGES = ("en", "ru", "kk")
 LIBRARY = Path(__file__).resolve().parent / "library"
 ELIGIBILITY_KINDS = (
@@ -106,6 +107,9 @@ def version_problems(version: dict) -> list[Problem]:
     threshold = version.get("pass_threshold")
     if not _is_number(threshold) or not 0 <= threshold <= 100:
         problems.append(Problem(("version", "pass_threshold"), "expected a number from 0 to 100"))
+    floor = version.get("floor_level", DEFAULT_FLOOR_LEVEL)
+    if not isinstance(floor, int) or isinstance(floor, bool) or floor < 0:
+        problems.append(Problem(("version", "floor_level"), "expected a whole number, 0 or more"))
     problems += _texts(version.get("note"), ("version", "note"), required=False)
     problems += _eligibility_problems(version.get("eligibility"))
     criteria = version.get("criteria")
@@ -242,9 +246,14 @@ def _text(value) -> dict[str, str]:
 
 
 def normalize_version(version: dict) -> dict:
-    """A valid version's content in its one canonical shape (every key present, in order)."""
+    """A valid version's content in its one canonical shape (every key present, in order).
+
+    ``floor_level`` is the one optional key: present only when it differs from the default
+    (2), so that versions from before it existed keep their content hash."""
+    floor = version.get("floor_level", DEFAULT_FLOOR_LEVEL)
     return {
         "pass_threshold": _number(version["pass_threshold"]),
+        **({"floor_level": floor} if floor != DEFAULT_FLOOR_LEVEL else {}),
         "note": _text(version.get("note")),
         "eligibility": [
             {"code": str(item.get("code") or f"requirement-{i + 1}").strip(),
@@ -292,6 +301,8 @@ def version_content(version: RubricVersion) -> dict:
     """A stored version in the canonical shape (what export writes and the hash covers)."""
     return normalize_version({
         "pass_threshold": version.pass_threshold,
+        "floor_level": (DEFAULT_FLOOR_LEVEL if version.floor_level is None
+                        else version.floor_level),
         "note": version.note,
         "eligibility": version.eligibility,
         "bands": version.bands,
@@ -357,6 +368,7 @@ def import_rubric(document: dict) -> RubricVersion:
         number=max((v.number for v in rubric.versions), default=0) + 1,
         state=VersionState.published,
         pass_threshold=float(content["pass_threshold"]),
+        floor_level=content.get("floor_level", DEFAULT_FLOOR_LEVEL),
         note=content["note"], eligibility=content["eligibility"], bands=content["bands"],
         published_at=utcnow(),
         content_hash=digest,

@@ -93,6 +93,9 @@ class RubricVersion(db.Model):
     state: Mapped[VersionState] = mapped_column(EnumText(VersionState),
                                                 default=VersionState.draft)
     pass_threshold: Mapped[float] = mapped_column(default=50.0)
+    # The floor: every criterion's panel score (mean level) must reach it for an award
+    # (domain_anchors §3.4 rule 6; capped at a criterion's own maximum level).
+    floor_level: Mapped[int] = mapped_column(default=2, server_default="2")
     # Requirements confirmed by the candidate before applying:
     # [{"code", "kind", "minimum", "text": {lang: ...}}] (see docs/rubric-format.md).
     eligibility: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)

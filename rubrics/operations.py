@@ -98,6 +98,7 @@ def start_draft(source: RubricVersion, *, by: User) -> RubricVersion:
     draft = RubricVersion(
         rubric=rubric, number=max(v.number for v in rubric.versions) + 1,
         state=VersionState.draft, pass_threshold=float(content["pass_threshold"]),
+        floor_level=source.floor_level,
         note=content["note"], eligibility=content["eligibility"], bands=content["bands"],
         based_on=source,
     )
@@ -116,9 +117,12 @@ def delete_draft(version: RubricVersion, *, by: User) -> None:
 
 
 def update_settings(version: RubricVersion, *, pass_threshold: float, note: dict,
-                    eligibility: list[dict], bands: list[dict], by: User) -> None:
+                    eligibility: list[dict], bands: list[dict], by: User,
+                    floor_level: int | None = None) -> None:
     _require_draft(version)
     version.pass_threshold = pass_threshold
+    if floor_level is not None:
+        version.floor_level = floor_level
     version.note = note
     version.eligibility = copy.deepcopy(eligibility)
     version.bands = copy.deepcopy(bands)

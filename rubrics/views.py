@@ -261,6 +261,7 @@ def settings(version_id: int):
     if request.method == "GET":
         data = {
             "pass_threshold": rubric_version.pass_threshold,
+            "floor_level": rubric_version.floor_level,
             "note": rubric_version.note,
             "eligibility": [*rubric_version.eligibility, {}],
             "bands": [
@@ -273,6 +274,7 @@ def settings(version_id: int):
     if form.validate_on_submit():
         return run_operation(
             lambda: update_settings(rubric_version, pass_threshold=form.pass_threshold.data,
+                                    floor_level=form.floor_level.data,
                                     note=texts_data(form.note),
                                     eligibility=form.eligibility_data(),
                                     bands=form.bands_data(), by=current_user),

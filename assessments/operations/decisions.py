@@ -57,7 +57,11 @@ def decide(
     second_check: bool | None = None,
 ) -> Decision:
     """Record the panel's decision; an award issues the certificate (dated ``at`` if given,
-    for records carried over from the paper register)."""
+    for records carried over from the paper register).
+
+    An award against the engine's recommendation is an override (ISO/IEC 17024 §9.4): it
+    needs the written reason and waits, with no certificate, until a second administrator
+    confirms it (``moderate``)."""
     if application.state != ApplicationState.under_review or application.decision is not None:
         raise DomainError(_("Only an application under review can be decided."))
     _require_enough_reviews(application)
@@ -80,20 +84,34 @@ def decide(
         decided_by_id=by.id,
         decided_at=at or utcnow(),
         moderation=Moderation.none,
+        override=outcome == Outcome.award and result is not None
+        and not bool(result["recommended"]),
+        band=_band(application, figures) if outcome == Outcome.award else None,
     )
     application.state = ApplicationState.decided
     if second_check is None:  # drawn at random (MODERATION_SAMPLE), unless imported history
         second_check = at is None and _drawn_for_moderation()
-    if outcome == Outcome.award and second_check:
+    if outcome == Outcome.award and (second_check or decision.override):
         decision.moderation = Moderation.pending
     db.session.add(decision)
     db.session.flush()
     audit.record("application.decide", application, actor=by, outcome=str(outcome),
                  before=ApplicationState.under_review, after=ApplicationState.decided,
-                 moderation=decision.moderation)
+                 moderation=decision.moderation, override=decision.override, band=decision.band,
+                 **({"reason": decision.reason} if decision.override else {}))
     if decision.is_final:
         _finalise(application, by=by, at=at)
     return decision
+
+
+def _band(application: Application, figures) -> str | None:
+    """The award band the engine finds from the panel's score and mean levels."""
+    version = application.competition.rubric_version
+    if figures.result is None or not version.bands:
+        return None
+    codes = {c.id: c.code for c in version.criteria}
+    levels = {codes[i]: float(m) for i, m in figures.table["mean"].items() if i in codes}
+    return scoring.award_band(float(figures.result["score"]), levels, version.bands)
 
 
 def _drawn_for_moderation() -> bool:
@@ -103,7 +121,7 @@ def _drawn_for_moderation() -> bool:
 
 def _finalise(application: Application, *, by: User, at: datetime | None = None) -> None:
     if application.decision.outcome == Outcome.award:
-        issue_certificate(application, by=by, issued_at=at)
+        issue_certificate(application, by=by, issued_at=at, band=application.decision.band)
     notify_decision(application)
 
 
@@ -115,6 +133,12 @@ def moderate(application: Application, *, confirm: bool, note: str, by: User) ->
         raise DomainError(_("This decision is not waiting for moderation."))
     if decision.decided_by_id == by.id:
         raise DomainError(_("The moderator must be someone other than the decision maker."))
+    if decision.override and (
+        by.id == application.candidate_id
+        or any(review.reviewer_id == by.id for review in application.reviews)
+    ):
+        raise DomainError(_("An award against the engine's recommendation is confirmed by an "
+                            "administrator who neither reviewed this file nor applied."))
     if not note.strip():
         raise DomainError(_("Give the reason for the decision."))
     if confirm:
@@ -122,7 +146,8 @@ def moderate(application: Application, *, confirm: bool, note: str, by: User) ->
         decision.moderated_by_id, decision.moderated_at = by.id, utcnow()
         decision.moderation_note = note.strip()
         db.session.flush()
-        audit.record("application.moderation_confirmed", application, actor=by)
+        audit.record("application.moderation_confirmed", application, actor=by,
+                     override=decision.override, note=decision.moderation_note)
         _finalise(application, by=by)
         return
     audit.record("application.moderation_returned", application, actor=by, note=note.strip(),

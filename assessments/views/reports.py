@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template
 from flask_login import login_required
 
+from assessments import scoring
 from assessments.analytics import annual_report as annual_figures
 from assessments.analytics import competition_figures
 from assessments.blueprint import bp
@@ -40,6 +41,8 @@ def analytics(competition_id: int):
         applications={a.id: a for a in competition.applications},
         histogram=charts.histogram, box_plots=charts.box_plots, scoped=branches is not None,
         codes={c.id: c.code for c in criteria},
+        min_alpha_applications=scoring.MIN_ALPHA_APPLICATIONS,
+        min_severity_reviews=scoring.MIN_SEVERITY_REVIEWS,
     )
 
 
@@ -49,7 +52,8 @@ def export(competition_id: int, kind: str, fmt: str):
     competition, branches = analytics_scope_or_404(competition_id)
     if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
         abort(404)
-    frame = export_frame(competition_figures(competition, branches), kind)
+    decisions = {a.id: a.decision for a in competition.applications if a.decision is not None}
+    frame = export_frame(competition_figures(competition, branches), kind, decisions)
     filename = f"competition-{competition.id}-{kind}.{fmt}"
     if fmt == "csv":
         return csv_response(to_csv(frame), filename)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from certify.certificates.status import CertificateStatus, certificate_status
 from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
-from certify.core.i18n import TitledEnum
+from certify.core.i18n import TitledEnum, localized
 from certify.users.models import Branch, User
 from rubrics.models import RubricVersion, Track
 
@@ -88,6 +88,8 @@ class Certificate(db.Model):
                                                         unique=True)
     # Private: the public page answers by number, but the PDF and credential are the holder's.
     is_private: Mapped[bool] = mapped_column(default=False)
+    # The award band decided with the award (a code of the rubric version's bands), or None.
+    band: Mapped[str | None] = mapped_column(String(32))
 
     branch: Mapped[Branch] = relationship()
     holder: Mapped[User] = relationship()
@@ -107,6 +109,16 @@ class Certificate(db.Model):
     @property
     def track_title(self) -> str:
         return self.track.title
+
+    def band_titles(self) -> dict[str, str]:
+        """The band's title in every language ({} without a band)."""
+        if not self.band:
+            return {}
+        band = next((b for b in self.rubric_version.bands if b.get("code") == self.band), None)
+        return dict(band.get("title") or {}) if band else {"en": self.band}
+
+    def band_title(self, language: str | None = None) -> str:
+        return localized(self.band_titles(), language) if self.band else ""
 
 
 class RenewalState(TitledEnum):

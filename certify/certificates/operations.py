@@ -53,7 +53,8 @@ def _new_certificate(*, track: Track, branch, issued_at: datetime, valid_from: d
     return certificate
 
 
-def issue_certificate(application, *, by, issued_at: datetime | None = None) -> Certificate:
+def issue_certificate(application, *, by, issued_at: datetime | None = None,
+                      band: str | None = None) -> Certificate:
     issued_at = issued_at or utcnow()
     holder = application.candidate
     certificate = _new_certificate(
@@ -61,9 +62,10 @@ def issue_certificate(application, *, by, issued_at: datetime | None = None) -> 
         issued_at=issued_at, valid_from=issued_at.date(),
         holder=holder, holder_name=holder.full_name,
         holder_name_native=holder.full_name_native, application_id=application.id,
-        rubric_version=application.competition.rubric_version,
+        rubric_version=application.competition.rubric_version, band=band,
     )
-    audit.record("certificate.issue", certificate, actor=by, number=certificate.number)
+    audit.record("certificate.issue", certificate, actor=by, number=certificate.number,
+                 **({"band": band} if band else {}))
     return certificate
 
 
@@ -162,7 +164,7 @@ def approve_renewal(request: RenewalRequest, *, reason: str, by) -> Certificate:
         valid_from=max(now.date(), old.valid_until + timedelta(days=1)),
         holder=old.holder, holder_name=old.holder_name,
         holder_name_native=old.holder_name_native, rubric_version=old.rubric_version,
-        renewed_from=old, is_private=old.is_private,
+        renewed_from=old, is_private=old.is_private, band=old.band,
     )
     request.state = RenewalState.approved
     request.decided_at = now

@@ -32,7 +32,7 @@ def certificate_document(certificate: Certificate, language: str) -> Certificate
         holder_name=certificate.holder_name,
         holder_name_native=certificate.holder_name_native,
         title=localized(current_app.config["AWARD_TITLES"][certificate.track], language),
-        band=None,
+        band=certificate.band_title(language) or None,
         issuer_name=issuer_name(language),
         branch_name=localized(certificate.branch.name, language),
         issued_on=(certificate.awarded_at or certificate.issued_at).date(),

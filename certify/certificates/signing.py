@@ -63,6 +63,28 @@ def _texts_array(texts: dict[str, str]) -> list[dict[str, str]]:
     return [{"@value": text, "@language": language} for language, text in texts.items() if text]
 
 
+def _add_band(subject: dict[str, Any], bands: list[dict], band: str,
+              achievement_id: str) -> None:
+    """The award band the OB 3.0 way: the achievement describes its bands as a
+    ResultDescription of type RubricCriterionLevel, and the subject's Result names the level
+    achieved (Open Badges 3.0 §B.1 Result, ResultDescription, RubricCriterionLevel)."""
+    description_id = f"{achievement_id}#band"
+    subject["achievement"]["resultDescription"] = [{
+        "id": description_id,
+        "type": ["ResultDescription"],
+        "name": "Award band",
+        "resultType": "RubricCriterionLevel",
+        "rubricCriterionLevel": [
+            {"id": f"{achievement_id}#band-{item['code']}", "type": ["RubricCriterionLevel"],
+             "name": _texts_array(item.get("title") or {}) or item["code"],
+             "level": item["code"]}
+            for item in bands
+        ],
+    }]
+    subject["result"] = [{"type": ["Result"], "resultDescription": description_id,
+                          "achievedLevel": f"{achievement_id}#band-{band}"}]
+
+
 def build_credential(certificate: Certificate) -> dict[str, Any]:
     """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned)."""
     titles = current_app.config["AWARD_TITLES"][certificate.track]
@@ -80,6 +102,23 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
                                "hashed": False, "identityHash": certificate.holder_name_native})
     # No page of ours answers at the achievement's id yet: it names the rubric version.
     achievement_id = f"{base_url()}/achievements/{rubric.code}/{version.number}"
+    subject = {
+        "type": ["AchievementSubject"],
+        "identifier": identifiers,
+        "licenseNumber": certificate.number,
+        "achievement": {
+            "id": achievement_id,
+            "type": ["Achievement"],
+            "achievementType": "Certification",
+            "name": _texts_array(titles),
+            "description": _texts_array(rubric.description),
+            "criteria": {"id": achievement_id, "narrative": _texts_array(rubric.title)},
+            "version": str(version.number),
+            "tag": [rubric.code, version.content_hash or ""],
+        },
+    }
+    if certificate.band:
+        _add_band(subject, version.bands, certificate.band, achievement_id)
     return {
         "@context": [vc.VC_CONTEXT, vc.OB_CONTEXT],
         "id": certificate.credential_id,
@@ -93,21 +132,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
         "validUntil": vc.timestamp(datetime.combine(certificate.valid_until, time(),
                                                     tzinfo=UTC)),
         "awardedDate": vc.timestamp(certificate.awarded_at or certificate.issued_at),
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "identifier": identifiers,
-            "licenseNumber": certificate.number,
-            "achievement": {
-                "id": achievement_id,
-                "type": ["Achievement"],
-                "achievementType": "Certification",
-                "name": _texts_array(titles),
-                "description": _texts_array(rubric.description),
-                "criteria": {"id": achievement_id, "narrative": _texts_array(rubric.title)},
-                "version": str(version.number),
-                "tag": [rubric.code, version.content_hash or ""],
-            },
-        },
+        "credentialSubject": subject,
         "evidence": [{"type": ["Evidence"],
                       "id": absolute_url("certificates.verify", number=certificate.number),
                       "name": f"{certificate.number}"}],

@@ -112,7 +112,8 @@ def test_exports_round_trip_through_pandas(app, decided):
     from_xlsx = pd.read_excel(io.BytesIO(client.get(f"{url}/ratings.xlsx").data))
     pd.testing.assert_frame_equal(ratings, from_xlsx)
     results = pd.read_csv(io.BytesIO(client.get(f"{url}/results.csv").data))
-    assert list(results.columns) == ["assessment_id", *scoring.RESULT_COLUMNS]
+    assert list(results.columns) == ["assessment_id", *scoring.RESULT_COLUMNS,
+                                     "outcome", "override", "confirmed"]
     assert results.set_index("assessment_id").loc[decided["applications"][0], "score"] == (
         pytest.approx(78.75))
     panel = pd.read_excel(io.BytesIO(client.get(f"{url}/panel.xlsx").data))

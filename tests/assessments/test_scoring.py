@@ -195,7 +195,8 @@ def test_score_exactly_at_the_default_threshold_is_recommended():
     # Weights 7 and 3: A rated 4 (full marks), B rated 0.
     # score = 100 * (7 * 4/4 + 3 * 0/4) / 10 = 70 = the default threshold.
     criteria = criteria_frame([("A", 7, 4, None), ("B", 3, 4, None)])
-    result = score_panel(panel({"A": [4, 4], "B": [0, 0]}), criteria).loc["a1"]
+    # Without the floor (engine 1.0's rule): B at 0 would otherwise refuse it.
+    result = score_panel(panel({"A": [4, 4], "B": [0, 0]}), criteria, floor=None).loc["a1"]
     assert result["score"] == 70.0
     assert bool(result["recommended"]) is True
 
@@ -205,7 +206,8 @@ def test_score_exactly_at_the_default_threshold_is_recommended():
 )
 def test_threshold_boundary(threshold, expected):
     # score = 100 * (3 * 4/4 + 1 * 0/4) / 4 = 75
-    result = score_panel(panel({"A": [4, 4], "B": [0, 0]}), TWO, pass_threshold=threshold)
+    result = score_panel(panel({"A": [4, 4], "B": [0, 0]}), TWO, pass_threshold=threshold,
+                         floor=None)
     assert result.loc["a1", "score"] == 75.0
     assert bool(result.loc["a1", "recommended"]) is expected
 
@@ -216,9 +218,13 @@ def test_score_exactly_at_threshold_with_three_reviewers_is_recommended():
     # score = 100 * (4/3 + 2 + 8/3) / 4 / 3 = 100 * 6 / 12 = 50 exactly.
     criteria = criteria_frame([("A", 1, 4, None), ("B", 1, 4, None), ("C", 1, 4, None)])
     ratings = panel({"A": [4, 0, 0], "B": [4, 2, 0], "C": [4, 4, 0]})
-    result = score_panel(ratings, criteria, pass_threshold=50.0).loc["a1"]
+    result = score_panel(ratings, criteria, pass_threshold=50.0, floor=None).loc["a1"]
     assert bool(result["complete"]) and bool(result["gates_passed"])
     assert bool(result["recommended"]) is True
+    # With the default floor (level 2), A's mean 4/3 is below it: refused.
+    floored = score_panel(ratings, criteria, pass_threshold=50.0).loc["a1"]
+    assert floored["below_floor"] == ("A",)
+    assert bool(floored["recommended"]) is False
 
 
 def test_recommended_needs_complete_gates_and_score_together():
@@ -438,6 +444,8 @@ def test_all_max_levels_give_100_and_all_zero_give_0(seed):
     assert top["gates_passed"].all()
     assert top["recommended"].all()
     assert not bottom["recommended"].any()
+    assert (top["below_floor"] == ()).all()
+    assert (bottom["below_floor"].map(len) == len(criteria)).all()
     # At level 0 only the gates at 0 pass.
     gated_above_zero = (criteria["min_pass_level"].fillna(0) > 0).any()
     assert bool(bottom["gates_passed"].all()) is not bool(gated_above_zero)

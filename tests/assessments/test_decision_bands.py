@@ -1,0 +1,97 @@
+"""Award bands (domain_anchors §3.4 rule 6): decided by the engine with the award, recorded on
+the decision and the certificate, shown on the verify page, the PDF and the credential."""
+
+from __future__ import annotations
+
+import copy
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from assessments.models import Competition, Decision
+from assessments.scoring import award_band
+from certify.certificates.models import Certificate
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from rubrics.io import import_rubric
+from tests.support import SMALL_RUBRIC
+
+BANDS = [
+    {"code": "member", "min_score": 50,
+     "title": {"en": "Member grade", "ru": "Степень члена", "kk": "Мүше дәрежесі"}},
+    {"code": "fellow", "min_score": 75, "min_levels": {"C1": 3},
+     "title": {"en": "Fellow grade", "ru": "Степень почётного члена",
+               "kk": "Құрметті мүше дәрежесі"}},
+]
+
+
+def test_award_band_by_score_and_named_criteria():
+    assert award_band(80.0, {"C1": 3.0}, BANDS) == "fellow"
+    assert award_band(80.0, {"C1": 2.5}, BANDS) == "member"  # C1 below 3: the lower band
+    assert award_band(74.9, {"C1": 4.0}, BANDS) == "member"
+    assert award_band(49.0, {"C1": 4.0}, BANDS) is None
+    assert award_band(float("nan"), {}, BANDS) is None
+    assert award_band(90.0, {"C1": 4.0}, []) is None
+
+
+@pytest.fixture
+def banded_competition(in_app):
+    document = copy.deepcopy(SMALL_RUBRIC)
+    document["code"] = "TEST-B"
+    document["version"]["bands"] = BANDS
+
+    def work():
+        version = import_rubric(document)
+        now = utcnow()
+        competition = Competition(
+            title={"en": "Banded call", "ru": "Конкурс", "kk": "Конкурс"},
+            rubric_version_id=version.id, state="open", opens_at=now - timedelta(days=10),
+            closes_at=now + timedelta(days=30), min_reviewers=2, blind_review=False)
+        db.session.add(competition)
+        db.session.flush()
+        return competition.id
+
+    return in_app(work)
+
+
+@pytest.mark.parametrize(("levels", "band"), [((4, 3, 3), "fellow"), ((2, 4, 4), "member")])
+def test_the_band_is_decided_and_printed(app, banded_competition, create_user, workflow, in_app,
+                                         levels, band):
+    admin = create_user("admin")
+    application_id = workflow.submitted(banded_competition, create_user("candidate"))
+    for reviewer in (create_user("reviewer"), create_user("reviewer")):
+        workflow.review(workflow.assign(application_id, reviewer, admin), levels=levels)
+    workflow.decide(application_id, admin, "award")
+
+    def load():
+        decision = db.session.scalar(sa.select(Decision))
+        certificate = db.session.scalar(sa.select(Certificate))
+        return decision.band, certificate.band, certificate.number, certificate.credential
+
+    decided, printed, number, credential = in_app(load)
+    assert decided == printed == band
+    title = {"fellow": "Fellow grade", "member": "Member grade"}[band]
+    public = app.test_client()
+    page = public.get(f"/verify/{number}").get_data(as_text=True)
+    assert title in page
+    pdf = public.get(f"/certificates/{number}.pdf?lang=en")
+    assert title in " ".join(PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text().split())
+    subject = credential["credentialSubject"]
+    description = subject["achievement"]["resultDescription"][0]
+    assert description["resultType"] == "RubricCriterionLevel"
+    levels_by_id = {level["id"]: level["level"] for level in description["rubricCriterionLevel"]}
+    result = subject["result"][0]
+    assert result["resultDescription"] == description["id"]
+    assert levels_by_id[result["achievedLevel"]] == band
+    assert public.get(f"/certificates/{number}/credential.json").get_json()["credentialSubject"][
+        "result"] == subject["result"]
+
+
+def test_without_bands_nothing_is_printed(award, in_app):
+    award()
+    assert in_app(lambda: db.session.scalar(sa.select(Certificate.band))) is None
+    credential = in_app(lambda: db.session.scalar(sa.select(Certificate.credential)))
+    assert "result" not in credential["credentialSubject"]
