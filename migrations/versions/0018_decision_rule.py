@@ -4,7 +4,7 @@ against the engine's recommendation (override, confirmed by a second administrat
 award band decided with an award, and printed on its certificate.
 
 Revision ID: e14a0018dec
-Revises: cb8918567cb3
+Revises: e14a0019integ (0017_audit_checkpoints)
 Create Date: 2026-11-28 15:10:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e14a0018dec'
-down_revision = 'cb8918567cb3'
+down_revision = 'e14a0019integ'
 branch_labels = None
 depends_on = None
 
