@@ -275,6 +275,7 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.discuss"): (302, 403, 403, 403, 403, 403, 302, 302),
     ("POST", "assessments.interview"): (302, 403, 403, 403, 403, 403, 422, 422),
     ("POST", "assessments.moderate_view"): (302, 403, 403, 403, 403, 403, 302, 302),
+    ("POST", "assessments.staff_conflict"): (302, 403, 403, 403, 403, 403, 302, 302),
     ("POST", "assessments.appeal"): (302, 302, 403, 403, 403, 403, 403, 403),
     ("POST", "assessments.resolve_appeal_view"): (302, 403, 403, 403, 403, 403, 302, 302),
     ("POST", "assessments.reopen_review_view"): (302, 403, 403, 302, 403, 403, 403, 403),

@@ -106,6 +106,22 @@ def declare_conflict(review: Review, reason: str, *, by: User) -> None:
     db.session.flush()
 
 
+def declare_staff_conflict(application: Application, reason: str, *, by: User) -> None:
+    """Any staff member steps aside from a file (ISO/IEC 17024 §4.3): from then on it is
+    hidden from them and they cannot act on it; a draft review of theirs is freed as well."""
+    require_impartial(application, by)
+    if not reason.strip():
+        raise DomainError(_("Say why you cannot act on this application impartially."))
+    own = application.review_by(by)
+    if own is not None:
+        declare_conflict(own, reason, by=by)
+        return
+    db.session.add(Conflict(reviewer_id=by.id, application_id=application.id,
+                            reason=reason.strip()))
+    db.session.flush()
+    audit.record("application.conflict", application, actor=by, reason=reason.strip())
+
+
 def comment_required(level: int | None, max_level: int) -> bool:
     """A justification is owed for low scores and for the top score (domain_anchors §3.1)."""
     return level is not None and (level <= 1 or level == max_level)

@@ -17,6 +17,7 @@ from assessments.forms import (
     REVISE,
     AssignForm,
     CompetitionForm,
+    ConflictForm,
     DecisionForm,
     InterviewForm,
     ModerationForm,
@@ -31,6 +32,7 @@ from assessments.operations import (
     auto_assign,
     check_eligibility,
     decide,
+    declare_staff_conflict,
     moderate,
     record_interview,
     request_revision,
@@ -107,6 +109,7 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         interview_form=interview_form or InterviewForm(),
         moderation_form=ModerationForm(),
         resolve_form=ResolveAppealForm(),
+        conflict_form=ConflictForm(),
     ), status
 
 
@@ -203,6 +206,18 @@ def decide_application(application_id: int):
 
     return run_operation(record, success=_("Decision recorded."),
                          redirect_to=_back_to(application), on_failure=again)
+
+
+@bp.post("/manage/applications/<int:application_id>/conflict")
+@login_required
+def staff_conflict(application_id: int):
+    """A staff member declares a conflict with a file: it disappears from their lists."""
+    application = managed_application_or_404(application_id)
+    form = ConflictForm()
+    return run_posted_form(
+        form, lambda: declare_staff_conflict(application, form.reason.data, by=current_user),
+        success=_("Conflict of interest recorded: this application is no longer shown to you."),
+        back=_back_to(application), redirect_to=url_for(".manage_applications"))
 
 
 @bp.post("/manage/applications/<int:application_id>/moderate")

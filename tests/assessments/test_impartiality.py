@@ -182,3 +182,32 @@ def test_a_staff_reviewer_sees_no_other_review_before_submitting_theirs(
     page = client.get(url).get_data(as_text=True)
     assert "Otherreviewer" in page and "On C1" in page
     assert client.get(f"/applications/{application_id}/result").status_code == 200
+
+
+def test_staff_declare_a_conflict_and_the_file_disappears_for_them(
+        app, create_user, create_competition, workflow, in_app):
+    coordinator = create_user("coordinator", branch="KZ")
+    application_id = workflow.submitted(create_competition(), create_user("candidate"))
+    client = _client(app, coordinator)
+    url = f"/manage/applications/{application_id}"
+    assert f'href="{url}"' in client.get("/manage/applications/").get_data(as_text=True)
+    assert f'action="{url}/conflict"' in client.get(url).get_data(as_text=True)
+
+    response = client.post(f"{url}/conflict", data={"reason": "She was my doctoral student."})
+    assert response.status_code == 302
+    assert in_app(lambda: [(c.reviewer_id, c.application_id) for c in
+                           db.session.scalars(sa.select(Conflict))]) == [
+        (coordinator.id, application_id)]
+    assert f'href="{url}"' not in client.get("/manage/applications/").get_data(as_text=True)
+    before = _written(in_app)
+    assert client.get(url).status_code == 403
+    assert client.post(f"{url}/check", data={}).status_code == 403
+    assert client.get(f"/applications/{application_id}").status_code == 404
+
+    def through_operations():
+        with pytest.raises(DomainError, match="conflict of interest"):
+            operations.check_eligibility(db.session.get(Application, application_id),
+                                         by=db.session.get(User, coordinator.id))
+
+    in_app(through_operations)
+    assert _written(in_app) == before
