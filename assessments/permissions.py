@@ -179,6 +179,17 @@ def analytics_branches(user, competition: Competition) -> set[int] | None | bool
     return branches or False
 
 
+def hidden_application_ids(user, competition: Competition) -> set[int]:
+    """A competition's applications left out of a staff member's figures and exports: their
+    own, those they declared a conflict with, and those whose review of theirs is not in."""
+    own = {a.id for a in competition.applications if a.candidate_id == user.id}
+    conflicted = db.session.scalars(
+        sa.select(Conflict.application_id).where(Conflict.reviewer_id == user.id))
+    pending = db.session.scalars(sa.select(Review.application_id).where(
+        Review.reviewer_id == user.id, Review.state != ReviewState.submitted))
+    return own | set(conflicted) | set(pending)
+
+
 def can_view_reports(user) -> bool:
     return is_staff(user)
 

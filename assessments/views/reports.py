@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from assessments.analytics import annual_report as annual_figures
 from assessments.analytics import competition_figures
 from assessments.blueprint import bp
+from assessments.permissions import hidden_application_ids
 from assessments.queries import people_by_id
 from assessments.reports import (
     EXPORT_KINDS,
@@ -30,7 +31,8 @@ def _download(body, mimetype: str, filename: str) -> Response:
 @login_required
 def analytics(competition_id: int):
     competition, branches = analytics_scope_or_404(competition_id)
-    figures = competition_figures(competition, branches)
+    figures = competition_figures(competition, branches,
+                                  hidden_application_ids(current_user, competition))
     criteria = competition.rubric_version.criteria
     charts = analytics_charts(competition, figures)
     return render_template(
@@ -49,7 +51,8 @@ def export(competition_id: int, kind: str, fmt: str):
     competition, branches = analytics_scope_or_404(competition_id)
     if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
         abort(404)
-    frame = export_frame(competition_figures(competition, branches), kind)
+    hidden = hidden_application_ids(current_user, competition)
+    frame = export_frame(competition_figures(competition, branches, hidden), kind)
     filename = f"competition-{competition.id}-{kind}.{fmt}"
     if fmt == "csv":
         return _download(to_csv(frame), "text/csv; charset=utf-8", filename)

@@ -167,10 +167,13 @@ def test_a_staff_reviewer_sees_no_other_review_before_submitting_theirs(
     admin = create_user("admin")
     other = create_user("reviewer", full_name="Aigerim Otherreviewer")
     application_id = workflow.submitted(create_competition(), create_user("candidate"))
+    competition_id = in_app(lambda: db.session.get(Application, application_id).competition_id)
     own_review = workflow.assign(application_id, coordinator, admin)
     workflow.review(workflow.assign(application_id, other, admin), levels=(4, 1, 4))
     client = _client(app, coordinator)
     url = f"/manage/applications/{application_id}"
+    ratings = f"/manage/competitions/{competition_id}/export/ratings.csv"
+    assert len(client.get(ratings).get_data(as_text=True).strip().splitlines()) == 1
 
     page = client.get(url).get_data(as_text=True)
     assert "Otherreviewer" not in page and "On C1" not in page
@@ -182,6 +185,7 @@ def test_a_staff_reviewer_sees_no_other_review_before_submitting_theirs(
     page = client.get(url).get_data(as_text=True)
     assert "Otherreviewer" in page and "On C1" in page
     assert client.get(f"/applications/{application_id}/result").status_code == 200
+    assert len(client.get(ratings).get_data(as_text=True).strip().splitlines()) == 7
 
 
 def test_staff_declare_a_conflict_and_the_file_disappears_for_them(
