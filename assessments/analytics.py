@@ -107,12 +107,14 @@ class CompetitionFigures:
     load: pd.DataFrame  # per reviewer: assigned, submitted
 
 
-def competition_figures(competition: Competition,
-                        branch_ids: set[int] | None = None) -> CompetitionFigures:
-    """The competition's figures; ``branch_ids`` limits them to those branches' applications."""
+def competition_figures(competition: Competition, branch_ids: set[int] | None = None,
+                        hidden: set[int] | frozenset[int] = frozenset()) -> CompetitionFigures:
+    """The competition's figures; ``branch_ids`` limits them to those branches' applications,
+    and the ``hidden`` ones are left out (see permissions.hidden_application_ids)."""
     version = competition.rubric_version
     application_ids = [a.id for a in competition.applications
-                       if branch_ids is None or a.branch_id in branch_ids]
+                       if (branch_ids is None or a.branch_id in branch_ids)
+                       and a.id not in hidden]
     criteria = criteria_frame(version)
     ratings = ratings_frame(application_ids)
     load_rows = db.session.execute(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from assessments.models import Application, Competition, Evidence, Review
+import sqlalchemy as sa
+
+from assessments.models import Application, Competition, Conflict, Evidence, Review
 from assessments.states import ApplicationState, CompetitionState, EvidenceKind, ReviewState
+from certify.core.extensions import db
 from certify.users.models import Role
 
 
@@ -66,9 +69,15 @@ def can_view_application(user, application: Application) -> bool:
         return True
     if application.state in (ApplicationState.draft, ApplicationState.withdrawn):
         return False
-    return is_staff_for_branch(user, application.branch_id) or is_assigned_reviewer(
-        user, application
-    )
+    return can_manage_application(user, application) or is_assigned_reviewer(user, application)
+
+
+def can_open_application_page(user, application: Application) -> bool:
+    """The application's own page names the candidate and their files: a reviewer in a blind
+    competition works from the review page alone."""
+    return can_view_application(user, application) and not (
+        application.competition.blind_review and not is_candidate_of(user, application)
+        and not can_manage_application(user, application))
 
 
 def can_edit_application(user, application: Application) -> bool:
@@ -90,8 +99,46 @@ def evidence_is_blind_to(user, application: Application) -> bool:
             and not can_manage_application(user, application))
 
 
+def has_declared_conflict(user, application: Application) -> bool:
+    return user.is_authenticated and db.session.scalar(
+        sa.select(sa.func.count(Conflict.id)).where(Conflict.reviewer_id == user.id,
+                                                    Conflict.application_id == application.id)
+    ) > 0
+
+
 def can_manage_application(user, application: Application) -> bool:
-    return is_staff_for_branch(user, application.branch_id)
+    """Staff in scope, but never on their own file nor on one they declared a conflict with
+    (ISO/IEC 17024 §4.3: nobody acts where they are not impartial)."""
+    return (is_staff_for_branch(user, application.branch_id)
+            and not is_candidate_of(user, application)
+            and not has_declared_conflict(user, application))
+
+
+def has_reviewed(user, application: Application) -> bool:
+    return is_assigned_reviewer(user, application)
+
+
+def can_decide(user, application: Application) -> bool:
+    """The decision is recorded by someone who did not review the application."""
+    return can_manage_application(user, application) and not has_reviewed(user, application)
+
+
+def can_moderate(user, application: Application) -> bool:
+    """The second check is by someone who neither decided nor reviewed."""
+    decision = application.decision
+    return (can_decide(user, application)
+            and (decision is None or decision.decided_by_id != user.id))
+
+
+def can_resolve_appeal(user, application: Application) -> bool:
+    """An appeal is decided by someone who neither reviewed nor decided the application."""
+    return can_moderate(user, application)
+
+
+def own_review_pending(user, application: Application) -> bool:
+    """Staff who also review an application see no other review of it until theirs is in."""
+    own = application.review_by(user) if user.is_authenticated else None
+    return own is not None and own.state != ReviewState.submitted
 
 
 def can_write_review(user, review: Review) -> bool:
@@ -115,8 +162,9 @@ def can_view_result(user, application: Application) -> bool:
     if is_candidate_of(user, application):
         return (application.state == ApplicationState.decided
                 and application.decision is not None and application.decision.is_final)
-    return can_manage_application(user, application) and application.state in (
-        ApplicationState.under_review, ApplicationState.decided)
+    return (can_manage_application(user, application)
+            and not own_review_pending(user, application)
+            and application.state in (ApplicationState.under_review, ApplicationState.decided))
 
 
 def analytics_branches(user, competition: Competition) -> set[int] | None | bool:
@@ -129,6 +177,17 @@ def analytics_branches(user, competition: Competition) -> set[int] | None | bool
     open_to = {b.id for b in competition.branches}
     branches = {b for b in user.coordinated_branch_ids if not open_to or b in open_to}
     return branches or False
+
+
+def hidden_application_ids(user, competition: Competition) -> set[int]:
+    """A competition's applications left out of a staff member's figures and exports: their
+    own, those they declared a conflict with, and those whose review of theirs is not in."""
+    own = {a.id for a in competition.applications if a.candidate_id == user.id}
+    conflicted = db.session.scalars(
+        sa.select(Conflict.application_id).where(Conflict.reviewer_id == user.id))
+    pending = db.session.scalars(sa.select(Review.application_id).where(
+        Review.reviewer_id == user.id, Review.state != ReviewState.submitted))
+    return own | set(conflicted) | set(pending)
 
 
 def can_view_reports(user) -> bool:

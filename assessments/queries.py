@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from assessments.models import Application, Competition, Review
+from assessments.models import Application, Competition, Conflict, Review
 from assessments.states import ApplicationState, CompetitionState
 from certify.core.extensions import db
 from certify.users.models import User
@@ -67,6 +67,9 @@ def applications_to_manage(staff: User) -> list[Application]:
     )
     if not staff.is_admin:
         query = query.where(Application.branch_id.in_(staff.coordinated_branch_ids))
+    # Never their own file, nor one they declared a conflict with (ISO/IEC 17024 §4.3).
+    query = query.where(Application.candidate_id != staff.id, Application.id.not_in(
+        sa.select(Conflict.application_id).where(Conflict.reviewer_id == staff.id)))
     return list(db.session.scalars(query))
 
 

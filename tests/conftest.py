@@ -35,6 +35,7 @@ from rubrics.models import RubricVersion
 from tests.support import (
     CHROMIUM,
     ON_POSTGRES,
+    OWN_APPLICATION_ROLES,
     PASSWORD,
     REDIS,
     SMALL_RUBRIC,
@@ -319,20 +320,35 @@ def scenario(create_user, create_competition, workflow, in_app):
         "coordinator_other_branch": create_user("coordinator", branch="RU"),
         "coordinator": create_user("coordinator", branch="KZ"),
         "admin": create_user("admin"),
+        "candidate_coordinator": create_user("coordinator", "candidate", branch="KZ"),
+        "candidate_admin": create_user("admin", "candidate"),
+        "candidate_reviewer": create_user("reviewer", "candidate"),
     }
     competition_id = create_competition()
     application_id = workflow.start(competition_id, people["owner"])
     workflow.fill(application_id)
 
-    def attach_file():
-        application = db.session.get(Application, application_id)
+    def attach_file(target):
+        application = db.session.get(Application, target)
         return evidence.add_file(application, application.competition.rubric_version.criteria[1],
                                  b"%PDF-1.4\n%%EOF\n", "plan.pdf", None,
                                  by=application.candidate).id
 
-    evidence_id = in_app(attach_file)
+    evidence_id = in_app(lambda: attach_file(application_id))
     workflow.submit(application_id, people["owner"])
     review_id = workflow.assign(application_id, people["reviewer"], people["admin"])
+
+    def own_application(role):
+        """The insider's own file, in the same state as the owner's: {application_id,
+        evidence_id} for the routes they try on it (tests.support.OWN_APPLICATION_ROLES)."""
+        own_id = workflow.start(competition_id, people[role])
+        workflow.fill(own_id)
+        own = {"application_id": own_id, "evidence_id": in_app(lambda: attach_file(own_id))}
+        workflow.submit(own_id, people[role])
+        workflow.assign(own_id, create_user("reviewer"), people["admin"])
+        return own
+
+    own = {role: own_application(role) for role in OWN_APPLICATION_ROLES}
 
     awarded_holder = create_user("candidate")
     awarded = workflow.submitted(competition_id, awarded_holder)
@@ -387,6 +403,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "change": "enable",
         "fmt": "xlsx",
         "token": "not-a-valid-token",
+        "own": own,
     }
     return people, values
 

@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from assessments.models import Application, ApplicationAnswer, Competition
-from assessments.operations.guards import check_levels, check_version, flush_or_stale
+from assessments.operations.guards import (
+    check_levels,
+    check_version,
+    flush_or_stale,
+    require_impartial,
+)
 from assessments.states import ApplicationState
 from certify.core import audit
 from certify.core.db_types import utcnow
@@ -98,6 +103,7 @@ def submit_application(application: Application, *, by: User) -> None:
 
 def check_eligibility(application: Application, *, by: User) -> None:
     """The administrator confirms the file is eligible and complete: review may start."""
+    require_impartial(application, by)
     if application.state != ApplicationState.submitted:
         raise DomainError(_("Only a submitted application waiting for review can be "
                             "checked."))
@@ -110,6 +116,7 @@ def check_eligibility(application: Application, *, by: User) -> None:
 def return_application(application: Application, message: str, *, by: User) -> None:
     """An incomplete or ineligible-looking file goes back to the candidate as a draft with a
     message saying what is missing: returned, not refused (domain_anchors §3.4 rule 2)."""
+    require_impartial(application, by)
     if application.state != ApplicationState.submitted or application.reviews:
         raise DomainError(_("Only a submitted application not yet under review can be "
                             "returned."))

@@ -19,6 +19,7 @@ from assessments.notifications import (
     notify_decision,
     notify_revision,
 )
+from assessments.operations.guards import require_impartial, require_not_reviewer
 from assessments.states import (
     AppealState,
     ApplicationState,
@@ -62,6 +63,8 @@ def decide(
     An award against the engine's recommendation is an override (ISO/IEC 17024 §9.4): it
     needs the written reason and waits, with no certificate, until a second administrator
     confirms it (``moderate``)."""
+    require_impartial(application, by)
+    require_not_reviewer(application, by)
     if application.state != ApplicationState.under_review or application.decision is not None:
         raise DomainError(_("Only an application under review can be decided."))
     _require_enough_reviews(application)
@@ -128,6 +131,8 @@ def _finalise(application: Application, *, by: User, at: datetime | None = None)
 def moderate(application: Application, *, confirm: bool, note: str, by: User) -> None:
     """A second administrator confirms a sampled award (the certificate is then issued), or
     sends it back under review with a note; never the one who decided."""
+    require_impartial(application, by)
+    require_not_reviewer(application, by)
     decision = application.decision
     if decision is None or decision.moderation != Moderation.pending:
         raise DomainError(_("This decision is not waiting for moderation."))
@@ -162,6 +167,7 @@ def moderate(application: Application, *, confirm: bool, note: str, by: User) ->
 
 def record_interview(application: Application, *, held_on: date, panel: str,
                      outcome: InterviewOutcome, notes: str, by: User) -> Interview:
+    require_impartial(application, by)
     if application.state != ApplicationState.under_review:
         raise DomainError(_("An interview is recorded while the application is under "
                             "review."))
@@ -181,6 +187,8 @@ def request_revision(application: Application, feedback: str, *, by: User) -> Ap
     """Revise and resubmit: the round is kept as it was, the application goes back to the
     candidate as a draft with the panel's feedback and a deadline, and the same reviewers
     review the revision (domain_anchors §3.4 rule 7, "referred")."""
+    require_impartial(application, by)
+    require_not_reviewer(application, by)
     if application.state != ApplicationState.under_review:
         raise DomainError(_("Only an application under review can be sent back for "
                             "revision."))
@@ -246,6 +254,10 @@ def resolve_appeal(appeal: Appeal, *, reopen: bool, resolution: str, by: User) -
     if appeal.state != AppealState.open:
         raise DomainError(_("This appeal has already been resolved."))
     application = db.session.get(Application, appeal.application_id)
+    require_impartial(application, by)
+    require_not_reviewer(application, by)
+    if application.decision is not None and application.decision.decided_by_id == by.id:
+        raise DomainError(_("An appeal is heard by someone other than the decision maker."))
     appeal.state = AppealState.reopened if reopen else AppealState.upheld
     appeal.resolution, appeal.resolved_by_id, appeal.resolved_at = resolution, by.id, utcnow()
     if reopen:

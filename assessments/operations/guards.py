@@ -8,6 +8,7 @@ from typing import Protocol
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
+from assessments.permissions import has_declared_conflict
 from certify.core.errors import DomainError, StaleRecord
 from certify.core.extensions import db
 
@@ -46,3 +47,20 @@ def flush_or_stale(message: str) -> None:
         db.session.flush()
     except StaleDataError as error:
         raise StaleRecord(message) from error
+
+
+def require_impartial(application, by) -> None:
+    """Nobody acts on their own application in any role, nor on one they declared a conflict
+    with (ISO/IEC 17024 §4.3)."""
+    if application.candidate_id == by.id:
+        raise DomainError(_("You cannot act on your own application, whatever your role."))
+    if has_declared_conflict(by, application):
+        raise DomainError(_("You declared a conflict of interest with this application and "
+                            "cannot act on it."))
+
+
+def require_not_reviewer(application, by) -> None:
+    """Who decides, second-checks or hears an appeal did not review the application."""
+    if application.review_by(by) is not None:
+        raise DomainError(_("A reviewer of this application cannot decide it, second-check "
+                            "the decision or hear an appeal against it."))

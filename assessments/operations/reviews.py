@@ -20,7 +20,13 @@ from assessments.models import (
     ReviewScore,
 )
 from assessments.notifications import notify_assignment
-from assessments.operations.guards import check_levels, check_version, flush_or_stale
+from assessments.operations.guards import (
+    check_levels,
+    check_version,
+    flush_or_stale,
+    require_impartial,
+)
+from assessments.permissions import has_declared_conflict
 from assessments.states import ApplicationState, ReviewState
 from certify.core import audit
 from certify.core.db_types import utcnow
@@ -46,6 +52,7 @@ def _assignment_refusals() -> dict[str, str]:
 
 
 def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Review:
+    require_impartial(application, by)
     if application.state not in (ApplicationState.submitted, ApplicationState.under_review):
         raise DomainError(_("Reviewers can be assigned only to submitted applications."))
     if application.eligibility_checked_at is None:
@@ -73,7 +80,8 @@ def auto_assign(competition: Competition, *, by: User) -> AssignmentPlan:
     the plan's ``short`` lists those that could not be completed."""
     plan = plan_assignment(competition)
     for application, reviewer in plan.pairs:
-        assign_reviewer(application, reviewer, by=by)
+        if application.candidate_id != by.id and not has_declared_conflict(by, application):
+            assign_reviewer(application, reviewer, by=by)  # another administrator does theirs
     audit.record("competition.auto_assign", competition, actor=by, assigned=len(plan.pairs),
                  short=len(plan.short))
     return plan
@@ -96,6 +104,22 @@ def declare_conflict(review: Review, reason: str, *, by: User) -> None:
     if not remaining and application.state == ApplicationState.under_review:
         application.state = ApplicationState.submitted
     db.session.flush()
+
+
+def declare_staff_conflict(application: Application, reason: str, *, by: User) -> None:
+    """Any staff member steps aside from a file (ISO/IEC 17024 §4.3): from then on it is
+    hidden from them and they cannot act on it; a draft review of theirs is freed as well."""
+    require_impartial(application, by)
+    if not reason.strip():
+        raise DomainError(_("Say why you cannot act on this application impartially."))
+    own = application.review_by(by)
+    if own is not None:
+        declare_conflict(own, reason, by=by)
+        return
+    db.session.add(Conflict(reviewer_id=by.id, application_id=application.id,
+                            reason=reason.strip()))
+    db.session.flush()
+    audit.record("application.conflict", application, actor=by, reason=reason.strip())
 
 
 def comment_required(level: int | None, max_level: int) -> bool:

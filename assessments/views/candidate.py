@@ -32,7 +32,6 @@ from assessments.operations import (
 from assessments.permissions import (
     can_edit_application,
     can_remove_evidence,
-    can_view_application,
     can_view_result,
     evidence_is_blind_to,
     is_candidate_of,
@@ -43,6 +42,7 @@ from assessments.views.loaders import (
     evidence_file_or_404,
     get_application_or_404,
     get_evidence_or_404,
+    viewable_application_or_404,
 )
 from certify.core.forms import ActionForm, require_action_form
 from certify.core.tabular import csv_response, to_csv
@@ -94,7 +94,7 @@ def _application_page(application: Application, form: ApplicationForm, *, editab
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
 @login_required
 def application(application_id: int):
-    application = get_application_or_404(application_id, check=can_view_application)
+    application = viewable_application_or_404(application_id)
     editable = can_edit_application(current_user, application)
     if request.method == "POST" and not editable:
         abort(403)

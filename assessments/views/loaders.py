@@ -12,6 +12,7 @@ from assessments.permissions import (
     analytics_branches,
     can_download_evidence,
     can_manage_application,
+    can_open_application_page,
     can_see_competition,
     can_view_reports,
 )
@@ -40,6 +41,12 @@ def visible_competition_or_404(competition_id: int) -> Competition:
 
 def get_application_or_404(application_id: int, *, check: Check | None = None) -> Application:
     return _get_or_404(Application, application_id, check)
+
+
+def viewable_application_or_404(application_id: int) -> Application:
+    """The application's page, or 404 alike for ids that exist and are not the user's to see:
+    probing ids tells a (blind) reviewer nothing."""
+    return _get_or_404(Application, application_id, can_open_application_page, denied=404)
 
 
 def managed_application_or_404(application_id: int) -> Application:

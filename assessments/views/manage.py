@@ -17,6 +17,7 @@ from assessments.forms import (
     REVISE,
     AssignForm,
     CompetitionForm,
+    ConflictForm,
     DecisionForm,
     InterviewForm,
     ModerationForm,
@@ -31,6 +32,7 @@ from assessments.operations import (
     auto_assign,
     check_eligibility,
     decide,
+    declare_staff_conflict,
     moderate,
     record_interview,
     request_revision,
@@ -38,7 +40,14 @@ from assessments.operations import (
     return_application,
     save_competition,
 )
-from assessments.permissions import can_manage_competitions, is_staff
+from assessments.permissions import (
+    can_decide,
+    can_manage_competitions,
+    can_moderate,
+    can_resolve_appeal,
+    is_staff,
+    own_review_pending,
+)
 from assessments.queries import all_competitions, applications_to_manage, published_versions
 from assessments.states import CompetitionState, InterviewOutcome, Outcome
 from assessments.views.loaders import (
@@ -80,11 +89,18 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
                  return_form=None, interview_form=None, status=200):
     assign_form = assign_form or AssignForm()
     assign_form.reviewer.choices = _reviewer_choices(application)
+    hide_reviews = own_review_pending(current_user, application)
     return render_template(
         "assessments/manage_application.html",
         application=application,
         criteria=application.competition.rubric_version.criteria,
-        figures=panel_result(application),
+        figures=None if hide_reviews else panel_result(application),
+        hide_reviews=hide_reviews,
+        shown_reviews=[r for r in application.reviews
+                       if not hide_reviews or r.reviewer_id == current_user.id],
+        may_decide=can_decide(current_user, application),
+        may_moderate=can_moderate(current_user, application),
+        may_resolve=can_resolve_appeal(current_user, application),
         assign_form=assign_form,
         decision_form=decision_form or DecisionForm(),
         return_form=return_form or ReturnForm(),
@@ -93,6 +109,7 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         interview_form=interview_form or InterviewForm(),
         moderation_form=ModerationForm(),
         resolve_form=ResolveAppealForm(),
+        conflict_form=ConflictForm(),
     ), status
 
 
@@ -189,6 +206,18 @@ def decide_application(application_id: int):
 
     return run_operation(record, success=_("Decision recorded."),
                          redirect_to=_back_to(application), on_failure=again)
+
+
+@bp.post("/manage/applications/<int:application_id>/conflict")
+@login_required
+def staff_conflict(application_id: int):
+    """A staff member declares a conflict with a file: it disappears from their lists."""
+    application = managed_application_or_404(application_id)
+    form = ConflictForm()
+    return run_posted_form(
+        form, lambda: declare_staff_conflict(application, form.reason.data, by=current_user),
+        success=_("Conflict of interest recorded: this application is no longer shown to you."),
+        back=_back_to(application), redirect_to=url_for(".manage_applications"))
 
 
 @bp.post("/manage/applications/<int:application_id>/moderate")

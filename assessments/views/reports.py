@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Response, abort, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from assessments import scoring
 from assessments.analytics import annual_report as annual_figures
 from assessments.analytics import competition_figures
 from assessments.blueprint import bp
+from assessments.permissions import hidden_application_ids
 from assessments.queries import people_by_id
 from assessments.reports import (
     EXPORT_KINDS,
@@ -31,7 +32,8 @@ def _download(body, mimetype: str, filename: str) -> Response:
 @login_required
 def analytics(competition_id: int):
     competition, branches = analytics_scope_or_404(competition_id)
-    figures = competition_figures(competition, branches)
+    figures = competition_figures(competition, branches,
+                                  hidden_application_ids(current_user, competition))
     criteria = competition.rubric_version.criteria
     charts = analytics_charts(competition, figures)
     return render_template(
@@ -52,8 +54,10 @@ def export(competition_id: int, kind: str, fmt: str):
     competition, branches = analytics_scope_or_404(competition_id)
     if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
         abort(404)
-    decisions = {a.id: a.decision for a in competition.applications if a.decision is not None}
-    frame = export_frame(competition_figures(competition, branches), kind, decisions)
+    hidden = hidden_application_ids(current_user, competition)
+    decisions = {a.id: a.decision for a in competition.applications
+                 if a.decision is not None and a.id not in hidden}
+    frame = export_frame(competition_figures(competition, branches, hidden), kind, decisions)
     filename = f"competition-{competition.id}-{kind}.{fmt}"
     if fmt == "csv":
         return csv_response(to_csv(frame), filename)

@@ -471,7 +471,8 @@ def test_engineer_track_needs_an_interview_before_the_decision(app, engineer_und
                        data=decide).status_code == 302
 
 
-def test_refusal_can_be_appealed_and_reopened(app, under_review, workflow, in_app):
+def test_refusal_can_be_appealed_and_reopened(app, under_review, workflow, in_app,
+                                               create_user):
     for review_id in under_review["reviews"]:
         workflow.review(review_id, levels=(1, 1, 1))
     workflow.decide(under_review["application"], under_review["admin"], "refuse")
@@ -486,9 +487,15 @@ def test_refusal_can_be_appealed_and_reopened(app, under_review, workflow, in_ap
                            follow_redirects=True)
     assert "can no longer be appealed" in twice.get_data(as_text=True)
 
-    admin = app.test_client()
-    login(admin, under_review["admin"])
     appeal_id = in_app(lambda: db.session.scalar(sa.select(Appeal.id)))
+    decider = app.test_client()  # the appeal is heard by someone other than the decider
+    login(decider, under_review["admin"])
+    refused = decider.post(f"/manage/appeals/{appeal_id}", follow_redirects=True, data={
+        "resolution": "reopen", "reason": "The list was indeed overlooked."})
+    assert "someone other than the decision maker" in refused.get_data(as_text=True)
+    assert in_app(lambda: db.session.get(Appeal, appeal_id).state) == "open"
+    admin = app.test_client()
+    login(admin, create_user("admin"))
     admin.post(f"/manage/appeals/{appeal_id}", data={
         "resolution": "reopen", "reason": "The list was indeed overlooked."})
 
