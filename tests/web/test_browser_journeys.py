@@ -405,7 +405,7 @@ def test_company_scans_certificates_in_english(live_server, browser, certificate
     checks = page.locator("ul.checks li")
     names = ("Well-formed Open Badges 3.0 credential", "Signature matches the content",
              "Signed with a key of this issuer", "Not revoked", "Not suspended",
-             "Within its validity dates")
+             "Within its validity dates", "The current credential of its certificate")
     expect(checks).to_have_count(len(names))
     expect(page.locator("ul.checks li.ok")).to_have_count(len(names))
     for name in names:
