@@ -291,6 +291,19 @@ def workflow(in_app):
 
 
 @pytest.fixture
+def under_review(create_user, create_competition, workflow):
+    """An application under review by two assigned reviewers (not yet reviewed), with the
+    administrator who assigned them."""
+    admin = create_user("admin")
+    candidate = create_user("candidate")
+    reviewers = [create_user("reviewer") for _ in range(2)]
+    application_id = workflow.submitted(create_competition(), candidate)
+    review_ids = [workflow.assign(application_id, r, admin) for r in reviewers]
+    return {"admin": admin, "candidate": candidate, "reviewers": reviewers,
+            "application": application_id, "reviews": review_ids}
+
+
+@pytest.fixture
 def award(create_user, create_competition, workflow):
     """award(candidate=None) -> application id of a freshly awarded application."""
     admin = create_user("admin")

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pypdf
 import pypdfium2 as pdfium
 import pytest
@@ -20,6 +21,7 @@ import zxingcpp
 from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 
+from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS
 from certify.core.extensions import db
 from certify.core.outbox import Notification
 from certify.users.models import User
@@ -366,3 +368,25 @@ def assert_accessible(page, screenshot: str | None = None) -> None:
               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert severe == [], f"{page.url}\n" + "\n".join(severe)
 
+
+def ratings_frame(rows) -> pd.DataFrame:
+    """rows: (assessment_id, reviewer_id, criterion_id, level) tuples."""
+    return pd.DataFrame(list(rows), columns=list(RATING_COLUMNS))
+
+
+def criteria_frame(rows) -> pd.DataFrame:
+    """rows: (criterion_id, weight, max_level, min_pass_level) tuples."""
+    return pd.DataFrame(list(rows), columns=list(CRITERION_COLUMNS))
+
+
+def panel(levels: dict[str, list[int]], assessment="a1") -> pd.DataFrame:
+    """{criterion: [level of reviewer 1, level of reviewer 2, ...]} -> ratings frame."""
+    return ratings_frame(
+        (assessment, f"r{reviewer}", criterion, level)
+        for criterion, column in levels.items()
+        for reviewer, level in enumerate(column, start=1)
+    )
+
+
+# Two criteria, weights 3 and 1, both on a 0..4 scale, no gates.
+TWO = criteria_frame([("A", 3, 4, None), ("B", 1, 4, None)])

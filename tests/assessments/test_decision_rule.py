@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 
-import pytest
 import sqlalchemy as sa
 
 from assessments import scoring
@@ -16,35 +15,23 @@ from rubrics.models import RubricVersion
 from tests.support import SMALL_RUBRIC, login, texts
 
 
-@pytest.fixture
-def panel(create_user, create_competition, workflow):
-    """An application under review by two reviewers (not yet reviewed)."""
-    admin = create_user("admin")
-    candidate = create_user("candidate")
-    reviewers = [create_user("reviewer") for _ in range(2)]
-    application_id = workflow.submitted(create_competition(), candidate)
-    review_ids = [workflow.assign(application_id, r, admin) for r in reviewers]
-    return {"admin": admin, "candidate": candidate, "reviewers": reviewers,
-            "application": application_id, "reviews": review_ids}
-
-
-def test_a_criterion_below_the_floor_is_not_recommended(app, panel, workflow):
+def test_a_criterion_below_the_floor_is_not_recommended(app, under_review, workflow):
     # C3 rated 1 by both reviewers: 100 * (40 + 35 + 25 * 1/4) / 100 = 81.25 >= 50,
     # yet C3's panel score lies below the floor (level 2).
-    for review_id in panel["reviews"]:
+    for review_id in under_review["reviews"]:
         workflow.review(review_id, levels=(4, 4, 1))
     admin = app.test_client()
-    login(admin, panel["admin"])
-    body = admin.get(f"/manage/applications/{panel['application']}").get_data(as_text=True)
+    login(admin, under_review["admin"])
+    body = admin.get(f"/manage/applications/{under_review['application']}").get_data(as_text=True)
     assert "81.2%" in body or "81.3%" in body
     assert "Below the floor (level 2): C3" in body
     assert "do not award" in body
 
 
-def test_the_decision_records_the_refusal_and_verifies(app, panel, workflow, runner, in_app):
-    for review_id in panel["reviews"]:
+def test_the_decision_records_the_refusal_and_verifies(app, under_review, workflow, runner, in_app):
+    for review_id in under_review["reviews"]:
         workflow.review(review_id, levels=(4, 4, 1))
-    workflow.decide(panel["application"], panel["admin"], "refuse")
+    workflow.decide(under_review["application"], under_review["admin"], "refuse")
 
     def load():
         decision = db.session.scalar(sa.select(Decision))
@@ -56,10 +43,10 @@ def test_the_decision_records_the_refusal_and_verifies(app, panel, workflow, run
     assert "1 decisions checked, 0 mismatches" in result.output
 
 
-def test_decisions_of_engine_1_0_still_verify(app, panel, workflow, runner, in_app):
-    for review_id in panel["reviews"]:
+def test_decisions_of_engine_1_0_still_verify(app, under_review, workflow, runner, in_app):
+    for review_id in under_review["reviews"]:
         workflow.review(review_id, levels=(4, 4, 1))
-    workflow.decide(panel["application"], panel["admin"], "refuse")
+    workflow.decide(under_review["application"], under_review["admin"], "refuse")
 
     def recorded_by_engine_1_0():  # as engine 1.0 recorded it: recommended, no floor
         decision = db.session.scalar(sa.select(Decision))
@@ -128,13 +115,13 @@ def test_the_floor_is_set_in_the_version_settings(app, create_user, in_app):
     assert "Floor: level 3 on every criterion" in page
 
 
-def test_results_export_names_the_criteria_below_the_floor(app, panel, workflow, in_app):
-    for review_id in panel["reviews"]:
+def test_results_export_names_the_criteria_below_the_floor(app, under_review, workflow, in_app):
+    for review_id in under_review["reviews"]:
         workflow.review(review_id, levels=(4, 4, 1))
     competition_id = in_app(
-        lambda: db.session.get(Application, panel["application"]).competition_id)
+        lambda: db.session.get(Application, under_review["application"]).competition_id)
     admin = app.test_client()
-    login(admin, panel["admin"])
+    login(admin, under_review["admin"])
     export = admin.get(f"/manage/competitions/{competition_id}/export/results.csv")
     assert export.status_code == 200, export.status_code
     text = export.get_data(as_text=True)

@@ -10,31 +10,14 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS, RESULT_COLUMNS, score_panel
+from tests.support import TWO, criteria_frame, panel, ratings_frame
 
 SEEDS = range(25)
 
 
-def ratings_frame(rows) -> pd.DataFrame:
-    """rows: (assessment_id, reviewer_id, criterion_id, level) tuples."""
-    return pd.DataFrame(list(rows), columns=list(RATING_COLUMNS))
 
 
-def criteria_frame(rows) -> pd.DataFrame:
-    """rows: (criterion_id, weight, max_level, min_pass_level) tuples."""
-    return pd.DataFrame(list(rows), columns=list(CRITERION_COLUMNS))
 
-
-def panel(levels: dict[str, list[int]], assessment="a1") -> pd.DataFrame:
-    """{criterion: [level of reviewer 1, level of reviewer 2, ...]} -> ratings frame."""
-    return ratings_frame(
-        (assessment, f"r{reviewer}", criterion, level)
-        for criterion, column in levels.items()
-        for reviewer, level in enumerate(column, start=1)
-    )
-
-
-# Two criteria, weights 3 and 1, both on a 0..4 scale, no gates.
-TWO = criteria_frame([("A", 3, 4, None), ("B", 1, 4, None)])
 
 
 # --- hand-computed cases --------------------------------------------------------------------

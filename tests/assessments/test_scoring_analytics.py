@@ -15,10 +15,8 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from assessments.scoring import (
-    CRITERION_COLUMNS,
     OVERALL,
     PANEL_COLUMNS,
-    RATING_COLUMNS,
     RELIABILITY_COLUMNS,
     SEVERITY_COLUMNS,
     interrater_reliability,
@@ -27,16 +25,7 @@ from assessments.scoring import (
     reviewer_severity,
     score_panel,
 )
-
-
-def ratings_frame(rows) -> pd.DataFrame:
-    """rows: (assessment_id, reviewer_id, criterion_id, level) tuples."""
-    return pd.DataFrame(list(rows), columns=list(RATING_COLUMNS))
-
-
-def criteria_frame(rows) -> pd.DataFrame:
-    """rows: (criterion_id, weight, max_level, min_pass_level) tuples."""
-    return pd.DataFrame(list(rows), columns=list(CRITERION_COLUMNS))
+from tests.support import TWO, criteria_frame, panel, ratings_frame
 
 
 def self_frame(rows) -> pd.DataFrame:
@@ -44,17 +33,7 @@ def self_frame(rows) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=["assessment_id", "criterion_id", "level"])
 
 
-def panel(levels: dict[str, list[int]], assessment="a1") -> pd.DataFrame:
-    """{criterion: [level of reviewer 1, level of reviewer 2, ...]} -> ratings frame."""
-    return ratings_frame(
-        (assessment, f"r{reviewer}", criterion, level)
-        for criterion, column in levels.items()
-        for reviewer, level in enumerate(column, start=1)
-    )
 
-
-# Two criteria, weights 3 and 1, both on a 0..4 scale, no gates.
-TWO = criteria_frame([("A", 3, 4, None), ("B", 1, 4, None)])
 # One criterion on 0..5.
 ONE = criteria_frame([("K", 1, 5, None)])
 

@@ -8,35 +8,19 @@ import pandas as pd
 import pytest
 
 from assessments.scoring import (
-    CRITERION_COLUMNS,
     DEFAULT_FLOOR,
     ENGINE_VERSION,
-    RATING_COLUMNS,
     floor_for,
     score_panel,
 )
+from tests.support import TWO, criteria_frame, panel, ratings_frame
 
 SEEDS = range(25)
 
 
-def ratings_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=list(RATING_COLUMNS))
 
 
-def criteria_frame(rows) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=list(CRITERION_COLUMNS))
 
-
-def panel(levels: dict[str, list[int]], assessment="a1") -> pd.DataFrame:
-    """{criterion: [level of reviewer 1, level of reviewer 2, ...]} -> ratings frame."""
-    return ratings_frame(
-        (assessment, f"r{reviewer}", criterion, level)
-        for criterion, column in levels.items()
-        for reviewer, level in enumerate(column, start=1)
-    )
-
-
-TWO = criteria_frame([("A", 3, 4, None), ("B", 1, 4, None)])
 
 
 def random_case(seed: int):

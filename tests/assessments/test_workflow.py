@@ -208,17 +208,6 @@ def test_withdraw_until_review_starts(candidate_client, started, in_app):
 # Assignment, review and decision ----------------------------------------------------------------
 
 
-@pytest.fixture
-def under_review(create_user, create_competition, workflow):
-    admin = create_user("admin")
-    candidate = create_user("candidate")
-    reviewers = [create_user("reviewer") for _ in range(2)]
-    application_id = workflow.submitted(create_competition(), candidate)
-    review_ids = [workflow.assign(application_id, r, admin) for r in reviewers]
-    return {"admin": admin, "candidate": candidate, "reviewers": reviewers,
-            "application": application_id, "reviews": review_ids}
-
-
 def test_assignment_refuses_the_candidate_and_duplicates(app, under_review, in_app, create_user):
     admin = app.test_client()
     login(admin, under_review["admin"])
