@@ -138,12 +138,6 @@ def moderate(application: Application, *, confirm: bool, note: str, by: User) ->
         raise DomainError(_("This decision is not waiting for moderation."))
     if decision.decided_by_id == by.id:
         raise DomainError(_("The moderator must be someone other than the decision maker."))
-    if decision.override and (
-        by.id == application.candidate_id
-        or any(review.reviewer_id == by.id for review in application.reviews)
-    ):
-        raise DomainError(_("An award against the engine's recommendation is confirmed by an "
-                            "administrator who neither reviewed this file nor applied."))
     if not note.strip():
         raise DomainError(_("Give the reason for the decision."))
     if confirm:
