@@ -325,6 +325,21 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
         (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
     ("POST", "assessments.edit_competition"):
         (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    # The reviewer pool and invitations (issue 20): staff only; a coordinator sees their
+    # branch's. The invitation's link with a token that matches nothing: 400 for everyone.
+    ("GET", "assessments.reviewer_pool_view"):
+        (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("GET", "assessments.invite_reviewer"):
+        (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("POST", "assessments.invite_reviewer"):
+        (302, 403, 403, 403, 403, 422, 422, 422, 422, 422, 403),
+    ("GET", "assessments.invitations"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("POST", "assessments.set_specialism_view"):
+        (302, 403, 403, 403, 403, 403, 302, 302, 403, 403, 403),
+    ("GET", "assessments.invitation"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ("POST", "assessments.invitation"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ("POST", "assessments.decline_invitation"):
+        (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.

@@ -21,6 +21,7 @@ from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import User
+from certify.users.specialisms import SPECIALISM_CODES
 
 
 @dataclass(frozen=True)
@@ -141,3 +142,14 @@ def withdraw_application(application: Application, *, by: User) -> None:
     db.session.flush()
     audit.record("application.withdraw", application, actor=by, before=before,
                  after=ApplicationState.withdrawn)
+
+
+def set_specialism(application: Application, specialism: str | None, *, by: User) -> None:
+    """Staff name the file's specialism, which automatic assignment matches reviewers to."""
+    require_impartial(application, by)
+    if specialism and specialism not in SPECIALISM_CODES:
+        raise DomainError(_("Choose specialisms and languages from the lists."))
+    before, application.specialism = application.specialism, specialism or None
+    db.session.flush()
+    audit.record("application.specialism", application, actor=by, before=before,
+                 after=application.specialism)

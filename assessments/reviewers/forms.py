@@ -1,0 +1,133 @@
+"""Forms of the reviewer pool: the invitation, the invited reviewer's answer, the pool's
+filters, a file's specialism."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from assessments.reviewers.invitations import ReviewerDeclaration
+from certify.core.i18n import LANGUAGE_NAMES
+from certify.users.forms import MultiCheckboxField, NewPassword, ProfileFields, lower_strip, strip
+from certify.users.specialisms import Specialism
+
+
+def specialism_choices() -> list[SelectChoice]:
+    return [SelectChoice(s.value, s.title) for s in Specialism]
+
+
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[lower_strip],
+                       validators=[InputRequired(), Email(check_deliverability=False),
+                                   Length(max=254)])
+    # 0: the pool, no competition.
+    competition = SelectField(_l("Invite to"), coerce=int, validators=[InputRequired()])
+    language = SelectField(_l("Language of the invitation"), choices=language_choices(),
+                           default="en")
+
+    def __init__(self, *args, competitions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.competition.choices = [SelectChoice(0, _l("The reviewer pool (no competition)"))] + [
+            SelectChoice(c.id, c.display_title) for c in competitions]
+
+
+class DeclarationFields(FlaskForm):
+    """What an invited reviewer declares."""
+
+    specialisms = MultiCheckboxField(
+        _l("Your specialisms"),
+        validators=[InputRequired(message=_l("Choose at least one specialism."))])
+    review_languages = MultiCheckboxField(
+        _l("Languages you can review in"),
+        validators=[InputRequired(message=_l("Choose at least one language."))])
+    max_open_reviews = IntegerField(
+        _l("The most reviews you accept at a time (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=100)])
+    conflicts = MultiCheckboxField(_l("Applications you cannot review impartially"),
+                                   coerce=int, validators=[Optional()])
+    conflict_reason = TextAreaField(_l("Why (optional)"), filters=[strip],
+                                    validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, conflict_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.specialisms.choices = specialism_choices()
+        self.review_languages.choices = language_choices()
+        self.conflicts.choices = [SelectChoice(i, label) for i, label in conflict_choices]
+
+    def declaration(self) -> ReviewerDeclaration:
+        return ReviewerDeclaration(
+            specialisms=list(self.specialisms.data), languages=list(self.review_languages.data),
+            max_open_reviews=self.max_open_reviews.data,
+            conflict_ids=list(self.conflicts.data or []),
+            conflict_reason=self.conflict_reason.data or "")
+
+
+class AcceptForm(DeclarationFields):
+    """An account holder's answer."""
+
+
+class NewReviewerForm(ProfileFields, DeclarationFields):
+    """A new reviewer's account and declaration in one page."""
+
+    password = PasswordField(_l("Password"), validators=[InputRequired(), NewPassword()])
+    password_again = PasswordField(
+        _l("Repeat password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("Passwords do not match."))],
+    )
+    accept_terms = BooleanField(
+        _l("I agree that my data is processed for assessment and certification."),
+        validators=[InputRequired(message=_l("Please accept to continue."))],
+    )
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("Why you decline"), filters=[strip],
+                           validators=[InputRequired(), Length(max=2000)])
+
+
+class PoolFilterForm(FlaskForm):
+    """The pool's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    specialism = SelectField(_l("Specialism"), validators=[Optional()])
+    language = SelectField(_l("Review language"), validators=[Optional()])
+    branch = SelectField(_l("Branch"), validators=[Optional()])
+    page = IntegerField(validators=[Optional()])
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        every = SelectChoice("", _l("All"))
+        self.specialism.choices = [every] + specialism_choices()
+        self.language.choices = [every] + language_choices()
+        self.branch.choices = [every] + [SelectChoice(str(b.id), b.code) for b in branches]
+
+
+class SpecialismForm(FlaskForm):
+    specialism = SelectField(_l("Specialism of the file"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.specialism.choices = [SelectChoice("", _l("Not set"))] + specialism_choices()
