@@ -1,4 +1,5 @@
-"""Commands for the workflow: ``flask --app certify scores verify``, ``notify-reviewers``, ``notify-invitations``."""
+"""Commands for the workflow: ``flask --app certify scores verify``, ``notify-reviewers``,
+``notify-invitations``."""
 
 from __future__ import annotations
 

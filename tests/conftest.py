@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import threading
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
@@ -461,3 +464,29 @@ def browser():
         )
         yield instance
         instance.close()
+
+
+# Real mail: an SMTP server on the loopback address that keeps what it receives.
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """aiosmtpd on a free port; the app's MAIL_SERVER points at it. Yields the list of
+    received ``email.message.EmailMessage``s."""
+    controller_module = pytest.importorskip("aiosmtpd.controller")
+    received: list = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            received.append(message_from_bytes(envelope.content, policy=default_policy))
+            return "250 OK"
+
+    with socket.socket() as probe:  # Controller checks itself on its port: it cannot be 0
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = controller_module.Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    yield received
+    controller.stop()

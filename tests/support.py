@@ -129,11 +129,13 @@ def criterion_form(code="A1", weight="10", levels=2, missing_kk_descriptor_at=No
 
 
 def mailed_link(in_app, email: str, kind: str) -> str:
-    """The path of the link in the newest message of *kind* queued for *email*."""
+    """The path of the link in the newest message of *kind* queued for *email* (an account's
+    or, for an invitation, an address's)."""
 
     body = in_app(lambda: db.session.scalar(
-        sa.select(Notification.body).join(Notification.user)
-        .where(User.email == email, Notification.kind == kind)
+        sa.select(Notification.body).outerjoin(Notification.user)
+        .where(sa.or_(User.email == email, Notification.email == email),
+               Notification.kind == kind)
         .order_by(Notification.id.desc())))
     assert body is not None, f"no {kind} message for {email}"
     return re.search(r"https?://[^/\s]+(/\S+)", body).group(1)
