@@ -6,17 +6,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     EmailField,
     IntegerField,
-    PasswordField,
     SelectChoice,
     SelectField,
     TextAreaField,
 )
 from wtforms.validators import (
     Email,
-    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -25,7 +22,13 @@ from wtforms.validators import (
 
 from assessments.reviewers.invitations import ReviewerDeclaration
 from certify.core.i18n import LANGUAGE_NAMES
-from certify.users.forms import MultiCheckboxField, NewPassword, ProfileFields, lower_strip, strip
+from certify.users.forms import (
+    MultiCheckboxField,
+    NewAccountFields,
+    ProfileFields,
+    lower_strip,
+    strip,
+)
 from certify.users.specialisms import Specialism
 
 
@@ -87,18 +90,8 @@ class AcceptForm(DeclarationFields):
     """An account holder's answer."""
 
 
-class NewReviewerForm(ProfileFields, DeclarationFields):
+class NewReviewerForm(ProfileFields, NewAccountFields, DeclarationFields):
     """A new reviewer's account and declaration in one page."""
-
-    password = PasswordField(_l("Password"), validators=[InputRequired(), NewPassword()])
-    password_again = PasswordField(
-        _l("Repeat password"),
-        validators=[InputRequired(), EqualTo("password", message=_l("Passwords do not match."))],
-    )
-    accept_terms = BooleanField(
-        _l("I agree that my data is processed for assessment and certification."),
-        validators=[InputRequired(message=_l("Please accept to continue."))],
-    )
 
 
 class DeclineForm(FlaskForm):

@@ -103,11 +103,9 @@ class ProfileFields(FlaskForm):
         }
 
 
-class RegistrationForm(ProfileFields):
-    email = EmailField(
-        _l("Email"), filters=[lower_strip],
-        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
-    )
+class NewAccountFields(FlaskForm):
+    """The password and consent of a person creating their own account."""
+
     password = PasswordField(_l("Password"), validators=[InputRequired(), NewPassword()])
     password_again = PasswordField(
         _l("Repeat password"),
@@ -116,6 +114,13 @@ class RegistrationForm(ProfileFields):
     accept_terms = BooleanField(
         _l("I agree that my data is processed for assessment and certification."),
         validators=[InputRequired(message=_l("Please accept to continue."))],
+    )
+
+
+class RegistrationForm(ProfileFields, NewAccountFields):
+    email = EmailField(
+        _l("Email"), filters=[lower_strip],
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
     )
 
 

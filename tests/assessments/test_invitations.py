@@ -21,14 +21,6 @@ from tests.support import PASSWORD, login, mailed_link
 NEW = "new.reviewer@example.org"
 
 
-@pytest.fixture
-def admin_client(app, create_user):
-    client = app.test_client()
-    client.person = create_user("admin")
-    login(client, client.person)
-    return client
-
-
 def invite(client, email=NEW, competition=0, language="en", follow=False):
     return client.post("/reviewers/invite", data={"email": email, "competition": competition,
                                                   "language": language},

@@ -18,14 +18,6 @@ from tests.support import login
 
 
 @pytest.fixture
-def admin_client(app, create_user):
-    client = app.test_client()
-    client.person = create_user("admin")
-    login(client, client.person)
-    return client
-
-
-@pytest.fixture
 def declare(in_app):
     """declare(person, specialisms=(), languages=(), most=None): a reviewer's profile."""
 
