@@ -52,6 +52,7 @@ def test_the_mailed_link_creates_a_reviewer_with_profile_and_conflicts(
         app, admin_client, runner, smtp_server, in_app, create_user, create_competition,
         workflow):
     competition_id = create_competition()
+    other_call = create_competition()
     known = workflow.submitted(competition_id, create_user(
         "candidate", full_name="Known Candidate", affiliation="Karaganda TU"))
     other = workflow.submitted(competition_id, create_user("candidate"))
@@ -91,6 +92,10 @@ def test_the_mailed_link_creates_a_reviewer_with_profile_and_conflicts(
     assert other != known
     # Logged in straight away, as the new reviewer.
     assert "My reviews" in visitor.get("/reviews/").get_data(as_text=True)
+    listed = admin_client.get(f"/reviewers/invitations?competition={competition_id}")
+    assert NEW in listed.get_data(as_text=True) and "Accepted" in listed.get_data(as_text=True)
+    assert NEW not in admin_client.get(f"/reviewers/invitations?competition={other_call}"
+                                       ).get_data(as_text=True)
     actions = in_app(lambda: set(db.session.scalars(sa.select(AuditEvent.action))))
     assert {"invitation.send", "invitation.accept", "reviewer.profile"} <= actions
 
