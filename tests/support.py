@@ -338,6 +338,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "assessments.invitations"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
     ("POST", "assessments.set_specialism_view"):
         (302, 403, 403, 403, 403, 403, 302, 302, 403, 403, 403),
+    ("GET", "auth.reviewer_profile"): (302, 403, 403, 200, 200, 403, 403, 403, 403, 403, 200),
+    ("POST", "auth.reviewer_profile"): (302, 403, 403, 422, 422, 403, 403, 403, 403, 403, 422),
     ("GET", "assessments.invitation"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
     ("POST", "assessments.invitation"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
     ("POST", "assessments.decline_invitation"):

@@ -16,28 +16,20 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
 )
 
 from assessments.reviewers.invitations import ReviewerDeclaration
-from certify.core.i18n import LANGUAGE_NAMES
 from certify.users.forms import (
     MultiCheckboxField,
     NewAccountFields,
     ProfileFields,
+    ReviewerProfileForm,
+    language_choices,
     lower_strip,
+    specialism_choices,
     strip,
 )
-from certify.users.specialisms import Specialism
-
-
-def specialism_choices() -> list[SelectChoice]:
-    return [SelectChoice(s.value, s.title) for s in Specialism]
-
-
-def language_choices() -> list[SelectChoice]:
-    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 
 
 class InviteForm(FlaskForm):
@@ -55,18 +47,9 @@ class InviteForm(FlaskForm):
             SelectChoice(c.id, c.display_title) for c in competitions]
 
 
-class DeclarationFields(FlaskForm):
-    """What an invited reviewer declares."""
+class DeclarationFields(ReviewerProfileForm):
+    """What an invited reviewer declares: their profile, and conflicts in the competition."""
 
-    specialisms = MultiCheckboxField(
-        _l("Your specialisms"),
-        validators=[InputRequired(message=_l("Choose at least one specialism."))])
-    review_languages = MultiCheckboxField(
-        _l("Languages you can review in"),
-        validators=[InputRequired(message=_l("Choose at least one language."))])
-    max_open_reviews = IntegerField(
-        _l("The most reviews you accept at a time (optional)"),
-        validators=[Optional(), NumberRange(min=1, max=100)])
     conflicts = MultiCheckboxField(_l("Applications you cannot review impartially"),
                                    coerce=int, validators=[Optional()])
     conflict_reason = TextAreaField(_l("Why (optional)"), filters=[strip],
@@ -74,16 +57,12 @@ class DeclarationFields(FlaskForm):
 
     def __init__(self, *args, conflict_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.specialisms.choices = specialism_choices()
-        self.review_languages.choices = language_choices()
         self.conflicts.choices = [SelectChoice(i, label) for i, label in conflict_choices]
 
     def declaration(self) -> ReviewerDeclaration:
-        return ReviewerDeclaration(
-            specialisms=list(self.specialisms.data), languages=list(self.review_languages.data),
-            max_open_reviews=self.max_open_reviews.data,
-            conflict_ids=list(self.conflicts.data or []),
-            conflict_reason=self.conflict_reason.data or "")
+        return ReviewerDeclaration(**self.declared(),
+                                   conflict_ids=list(self.conflicts.data or []),
+                                   conflict_reason=self.conflict_reason.data or "")
 
 
 class AcceptForm(DeclarationFields):

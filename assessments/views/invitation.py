@@ -56,11 +56,8 @@ def invitation(token: str):
         return _page(invitation, None, login_url=url_for("auth.login", next=request.path))
     if current_user.is_authenticated:
         form = AcceptForm(conflict_choices=choices)
-        if request.method == "GET" and current_user.reviewer_profile is not None:
-            profile = current_user.reviewer_profile
-            form.specialisms.data = profile.specialisms
-            form.review_languages.data = profile.review_languages
-            form.max_open_reviews.data = profile.max_open_reviews
+        if request.method == "GET":
+            form.fill_from(current_user.reviewer_profile)
         if form.validate_on_submit():
             done, _result = attempt(
                 lambda: accept_as(invitation, current_user, form.declaration()),

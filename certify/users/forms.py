@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -20,6 +21,7 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     ValidationError,
 )
@@ -29,6 +31,7 @@ from certify.core.i18n import LANGUAGE_NAMES, current_language
 from certify.core.names import PlainName, nfc
 from certify.core.passwords import password_problems
 from certify.users.models import Role
+from certify.users.specialisms import Specialism
 
 # CLDR region codes that are not countries (unknown region, EU, eurozone, UN, pseudo-regions).
 NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
@@ -175,6 +178,45 @@ class UserCreateForm(ProfileFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.roles.choices = [SelectChoice(role.value, role.title) for role in Role]
+
+
+def specialism_choices() -> list[SelectChoice]:
+    return [SelectChoice(s.value, s.title) for s in Specialism]
+
+
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class ReviewerProfileForm(FlaskForm):
+    """What a reviewer declares about themselves (``certify.users.models.ReviewerProfile``)."""
+
+    specialisms = MultiCheckboxField(
+        _l("Your specialisms"),
+        validators=[InputRequired(message=_l("Choose at least one specialism."))])
+    review_languages = MultiCheckboxField(
+        _l("Languages you can review in"),
+        validators=[InputRequired(message=_l("Choose at least one language."))])
+    max_open_reviews = IntegerField(
+        _l("The most reviews you accept at a time (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=100)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.specialisms.choices = specialism_choices()
+        self.review_languages.choices = language_choices()
+
+    def fill_from(self, profile) -> None:
+        if profile is not None:
+            self.specialisms.data = profile.specialisms
+            self.review_languages.data = profile.review_languages
+            self.max_open_reviews.data = profile.max_open_reviews
+
+    def declared(self) -> dict:
+        """As keyword arguments of ``set_reviewer_profile``."""
+        return {"specialisms": list(self.specialisms.data),
+                "languages": list(self.review_languages.data),
+                "max_open_reviews": self.max_open_reviews.data}
 
 
 class CodeForm(FlaskForm):

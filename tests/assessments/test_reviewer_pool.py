@@ -4,6 +4,7 @@ staff see the pool filtered and paginated."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -148,3 +149,25 @@ def test_the_pool_page_filters_and_pages_in_the_database(app, admin_client, crea
     login(client, coordinator)
     scoped = client.get("/reviewers/").get_data(as_text=True)
     assert "Reviewers found: 3" in scoped and "Pool Reviewer 01" not in scoped
+
+
+def test_a_reviewer_keeps_their_profile_up_to_date(app, create_user, declare, in_app):
+    reviewer = create_user("reviewer")
+    declare(reviewer, specialisms=["mining"], languages=["en"], most=2)
+    client = app.test_client()
+    login(client, reviewer)
+    page = client.get("/account/reviewer-profile").get_data(as_text=True)
+    assert re.search(r'<input checked [^>]*value="mining"', page)  # as declared
+    refused = client.post("/account/reviewer-profile",
+                          data={"specialisms": ["geology"], "review_languages": []})
+    assert refused.status_code == 422 and "Choose at least one language." in refused.get_data(
+        as_text=True)
+    saved = client.post("/account/reviewer-profile", data={
+        "specialisms": ["geology", "mining"], "review_languages": ["kk"], "max_open_reviews": ""})
+    assert saved.status_code == 302
+
+    def stored():
+        profile = db.session.get(User, reviewer.id).reviewer_profile
+        return profile.specialisms, profile.review_languages, profile.max_open_reviews
+
+    assert in_app(stored) == (["geology", "mining"], ["kk"], None)
