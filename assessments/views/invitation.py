@@ -20,6 +20,7 @@ from assessments.reviewers.invitations import (
 from assessments.reviewers.models import ReviewerInvitation
 from certify.core.views import attempt
 from certify.users.operations import active_branches, user_by_email
+from certify.users.views.auth import fresh_session
 
 
 @bp.errorhandler(InvitationError)
@@ -72,6 +73,7 @@ def invitation(token: str):
                 **form.profile()),
                 success=_("Thank you: your reviewer account is ready."))
             if done:
+                fresh_session()  # as at every login: no fixation
                 login_user(user)
                 # Reviewers use a second factor: the enrolment comes first where it is required.
                 return redirect(url_for(".review_queue"))
