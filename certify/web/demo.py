@@ -23,7 +23,11 @@ from assessments.operations import (
     withdraw_application,
 )
 from assessments.states import ApplicationState, CompetitionState, InterviewOutcome, Outcome
+from certify.certificates.issuer import issuer_id
+from certify.certificates.models import Certificate
 from certify.certificates.operations import revoke_certificate
+from certify.certificates.signing import sign_certificate
+from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.users.models import Role, User
@@ -230,3 +234,19 @@ def _decide_at(application, admin, when: datetime):
         review.submitted_at = when - timedelta(days=20)
     decide(application, Outcome.award, "Awarded by the panel.", by=admin, at=when)
     return application.certificate
+
+
+def sign_again_for_this_address() -> int:
+    """Sign again the credentials that name another public address (the demo was loaded by an
+    earlier `make run` with another HOST or PORT), so they verify here; returns how many."""
+    here = issuer_id()
+    count = 0
+    for certificate in db.session.scalars(sa.select(Certificate).where(
+            Certificate.credential.is_not(None)).order_by(Certificate.id)):
+        issuer = certificate.credential.get("issuer")
+        if (issuer.get("id") if isinstance(issuer, dict) else issuer) == here:
+            continue
+        sign_certificate(certificate)
+        audit.record("certificate.signed_for_address", certificate, issuer=here)
+        count += 1
+    return count
