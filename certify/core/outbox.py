@@ -55,6 +55,21 @@ def queue(user: User, kind: str, dedup_key: str, compose) -> Notification | None
     return notification
 
 
+def write_if(send: bool, *, user_id: int, kind: str, dedup_key: str, language: str,
+             subject: str, body: str) -> None:
+    """Write the message with one INSERT … SELECT whose row exists only when ``send``: the same
+    statement, with the same work, whether or not anyone is mailed -- for answers whose timing
+    must not tell (a password reset asked for an address with no account, issue 14)."""
+    columns = {"user_id": user_id, "kind": kind, "dedup_key": dedup_key, "language": language,
+               "subject": subject, "body": body, "created_at": utcnow()}
+    table = Notification.__table__
+    db.session.execute(sa.insert(Notification).from_select(
+        list(columns),
+        sa.select(*(sa.literal(value, table.c[name].type) for name, value in columns.items()))
+        .where(sa.literal(send, sa.Boolean)),
+    ))
+
+
 def send_outbox(limit: int = 500, *, show=None) -> tuple[int, str]:
     """Send what is waiting; returns (count, how): by SMTP when MAIL_SERVER is set, else each
     message in full goes to ``show(text)`` (default: the application log), so a development
