@@ -61,12 +61,13 @@ def verify_audit_command(saved_copy: str | None) -> None:
     count, breaks = verify_chain()
     anchors, problems = check_checkpoints()
     problems = [f"entry {item.event_id}: {item.problem}" for item in breaks] + problems
-    summary = (f"{count} entries checked, {{problems}} problems; {anchors} signed checkpoints "
-               "checked")
     if saved is not None:
         problems += check_saved_checkpoints(saved)
+    summary = (f"{count} entries checked, {len(problems)} problems; {anchors} signed "
+               "checkpoints checked")
+    if saved is not None:
         summary += f"; {len(saved)} saved checkpoints checked against {saved_copy}"
-    report_check(problems, summary.format(problems=len(problems)))
+    report_check(problems, summary)
 
 
 def _read_saved_copy(source: str) -> list[Statement]:
