@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from assessments import evidence
+from assessments.declarations import declaration_text
 from assessments.models import Competition
 from assessments.operations import (
     AnswerInput,
@@ -18,6 +20,7 @@ from assessments.operations import (
     record_interview,
     save_answers,
     save_review,
+    sign_declaration,
     start_application,
     submit_application,
     withdraw_application,
@@ -166,6 +169,14 @@ def load_demo() -> bool:
         now - timedelta(days=60), now + timedelta(days=120))
     db.session.flush()
 
+    # Every staff member signed each competition's impartiality declaration before opening its
+    # files, except reviewer3 for the open UPME call: signing in as them shows the flow.
+    staff = [admin, people["coordinator.kz"], *reviewers]
+    for competition in (upme_2020, cme_2021, upme, cme):
+        for person in staff:
+            if not (competition is upme and person is reviewers[2]):
+                _sign(competition, person)
+
     draft = start_application(upme, c1)  # draft, half written
     criteria = upme.rubric_version.criteria
     save_answers(draft, {c.id: AnswerInput(level=2, narrative=f"{c.code}: work in progress.")
@@ -230,3 +241,11 @@ def _decide_at(application, admin, when: datetime):
         review.submitted_at = when - timedelta(days=20)
     decide(application, Outcome.award, "Awarded by the panel.", by=admin, at=when)
     return application.certificate
+
+
+def _sign(competition, person):
+    """The declaration signed as the signing page would record it, in the person's language."""
+    with force_locale(person.preferred_language or "en"):
+        text = declaration_text(competition)
+        sign_declaration(competition, text, shown_sha256=text.sha256, agreed=True,
+                         signed_name=person.full_name, interests="", conflicts=[], by=person)
