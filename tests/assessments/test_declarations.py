@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from assessments.models import Application, Conflict, ImpartialityDeclaration, Review
 from certify.core.audit import AuditEvent
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from tests.support import MATRIX, OWN_APPLICATION_ROLES, ROLES, login, route_url
 
@@ -302,3 +303,17 @@ def test_administrators_see_who_signed_and_staff_their_own(client, call, in_app)
     assert "Who signed the declaration" not in page
     assert client.get(
         f"/manage/competitions/{setup['competition']}/declarations.csv").status_code == 403
+
+
+def test_operations_refuse_staff_who_have_not_signed(create_user, create_competition, workflow,
+                                                     in_app):
+    """No path round the pages: the operations themselves refuse an unsigned staff member."""
+    admin = create_user("admin", signs=False)
+    competition_id = create_competition()
+    application_id = workflow.submitted(competition_id, create_user("candidate"))
+    before = _written(in_app)
+    with pytest.raises(DomainError, match="Sign the impartiality declaration"):
+        workflow.check(application_id, admin)
+    assert _written(in_app) == before
+    assert in_app(lambda: db.session.get(Application, application_id).eligibility_checked_at
+                  ) is None
