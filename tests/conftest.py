@@ -42,6 +42,7 @@ from tests.support import (
     TEST_DATABASE_URL,
     Person,
     redis_is_up,
+    sign_declarations,
 )
 
 
@@ -160,8 +161,10 @@ def create_user(in_app):
     """create_user(role="reviewer", branch="KZ", coordinates="RU") -> Person."""
     counter = iter(range(1, 10_000))
 
+    unsigned: set[int] = set()
+
     def make(*roles, branch="KZ", coordinates=None, email=None, full_name=None,
-             affiliation=None, language="en", password=PASSWORD) -> Person:
+             affiliation=None, language="en", password=PASSWORD, signs=True) -> Person:
         roles = roles or ("candidate",)
         number = next(counter)
         email = email or f"{'-'.join(roles)}{number}@example.org"
@@ -177,10 +180,17 @@ def create_user(in_app):
                 coordinated_branch=by_code(coordinates or branch),
                 affiliation=affiliation or f"Institution {number}", preferred_language=language,
             )
+            # Staff have signed every competition's declaration unless a test says otherwise.
+            if signs:
+                for competition in db.session.scalars(sa.select(Competition)):
+                    sign_declarations(user, competition)
+            else:
+                unsigned.add(user.id)
             return Person(user.id, user.email, password, user.full_name)
 
         return in_app(work)
 
+    make.unsigned = unsigned
     return make
 
 
@@ -192,7 +202,7 @@ def rubric_version(in_app):
 
 
 @pytest.fixture
-def create_competition(in_app, rubric_version):
+def create_competition(in_app, rubric_version, create_user):
     def make(*, opens_in_days=-10, closes_in_days=30, state="open", branches=(),
              min_reviewers=2, blind=False) -> int:
         def work():
@@ -208,6 +218,9 @@ def create_competition(in_app, rubric_version):
             )
             db.session.add(competition)
             db.session.flush()
+            for user in db.session.scalars(sa.select(User)):
+                if user.id not in create_user.unsigned:
+                    sign_declarations(user, competition)
             return competition.id
 
         return in_app(work)

@@ -20,11 +20,14 @@ import sqlalchemy as sa
 import zxingcpp
 from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
+from flask_babel import force_locale
 
+from assessments.declarations import declaration_text
+from assessments.models import Competition, ImpartialityDeclaration
 from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS
 from certify.core.extensions import db
 from certify.core.outbox import Notification
-from certify.users.models import User
+from certify.users.models import Role, User
 
 REDIS = ("127.0.0.1", 6379)
 PASSWORD = "correct horse battery staple"
@@ -325,6 +328,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
         (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
     ("POST", "assessments.edit_competition"):
         (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    # Staff and reviewers sign a competition's declaration (the scenario's have signed).
+    ("GET", "assessments.declaration"): (302, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "assessments.declaration"): (302, 403, 403, 302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "assessments.declarations_csv"):
+        (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.
@@ -390,3 +398,23 @@ def panel(levels: dict[str, list[int]], assessment="a1") -> pd.DataFrame:
 
 # Two criteria, weights 3 and 1, both on a 0..4 scale, no gates.
 TWO = criteria_frame([("A", 3, 4, None), ("B", 1, 4, None)])
+
+
+STAFF_ROLES = (Role.admin, Role.coordinator, Role.reviewer)
+
+
+def sign_declarations(user: User, competition: Competition) -> None:
+    """Inside an app context: ``user`` has signed ``competition``'s impartiality declaration
+    (the English text), as staff must before opening its files. The fixtures sign for every
+    staff member and competition they create, so tests not about declarations need not."""
+    if not user.has_role(*STAFF_ROLES) or db.session.scalar(
+            sa.select(ImpartialityDeclaration.id).where(
+                ImpartialityDeclaration.user_id == user.id,
+                ImpartialityDeclaration.competition_id == competition.id)) is not None:
+        return
+    with force_locale("en"):
+        text = declaration_text(competition)
+    db.session.add(ImpartialityDeclaration(
+        user_id=user.id, competition_id=competition.id, text_version=text.version,
+        text_sha256=text.sha256, language=text.language, signed_name=user.full_name))
+    db.session.flush()

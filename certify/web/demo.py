@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from assessments import evidence
+from assessments.declarations import declaration_text
 from assessments.models import Competition
 from assessments.operations import (
     AnswerInput,
@@ -18,6 +20,7 @@ from assessments.operations import (
     record_interview,
     save_answers,
     save_review,
+    sign_declaration,
     start_application,
     submit_application,
     withdraw_application,
@@ -119,6 +122,7 @@ def load_demo() -> bool:
     admin = people["admin"]
     reviewers = [people["reviewer1"], people["reviewer2"], people["reviewer3"]]
     c1, c2, c3, c4 = (people[f"candidate{i}"] for i in range(1, 5))
+    staff = [admin, people["coordinator.kz"], *reviewers]
 
     versions = {v.rubric.track: v for v in import_library()}
     professor, engineer = versions["professor"], versions["engineer"]
@@ -131,6 +135,7 @@ def load_demo() -> bool:
         "ЮНЕСКО тау-кен ісі профессоры — 2020 жылғы конкурс"),
         now - timedelta(days=1), now + timedelta(days=1))
     db.session.flush()
+    _sign_all(upme_2020, staff)
     old = start_application(upme_2020, c2)
     _fill(old, [3, 3, 2, 3])
     submit_application(old, by=c2)
@@ -144,6 +149,7 @@ def load_demo() -> bool:
         "Сертификатталған тау-кен инженері — 2021 жылғы конкурс"),
         now - timedelta(days=1), now + timedelta(days=1))
     db.session.flush()
+    _sign_all(cme_2021, staff)
     revoked = start_application(cme_2021, c3)
     _fill(revoked, [3, 2, 3])
     submit_application(revoked, by=c3)
@@ -169,6 +175,10 @@ def load_demo() -> bool:
         "Сертификатталған тау-кен инженері — 2026/27 конкурсы"),
         now - timedelta(days=60), now + timedelta(days=120))
     db.session.flush()
+    # Staff sign each competition's impartiality declaration before opening its files; reviewer3
+    # has not yet for the open UPME call, so signing in as them shows the flow.
+    _sign_all(upme, [person for person in staff if person is not reviewers[2]])
+    _sign_all(cme, staff)
 
     draft = start_application(upme, c1)  # draft, half written
     criteria = upme.rubric_version.criteria
@@ -250,3 +260,12 @@ def sign_again_for_this_address() -> int:
         audit.record("certificate.signed_for_address", certificate, issuer=here)
         count += 1
     return count
+
+
+def _sign_all(competition, staff):
+    """Each one's declaration signed as the signing page records it, in their language."""
+    for person in staff:
+        with force_locale(person.preferred_language or "en"):
+            text = declaration_text(competition)
+            sign_declaration(competition, text, shown_sha256=text.sha256, agreed=True,
+                             signed_name=person.full_name, interests="", conflicts=[], by=person)
