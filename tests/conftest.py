@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from assessments import evidence, operations
+from assessments.complaints.models import ComplaintSubject
+from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
 from assessments.states import Outcome
@@ -392,6 +394,10 @@ def scenario(create_user, create_competition, workflow, in_app):
                             by=application.candidate).id
 
     appeal_id = in_app(lodge)
+    complaint_id = in_app(lambda: file_complaint(ComplaintInput(
+        name="A Client", email="client@example.com", language="en",
+        subject=ComplaintSubject.certificate, certificate_number=number,
+        description="The holder signed off a ventilation plan they had not read."))[0].id)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
     values = {
         "lang": "ru",
@@ -412,6 +418,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "request_id": request_id,
         "evidence_id": evidence_id,
         "appeal_id": appeal_id,
+        "complaint_id": complaint_id,
         "user_id": people["other_candidate"].id,
         "change": "enable",
         "fmt": "xlsx",

@@ -325,6 +325,21 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
         (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
     ("POST", "assessments.edit_competition"):
         (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    # Complaints: the scenario's is about a KZ certificate whose application "admin" decided,
+    # so that administrator is involved and may not handle it (ISO/IEC 17024 §9.9).
+    ("GET", "assessments.file_complaint_view"):
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "assessments.file_complaint_view"):
+        (422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422),
+    ("GET", "assessments.complaint_status"):
+        (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "assessments.complaints"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("GET", "assessments.complaint"): (302, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403),
+    ("POST", "assessments.assign_investigator_view"):
+        (302, 403, 403, 403, 403, 403, 302, 403, 302, 302, 403),
+    # Not yet assigned: only an administrator not involved may record the outcome.
+    ("POST", "assessments.resolve_complaint_view"):
+        (302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.
