@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import threading
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
 from assessments import evidence, operations
@@ -468,3 +473,25 @@ def browser():
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free loopback port, set as the app's mail server;
+    yields the list of messages it receives (``email.message.EmailMessage``)."""
+    received: list[EmailMessage] = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(message_from_bytes(envelope.content, policy=email_policy.default))
+            return "250 Message accepted"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    yield received
+    controller.stop()
