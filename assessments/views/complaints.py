@@ -31,6 +31,7 @@ from assessments.complaints.permissions import (
 from assessments.notifications import staff_of_branch
 from assessments.queries import all_competitions
 from assessments.views.loaders import get_complaint_or_404
+from certify.core.errors import DomainError
 from certify.core.extensions import db, limiter
 from certify.core.i18n import current_language
 from certify.core.views import run_operation, run_posted_form
@@ -135,7 +136,9 @@ def assign_investigator_view(complaint_id: int):
     back = url_for(".complaint", complaint_id=complaint.id)
 
     def assign():
-        investigator = db.get_or_404(User, form.investigator.data)
+        investigator = db.session.get(User, form.investigator.data)
+        if investigator is None:
+            raise DomainError(_("Choose an investigator."))
         assign_investigator(complaint, investigator, by=current_user)
 
     return run_posted_form(form, assign, back=back,
