@@ -11,10 +11,10 @@ import os
 import secrets
 import socket
 import threading
+from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
-from datetime import timedelta
 from pathlib import Path
 
 import pytest

@@ -8,6 +8,7 @@ import io
 import os
 import re
 import socket
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -405,3 +406,29 @@ def panel(levels: dict[str, list[int]], assessment="a1") -> pd.DataFrame:
 
 # Two criteria, weights 3 and 1, both on a 0..4 scale, no gates.
 TWO = criteria_frame([("A", 3, 4, None), ("B", 1, 4, None)])
+
+
+def in_threads(app, count, work):
+    """Run ``work(i)`` for i in range(count) in threads released together, each in its own app
+    context and transaction (committed); returns (results, errors)."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(i):
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(work(i))
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported to the test below
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

@@ -10,7 +10,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from assessments.complaints.models import Complaint, ComplaintState
+from assessments.complaints.models import Complaint, ComplaintState, ComplaintSubject
+from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.models import Application, Review
 from assessments.operations import declare_staff_conflict
 from certify.certificates.models import Certificate
@@ -19,7 +20,7 @@ from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.outbox import Notification
 from certify.users.models import User
-from tests.support import login
+from tests.support import in_threads, login
 
 DESCRIPTION = "The holder signed a ventilation survey for a mine they never visited in 2026."
 COMPLAINANT = "client@example.com"
@@ -263,3 +264,16 @@ def test_filing_is_rate_limited_per_address(app, client, in_app, awarded, monkey
     third = client.post("/complaints/new", data=complaint_form(awarded["number"]))
     assert third.status_code == 429
     assert count(in_app, Complaint) == 2
+
+
+@pytest.mark.postgres
+def test_parallel_filings_get_consecutive_receipt_numbers(app, in_app):
+    def filing(i):
+        return file_complaint(ComplaintInput(
+            name=f"Complainant {i}", email=f"c{i}@example.org", language="en",
+            subject=ComplaintSubject.process, description=DESCRIPTION))[0].number
+
+    results, errors = in_threads(app, 20, filing)
+    assert errors == []
+    year = utcnow().year
+    assert sorted(results) == [f"C-{year}-{n:05d}" for n in range(1, 21)]
