@@ -25,6 +25,12 @@ def lower_strip(value):
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def titled_choices(states) -> list[SelectChoice]:
+    """A state enum's members as choices, titled in the viewer's language (so built per
+    request, not at import)."""
+    return [SelectChoice(member.value, member.title) for member in states]
+
+
 def optional_id(value):
     """A select's "—" (empty) as None, anything else as the id it names."""
     return int(value) if value not in (None, "", "None") else None
@@ -37,7 +43,6 @@ class ComplaintForm(FlaskForm):
                        validators=[InputRequired(), Email(check_deliverability=False),
                                    Length(max=254)])
     subject = RadioField(_l("Your complaint is about"),
-                         choices=[SelectChoice(s.value, s.title) for s in ComplaintSubject],
                          validators=[InputRequired(message=_l("Choose what it is about."))])
     certificate_number = StringField(_l("Certificate number"), filters=[strip],
                                      validators=[Length(max=32)])
@@ -50,6 +55,7 @@ class ComplaintForm(FlaskForm):
 
     def __init__(self, *args, competitions=(), branches=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.subject.choices = titled_choices(ComplaintSubject)
         self.competition.choices = [SelectChoice("", "—")] + [
             SelectChoice(c.id, c.display_title) for c in competitions
             if c.state != CompetitionState.draft]
@@ -80,7 +86,6 @@ class AssignInvestigatorForm(FlaskForm):
 
 class ComplaintOutcomeForm(FlaskForm):
     outcome = RadioField(_l("Outcome"),
-                         choices=[SelectChoice(o.value, o.title) for o in ComplaintOutcome],
                          validators=[InputRequired(message=_l("Choose an outcome."))])
     findings = TextAreaField(_l("Findings of the investigation (kept in the record)"),
                              filters=[strip],
@@ -89,3 +94,7 @@ class ComplaintOutcomeForm(FlaskForm):
         _l("Reason (sent to the complainant; for a suspension or withdrawal also shown on "
            "the public verification page)"),
         filters=[strip], validators=[DataRequired(), Length(min=10, max=3000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = titled_choices(ComplaintOutcome)

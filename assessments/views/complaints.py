@@ -14,7 +14,12 @@ from assessments.complaints.forms import (
     ComplaintForm,
     ComplaintOutcomeForm,
 )
-from assessments.complaints.models import Complaint, ComplaintOutcome, ComplaintState
+from assessments.complaints.models import (
+    Complaint,
+    ComplaintOutcome,
+    ComplaintState,
+    ComplaintSubject,
+)
 from assessments.complaints.operations import (
     ComplaintInput,
     assign_investigator,
@@ -67,7 +72,7 @@ def file_complaint_view():
             "assessments/complaints/new.html", form=form)
     given = ComplaintInput(
         name=form.name.data, email=form.email.data, language=current_language(),
-        subject=form.subject.data, description=form.description.data,
+        subject=ComplaintSubject(form.subject.data), description=form.description.data,
         certificate_number=form.certificate_number.data or None,
         competition_id=form.competition.data, branch_id=form.branch.data)
 
