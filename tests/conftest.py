@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import threading
 from datetime import timedelta
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
 from assessments import evidence, operations
+from assessments.complaints.models import ComplaintSubject
+from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
 from assessments.states import Outcome
@@ -405,6 +412,10 @@ def scenario(create_user, create_competition, workflow, in_app):
                             by=application.candidate).id
 
     appeal_id = in_app(lodge)
+    complaint_id = in_app(lambda: file_complaint(ComplaintInput(
+        name="A Client", email="client@example.com", language="en",
+        subject=ComplaintSubject.certificate, certificate_number=number,
+        description="The holder signed off a ventilation plan they had not read."))[0].id)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
     values = {
         "lang": "ru",
@@ -425,6 +436,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "request_id": request_id,
         "evidence_id": evidence_id,
         "appeal_id": appeal_id,
+        "complaint_id": complaint_id,
         "user_id": people["other_candidate"].id,
         "change": "enable",
         "fmt": "xlsx",
@@ -474,3 +486,25 @@ def browser():
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free loopback port, set as the app's mail server;
+    yields the list of messages it receives (``email.message.EmailMessage``)."""
+    received: list[EmailMessage] = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(message_from_bytes(envelope.content, policy=email_policy.default))
+            return "250 Message accepted"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    yield received
+    controller.stop()

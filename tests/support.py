@@ -8,6 +8,7 @@ import io
 import os
 import re
 import socket
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,6 +334,21 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.declaration"): (302, 403, 403, 302, 302, 302, 302, 302, 302, 302, 302),
     ("GET", "assessments.declarations_csv"):
         (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    # Complaints: the scenario's is about a KZ certificate whose application "admin" decided,
+    # so that administrator is involved and may not handle it (ISO/IEC 17024 §9.9).
+    ("GET", "assessments.file_complaint_view"):
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "assessments.file_complaint_view"):
+        (422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422),
+    ("GET", "assessments.complaint_status"):
+        (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "assessments.complaints"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("GET", "assessments.complaint"): (302, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403),
+    ("POST", "assessments.assign_investigator_view"):
+        (302, 403, 403, 403, 403, 403, 302, 403, 302, 302, 403),
+    # Not yet assigned: only an administrator not involved may record the outcome.
+    ("POST", "assessments.resolve_complaint_view"):
+        (302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.
@@ -418,3 +434,27 @@ def sign_declarations(user: User, competition: Competition) -> None:
         user_id=user.id, competition_id=competition.id, text_version=text.version,
         text_sha256=text.sha256, language=text.language, signed_name=user.full_name))
     db.session.flush()
+def in_threads(app, count, work):
+    """Run ``work(i)`` for i in range(count) in threads released together, each in its own app
+    context and transaction (committed); returns (results, errors)."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(i):
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(work(i))
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported to the test below
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

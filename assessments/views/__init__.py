@@ -3,6 +3,7 @@
 from assessments.views import (  # noqa: F401
     candidate,
     competitions,
+    complaints,
     declarations,
     manage,
     reports,

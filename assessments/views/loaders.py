@@ -12,6 +12,7 @@ from collections.abc import Callable
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from assessments.complaints.models import Complaint
 from assessments.models import Appeal, Application, Competition, Evidence, Review
 from assessments.permissions import (
     analytics_branches,
@@ -102,6 +103,10 @@ def get_appeal_or_404(appeal_id: int) -> tuple[Appeal, Application]:
     """An appeal with its application, for staff who manage that application."""
     appeal = db.get_or_404(Appeal, appeal_id)
     return appeal, managed_application_or_404(appeal.application_id)
+
+
+def get_complaint_or_404(complaint_id: int, *, check: Check) -> Complaint:
+    return _get_or_404(Complaint, complaint_id, check)
 
 
 def analytics_scope_or_404(competition_id: int) -> tuple[Competition, set[int] | None]:

@@ -58,6 +58,8 @@ class Config:
     TOTP_ACCOUNT_LIMIT = "10 per 15 minutes"
     # Registration and password-reset requests per client address (each may send a mail).
     ACCOUNT_MAIL_LIMIT = "10 per 15 minutes"
+    # Complaints filed per client address (each mails the address given).
+    COMPLAINT_RATE_LIMIT = "5 per hour"
     # How long a mailed link works: account confirmation (seconds), password reset.
     EMAIL_CONFIRM_MAX_AGE = 48 * 3600
     PASSWORD_RESET_MAX_AGE = 3600

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from assessments import evidence
+from assessments.complaints.models import ComplaintSubject
+from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.declarations import declaration_text
 from assessments.models import Competition
 from assessments.operations import (
@@ -215,6 +217,13 @@ def load_demo() -> bool:
 
     withdrawn = start_application(cme, c1)
     withdraw_application(withdrawn, by=c1)
+    # A complaint about the process, from someone without an account, waiting for an
+    # investigator (Complaints, in the administrator's menu).
+    file_complaint(ComplaintInput(
+        name="Ruslan Tulegenov", email="r.tulegenov@mail.example", language="ru",
+        subject=ComplaintSubject.process, competition_id=cme.id, branch_id=kz.id,
+        description="The call's page gave the closing date in one time zone and the form "
+                    "closed in another; my colleague could not submit on the last day."))
     db.session.flush()
     states = {a.state for a in (draft, reviewing, refused, submitted, awarded, withdrawn)}
     if states != {ApplicationState.draft, ApplicationState.under_review, ApplicationState.decided,
