@@ -25,6 +25,7 @@ from assessments.operations.decisions import (
     request_revision,
     resolve_appeal,
 )
+from assessments.operations.declarations import sign_declaration
 from assessments.operations.reviews import (
     ScoreInput,
     assign_reviewer,
@@ -58,6 +59,7 @@ __all__ = [
     "save_answers",
     "save_competition",
     "save_review",
+    "sign_declaration",
     "set_specialism",
     "start_application",
     "submit_application",

@@ -3,6 +3,8 @@
 from assessments.views import (  # noqa: F401
     candidate,
     competitions,
+    complaints,
+    declarations,
     invitation,
     manage,
     pool,

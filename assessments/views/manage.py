@@ -55,6 +55,7 @@ from assessments.views.loaders import (
     get_appeal_or_404,
     get_competition_or_404,
     managed_application_or_404,
+    require_declaration,
 )
 from certify.core.extensions import db
 from certify.core.forms import ActionForm, require_action_form
@@ -344,6 +345,7 @@ def auto_assign_view(competition_id: int):
     competition = get_competition_or_404(competition_id)
     if not can_manage_competitions(current_user):
         abort(403)
+    require_declaration(competition)
     require_action_form()
     done, plan = attempt(lambda: auto_assign(competition, by=current_user))
     if done:

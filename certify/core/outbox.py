@@ -24,13 +24,13 @@ if TYPE_CHECKING:  # the outbox writes to people, but sits below the users packa
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
-        sa.CheckConstraint("user_id IS NOT NULL OR email IS NOT NULL", name="has_recipient"),
+        # To an account, or to a bare address (someone without one, e.g. a complainant).
+        sa.CheckConstraint("(user_id IS NULL) != (address IS NULL)", name="one_recipient"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    # A message to an address with no account yet (a reviewer's invitation).
-    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(254))
     kind: Mapped[str] = mapped_column(String(40))
     # The same event never queues twice (e.g. "certificate:12:expiry-90").
     dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
@@ -44,40 +44,48 @@ class Notification(db.Model):
 
     @property
     def recipient(self) -> str:
-        return self.user.email if self.user is not None else self.email
+        return self.address or self.user.email
 
 
 def queue(user: User, kind: str, dedup_key: str, compose) -> Notification | None:
     """Queue ``compose()`` -> (subject, body), written in the user's language; None when this
     event was already queued."""
-    exists = db.session.scalar(sa.select(Notification.id).where(
-        Notification.dedup_key == dedup_key))
-    if exists is not None:
-        return None
-    with force_locale(user.preferred_language):
-        subject, body = compose()
-    notification = Notification(user=user, kind=kind, dedup_key=dedup_key,
-                                language=user.preferred_language, subject=str(subject),
-                                body=str(body))
-    db.session.add(notification)
-    db.session.flush()
-    return notification
+    return _queue(kind, dedup_key, compose, user.preferred_language, user=user)
 
 
-def queue_to_address(email: str, language: str, kind: str, dedup_key: str,
+def queue_to_address(address: str, language: str, kind: str, dedup_key: str,
                      compose) -> Notification | None:
-    """As ``queue``, to an address that need not have an account, written in ``language``."""
+    """``queue`` for someone without an account: to ``address``, written in ``language``."""
+    return _queue(kind, dedup_key, compose, language, address=address)
+
+
+def _queue(kind: str, dedup_key: str, compose, language: str, **recipient):
     exists = db.session.scalar(sa.select(Notification.id).where(
         Notification.dedup_key == dedup_key))
     if exists is not None:
         return None
     with force_locale(language):
         subject, body = compose()
-    notification = Notification(email=email, kind=kind, dedup_key=dedup_key, language=language,
-                                subject=str(subject), body=str(body))
+    notification = Notification(kind=kind, dedup_key=dedup_key, language=language,
+                                subject=str(subject), body=str(body), **recipient)
     db.session.add(notification)
     db.session.flush()
     return notification
+
+
+def write_if(send: bool, *, user_id: int, kind: str, dedup_key: str, language: str,
+             subject: str, body: str) -> None:
+    """Write the message with one INSERT … SELECT whose row exists only when ``send``: the same
+    statement, with the same work, whether or not anyone is mailed -- for answers whose timing
+    must not tell (a password reset asked for an address with no account, issue 14)."""
+    columns = {"user_id": user_id, "kind": kind, "dedup_key": dedup_key, "language": language,
+               "subject": subject, "body": body, "created_at": utcnow()}
+    table = Notification.__table__
+    db.session.execute(sa.insert(Notification).from_select(
+        list(columns),
+        sa.select(*(sa.literal(value, table.c[name].type) for name, value in columns.items()))
+        .where(sa.literal(send, sa.Boolean)),
+    ))
 
 
 def send_outbox(limit: int = 500, *, show=None) -> tuple[int, str]:

@@ -1,10 +1,10 @@
 """Reviewer invitations and the reviewer pool (issue 20): reviewers' profiles (specialisms,
 review languages, the most open reviews they accept), invitations by e-mail with a hashed,
-single-use, expiring token, an application's specialism, and mail to an address that has no
-account yet (the outbox's recipient may be an address instead of a user).
+single-use, expiring token, and an application's specialism. (Mail to an address with no
+account came with 0020_complaints.)
 
 Revision ID: h9invite0019
-Revises: e14a0018dec (0018_decision_rule)
+Revises: h2compl0019 (0020_complaints)
 Create Date: 2026-11-28 17:20:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h9invite0019'
-down_revision = 'e14a0018dec'
+down_revision = 'h2compl0019'
 branch_labels = None
 depends_on = None
 
@@ -100,19 +100,9 @@ def upgrade():
                               unique=False)
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('specialism', sa.String(length=40), nullable=True))
-    with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email', sa.String(length=254), nullable=True))
-        batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=True)
-        batch_op.create_check_constraint(
-            'has_recipient', 'user_id IS NOT NULL OR email IS NOT NULL')
 
 
 def downgrade():
-    op.execute("DELETE FROM notifications WHERE user_id IS NULL")
-    with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('ck_notifications_has_recipient'), type_='check')
-        batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=False)
-        batch_op.drop_column('email')
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.drop_column('specialism')
     with op.batch_alter_table('reviewer_invitations', schema=None) as batch_op:
