@@ -1,3 +1,3 @@
 """Routes by audience; importing this package attaches them all to the blueprint."""
 
-from assessments.views import candidate, competitions, manage, reports, reviewer  # noqa: F401
+from assessments.views import candidate, competitions, manage, people, reports, reviewer  # noqa: F401
