@@ -187,7 +187,7 @@ class BranchForm(FlaskForm):
     """A national branch: its code (in certificate numbers), names and agreement."""
 
     code = StringField(_l("Code (in certificate numbers)"), filters=[strip],
-                       validators=[DataRequired(), Length(max=8)])
+                       validators=[DataRequired()])  # the shape: users.branches
     country = SelectField(_l("Country"), validators=[InputRequired()])
     name_en = StringField(_l("Name (English)"), filters=[nfc],
                           validators=[DataRequired(), Length(max=200)])

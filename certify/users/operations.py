@@ -146,14 +146,14 @@ INITIAL_BRANCHES = (
         "host_institution": {"en": "Karaganda Technical University",
                              "ru": "Карагандинский технический университет",
                              "kk": "Қарағанды техникалық университеті"},
-        "languages": ["kk", "ru", "en"],
+        "languages": ["en", "ru", "kk"],
     },
     {
         "code": "RU",
         "country": "RU",
         "name": {"en": "Russia branch", "ru": "Российский филиал", "kk": "Ресей филиалы"},
         "host_institution": {},
-        "languages": ["ru", "en"],
+        "languages": ["en", "ru"],
     },
 )
 

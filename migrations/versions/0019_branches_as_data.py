@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 # Languages each initial branch offers (as certify.users.operations.INITIAL_BRANCHES says).
-INITIAL_LANGUAGES = {"KZ": ["kk", "ru", "en"], "RU": ["ru", "en"]}
+INITIAL_LANGUAGES = {"KZ": ["en", "ru", "kk"], "RU": ["en", "ru"]}
 
 
 def upgrade():

@@ -80,12 +80,12 @@ def edit(branch_id: int):
     )
 
 
-@bp.post("/<int:branch_id>/<any(activate, deactivate):change>")
+@bp.post("/<int:branch_id>/<any(activate, deactivate):activation>")
 @login_required
-def set_active(branch_id: int, change: str):
+def set_active(branch_id: int, activation: str):
     branch = managed_branch_or_404(branch_id)
     require_action_form()
-    active = change == "activate"
+    active = activation == "activate"
     return run_operation(
         lambda: set_branch_active(branch, active, by=current_user),
         success=(_("Branch %(code)s is active again.", code=branch.code) if active
