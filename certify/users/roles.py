@@ -64,15 +64,16 @@ def grant_role(person: User, role: Role, *, by: User, branch: Branch | None = No
 
 def remove_role(person: User, role: Role, *, by: User) -> None:
     role = Role(role)
+    # Checked before who asks, so that no path (page, command line) leaves nobody in charge.
+    if role == Role.admin and _other_enabled_admins(person) == 0:
+        raise DomainError(_("This is the last administrator: make someone else an "
+                            "administrator first."))
     _require_may_change(person, role, by)
     held = next((a for a in person.role_assignments if a.role == role), None)
     if held is None:
         raise DomainError(_("%(name)s does not hold this role.", name=person.full_name))
     if len(person.role_assignments) == 1:
         raise DomainError(_("A person keeps at least one role: disable the account instead."))
-    if role == Role.admin and _other_enabled_admins(person) == 0:
-        raise DomainError(_("This is the last administrator: make someone else an "
-                            "administrator first."))
     problems = [problem for check in _removal_checks for problem in check(person, role)]
     if problems:
         raise DomainError(*problems)
