@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from certify.core import audit
 from certify.core.errors import DomainError, Problem
 from certify.core.extensions import db
+from certify.core.names import normalise_name
 from certify.users.models import Branch, Role, RoleAssignment, User
 
 # Upper-case Latin letters, 2 to 8 of them: the shape certificate numbers accept
@@ -63,8 +64,11 @@ def save_branch(branch: Branch | None, data: BranchInput, *, by: User) -> Branch
     if problems:
         raise DomainError(*problems)
     values = {
-        "code": code, "country": data.country.upper(), "name": dict(data.name),
-        "host_institution": {k: v for k, v in data.host_institution.items() if v},
+        "code": code, "country": data.country.upper(),
+        # Shown on certificates and their PDFs: one rule for every name (certify.core.names).
+        "name": {lang: normalise_name(text) for lang, text in data.name.items() if text},
+        "host_institution": {lang: normalise_name(text)
+                             for lang, text in data.host_institution.items() if text},
         "agreement_date": data.agreement_date,
         "agreement_reference": data.agreement_reference.strip(),
         "languages": [lang for lang in OFFERED_LANGUAGES if lang in data.languages],

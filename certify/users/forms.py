@@ -189,16 +189,19 @@ class BranchForm(FlaskForm):
     code = StringField(_l("Code (in certificate numbers)"), filters=[strip],
                        validators=[DataRequired()])  # the shape: users.branches
     country = SelectField(_l("Country"), validators=[InputRequired()])
+    # Names reach certificates and their PDFs: the personal-name rule (certify.core.names).
     name_en = StringField(_l("Name (English)"), filters=[nfc],
-                          validators=[DataRequired(), Length(max=200)])
-    name_ru = StringField(_l("Name (Russian)"), filters=[nfc], validators=[Length(max=200)])
-    name_kk = StringField(_l("Name (Kazakh)"), filters=[nfc], validators=[Length(max=200)])
+                          validators=[DataRequired(), Length(max=200), PlainName()])
+    name_ru = StringField(_l("Name (Russian)"), filters=[nfc],
+                          validators=[Length(max=200), PlainName()])
+    name_kk = StringField(_l("Name (Kazakh)"), filters=[nfc],
+                          validators=[Length(max=200), PlainName()])
     host_en = StringField(_l("Host institution (English)"), filters=[nfc],
-                          validators=[Length(max=300)])
+                          validators=[Length(max=300), PlainName()])
     host_ru = StringField(_l("Host institution (Russian)"), filters=[nfc],
-                          validators=[Length(max=300)])
+                          validators=[Length(max=300), PlainName()])
     host_kk = StringField(_l("Host institution (Kazakh)"), filters=[nfc],
-                          validators=[Length(max=300)])
+                          validators=[Length(max=300), PlainName()])
     agreement_date = DateField(_l("Agreement date"), validators=[Optional()])
     agreement_reference = StringField(_l("Agreement reference"), filters=[strip],
                                       validators=[Length(max=100)])

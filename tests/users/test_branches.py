@@ -76,6 +76,15 @@ def test_a_malformed_or_taken_code_is_refused_and_nothing_written(admin_client, 
     assert branch_codes(in_app) == ["KZ", "RU"]
 
 
+def test_a_name_with_a_direction_override_is_refused(admin_client, in_app):
+    """Branch names reach certificates: the personal-name rule of certify.core.names."""
+    response = admin_client.post("/branches/new",
+                                 data=branch_form(name_en="Uzbekistan \u202ebranch"))
+    assert response.status_code == 422
+    assert "direction-changing characters" in response.get_data(as_text=True)
+    assert branch_codes(in_app) == ["KZ", "RU"]
+
+
 def test_a_branch_needs_its_languages(admin_client, in_app):
     response = admin_client.post("/branches/new", data=branch_form(languages=[]))
     assert response.status_code == 422
