@@ -51,6 +51,7 @@ def test_admin_creates_a_branch_that_the_public_list_shows(admin_client, app, in
     assert in_app(stored) == ("UZ", ["en", "ru"], "ICC-UZ-2026/1", "2026-09-01", True, True)
     public = app.test_client().get("/branches/").get_data(as_text=True)
     assert "Uzbekistan branch" in public and "uz@certify.example" in public
+    assert "ICC-UZ-2026/1" in admin_client.get("/branches/manage").get_data(as_text=True)
     assert "Kazakhstan branch" in public
     assert '/branches/"' in app.test_client().get("/").get_data(as_text=True)  # footer link
 
@@ -165,6 +166,8 @@ def test_a_competition_cannot_open_to_a_deactivated_branch(admin_client, create_
     with pytest.raises(DomainError, match="The RU branch is deactivated"):
         in_app(lambda: save(False, ["KZ", "RU"]))
     in_app(lambda: save(True, ["RU"]))  # the competition that had it may keep it
+    edit_page = admin_client.get(f"/manage/competitions/{competition_id}/edit")
+    assert "RU — Russia branch" in edit_page.get_data(as_text=True)
 
 
 def test_coordinators_are_appointed_from_the_branch_page(admin_client, create_user, in_app):
