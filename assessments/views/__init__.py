@@ -6,6 +6,7 @@ from assessments.views import (  # noqa: F401
     complaints,
     declarations,
     manage,
+    people,
     reports,
     reviewer,
 )
