@@ -52,6 +52,20 @@ CHECK = {
     },
 }
 
+PROOF = {
+    "type": "object",
+    "required": ["cryptosuite", "ok", "detail", "verificationMethod"],
+    "properties": {
+        "cryptosuite": {"type": "string",
+                        "description": "eddsa-jcs-2022 and eddsa-rdfc-2022 are checked"},
+        "ok": {"type": ["boolean", "null"],
+               "description": "null: a cryptosuite this service does not check (reported, "
+                              "never counted as passed)"},
+        "detail": {"type": "string"},
+        "verificationMethod": {"type": "string"},
+    },
+}
+
 
 def _error_response(description: str) -> dict[str, Any]:
     return {"description": description,
@@ -141,6 +155,7 @@ def spec(server: str) -> dict[str, Any]:
                 "Error": ERROR,
                 "Certificate": CERTIFICATE,
                 "Check": CHECK,
+                "Proof": PROOF,
                 "Verification": {
                     "type": "object",
                     "required": ["verified", "status", "checks"],
@@ -149,6 +164,11 @@ def spec(server: str) -> dict[str, Any]:
                         "status": {"type": "string", "enum": [*STATUS, "superseded", "unverified"]},
                         "checks": {"type": "array",
                                    "items": {"$ref": "#/components/schemas/Check"}},
+                        "proofs": {"type": "array",
+                                   "description": "Each proof of the credential, in order; "
+                                                  "the signature check passes when one "
+                                                  "checked proof verifies and none fails",
+                                   "items": {"$ref": "#/components/schemas/Proof"}},
                     },
                 },
                 "BulkResult": {
