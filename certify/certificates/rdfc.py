@@ -100,6 +100,9 @@ def canonical_nquads(document: Mapping[str, Any],
             raise CanonicalizationError(str(unknown)) from error
         raise (_cause(error, CanonicalizationError)
                or CanonicalizationError(f"not valid JSON-LD: {error}")) from error
+    except (TypeError, KeyError, IndexError, AttributeError, RecursionError) as error:
+        # pyld on input it never expected (a visitor's upload): the proof cannot hold.
+        raise CanonicalizationError(f"not valid JSON-LD: {error!r}") from error
 
 
 def proof_configuration(document: Mapping[str, Any], proof: Mapping[str, Any]) -> dict[str, Any]:
