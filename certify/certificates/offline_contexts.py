@@ -6,6 +6,7 @@ and a document naming any other context cannot be canonicalised. Pure: no Flask,
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Callable, Mapping
@@ -59,7 +60,8 @@ class OfflineContexts:
 
     def __call__(self, url: str, options: dict | None = None) -> dict[str, Any]:
         document = self.extra[url] if url in self.extra else shipped_context(url)
-        return {"contextUrl": None, "documentUrl": url, "document": document,
+        # A copy: pyld may rewrite what it loads, and the parsed files are shared.
+        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(document),
                 "contentType": "application/ld+json"}
 
     def options(self) -> dict[str, Any]:
