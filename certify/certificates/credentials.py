@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import base58
+import rfc8785
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
