@@ -6,6 +6,14 @@ reviewer who declared a conflict with the application, or one already on it. Ass
 greedy on the most constrained application first, each time taking the eligible reviewer with
 the lightest load in the competition, never above its per-reviewer maximum (HotCRP's
 ``max_load``, review_anchors §1).
+
+What reviewers declare (``certify.users.models.ReviewerProfile``, issue 20) narrows automatic
+assignment further: a reviewer who named the languages they review in is given only
+applications written in one of them (the candidate's language), and never more open reviews
+across all competitions than the most they accept. Until a file has a reviewer of its
+specialism, one is preferred to a lighter-loaded colleague (domain_anchors §3.4 rule 3); the
+plan names the files that got none. Without profiles, assignment is exactly as before. Staff
+assigning by hand see every impartial reviewer and decide themselves.
 """
 
 from __future__ import annotations
@@ -15,11 +23,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from assessments.models import Application, Competition, Conflict, Review
-from assessments.states import ApplicationState
+from assessments.states import ApplicationState, ReviewState
 from certify.core.extensions import db
-from certify.users.models import Role, RoleAssignment, User
+from certify.users.models import ReviewerProfile, Role, RoleAssignment, User
 
 
 def institution(affiliation: str | None) -> str:
@@ -30,8 +39,42 @@ def active_reviewers() -> list[User]:
     return list(db.session.scalars(
         sa.select(User).join(RoleAssignment)
         .where(RoleAssignment.role == Role.reviewer, User.is_enabled)
+        .options(selectinload(User.reviewer_profile).selectinload(
+            ReviewerProfile.language_rows))
         .order_by(User.id)
     ))
+
+
+def application_language(application: Application) -> str:
+    """The language a file is written in: its candidate's."""
+    return application.candidate.preferred_language
+
+
+def reads_language(reviewer: User, language: str) -> bool:
+    profile = reviewer.reviewer_profile
+    return profile is None or not profile.review_languages or language in profile.review_languages
+
+
+def is_specialist(reviewer: User, specialism: str | None) -> bool:
+    profile = reviewer.reviewer_profile
+    return specialism is not None and profile is not None and specialism in profile.specialisms
+
+
+def room_left(reviewer: User, open_reviews: Counter) -> float:
+    """How many more open reviews the reviewer accepts (their declared maximum)."""
+    profile = reviewer.reviewer_profile
+    if profile is None or profile.max_open_reviews is None:
+        return float("inf")
+    return profile.max_open_reviews - open_reviews[reviewer.id]
+
+
+def open_review_counts(reviewer_ids=None) -> Counter:
+    """Draft reviews per reviewer, across every competition."""
+    query = (sa.select(Review.reviewer_id, sa.func.count(Review.id))
+             .where(Review.state == ReviewState.draft).group_by(Review.reviewer_id))
+    if reviewer_ids is not None:
+        query = query.where(Review.reviewer_id.in_(list(reviewer_ids)))
+    return Counter(dict(db.session.execute(query).all()))
 
 
 def conflicted_pairs(application_ids: list[int]) -> set[tuple[int, int]]:
@@ -73,6 +116,8 @@ def competition_load(competition: Competition) -> Counter:
 class AssignmentPlan:
     pairs: list[tuple[Application, User]] = field(default_factory=list)
     short: dict[int, int] = field(default_factory=dict)  # application id -> reviewers missing
+    # Applications with a specialism that no reviewer of it could take.
+    no_specialist: list[int] = field(default_factory=list)
 
 
 def plan_assignment(competition: Competition,
@@ -84,11 +129,13 @@ def plan_assignment(competition: Competition,
             and a.eligibility_checked_at is not None]
     reviewers = active_reviewers()
     load = competition_load(competition)
+    open_reviews = open_review_counts()
     limit = competition.max_reviews_per_reviewer
     conflicts = conflicted_pairs([a.id for a in applications])
     needs = {a.id: competition.min_reviewers - len(a.reviews) for a in applications}
     eligible = {
-        a.id: [r for r in reviewers if not why_not(r, a, conflicts)] for a in applications
+        a.id: [r for r in reviewers if not why_not(r, a, conflicts)
+               and reads_language(r, application_language(a))] for a in applications
     }
     by_id = {a.id: a for a in applications}
     plan = AssignmentPlan()
@@ -99,18 +146,26 @@ def plan_assignment(competition: Competition,
     while queue:
         _, application_id = heapq.heappop(queue)
         application = by_id[application_id]
+        specialism = application.specialism
+        has_specialist = any(is_specialist(r.reviewer, specialism) for r in application.reviews)
         chosen = set()
         while needs[application_id] > 0:
             options = [r for r in eligible[application_id]
-                       if r.id not in chosen and load[r.id] < limit]
+                       if r.id not in chosen and load[r.id] < limit
+                       and room_left(r, open_reviews) > 0]
             if not options:
                 plan.short[application_id] = needs[application_id]
                 break
-            reviewer = min(options, key=lambda r: (load[r.id], r.id))
+            reviewer = min(options, key=lambda r: (
+                has_specialist or not is_specialist(r, specialism), load[r.id], r.id))
+            has_specialist = has_specialist or is_specialist(reviewer, specialism)
             chosen.add(reviewer.id)
             load[reviewer.id] += 1
+            open_reviews[reviewer.id] += 1
             needs[application_id] -= 1
             plan.pairs.append((application, reviewer))
+        if specialism and not has_specialist:
+            plan.no_specialist.append(application_id)
     return plan
 
 

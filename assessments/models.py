@@ -122,6 +122,9 @@ class Application(db.Model):
     return_message: Mapped[str | None] = mapped_column(Text)
     # Revise and resubmit: the round in progress, and until when a revision may be submitted.
     round: Mapped[int] = mapped_column(default=1)
+    # The file's specialism (certify.users.specialisms), set by staff: automatic assignment
+    # puts a reviewer of it on the file when there is one.
+    specialism: Mapped[str | None] = mapped_column(String(40))
     resubmit_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

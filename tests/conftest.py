@@ -48,6 +48,7 @@ from tests.support import (
     SMALL_RUBRIC,
     TEST_DATABASE_URL,
     Person,
+    login,
     redis_is_up,
     sign_declarations,
 )
@@ -199,6 +200,15 @@ def create_user(in_app):
 
     make.unsigned = unsigned
     return make
+
+
+@pytest.fixture
+def admin_client(app, create_user):
+    """A test client logged in as a new administrator (``client.person``)."""
+    client = app.test_client()
+    client.person = create_user("admin")
+    login(client, client.person)
+    return client
 
 
 @pytest.fixture

@@ -133,11 +133,13 @@ def criterion_form(code="A1", weight="10", levels=2, missing_kk_descriptor_at=No
 
 
 def mailed_link(in_app, email: str, kind: str) -> str:
-    """The path of the link in the newest message of *kind* queued for *email*."""
+    """The path of the link in the newest message of *kind* queued for *email* (an account's
+    or, for an invitation, an address's)."""
 
     body = in_app(lambda: db.session.scalar(
-        sa.select(Notification.body).join(Notification.user)
-        .where(User.email == email, Notification.kind == kind)
+        sa.select(Notification.body).outerjoin(Notification.user)
+        .where(sa.or_(User.email == email, Notification.address == email),
+               Notification.kind == kind)
         .order_by(Notification.id.desc())))
     assert body is not None, f"no {kind} message for {email}"
     return re.search(r"https?://[^/\s]+(/\S+)", body).group(1)
@@ -367,6 +369,23 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     # The scenario's review is not this person's: nobody releases it from their page.
     ("POST", "assessments.release_assignment_view"):
         (302, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403),
+    # The reviewer pool and invitations (issue 20): staff only; a coordinator sees their
+    # branch's. The invitation's link with a token that matches nothing: 400 for everyone.
+    ("GET", "assessments.reviewer_pool_view"):
+        (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("GET", "assessments.invite_reviewer"):
+        (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("POST", "assessments.invite_reviewer"):
+        (302, 403, 403, 403, 403, 422, 422, 422, 422, 422, 403),
+    ("GET", "assessments.invitations"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("POST", "assessments.set_specialism_view"):
+        (302, 403, 403, 403, 403, 403, 302, 302, 403, 403, 403),
+    ("GET", "auth.reviewer_profile"): (302, 403, 403, 200, 200, 403, 403, 403, 403, 403, 200),
+    ("POST", "auth.reviewer_profile"): (302, 403, 403, 422, 422, 403, 403, 403, 403, 403, 422),
+    ("GET", "assessments.invitation"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ("POST", "assessments.invitation"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ("POST", "assessments.decline_invitation"):
+        (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.

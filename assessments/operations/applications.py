@@ -22,6 +22,7 @@ from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.branches import require_active_branch
 from certify.users.models import User
+from certify.users.specialisms import SPECIALISM_CODES
 
 
 @dataclass(frozen=True)
@@ -143,3 +144,14 @@ def withdraw_application(application: Application, *, by: User) -> None:
     db.session.flush()
     audit.record("application.withdraw", application, actor=by, before=before,
                  after=ApplicationState.withdrawn)
+
+
+def set_specialism(application: Application, specialism: str | None, *, by: User) -> None:
+    """Staff name the file's specialism, which automatic assignment matches reviewers to."""
+    require_impartial(application, by)
+    if specialism and specialism not in SPECIALISM_CODES:
+        raise DomainError(_("Choose specialisms and languages from the lists."))
+    before, application.specialism = application.specialism, specialism or None
+    db.session.flush()
+    audit.record("application.specialism", application, actor=by, before=before,
+                 after=application.specialism)

@@ -5,8 +5,10 @@ from assessments.views import (  # noqa: F401
     competitions,
     complaints,
     declarations,
+    invitation,
     manage,
     people,
+    pool,
     reports,
     reviewer,
 )

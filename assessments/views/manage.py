@@ -49,6 +49,7 @@ from assessments.permissions import (
     own_review_pending,
 )
 from assessments.queries import all_competitions, applications_to_manage, published_versions
+from assessments.reviewers.forms import SpecialismForm
 from assessments.states import CompetitionState, InterviewOutcome, Outcome
 from assessments.views.loaders import (
     get_appeal_or_404,
@@ -111,6 +112,7 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         moderation_form=ModerationForm(),
         resolve_form=ResolveAppealForm(),
         conflict_form=ConflictForm(),
+        specialism_form=SpecialismForm(specialism=application.specialism),
     ), status
 
 
@@ -355,4 +357,8 @@ def auto_assign_view(competition_id: int):
             flash(_("%(count)d applications still lack reviewers: no eligible reviewer has "
                     "room left. Add reviewers or raise the per-reviewer maximum.",
                     count=len(plan.short)), "error")
+        if plan.no_specialist:
+            flash(_("%(count)d applications have no reviewer of their specialism: invite "
+                    "one to the reviewer pool, or assign one by hand.",
+                    count=len(plan.no_specialist)), "error")
     return redirect(url_for(".manage_competitions"))

@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -21,6 +22,7 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     ValidationError,
 )
@@ -31,6 +33,7 @@ from certify.core.names import PlainName, nfc
 from certify.core.passwords import password_problems
 from certify.users.branches import OFFERED_LANGUAGES, BranchInput
 from certify.users.models import Branch, Role
+from certify.users.specialisms import Specialism
 
 # CLDR region codes that are not countries (unknown region, EU, eurozone, UN, pseudo-regions).
 NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
@@ -109,11 +112,9 @@ class ProfileFields(FlaskForm):
         }
 
 
-class RegistrationForm(ProfileFields):
-    email = EmailField(
-        _l("Email"), filters=[lower_strip],
-        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
-    )
+class NewAccountFields(FlaskForm):
+    """The password and consent of a person creating their own account."""
+
     password = PasswordField(_l("Password"), validators=[InputRequired(), NewPassword()])
     password_again = PasswordField(
         _l("Repeat password"),
@@ -122,6 +123,13 @@ class RegistrationForm(ProfileFields):
     accept_terms = BooleanField(
         _l("I agree that my data is processed for assessment and certification."),
         validators=[InputRequired(message=_l("Please accept to continue."))],
+    )
+
+
+class RegistrationForm(ProfileFields, NewAccountFields):
+    email = EmailField(
+        _l("Email"), filters=[lower_strip],
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
     )
 
 
@@ -176,6 +184,45 @@ class UserCreateForm(ProfileFields):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.roles.choices = [SelectChoice(role.value, role.title) for role in Role]
+
+
+def specialism_choices() -> list[SelectChoice]:
+    return [SelectChoice(s.value, s.title) for s in Specialism]
+
+
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class ReviewerProfileForm(FlaskForm):
+    """What a reviewer declares about themselves (``certify.users.models.ReviewerProfile``)."""
+
+    specialisms = MultiCheckboxField(
+        _l("Your specialisms"),
+        validators=[InputRequired(message=_l("Choose at least one specialism."))])
+    review_languages = MultiCheckboxField(
+        _l("Languages you can review in"),
+        validators=[InputRequired(message=_l("Choose at least one language."))])
+    max_open_reviews = IntegerField(
+        _l("The most reviews you accept at a time (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=100)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.specialisms.choices = specialism_choices()
+        self.review_languages.choices = language_choices()
+
+    def fill_from(self, profile) -> None:
+        if profile is not None:
+            self.specialisms.data = profile.specialisms
+            self.review_languages.data = profile.review_languages
+            self.max_open_reviews.data = profile.max_open_reviews
+
+    def declared(self) -> dict:
+        """As keyword arguments of ``set_reviewer_profile``."""
+        return {"specialisms": list(self.specialisms.data),
+                "languages": list(self.review_languages.data),
+                "max_open_reviews": self.max_open_reviews.data}
 
 
 class CodeForm(FlaskForm):

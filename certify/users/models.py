@@ -97,6 +97,9 @@ class User(UserMixin, db.Model):
     role_assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    reviewer_profile: Mapped[ReviewerProfile | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
@@ -157,6 +160,60 @@ class RoleAssignment(db.Model):
 
     user: Mapped[User] = relationship(back_populates="role_assignments")
     branch: Mapped[Branch | None] = relationship()
+
+
+class ReviewerProfile(db.Model):
+    """What a reviewer declares: specialisms (``certify.users.specialisms``), the languages
+    they can review in, and the most open reviews they accept at once (None: no limit of
+    their own; the competition's per-reviewer maximum still holds)."""
+
+    __tablename__ = "reviewer_profiles"
+    __table_args__ = (
+        sa.CheckConstraint("max_open_reviews IS NULL OR max_open_reviews >= 1",
+                           name="max_open_reviews_positive"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    max_open_reviews: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="reviewer_profile")
+    specialism_rows: Mapped[list[ReviewerSpecialism]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ReviewerSpecialism.specialism")
+    language_rows: Mapped[list[ReviewerLanguage]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ReviewerLanguage.language")
+
+    @property
+    def specialisms(self) -> list[str]:
+        return [row.specialism for row in self.specialism_rows]
+
+    @property
+    def review_languages(self) -> list[str]:
+        return [row.language for row in self.language_rows]
+
+
+class ReviewerSpecialism(db.Model):
+    """One specialism of a reviewer: a row each, so the pool filters on it in SQL."""
+
+    __tablename__ = "reviewer_specialisms"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("reviewer_profiles.user_id", ondelete="CASCADE"), primary_key=True)
+    specialism: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class ReviewerLanguage(db.Model):
+    """One language a reviewer can review in."""
+
+    __tablename__ = "reviewer_languages"
+    __table_args__ = (
+        sa.CheckConstraint("language IN ('en', 'ru', 'kk')", name="known_language"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("reviewer_profiles.user_id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
 
 
 def load_user_by_session_token(token: str) -> User | None:

@@ -15,7 +15,16 @@ from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.core.names import normalise_name
 from certify.core.passwords import hash_password, needs_rehash, verify_password
-from certify.users.models import Branch, Role, RoleAssignment, User
+from certify.users.models import (
+    Branch,
+    ReviewerLanguage,
+    ReviewerProfile,
+    ReviewerSpecialism,
+    Role,
+    RoleAssignment,
+    User,
+)
+from certify.users.specialisms import SPECIALISM_CODES
 
 
 def user_by_email(email: str) -> User | None:
@@ -177,3 +186,38 @@ def set_enabled(user: User, enabled: bool, *, by: User) -> None:
     user.rotate_session_token()
     db.session.flush()
     audit.record("user.enable" if enabled else "user.disable", user, actor=by)
+
+
+def grant_reviewer_role(user: User, *, by: User) -> None:
+    """Make an account a reviewer too (an invitation accepted by someone who has one)."""
+    if not user.has_role(Role.reviewer):
+        user.role_assignments.append(RoleAssignment(role=Role.reviewer))
+        db.session.flush()
+        audit.record("user.role_grant", user, actor=by, role=Role.reviewer)
+
+
+def set_reviewer_profile(user: User, *, specialisms: Iterable[str], languages: Iterable[str],
+                         max_open_reviews: int | None, by: User) -> ReviewerProfile:
+    """What a reviewer declares, replacing what they declared before."""
+    specialisms, languages = set(specialisms), set(languages)
+    if specialisms - SPECIALISM_CODES or languages - {"en", "ru", "kk"}:
+        raise DomainError(_("Choose specialisms and languages from the lists."))
+    if max_open_reviews is not None and max_open_reviews < 1:
+        raise DomainError(_("The number of reviews you accept must be at least 1."))
+    profile = user.reviewer_profile
+    if profile is None:
+        profile = user.reviewer_profile = ReviewerProfile(user_id=user.id)
+    # Rows kept where unchanged: a row deleted and inserted again in one flush would collide.
+    profile.specialism_rows = [row for row in profile.specialism_rows
+                               if row.specialism in specialisms] + [
+        ReviewerSpecialism(specialism=code)
+        for code in sorted(specialisms - set(profile.specialisms))]
+    profile.language_rows = [row for row in profile.language_rows
+                             if row.language in languages] + [
+        ReviewerLanguage(language=code)
+        for code in sorted(languages - set(profile.review_languages))]
+    profile.max_open_reviews = max_open_reviews
+    db.session.flush()
+    audit.record("reviewer.profile", user, actor=by, specialisms=sorted(specialisms),
+                 languages=sorted(languages), max_open_reviews=max_open_reviews)
+    return profile

@@ -62,6 +62,10 @@ class Config:
     COMPLAINT_RATE_LIMIT = "5 per hour"
     # How long a mailed link works: account confirmation (seconds), password reset.
     EMAIL_CONFIRM_MAX_AGE = 48 * 3600
+    # A reviewer's invitation works this many days; an unanswered one is reminded once, this
+    # many days after it was sent (`flask --app certify notify-invitations`).
+    INVITATION_MAX_AGE_DAYS = 14
+    INVITATION_REMINDER_DAYS = 5
     PASSWORD_RESET_MAX_AGE = 3600
     # The public API and bulk checks, per client address.
     API_RATE_LIMIT = "120 per minute"

@@ -36,7 +36,7 @@ from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.users.models import Role, User
-from certify.users.operations import create_user, seed_branches
+from certify.users.operations import create_user, seed_branches, set_reviewer_profile
 from rubrics.io import import_library
 from rubrics.models import Track
 
@@ -123,6 +123,13 @@ def load_demo() -> bool:
         )
     admin = people["admin"]
     reviewers = [people["reviewer1"], people["reviewer2"], people["reviewer3"]]
+    # What each reviewer declared, for the reviewer pool and automatic assignment.
+    for reviewer, specialisms, languages, most in (
+            (reviewers[0], ["mining", "geotechnics"], ["kk", "ru", "en"], 6),
+            (reviewers[1], ["mineral_processing", "economics"], ["ru", "en"], None),
+            (reviewers[2], ["ventilation_safety", "education"], ["en"], 4)):
+        set_reviewer_profile(reviewer, specialisms=specialisms, languages=languages,
+                             max_open_reviews=most, by=reviewer)
     c1, c2, c3, c4 = (people[f"candidate{i}"] for i in range(1, 5))
     staff = [admin, people["coordinator.kz"], *reviewers]
 

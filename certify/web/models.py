@@ -17,6 +17,7 @@ from assessments.models import (  # noqa: F401
     ReviewRevision,
     ReviewScore,
 )
+from assessments.reviewers.models import ReviewerInvitation  # noqa: F401
 from certify.certificates.models import (  # noqa: F401
     Certificate,
     CertificateSequence,
@@ -26,5 +27,12 @@ from certify.certificates.models import (  # noqa: F401
 from certify.core.audit import AuditEvent  # noqa: F401
 from certify.core.checkpoints import AuditCheckpoint  # noqa: F401
 from certify.core.outbox import Notification  # noqa: F401
-from certify.users.models import Branch, RoleAssignment, User  # noqa: F401
+from certify.users.models import (  # noqa: F401
+    Branch,
+    ReviewerLanguage,
+    ReviewerProfile,
+    ReviewerSpecialism,
+    RoleAssignment,
+    User,
+)
 from rubrics.models import Criterion, Level, Rubric, RubricVersion  # noqa: F401

@@ -19,7 +19,10 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from assessments.models import Application, Decision, Evidence, Review
+from assessments import operations
+from assessments.models import Application, Competition, Decision, Evidence, Review
+from assessments.reviewers import invitations
+from assessments.reviewers.models import ReviewerInvitation
 from certify.certificates.models import Certificate
 from certify.certificates.operations import revoke_certificate
 from certify.core.extensions import db
@@ -627,3 +630,84 @@ def test_candidate_resets_a_forgotten_password_in_kazakh(live_server, browser, c
     expect(page.locator("header")).to_contain_text("Әсел Сейітова")
     assert in_app(lambda: db.session.get(User, person.id).password_hash) != old_hash
     assert errors == []
+
+
+# 6. An invited reviewer goes from the mailed link to a submitted review, in English -----------
+
+
+def test_invited_reviewer_goes_from_the_mail_to_a_submitted_review(
+        live_app, live_server, browser, create_user, create_competition, workflow, in_app,
+        monkeypatch):
+    # As in production: reviewers need a second factor.
+    monkeypatch.setitem(live_app.config, "REQUIRE_SECOND_FACTOR", True)
+    admin = create_user("admin", full_name="Saule Admin")
+    competition_id = create_competition(min_reviewers=1)
+    candidate = create_user("candidate", full_name="Bolat Serikov")
+    application_id = workflow.submitted(competition_id, candidate, levels=(3, 3, 3))
+    workflow.check(application_id, admin)
+    create_user("reviewer", full_name="Generalist Reviewer")  # lighter id, no specialism
+    email = "aigerim.invited@example.org"
+
+    def invite():
+        application = db.session.get(Application, application_id)
+        application.specialism = "geotechnics"
+        invitations.invite(email, competition=application.competition, language="en",
+                           by=db.session.get(User, admin.id))
+
+    in_app(invite)
+    link = mailed_link(in_app, email, "invitation")
+    page, errors = open_page(browser)
+
+    page.goto(f"{live_server}{link}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Invitation to review")
+    expect(page.locator("main")).to_contain_text(
+        f"Saule Admin invites {email} to review applications in Test call.")
+    expect(page.get_by_label(f"Application No. {application_id}: Bolat Serikov")).to_be_visible()
+    assert_accessible(page, "invited-en-1-invitation")
+    page.get_by_label("Full name (as in your passport, Latin letters)").fill("Aigerim Nurlanovna")
+    page.get_by_label("University or company").fill("Satbayev University")
+    page.get_by_label("Country").select_option("KZ")
+    page.get_by_label("Password", exact=True).fill("correct horse battery staple")
+    page.get_by_label("Repeat password").fill("correct horse battery staple")
+    page.get_by_label("Geotechnics and ground control").check()
+    page.get_by_role("checkbox", name="English").check()
+    page.get_by_label("The most reviews you accept at a time (optional)").fill("2")
+    page.get_by_label("I agree that my data is processed").check()
+    page.get_by_role("button", name="Accept the invitation").click()
+
+    # Logged in, and the second factor comes first.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second factor")
+    secret = page.locator("code.secret").inner_text()
+    page.get_by_label("Code from your authenticator app, or a recovery code").fill(
+        pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.locator("main")).to_contain_text("Your second factor is on.")
+    assert_accessible(page, "invited-en-2-second-factor")
+
+    # Behind the scenes: automatic assignment puts the geotechnics specialist on the file.
+    def assign():
+        competition = db.session.get(Competition, competition_id)
+        plan = operations.auto_assign(competition, by=db.session.get(User, admin.id))
+        return [reviewer.email for _application, reviewer in plan.pairs]
+
+    assert in_app(assign) == [email]
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My reviews").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My reviews")
+    page.locator("main table tbody tr").get_by_role("link", name="Bolat Serikov").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review: Bolat Serikov")
+    for code in CODES:
+        level(criterion(page, code, "Criterion"), 3, "L").check()
+    page.get_by_role("button", name="Submit review").click()
+    expect(page.get_by_role("status")).to_have_text("Review submitted.")
+    assert_accessible(page, "invited-en-3-submitted")
+    assert errors == []
+
+    def stored():
+        reviewer = db.session.scalar(sa.select(User).where(User.email == email))
+        review = db.session.scalar(sa.select(Review).where(Review.reviewer_id == reviewer.id))
+        invitation = db.session.scalar(sa.select(ReviewerInvitation))
+        return (str(review.state), review.application_id, reviewer.totp_enabled_at is not None,
+                reviewer.reviewer_profile.specialisms, str(invitation.state))
+
+    assert in_app(stored) == ("submitted", application_id, True, ["geotechnics"], "accepted")

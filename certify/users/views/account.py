@@ -1,17 +1,19 @@
-"""Account holders: change the password, enrol an authenticator app as a second factor."""
+"""Account holders: change the password, enrol an authenticator app as a second factor;
+reviewers: what they declare (specialisms, review languages, load)."""
 
 from __future__ import annotations
 
 import segno
-from flask import flash, redirect, render_template, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from certify.core.views import attempt
+from certify.core.views import attempt, run_operation
 from certify.users import totp
 from certify.users.blueprint import auth_bp as bp
-from certify.users.forms import CodeForm, PasswordChangeForm
-from certify.users.operations import change_password
+from certify.users.forms import CodeForm, PasswordChangeForm, ReviewerProfileForm
+from certify.users.models import Role
+from certify.users.operations import change_password, set_reviewer_profile
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -50,3 +52,24 @@ def second_factor_setup():
     qr = segno.make_qr(totp.provisioning_uri(user, secret), error="m")
     return render_template("auth/second_factor_setup.html", enabled=False, form=form,
                            secret=secret, qr=qr.svg_data_uri(scale=5, border=2))
+
+
+@bp.route("/account/reviewer-profile", methods=["GET", "POST"])
+@login_required
+def reviewer_profile():
+    if not current_user.has_role(Role.reviewer):
+        abort(403)
+    user = current_user._get_current_object()
+    form = ReviewerProfileForm()
+    if request.method == "GET":
+        form.fill_from(user.reviewer_profile)
+
+    def page(status=200):
+        return render_template("auth/reviewer_profile.html", form=form), status
+
+    if not form.validate_on_submit():
+        return page(422 if request.method == "POST" else 200)
+    return run_operation(lambda: set_reviewer_profile(user, **form.declared(), by=user),
+                         success=_("Your reviewer profile is saved."),
+                         redirect_to=url_for(".reviewer_profile"),
+                         on_failure=lambda: page(422))

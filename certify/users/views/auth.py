@@ -28,7 +28,7 @@ def _account_mail_limit() -> str:
     return current_app.config["ACCOUNT_MAIL_LIMIT"]
 
 
-def _fresh_session() -> None:
+def fresh_session() -> None:
     """A new, empty session that keeps only the visitor's choice of language."""
     language = session.get("lang")
     session.clear()
@@ -68,7 +68,7 @@ def login():
         flash(_("Invalid email or password."), "error")
         return render_template("auth/login.html", form=form)
     target = safe_next_url(request.args.get("next"))
-    _fresh_session()  # at login: no fixation
+    fresh_session()  # at login: no fixation
     if user.email_verified_at is None:
         # Right password, address not yet proven: send the link again (at most once in ten
         # minutes) and wait for it.
@@ -129,7 +129,7 @@ def second_factor():
 def logout():
     attempt(lambda: log_out(current_user._get_current_object()))
     logout_user()
-    _fresh_session()
+    fresh_session()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("main.index"))
 
@@ -194,7 +194,7 @@ def reset_password(token: str):
         if reset:
             if current_user.is_authenticated:
                 logout_user()
-            _fresh_session()
+            fresh_session()
             flash(_("Your password has been reset and every session of your account was "
                     "ended. Log in with the new password."), "success")
             return redirect(url_for(".login"))

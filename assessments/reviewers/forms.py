@@ -1,0 +1,105 @@
+"""Forms of the reviewer pool: the invitation, the invited reviewer's answer, the pool's
+filters, a file's specialism."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+)
+
+from assessments.reviewers.invitations import ReviewerDeclaration
+from certify.users.forms import (
+    MultiCheckboxField,
+    NewAccountFields,
+    ProfileFields,
+    ReviewerProfileForm,
+    language_choices,
+    lower_strip,
+    specialism_choices,
+    strip,
+)
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), filters=[lower_strip],
+                       validators=[InputRequired(), Email(check_deliverability=False),
+                                   Length(max=254)])
+    # 0: the pool, no competition.
+    competition = SelectField(_l("Invite to"), coerce=int, validators=[InputRequired()])
+    language = SelectField(_l("Language of the invitation"), choices=language_choices(),
+                           default="en")
+
+    def __init__(self, *args, competitions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.competition.choices = [SelectChoice(0, _l("The reviewer pool (no competition)"))] + [
+            SelectChoice(c.id, c.display_title) for c in competitions]
+
+
+class DeclarationFields(ReviewerProfileForm):
+    """What an invited reviewer declares: their profile, and conflicts in the competition."""
+
+    conflicts = MultiCheckboxField(_l("Applications you cannot review impartially"),
+                                   coerce=int, validators=[Optional()])
+    conflict_reason = TextAreaField(_l("Why (optional)"), filters=[strip],
+                                    validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, conflict_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflicts.choices = [SelectChoice(i, label) for i, label in conflict_choices]
+
+    def declaration(self) -> ReviewerDeclaration:
+        return ReviewerDeclaration(**self.declared(),
+                                   conflict_ids=list(self.conflicts.data or []),
+                                   conflict_reason=self.conflict_reason.data or "")
+
+
+class AcceptForm(DeclarationFields):
+    """An account holder's answer."""
+
+
+class NewReviewerForm(ProfileFields, NewAccountFields, DeclarationFields):
+    """A new reviewer's account and declaration in one page."""
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("Why you decline"), filters=[strip],
+                           validators=[InputRequired(), Length(max=2000)])
+
+
+class PoolFilterForm(FlaskForm):
+    """The pool's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    specialism = SelectField(_l("Specialism"), validators=[Optional()])
+    language = SelectField(_l("Review language"), validators=[Optional()])
+    branch = SelectField(_l("Branch"), validators=[Optional()])
+    page = IntegerField(validators=[Optional()])
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        every = SelectChoice("", _l("All"))
+        self.specialism.choices = [every] + specialism_choices()
+        self.language.choices = [every] + language_choices()
+        self.branch.choices = [every] + [SelectChoice(str(b.id), b.code) for b in branches]
+
+
+class SpecialismForm(FlaskForm):
+    specialism = SelectField(_l("Specialism of the file"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.specialism.choices = [SelectChoice("", _l("Not set"))] + specialism_choices()

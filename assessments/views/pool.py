@@ -1,0 +1,111 @@
+"""Staff: the reviewer pool, invitations to review and their status, a file's specialism."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from assessments.blueprint import bp
+from assessments.models import Competition
+from assessments.operations import set_specialism
+from assessments.reviewers.forms import InviteForm, PoolFilterForm, SpecialismForm
+from assessments.reviewers.invitations import invitations_visible_to, invite
+from assessments.reviewers.permissions import can_invite, can_invite_for, can_view_pool
+from assessments.reviewers.pool import reviewer_pool
+from assessments.states import CompetitionState
+from assessments.views.loaders import managed_application_or_404
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from certify.core.views import run_operation, run_posted_form
+from certify.users.models import Branch
+from certify.users.operations import active_branches
+from certify.users.specialisms import specialism_title
+
+
+def _staff_only(check) -> None:
+    if not check(current_user):
+        abort(403)
+
+
+def _branches_in_scope() -> list[Branch]:
+    branches = active_branches()
+    if current_user.is_admin:
+        return branches
+    return [b for b in branches if b.id in current_user.coordinated_branch_ids]
+
+
+@bp.get("/reviewers/")
+@login_required
+def reviewer_pool_view():
+    _staff_only(can_view_pool)
+    branches = _branches_in_scope()
+    form = PoolFilterForm(request.args, branches=branches)
+    form.validate()
+    branch_id = int(form.branch.data) if form.branch.data and not form.branch.errors else None
+    result = reviewer_pool(
+        current_user,
+        specialism=form.specialism.data if not form.specialism.errors else None,
+        language=form.language.data if not form.language.errors else None,
+        branch_id=branch_id, page=form.page.data or 1)
+    filters = {name: request.args[name] for name in ("specialism", "language", "branch")
+               if request.args.get(name)}
+    return render_template("assessments/reviewer_pool.html", form=form, result=result,
+                           filters=filters, specialism_title=specialism_title)
+
+
+def _invitable_competitions() -> list[Competition]:
+    competitions = db.session.scalars(sa.select(Competition).where(
+        Competition.state != CompetitionState.closed).order_by(Competition.id.desc())).all()
+    return [c for c in competitions if can_invite_for(current_user, c)]
+
+
+@bp.route("/reviewers/invite", methods=["GET", "POST"])
+@login_required
+def invite_reviewer():
+    _staff_only(can_invite)
+    competitions = _invitable_competitions()
+    form = InviteForm(competitions=competitions)
+    if request.method == "GET" and request.args.get("competition", "").isdigit():
+        form.competition.data = int(request.args["competition"])
+
+    def again():
+        return render_template("assessments/invite_reviewer.html", form=form), 422
+
+    if not form.validate_on_submit():
+        return again() if request.method == "POST" else render_template(
+            "assessments/invite_reviewer.html", form=form)
+    competition = next((c for c in competitions if c.id == form.competition.data), None)
+    branch = next(iter(_branches_in_scope()), None) if not current_user.is_admin else None
+    return run_operation(
+        lambda: invite(form.email.data, competition=competition,
+                       language=form.language.data, by=current_user, branch=branch),
+        success=_("Invitation sent to %(email)s.", email=form.email.data),
+        redirect_to=url_for(".invitations", competition=competition.id if competition
+                            else None),
+        on_failure=again)
+
+
+@bp.get("/reviewers/invitations")
+@login_required
+def invitations():
+    _staff_only(can_invite)
+    competition_id = request.args.get("competition", type=int)
+    competition = db.session.get(Competition, competition_id) if competition_id else None
+    return render_template(
+        "assessments/invitations.html", competition=competition, now=utcnow(),
+        invitations=invitations_visible_to(
+            current_user, competition_id=competition.id if competition else None),
+        competitions=_invitable_competitions())
+
+
+@bp.post("/manage/applications/<int:application_id>/specialism")
+@login_required
+def set_specialism_view(application_id: int):
+    application = managed_application_or_404(application_id)
+    form = SpecialismForm()
+    back = url_for(".manage_application", application_id=application.id)
+    return run_posted_form(
+        form, lambda: set_specialism(application, form.specialism.data, by=current_user),
+        back=back, success=_("The file's specialism is saved."))
