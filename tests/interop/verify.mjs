@@ -223,12 +223,16 @@ async function runVc(credential) {
   if(statusErrors.length) {
     reasons.add('status_unavailable');
   }
-  for(const entry of result.statusResult?.results ?? []) {
-    if(entry.status) {
-      reasons.add(entry.credentialStatus.statusPurpose === 'suspension' ? 'suspended' : 'revoked');
-    }
+  // checkStatus's "verified" says the status list was read and verified; the bit itself is
+  // "status". A verifier acting on the result refuses a credential whose bit is set.
+  const flagged = (result.statusResult?.results ?? []).filter(entry => entry.status);
+  for(const entry of flagged) {
+    const purpose = entry.credentialStatus.statusPurpose;
+    reasons.add(purpose === 'revocation' ? 'revoked' : purpose === 'suspension' ? 'suspended'
+      : 'status');
+    errors.push(`status: the ${purpose} bit is set`);
   }
-  return {verified: result.verified === true, reasons: [...reasons],
+  return {verified: result.verified === true && flagged.length === 0, reasons: [...reasons],
     errors: [...new Set([...errors, ...statusErrors])]};
 }
 
