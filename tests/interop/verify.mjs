@@ -100,13 +100,6 @@ for(const bundle of [credentialsContext, dataIntegrityContext, multikeyContext,
   }
 }
 
-const byId = new Map();  // documents served, by their own id (DID documents, /issuer)
-for(const document of served.values()) {
-  if(typeof document?.id === 'string') {
-    byId.set(document.id, document);
-  }
-}
-
 // did:web:host[:path] -> https://host/.well-known/did.json or https://host/path/did.json
 function didWebUrl(did) {
   const [host, ...segments] = did.slice('did:web:'.length).split(':').map(decodeURIComponent);
@@ -114,17 +107,23 @@ function didWebUrl(did) {
     : `https://${host}/.well-known/did.json`;
 }
 
+const byId = new Map();  // documents served, by their own id (/issuer)
+for(const document of [...served.values()]) {
+  if(typeof document?.id !== 'string') {
+    continue;
+  }
+  byId.set(document.id, document);
+  if(document.id.startsWith('did:web:')) {
+    // a DID document answers at the address its did:web names, however the test fetched it
+    served.set(didWebUrl(document.id), document);
+  }
+}
+
 function servedDocument(url) {
-  if(served.has(url)) {
-    return served.get(url);
-  }
-  if(byId.has(url)) {
-    return byId.get(url);
-  }
   if(url.startsWith('did:web:')) {
     return served.get(didWebUrl(url));
   }
-  return undefined;
+  return served.get(url) ?? byId.get(url);
 }
 
 // The fragment node of a served document (a verification method), with the document's context.
