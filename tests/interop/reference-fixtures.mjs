@@ -111,13 +111,9 @@ const written = {
   'credentials/revoked.json': await signed(badge(REVOKED_INDEX)),
   'credentials/tampered.json': tampered,
   'credentials/expired.json': await signed(badge(2, '2026-01-02T00:00:00Z')),
-  'documents/did.json': didDocument,
-  'served/did.json': didDocument,
+  'documents/did.json': didDocument,  // verify.mjs serves it at its did:web address
   'served/status.json': statusList,
-  'served.json': {
-    [`https://${HOST}/.well-known/did.json`]: 'served/did.json',
-    [STATUS_URL]: 'served/status.json'
-  }
+  'served.json': {[STATUS_URL]: 'served/status.json'}
 };
 for(const [name, document] of Object.entries(written)) {
   fs.mkdirSync(path.join(outDir, path.dirname(name)), {recursive: true});

@@ -4,9 +4,10 @@
 //
 // FIXTURES_DIR holds
 //   credentials/<case>.json  credentials to judge with every tool (vc, dcc, schema, jsonld);
-//   documents/<name>.json    issuer profile, DID document: judged by JSON-LD expansion only;
+//   documents/<name>.json    issuer profile, DID document: judged by JSON-LD expansion only,
+//                            and served at their id (a DID document at its did:web address);
 //   served.json              {"<url>": "<file relative to FIXTURES_DIR>"}: what the app serves
-//                            at each address (status lists, /issuer, did.json, extra contexts).
+//                            at each address (status lists, /issuer, extra contexts).
 // Prints one JSON line per (subject, tool):
 //   {"subject", "tool", "verified", "reasons": [...], "errors": [...], "network": [...]}
 // Nothing leaves the machine: every address is answered from FIXTURES_DIR or the contexts the
@@ -107,13 +108,23 @@ function didWebUrl(did) {
     : `https://${host}/.well-known/did.json`;
 }
 
-const byId = new Map();  // documents served, by their own id (/issuer)
-for(const document of [...served.values()]) {
+function jsonFiles(dir) {
+  const full = path.join(fixturesDir, dir);
+  return fs.existsSync(full) ?
+    fs.readdirSync(full).filter(name => name.endsWith('.json')).sort().map(
+      name => [path.basename(name, '.json'), readJson(path.join(full, name))]) : [];
+}
+const credentials = jsonFiles('credentials');
+const issuerDocuments = jsonFiles('documents');
+
+// Documents by their own id (/issuer, DID documents); the issuer documents count as served.
+const byId = new Map();
+for(const document of [...served.values(), ...issuerDocuments.map(([, d]) => d)]) {
   if(typeof document?.id !== 'string') {
     continue;
   }
-  byId.set(document.id, document);
-  if(document.id.startsWith('did:web:')) {
+  byId.set(document.id, byId.get(document.id) ?? document);
+  if(document.id.startsWith('did:web:') && !served.has(didWebUrl(document.id))) {
     // a DID document answers at the address its did:web names, however the test fetched it
     served.set(didWebUrl(document.id), document);
   }
@@ -297,19 +308,12 @@ async function judge(subject, tool, document) {
   process.stdout.write(JSON.stringify({subject, tool, ...result, network}) + '\n');
 }
 
-function jsonFiles(dir) {
-  const full = path.join(fixturesDir, dir);
-  return fs.existsSync(full) ?
-    fs.readdirSync(full).filter(name => name.endsWith('.json')).sort().map(
-      name => [path.basename(name, '.json'), readJson(path.join(full, name))]) : [];
-}
-
-for(const [name, credential] of jsonFiles('credentials')) {
+for(const [name, credential] of credentials) {
   for(const tool of Object.keys(TOOLS)) {
     await judge(name, tool, credential);
   }
 }
-for(const [name, document] of jsonFiles('documents')) {
+for(const [name, document] of issuerDocuments) {
   await judge(name, 'jsonld', document);
 }
 process.exitCode = blocked.length ? 3 : 0;
