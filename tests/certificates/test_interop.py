@@ -55,7 +55,8 @@ ISSUER_CONTEXT = "issue 15: issuer document with a context defining assertionMet
 
 
 def _xfail(reason: str):
-    return pytest.mark.xfail(strict=True, reason=reason)
+    # Only a verdict may be expected to fail: a broken harness (any other error) fails the run.
+    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
 
 
 # Today's results (issue 15's table): what fails now, and which part of issue 15 fixes it.
@@ -85,10 +86,9 @@ def _params(tools):
 
 def _node_or_skip() -> str:
     node = shutil.which("node")
-    ci = os.environ.get("CI") == "true"
     if node is None or not (INTEROP / "node_modules").is_dir():
         missing = "node" if node is None else "tests/interop/node_modules (run `make interop`)"
-        if ci:
+        if os.environ.get("CI") == "true":
             pytest.fail(f"interop tests need {missing} (CI=true)")
         pytest.skip(f"interop tests need {missing}")
     return node
@@ -174,12 +174,16 @@ def _write_fixtures(client, documents: dict[str, dict], directory: Path) -> None
         (directory / "documents" / "did.json").write_text(did.get_data(as_text=True))
 
 
+class HarnessError(RuntimeError):
+    """The Node harness itself failed (not a verdict): never an expected failure."""
+
+
 def _node_script(node: str, script: str, directory: Path) -> str:
     completed = subprocess.run(  # noqa: S603 -- our own script, arguments we built
         [node, str(INTEROP / script), str(directory)], capture_output=True, text=True,
         timeout=NODE_TIMEOUT_SECONDS, check=False)
-    assert completed.returncode == 0, (
-        f"{script} exited {completed.returncode}: {completed.stderr[-4000:]}")
+    if completed.returncode != 0:
+        raise HarnessError(f"{script} exited {completed.returncode}: {completed.stderr[-4000:]}")
     return completed.stdout
 
 
@@ -190,24 +194,44 @@ def _run_harness(node: str, directory: Path) -> dict[tuple[str, str], dict]:
 
 
 @pytest.fixture(scope="module")
-def interop_store():
+def interop_store(tmp_path_factory):
     """Filled by the first test of the module that asks (``interop``), read by the rest: the
-    harness runs once per module. (The credentials need the function-scoped issuing fixtures,
-    and every test's database is emptied after it, so the verdicts are kept, not the rows.)"""
-    return {}
+    cases are issued and the harness runs once per module. (Issuing needs the function-scoped
+    fixtures, and every test's database is emptied after it, so the verdicts are kept, not the
+    rows.)"""
+    return {"directory": tmp_path_factory.mktemp("interop")}
 
 
 @pytest.fixture
-def interop(interop_store, app, client, award, in_app, tmp_path):
-    if not interop_store:
-        node = _node_or_skip()
-        documents = _issue_cases(app, client, award, in_app)
-        _write_fixtures(client, documents, tmp_path)
-        ours = in_app(lambda: {case: verify_document(document).verified
-                               for case, document in documents.items()})
-        interop_store.update(documents=documents, ours=ours,
-                             results=_run_harness(node, tmp_path))
+def interop(interop_store, app, client, award, in_app):
+    """{"documents", "ours": our verifier's verdicts, "directory": what verify.mjs reads}."""
+    if "broken" in interop_store:
+        pytest.fail(f"issuing the interop cases failed in an earlier test: "
+                    f"{interop_store['broken']}")
+    if "ours" not in interop_store:
+        try:
+            documents = _issue_cases(app, client, award, in_app)
+            _write_fixtures(client, documents, interop_store["directory"])
+            ours = in_app(lambda: {case: verify_document(document).verified
+                                   for case, document in documents.items()})
+        except Exception as error:  # once is enough: the other tests report it, not redo it
+            interop_store["broken"] = f"{type(error).__name__}: {str(error)[:2000]}"
+            raise
+        interop_store.update(documents=documents, ours=ours)
     return interop_store
+
+
+def _results(interop) -> dict[tuple[str, str], dict]:
+    """The harness's verdicts on the issued cases: verify.mjs runs once per module."""
+    if "results" not in interop:
+        node = _node_or_skip()
+        try:
+            interop["results"] = _run_harness(node, interop["directory"])
+        except HarnessError as error:
+            interop["results"] = error
+    if isinstance(interop["results"], HarnessError):
+        raise interop["results"]
+    return interop["results"]
 
 
 def _describe(result: dict) -> str:
@@ -239,7 +263,7 @@ def test_the_harness_accepts_what_the_reference_libraries_make(tmp_path):
 
 @pytest.mark.parametrize(("tool", "case"), _params(VERIFIERS))
 def test_reference_verifier_judges_like_the_issuer(interop, tool, case):
-    result = interop["results"][tool, case]
+    result = _results(interop)[tool, case]
     assert result["network"] == []
     if case == "valid":
         assert result["verified"] is True, _describe(result)
@@ -253,7 +277,7 @@ def test_reference_verifier_judges_like_the_issuer(interop, tool, case):
 
 @pytest.mark.parametrize(("tool", "case"), _params(FORMAT_TOOLS))
 def test_every_issued_credential_has_the_shape_the_tools_expect(interop, tool, case):
-    result = interop["results"][tool, case]
+    result = _results(interop)[tool, case]
     assert result["network"] == []
     assert result["verified"] is True, _describe(result)
 
@@ -263,7 +287,7 @@ def test_every_issued_credential_has_the_shape_the_tools_expect(interop, tool, c
                  if name in ISSUER_DOCUMENTS_TODAY else [])
     for name in ("issuer", "did")])
 def test_issuer_documents_expand_without_dropping_terms(interop, document):
-    result = interop["results"].get(("jsonld", document))
+    result = _results(interop).get(("jsonld", document))
     if result is None:
         pytest.skip(f"the app serves no {document} document")
     assert result["network"] == []
