@@ -35,7 +35,7 @@ NODE_TIMEOUT_SECONDS = 300
 
 # Why each case must be refused, in the reasons verify.mjs reports (any one suffices).
 # "valid" must be accepted. Without a suspension entry in the credential an outside verifier
-# cannot see a suspension (docs/credentials.md): then only our verifier is asked to refuse it.
+# cannot see a suspension (docs/credentials-interop.md): only our verifier must refuse it then.
 REFUSED_BECAUSE = {
     "tampered": {"signature"},
     "revoked": {"revoked", "status"},

@@ -58,25 +58,18 @@ class NetworkBlocked extends Error {
   }
 }
 
-function refuse(address) {
-  return () => {
-    throw new NetworkBlocked(address);
-  };
+// Every way out of the process ends in a socket's connect; fetch is replaced below.
+function refuse(...args) {
+  const [first, second] = args;
+  throw new NetworkBlocked(
+    typeof first === 'object' ?
+      first.href ?? `${first.host ?? first.hostname ?? ''}:${first.port ?? first.path ?? ''}` :
+      typeof first === 'number' ? `${typeof second === 'string' ? second : ''}:${first}` :
+        String(first));
 }
-
-net.connect = net.createConnection = (...args) => refuse(describe(args))();
-net.Socket.prototype.connect = function(...args) {
-  throw new NetworkBlocked(describe(args));
-};
-tls.connect = (...args) => refuse(describe(args))();
-http.request = http.get = (target) => refuse(String(target?.href ?? target?.host ?? target))();
-https.request = https.get = (target) => refuse(String(target?.href ?? target?.host ?? target))();
-
-function describe(args) {
-  const [first] = args;
-  return typeof first === 'object' ? `${first.host ?? ''}:${first.port ?? first.path ?? ''}`
-    : String(first);
-}
+net.connect = net.createConnection = tls.connect = refuse;
+net.Socket.prototype.connect = refuse;
+http.request = http.get = https.request = https.get = refuse;
 
 // --- What the app serves, and the bundled contexts ------------------------------------------
 
