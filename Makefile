@@ -11,7 +11,7 @@ PORT ?= 5000
 CERTIFY_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 DEMO_ENV := CERTIFY_DEMO=1 CERTIFY_PUBLIC_BASE_URL=$(CERTIFY_PUBLIC_BASE_URL)
 
-.PHONY: run test lint translations compile-translations migrate demo browser-deps clean bench
+.PHONY: run test lint translations compile-translations migrate demo browser-deps clean bench interop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,24 @@ demo: migrate compile-translations
 run: demo
 	$(DEMO_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) compile-translations
+test: $(STAMP) compile-translations interop
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The reference verifiers of tests/interop (issue 15), exact versions from its lockfile, installed
+# once (the stamp). Without node the interop tests skip -- unless CI=true, where that fails.
+INTEROP := tests/interop
+INTEROP_STAMP := $(INTEROP)/node_modules/.installed
+
+$(INTEROP_STAMP): $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	cd $(INTEROP) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+interop:
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory --question $(INTEROP_STAMP) || $(MAKE) --no-print-directory $(INTEROP_STAMP); \
+	elif [ "$$CI" = true ]; then \
+		echo "node and npm are needed for the interop tests (CI=true)" >&2; exit 1; \
+	fi
 
 # Benchmarks print figures (scoring, certificates, verification under load on PostgreSQL).
 bench: $(STAMP) compile-translations
@@ -62,4 +78,4 @@ browser-deps:
 	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache $(INTEROP)/node_modules

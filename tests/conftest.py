@@ -452,6 +452,10 @@ def scenario(create_user, create_competition, workflow, in_app):
         "fmt": "xlsx",
         "token": "not-a-valid-token",
         "own": own,
+        "branch_id": in_app(lambda: db.session.scalar(sa.select(Branch.id)
+                                                      .where(Branch.code == "KZ"))),
+        "activation": "activate",
+        "role": "reviewer",
     }
     return people, values
 

@@ -351,6 +351,24 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     # Not yet assigned: only an administrator not involved may record the outcome.
     ("POST", "assessments.resolve_complaint_view"):
         (302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403),
+    # Branches (issue 20): the public list; administration by administrators alone.
+    ("GET", "branches.public_list"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "branches.manage"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("GET", "branches.create"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("POST", "branches.create"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    ("GET", "branches.edit"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("POST", "branches.edit"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    ("POST", "branches.set_active"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
+    ("POST", "branches.appoint"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    # A KZ candidate's page: staff of KZ and administrators; the RU coordinator finds nobody.
+    ("GET", "assessments.person"): (302, 403, 403, 403, 403, 404, 200, 200, 200, 200, 403),
+    ("POST", "assessments.grant_role_view"):
+        (302, 403, 403, 403, 403, 404, 302, 302, 302, 302, 403),
+    ("POST", "assessments.remove_role_view"):
+        (302, 403, 403, 403, 403, 404, 302, 302, 302, 302, 403),
+    # The scenario's review is not this person's: nobody releases it from their page.
+    ("POST", "assessments.release_assignment_view"):
+        (302, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403),
     # The reviewer pool and invitations (issue 20): staff only; a coordinator sees their
     # branch's. The invitation's link with a token that matches nothing: 400 for everyone.
     ("GET", "assessments.reviewer_pool_view"):

@@ -7,6 +7,7 @@ from assessments.views import (  # noqa: F401
     declarations,
     invitation,
     manage,
+    people,
     pool,
     reports,
     reviewer,

@@ -284,7 +284,10 @@ def _competition_form(competition: Competition | None = None) -> CompetitionForm
             "blind_review": competition.blind_review,
             "branches": [b.id for b in competition.branches],
         }
-    return CompetitionForm(data=data, versions=published_versions(), branches=active_branches())
+    # A branch deactivated since the competition chose it stays offered (and kept) here.
+    kept = [b for b in competition.branches if not b.is_active] if competition else []
+    return CompetitionForm(data=data, versions=published_versions(),
+                           branches=active_branches() + kept)
 
 
 def _competition_input(form: CompetitionForm) -> CompetitionInput:

@@ -1,10 +1,12 @@
-"""Signed credentials: Open Badges 3.0 / VC 2.0 with an eddsa-jcs-2022 Data Integrity proof,
-Multikey / did:key keys and Bitstring Status Lists. Pure: bytes and dicts in and out, no Flask,
-no database (the ``certify.certificates`` package supplies keys and status bits).
+"""Signed credentials: Open Badges 3.0 / VC 2.0 with a set of Data Integrity proofs
+(eddsa-jcs-2022 and eddsa-rdfc-2022, see ``proofs``), Multikey / did:key keys and Bitstring
+Status Lists. Pure: bytes and dicts in and out, no Flask, no database (the
+``certify.certificates`` package supplies keys and status bits).
 
-Cryptography is `cryptography` (Ed25519) and `rfc8785` (JSON Canonicalization Scheme); base58btc
-is the `base58` package. The steps follow the W3C Data Integrity EdDSA Cryptosuites v1.0
-(eddsa-jcs-2022), the Bitstring Status List v1.0 and Open Badges 3.0 §Verification
+Cryptography is `cryptography` (Ed25519), `rfc8785` (JSON Canonicalization Scheme) and `pyld`
+(RDF Dataset Canonicalization, contexts shipped: ``offline_contexts``); base58btc is the
+`base58` package. The steps follow the W3C Data Integrity EdDSA Cryptosuites v1.0, the
+Bitstring Status List v1.0 and Open Badges 3.0 §Verification
 (``../shared/reference/credential_anchors.md`` §2–3).
 """
 
@@ -22,13 +24,18 @@ from typing import Any
 
 import base58
 import rfc8785
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from certify.certificates import proofs
+from certify.certificates.offline_contexts import OfflineContexts
+
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-CRYPTOSUITE = "eddsa-jcs-2022"
+CRYPTOSUITE = proofs.JCS
+# The proofs every credential and status list gets (a proof set): eddsa-jcs-2022, and
+# eddsa-rdfc-2022, the one Open Badges 3.0 certified displayers and wallets check.
+ISSUED_CRYPTOSUITES = (proofs.JCS, proofs.RDFC)
 ED25519_MULTICODEC = b"\xed\x01"  # multicodec ed25519-pub, varint-encoded
 STATUS_LIST_MIN_ENTRIES = 131_072  # Bitstring Status List: at least 16 KiB, for privacy
 # Proof checks remembered per process (see remembered_proof): about 10 KB of text each.
@@ -95,12 +102,7 @@ def multibase_of_method(method: str) -> str | None:
     return None
 
 
-# eddsa-jcs-2022 --------------------------------------------------------------------------------
-
-
-def _hash_data(document: Mapping, proof_options: Mapping) -> bytes:
-    return (hashlib.sha256(rfc8785.dumps(proof_options)).digest()
-            + hashlib.sha256(rfc8785.dumps(document)).digest())
+# Data Integrity proofs (the cryptosuites themselves are in ``proofs`` and ``rdfc``) -----------
 
 
 def timestamp(moment: datetime) -> str:
@@ -110,69 +112,45 @@ def timestamp(moment: datetime) -> str:
 
 def sign(document: Mapping[str, Any], key: Ed25519PrivateKey, verification_method: str, *,
          created: datetime | None = None) -> dict[str, Any]:
-    """The document with a DataIntegrityProof (eddsa-jcs-2022). The proof carries the
-    document's ``@context``, as the W3C test vectors do, so every verifier rebuilds the same
-    proof configuration."""
+    """The document with one eddsa-jcs-2022 DataIntegrityProof (a single proof object, as
+    credentials issued before the proof set carry)."""
     unsigned = {k: v for k, v in document.items() if k != "proof"}
-    options = {
-        "type": "DataIntegrityProof",
-        "cryptosuite": CRYPTOSUITE,
-        "created": timestamp(created or datetime.now(UTC)),
-        "verificationMethod": verification_method,
-        "proofPurpose": "assertionMethod",
-        "@context": unsigned["@context"],
-    }
-    signature = key.sign(_hash_data(unsigned, options))
-    proof = {**options, "proofValue": "z" + base58.b58encode(signature).decode("ascii")}
-    return {**unsigned, "proof": proof}
+    return {**unsigned, "proof": proofs.create_proof(
+        unsigned, key, verification_method, timestamp(created or datetime.now(UTC)))}
 
 
-@dataclass(frozen=True)
-class ProofResult:
-    ok: bool
-    key_multibase: str | None
-    problem: str = ""
+def sign_proof_set(document: Mapping[str, Any], key: Ed25519PrivateKey,
+                   verification_method: str, *, created: datetime | None = None,
+                   cryptosuites: tuple[str, ...] = ISSUED_CRYPTOSUITES,
+                   contexts: OfflineContexts | None = None) -> dict[str, Any]:
+    """The document with ``proof`` an array: one proof per cryptosuite, same key, same moment.
+    An rdfc proof fails (``rdfc.CanonicalizationError``) on a term or context we do not ship."""
+    unsigned = {k: v for k, v in document.items() if k != "proof"}
+    created_at = timestamp(created or datetime.now(UTC))
+    return {**unsigned, "proof": [
+        proofs.create_proof(unsigned, key, verification_method, created_at, suite, contexts)
+        for suite in cryptosuites]}
+
+
+ProofResult = proofs.ProofResult
 
 
 def verify_proof(document: Mapping[str, Any],
-                 resolve: Callable[[str], Ed25519PublicKey | None] | None = None) -> ProofResult:
-    """Check the eddsa-jcs-2022 proof. The key comes from ``resolve(verificationMethod)`` or,
-    for a did:key, from the method itself (self-certifying); whether that key belongs to the
-    issuer is a separate question (see ``verify_credential``)."""
-    proof = document.get("proof")
-    if isinstance(proof, list):
-        proof = proof[0] if len(proof) == 1 else None
-    if not isinstance(proof, dict):
-        return ProofResult(False, None, "no single proof")
-    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
-        return ProofResult(False, None, f"not a {CRYPTOSUITE} DataIntegrityProof")
-    if proof.get("proofPurpose") != "assertionMethod":
-        return ProofResult(False, None, "proof purpose is not assertionMethod")
-    method = proof.get("verificationMethod")
-    if not isinstance(method, str):
-        return ProofResult(False, None, "no verification method")
-    multibase = multibase_of_method(method)
-    try:
+                 resolve: Callable[[str], Ed25519PublicKey | None] | None = None, *,
+                 contexts: OfflineContexts | None = None) -> proofs.ProofSet:
+    """Check every proof of the document (``proofs.verify_proofs``). A key comes from
+    ``resolve(verificationMethod)`` or, for a did:key, from the method itself
+    (self-certifying); whether that key belongs to the issuer is a separate question (see
+    ``verify_credential``)."""
+
+    def key_for(method: str) -> Ed25519PublicKey | None:
         key = resolve(method) if resolve else None
+        multibase = multibase_of_method(method)
         if key is None and method.startswith("did:key:") and multibase:
             key = public_key_from_multibase(multibase)
-    except ValueError as error:
-        return ProofResult(False, multibase, f"unusable key: {error}")
-    if key is None:
-        return ProofResult(False, multibase, "the verification method cannot be resolved")
-    unsigned = {k: v for k, v in document.items() if k != "proof"}
-    options = {k: v for k, v in proof.items() if k != "proofValue"}
-    if "@context" in options and options["@context"] != unsigned.get("@context"):
-        return ProofResult(False, multibase, "the proof's @context differs from the document's")
-    value = proof.get("proofValue")
-    try:
-        if not isinstance(value, str) or not value.startswith("z"):
-            raise ValueError("proofValue is not base58btc")
-        signature = base58.b58decode(value[1:])
-        key.verify(signature, _hash_data(unsigned, options))
-    except (ValueError, InvalidSignature):
-        return ProofResult(False, multibase, "the signature does not match the content")
-    return ProofResult(True, multibase)
+        return key
+
+    return proofs.verify_proofs(document, key_for, multibase_of_method, contexts)
 
 
 def exact_text(document: Mapping[str, Any]) -> str | None:
@@ -199,11 +177,11 @@ def content_digest(document: Mapping[str, Any]) -> str | None:
 
 
 @functools.lru_cache(maxsize=REMEMBERED_PROOFS)
-def _proof_of_text(text: str) -> ProofResult:
+def _proof_of_text(text: str) -> proofs.ProofSet:
     return verify_proof(json.loads(text))
 
 
-def remembered_proof(document: Mapping[str, Any]) -> ProofResult:
+def remembered_proof(document: Mapping[str, Any]) -> proofs.ProofSet:
     """``verify_proof(document)`` (no resolver: the did:key in the proof is the key), remembered
     by the document's exact text: the text is the cache key and the proof checked is the one
     parsed back from that same text, so a document changed in any byte -- content, proof value,
@@ -267,6 +245,7 @@ class Check:
 @dataclass
 class Verification:
     checks: list[Check] = field(default_factory=list)
+    proofs: tuple[ProofResult, ...] = ()  # each proof's own result, under the signature check
 
     @property
     def verified(self) -> bool:
@@ -275,7 +254,10 @@ class Verification:
     def as_dict(self) -> dict[str, Any]:
         return {"verified": self.verified,
                 "checks": [{"check": c.check, "ok": c.ok, "detail": c.detail}
-                           for c in self.checks]}
+                           for c in self.checks],
+                "proofs": [{"cryptosuite": p.cryptosuite, "ok": p.ok, "detail": p.problem,
+                            "verificationMethod": p.verification_method}
+                           for p in self.proofs]}
 
 
 def _depth(value: Any) -> int:
@@ -379,9 +361,13 @@ def verify_credential(
     result.checks.append(check_format(document))
     proof = remembered_proof(document) if remember_proof else verify_proof(document)
     result.checks.append(Check("signature", proof.ok, proof.problem))
+    result.proofs = proof.results
     issuer = document.get("issuer")
     issuer_id_given = issuer.get("id") if isinstance(issuer, dict) else issuer
-    known = proof.key_multibase in trusted_keys and issuer_id_given == issuer_id
+    # Every key a checked proof names must be ours (a proof in a cryptosuite we do not
+    # check names no key we vouch for).
+    named = {r.key_multibase for r in proof.results if r.ok is not None}
+    known = bool(named) and named <= trusted_keys and issuer_id_given == issuer_id
     result.checks.append(Check(
         "issuer_key", known,
         "" if known else "the key or issuer is not one of ours"))

@@ -73,9 +73,11 @@ def private_key(key: SigningKey) -> Ed25519PrivateKey:
 
 
 def sign_with_active_key(document: dict) -> dict:
-    """``document`` signed by the active key, its proof naming the key as a did:key."""
+    """``document`` signed by the active key with a proof set (eddsa-jcs-2022 and
+    eddsa-rdfc-2022), each proof naming the key as a did:key."""
     key = signing_key()
-    return vc.sign(document, private_key(key), vc.did_key_method(key.public_key_multibase))
+    return vc.sign_proof_set(document, private_key(key),
+                             vc.did_key_method(key.public_key_multibase))
 
 
 def trusted_public_keys(extra: tuple[str, ...] | list[str] = ()) -> set[str]:

@@ -63,6 +63,20 @@ CHECK = {
     },
 }
 
+PROOF = {
+    "type": "object",
+    "required": ["cryptosuite", "ok", "detail", "verificationMethod"],
+    "properties": {
+        "cryptosuite": {"type": "string",
+                        "description": "eddsa-jcs-2022 and eddsa-rdfc-2022 are checked"},
+        "ok": {"type": ["boolean", "null"],
+               "description": "null: a cryptosuite this service does not check (reported, "
+                              "never counted as passed)"},
+        "detail": {"type": "string"},
+        "verificationMethod": {"type": "string"},
+    },
+}
+
 
 def _error_response(description: str) -> dict[str, Any]:
     return {"description": description,
@@ -153,6 +167,7 @@ def spec(server: str) -> dict[str, Any]:
                 "Certificate": CERTIFICATE,
                 "Band": BAND,
                 "Check": CHECK,
+                "Proof": PROOF,
                 "Verification": {
                     "type": "object",
                     "required": ["verified", "status", "checks", "band"],
@@ -165,6 +180,11 @@ def spec(server: str) -> dict[str, Any]:
                                  "description": ("The band of the certificate this credential "
                                                  "belongs to, from the issuer's records; null "
                                                  "when the signature or issuer key failed")},
+                        "proofs": {"type": "array",
+                                   "description": "Each proof of the credential, in order; "
+                                                  "the signature check passes when one "
+                                                  "checked proof verifies and none fails",
+                                   "items": {"$ref": "#/components/schemas/Proof"}},
                     },
                 },
                 "BulkResult": {

@@ -30,7 +30,7 @@ from certify.core.checkpoints import EXTENSION as AUDIT_SIGNER
 from certify.core.checkpoints import AuditSigner
 from certify.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from certify.core.i18n import select_locale
-from certify.users.blueprint import auth_bp
+from certify.users.blueprint import auth_bp, branches_bp
 from certify.users.blueprint import bp as users_bp
 from certify.users.models import load_user_by_session_token
 from certify.web import cli, errors, models, security, templating  # noqa: F401 - models: every table
@@ -178,8 +178,8 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, auth_bp, users_bp, certificates_bp, rubrics_bp, assessments_bp,
-                      api_bp):
+    for blueprint in (main_bp, auth_bp, users_bp, branches_bp, certificates_bp, rubrics_bp,
+                      assessments_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -58,14 +58,18 @@ def test_a_tampered_stored_credential_never_reuses_a_remembered_signature(client
 
     renamed = copy.deepcopy(genuine)
     renamed["credentialSubject"]["identifier"][0]["identityHash"] = "Somebody Else"
-    other_value = copy.deepcopy(genuine)
-    value = other_value["proof"]["proofValue"]
-    other_value["proof"]["proofValue"] = value[:-1] + ("2" if value[-1] != "2" else "3")
     outsider = vc.generate_private_key()
     outsider_method = vc.did_key_method(vc.public_key_multibase(outsider.public_key()))
-    other_key = copy.deepcopy(genuine)
-    other_key["proof"]["verificationMethod"] = outsider_method
-    for tampered in (renamed, other_value, other_key):
+    changed_proofs = []
+    for index in range(len(genuine["proof"])):  # each proof of the set in turn
+        other_value = copy.deepcopy(genuine)
+        value = other_value["proof"][index]["proofValue"]
+        other_value["proof"][index]["proofValue"] = value[:-1] + ("2" if value[-1] != "2"
+                                                                  else "3")
+        other_key = copy.deepcopy(genuine)
+        other_key["proof"][index]["verificationMethod"] = outsider_method
+        changed_proofs += [other_value, other_key]
+    for tampered in (renamed, *changed_proofs):
         store_credential(in_app, tampered)
         for _ in range(2):  # and not remembered as valid either
             assert SIGNATURE_FAILED in page(client, issued)

@@ -405,14 +405,18 @@ def test_company_scans_certificates_in_english(live_server, browser, certificate
     facts = page.locator("dl.facts")
     expect(facts).to_contain_text(valid_holder)
     expect(facts).to_contain_text(valid)
-    checks = page.locator("ul.checks li")
+    checks = page.locator("ul.checks:not(.proofs) > li")
     names = ("Well-formed Open Badges 3.0 credential", "Signature matches the content",
              "Signed with a key of this issuer", "Not revoked", "Not suspended",
              "Within its validity dates", "The current credential of its certificate")
     expect(checks).to_have_count(len(names))
-    expect(page.locator("ul.checks li.ok")).to_have_count(len(names))
+    expect(page.locator("ul.checks:not(.proofs) > li.ok")).to_have_count(len(names))
     for name in names:
         expect(checks.filter(has_text=f"{name}: passed")).to_have_count(1)
+    # Under the signature, each proof of the set with its own result.
+    expect(page.locator("ul.checks.proofs > li.ok")).to_have_text([
+        re.compile(r"Proof \(eddsa-jcs-2022\):\s+passed"),
+        re.compile(r"Proof \(eddsa-rdfc-2022\):\s+passed")])
     assert_accessible(page, "verifier-en-1-scanned-valid")
 
     [scanned] = scan_qr(page.request.get(f"{live_server}/certificates/{revoked}.pdf").body())

@@ -1,10 +1,10 @@
 """Reviewer invitations and the reviewer pool (issue 20): reviewers' profiles (specialisms,
 review languages, the most open reviews they accept), invitations by e-mail with a hashed,
-single-use, expiring token, and an application's specialism. (Mail to an address with no
-account came with 0020_complaints.)
+single-use, expiring token, and an application's specialism (mail to an address with no
+account came with the complaints, 0020).
 
 Revision ID: h9invite0019
-Revises: h2compl0019 (0020_complaints)
+Revises: h8branch0019 (0021_branches_as_data)
 Create Date: 2026-11-28 17:20:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h9invite0019'
-down_revision = 'h2compl0019'
+down_revision = 'h8branch0019'
 branch_labels = None
 depends_on = None
 
