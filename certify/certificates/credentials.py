@@ -15,10 +15,11 @@ import functools
 import gzip
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import base58
 import rfc8785
@@ -28,6 +29,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+# The 1EdTech JSON Schema every OB 3.0 credential names (credentialSchema).
+OB_SCHEMA = ("https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+             "ob_v3p0_achievementcredential_schema.json")
+OB_SCHEMA_TYPE = "1EdTechJsonSchemaValidator2019"
 CRYPTOSUITE = "eddsa-jcs-2022"
 ED25519_MULTICODEC = b"\xed\x01"  # multicodec ed25519-pub, varint-encoded
 STATUS_LIST_MIN_ENTRIES = 131_072  # Bitstring Status List: at least 16 KiB, for privacy
@@ -84,6 +91,30 @@ def did_key_method(multibase: str) -> str:
     return f"did:key:{multibase}#{multibase}"
 
 
+def did_web(base_url: str) -> str:
+    """The did:web of a site: its host, a port percent-encoded (':' -> '%3A'), each path
+    segment after a ':' (DID Web Method, §3.1 create): ``https://a.example:8443/c`` ->
+    ``did:web:a.example%3A8443:c``."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    if parts.port is not None:
+        host += f"%3A{parts.port}"
+    segments = [quote(segment, safe="") for segment in parts.path.split("/") if segment]
+    return ":".join(["did:web", host, *segments])
+
+
+def did_document_path(base_url: str) -> str:
+    """Where did:web resolution reads the DID document of ``did_web(base_url)``: the site's
+    ``/.well-known/did.json``, or ``<path>/did.json`` when the site lives under a path."""
+    path = urlsplit(base_url).path.rstrip("/")
+    return f"{path}/did.json" if path else "/.well-known/did.json"
+
+
+def controller_of(method: str) -> str:
+    """The DID (or URL) a verification method belongs to: the part before its fragment."""
+    return method.split("#", 1)[0]
+
+
 def multibase_of_method(method: str) -> str | None:
     """The Multikey named by a verification method (did:key or an URL with the key as its
     fragment), or None."""
@@ -132,6 +163,7 @@ class ProofResult:
     ok: bool
     key_multibase: str | None
     problem: str = ""
+    verification_method: str | None = None
 
 
 def verify_proof(document: Mapping[str, Any],
@@ -154,7 +186,10 @@ def verify_proof(document: Mapping[str, Any],
     multibase = multibase_of_method(method)
     try:
         key = resolve(method) if resolve else None
-        if key is None and method.startswith("did:key:") and multibase:
+        # A did:key is its key; our did:web methods name their key as the fragment. Either
+        # way the signature is checked against the key named, and whether that key is the
+        # issuer's is the separate issuer_key check (verify_credential).
+        if key is None and method.startswith(("did:key:", "did:web:")) and multibase:
             key = public_key_from_multibase(multibase)
     except ValueError as error:
         return ProofResult(False, multibase, f"unusable key: {error}")
@@ -171,8 +206,8 @@ def verify_proof(document: Mapping[str, Any],
         signature = base58.b58decode(value[1:])
         key.verify(signature, _hash_data(unsigned, options))
     except (ValueError, InvalidSignature):
-        return ProofResult(False, multibase, "the signature does not match the content")
-    return ProofResult(True, multibase)
+        return ProofResult(False, multibase, "the signature does not match the content", method)
+    return ProofResult(True, multibase, verification_method=method)
 
 
 def exact_text(document: Mapping[str, Any]) -> str | None:
@@ -240,6 +275,36 @@ def set_status_bit(bits: bytearray, index: int, value: bool) -> None:
 def identity_hash(email: str, salt: str) -> str:
     """OB 3.0 IdentityObject hash of an email: 'sha256$' + hex(SHA-256(email ‖ salt))."""
     return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+
+
+def _text(value: Any) -> str:
+    """A text as credentials write it: a string, or (before the schema-conformant shape) a
+    list of language value objects, of which the first."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return str(value[0].get("@value", ""))
+    return ""
+
+
+def stated_facts(document: Mapping[str, Any]) -> dict[str, str]:
+    """What a credential says it is about -- holder, title, number, issuer -- as it states
+    them (trusted only as far as its checks passed)."""
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    identifiers = subject.get("identifier")
+    names = [item.get("identityHash") for item in identifiers or []
+             if isinstance(item, dict) and item.get("identityType") == "name"
+             and not item.get("hashed") and isinstance(item.get("identityHash"), str)]
+    achievement = subject.get("achievement")
+    issuer = document.get("issuer")
+    return {
+        "holder": " / ".join(names),
+        "title": _text(achievement.get("name")) if isinstance(achievement, dict) else "",
+        "number": str(subject.get("licenseNumber") or ""),
+        "issuer": (_text(issuer.get("name")) or str(issuer.get("id") or "")
+                   if isinstance(issuer, dict) else str(issuer or "")),
+    }
 
 
 # Verification of a whole credential -------------------------------------------------------------
@@ -344,6 +409,22 @@ CurrentLookup = Callable[[Mapping[str, Any]], bool | None]
 SUPERSEDED = "superseded by a newer credential"
 
 
+NOT_CHECKED = "not checked: the signature failed"
+
+
+def _issuer_binds(issuer: Any, method: str | None, issuer_id: str,
+                  legacy_issuer_ids: Collection[str]) -> bool:
+    """Whether the proof's verification method belongs to the credential's issuer: a method
+    of the issuer's DID (``did:web:…#key``), or -- credentials issued before the DID -- a
+    did:key under one of our earlier issuer ids."""
+    given = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(method, str):
+        return False
+    if given == issuer_id:
+        return controller_of(method) == issuer_id
+    return given in legacy_issuer_ids and method.startswith("did:key:")
+
+
 def verify_credential(
     document: Mapping[str, Any],
     *,
@@ -353,26 +434,33 @@ def verify_credential(
     now: datetime | None = None,
     remember_proof: bool = False,
     current: CurrentLookup | None = None,
+    legacy_issuer_ids: Collection[str] = (),
 ) -> Verification:
     """Every check of OB 3.0 §Verification that applies, in order: format, signature, issuer
     key, status (per purpose), validity dates. ``status(entry)`` answers whether the entry's
     bit is set, or None when the list could not be fetched or verified — reported as "could not
-    be checked", never as passed. ``remember_proof``: the signature check may come from
+    be checked", never as passed. Every check that depends on the signed content (issuer key,
+    status, dates, current) is "could not be checked" when the signature fails: the content
+    may be anyone's. ``remember_proof``: the signature check may come from
     ``remembered_proof`` (only the signature: key trust, status and dates are checked anew).
     ``current(document)``: whether the issuer still stands by this credential (True), has
     replaced it by a newer one (False: the "current" check fails, SUPERSEDED) or cannot say
-    (None); asked only of a credential whose signature and issuer key passed."""
+    (None); asked only of a credential whose signature and issuer key passed.
+    ``legacy_issuer_ids``: issuer ids of ours from before the DID, whose credentials name a
+    did:key (still accepted, with a key in ``trusted_keys``)."""
     now = now or datetime.now(UTC)
     result = Verification()
     result.checks.append(check_format(document))
     proof = remembered_proof(document) if remember_proof else verify_proof(document)
     result.checks.append(Check("signature", proof.ok, proof.problem))
-    issuer = document.get("issuer")
-    issuer_id_given = issuer.get("id") if isinstance(issuer, dict) else issuer
-    known = proof.key_multibase in trusted_keys and issuer_id_given == issuer_id
-    result.checks.append(Check(
-        "issuer_key", known,
-        "" if known else "the key or issuer is not one of ours"))
+    known = (proof.key_multibase in trusted_keys
+             and _issuer_binds(document.get("issuer"), proof.verification_method, issuer_id,
+                               legacy_issuer_ids))
+    if not proof.ok:
+        result.checks.append(Check("issuer_key", None, NOT_CHECKED))
+    else:
+        result.checks.append(Check(
+            "issuer_key", known, "" if known else "the key or issuer is not one of ours"))
     entries = document.get("credentialStatus") or []
     entries = [entries] if isinstance(entries, dict) else entries
     purposes_seen = set()
@@ -383,7 +471,7 @@ def verify_credential(
         purpose = entry.get("statusPurpose", "")
         purposes_seen.add(purpose)
         if not proof.ok:
-            result.checks.append(Check(purpose, None, "not checked: the signature failed"))
+            result.checks.append(Check(purpose, None, NOT_CHECKED))
             continue
         flagged = status(entry)
         if flagged is None:
@@ -392,7 +480,8 @@ def verify_credential(
             result.checks.append(Check(purpose, not flagged, purpose if flagged else ""))
     if "revocation" not in purposes_seen:
         result.checks.append(Check("revocation", None, "the credential names no status list"))
-    result.checks.append(check_validity(document, now))
+    result.checks.append(check_validity(document, now) if proof.ok
+                         else Check("validity", None, NOT_CHECKED))
     if current is not None:
         result.checks.append(_check_current(document, current, proof.ok and known))
     return result

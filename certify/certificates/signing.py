@@ -13,10 +13,11 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from certify.certificates import credentials as vc
+from certify.certificates.badges import badge_url
 from certify.certificates.issuer import issuer_id, issuer_name, status_list_url
 from certify.certificates.keys import sign_with_active_key
 from certify.certificates.models import Certificate
-from certify.certificates.status_lists import STATUS_PURPOSES
+from certify.certificates.status_lists import REVOCATION
 from certify.core.extensions import db
 from certify.core.i18n import localized
 from certify.core.urls import absolute_url, base_url
@@ -58,13 +59,15 @@ def _claim_status_index(certificate: Certificate) -> None:
                 raise
 
 
-def _texts_array(texts: dict[str, str]) -> list[dict[str, str]]:
-    """VC 2.0 language value objects: every language of a text, tagged."""
-    return [{"@value": text, "@language": language} for language, text in texts.items() if text]
+def credential_language(certificate: Certificate) -> str:
+    """The language of a certificate's credential: its holder's, if we offer it, else
+    English. OB 3.0's schema wants one string per text, tagged by ``inLanguage``."""
+    language = certificate.holder.preferred_language
+    return language if language in current_app.config["LANGUAGES"] else "en"
 
 
 def _add_band(subject: dict[str, Any], bands: list[dict], band: str,
-              achievement_id: str) -> None:
+              achievement_id: str, language: str) -> None:
     """The award band the OB 3.0 way: the achievement describes its bands as a
     ResultDescription of type RubricCriterionLevel, and the subject's Result names the level
     achieved (Open Badges 3.0 §B.1 Result, ResultDescription, RubricCriterionLevel)."""
@@ -76,7 +79,7 @@ def _add_band(subject: dict[str, Any], bands: list[dict], band: str,
         "resultType": "RubricCriterionLevel",
         "rubricCriterionLevel": [
             {"id": f"{achievement_id}#band-{item['code']}", "type": ["RubricCriterionLevel"],
-             "name": _texts_array(item.get("title") or {}) or item["code"],
+             "name": localized(item.get("title") or {}, language) or item["code"],
              "level": item["code"]}
             for item in bands
         ],
@@ -85,11 +88,39 @@ def _add_band(subject: dict[str, Any], bands: list[dict], band: str,
                           "achievedLevel": f"{achievement_id}#band-{band}"}]
 
 
-def build_credential(certificate: Certificate) -> dict[str, Any]:
-    """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned)."""
+def _achievement(certificate: Certificate, achievement_id: str,
+                 language: str) -> dict[str, Any]:
+    """The achievement in the credential's language; its other languages are ``related``
+    achievements (OB 3.0 §B.1 Related: "most likely ... translated into another language"),
+    one per language, at ``<achievement id>/<language>``."""
     titles = current_app.config["AWARD_TITLES"][certificate.track]
     version = certificate.rubric_version
     rubric = version.rubric
+    return {
+        "id": achievement_id,
+        "type": ["Achievement"],
+        "achievementType": "Certification",
+        "name": localized(titles, language),
+        "description": localized(rubric.description, language) or localized(titles, language),
+        "criteria": {"id": achievement_id, "narrative": localized(rubric.title, language)},
+        "image": {"id": badge_url(certificate.track, certificate.band), "type": "Image",
+                  "caption": localized(titles, language)},
+        "inLanguage": language,
+        "version": str(version.number),
+        "tag": [rubric.code, version.content_hash or ""],
+        "related": [
+            {"id": f"{achievement_id}/{other}", "type": ["Related"], "inLanguage": other,
+             "version": str(version.number)}
+            for other in current_app.config["LANGUAGES"] if other != language
+        ],
+    }
+
+
+def build_credential(certificate: Certificate) -> dict[str, Any]:
+    """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned), conforming to
+    1EdTech's ob_v3p0_achievementcredential_schema.json (docs/credentials.md)."""
+    language = credential_language(certificate)
+    version = certificate.rubric_version
     identifiers = [
         {"type": "IdentityObject", "identityType": "name", "hashed": False,
          "identityHash": certificate.holder_name},
@@ -101,29 +132,20 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
         identifiers.insert(1, {"type": "IdentityObject", "identityType": "name",
                                "hashed": False, "identityHash": certificate.holder_name_native})
     # No page of ours answers at the achievement's id yet: it names the rubric version.
-    achievement_id = f"{base_url()}/achievements/{rubric.code}/{version.number}"
+    achievement_id = f"{base_url()}/achievements/{version.rubric.code}/{version.number}"
     subject = {
         "type": ["AchievementSubject"],
         "identifier": identifiers,
         "licenseNumber": certificate.number,
-        "achievement": {
-            "id": achievement_id,
-            "type": ["Achievement"],
-            "achievementType": "Certification",
-            "name": _texts_array(titles),
-            "description": _texts_array(rubric.description),
-            "criteria": {"id": achievement_id, "narrative": _texts_array(rubric.title)},
-            "version": str(version.number),
-            "tag": [rubric.code, version.content_hash or ""],
-        },
+        "achievement": _achievement(certificate, achievement_id, language),
     }
     if certificate.band:
-        _add_band(subject, version.bands, certificate.band, achievement_id)
+        _add_band(subject, version.bands, certificate.band, achievement_id, language)
     return {
         "@context": [vc.VC_CONTEXT, vc.OB_CONTEXT],
         "id": certificate.credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": localized(titles, "en"),
+        "name": subject["achievement"]["name"],
         "issuer": {
             "id": issuer_id(), "type": ["Profile"], "name": issuer_name("en"),
             "url": base_url(),
@@ -136,16 +158,16 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
         "evidence": [{"type": ["Evidence"],
                       "id": absolute_url("certificates.verify", number=certificate.number),
                       "name": f"{certificate.number}"}],
-        "credentialStatus": [
-            {
-                "id": f"{status_list_url(purpose)}#{certificate.status_index}",
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": purpose,
-                "statusListIndex": str(certificate.status_index),
-                "statusListCredential": status_list_url(purpose),
-            }
-            for purpose in STATUS_PURPOSES
-        ],
+        # One entry (the schema allows one): revocation, which every verifier understands.
+        # A suspension shows on our page and API from the register (docs/credentials.md).
+        "credentialStatus": {
+            "id": f"{status_list_url(REVOCATION)}#{certificate.status_index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": REVOCATION,
+            "statusListIndex": str(certificate.status_index),
+            "statusListCredential": status_list_url(REVOCATION),
+        },
+        "credentialSchema": [{"id": vc.OB_SCHEMA, "type": vc.OB_SCHEMA_TYPE}],
     }
 
 

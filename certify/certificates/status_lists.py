@@ -1,5 +1,6 @@
 """The signed Bitstring Status Lists: one for revocation, one for suspension, each bit set
-when its column is (a certificate revoked while suspended stays on both lists)."""
+when its column is (a certificate revoked while suspended stays on both lists). Credentials
+name the revocation list only; the suspension list serves those issued before."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from certify.core.extensions import db
 
 FLAGGED_BY = {"revocation": Certificate.revoked_at, "suspension": Certificate.suspended_at}
 STATUS_PURPOSES = tuple(FLAGGED_BY)
+# The purpose of the one status entry a credential carries. The suspension list stays
+# served for credentials issued with two entries.
+REVOCATION = "revocation"
 
 
 def bits_of(certificate) -> dict[str, bool]:

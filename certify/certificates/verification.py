@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from certify.certificates import credentials as vc
-from certify.certificates.issuer import issuer_id, status_list_url
+from certify.certificates.issuer import issuer_id, legacy_issuer_ids, status_list_url
 from certify.certificates.models import Certificate, SigningKey
 from certify.certificates.status_lists import FLAGGED_BY, STATUS_PURPOSES, bits_of
 from certify.core.extensions import db
@@ -56,6 +56,12 @@ def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | No
     return status
 
 
+def _number_of(document: dict) -> str | None:
+    subject = document.get("credentialSubject")
+    number = subject.get("licenseNumber") if isinstance(subject, dict) else None
+    return number if isinstance(number, str) else None
+
+
 def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | None]:
     """``current(document)`` for ``vc.verify_credential``: the credential is the one its
     certificate (by the signed licence number) holds now. A correction re-issues the credential
@@ -63,9 +69,8 @@ def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | N
     None when we have no certificate of that number (or it names no credential id)."""
 
     def current(document: dict) -> bool | None:
-        subject = document.get("credentialSubject")
-        number = subject.get("licenseNumber") if isinstance(subject, dict) else None
-        if not isinstance(number, str):
+        number = _number_of(document)
+        if number is None:
             return None
         if stored is not None and stored.number == number:
             current_id = stored.credential_id
@@ -80,23 +85,53 @@ def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | N
     return current
 
 
+def _register_suspension(document: dict, result: vc.Verification,
+                         stored: Certificate | None) -> vc.Check:
+    """Whether the register has the credential's certificate suspended, for credentials that
+    carry no suspension entry (one status entry: revocation). Asked only when the signature
+    and the issuer key passed: otherwise the number named may be anyone's."""
+    outcome = {check.check: check.ok for check in result.checks}
+    if outcome.get("signature") is not True:
+        return vc.Check("suspension", None, vc.NOT_CHECKED)
+    if outcome.get("issuer_key") is not True:
+        return vc.Check("suspension", None, "not checked: not a credential of this issuer")
+    number = _number_of(document)
+    if stored is not None and stored.number == number:
+        suspended_at = stored.suspended_at
+    else:
+        row = db.session.execute(sa.select(Certificate.suspended_at)
+                                 .where(Certificate.number == number)).one_or_none()
+        if row is None:
+            return vc.Check("suspension", None, "the issuer has no record of this credential")
+        suspended_at = row.suspended_at
+    return vc.Check("suspension", suspended_at is None,
+                    "" if suspended_at is None else "suspension")
+
+
 def verify_document(document: dict[str, Any], *, now: datetime | None = None,
                     stored: Certificate | None = None) -> vc.Verification:
-    """Verify a credential against our keys and our status lists as they are now.
+    """Verify a credential against our keys and our status lists as they are now; a
+    credential without a suspension entry is checked for suspension against the register.
 
     ``stored``: the certificate, just read in this request, whose stored credential
     ``document`` is. Its status columns then answer for its own index, and the signature check
     may be remembered by the credential's exact text (``vc.remembered_proof``): a stored
     credential changed in any byte is checked afresh."""
-    return vc.verify_credential(
+    result = vc.verify_credential(
         document,
         trusted_keys=trusted_key_multibases(),
         issuer_id=issuer_id(),
+        legacy_issuer_ids=legacy_issuer_ids(),
         status=_our_status(stored),
         now=now,
         remember_proof=stored is not None,
         current=_our_current(stored),
     )
+    if not any(check.check == "suspension" for check in result.checks):
+        after_revocation = next(n for n, check in enumerate(result.checks)
+                                if check.check == "revocation") + 1
+        result.checks.insert(after_revocation, _register_suspension(document, result, stored))
+    return result
 
 
 def certificate_for(document: dict[str, Any]) -> Certificate | None:

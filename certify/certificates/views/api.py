@@ -67,7 +67,8 @@ def verify():
         return error("malformed", f"Send a credential as a JSON object: {problem}", 400)
     now = utcnow()
     result = verify_document(document, now=now)
-    return jsonify({**result.as_dict(), "status": credential_status(document, result, now)})
+    return jsonify({**result.as_dict(), "status": credential_status(document, result, now),
+                    "stated": vc.stated_facts(document)})
 
 
 def _numbers_from_request() -> list[str] | str:

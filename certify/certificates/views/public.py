@@ -19,15 +19,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from certify.certificates import credentials as vc
+from certify.certificates.badges import badge_svg
 from certify.certificates.blueprint import bp
 from certify.certificates.bulk import BULK_LIMIT, bulk_results, numbers_from_csv, results_csv
 from certify.certificates.forms import BulkVerifyForm, CredentialCheckForm, VerifyForm
-from certify.certificates.issuer import issuer_name, issuer_profile
+from certify.certificates.issuer import did_document, issuer_name, issuer_profile
 from certify.certificates.lookups import AS_VERIFIED, find_certificate
 from certify.certificates.models import Certificate, SigningKey
 from certify.certificates.numbering import normalise
 from certify.certificates.pdf import render_pdf
-from certify.certificates.permissions import may_download
+from certify.certificates.permissions import is_printable, may_download
 from certify.certificates.printable import certificate_document
 from certify.certificates.status import certificate_status
 from certify.certificates.status_lists import STATUS_PURPOSES, status_list_credential
@@ -97,6 +98,7 @@ def verify_credential():
                                check_form=check_form), 400
     return render_template("certificates/credential_result.html",
                            result=verify_document(document), document=document,
+                           facts=vc.stated_facts(document),
                            certificate=certificate_for(document))
 
 
@@ -126,6 +128,7 @@ def _verification_page(number: str):
         status=certificate_status(certificate),
         issuer_name=issuer_name(),
         result=result,
+        printable=is_printable(certificate),
     ))
 
 
@@ -151,6 +154,26 @@ def _credential(number: str):
 @public_limit
 def issuer():
     return _json(issuer_profile())
+
+
+@bp.get("/.well-known/did.json")
+@bp.get("/did.json")  # where did:web looks when the site lives under a path
+@public_limit
+def did():
+    """The issuer's DID document: did:web resolution of the issuer id reads it here."""
+    return _json(did_document(), mimetype="application/did+ld+json")
+
+
+@bp.get("/badges/<track>/<band>.svg")
+@public_limit
+def badge(track: str, band: str):
+    """The achievement's badge image of a track and award band (``none``: no band)."""
+    svg = badge_svg(track, band)
+    if svg is None:
+        abort(404)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/status/<list_name>")
@@ -203,6 +226,8 @@ def _pdf(number: str, language: str | None):
     certificate = find_certificate(number)
     if certificate is None or not may_download(current_user, certificate):
         abort(404)
+    if not is_printable(certificate):
+        abort(410)  # revoked or suspended: its verification page says so
     language = language or certificate.holder.preferred_language
     if language not in current_app.config["LANGUAGES"]:
         abort(404)

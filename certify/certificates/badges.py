@@ -1,0 +1,78 @@
+"""The achievement's badge image: one SVG per track and award band, drawn from a fixed
+template (the same track and band give the same bytes), at a stable address the credentials
+name (``achievement.image``)."""
+
+from __future__ import annotations
+
+import textwrap
+from html import escape
+
+import sqlalchemy as sa
+from flask import current_app
+
+from certify.core.extensions import db
+from certify.core.i18n import localized
+from certify.core.urls import absolute_url
+from rubrics.models import Rubric, RubricVersion
+
+TRACK_COLOURS = {"professor": "#1f3a68", "engineer": "#2f5f46"}
+# Ring colours by the band's rank in its rubric version, lowest first; no band: plain.
+BAND_COLOURS = ("#9c6b30", "#8a8f98", "#c9a227", "#6b3fa0")
+PLAIN_RING = "#d7dde6"
+NO_BAND = "none"
+TITLE_LINE_CHARS = 20  # what fits across the inner circle at 15 px
+
+TEMPLATE = """<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" \
+viewBox="0 0 256 256" role="img" aria-label="{label}">
+<title>{label}</title>
+<circle cx="128" cy="128" r="124" fill="{ring}"/>
+<circle cx="128" cy="128" r="104" fill="{track}"/>
+<text x="128" y="{title_y}" font-family="DejaVu Sans, sans-serif" font-size="15" \
+fill="#ffffff" text-anchor="middle">{title}</text>
+<text x="128" y="176" font-family="DejaVu Sans, sans-serif" font-size="18" \
+font-weight="bold" fill="{ring_text}" text-anchor="middle">{band}</text>
+</svg>
+"""
+
+
+def badge_url(track: str, band: str | None) -> str:
+    return absolute_url("certificates.badge", track=track, band=band or NO_BAND)
+
+
+def _band(track: str, code: str) -> tuple[int, dict] | None:
+    """The band ``code`` of the newest rubric version of ``track`` that has it, with its
+    rank (0 = lowest), or None when no rubric of the track has such a band."""
+    versions = db.session.scalars(
+        sa.select(RubricVersion).join(Rubric).where(Rubric.track == track)
+        .where(RubricVersion.published_at.is_not(None))
+        .order_by(RubricVersion.published_at.desc(), RubricVersion.id.desc()))
+    for version in versions:
+        for rank, band in enumerate(version.bands or []):
+            if band.get("code") == code:
+                return rank, band
+    return None
+
+
+def badge_svg(track: str, band: str) -> str | None:
+    """The SVG badge of ``track`` and ``band`` (a band code, or NO_BAND), in English (the
+    credential's texts carry the languages); None for an unknown track or band."""
+    titles = current_app.config["AWARD_TITLES"].get(track)
+    if titles is None:
+        return None
+    title = localized(titles, "en")
+    if band == NO_BAND:
+        ring, band_title = PLAIN_RING, ""
+    else:
+        found = _band(track, band)
+        if found is None:
+            return None
+        rank, description = found
+        ring = BAND_COLOURS[min(rank, len(BAND_COLOURS) - 1)]
+        band_title = localized(description.get("title") or {}, "en") or band
+    label = f"{title} — {band_title}" if band_title else title
+    lines = textwrap.wrap(title, TITLE_LINE_CHARS)[:4]
+    spans = "".join(f'<tspan x="128" dy="{0 if n == 0 else 19}">{escape(line)}</tspan>'
+                    for n, line in enumerate(lines))
+    return TEMPLATE.format(label=escape(label), ring=ring, track=TRACK_COLOURS.get(track, "#333"),
+                           title=spans, title_y=128 - 10 * len(lines),
+                           band=escape(band_title), ring_text="#ffffff" if band_title else ring)
