@@ -21,6 +21,7 @@ from certify.certificates.status_lists import REVOCATION
 from certify.core.extensions import db
 from certify.core.i18n import localized
 from certify.core.urls import absolute_url, base_url
+from rubrics.models import RubricVersion
 
 STATUS_INDEX_ATTEMPTS = 5
 
@@ -88,32 +89,42 @@ def _add_band(subject: dict[str, Any], bands: list[dict], band: str,
                           "achievedLevel": f"{achievement_id}#band-{band}"}]
 
 
-def _achievement(certificate: Certificate, achievement_id: str,
-                 language: str) -> dict[str, Any]:
-    """The achievement in the credential's language; its other languages are ``related``
-    achievements (OB 3.0 §B.1 Related: "most likely ... translated into another language"),
-    one per language, at ``<achievement id>/<language>``."""
-    titles = current_app.config["AWARD_TITLES"][certificate.track]
-    version = certificate.rubric_version
+def achievement_id(version: RubricVersion) -> str:
+    """The achievement's id: the rubric version a certificate was assessed against."""
+    return f"{base_url()}/achievements/{version.rubric.code}/{version.number}"
+
+
+def achievement(version: RubricVersion, band: str | None, language: str) -> dict[str, Any]:
+    """The achievement in one language; its other languages are ``related`` achievements
+    (OB 3.0 §B.1 Related: "most likely ... translated into another language"), one per
+    language, at ``<achievement id>/<language>`` (served: ``achievement_document``). Its image
+    is the badge of the track and the band awarded."""
     rubric = version.rubric
+    titles = current_app.config["AWARD_TITLES"][rubric.track]
+    identifier = achievement_id(version)
     return {
-        "id": achievement_id,
+        "id": identifier,
         "type": ["Achievement"],
         "achievementType": "Certification",
         "name": localized(titles, language),
         "description": localized(rubric.description, language) or localized(titles, language),
-        "criteria": {"id": achievement_id, "narrative": localized(rubric.title, language)},
-        "image": {"id": badge_url(certificate.track, certificate.band), "type": "Image",
+        "criteria": {"id": identifier, "narrative": localized(rubric.title, language)},
+        "image": {"id": badge_url(rubric.track, band), "type": "Image",
                   "caption": localized(titles, language)},
         "inLanguage": language,
         "version": str(version.number),
         "tag": [rubric.code, version.content_hash or ""],
         "related": [
-            {"id": f"{achievement_id}/{other}", "type": ["Related"], "inLanguage": other,
+            {"id": f"{identifier}/{other}", "type": ["Related"], "inLanguage": other,
              "version": str(version.number)}
             for other in current_app.config["LANGUAGES"] if other != language
         ],
     }
+
+
+def achievement_document(version: RubricVersion, language: str) -> dict[str, Any]:
+    """The achievement on its own (JSON-LD), as served at its id and its related ids."""
+    return {"@context": [vc.VC_CONTEXT, vc.OB_CONTEXT], **achievement(version, None, language)}
 
 
 def build_credential(certificate: Certificate) -> dict[str, Any]:
@@ -131,16 +142,14 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
     if certificate.holder_name_native:
         identifiers.insert(1, {"type": "IdentityObject", "identityType": "name",
                                "hashed": False, "identityHash": certificate.holder_name_native})
-    # No page of ours answers at the achievement's id yet: it names the rubric version.
-    achievement_id = f"{base_url()}/achievements/{version.rubric.code}/{version.number}"
     subject = {
         "type": ["AchievementSubject"],
         "identifier": identifiers,
         "licenseNumber": certificate.number,
-        "achievement": _achievement(certificate, achievement_id, language),
+        "achievement": achievement(version, certificate.band, language),
     }
     if certificate.band:
-        _add_band(subject, version.bands, certificate.band, achievement_id, language)
+        _add_band(subject, version.bands, certificate.band, achievement_id(version), language)
     return {
         "@context": [vc.VC_CONTEXT, vc.OB_CONTEXT],
         "id": certificate.credential_id,

@@ -77,6 +77,11 @@ def test_texts_are_strings_in_the_holders_language_with_the_others_related(
     related = {item["inLanguage"]: item["id"] for item in achievement["related"]}
     assert related == {"en": achievement["id"] + "/en", "ru": achievement["id"] + "/ru"}
     assert all(item["type"] == ["Related"] for item in achievement["related"])
+    # Each id answers: the same achievement, in its language.
+    russian = client.get(related["ru"].removeprefix(BASE)).get_json()
+    assert russian["name"] == "Профессор ЮНЕСКО горного дела" and russian["inLanguage"] == "ru"
+    assert client.get(achievement["id"].removeprefix(BASE)).get_json()["inLanguage"] == "en"
+    assert client.get(achievement["id"].removeprefix(BASE) + "/xx").status_code == 404
 
 
 def test_did_web_names_the_port_and_the_path():

@@ -3,6 +3,7 @@ certificate (PDF, signed credential), the issuer profile and the status lists.""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -30,11 +31,12 @@ from certify.certificates.numbering import normalise
 from certify.certificates.pdf import render_pdf
 from certify.certificates.permissions import is_printable, may_download
 from certify.certificates.printable import certificate_document
+from certify.certificates.signing import achievement_document
 from certify.certificates.status import certificate_status
 from certify.certificates.status_lists import STATUS_PURPOSES, status_list_credential
 from certify.certificates.verification import certificate_for, verify_document
 from certify.core import public_cache
-from certify.core.extensions import autocommit_reads, csrf, limiter
+from certify.core.extensions import autocommit_reads, csrf, db, limiter
 from certify.core.i18n import current_language
 from certify.core.public_cache import cached_for_visitors
 from certify.core.tabular import csv_response
@@ -162,6 +164,22 @@ def issuer():
 def did():
     """The issuer's DID document: did:web resolution of the issuer id reads it here."""
     return _json(did_document(), mimetype="application/did+ld+json")
+
+
+@bp.get("/achievements/<code>/<int:number>", defaults={"language": "en"})
+@bp.get("/achievements/<code>/<int:number>/<language>")
+@public_limit
+def achievement(code: str, number: int, language: str):
+    """An achievement at its id (in English) and at its related ids (one per language). Only
+    versions that were published: a draft is no one's achievement."""
+    version = db.session.scalar(
+        sa.select(RubricVersion).join(Rubric).where(
+            Rubric.code == code, RubricVersion.number == number,
+            RubricVersion.published_at.is_not(None)))
+    if version is None or language not in current_app.config["LANGUAGES"]:
+        return _json({"error": "not_found", "message": "No such achievement."}, 404,
+                     "application/json")
+    return _json(achievement_document(version, language))
 
 
 @bp.get("/badges/<track>/<band>.svg")
