@@ -27,10 +27,10 @@ viewBox="0 0 256 256" role="img" aria-label="{label}">
 <title>{label}</title>
 <circle cx="128" cy="128" r="124" fill="{ring}"/>
 <circle cx="128" cy="128" r="104" fill="{track}"/>
-<text x="128" y="{title_y}" font-family="DejaVu Sans, sans-serif" font-size="15" \
-fill="#ffffff" text-anchor="middle">{title}</text>
-<text x="128" y="176" font-family="DejaVu Sans, sans-serif" font-size="18" \
-font-weight="bold" fill="{ring_text}" text-anchor="middle">{band}</text>
+<text font-family="DejaVu Sans, sans-serif" font-size="15" fill="#ffffff" \
+text-anchor="middle">{title}</text>
+<text font-family="DejaVu Sans, sans-serif" font-size="14" font-weight="bold" fill="#ffffff" \
+text-anchor="middle">{band}</text>
 </svg>
 """
 
@@ -61,18 +61,29 @@ def badge_svg(track: str, band: str) -> str | None:
         return None
     title = localized(titles, "en")
     if band == NO_BAND:
-        ring, band_title = PLAIN_RING, ""
-    else:
-        found = _band(track, band)
-        if found is None:
-            return None
-        rank, description = found
-        ring = BAND_COLOURS[min(rank, len(BAND_COLOURS) - 1)]
-        band_title = localized(description.get("title") or {}, "en") or band
+        return draw_badge(title, "", PLAIN_RING, TRACK_COLOURS.get(track, "#333333"))
+    found = _band(track, band)
+    if found is None:
+        return None
+    rank, description = found
+    band_title = localized(description.get("title") or {}, "en") or band
+    # Band titles repeat the award's ("<title> — distinguished"): the ring shows the rest.
+    band_title = band_title.removeprefix(title).strip(" —-")
+    return draw_badge(title, band_title, BAND_COLOURS[min(rank, len(BAND_COLOURS) - 1)],
+                      TRACK_COLOURS.get(track, "#333333"))
+
+
+def _lines(text: str, width: int, most: int, first_y: int, step: int) -> str:
+    return "".join(f'<tspan x="128" y="{first_y + step * n}">{escape(line)}</tspan>'
+                   for n, line in enumerate(textwrap.wrap(text, width)[:most]))
+
+
+def draw_badge(title: str, band_title: str, ring: str, fill: str) -> str:
+    """The badge: a disc in the track's colour, ringed in the band's, with the award's title
+    and the band's name."""
     label = f"{title} — {band_title}" if band_title else title
-    lines = textwrap.wrap(title, TITLE_LINE_CHARS)[:4]
-    spans = "".join(f'<tspan x="128" dy="{0 if n == 0 else 19}">{escape(line)}</tspan>'
-                    for n, line in enumerate(lines))
-    return TEMPLATE.format(label=escape(label), ring=ring, track=TRACK_COLOURS.get(track, "#333"),
-                           title=spans, title_y=128 - 10 * len(lines),
-                           band=escape(band_title), ring_text="#ffffff" if band_title else ring)
+    title_lines = len(textwrap.wrap(title, TITLE_LINE_CHARS)[:4])
+    return TEMPLATE.format(
+        label=escape(label), ring=ring, track=fill,
+        title=_lines(title, TITLE_LINE_CHARS, 4, 120 - 10 * title_lines, 19),
+        band=_lines(band_title.upper(), 16, 2, 170, 18))
