@@ -209,14 +209,24 @@ def test_the_result_names_what_was_checked(client, issued, in_app):
 
 
 @pytest.mark.parametrize("action", ["revoke", "suspend"])
-def test_no_printable_certificate_while_revoked_or_suspended(app, client, issued, award,
+def test_no_printable_certificate_while_revoked_or_suspended(app, client, award, create_user,
                                                              in_app, action):
-    assert "Printable certificate (PDF)" in client.get(f"/verify/{issued}").get_data(
-        as_text=True)
-    assert client.get(f"/certificates/{issued}.pdf").status_code == 200
-    as_admin(app, award).post(f"/certificates/{certificate_id(in_app, issued)}/{action}",
+    holder = create_user("candidate")
+    award(candidate=holder)
+    number = in_app(lambda: db.session.scalar(sa.select(Certificate.number)))
+    holder_client = app.test_client()
+    login(holder_client, holder)
+
+    def offered():
+        return ("Printable certificate (PDF)" in client.get(f"/verify/{number}").get_data(
+            as_text=True), "Certificate (PDF)" in holder_client.get(
+            f"/my/certificates/{number}").get_data(as_text=True))
+
+    assert offered() == (True, True)
+    assert client.get(f"/certificates/{number}.pdf").status_code == 200
+    as_admin(app, award).post(f"/certificates/{certificate_id(in_app, number)}/{action}",
                               data={"reason": "Forged evidence."})
-    assert "Printable certificate (PDF)" not in client.get(f"/verify/{issued}").get_data(
-        as_text=True)
-    assert client.get(f"/certificates/{issued}.pdf").status_code == 410
-    assert client.get(f"/certificates/{issued}.pdf?lang=ru").status_code == 410
+    assert offered() == (False, False)
+    assert client.get(f"/certificates/{number}.pdf").status_code == 410
+    assert client.get(f"/certificates/{number}.pdf?lang=ru").status_code == 410
+    assert holder_client.get(f"/certificates/{number}.pdf").status_code == 410
