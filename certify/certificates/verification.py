@@ -62,6 +62,18 @@ def _number_of(document: dict) -> str | None:
     return number if isinstance(number, str) else None
 
 
+NO_RECORD = object()  # no certificate of that number
+
+
+def _register_value(number: str, stored: Certificate | None, column) -> Any:
+    """One column of the certificate numbered *number*: from ``stored`` when it is that one
+    (no query), else read now; NO_RECORD when we have no such certificate."""
+    if stored is not None and stored.number == number:
+        return getattr(stored, column.key)
+    row = db.session.execute(sa.select(column).where(Certificate.number == number)).one_or_none()
+    return NO_RECORD if row is None else row[0]
+
+
 def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | None]:
     """``current(document)`` for ``vc.verify_credential``: the credential is the one its
     certificate (by the signed licence number) holds now. A correction re-issues the credential
@@ -72,15 +84,10 @@ def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | N
         number = _number_of(document)
         if number is None:
             return None
-        if stored is not None and stored.number == number:
-            current_id = stored.credential_id
-        else:
-            found = db.session.execute(sa.select(Certificate.credential_id)
-                                       .where(Certificate.number == number)).one_or_none()
-            if found is None:
-                return None
-            current_id = found.credential_id
-        return None if current_id is None else document.get("id") == current_id
+        current_id = _register_value(number, stored, Certificate.credential_id)
+        if current_id is NO_RECORD or current_id is None:
+            return None
+        return document.get("id") == current_id
 
     return current
 
@@ -96,14 +103,10 @@ def _register_suspension(document: dict, result: vc.Verification,
     if outcome.get("issuer_key") is not True:
         return vc.Check("suspension", None, "not checked: not a credential of this issuer")
     number = _number_of(document)
-    if stored is not None and stored.number == number:
-        suspended_at = stored.suspended_at
-    else:
-        row = db.session.execute(sa.select(Certificate.suspended_at)
-                                 .where(Certificate.number == number)).one_or_none()
-        if row is None:
-            return vc.Check("suspension", None, "the issuer has no record of this credential")
-        suspended_at = row.suspended_at
+    suspended_at = (NO_RECORD if number is None
+                    else _register_value(number, stored, Certificate.suspended_at))
+    if suspended_at is NO_RECORD:
+        return vc.Check("suspension", None, "the issuer has no record of this credential")
     return vc.Check("suspension", suspended_at is None,
                     "" if suspended_at is None else "suspension")
 
