@@ -166,20 +166,20 @@ def did():
     return _json(did_document(), mimetype="application/did+ld+json")
 
 
-@bp.get("/achievements/<code>/<int:number>", defaults={"language": "en"})
-@bp.get("/achievements/<code>/<int:number>/<language>")
+@bp.get("/achievements/<rubric_code>/<int:version_number>", defaults={"lang": "en"})
+@bp.get("/achievements/<rubric_code>/<int:version_number>/<lang>")
 @public_limit
-def achievement(code: str, number: int, language: str):
+def achievement(rubric_code: str, version_number: int, lang: str):
     """An achievement at its id (in English) and at its related ids (one per language). Only
     versions that were published: a draft is no one's achievement."""
     version = db.session.scalar(
         sa.select(RubricVersion).join(Rubric).where(
-            Rubric.code == code, RubricVersion.number == number,
+            Rubric.code == rubric_code, RubricVersion.number == version_number,
             RubricVersion.published_at.is_not(None)))
-    if version is None or language not in current_app.config["LANGUAGES"]:
+    if version is None or lang not in current_app.config["LANGUAGES"]:
         return _json({"error": "not_found", "message": "No such achievement."}, 404,
                      "application/json")
-    return _json(achievement_document(version, language))
+    return _json(achievement_document(version, lang))
 
 
 @bp.get("/badges/<track>/<band>.svg")
