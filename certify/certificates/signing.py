@@ -16,7 +16,7 @@ from certify.certificates import credentials as vc
 from certify.certificates.badges import badge_url
 from certify.certificates.issuer import issuer_id, issuer_name, status_list_url
 from certify.certificates.keys import sign_with_active_key
-from certify.certificates.models import Certificate
+from certify.certificates.models import Certificate, SupersededCredential
 from certify.certificates.status_lists import REVOCATION
 from certify.core.extensions import db
 from certify.core.i18n import localized
@@ -35,6 +35,7 @@ def _free_status_index() -> int:
     size = vc.STATUS_LIST_MIN_ENTRIES
     taken = set(db.session.scalars(sa.select(Certificate.status_index)
                                    .where(Certificate.status_index.is_not(None))))
+    taken |= set(db.session.scalars(sa.select(SupersededCredential.status_index)))
     if len(taken) >= size:
         raise RuntimeError("the status list is full")
     while True:
@@ -190,3 +191,17 @@ def sign_certificate(certificate: Certificate) -> None:
         certificate.awarded_at = certificate.issued_at
     certificate.credential = sign_with_active_key(build_credential(certificate))
     db.session.flush()
+
+
+def reissue_certificate(certificate: Certificate) -> None:
+    """A new credential for the certificate (after a name correction): new id, new status
+    place, signed now. The credential it replaces keeps its place, now set on the revocation
+    list (``SupersededCredential``), so every verifier refuses it, ours as "superseded"."""
+    if certificate.credential_id is not None and certificate.status_index is not None:
+        db.session.add(SupersededCredential(
+            certificate_id=certificate.id, credential_id=certificate.credential_id,
+            status_index=certificate.status_index))
+        certificate.status_index = None
+        db.session.flush()
+    certificate.credential_id = new_credential_id()
+    sign_certificate(certificate)

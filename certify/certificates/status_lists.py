@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from certify.certificates import credentials as vc
 from certify.certificates.issuer import issuer_id, status_list_url
 from certify.certificates.keys import sign_with_active_key
-from certify.certificates.models import Certificate
+from certify.certificates.models import Certificate, SupersededCredential
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 
@@ -29,10 +29,15 @@ def bits_of(certificate) -> dict[str, bool]:
 
 
 def status_bits(purpose: str) -> bytearray:
+    """The list's bits: a certificate's place when its column is set, and on the revocation
+    list every superseded credential's place."""
     bits = bytearray(vc.STATUS_LIST_MIN_ENTRIES // 8)
     for index in db.session.scalars(sa.select(Certificate.status_index).where(
             FLAGGED_BY[purpose].is_not(None), Certificate.status_index.is_not(None))):
         vc.set_status_bit(bits, index, True)
+    if purpose == REVOCATION:
+        for index in db.session.scalars(sa.select(SupersededCredential.status_index)):
+            vc.set_status_bit(bits, index, True)
     return bits
 
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from certify.certificates import credentials as vc
 from certify.certificates.issuer import issuer_id, legacy_issuer_ids, status_list_url
-from certify.certificates.models import Certificate, SigningKey
-from certify.certificates.status_lists import FLAGGED_BY, STATUS_PURPOSES, bits_of
+from certify.certificates.models import Certificate, SigningKey, SupersededCredential
+from certify.certificates.status_lists import FLAGGED_BY, REVOCATION, STATUS_PURPOSES, bits_of
 from certify.core.extensions import db
 
 
@@ -23,7 +23,8 @@ def trusted_key_multibases() -> set[str]:
     return set(db.session.scalars(sa.select(SigningKey.public_key_multibase)))
 
 
-def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | None]:
+def _our_status(stored: Certificate | None = None,
+                superseded: set[int] | None = None) -> Callable[[dict], bool | None]:
     """``status(entry)`` for ``vc.verify_credential``: the bit of one of *our* status lists at
     the entry's index, as the list we would serve now says it.
 
@@ -31,7 +32,8 @@ def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | No
     certificate at that index (``status_index`` is unique) is revoked or suspended. ``stored``
     is a certificate row this request has just read: at its own index its columns answer with
     no further query. A list that is not ours is not fetched (no requests to addresses taken
-    from input) and counts as "could not be checked"."""
+    from input) and counts as "could not be checked". The place of a superseded credential
+    is set on the revocation list; such indexes are added to ``superseded``."""
     bits: dict[int, dict[str, bool]] = {}  # index -> purpose -> bit
     if stored is not None and stored.status_index is not None:
         bits[stored.status_index] = bits_of(stored)
@@ -51,6 +53,11 @@ def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | No
             row = db.session.execute(sa.select(*FLAGGED_BY.values())
                                      .where(Certificate.status_index == index)).one_or_none()
             bits[index] = bits_of(row) if row else dict.fromkeys(STATUS_PURPOSES, False)
+            if row is None and db.session.scalar(sa.select(SupersededCredential.id).where(
+                    SupersededCredential.status_index == index)) is not None:
+                bits[index][REVOCATION] = True
+                if superseded is not None:
+                    superseded.add(index)
         return bits[index][purpose]
 
     return status
@@ -120,16 +127,21 @@ def verify_document(document: dict[str, Any], *, now: datetime | None = None,
     ``document`` is. Its status columns then answer for its own index, and the signature check
     may be remembered by the credential's exact text (``vc.remembered_proof``): a stored
     credential changed in any byte is checked afresh."""
+    superseded: set[int] = set()
     result = vc.verify_credential(
         document,
         trusted_keys=trusted_key_multibases(),
         issuer_id=issuer_id(),
         legacy_issuer_ids=legacy_issuer_ids(),
-        status=_our_status(stored),
+        status=_our_status(stored, superseded),
         now=now,
         remember_proof=stored is not None,
         current=_our_current(stored),
     )
+    if superseded:  # the bit is set because a newer credential replaced this one
+        result.checks = [vc.Check(REVOCATION, False, vc.SUPERSEDED)
+                         if check.check == REVOCATION and check.ok is False else check
+                         for check in result.checks]
     if not any(check.check == "suspension" for check in result.checks):
         after_revocation = next(n for n, check in enumerate(result.checks)
                                 if check.check == "revocation") + 1

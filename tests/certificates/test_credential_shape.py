@@ -230,3 +230,24 @@ def test_no_printable_certificate_while_revoked_or_suspended(app, client, award,
     assert client.get(f"/certificates/{number}.pdf").status_code == 410
     assert client.get(f"/certificates/{number}.pdf?lang=ru").status_code == 410
     assert holder_client.get(f"/certificates/{number}.pdf").status_code == 410
+
+
+def test_a_superseded_credential_is_refused_by_the_status_list_too(app, client, issued, award,
+                                                                   in_app):
+    old = get_credential(client, issued)
+    response = as_admin(app, award).post(
+        f"/certificates/{certificate_id(in_app, issued)}/correct-name",
+        data={"full_name": "Corrected Name", "reason": "Passport spelling."})
+    assert response.status_code == 302
+    new = get_credential(client, issued)
+    assert new["credentialStatus"]["statusListIndex"] != old["credentialStatus"][
+        "statusListIndex"]
+    listing = client.get("/status/revocation-1").get_json()
+    bits = vc.decode_status_list(listing["credentialSubject"]["encodedList"])
+    assert vc.status_bit(bits, int(old["credentialStatus"]["statusListIndex"]))  # flipped
+    assert not vc.status_bit(bits, int(new["credentialStatus"]["statusListIndex"]))
+    page = checks_of(client, old)
+    assert "Not revoked: <strong>failed</strong> <small>(superseded by a newer credential)" in page
+    body = client.post("/api/v1/verify", json=old).get_json()
+    assert body["status"] == "superseded" and body["verified"] is False
+    assert client.post("/api/v1/verify", json=new).get_json()["status"] == "valid"
