@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app certify
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The address credentials, QR codes, share links and mails name: where `make run` serves,
+# unless CERTIFY_PUBLIC_BASE_URL is set (e.g. the machine's name when HOST=0.0.0.0).
+CERTIFY_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+DEMO_ENV := CERTIFY_DEMO=1 CERTIFY_PUBLIC_BASE_URL=$(CERTIFY_PUBLIC_BASE_URL)
 
 .PHONY: run test lint translations compile-translations migrate demo browser-deps clean bench
 
@@ -24,10 +28,10 @@ migrate: $(STAMP)
 	CERTIFY_DEMO=1 $(FLASK) db upgrade
 
 demo: migrate compile-translations
-	CERTIFY_DEMO=1 $(FLASK) demo
+	$(DEMO_ENV) $(FLASK) demo
 
 run: demo
-	CERTIFY_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
+	$(DEMO_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) compile-translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -92,6 +92,17 @@ def panel_figures(application: Application,
     )
 
 
+def panel_band(application: Application, figures: PanelFigures) -> str | None:
+    """The award band the engine finds from the panel's score and mean levels (None: the
+    rubric version has no bands, or none is reached)."""
+    version = application.competition.rubric_version
+    if figures.result is None or not version.bands:
+        return None
+    codes = {c.id: c.code for c in version.criteria}
+    levels = {codes[i]: float(m) for i, m in figures.table["mean"].items() if i in codes}
+    return scoring.award_band(float(figures.result["score"]), levels, version.bands)
+
+
 def panel_result(application: Application) -> pd.Series | None:
     return panel_figures(application).result
 
@@ -181,7 +192,26 @@ def verify_decisions() -> tuple[int, list[Mismatch]]:
                 bool(figures.result["recommended"]) != decision.recommended
             ):
                 report("the recommendation recomputes differently")
+        for problem in _band_mismatches(decision, figures):
+            report(problem)
     return len(decisions), mismatches
+
+
+def _band_mismatches(decision: Decision, figures: PanelFigures) -> list[str]:
+    """An award's band as recorded on the decision and printed on its certificate, against the
+    band the engine finds again (engines before 1.1 decided no bands: nothing to compare)."""
+    if decision.outcome != Outcome.award or not scoring.decides_bands(decision.engine_version):
+        return []
+    problems = []
+    recomputed = panel_band(decision.application, figures)
+    if decision.band != recomputed:
+        problems.append(f"band {decision.band or 'none'} recomputes as {recomputed or 'none'}")
+    certificate = db.session.execute(sa.select(Certificate.band).where(
+        Certificate.application_id == decision.application_id)).first()
+    if certificate is not None and certificate.band != decision.band:
+        problems.append(f"the certificate's band {certificate.band or 'none'} differs from the "
+                        f"decision's {decision.band or 'none'}")
+    return problems
 
 
 def annual_report(year: int, branch_ids: set[int] | None = None) -> dict[str, pd.DataFrame]:

@@ -3,6 +3,7 @@ so a posted criterion id can never redirect an answer to another criterion."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -13,6 +14,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -22,9 +24,17 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from assessments.declarations import signature_matches
 from assessments.states import CompetitionState, InterviewOutcome, Outcome
 from certify.core.i18n import localized
 from rubrics.forms import bind_rows
@@ -222,3 +232,32 @@ class ModerationForm(FlaskForm):
             SelectChoice("confirm", _l("Confirm the award: the certificate is issued")),
             SelectChoice("return", _l("Send it back under review")),
         ]
+
+
+class DeclarationForm(FlaskForm):
+    """Signing a competition's declaration: the text's hash as shown, the box, the name typed
+    as a signature, and any interests and conflicts declared with it."""
+
+    text_sha256 = HiddenField()
+    next = HiddenField()
+    agree = BooleanField(_l("I have read the declaration and agree to it"), validators=[
+        DataRequired(message=_l("Tick the box to confirm that you have read the declaration "
+                                "and agree to it."))])
+    full_name = StringField(_l("Your full name, as your signature"), filters=[strip],
+                            validators=[DataRequired(), Length(max=200)])
+    interests = TextAreaField(
+        _l("Interests or ties to declare (optional; required with a conflict)"), filters=[strip],
+        validators=[Length(max=REASON_MAX_LENGTH)])
+    conflicts = SelectMultipleField(
+        _l("Applications I have a conflict of interest with"), coerce=int,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    sign = SubmitField(_l("Sign the declaration"))
+
+    def __init__(self, *args, signer_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.signer_name = signer_name
+
+    def validate_full_name(self, field) -> None:
+        if not signature_matches(field.data, self.signer_name):
+            raise ValidationError(_("Type your full name exactly as it is on your account: "
+                                    "%(name)s.", name=self.signer_name))

@@ -318,6 +318,30 @@ class Conflict(db.Model):
     application: Mapped[Application] = relationship()
 
 
+class ImpartialityDeclaration(db.Model):
+    """A staff member's signed confidentiality and impartiality declaration for one competition,
+    made before their first access to its files (ISO/IEC 17024 §4.3, §6.1–6.2): the exact text
+    they were shown is identified by its version, language and SHA-256."""
+
+    __tablename__ = "impartiality_declarations"
+    __table_args__ = (sa.UniqueConstraint("user_id", "competition_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competitions.id", ondelete="CASCADE"), index=True)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text_version: Mapped[str] = mapped_column(String(32))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    # The typed signature, as typed (it matched the account's name when signed).
+    signed_name: Mapped[str] = mapped_column(String(200))
+    interests: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship()
+    competition: Mapped[Competition] = relationship()
+
+
 class Evidence(db.Model):
     """A file or a link a candidate attaches to a criterion. Files live outside the web root
     under random names; only the name shown is the candidate's (and hidden in blind review)."""

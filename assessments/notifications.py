@@ -99,15 +99,20 @@ def notify_decision(application: Application) -> None:
                  compose)
 
 
-def notify_appeal_lodged(application: Application, appeal: Appeal) -> None:
-    """Every administrator, and the coordinators of the application's branch."""
-    staff = db.session.scalars(
+def staff_of_branch(branch_id: int | None) -> list[User]:
+    """Every enabled administrator, and the coordinators of the branch."""
+    return db.session.scalars(
         sa.select(User).join(RoleAssignment).where(
             User.is_enabled,
             (RoleAssignment.role == Role.admin)
             | ((RoleAssignment.role == Role.coordinator)
-               & (RoleAssignment.branch_id == application.branch_id)))
+               & (RoleAssignment.branch_id == branch_id)))
     ).unique().all()
+
+
+def notify_appeal_lodged(application: Application, appeal: Appeal) -> None:
+    """Every administrator, and the coordinators of the application's branch."""
+    staff = staff_of_branch(application.branch_id)
 
     def compose():
         return (

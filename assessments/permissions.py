@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from assessments.models import Application, Competition, Conflict, Evidence, Review
+from assessments.models import (
+    Application,
+    Competition,
+    Conflict,
+    Evidence,
+    ImpartialityDeclaration,
+    Review,
+)
 from assessments.states import ApplicationState, CompetitionState, EvidenceKind, ReviewState
 from certify.core.extensions import db
 from certify.users.models import Role
@@ -188,6 +195,35 @@ def hidden_application_ids(user, competition: Competition) -> set[int]:
     pending = db.session.scalars(sa.select(Review.application_id).where(
         Review.reviewer_id == user.id, Review.state != ReviewState.submitted))
     return own | set(conflicted) | set(pending)
+
+
+def has_signed_declaration(user, competition: Competition) -> bool:
+    return user.is_authenticated and db.session.scalar(
+        sa.select(sa.func.count(ImpartialityDeclaration.id)).where(
+            ImpartialityDeclaration.user_id == user.id,
+            ImpartialityDeclaration.competition_id == competition.id)
+    ) > 0
+
+
+def needs_declaration(user, competition: Competition,
+                      application: Application | None = None) -> bool:
+    """Whoever opens a competition's files for the body — staff and reviewers — signs its
+    confidentiality and impartiality declaration first (ISO/IEC 17024 §4.3, §6.1–6.2); a
+    candidate's own file is theirs without one."""
+    if not user.is_authenticated:
+        return False
+    if application is not None and is_candidate_of(user, application):
+        return False
+    return not has_signed_declaration(user, competition)
+
+
+def can_sign_declaration(user, competition: Competition) -> bool:
+    return (is_staff(user) or is_reviewer(user)) and can_see_competition(user, competition)
+
+
+def can_view_declarations(user) -> bool:
+    """Who signed what and when, per competition: the centre's administrators."""
+    return can_manage_competitions(user)
 
 
 def can_view_reports(user) -> bool:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from assessments.models import Application, Competition, Conflict, Review
+from assessments.models import (
+    Application,
+    Competition,
+    Conflict,
+    ImpartialityDeclaration,
+    Review,
+)
 from assessments.states import ApplicationState, CompetitionState
 from certify.core.extensions import db
 from certify.users.models import User
@@ -77,3 +83,27 @@ def people_by_id(user_ids) -> dict[int, User]:
     """The people named in a table of figures, by id."""
     return {user.id: user for user in db.session.scalars(
         sa.select(User).where(User.id.in_(list(user_ids))))}
+
+
+def declarations_for(competition: Competition) -> list[ImpartialityDeclaration]:
+    """Who signed a competition's declaration and when, in the order they signed."""
+    return list(db.session.scalars(
+        sa.select(ImpartialityDeclaration).options(joinedload(ImpartialityDeclaration.user))
+        .where(ImpartialityDeclaration.competition_id == competition.id)
+        .order_by(ImpartialityDeclaration.signed_at, ImpartialityDeclaration.id)
+    ))
+
+
+def declarations_of(user: User) -> list[ImpartialityDeclaration]:
+    """A staff member's own declarations, newest first."""
+    return list(db.session.scalars(
+        sa.select(ImpartialityDeclaration)
+        .options(joinedload(ImpartialityDeclaration.competition))
+        .where(ImpartialityDeclaration.user_id == user.id)
+        .order_by(ImpartialityDeclaration.signed_at.desc(), ImpartialityDeclaration.id.desc())
+    ))
+
+
+def signed_competition_ids(user: User) -> set[int]:
+    return set(db.session.scalars(sa.select(ImpartialityDeclaration.competition_id)
+                                  .where(ImpartialityDeclaration.user_id == user.id)))

@@ -43,6 +43,11 @@ def floor_for(engine_version: str | None, floor: float | None) -> float | None:
     return None if engine_version in _WITHOUT_FLOOR else floor
 
 
+def decides_bands(engine_version: str | None) -> bool:
+    """Whether the engine ``engine_version`` decided award bands (from 1.1, with the floor)."""
+    return engine_version not in _WITHOUT_FLOOR
+
+
 def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:

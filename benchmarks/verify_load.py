@@ -132,6 +132,7 @@ def main(seconds: int) -> None:
         **os.environ,
         "CERTIFY_SECRET_KEY": secrets.token_urlsafe(48),
         "CERTIFY_DATABASE_URL": DATABASE_URL,
+        "CERTIFY_PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # prepare() signed as TestConfig's
         "CERTIFY_SIGNING_KEY_DIR": str(folder / "keys"),
         "CERTIFY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "CERTIFY_RATELIMIT_KEY_PREFIX": f"certify-bench-{secrets.token_hex(4)}",

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import threading
 from datetime import timedelta
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
 from assessments import evidence, operations
+from assessments.complaints.models import ComplaintSubject
+from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
 from assessments.states import Outcome
@@ -42,6 +49,7 @@ from tests.support import (
     TEST_DATABASE_URL,
     Person,
     redis_is_up,
+    sign_declarations,
 )
 
 
@@ -160,8 +168,10 @@ def create_user(in_app):
     """create_user(role="reviewer", branch="KZ", coordinates="RU") -> Person."""
     counter = iter(range(1, 10_000))
 
+    unsigned: set[int] = set()
+
     def make(*roles, branch="KZ", coordinates=None, email=None, full_name=None,
-             affiliation=None, language="en", password=PASSWORD) -> Person:
+             affiliation=None, language="en", password=PASSWORD, signs=True) -> Person:
         roles = roles or ("candidate",)
         number = next(counter)
         email = email or f"{'-'.join(roles)}{number}@example.org"
@@ -177,10 +187,17 @@ def create_user(in_app):
                 coordinated_branch=by_code(coordinates or branch),
                 affiliation=affiliation or f"Institution {number}", preferred_language=language,
             )
+            # Staff have signed every competition's declaration unless a test says otherwise.
+            if signs:
+                for competition in db.session.scalars(sa.select(Competition)):
+                    sign_declarations(user, competition)
+            else:
+                unsigned.add(user.id)
             return Person(user.id, user.email, password, user.full_name)
 
         return in_app(work)
 
+    make.unsigned = unsigned
     return make
 
 
@@ -192,7 +209,7 @@ def rubric_version(in_app):
 
 
 @pytest.fixture
-def create_competition(in_app, rubric_version):
+def create_competition(in_app, rubric_version, create_user):
     def make(*, opens_in_days=-10, closes_in_days=30, state="open", branches=(),
              min_reviewers=2, blind=False) -> int:
         def work():
@@ -208,6 +225,9 @@ def create_competition(in_app, rubric_version):
             )
             db.session.add(competition)
             db.session.flush()
+            for user in db.session.scalars(sa.select(User)):
+                if user.id not in create_user.unsigned:
+                    sign_declarations(user, competition)
             return competition.id
 
         return in_app(work)
@@ -392,6 +412,10 @@ def scenario(create_user, create_competition, workflow, in_app):
                             by=application.candidate).id
 
     appeal_id = in_app(lodge)
+    complaint_id = in_app(lambda: file_complaint(ComplaintInput(
+        name="A Client", email="client@example.com", language="en",
+        subject=ComplaintSubject.certificate, certificate_number=number,
+        description="The holder signed off a ventilation plan they had not read."))[0].id)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
     values = {
         "lang": "ru",
@@ -412,6 +436,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "request_id": request_id,
         "evidence_id": evidence_id,
         "appeal_id": appeal_id,
+        "complaint_id": complaint_id,
         "user_id": people["other_candidate"].id,
         "change": "enable",
         "fmt": "xlsx",
@@ -421,6 +446,10 @@ def scenario(create_user, create_competition, workflow, in_app):
         "track": "professor",
         "band": "none",
         "own": own,
+        "branch_id": in_app(lambda: db.session.scalar(sa.select(Branch.id)
+                                                      .where(Branch.code == "KZ"))),
+        "activation": "activate",
+        "role": "reviewer",
     }
     return people, values
 
@@ -465,3 +494,25 @@ def browser():
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free loopback port, set as the app's mail server;
+    yields the list of messages it receives (``email.message.EmailMessage``)."""
+    received: list[EmailMessage] = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(message_from_bytes(envelope.content, policy=email_policy.default))
+            return "250 Message accepted"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    yield received
+    controller.stop()

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import socket
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +22,15 @@ import sqlalchemy as sa
 import zxingcpp
 from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
+from flask_babel import force_locale
 from jsonschema import Draft201909Validator
 
+from assessments.declarations import declaration_text
+from assessments.models import Competition, ImpartialityDeclaration
 from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS
 from certify.core.extensions import db
 from certify.core.outbox import Notification
-from certify.users.models import User
+from certify.users.models import Role, User
 
 REDIS = ("127.0.0.1", 6379)
 PASSWORD = "correct horse battery staple"
@@ -330,6 +334,44 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
         (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
     ("POST", "assessments.edit_competition"):
         (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    # Staff and reviewers sign a competition's declaration (the scenario's have signed).
+    ("GET", "assessments.declaration"): (302, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "assessments.declaration"): (302, 403, 403, 302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "assessments.declarations_csv"):
+        (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    # Complaints: the scenario's is about a KZ certificate whose application "admin" decided,
+    # so that administrator is involved and may not handle it (ISO/IEC 17024 §9.9).
+    ("GET", "assessments.file_complaint_view"):
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "assessments.file_complaint_view"):
+        (422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422),
+    ("GET", "assessments.complaint_status"):
+        (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "assessments.complaints"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("GET", "assessments.complaint"): (302, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403),
+    ("POST", "assessments.assign_investigator_view"):
+        (302, 403, 403, 403, 403, 403, 302, 403, 302, 302, 403),
+    # Not yet assigned: only an administrator not involved may record the outcome.
+    ("POST", "assessments.resolve_complaint_view"):
+        (302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403),
+    # Branches (issue 20): the public list; administration by administrators alone.
+    ("GET", "branches.public_list"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "branches.manage"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("GET", "branches.create"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("POST", "branches.create"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    ("GET", "branches.edit"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("POST", "branches.edit"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    ("POST", "branches.set_active"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
+    ("POST", "branches.appoint"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    # A KZ candidate's page: staff of KZ and administrators; the RU coordinator finds nobody.
+    ("GET", "assessments.person"): (302, 403, 403, 403, 403, 404, 200, 200, 200, 200, 403),
+    ("POST", "assessments.grant_role_view"):
+        (302, 403, 403, 403, 403, 404, 302, 302, 302, 302, 403),
+    ("POST", "assessments.remove_role_view"):
+        (302, 403, 403, 403, 403, 404, 302, 302, 302, 302, 403),
+    # The scenario's review is not this person's: nobody releases it from their page.
+    ("POST", "assessments.release_assignment_view"):
+        (302, 403, 403, 403, 403, 404, 403, 403, 403, 403, 403),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.
@@ -411,3 +453,47 @@ def ob_schema_errors(document: dict) -> list[str]:
     validator = Draft201909Validator(json.loads(OB_SCHEMA_FILE.read_text()))
     return [f"{list(error.absolute_path)}: {error.message}"
             for error in validator.iter_errors(document)]
+
+
+STAFF_ROLES = (Role.admin, Role.coordinator, Role.reviewer)
+
+
+def sign_declarations(user: User, competition: Competition) -> None:
+    """Inside an app context: ``user`` has signed ``competition``'s impartiality declaration
+    (the English text), as staff must before opening its files. The fixtures sign for every
+    staff member and competition they create, so tests not about declarations need not."""
+    if not user.has_role(*STAFF_ROLES) or db.session.scalar(
+            sa.select(ImpartialityDeclaration.id).where(
+                ImpartialityDeclaration.user_id == user.id,
+                ImpartialityDeclaration.competition_id == competition.id)) is not None:
+        return
+    with force_locale("en"):
+        text = declaration_text(competition)
+    db.session.add(ImpartialityDeclaration(
+        user_id=user.id, competition_id=competition.id, text_version=text.version,
+        text_sha256=text.sha256, language=text.language, signed_name=user.full_name))
+    db.session.flush()
+def in_threads(app, count, work):
+    """Run ``work(i)`` for i in range(count) in threads released together, each in its own app
+    context and transaction (committed); returns (results, errors)."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(i):
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(work(i))
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported to the test below
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

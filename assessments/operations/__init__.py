@@ -24,6 +24,7 @@ from assessments.operations.decisions import (
     request_revision,
     resolve_appeal,
 )
+from assessments.operations.declarations import sign_declaration
 from assessments.operations.reviews import (
     ScoreInput,
     assign_reviewer,
@@ -57,6 +58,7 @@ __all__ = [
     "save_answers",
     "save_competition",
     "save_review",
+    "sign_declaration",
     "start_application",
     "submit_application",
     "withdraw_application",

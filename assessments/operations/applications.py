@@ -20,6 +20,7 @@ from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
+from certify.users.branches import require_active_branch
 from certify.users.models import User
 
 
@@ -36,6 +37,7 @@ def start_application(competition: Competition, candidate: User) -> Application:
         raise DomainError(_("This competition does not accept applications now."))
     if not competition.is_open_to(candidate.branch) or candidate.branch is None:
         raise DomainError(_("This competition is not open to your branch."))
+    require_active_branch(candidate.branch)
     application = Application(competition=competition, candidate=candidate,
                               branch=candidate.branch)
     db.session.add(application)

@@ -12,6 +12,7 @@ from assessments.states import CompetitionState
 from certify.core import audit
 from certify.core.errors import DomainError
 from certify.core.extensions import db
+from certify.users.branches import require_active_branch
 from certify.users.models import Branch, User
 from rubrics.models import RubricVersion, VersionState
 
@@ -40,6 +41,9 @@ def save_competition(competition: Competition | None, data: CompetitionInput, *,
     """
     if data.rubric_version.state != VersionState.published:
         raise DomainError(_("Choose a published rubric version."))
+    # A branch deactivated since it was chosen may stay; a deactivated one is not added.
+    for branch in set(data.branches) - set(competition.branches if competition else ()):
+        require_active_branch(branch)
     if competition is None:
         competition = Competition()
         db.session.add(competition)

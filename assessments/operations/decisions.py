@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from assessments import scoring
-from assessments.analytics import panel_figures
+from assessments.analytics import panel_band, panel_figures
 from assessments.models import Appeal, Application, ApplicationRound, Decision, Interview
 from assessments.notifications import (
     notify_appeal_lodged,
@@ -89,7 +89,7 @@ def decide(
         moderation=Moderation.none,
         override=outcome == Outcome.award and result is not None
         and not bool(result["recommended"]),
-        band=_band(application, figures) if outcome == Outcome.award else None,
+        band=panel_band(application, figures) if outcome == Outcome.award else None,
     )
     application.state = ApplicationState.decided
     if second_check is None:  # drawn at random (MODERATION_SAMPLE), unless imported history
@@ -105,16 +105,6 @@ def decide(
     if decision.is_final:
         _finalise(application, by=by, at=at)
     return decision
-
-
-def _band(application: Application, figures) -> str | None:
-    """The award band the engine finds from the panel's score and mean levels."""
-    version = application.competition.rubric_version
-    if figures.result is None or not version.bands:
-        return None
-    codes = {c.id: c.code for c in version.criteria}
-    levels = {codes[i]: float(m) for i, m in figures.table["mean"].items() if i in codes}
-    return scoring.award_band(float(figures.result["score"]), levels, version.bands)
 
 
 def _drawn_for_moderation() -> bool:

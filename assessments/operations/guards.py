@@ -8,7 +8,7 @@ from typing import Protocol
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from assessments.permissions import has_declared_conflict
+from assessments.permissions import has_declared_conflict, needs_declaration
 from certify.core.errors import DomainError, StaleRecord
 from certify.core.extensions import db
 
@@ -51,9 +51,12 @@ def flush_or_stale(message: str) -> None:
 
 def require_impartial(application, by) -> None:
     """Nobody acts on their own application in any role, nor on one they declared a conflict
-    with (ISO/IEC 17024 §4.3)."""
+    with (ISO/IEC 17024 §4.3), nor before signing the competition's declaration (§6.1–6.2)."""
     if application.candidate_id == by.id:
         raise DomainError(_("You cannot act on your own application, whatever your role."))
+    if needs_declaration(by, application.competition, application):
+        raise DomainError(_("Sign the impartiality declaration of this competition before "
+                            "acting on its applications."))
     if has_declared_conflict(by, application):
         raise DomainError(_("You declared a conflict of interest with this application and "
                             "cannot act on it."))

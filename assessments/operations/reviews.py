@@ -97,6 +97,13 @@ def declare_conflict(review: Review, reason: str, *, by: User) -> None:
                             reason=reason.strip()))
     audit.record("review.conflict", review, actor=by, application=application.id,
                  reason=reason.strip())
+    free_assignment(review)
+
+
+def free_assignment(review: Review) -> None:
+    """Delete an unsubmitted assignment so that another reviewer can take it; an application
+    left with no reviewer goes back to waiting for one."""
+    application = review.application
     remaining = [r for r in application.reviews if r is not review]
     db.session.delete(review)
     db.session.flush()

@@ -1,3 +1,12 @@
 """Routes by audience; importing this package attaches them all to the blueprint."""
 
-from assessments.views import candidate, competitions, manage, reports, reviewer  # noqa: F401
+from assessments.views import (  # noqa: F401
+    candidate,
+    competitions,
+    complaints,
+    declarations,
+    manage,
+    people,
+    reports,
+    reviewer,
+)

@@ -8,8 +8,14 @@ from flask_login import current_user, login_required
 
 from assessments.blueprint import bp
 from assessments.operations import start_application
-from assessments.permissions import can_apply, is_candidate
-from assessments.queries import open_competitions
+from assessments.permissions import (
+    can_apply,
+    can_sign_declaration,
+    can_view_declarations,
+    has_signed_declaration,
+    is_candidate,
+)
+from assessments.queries import declarations_for, open_competitions
 from assessments.views.loaders import (
     get_competition_or_404,
     visible_competition_or_404,
@@ -33,6 +39,11 @@ def competition(competition_id: int):
         own_application=own,
         can_apply=own is None and can_apply(current_user, competition),
         action_form=ActionForm(),
+        # Staff see whether they signed the declaration; administrators, who did and when.
+        may_sign=can_sign_declaration(current_user, competition),
+        signed=has_signed_declaration(current_user, competition),
+        declarations=(declarations_for(competition) if can_view_declarations(current_user)
+                      else None),
     )
 
 

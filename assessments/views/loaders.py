@@ -1,12 +1,18 @@
-"""One loader per resource: the row, or 404; and 403 when ``check(current_user, row)`` fails."""
+"""One loader per resource: the row, or 404; and 403 when ``check(current_user, row)`` fails.
+
+The loaders are also where a competition's files are closed to staff and reviewers who have not
+signed its impartiality declaration (``require_declaration``): every page that opens a file
+loads it here, so the rule is one check.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, request
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from assessments.complaints.models import Complaint
 from assessments.models import Appeal, Application, Competition, Evidence, Review
 from assessments.permissions import (
     analytics_branches,
@@ -15,6 +21,7 @@ from assessments.permissions import (
     can_open_application_page,
     can_see_competition,
     can_view_reports,
+    needs_declaration,
 )
 from assessments.states import ApplicationState
 from certify.core.db_types import utcnow
@@ -23,10 +30,32 @@ from certify.core.extensions import db
 Check = Callable[[object, object], bool]
 
 
+def require_declaration(competition: Competition, application: Application | None = None) -> None:
+    """Until the user signed the competition's declaration: a page is swapped for the signing
+    page (coming back here after), and anything posted is refused before it is read."""
+    if not needs_declaration(current_user, competition, application):
+        return
+    if request.method not in ("GET", "HEAD"):
+        abort(403)
+    here = request.full_path.removesuffix("?")
+    abort(redirect(url_for("assessments.declaration", competition_id=competition.id,
+                           next=here)))
+
+
+def _application_of(record) -> Application | None:
+    if isinstance(record, Application):
+        return record
+    if isinstance(record, Review | Evidence):
+        return record.application
+    return None
+
+
 def _get_or_404(model, ident: int, check: Check | None, denied: int = 403):
     record = db.get_or_404(model, ident)
     if check is not None and not check(current_user, record):
         abort(denied)
+    if (application := _application_of(record)) is not None:
+        require_declaration(application.competition, application)
     return record
 
 
@@ -76,12 +105,17 @@ def get_appeal_or_404(appeal_id: int) -> tuple[Appeal, Application]:
     return appeal, managed_application_or_404(appeal.application_id)
 
 
+def get_complaint_or_404(complaint_id: int, *, check: Check) -> Complaint:
+    return _get_or_404(Complaint, complaint_id, check)
+
+
 def analytics_scope_or_404(competition_id: int) -> tuple[Competition, set[int] | None]:
     """A competition and the branches whose applications the user may analyse (None: all)."""
     competition = get_competition_or_404(competition_id)
     branches = analytics_branches(current_user, competition)
     if branches is False:
         abort(403)
+    require_declaration(competition)
     return competition, branches
 
 

@@ -54,6 +54,7 @@ from assessments.views.loaders import (
     get_appeal_or_404,
     get_competition_or_404,
     managed_application_or_404,
+    require_declaration,
 )
 from certify.core.extensions import db
 from certify.core.forms import ActionForm, require_action_form
@@ -281,7 +282,10 @@ def _competition_form(competition: Competition | None = None) -> CompetitionForm
             "blind_review": competition.blind_review,
             "branches": [b.id for b in competition.branches],
         }
-    return CompetitionForm(data=data, versions=published_versions(), branches=active_branches())
+    # A branch deactivated since the competition chose it stays offered (and kept) here.
+    kept = [b for b in competition.branches if not b.is_active] if competition else []
+    return CompetitionForm(data=data, versions=published_versions(),
+                           branches=active_branches() + kept)
 
 
 def _competition_input(form: CompetitionForm) -> CompetitionInput:
@@ -342,6 +346,7 @@ def auto_assign_view(competition_id: int):
     competition = get_competition_or_404(competition_id)
     if not can_manage_competitions(current_user):
         abort(403)
+    require_declaration(competition)
     require_action_form()
     done, plan = attempt(lambda: auto_assign(competition, by=current_user))
     if done:

@@ -25,7 +25,7 @@ from assessments.permissions import (
     is_reviewer,
     is_reviewer_of,
 )
-from assessments.queries import reviews_of
+from assessments.queries import reviews_of, signed_competition_ids
 from assessments.states import ReviewState
 from assessments.views.loaders import (
     get_application_or_404,
@@ -40,7 +40,8 @@ from certify.core.views import run_operation, run_posted_form
 def review_queue():
     if not is_reviewer(current_user):
         abort(403)
-    return render_template("assessments/review_queue.html", reviews=reviews_of(current_user))
+    return render_template("assessments/review_queue.html", reviews=reviews_of(current_user),
+                           signed=signed_competition_ids(current_user))
 
 
 def _review_form(review: Review, criteria) -> ReviewForm:

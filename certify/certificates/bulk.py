@@ -35,7 +35,15 @@ def certificate_json(certificate: Certificate) -> dict:
         "revocation_reason": certificate.revocation_reason,
         "verify_url": absolute_url("certificates.verify", number=certificate.number),
         "credential_url": absolute_url("certificates.credential", number=certificate.number),
+        "band": band_json(certificate),
     }
+
+
+def band_json(certificate: Certificate) -> dict | None:
+    """The award band decided with the certificate: its code and title per language."""
+    if not certificate.band:
+        return None
+    return {"code": certificate.band, "title": certificate.band_titles()}
 
 
 def numbers_from_csv(text: str) -> list[str] | None:

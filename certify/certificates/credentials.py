@@ -221,6 +221,18 @@ def exact_text(document: Mapping[str, Any]) -> str | None:
         return None
 
 
+def content_digest(document: Mapping[str, Any]) -> str | None:
+    """SHA-256 (hex) of the JCS form (RFC 8785) of what the credential states, its proof left
+    out: two credentials state the same only if the digests are equal, however each was signed
+    (a re-signature after a key rotation keeps the digest). None for anything that is not plain
+    JSON."""
+    try:
+        return hashlib.sha256(rfc8785.dumps(
+            {key: value for key, value in document.items() if key != "proof"})).hexdigest()
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
 @functools.lru_cache(maxsize=REMEMBERED_PROOFS)
 def _proof_of_text(text: str) -> ProofResult:
     return verify_proof(json.loads(text))

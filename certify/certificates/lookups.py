@@ -46,13 +46,16 @@ def find_certificate(number: str, *options) -> Certificate | None:
 
 
 def find_certificates(numbers: list[str]) -> dict[str, Certificate]:
-    """The certificates of these (normalised) numbers, by number, without their signed
-    credentials (about 10 KB of JSON a row, which a public record does not show)."""
+    """The certificates of these (normalised) numbers, by number, with their rubric version's
+    band titles and without their signed credentials (about 10 KB of JSON a row, which a
+    public record does not show)."""
     wanted = [n for n in numbers if is_certificate_number(n)]
     if not wanted:
         return {}
     found = db.session.scalars(sa.select(Certificate).where(Certificate.number.in_(wanted))
-                               .options(defer(Certificate.credential)))
+                               .options(defer(Certificate.credential),
+                                        joinedload(Certificate.rubric_version)
+                                        .load_only(RubricVersion.bands)))
     return {c.number: c for c in found}
 
 

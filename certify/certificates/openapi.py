@@ -23,7 +23,7 @@ TEXTS = {
 CERTIFICATE = {
     "type": "object",
     "required": ["number", "status", "holder_name", "track", "title", "issued_at",
-                 "valid_from", "valid_until", "verify_url", "credential_url"],
+                 "valid_from", "valid_until", "verify_url", "credential_url", "band"],
     "properties": {
         "number": {"type": "string", "examples": ["UPME-KZ-2026-000123"]},
         "status": {"type": "string", "enum": STATUS},
@@ -37,7 +37,18 @@ CERTIFICATE = {
         "revocation_reason": {"type": ["string", "null"]},
         "verify_url": {"type": "string", "format": "uri"},
         "credential_url": {"type": "string", "format": "uri"},
+        "band": {"$ref": "#/components/schemas/Band"},
     },
+}
+
+BAND = {
+    "description": ("The award band decided with the certificate (a higher grade of the award "
+                    "by score and named criteria, as its rubric version defines), or null"),
+    "oneOf": [
+        {"type": "object", "required": ["code", "title"],
+         "properties": {"code": {"type": "string", "examples": ["fellow"]}, "title": TEXTS}},
+        {"type": "null"},
+    ],
 }
 
 CHECK = {
@@ -140,10 +151,11 @@ def spec(server: str) -> dict[str, Any]:
             "schemas": {
                 "Error": ERROR,
                 "Certificate": CERTIFICATE,
+                "Band": BAND,
                 "Check": CHECK,
                 "Verification": {
                     "type": "object",
-                    "required": ["verified", "status", "checks"],
+                    "required": ["verified", "status", "checks", "band"],
                     "properties": {
                         "verified": {"type": "boolean"},
                         "status": {"type": "string", "enum": [*STATUS, "superseded", "unverified"]},
@@ -157,6 +169,10 @@ def spec(server: str) -> dict[str, Any]:
                             "required": ["holder", "title", "number", "issuer"],
                             "properties": {name: {"type": "string"} for name in
                                            ("holder", "title", "number", "issuer")}},
+                        "band": {"$ref": "#/components/schemas/Band",
+                                 "description": ("The band of the certificate this credential "
+                                                 "belongs to, from the issuer's records; null "
+                                                 "when the signature or issuer key failed")},
                     },
                 },
                 "BulkResult": {

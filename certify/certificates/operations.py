@@ -41,6 +41,7 @@ def _new_certificate(*, track: Track, branch, issued_at: datetime, valid_from: d
                      **fields) -> Certificate:
     """Numbered, dated and signed: what an award and a renewal have in common."""
     number, sequence = allocate_number(track, branch.code, issued_at.year)
+    branch.code_fixed = True  # the code is printed now: it may not change any more
     certificate = Certificate(
         number=number, track=track, branch=branch, year=issued_at.year, sequence=sequence,
         issued_at=issued_at, valid_from=valid_from,

@@ -83,18 +83,31 @@ def _register_value(number: str, stored: Certificate | None, column) -> Any:
 
 def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | None]:
     """``current(document)`` for ``vc.verify_credential``: the credential is the one its
-    certificate (by the signed licence number) holds now. A correction re-issues the credential
-    under a new id, so an older credential of ours names the number but not the current id.
-    None when we have no certificate of that number (or it names no credential id)."""
+    certificate (by the signed licence number) holds now -- the same id *and* the same content
+    (canonical digests, the proofs left out). A correction re-issues the credential under a new
+    id, so an older credential of ours names the number but not the current id; copies issued
+    before that fix kept the current id with the old content, and differ in their digest.
+    None when we have no certificate of that number (or it names no credential)."""
 
     def current(document: dict) -> bool | None:
         number = _number_of(document)
         if number is None:
             return None
-        current_id = _register_value(number, stored, Certificate.credential_id)
-        if current_id is NO_RECORD or current_id is None:
+        if stored is not None and stored.number == number:
+            current_id, credential = stored.credential_id, stored.credential
+        else:
+            found = db.session.execute(
+                sa.select(Certificate.credential_id, Certificate.credential)
+                .where(Certificate.number == number)).one_or_none()
+            if found is None:
+                return None
+            current_id, credential = found.credential_id, found.credential
+        if current_id is None or credential is None:
             return None
-        return document.get("id") == current_id
+        if document.get("id") != current_id:
+            return False
+        return document is credential or (
+            vc.content_digest(document) == vc.content_digest(credential))
 
     return current
 

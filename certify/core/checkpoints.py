@@ -57,10 +57,12 @@ def signer() -> AuditSigner:
     return current_app.extensions[EXTENSION]
 
 
-def payload(created_at: datetime, event_id: int, head_hash: str) -> bytes:
+def payload(created_at: datetime | str, event_id: int, head_hash: str) -> bytes:
     """The signed bytes: the JCS form (RFC 8785) of the checkpoint's statement. Every value is
-    an ASCII string or an integer, so sorted keys and no spaces are exactly JCS."""
-    return json.dumps({"type": PAYLOAD_TYPE, "created_at": created_at.isoformat(),
+    an ASCII string or an integer, so sorted keys and no spaces are exactly JCS. ``created_at``
+    as published (ISO 8601 text) or as stored."""
+    moment = created_at if isinstance(created_at, str) else created_at.isoformat()
+    return json.dumps({"type": PAYLOAD_TYPE, "created_at": moment,
                        "event_id": event_id, "head_hash": head_hash},
                       sort_keys=True, separators=(",", ":")).encode("ascii")
 
@@ -95,33 +97,99 @@ def checkpoints(limit: int | None = None) -> list[AuditCheckpoint]:
                                    .order_by(AuditCheckpoint.id.desc()).limit(limit)))
 
 
-def check_checkpoints() -> tuple[int, list[str]]:
-    """Each checkpoint's signature, and the chain against it: (checkpoints checked, problems)."""
+@dataclass(frozen=True)
+class Statement:
+    """One checkpoint as it is checked: a row of ours or one of a saved copy of the published
+    list (``created_at`` as published text)."""
+    id: int
+    created_at: str
+    event_id: int
+    head_hash: str
+    key: str
+    signature: str
+
+    @classmethod
+    def of(cls, checkpoint: AuditCheckpoint) -> Statement:
+        return cls(checkpoint.id, checkpoint.created_at.isoformat(), checkpoint.event_id,
+                   checkpoint.head_hash, checkpoint.key, checkpoint.signature)
+
+    def name(self, kind: str = "checkpoint") -> str:
+        when = self.created_at[:16].replace("T", " ")
+        return f"{kind} {self.id} ({when} UTC, entry {self.event_id})"
+
+
+def _check_statements(statements: list[Statement], kind: str) -> list[str]:
+    """Each checkpoint's signature by a key this instance trusts, and the chain against the
+    head it signed."""
     checker = signer()
     trusted = set(checker.trusted())
-    found = checkpoints()
-    named = {checkpoint.event_id for checkpoint in found}
+    named = {statement.event_id for statement in statements}
     hashes = {row.id: row.hash for row in db.session.execute(
         sa.select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.id.in_(named)))}
     newest = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
     problems = []
-    for checkpoint in found:
-        name = (f"checkpoint {checkpoint.id} ({checkpoint.created_at:%Y-%m-%d %H:%M} UTC, "
-                f"entry {checkpoint.event_id})")
-        if checkpoint.key not in trusted:
-            problems.append(f"{name}: signed by {checkpoint.key}, a key this instance does not "
+    for statement in statements:
+        name = statement.name(kind)
+        if statement.key not in trusted:
+            problems.append(f"{name}: signed by {statement.key}, a key this instance does not "
                             "trust")
-        elif not checker.verify(checkpoint_payload(checkpoint), checkpoint.key,
-                                checkpoint.signature):
+        elif not checker.verify(payload(statement.created_at, statement.event_id,
+                                        statement.head_hash),
+                                statement.key, statement.signature):
             problems.append(f"{name}: its signature does not verify (the checkpoint was altered)")
-        if checkpoint.event_id == 0:
+        if statement.event_id == 0:
             continue
-        if checkpoint.event_id > newest:
+        if statement.event_id > newest:
             problems.append(f"{name}: the log ends at entry {newest}, so the newest entries "
                             "were removed")
-        elif checkpoint.event_id not in hashes:
+        elif statement.event_id not in hashes:
             problems.append(f"{name}: its entry was removed")
-        elif hashes[checkpoint.event_id] != checkpoint.head_hash:
+        elif hashes[statement.event_id] != statement.head_hash:
             problems.append(f"{name}: the entry's hash differs from the signed head, so the "
                             "chain was rewritten")
-    return len(found), problems
+    return problems
+
+
+def check_checkpoints() -> tuple[int, list[str]]:
+    """Each checkpoint's signature, and the chain against it: (checkpoints checked, problems)."""
+    found = [Statement.of(checkpoint) for checkpoint in checkpoints()]
+    return len(found), _check_statements(found, "checkpoint")
+
+
+class SavedCopyError(ValueError):
+    """A saved copy of /audit/checkpoints.json that cannot be read as one."""
+
+
+def saved_statements(document: object) -> list[Statement]:
+    """The checkpoints of a saved copy of ``/audit/checkpoints.json`` (the published object, or
+    its bare list); SavedCopyError naming the first entry that is not a checkpoint."""
+    items = document.get("checkpoints") if isinstance(document, dict) else document
+    if not isinstance(items, list):
+        raise SavedCopyError('expected the published object with a "checkpoints" list')
+    fields = {"id": int, "created_at": str, "event_id": int, "head_hash": str, "key": str,
+              "signature": str}
+    statements = []
+    for position, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or any(
+                type(item.get(name)) is not kind for name, kind in fields.items()):
+            raise SavedCopyError(f"entry {position} is not a checkpoint (it needs "
+                                 f"{', '.join(fields)})")
+        statements.append(Statement(**{name: item[name] for name in fields}))
+    return statements
+
+
+def check_saved_checkpoints(saved: list[Statement]) -> list[str]:
+    """A saved copy of the published checkpoints against this instance: each must verify with a
+    trusted key and hold for the log as it is now (which catches the newest entries deleted
+    *with* the checkpoint rows that named them), and each must still be one of ours, unchanged
+    (a checkpoint row deleted or altered in the database is itself a sign of tampering)."""
+    problems = _check_statements(saved, "saved checkpoint")
+    ours = {statement.id: statement for statement in map(Statement.of, checkpoints())}
+    for statement in saved:
+        if statement.id not in ours:
+            problems.append(f"{statement.name('saved checkpoint')}: no longer in the database "
+                            "(checkpoint rows were deleted)")
+        elif ours[statement.id] != statement:
+            problems.append(f"{statement.name('saved checkpoint')}: the database holds it "
+                            "differently (the checkpoint row was altered)")
+    return problems

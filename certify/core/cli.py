@@ -3,15 +3,28 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import urllib.request
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
 from certify.core.audit import verify_chain
-from certify.core.checkpoints import check_checkpoints, create_checkpoint
+from certify.core.checkpoints import (
+    SavedCopyError,
+    Statement,
+    check_checkpoints,
+    check_saved_checkpoints,
+    create_checkpoint,
+    saved_statements,
+)
 from certify.core.extensions import db
 from certify.core.outbox import send_outbox
+
+# The published list holds the newest 1,000 checkpoints, about 300 KB.
+SAVED_COPY_MAX_BYTES = 16 * 1024 * 1024
 
 
 @click.command("send-outbox")
@@ -36,14 +49,43 @@ audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 
 
 @audit_cli.command("verify")
-def verify_audit_command() -> None:
+@click.option("--against", "saved_copy", metavar="FILE_OR_URL",
+              help="Also check a saved copy of /audit/checkpoints.json (a file, or an http(s) "
+                   "address): every checkpoint in it must verify with a trusted key, hold for "
+                   "the log as it is now and still be in the database.")
+def verify_audit_command(saved_copy: str | None) -> None:
     """Check every entry of the audit log, and the log against every signed checkpoint; exit 1
-    if an entry was edited or removed or the chain was rewritten."""
+    if an entry was edited or removed or the chain was rewritten, 2 if the saved copy cannot
+    be read."""
+    saved = _read_saved_copy(saved_copy) if saved_copy else None
     count, breaks = verify_chain()
     anchors, problems = check_checkpoints()
     problems = [f"entry {item.event_id}: {item.problem}" for item in breaks] + problems
-    report_check(problems, f"{count} entries checked, {len(problems)} problems; "
-                           f"{anchors} signed checkpoints checked")
+    if saved is not None:
+        problems += check_saved_checkpoints(saved)
+    summary = (f"{count} entries checked, {len(problems)} problems; {anchors} signed "
+               "checkpoints checked")
+    if saved is not None:
+        summary += f"; {len(saved)} saved checkpoints checked against {saved_copy}"
+    report_check(problems, summary)
+
+
+def _read_saved_copy(source: str) -> list[Statement]:
+    """The checkpoints of a saved copy, from a file or an http(s) address; exit 2 with the
+    reason when it cannot be read (nothing was checked, so neither 0 nor 1 would be true)."""
+    try:
+        if source.startswith(("http://", "https://")):
+            # Only http(s), named by the operator on the command line.
+            with urllib.request.urlopen(source, timeout=30) as answer:  # noqa: S310  # nosec B310
+                data = answer.read(SAVED_COPY_MAX_BYTES + 1)
+        else:
+            data = Path(source).read_bytes()
+        if len(data) > SAVED_COPY_MAX_BYTES:
+            raise SavedCopyError("it is larger than any list of checkpoints we publish")
+        return saved_statements(json.loads(data))
+    except (OSError, ValueError, RecursionError) as problem:  # unreachable, not JSON, not ours
+        click.echo(f"Cannot read the saved checkpoints {source}: {problem}", err=True)
+        sys.exit(2)
 
 
 @audit_cli.command("checkpoint")

@@ -23,9 +23,14 @@ if TYPE_CHECKING:  # the outbox writes to people, but sits below the users packa
 
 class Notification(db.Model):
     __tablename__ = "notifications"
+    __table_args__ = (
+        # To an account, or to a bare address (someone without one, e.g. a complainant).
+        sa.CheckConstraint("(user_id IS NULL) != (address IS NULL)", name="one_recipient"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(254))
     kind: Mapped[str] = mapped_column(String(40))
     # The same event never queues twice (e.g. "certificate:12:expiry-90").
     dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
@@ -35,24 +40,52 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def recipient(self) -> str:
+        return self.address or self.user.email
 
 
 def queue(user: User, kind: str, dedup_key: str, compose) -> Notification | None:
     """Queue ``compose()`` -> (subject, body), written in the user's language; None when this
     event was already queued."""
+    return _queue(kind, dedup_key, compose, user.preferred_language, user=user)
+
+
+def queue_to_address(address: str, language: str, kind: str, dedup_key: str,
+                     compose) -> Notification | None:
+    """``queue`` for someone without an account: to ``address``, written in ``language``."""
+    return _queue(kind, dedup_key, compose, language, address=address)
+
+
+def _queue(kind: str, dedup_key: str, compose, language: str, **recipient):
     exists = db.session.scalar(sa.select(Notification.id).where(
         Notification.dedup_key == dedup_key))
     if exists is not None:
         return None
-    with force_locale(user.preferred_language):
+    with force_locale(language):
         subject, body = compose()
-    notification = Notification(user=user, kind=kind, dedup_key=dedup_key,
-                                language=user.preferred_language, subject=str(subject),
-                                body=str(body))
+    notification = Notification(kind=kind, dedup_key=dedup_key, language=language,
+                                subject=str(subject), body=str(body), **recipient)
     db.session.add(notification)
     db.session.flush()
     return notification
+
+
+def write_if(send: bool, *, user_id: int, kind: str, dedup_key: str, language: str,
+             subject: str, body: str) -> None:
+    """Write the message with one INSERT … SELECT whose row exists only when ``send``: the same
+    statement, with the same work, whether or not anyone is mailed -- for answers whose timing
+    must not tell (a password reset asked for an address with no account, issue 14)."""
+    columns = {"user_id": user_id, "kind": kind, "dedup_key": dedup_key, "language": language,
+               "subject": subject, "body": body, "created_at": utcnow()}
+    table = Notification.__table__
+    db.session.execute(sa.insert(Notification).from_select(
+        list(columns),
+        sa.select(*(sa.literal(value, table.c[name].type) for name, value in columns.items()))
+        .where(sa.literal(send, sa.Boolean)),
+    ))
 
 
 def send_outbox(limit: int = 500, *, show=None) -> tuple[int, str]:
@@ -76,7 +109,7 @@ def send_outbox(limit: int = 500, *, show=None) -> tuple[int, str]:
             for notification in pending:
                 message = EmailMessage()
                 message["From"] = config["MAIL_FROM"]
-                message["To"] = notification.user.email
+                message["To"] = notification.recipient
                 message["Subject"] = notification.subject
                 message.set_content(notification.body)
                 smtp.send_message(message)
@@ -85,7 +118,7 @@ def send_outbox(limit: int = 500, *, show=None) -> tuple[int, str]:
         return len(pending), "smtp"
     show = show or current_app.logger.info
     for notification in pending:
-        show(f"To: {notification.user.email}\nSubject: {notification.subject}\n\n"
+        show(f"To: {notification.recipient}\nSubject: {notification.subject}\n\n"
              f"{notification.body}\n")
         notification.sent_at = utcnow()
     db.session.commit()

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     PasswordField,
     SelectChoice,
@@ -28,7 +29,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from certify.core.i18n import LANGUAGE_NAMES, current_language
 from certify.core.names import PlainName, nfc
 from certify.core.passwords import password_problems
-from certify.users.models import Role
+from certify.users.branches import OFFERED_LANGUAGES, BranchInput
+from certify.users.models import Branch, Role
 
 # CLDR region codes that are not countries (unknown region, EU, eurozone, UN, pseudo-regions).
 NOT_COUNTRIES = frozenset({"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
@@ -48,6 +50,10 @@ def country_choices() -> list[SelectChoice]:
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def optional_int(value):
+    return int(value) if value not in ("", None) else None
 
 
 def lower_strip(value):
@@ -175,3 +181,82 @@ class UserCreateForm(ProfileFields):
 class CodeForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app, or a recovery code"),
                        filters=[strip], validators=[DataRequired(), Length(max=32)])
+
+
+class BranchForm(FlaskForm):
+    """A national branch: its code (in certificate numbers), names and agreement."""
+
+    code = StringField(_l("Code (in certificate numbers)"), filters=[strip],
+                       validators=[DataRequired()])  # the shape: users.branches
+    country = SelectField(_l("Country"), validators=[InputRequired()])
+    # Names reach certificates and their PDFs: the personal-name rule (certify.core.names).
+    name_en = StringField(_l("Name (English)"), filters=[nfc],
+                          validators=[DataRequired(), Length(max=200), PlainName()])
+    name_ru = StringField(_l("Name (Russian)"), filters=[nfc],
+                          validators=[Length(max=200), PlainName()])
+    name_kk = StringField(_l("Name (Kazakh)"), filters=[nfc],
+                          validators=[Length(max=200), PlainName()])
+    host_en = StringField(_l("Host institution (English)"), filters=[nfc],
+                          validators=[Length(max=300), PlainName()])
+    host_ru = StringField(_l("Host institution (Russian)"), filters=[nfc],
+                          validators=[Length(max=300), PlainName()])
+    host_kk = StringField(_l("Host institution (Kazakh)"), filters=[nfc],
+                          validators=[Length(max=300), PlainName()])
+    agreement_date = DateField(_l("Agreement date"), validators=[Optional()])
+    agreement_reference = StringField(_l("Agreement reference"), filters=[strip],
+                                      validators=[Length(max=100)])
+    languages = MultiCheckboxField(
+        _l("Languages offered"),
+        choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in OFFERED_LANGUAGES],
+        validators=[InputRequired(message=_l("Choose the languages the branch offers."))],
+    )
+    public_contact = StringField(_l("Public contact"), filters=[strip],
+                                 validators=[Length(max=300)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+    @classmethod
+    def of(cls, branch: Branch) -> dict:
+        """The form's data for an existing branch."""
+        return {"code": branch.code, "country": branch.country,
+                **{f"name_{lang}": branch.name.get(lang, "") for lang in OFFERED_LANGUAGES},
+                **{f"host_{lang}": branch.host_institution.get(lang, "")
+                   for lang in OFFERED_LANGUAGES},
+                "agreement_date": branch.agreement_date,
+                "agreement_reference": branch.agreement_reference,
+                "languages": list(branch.languages), "public_contact": branch.public_contact}
+
+    def branch_input(self) -> BranchInput:
+        return BranchInput(
+            code=self.code.data, country=self.country.data,
+            name={lang: getattr(self, f"name_{lang}").data or "" for lang in OFFERED_LANGUAGES},
+            host_institution={lang: getattr(self, f"host_{lang}").data or ""
+                              for lang in OFFERED_LANGUAGES},
+            agreement_date=self.agreement_date.data,
+            agreement_reference=self.agreement_reference.data or "",
+            languages=list(self.languages.data or []),
+            public_contact=self.public_contact.data or "",
+        )
+
+
+class AppointCoordinatorForm(FlaskForm):
+    email = EmailField(_l("Email of the person to appoint"), filters=[lower_strip],
+                       validators=[InputRequired(), Email(check_deliverability=False),
+                                   Length(max=254)])
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField(_l("Role"))
+    branch = SelectField(_l("Branch (for a coordinator)"), coerce=optional_int)
+
+    def __init__(self, *args, roles=(), branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice(role.value, role.title) for role in roles]
+        self._branches = {b.id: b for b in branches}
+        self.branch.choices = [SelectChoice("", "—")] + [
+            SelectChoice(b.id, f"{b.code} — {b.display_name}") for b in branches]
+
+    def chosen_branch(self) -> Branch | None:
+        return self._branches.get(self.branch.data)

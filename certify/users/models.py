@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -24,7 +24,9 @@ class Role(TitledEnum):
 
 
 class Branch(db.Model):
-    """A national branch of the centre (e.g. Karaganda Technical University for Kazakhstan)."""
+    """A national branch of the centre (e.g. Karaganda Technical University for Kazakhstan),
+    set up by an agreement with its host institution. Its code is part of certificate
+    numbers; a deactivated branch keeps its history but takes no new applications."""
 
     __tablename__ = "branches"
     __table_args__ = (
@@ -38,6 +40,15 @@ class Branch(db.Model):
     name: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     host_institution: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     is_active: Mapped[bool] = mapped_column(default=True)
+    agreement_date: Mapped[date | None]
+    agreement_reference: Mapped[str] = mapped_column(String(100), default="")
+    # Interface languages the branch offers its candidates ("en", "ru", "kk").
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Shown on the public list of branches: an address, a phone, a web page.
+    public_contact: Mapped[str] = mapped_column(String(300), default="")
+    # Set when the first certificate carries the code: from then on the code never changes,
+    # or numbers already printed would name a branch that no longer exists.
+    code_fixed: Mapped[bool] = mapped_column(default=False)
 
     @property
     def display_name(self) -> str:

@@ -135,7 +135,8 @@ def active_branches() -> list[Branch]:
     ))
 
 
-# The branches the centre starts with; the initial migration inserts the same two rows.
+# The branches the centre starts with; the initial migration inserts the same two rows and
+# migration 0019 gives them these languages. Every other branch is made on the Branches page.
 INITIAL_BRANCHES = (
     {
         "code": "KZ",
@@ -145,12 +146,14 @@ INITIAL_BRANCHES = (
         "host_institution": {"en": "Karaganda Technical University",
                              "ru": "Карагандинский технический университет",
                              "kk": "Қарағанды техникалық университеті"},
+        "languages": ["en", "ru", "kk"],
     },
     {
         "code": "RU",
         "country": "RU",
         "name": {"en": "Russia branch", "ru": "Российский филиал", "kk": "Ресей филиалы"},
         "host_institution": {},
+        "languages": ["en", "ru"],
     },
 )
 

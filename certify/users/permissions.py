@@ -1,4 +1,4 @@
-"""Who may see and change whose account."""
+"""Who may see and change whose account, and the branches."""
 
 from __future__ import annotations
 
@@ -16,3 +16,23 @@ def can_manage_users(user: User) -> bool:
 def can_switch_account(user: User, person: User) -> bool:
     """Administrators enable and disable accounts, never their own: that would lock them out."""
     return can_manage_users(user) and person.id != user.id
+
+
+def can_view_person(user: User, person: User) -> bool:
+    """Administrators see everyone's page; coordinators the people of their branch."""
+    return user.is_authenticated and (
+        user.is_admin
+        or (person.branch_id is not None and person.branch_id in user.coordinated_branch_ids)
+    )
+
+
+def can_change_role(user: User, person: User, role: Role) -> bool:
+    """Administrators grant and remove every role; a coordinator only the reviewer role of the
+    people of their branch. Nobody changes their own roles (ISO/IEC 17024 §4.3)."""
+    if person.id == user.id or not can_view_person(user, person):
+        return False
+    return user.is_admin or role == Role.reviewer
+
+
+def can_manage_branches(user: User) -> bool:
+    return user.is_authenticated and user.is_admin

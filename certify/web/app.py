@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,12 +30,12 @@ from certify.core.checkpoints import EXTENSION as AUDIT_SIGNER
 from certify.core.checkpoints import AuditSigner
 from certify.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from certify.core.i18n import select_locale
-from certify.users.blueprint import auth_bp
+from certify.users.blueprint import auth_bp, branches_bp
 from certify.users.blueprint import bp as users_bp
 from certify.users.models import load_user_by_session_token
 from certify.web import cli, errors, models, security, templating  # noqa: F401 - models: every table
 from certify.web.blueprint import bp as main_bp
-from certify.web.config import Config, TestConfig
+from certify.web.config import LOCAL_BASE_URL, Config, TestConfig
 from rubrics.blueprint import bp as rubrics_bp
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # certify/: static files and translations
@@ -91,6 +92,25 @@ def configure_app(app: Flask, overrides: Mapping[str, Any] | None) -> None:
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), "
                 "or set CERTIFY_DEMO=1 for a local demo."
             )
+    require_public_base_url(app.config)
+
+
+def require_public_base_url(config) -> None:
+    """Every signed credential, QR code and mailed link names the public address, and cannot
+    be taken back once printed or sent: production names it or does not start. The demo
+    (`make run` passes its HOST and PORT) falls back to flask run's own address."""
+    if not config.get("PUBLIC_BASE_URL") and config.get("DEMO"):
+        config["PUBLIC_BASE_URL"] = LOCAL_BASE_URL
+    url = config.get("PUBLIC_BASE_URL")
+    if not url:
+        raise RuntimeError(
+            "CERTIFY_PUBLIC_BASE_URL is not set. Set it to the address the public reaches this "
+            "site at, e.g. https://certify.example.org: signed credentials, QR codes, status "
+            "lists, mails and the API name it. Or set CERTIFY_DEMO=1 for a local demo.")
+    if not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", url):
+        raise RuntimeError(
+            f"CERTIFY_PUBLIC_BASE_URL must be an http:// or https:// address (e.g. "
+            f"https://certify.example.org), not {url!r}.")
 
 
 def relax_for_demo(config) -> None:
@@ -158,8 +178,8 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for blueprint in (main_bp, auth_bp, users_bp, certificates_bp, rubrics_bp, assessments_bp,
-                      api_bp):
+    for blueprint in (main_bp, auth_bp, users_bp, branches_bp, certificates_bp, rubrics_bp,
+                      assessments_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

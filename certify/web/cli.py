@@ -13,9 +13,10 @@ from assessments import cli as assessments_cli
 from certify.certificates import cli as certificates_cli
 from certify.core import cli as core_cli
 from certify.core.extensions import db
+from certify.core.urls import base_url
 from certify.users import cli as users_cli
 from certify.web.backup import BackupError, create_backup, restore_backup
-from certify.web.demo import DEMO_PASSWORD, load_demo
+from certify.web.demo import DEMO_PASSWORD, load_demo, sign_again_for_this_address
 from rubrics import cli as rubrics_cli
 
 
@@ -29,11 +30,16 @@ def register(app: Flask) -> None:
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Load the demo data (idempotent: running it again changes nothing)."""
+    """Load the demo data (idempotent: running it again changes nothing, unless the public
+    address changed: then the demo's credentials are signed again for the new one)."""
     created = load_demo()
+    signed = 0 if created else sign_again_for_this_address()
     db.session.commit()
     if created:
         click.echo(f"Demo data loaded. Every demo account uses the password: {DEMO_PASSWORD}")
+    elif signed:
+        click.echo(f"Demo data already present; the credentials of {signed} certificates "
+                   f"signed again for {base_url()}.")
     else:
         click.echo("Demo data already present; nothing changed.")
 

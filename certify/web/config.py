@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 LANGUAGES = ("en", "ru", "kk")
+# `flask run`'s own address: the demo's and the tests' public address unless one is given.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
 
 
 class Config:
@@ -56,6 +58,8 @@ class Config:
     TOTP_ACCOUNT_LIMIT = "10 per 15 minutes"
     # Registration and password-reset requests per client address (each may send a mail).
     ACCOUNT_MAIL_LIMIT = "10 per 15 minutes"
+    # Complaints filed per client address (each mails the address given).
+    COMPLAINT_RATE_LIMIT = "5 per hour"
     # How long a mailed link works: account confirmation (seconds), password reset.
     EMAIL_CONFIRM_MAX_AGE = 48 * 3600
     PASSWORD_RESET_MAX_AGE = 3600
@@ -92,9 +96,10 @@ class Config:
                      "kk": "Сертификатталған тау-кен инженері"},
     }
     CERTIFICATE_VALIDITY_YEARS = 5
-    # The address the public reaches this site at: credentials, QR codes and status lists
-    # name it, so it must be the real one in production.
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # The address the public reaches this site at (CERTIFY_PUBLIC_BASE_URL): credentials, QR
+    # codes, status lists, share links, mails and the API name it, so production must set it
+    # and will not start without it. The demo and the tests default to LOCAL_BASE_URL.
+    PUBLIC_BASE_URL: str | None = None
     # Outgoing mail (`flask send-outbox`); without MAIL_SERVER messages go to the log.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
@@ -134,6 +139,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     SECRET_KEY = "test-secret-key-not-for-production"  # tests only  # noqa: S105  # nosec B105
+    PUBLIC_BASE_URL = LOCAL_BASE_URL
     # Cheaper hashing keeps the suite fast; tests/users/test_auth.py pins the production defaults.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 1024

@@ -6,8 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from assessments import evidence
+from assessments.complaints.models import ComplaintSubject
+from assessments.complaints.operations import ComplaintInput, file_complaint
+from assessments.declarations import declaration_text
 from assessments.models import Competition
 from assessments.operations import (
     AnswerInput,
@@ -18,12 +22,17 @@ from assessments.operations import (
     record_interview,
     save_answers,
     save_review,
+    sign_declaration,
     start_application,
     submit_application,
     withdraw_application,
 )
 from assessments.states import ApplicationState, CompetitionState, InterviewOutcome, Outcome
+from certify.certificates.issuer import issuer_id
+from certify.certificates.models import Certificate
 from certify.certificates.operations import revoke_certificate
+from certify.certificates.signing import sign_certificate
+from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.users.models import Role, User
@@ -115,6 +124,7 @@ def load_demo() -> bool:
     admin = people["admin"]
     reviewers = [people["reviewer1"], people["reviewer2"], people["reviewer3"]]
     c1, c2, c3, c4 = (people[f"candidate{i}"] for i in range(1, 5))
+    staff = [admin, people["coordinator.kz"], *reviewers]
 
     versions = {v.rubric.track: v for v in import_library()}
     professor, engineer = versions["professor"], versions["engineer"]
@@ -127,6 +137,7 @@ def load_demo() -> bool:
         "ЮНЕСКО тау-кен ісі профессоры — 2020 жылғы конкурс"),
         now - timedelta(days=1), now + timedelta(days=1))
     db.session.flush()
+    _sign_all(upme_2020, staff)
     old = start_application(upme_2020, c2)
     _fill(old, [3, 3, 2, 3])
     submit_application(old, by=c2)
@@ -140,6 +151,7 @@ def load_demo() -> bool:
         "Сертификатталған тау-кен инженері — 2021 жылғы конкурс"),
         now - timedelta(days=1), now + timedelta(days=1))
     db.session.flush()
+    _sign_all(cme_2021, staff)
     revoked = start_application(cme_2021, c3)
     _fill(revoked, [3, 2, 3])
     submit_application(revoked, by=c3)
@@ -165,6 +177,10 @@ def load_demo() -> bool:
         "Сертификатталған тау-кен инженері — 2026/27 конкурсы"),
         now - timedelta(days=60), now + timedelta(days=120))
     db.session.flush()
+    # Staff sign each competition's impartiality declaration before opening its files; reviewer3
+    # has not yet for the open UPME call, so signing in as them shows the flow.
+    _sign_all(upme, [person for person in staff if person is not reviewers[2]])
+    _sign_all(cme, staff)
 
     draft = start_application(upme, c1)  # draft, half written
     criteria = upme.rubric_version.criteria
@@ -201,6 +217,13 @@ def load_demo() -> bool:
 
     withdrawn = start_application(cme, c1)
     withdraw_application(withdrawn, by=c1)
+    # A complaint about the process, from someone without an account, waiting for an
+    # investigator (Complaints, in the administrator's menu).
+    file_complaint(ComplaintInput(
+        name="Ruslan Tulegenov", email="r.tulegenov@mail.example", language="ru",
+        subject=ComplaintSubject.process, competition_id=cme.id, branch_id=kz.id,
+        description="The call's page gave the closing date in one time zone and the form "
+                    "closed in another; my colleague could not submit on the last day."))
     db.session.flush()
     states = {a.state for a in (draft, reviewing, refused, submitted, awarded, withdrawn)}
     if states != {ApplicationState.draft, ApplicationState.under_review, ApplicationState.decided,
@@ -230,3 +253,28 @@ def _decide_at(application, admin, when: datetime):
         review.submitted_at = when - timedelta(days=20)
     decide(application, Outcome.award, "Awarded by the panel.", by=admin, at=when)
     return application.certificate
+
+
+def sign_again_for_this_address() -> int:
+    """Sign again the credentials that name another public address (the demo was loaded by an
+    earlier `make run` with another HOST or PORT), so they verify here; returns how many."""
+    here = issuer_id()
+    count = 0
+    for certificate in db.session.scalars(sa.select(Certificate).where(
+            Certificate.credential.is_not(None)).order_by(Certificate.id)):
+        issuer = certificate.credential.get("issuer")
+        if (issuer.get("id") if isinstance(issuer, dict) else issuer) == here:
+            continue
+        sign_certificate(certificate)
+        audit.record("certificate.signed_for_address", certificate, issuer=here)
+        count += 1
+    return count
+
+
+def _sign_all(competition, staff):
+    """Each one's declaration signed as the signing page records it, in their language."""
+    for person in staff:
+        with force_locale(person.preferred_language or "en"):
+            text = declaration_text(competition)
+            sign_declaration(competition, text, shown_sha256=text.sha256, agreed=True,
+                             signed_name=person.full_name, interests="", conflicts=[], by=person)

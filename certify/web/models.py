@@ -1,5 +1,6 @@
 """Every model of the application, imported once so the metadata knows all tables."""
 
+from assessments.complaints.models import Complaint, ComplaintSequence  # noqa: F401
 from assessments.models import (  # noqa: F401
     Appeal,
     Application,

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from assessments.models import Application, Review
-from assessments.queries import open_competitions
+from assessments.queries import declarations_of, open_competitions
 from certify.certificates.issuer import issuer_id
 from certify.certificates.models import Certificate
 from certify.certificates.views.public import public_limit
@@ -90,4 +90,4 @@ def dashboard():
         .order_by(Certificate.issued_at.desc())
     ).all()
     return render_template("main/dashboard.html", applications=applications, reviews=reviews,
-                           certificates=certificates)
+                           certificates=certificates, declarations=declarations_of(user))

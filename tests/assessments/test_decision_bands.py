@@ -7,6 +7,7 @@ import copy
 import io
 from datetime import timedelta
 
+import jsonschema
 import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
@@ -100,3 +101,64 @@ def test_without_bands_nothing_is_printed(award, in_app):
     assert in_app(lambda: db.session.scalar(sa.select(Certificate.band))) is None
     credential = in_app(lambda: db.session.scalar(sa.select(Certificate.credential)))
     assert "result" not in credential["credentialSubject"]
+
+
+@pytest.fixture
+def fellow(app, banded_competition, create_user, workflow, in_app):
+    """An award in the 'fellow' band, its certificate issued: (application id, number)."""
+    admin = create_user("admin")
+    application_id = workflow.submitted(banded_competition, create_user("candidate"))
+    for reviewer in (create_user("reviewer"), create_user("reviewer")):
+        workflow.review(workflow.assign(application_id, reviewer, admin), levels=(4, 3, 3))
+    workflow.decide(application_id, admin, "award")
+    return application_id, in_app(lambda: db.session.scalar(sa.select(Certificate.number)))
+
+
+FELLOW = {"code": "fellow", "title": BANDS[1]["title"]}
+
+
+def conforms(client, name: str, answer: dict) -> None:
+    """The answer matches the OpenAPI document's schema ``name`` (raises otherwise)."""
+    components = client.get("/api/v1/openapi.json").get_json()["components"]
+    jsonschema.Draft202012Validator(
+        {"$ref": f"#/components/schemas/{name}", "components": components}).validate(answer)
+
+
+def test_the_band_is_in_the_public_api(client, fellow):
+    _, number = fellow
+    record = client.get(f"/api/v1/certificates/{number}").get_json()
+    assert record["band"] == FELLOW
+    conforms(client, "Certificate", record)
+    results = client.post("/api/v1/certificates/bulk-verify", json=[number]).get_json()
+    assert results["results"][0]["band"] == FELLOW
+    credential = client.get(f"/certificates/{number}/credential.json").get_json()
+    answer = client.post("/api/v1/verify", json=credential).get_json()
+    assert answer["verified"] is True and answer["band"] == FELLOW
+    conforms(client, "Verification", answer)
+    forged = {**credential, "validUntil": "2099-01-01T00:00:00Z"}  # not ours any more
+    assert client.post("/api/v1/verify", json=forged).get_json()["band"] is None
+
+
+def test_without_a_band_the_api_says_none(client, award, in_app):
+    award()
+    number = in_app(lambda: db.session.scalar(sa.select(Certificate.number)))
+    assert client.get(f"/api/v1/certificates/{number}").get_json()["band"] is None
+    credential = client.get(f"/certificates/{number}/credential.json").get_json()
+    assert client.post("/api/v1/verify", json=credential).get_json()["band"] is None
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    ("decisions", "band member recomputes as fellow"),
+    ("certificates", "the certificate's band member differs from the decision's fellow"),
+])
+def test_scores_verify_reports_a_tampered_band(runner, fellow, in_app, table, expected):
+    """Written behind the application (the band is not in the ratings' digest): `scores
+    verify` recomputes the band and compares it with the decision and the certificate."""
+    assert runner.invoke(args=["scores", "verify"]).exit_code == 0
+    application_id, _ = fellow
+    in_app(lambda: db.session.execute(sa.text(
+        f"UPDATE {table} SET band = 'member' WHERE application_id = :id"),  # noqa: S608
+        {"id": application_id}))
+    result = runner.invoke(args=["scores", "verify"])
+    assert result.exit_code == 1, result.output
+    assert expected in result.output

@@ -67,17 +67,38 @@ def test_an_override_waits_for_a_second_administrator(app, overridden, in_app):
     assert candidate.get(f"/applications/{overridden['application']}/result").status_code == 403
 
 
+REFUSALS = {
+    "decider": "The moderator must be someone other than the decision maker.",
+    "reviewer": "A reviewer of this application cannot decide it, second-check the decision or "
+                "hear an appeal against it.",
+}
+
+
 @pytest.mark.parametrize("who", ["decider", "reviewer"])
 def test_the_decider_or_a_reviewer_cannot_confirm(app, overridden, in_app, who):
+    """Refused with the operation's own message (not the page's notice, which names the same
+    rule), sent back to the application, and nothing written: no confirmation, certificate or
+    audit entry."""
     person = overridden["admin"] if who == "decider" else overridden["reviewers"][0]
     client = overridden["client"] if who == "decider" else app.test_client()
     if who != "decider":
         login(client, person)
-    before = state(in_app, overridden["application"])
-    body = confirm(client, overridden["application"]).get_data(as_text=True)
-    assert ("someone other than the decision maker" in body
-            or "neither reviewed this file nor applied" in body)
-    assert state(in_app, overridden["application"]) == before  # nothing written
+    application_id = overridden["application"]
+    before = state(in_app, application_id)
+    moderated_before = in_app(lambda: db.session.execute(sa.select(
+        Decision.moderated_by_id, Decision.moderated_at, Decision.moderation_note)
+        .where(Decision.application_id == application_id)).one())
+    response = client.post(f"/manage/applications/{application_id}/moderate",
+                           data={"verdict": "confirm", "note": "Read the file again: agreed."})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/manage/applications/{application_id}")
+    body = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'<li class="flash error">{REFUSALS[who]}</li>' in body
+    assert "Second check recorded." not in body
+    assert state(in_app, application_id) == before  # still pending, no certificate, no entry
+    assert in_app(lambda: db.session.execute(sa.select(
+        Decision.moderated_by_id, Decision.moderated_at, Decision.moderation_note)
+        .where(Decision.application_id == application_id)).one()) == moderated_before
 
 
 def test_a_second_administrator_confirms_and_the_certificate_is_issued(app, overridden, in_app,

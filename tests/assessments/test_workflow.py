@@ -433,8 +433,9 @@ def engineer_under_review(in_app, create_user, workflow):
         db.session.flush()
         return item.id
 
+    competition_id = in_app(competition)  # before the staff, whom create_user signs it for
     admin = create_user("admin")
-    application_id = workflow.submitted(in_app(competition), create_user("candidate"))
+    application_id = workflow.submitted(competition_id, create_user("candidate"))
     for _ in range(2):
         workflow.review(workflow.assign(application_id, create_user("reviewer"), admin))
     return admin, application_id

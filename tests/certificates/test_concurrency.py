@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -17,36 +16,13 @@ from certify.certificates.numbering import next_sequence
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
 from certify.users.models import User
+from tests.support import in_threads
 
 pytestmark = pytest.mark.postgres
 
 
-def _in_threads(app, count, work):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run(i):
-        with app.app_context():
-            try:
-                barrier.wait()
-                results.append(work(i))
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - reported to the test below
-                db.session.rollback()
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
-
-
 def test_fifty_parallel_sequence_numbers_are_gapless(app):
-    results, errors = _in_threads(app, 50, lambda i: next_sequence("UPME", "KZ", 2031))
+    results, errors = in_threads(app, 50, lambda i: next_sequence("UPME", "KZ", 2031))
     assert errors == []
     assert sorted(results) == list(range(1, 51))
 
@@ -67,7 +43,7 @@ def test_parallel_awards_get_unique_consecutive_numbers(app, create_user, create
                           "Awarded in a parallel batch.", by=db.session.get(User, admin.id))
         return i
 
-    results, errors = _in_threads(app, len(application_ids), award)
+    results, errors = in_threads(app, len(application_ids), award)
     assert errors == [] and len(results) == 12
     sequences = in_app(lambda: sorted(db.session.scalars(sa.select(Certificate.sequence))))
     assert sequences == list(range(1, 13))
@@ -91,7 +67,7 @@ def test_two_tabs_saving_one_review_at_once_lose_nothing(app, create_user, creat
                                by=db.session.get(User, reviewer.id))
         return i
 
-    results, errors = _in_threads(app, 2, save)
+    results, errors = in_threads(app, 2, save)
     assert len(results) == 1 and len(errors) == 1
     assert "changed elsewhere" in str(errors[0]) or "StaleData" in type(errors[0]).__name__
 
@@ -115,7 +91,7 @@ def test_a_double_decision_takes_effect_once(app, create_user, create_competitio
                           "Awarded twice at the same moment?", by=db.session.get(User, admin.id))
         return i
 
-    results, errors = _in_threads(app, 2, decide)
+    results, errors = in_threads(app, 2, decide)
     assert len(results) == 1 and len(errors) == 1
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Decision.id)))) == 1
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 1
@@ -132,7 +108,7 @@ def test_a_double_submit_takes_effect_once(app, create_user, create_competition,
                                       by=db.session.get(User, candidate.id))
         return i
 
-    results, errors = _in_threads(app, 2, submit)
+    results, errors = in_threads(app, 2, submit)
     assert len(results) == 1 and len(errors) == 1
 
     def submissions():

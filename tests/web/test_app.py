@@ -28,6 +28,7 @@ def test_environment_chooses_database_and_secret(monkeypatch, tmp_path):
     url = f"sqlite:///{tmp_path / 'from-env.db'}"
     monkeypatch.setenv("CERTIFY_DATABASE_URL", url)
     monkeypatch.setenv("CERTIFY_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("CERTIFY_PUBLIC_BASE_URL", "https://certify.example")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == url
     assert app.config["SECRET_KEY"] == "from-the-environment"
@@ -38,6 +39,7 @@ def test_environment_chooses_database_and_secret(monkeypatch, tmp_path):
 def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
     monkeypatch.delenv("CERTIFY_DATABASE_URL", raising=False)
     monkeypatch.setenv("CERTIFY_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("CERTIFY_PUBLIC_BASE_URL", "https://certify.example")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/certify.db")
@@ -141,7 +143,8 @@ def test_csrf_is_enforced_on_forms(app, create_user):
 def test_production_cookies_are_secure_and_host_bound(monkeypatch, tmp_path):
     monkeypatch.delenv("CERTIFY_DEMO", raising=False)
     monkeypatch.delenv("CERTIFY_SESSION_COOKIE_SECURE", raising=False)
-    app = create_app({"SECRET_KEY": "x" * 48, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
+    app = create_app({"SECRET_KEY": "x" * 48, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+                      "PUBLIC_BASE_URL": "https://certify.example"})
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_NAME"] == "__Host-remember_token"
     response = app.test_client().get("/login", base_url="https://certify.example")
@@ -167,7 +170,8 @@ def test_second_factor_is_required_outside_the_demo(monkeypatch, demo, environme
     monkeypatch.delenv("CERTIFY_REQUIRE_SECOND_FACTOR", raising=False)
     if environment is not None:
         monkeypatch.setenv("CERTIFY_REQUIRE_SECOND_FACTOR", environment)
-    app = create_app({"DEMO": demo, "SECRET_KEY": "x" * 48, "DATABASE_URL": "sqlite://"})
+    app = create_app({"DEMO": demo, "SECRET_KEY": "x" * 48, "DATABASE_URL": "sqlite://",
+                      "PUBLIC_BASE_URL": "https://certify.example"})
     assert app.config["REQUIRE_SECOND_FACTOR"] is required
 
 

@@ -4,7 +4,14 @@ import json
 
 import sqlalchemy as sa
 
-from assessments.models import Application, Decision, ReviewScore
+from assessments.models import (
+    Application,
+    Competition,
+    Decision,
+    ImpartialityDeclaration,
+    Review,
+    ReviewScore,
+)
 from certify.core.extensions import db
 from certify.users.models import User
 from rubrics.models import Level, Rubric
@@ -138,3 +145,25 @@ def test_scores_verify_finds_every_kind_of_tampering(runner, in_app):
     in_app(tamper_rubric_behind_the_orm)
     result = runner.invoke(args=["scores", "verify"])
     assert "rubric version content does not match" in result.output
+
+
+def test_demo_staff_signed_their_declarations_but_one(runner, in_app, client):
+    """Demo staff signed every competition's declaration, except reviewer3 for the open UPME
+    call, where their draft review waits behind the signing page."""
+    runner.invoke(args=["demo"])
+
+    def unsigned():
+        staff = db.session.scalars(sa.select(User).where(User.email.not_like("candidate%")))
+        signed = set(db.session.execute(sa.select(ImpartialityDeclaration.user_id,
+                                                  ImpartialityDeclaration.competition_id)))
+        return [(user.email, competition.title["en"])
+                for user in staff for competition in db.session.scalars(sa.select(Competition))
+                if (user.id, competition.id) not in signed]
+
+    assert in_app(unsigned) == [("reviewer3@certify.example",
+                                 "UNESCO Professor of Mining Engineering — 2026/27 call")]
+    client.post("/login", data={"email": "reviewer3@certify.example",
+                                "password": "Certify-Demo-2026"})
+    draft = in_app(lambda: db.session.scalar(sa.select(Review.id).join(Review.reviewer).where(
+        User.email == "reviewer3@certify.example", Review.state == "draft")))
+    assert "/declaration?next=" in client.get(f"/reviews/{draft}").headers["Location"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -28,6 +29,10 @@ def _migrate_and_compare(url: str) -> None:
             differences = compare_metadata(context, db.metadata)
             branches = connection.execute(sa.text("SELECT code FROM branches ORDER BY code"))
             assert [row[0] for row in branches] == ["KZ", "RU"]
+            languages = connection.execute(sa.text(
+                "SELECT languages, code_fixed FROM branches WHERE code = 'KZ'")).one()
+            assert (json.loads(languages[0]) if isinstance(languages[0], str)
+                    else languages[0], bool(languages[1])) == (["en", "ru", "kk"], False)
         assert differences == [], f"models and migrations differ: {differences}"
         _audit_log_is_append_only()
         downgrade(revision="base")

@@ -39,6 +39,7 @@ def production_env(app, database_url, cache):
         **os.environ,
         "CERTIFY_SECRET_KEY": secrets.token_urlsafe(48),
         "CERTIFY_DATABASE_URL": database_url,
+        "CERTIFY_PUBLIC_BASE_URL": app.config["PUBLIC_BASE_URL"],  # the issuer we signed as
         "CERTIFY_SIGNING_KEY_DIR": str(instance / "keys"),
         "CERTIFY_UPLOAD_DIR": str(instance / "uploads"),
         "CERTIFY_SESSION_COOKIE_SECURE": "false",  # plain HTTP on the loopback

@@ -12,6 +12,7 @@ from certify.certificates import credentials as vc
 from certify.certificates.blueprint import api_bp as bp
 from certify.certificates.bulk import (
     BULK_LIMIT,
+    band_json,
     bulk_results,
     certificate_json,
     numbers_from_csv,
@@ -20,7 +21,7 @@ from certify.certificates.lookups import find_certificates
 from certify.certificates.numbering import normalise
 from certify.certificates.openapi import spec
 from certify.certificates.status import credential_status
-from certify.certificates.verification import verify_document
+from certify.certificates.verification import certificate_for, verify_document
 from certify.core.db_types import utcnow
 from certify.core.extensions import autocommit_reads, csrf, limiter
 from certify.core.public_cache import cached
@@ -68,7 +69,18 @@ def verify():
     now = utcnow()
     result = verify_document(document, now=now)
     return jsonify({**result.as_dict(), "status": credential_status(document, result, now),
+                    "band": _band_of(document, result),
                     "stated": vc.stated_facts(document)})
+
+
+def _band_of(document: dict, result: vc.Verification):
+    """The band of the certificate a credential of ours belongs to, from our records; None for
+    a credential whose signature or issuer key failed (nothing it says is taken)."""
+    outcome = {check.check: check.ok for check in result.checks}
+    if not (outcome.get("signature") and outcome.get("issuer_key")):
+        return None
+    certificate = certificate_for(document)
+    return band_json(certificate) if certificate is not None else None
 
 
 def _numbers_from_request() -> list[str] | str:

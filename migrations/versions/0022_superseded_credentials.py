@@ -2,7 +2,7 @@
 (its revocation bit set, so outside verifiers refuse it) and the new one gets its own.
 
 Revision ID: h6cred0019
-Revises: e14a0018dec (0018_decision_rule)
+Revises: h8branch0019 (0021_branches_as_data)
 Create Date: 2026-11-28 17:45:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h6cred0019'
-down_revision = 'e14a0018dec'
+down_revision = 'h8branch0019'
 branch_labels = None
 depends_on = None
 
