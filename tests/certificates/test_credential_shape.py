@@ -137,7 +137,14 @@ def test_a_credential_from_before_the_did_still_verifies(client, issued, in_app)
     document["issuer"]["id"] = legacy_issuer
     legacy = vc.sign(document, private,
                      vc.did_key_method(vc.public_key_multibase(private.public_key())))
+
+    def issued_before_the_did():  # the register holds the credential as it was issued
+        db.session.scalar(sa.select(Certificate)).credential = legacy
+
+    in_app(issued_before_the_did)
     assert "genuine, issued by us, and valid" in checks_of(client, legacy)
+    page = " ".join(client.get(f"/verify/{issued}").get_data(as_text=True).split())
+    assert "Signed with a key of this issuer: <strong>passed" in page
     moved = copy.deepcopy(legacy)  # a did:key under the new issuer id was never issued
     moved["issuer"]["id"] = "did:web:127.0.0.1%3A5000"
     moved = vc.sign(moved, private, legacy["proof"]["verificationMethod"])
