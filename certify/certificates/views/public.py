@@ -23,6 +23,7 @@ from certify.certificates import credentials as vc
 from certify.certificates.badges import badge_svg
 from certify.certificates.blueprint import bp
 from certify.certificates.bulk import BULK_LIMIT, bulk_results, numbers_from_csv, results_csv
+from certify.certificates.facts import stated_facts
 from certify.certificates.forms import BulkVerifyForm, CredentialCheckForm, VerifyForm
 from certify.certificates.issuer import did_document, issuer_name, issuer_profile
 from certify.certificates.lookups import AS_VERIFIED, find_certificate
@@ -100,7 +101,7 @@ def verify_credential():
                                check_form=check_form), 400
     return render_template("certificates/credential_result.html",
                            result=verify_document(document), document=document,
-                           facts=vc.stated_facts(document),
+                           facts=stated_facts(document),
                            certificate=certificate_for(document))
 
 
