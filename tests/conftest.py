@@ -451,6 +451,10 @@ def scenario(create_user, create_competition, workflow, in_app):
         "change": "enable",
         "fmt": "xlsx",
         "token": "not-a-valid-token",
+        "rubric_code": in_app(lambda: db.session.get(RubricVersion, version_id).rubric.code),
+        "version_number": in_app(lambda: db.session.get(RubricVersion, version_id).number),
+        "track": "professor",
+        "band": "none",
         "own": own,
         "branch_id": in_app(lambda: db.session.scalar(sa.select(Branch.id)
                                                       .where(Branch.code == "KZ"))),

@@ -5,6 +5,7 @@ here, never from each other."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import socket
@@ -22,6 +23,7 @@ import zxingcpp
 from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 from flask_babel import force_locale
+from jsonschema import Draft201909Validator
 
 from assessments.declarations import declaration_text
 from assessments.models import Competition, ImpartialityDeclaration
@@ -236,6 +238,9 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "api.docs"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "certificates.issuer"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "certificates.status_list"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "certificates.did"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "certificates.achievement"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "certificates.badge"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "certificates.manage"): (302, 403, 403, 403, 403, 403, 200, 200, 200, 200, 403),
     ("POST", "certificates.act"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
     ("POST", "certificates.correct_name"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
@@ -451,6 +456,22 @@ def panel(levels: dict[str, list[int]], assessment="a1") -> pd.DataFrame:
 
 # Two criteria, weights 3 and 1, both on a 0..4 scale, no gates.
 TWO = criteria_frame([("A", 3, 4, None), ("B", 1, 4, None)])
+
+
+# 1EdTech's OB 3.0 AchievementCredential schema, vendored with its licence (tests/interop/schemas).
+OB_SCHEMA_FILE = (Path(__file__).parent / "interop" / "schemas"
+                  / "ob_v3p0_achievementcredential_schema.json")
+
+
+def ob_schema_errors(document: dict) -> list[str]:
+    """Where *document* breaks 1EdTech's OB 3.0 JSON Schema (draft 2019-09), one line each.
+    A single proof object predates the proofs array (issue 15's eddsa-rdfc-2022 work): until
+    then the content is checked without it."""
+    if isinstance(document.get("proof"), dict):
+        document = {key: value for key, value in document.items() if key != "proof"}
+    validator = Draft201909Validator(json.loads(OB_SCHEMA_FILE.read_text()))
+    return [f"{list(error.absolute_path)}: {error.message}"
+            for error in validator.iter_errors(document)]
 
 
 STAFF_ROLES = (Role.admin, Role.coordinator, Role.reviewer)

@@ -17,10 +17,11 @@ import functools
 import gzip
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import base58
 import rfc8785
@@ -32,6 +33,12 @@ from certify.certificates.offline_contexts import OfflineContexts
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+# The 1EdTech JSON Schema every OB 3.0 credential names (credentialSchema).
+OB_SCHEMA = ("https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+             "ob_v3p0_achievementcredential_schema.json")
+OB_SCHEMA_TYPE = "1EdTechJsonSchemaValidator2019"
 CRYPTOSUITE = proofs.JCS
 # The proofs every credential and status list gets (a proof set): eddsa-jcs-2022, and
 # eddsa-rdfc-2022, the one Open Badges 3.0 certified displayers and wallets check.
@@ -91,6 +98,30 @@ def did_key_method(multibase: str) -> str:
     return f"did:key:{multibase}#{multibase}"
 
 
+def did_web(base_url: str) -> str:
+    """The did:web of a site: its host, a port percent-encoded (':' -> '%3A'), each path
+    segment after a ':' (DID Web Method, §3.1 create): ``https://a.example:8443/c`` ->
+    ``did:web:a.example%3A8443:c``."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    if parts.port is not None:
+        host += f"%3A{parts.port}"
+    segments = [quote(segment, safe="") for segment in parts.path.split("/") if segment]
+    return ":".join(["did:web", host, *segments])
+
+
+def did_document_path(base_url: str) -> str:
+    """Where did:web resolution reads the DID document of ``did_web(base_url)``: the site's
+    ``/.well-known/did.json``, or ``<path>/did.json`` when the site lives under a path."""
+    path = urlsplit(base_url).path.rstrip("/")
+    return f"{path}/did.json" if path else "/.well-known/did.json"
+
+
+def controller_of(method: str) -> str:
+    """The DID (or URL) a verification method belongs to: the part before its fragment."""
+    return method.split("#", 1)[0]
+
+
 def multibase_of_method(method: str) -> str | None:
     """The Multikey named by a verification method (did:key or an URL with the key as its
     fragment), or None."""
@@ -146,7 +177,10 @@ def verify_proof(document: Mapping[str, Any],
     def key_for(method: str) -> Ed25519PublicKey | None:
         key = resolve(method) if resolve else None
         multibase = multibase_of_method(method)
-        if key is None and method.startswith("did:key:") and multibase:
+        # A did:key is its key; our did:web methods name their key as the fragment. Either
+        # way the signature is checked against the key named, and whether that key is the
+        # issuer's is the separate issuer_key check (verify_credential).
+        if key is None and method.startswith(("did:key:", "did:web:")) and multibase:
             key = public_key_from_multibase(multibase)
         return key
 
@@ -338,6 +372,22 @@ CurrentLookup = Callable[[Mapping[str, Any]], bool | None]
 SUPERSEDED = "superseded by a newer credential"
 
 
+NOT_CHECKED = "not checked: the signature failed"
+
+
+def _issuer_binds(issuer: Any, method: str | None, issuer_id: str,
+                  legacy_issuer_ids: Collection[str]) -> bool:
+    """Whether the proof's verification method belongs to the credential's issuer: a method
+    of the issuer's DID (``did:web:…#key``), or -- credentials issued before the DID -- a
+    did:key under one of our earlier issuer ids."""
+    given = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(method, str):
+        return False
+    if given == issuer_id:
+        return controller_of(method) == issuer_id
+    return given in legacy_issuer_ids and method.startswith("did:key:")
+
+
 def verify_credential(
     document: Mapping[str, Any],
     *,
@@ -347,30 +397,39 @@ def verify_credential(
     now: datetime | None = None,
     remember_proof: bool = False,
     current: CurrentLookup | None = None,
+    legacy_issuer_ids: Collection[str] = (),
 ) -> Verification:
     """Every check of OB 3.0 §Verification that applies, in order: format, signature, issuer
     key, status (per purpose), validity dates. ``status(entry)`` answers whether the entry's
     bit is set, or None when the list could not be fetched or verified — reported as "could not
-    be checked", never as passed. ``remember_proof``: the signature check may come from
+    be checked", never as passed. Every check that depends on the signed content (issuer key,
+    status, dates, current) is "could not be checked" when the signature fails: the content
+    may be anyone's. ``remember_proof``: the signature check may come from
     ``remembered_proof`` (only the signature: key trust, status and dates are checked anew).
     ``current(document)``: whether the issuer still stands by this credential (True), has
     replaced it by a newer one (False: the "current" check fails, SUPERSEDED) or cannot say
-    (None); asked only of a credential whose signature and issuer key passed."""
+    (None); asked only of a credential whose signature and issuer key passed.
+    ``legacy_issuer_ids``: issuer ids of ours from before the DID, whose credentials name a
+    did:key (still accepted, with a key in ``trusted_keys``)."""
     now = now or datetime.now(UTC)
     result = Verification()
     result.checks.append(check_format(document))
     proof = remembered_proof(document) if remember_proof else verify_proof(document)
     result.checks.append(Check("signature", proof.ok, proof.problem))
     result.proofs = proof.results
-    issuer = document.get("issuer")
-    issuer_id_given = issuer.get("id") if isinstance(issuer, dict) else issuer
-    # Every key a checked proof names must be ours (a proof in a cryptosuite we do not
-    # check names no key we vouch for).
-    named = {r.key_multibase for r in proof.results if r.ok is not None}
-    known = bool(named) and named <= trusted_keys and issuer_id_given == issuer_id
-    result.checks.append(Check(
-        "issuer_key", known,
-        "" if known else "the key or issuer is not one of ours"))
+    # Every key a checked proof names must be ours, and bound to the credential's issuer (a
+    # proof in a cryptosuite we do not check names no key we vouch for).
+    checked = [r for r in proof.results if r.ok is not None]
+    known = bool(checked) and all(
+        r.key_multibase in trusted_keys
+        and _issuer_binds(document.get("issuer"), r.verification_method, issuer_id,
+                          legacy_issuer_ids)
+        for r in checked)
+    if not proof.ok:
+        result.checks.append(Check("issuer_key", None, NOT_CHECKED))
+    else:
+        result.checks.append(Check(
+            "issuer_key", known, "" if known else "the key or issuer is not one of ours"))
     entries = document.get("credentialStatus") or []
     entries = [entries] if isinstance(entries, dict) else entries
     purposes_seen = set()
@@ -381,7 +440,7 @@ def verify_credential(
         purpose = entry.get("statusPurpose", "")
         purposes_seen.add(purpose)
         if not proof.ok:
-            result.checks.append(Check(purpose, None, "not checked: the signature failed"))
+            result.checks.append(Check(purpose, None, NOT_CHECKED))
             continue
         flagged = status(entry)
         if flagged is None:
@@ -390,7 +449,8 @@ def verify_credential(
             result.checks.append(Check(purpose, not flagged, purpose if flagged else ""))
     if "revocation" not in purposes_seen:
         result.checks.append(Check("revocation", None, "the credential names no status list"))
-    result.checks.append(check_validity(document, now))
+    result.checks.append(check_validity(document, now) if proof.ok
+                         else Check("validity", None, NOT_CHECKED))
     if current is not None:
         result.checks.append(_check_current(document, current, proof.ok and known))
     return result

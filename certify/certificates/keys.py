@@ -17,6 +17,7 @@ from certify.certificates.models import SigningKey
 from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
+from certify.core.urls import base_url
 
 
 def key_directory() -> Path:
@@ -72,12 +73,17 @@ def private_key(key: SigningKey) -> Ed25519PrivateKey:
     return vc.load_private_key((key_directory() / key.private_key_file).read_bytes())
 
 
+def verification_method(key: SigningKey) -> str:
+    """The key as a verification method of the issuer's DID (``did:web:…#z6Mk…``), as the
+    DID document lists it (certify.certificates.issuer.did_document)."""
+    return f"{vc.did_web(base_url())}#{key.public_key_multibase}"
+
+
 def sign_with_active_key(document: dict) -> dict:
     """``document`` signed by the active key with a proof set (eddsa-jcs-2022 and
-    eddsa-rdfc-2022), each proof naming the key as a did:key."""
+    eddsa-rdfc-2022), each proof naming the key as a method of the issuer's DID."""
     key = signing_key()
-    return vc.sign_proof_set(document, private_key(key),
-                             vc.did_key_method(key.public_key_multibase))
+    return vc.sign_proof_set(document, private_key(key), verification_method(key))
 
 
 def trusted_public_keys(extra: tuple[str, ...] | list[str] = ()) -> set[str]:

@@ -121,6 +121,23 @@ class Certificate(db.Model):
         return localized(self.band_titles(), language) if self.band else ""
 
 
+class SupersededCredential(db.Model):
+    """A credential replaced by a re-issue (a name correction): it keeps its status place,
+    whose bit on the revocation list is set, so outside verifiers refuse it too; the
+    certificate's new credential has a place of its own."""
+
+    __tablename__ = "superseded_credentials"
+    __table_args__ = (
+        sa.CheckConstraint("status_index >= 0", name="status_index_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(64), unique=True)
+    status_index: Mapped[int] = mapped_column(unique=True)
+    superseded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class RenewalState(TitledEnum):
     pending = "pending", _l("Waiting for a decision")
     approved = "approved", _l("Approved")

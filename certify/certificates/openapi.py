@@ -176,6 +176,14 @@ def spec(server: str) -> dict[str, Any]:
                         "status": {"type": "string", "enum": [*STATUS, "superseded", "unverified"]},
                         "checks": {"type": "array",
                                    "items": {"$ref": "#/components/schemas/Check"}},
+                        "stated": {
+                            "description": ("What the credential says it is about, as it "
+                                            "states it: confirmed only if the signature "
+                                            "check passed"),
+                            "type": "object",
+                            "required": ["holder", "title", "number", "issuer"],
+                            "properties": {name: {"type": "string"} for name in
+                                           ("holder", "title", "number", "issuer")}},
                         "band": {"$ref": "#/components/schemas/Band",
                                  "description": ("The band of the certificate this credential "
                                                  "belongs to, from the issuer's records; null "

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from certify.certificates.models import Certificate, RenewalRequest, RenewalState
 from certify.certificates.numbering import allocate_number
-from certify.certificates.signing import new_credential_id, sign_certificate
+from certify.certificates.signing import new_credential_id, reissue_certificate, sign_certificate
 from certify.certificates.status import CertificateStatus, certificate_status
 from certify.core import audit
 from certify.core.db_types import utcnow
@@ -104,17 +104,16 @@ def reinstate_certificate(certificate: Certificate, *, reason: str, by) -> None:
 
 def correct_holder_name(certificate: Certificate, *, full_name: str,
                         full_name_native: str | None, reason: str, by) -> None:
-    """Re-issue the credential with the corrected name under a new credential id; number,
-    dates, status place and the original award date stay. The credential it replaces then
-    verifies as superseded (its id is no longer the certificate's). A revoked certificate is
-    not re-issued."""
+    """Re-issue the credential with the corrected name under a new credential id and status
+    place; number, dates and the original award date stay. The credential it replaces then
+    verifies as superseded (its id is no longer the certificate's, its revocation bit is set).
+    A revoked certificate is not re-issued."""
     if certificate.revoked_at is not None:
         raise _not_applicable()
     before = (certificate.holder_name, certificate.holder_name_native)
     certificate.holder_name = full_name.strip()
     certificate.holder_name_native = (full_name_native or "").strip() or None
-    certificate.credential_id = new_credential_id()
-    sign_certificate(certificate)
+    reissue_certificate(certificate)
     audit.record("certificate.correct_name", certificate, actor=by, reason=reason,
                  before=list(before),
                  after=[certificate.holder_name, certificate.holder_name_native])

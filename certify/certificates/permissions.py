@@ -33,3 +33,9 @@ def may_download(user, certificate) -> bool:
     the holder's and the administrators'."""
     return (not certificate.is_private or is_holder(user, certificate)
             or can_see_certificate_admin(user, certificate))
+
+
+def is_printable(certificate) -> bool:
+    """A printable certificate is offered only while it is not revoked or suspended: a
+    printout outlives the status it showed (expired ones print, marked by their dates)."""
+    return certificate.revoked_at is None and certificate.suspended_at is None

@@ -13,13 +13,15 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from certify.certificates import credentials as vc
+from certify.certificates.badges import badge_url
 from certify.certificates.issuer import issuer_id, issuer_name, status_list_url
 from certify.certificates.keys import sign_with_active_key
-from certify.certificates.models import Certificate
-from certify.certificates.status_lists import STATUS_PURPOSES
+from certify.certificates.models import Certificate, SupersededCredential
+from certify.certificates.status_lists import REVOCATION
 from certify.core.extensions import db
 from certify.core.i18n import localized
 from certify.core.urls import absolute_url, base_url
+from rubrics.models import RubricVersion
 
 STATUS_INDEX_ATTEMPTS = 5
 
@@ -33,6 +35,7 @@ def _free_status_index() -> int:
     size = vc.STATUS_LIST_MIN_ENTRIES
     taken = set(db.session.scalars(sa.select(Certificate.status_index)
                                    .where(Certificate.status_index.is_not(None))))
+    taken |= set(db.session.scalars(sa.select(SupersededCredential.status_index)))
     if len(taken) >= size:
         raise RuntimeError("the status list is full")
     while True:
@@ -58,13 +61,15 @@ def _claim_status_index(certificate: Certificate) -> None:
                 raise
 
 
-def _texts_array(texts: dict[str, str]) -> list[dict[str, str]]:
-    """VC 2.0 language value objects: every language of a text, tagged."""
-    return [{"@value": text, "@language": language} for language, text in texts.items() if text]
+def credential_language(certificate: Certificate) -> str:
+    """The language of a certificate's credential: its holder's, if we offer it, else
+    English. OB 3.0's schema wants one string per text, tagged by ``inLanguage``."""
+    language = certificate.holder.preferred_language
+    return language if language in current_app.config["LANGUAGES"] else "en"
 
 
 def _add_band(subject: dict[str, Any], bands: list[dict], band: str,
-              achievement_id: str) -> None:
+              achievement_id: str, language: str) -> None:
     """The award band the OB 3.0 way: the achievement describes its bands as a
     ResultDescription of type RubricCriterionLevel, and the subject's Result names the level
     achieved (Open Badges 3.0 §B.1 Result, ResultDescription, RubricCriterionLevel)."""
@@ -76,7 +81,7 @@ def _add_band(subject: dict[str, Any], bands: list[dict], band: str,
         "resultType": "RubricCriterionLevel",
         "rubricCriterionLevel": [
             {"id": f"{achievement_id}#band-{item['code']}", "type": ["RubricCriterionLevel"],
-             "name": _texts_array(item.get("title") or {}) or item["code"],
+             "name": localized(item.get("title") or {}, language) or item["code"],
              "level": item["code"]}
             for item in bands
         ],
@@ -85,11 +90,49 @@ def _add_band(subject: dict[str, Any], bands: list[dict], band: str,
                           "achievedLevel": f"{achievement_id}#band-{band}"}]
 
 
-def build_credential(certificate: Certificate) -> dict[str, Any]:
-    """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned)."""
-    titles = current_app.config["AWARD_TITLES"][certificate.track]
-    version = certificate.rubric_version
+def achievement_id(version: RubricVersion) -> str:
+    """The achievement's id: the rubric version a certificate was assessed against."""
+    return f"{base_url()}/achievements/{version.rubric.code}/{version.number}"
+
+
+def achievement(version: RubricVersion, band: str | None, language: str) -> dict[str, Any]:
+    """The achievement in one language; its other languages are ``related`` achievements
+    (OB 3.0 §B.1 Related: "most likely ... translated into another language"), one per
+    language, at ``<achievement id>/<language>`` (served: ``achievement_document``). Its image
+    is the badge of the track and the band awarded."""
     rubric = version.rubric
+    titles = current_app.config["AWARD_TITLES"][rubric.track]
+    identifier = achievement_id(version)
+    return {
+        "id": identifier,
+        "type": ["Achievement"],
+        "achievementType": "Certification",
+        "name": localized(titles, language),
+        "description": localized(rubric.description, language) or localized(titles, language),
+        "criteria": {"id": identifier, "narrative": localized(rubric.title, language)},
+        "image": {"id": badge_url(rubric.track, band), "type": "Image",
+                  "caption": localized(titles, language)},
+        "inLanguage": language,
+        "version": str(version.number),
+        "tag": [rubric.code, version.content_hash or ""],
+        "related": [
+            {"id": f"{identifier}/{other}", "type": ["Related"], "inLanguage": other,
+             "version": str(version.number)}
+            for other in current_app.config["LANGUAGES"] if other != language
+        ],
+    }
+
+
+def achievement_document(version: RubricVersion, language: str) -> dict[str, Any]:
+    """The achievement on its own (JSON-LD), as served at its id and its related ids."""
+    return {"@context": [vc.VC_CONTEXT, vc.OB_CONTEXT], **achievement(version, None, language)}
+
+
+def build_credential(certificate: Certificate) -> dict[str, Any]:
+    """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned), conforming to
+    1EdTech's ob_v3p0_achievementcredential_schema.json (docs/credentials.md)."""
+    language = credential_language(certificate)
+    version = certificate.rubric_version
     identifiers = [
         {"type": "IdentityObject", "identityType": "name", "hashed": False,
          "identityHash": certificate.holder_name},
@@ -100,30 +143,19 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
     if certificate.holder_name_native:
         identifiers.insert(1, {"type": "IdentityObject", "identityType": "name",
                                "hashed": False, "identityHash": certificate.holder_name_native})
-    # No page of ours answers at the achievement's id yet: it names the rubric version.
-    achievement_id = f"{base_url()}/achievements/{rubric.code}/{version.number}"
     subject = {
         "type": ["AchievementSubject"],
         "identifier": identifiers,
         "licenseNumber": certificate.number,
-        "achievement": {
-            "id": achievement_id,
-            "type": ["Achievement"],
-            "achievementType": "Certification",
-            "name": _texts_array(titles),
-            "description": _texts_array(rubric.description),
-            "criteria": {"id": achievement_id, "narrative": _texts_array(rubric.title)},
-            "version": str(version.number),
-            "tag": [rubric.code, version.content_hash or ""],
-        },
+        "achievement": achievement(version, certificate.band, language),
     }
     if certificate.band:
-        _add_band(subject, version.bands, certificate.band, achievement_id)
+        _add_band(subject, version.bands, certificate.band, achievement_id(version), language)
     return {
         "@context": [vc.VC_CONTEXT, vc.OB_CONTEXT],
         "id": certificate.credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": localized(titles, "en"),
+        "name": subject["achievement"]["name"],
         "issuer": {
             "id": issuer_id(), "type": ["Profile"], "name": issuer_name("en"),
             "url": base_url(),
@@ -136,16 +168,16 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
         "evidence": [{"type": ["Evidence"],
                       "id": absolute_url("certificates.verify", number=certificate.number),
                       "name": f"{certificate.number}"}],
-        "credentialStatus": [
-            {
-                "id": f"{status_list_url(purpose)}#{certificate.status_index}",
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": purpose,
-                "statusListIndex": str(certificate.status_index),
-                "statusListCredential": status_list_url(purpose),
-            }
-            for purpose in STATUS_PURPOSES
-        ],
+        # One entry (the schema allows one): revocation, which every verifier understands.
+        # A suspension shows on our page and API from the register (docs/credentials.md).
+        "credentialStatus": {
+            "id": f"{status_list_url(REVOCATION)}#{certificate.status_index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": REVOCATION,
+            "statusListIndex": str(certificate.status_index),
+            "statusListCredential": status_list_url(REVOCATION),
+        },
+        "credentialSchema": [{"id": vc.OB_SCHEMA, "type": vc.OB_SCHEMA_TYPE}],
     }
 
 
@@ -159,3 +191,17 @@ def sign_certificate(certificate: Certificate) -> None:
         certificate.awarded_at = certificate.issued_at
     certificate.credential = sign_with_active_key(build_credential(certificate))
     db.session.flush()
+
+
+def reissue_certificate(certificate: Certificate) -> None:
+    """A new credential for the certificate (after a name correction): new id, new status
+    place, signed now. The credential it replaces keeps its place, now set on the revocation
+    list (``SupersededCredential``), so every verifier refuses it, ours as "superseded"."""
+    if certificate.credential_id is not None and certificate.status_index is not None:
+        db.session.add(SupersededCredential(
+            certificate_id=certificate.id, credential_id=certificate.credential_id,
+            status_index=certificate.status_index))
+        certificate.status_index = None
+        db.session.flush()
+    certificate.credential_id = new_credential_id()
+    sign_certificate(certificate)

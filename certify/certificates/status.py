@@ -66,9 +66,13 @@ class CredentialStanding:
     def of(cls, document: dict[str, Any], verification: vc.Verification,
            checked_at: datetime) -> CredentialStanding:
         outcome = {check.check: check.ok for check in verification.checks}
+        # A superseded credential's revocation bit is set, but its certificate stands: it
+        # counts as superseded (credential_status), not revoked.
+        revoked = any(check.check == "revocation" and check.ok is False
+                      and check.detail != vc.SUPERSEDED for check in verification.checks)
         valid_from, valid_until = (vc.validity_period(document)
                                    if outcome.get("validity") is False else (None, None))
-        return cls(revoked_at=checked_at if outcome.get("revocation") is False else None,
+        return cls(revoked_at=checked_at if revoked else None,
                    suspended_at=checked_at if outcome.get("suspension") is False else None,
                    valid_from=valid_from, valid_until=valid_until)
 

@@ -1,5 +1,6 @@
 """The signed Bitstring Status Lists: one for revocation, one for suspension, each bit set
-when its column is (a certificate revoked while suspended stays on both lists)."""
+when its column is (a certificate revoked while suspended stays on both lists). Credentials
+name the revocation list only; the suspension list serves those issued before."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ import sqlalchemy as sa
 from certify.certificates import credentials as vc
 from certify.certificates.issuer import issuer_id, status_list_url
 from certify.certificates.keys import sign_with_active_key
-from certify.certificates.models import Certificate
+from certify.certificates.models import Certificate, SupersededCredential
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 
 FLAGGED_BY = {"revocation": Certificate.revoked_at, "suspension": Certificate.suspended_at}
 STATUS_PURPOSES = tuple(FLAGGED_BY)
+# The purpose of the one status entry a credential carries. The suspension list stays
+# served for credentials issued with two entries.
+REVOCATION = "revocation"
 
 
 def bits_of(certificate) -> dict[str, bool]:
@@ -25,10 +29,15 @@ def bits_of(certificate) -> dict[str, bool]:
 
 
 def status_bits(purpose: str) -> bytearray:
+    """The list's bits: a certificate's place when its column is set, and on the revocation
+    list every superseded credential's place."""
     bits = bytearray(vc.STATUS_LIST_MIN_ENTRIES // 8)
     for index in db.session.scalars(sa.select(Certificate.status_index).where(
             FLAGGED_BY[purpose].is_not(None), Certificate.status_index.is_not(None))):
         vc.set_status_bit(bits, index, True)
+    if purpose == REVOCATION:
+        for index in db.session.scalars(sa.select(SupersededCredential.status_index)):
+            vc.set_status_bit(bits, index, True)
     return bits
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from certify.certificates import credentials as vc
-from certify.certificates.issuer import issuer_id, status_list_url
-from certify.certificates.models import Certificate, SigningKey
-from certify.certificates.status_lists import FLAGGED_BY, STATUS_PURPOSES, bits_of
+from certify.certificates.issuer import issuer_id, legacy_issuer_ids, status_list_url
+from certify.certificates.models import Certificate, SigningKey, SupersededCredential
+from certify.certificates.status_lists import FLAGGED_BY, REVOCATION, STATUS_PURPOSES, bits_of
 from certify.core.extensions import db
 
 
@@ -23,7 +23,8 @@ def trusted_key_multibases() -> set[str]:
     return set(db.session.scalars(sa.select(SigningKey.public_key_multibase)))
 
 
-def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | None]:
+def _our_status(stored: Certificate | None = None,
+                superseded: set[int] | None = None) -> Callable[[dict], bool | None]:
     """``status(entry)`` for ``vc.verify_credential``: the bit of one of *our* status lists at
     the entry's index, as the list we would serve now says it.
 
@@ -31,7 +32,8 @@ def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | No
     certificate at that index (``status_index`` is unique) is revoked or suspended. ``stored``
     is a certificate row this request has just read: at its own index its columns answer with
     no further query. A list that is not ours is not fetched (no requests to addresses taken
-    from input) and counts as "could not be checked"."""
+    from input) and counts as "could not be checked". The place of a superseded credential
+    is set on the revocation list; such indexes are added to ``superseded``."""
     bits: dict[int, dict[str, bool]] = {}  # index -> purpose -> bit
     if stored is not None and stored.status_index is not None:
         bits[stored.status_index] = bits_of(stored)
@@ -51,9 +53,32 @@ def _our_status(stored: Certificate | None = None) -> Callable[[dict], bool | No
             row = db.session.execute(sa.select(*FLAGGED_BY.values())
                                      .where(Certificate.status_index == index)).one_or_none()
             bits[index] = bits_of(row) if row else dict.fromkeys(STATUS_PURPOSES, False)
+            if row is None and db.session.scalar(sa.select(SupersededCredential.id).where(
+                    SupersededCredential.status_index == index)) is not None:
+                bits[index][REVOCATION] = True
+                if superseded is not None:
+                    superseded.add(index)
         return bits[index][purpose]
 
     return status
+
+
+def _number_of(document: dict) -> str | None:
+    subject = document.get("credentialSubject")
+    number = subject.get("licenseNumber") if isinstance(subject, dict) else None
+    return number if isinstance(number, str) else None
+
+
+NO_RECORD = object()  # no certificate of that number
+
+
+def _register_value(number: str, stored: Certificate | None, column) -> Any:
+    """One column of the certificate numbered *number*: from ``stored`` when it is that one
+    (no query), else read now; NO_RECORD when we have no such certificate."""
+    if stored is not None and stored.number == number:
+        return getattr(stored, column.key)
+    row = db.session.execute(sa.select(column).where(Certificate.number == number)).one_or_none()
+    return NO_RECORD if row is None else row[0]
 
 
 def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | None]:
@@ -65,9 +90,8 @@ def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | N
     None when we have no certificate of that number (or it names no credential)."""
 
     def current(document: dict) -> bool | None:
-        subject = document.get("credentialSubject")
-        number = subject.get("licenseNumber") if isinstance(subject, dict) else None
-        if not isinstance(number, str):
+        number = _number_of(document)
+        if number is None:
             return None
         if stored is not None and stored.number == number:
             current_id, credential = stored.credential_id, stored.credential
@@ -88,23 +112,54 @@ def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | N
     return current
 
 
+def _register_suspension(document: dict, result: vc.Verification,
+                         stored: Certificate | None) -> vc.Check:
+    """Whether the register has the credential's certificate suspended, for credentials that
+    carry no suspension entry (one status entry: revocation). Asked only when the signature
+    and the issuer key passed: otherwise the number named may be anyone's."""
+    outcome = {check.check: check.ok for check in result.checks}
+    if outcome.get("signature") is not True:
+        return vc.Check("suspension", None, vc.NOT_CHECKED)
+    if outcome.get("issuer_key") is not True:
+        return vc.Check("suspension", None, "not checked: not a credential of this issuer")
+    number = _number_of(document)
+    suspended_at = (NO_RECORD if number is None
+                    else _register_value(number, stored, Certificate.suspended_at))
+    if suspended_at is NO_RECORD:
+        return vc.Check("suspension", None, "the issuer has no record of this credential")
+    return vc.Check("suspension", suspended_at is None,
+                    "" if suspended_at is None else "suspension")
+
+
 def verify_document(document: dict[str, Any], *, now: datetime | None = None,
                     stored: Certificate | None = None) -> vc.Verification:
-    """Verify a credential against our keys and our status lists as they are now.
+    """Verify a credential against our keys and our status lists as they are now; a
+    credential without a suspension entry is checked for suspension against the register.
 
     ``stored``: the certificate, just read in this request, whose stored credential
     ``document`` is. Its status columns then answer for its own index, and the signature check
     may be remembered by the credential's exact text (``vc.remembered_proof``): a stored
     credential changed in any byte is checked afresh."""
-    return vc.verify_credential(
+    superseded: set[int] = set()
+    result = vc.verify_credential(
         document,
         trusted_keys=trusted_key_multibases(),
         issuer_id=issuer_id(),
-        status=_our_status(stored),
+        legacy_issuer_ids=legacy_issuer_ids(),
+        status=_our_status(stored, superseded),
         now=now,
         remember_proof=stored is not None,
         current=_our_current(stored),
     )
+    if superseded:  # the bit is set because a newer credential replaced this one
+        result.checks = [vc.Check(REVOCATION, False, vc.SUPERSEDED)
+                         if check.check == REVOCATION and check.ok is False else check
+                         for check in result.checks]
+    if not any(check.check == "suspension" for check in result.checks):
+        after_revocation = next(n for n, check in enumerate(result.checks)
+                                if check.check == "revocation") + 1
+        result.checks.insert(after_revocation, _register_suspension(document, result, stored))
+    return result
 
 
 def certificate_for(document: dict[str, Any]) -> Certificate | None:

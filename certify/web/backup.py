@@ -44,7 +44,7 @@ from flask_migrate import upgrade
 
 from assessments.evidence import upload_directory
 from assessments.models import Evidence
-from certify.certificates.issuer import issuer_id
+from certify.certificates.issuer import issuer_id, legacy_issuer_ids
 from certify.certificates.keys import active_key, all_keys, key_directory, signing_key
 from certify.certificates.models import Certificate
 from certify.certificates.status import certificate_status
@@ -340,7 +340,7 @@ def _check_target(connection: sa.Connection, manifest: dict[str, Any]) -> None:
         raise BackupError(
             f"the archive is at schema revision {manifest['schema_revision']}, this instance at "
             f"{revision}: restore it with the release that made it, then upgrade")
-    if manifest["issuer"] != issuer_id():
+    if manifest["issuer"] != issuer_id() and manifest["issuer"] not in legacy_issuer_ids():
         raise BackupError(
             f"the archive belongs to the issuer {manifest['issuer']}, this instance is "
             f"{issuer_id()}: set CERTIFY_PUBLIC_BASE_URL to match, or every credential's "

@@ -74,7 +74,8 @@ def backup_command(output: str | None, include_private_keys: bool) -> None:
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
 @click.option("--trust-key", "trusted", multiple=True, metavar="MULTIBASE",
               help="Also believe signatures by this public key (z6Mk…), e.g. the old "
-                   "instance's, taken from its /issuer page or your records, never the archive.")
+                   "instance's, taken from its /.well-known/did.json or your records, never "
+                   "the archive.")
 @with_appcontext
 def restore_command(archive: str, trusted: tuple[str, ...]) -> None:
     """Restore a signed archive into an empty instance and re-verify every certificate."""

@@ -60,7 +60,8 @@ def audit_checkpoints():
     return jsonify(
         issuer=issuer_id(), type=PAYLOAD_TYPE,
         signed=("Ed25519 over the JCS (RFC 8785) form of {type, created_at, event_id, "
-                "head_hash}; signature in base64, key as a Multikey on the issuer profile"),
+                "head_hash}; signature in base64, key as a Multikey in the issuer's DID "
+                "document (/.well-known/did.json)"),
         checkpoints=[{"id": item.id, "created_at": item.created_at.isoformat(),
                       "event_id": item.event_id, "head_hash": item.head_hash,
                       "key": item.key, "signature": item.signature}

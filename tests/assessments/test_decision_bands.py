@@ -18,7 +18,7 @@ from certify.certificates.models import Certificate
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from rubrics.io import import_rubric
-from tests.support import SMALL_RUBRIC
+from tests.support import SMALL_RUBRIC, ob_schema_errors
 
 BANDS = [
     {"code": "member", "min_score": 50,
@@ -89,6 +89,11 @@ def test_the_band_is_decided_and_printed(app, banded_competition, create_user, w
     assert levels_by_id[result["achievedLevel"]] == band
     assert public.get(f"/certificates/{number}/credential.json").get_json()["credentialSubject"][
         "result"] == subject["result"]
+    assert ob_schema_errors(credential) == []
+    image = subject["achievement"]["image"]["id"]
+    assert image.endswith(f"/badges/professor/{band}.svg")
+    badge = public.get(image.removeprefix("http://127.0.0.1:5000"))
+    assert badge.status_code == 200 and title.upper().encode() in badge.data
 
 
 def test_without_bands_nothing_is_printed(award, in_app):

@@ -134,20 +134,22 @@ def test_identity_hash():
 def test_verify_credential_reports_each_check():
     key = vc.generate_private_key()
     multibase = vc.public_key_multibase(key.public_key())
+    did = "did:web:certify.example"
     document = {
         "@context": [vc.VC_CONTEXT, vc.OB_CONTEXT], "type": ["VerifiableCredential"],
-        "issuer": {"id": "https://certify.example/issuer", "type": ["Profile"]},
+        "issuer": {"id": did, "type": ["Profile"]},
         "validFrom": "2026-01-01T00:00:00Z", "validUntil": "2031-01-01T00:00:00Z",
         "credentialSubject": {"identifier": [{"identityHash": "sha256$x"}]},
-        "credentialStatus": [{"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
-                              "statusListIndex": "5", "statusListCredential": "x"}],
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+                             "statusListIndex": "5", "statusListCredential": "x"},
     }
-    signed = vc.sign(document, key, vc.did_key_method(multibase))
+    signed = vc.sign(document, key, f"{did}#{multibase}")
     now = datetime(2026, 6, 1, tzinfo=UTC)
 
     def run(doc, status=lambda entry: False, keys=frozenset({multibase}), when=now):
         return {c.check: c.ok for c in vc.verify_credential(
-            doc, trusted_keys=set(keys), issuer_id="https://certify.example/issuer",
+            doc, trusted_keys=set(keys), issuer_id=did,
+            legacy_issuer_ids={"https://certify.example/issuer"},
             status=status, now=when).checks}
 
     assert run(signed) == {"format": True, "signature": True, "issuer_key": True,
@@ -158,10 +160,18 @@ def test_verify_credential_reports_each_check():
     assert run(signed, when=datetime(2032, 1, 1, tzinfo=UTC))["validity"] is False
     assert run(signed, when=datetime(2025, 1, 1, tzinfo=UTC))["validity"] is False
     tampered = {**signed, "validUntil": "2099-01-01T00:00:00Z"}
-    checks = run(tampered)
-    assert checks["signature"] is False and checks["revocation"] is None
-    result = vc.verify_credential(signed, trusted_keys={multibase},
-                                  issuer_id="https://certify.example/issuer",
+    assert run(tampered) == {"format": True, "signature": False, "issuer_key": None,
+                             "revocation": None, "validity": None}  # nothing vouched for
+    # Our key under another controller, and a did:key under the DID issuer: not bound.
+    assert run(vc.sign(document, key, f"did:web:other.example#{multibase}"))[
+        "issuer_key"] is False
+    assert run(vc.sign(document, key, vc.did_key_method(multibase)))["issuer_key"] is False
+    # Before the DID: the profile's address as issuer, a did:key method.
+    legacy = vc.sign({**document, "issuer": {"id": "https://certify.example/issuer",
+                                             "type": ["Profile"]}},
+                     key, vc.did_key_method(multibase))
+    assert run(legacy)["issuer_key"] is True
+    result = vc.verify_credential(signed, trusted_keys={multibase}, issuer_id=did,
                                   status=lambda e: None, now=now)
     assert not result.verified  # "could not be checked" is never a pass
 

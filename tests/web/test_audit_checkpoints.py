@@ -126,8 +126,8 @@ def test_checkpoints_are_public_and_verify_with_the_issuer_key(client, runner, i
     assert answer.status_code == 200 and answer.mimetype == "application/json"
     listed = answer.get_json()["checkpoints"]
     assert [item["id"] for item in listed] == [2, 1]
-    issuer = client.get("/issuer").get_json()
-    published = {method["publicKeyMultibase"] for method in issuer["verificationMethod"]}
+    did_document = client.get("/.well-known/did.json").get_json()
+    published = {method["publicKeyMultibase"] for method in did_document["verificationMethod"]}
     for item in listed:
         assert item["key"] in published
         statement = {"type": "certify-audit-checkpoint/1", **{

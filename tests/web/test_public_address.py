@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
+from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
 from certify.core.outbox import Notification
@@ -91,10 +92,9 @@ def test_every_public_link_names_the_configured_address(app, client, monkeypatch
     page = f"{BASE}/verify/{number}"
 
     credential = client.get(f"/certificates/{number}/credential.json").get_json()
-    assert credential["issuer"]["id"].startswith(BASE)
+    assert credential["issuer"]["id"] == vc.did_web(BASE)  # the DID of the address
     assert credential["evidence"][0]["id"] == page
-    assert all(entry["statusListCredential"].startswith(BASE)
-               for entry in credential["credentialStatus"])
+    assert credential["credentialStatus"]["statusListCredential"].startswith(BASE)
     assert scan_qr(client.get(f"/certificates/{number}.pdf?lang=en").data) == [page]
     assert client.get(f"/api/v1/certificates/{number}").get_json()["verify_url"] == page
     assert client.get("/api/v1/openapi.json").get_json()["servers"] == [
@@ -131,6 +131,6 @@ def test_the_demo_signs_its_credentials_again_for_a_new_address(app, runner, cli
     count = in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id))))
     assert f"credentials of {count} certificates signed again for {BASE}" in again.output
     credential = client.get(f"/certificates/{number}/credential.json").get_json()
-    assert credential["issuer"]["id"] == f"{BASE}/issuer"
+    assert credential["issuer"]["id"] == vc.did_web(BASE)
     assert client.post("/api/v1/verify", json=credential).get_json()["verified"] is True
     assert "nothing changed" in runner.invoke(args=["demo"]).output

@@ -17,6 +17,7 @@ from certify.certificates.bulk import (
     certificate_json,
     numbers_from_csv,
 )
+from certify.certificates.facts import stated_facts
 from certify.certificates.lookups import find_certificates
 from certify.certificates.numbering import normalise
 from certify.certificates.openapi import spec
@@ -69,7 +70,8 @@ def verify():
     now = utcnow()
     result = verify_document(document, now=now)
     return jsonify({**result.as_dict(), "status": credential_status(document, result, now),
-                    "band": _band_of(document, result)})
+                    "band": _band_of(document, result),
+                    "stated": stated_facts(document)})
 
 
 def _band_of(document: dict, result: vc.Verification):

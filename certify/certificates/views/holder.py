@@ -15,6 +15,7 @@ from certify.certificates.issuer import issuer_name
 from certify.certificates.lookups import own_certificate_or_404
 from certify.certificates.models import Certificate
 from certify.certificates.operations import can_request_renewal, request_renewal, set_privacy
+from certify.certificates.permissions import is_printable
 from certify.core.urls import absolute_url
 from certify.core.views import run_operation
 
@@ -41,6 +42,7 @@ def _page(certificate: Certificate, renewal_form: RenewalForm) -> str:
         linkedin=linkedin_url(certificate),
         privacy_form=PrivacyForm(data={"is_private": certificate.is_private}),
         renewal_form=renewal_form, can_renew=can_request_renewal(certificate),
+        printable=is_printable(certificate),
     )
 
 

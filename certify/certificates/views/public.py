@@ -3,6 +3,7 @@ certificate (PDF, signed credential), the issuer profile and the status lists.""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -19,21 +20,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from certify.certificates import credentials as vc
+from certify.certificates.badges import badge_svg
 from certify.certificates.blueprint import bp
 from certify.certificates.bulk import BULK_LIMIT, bulk_results, numbers_from_csv, results_csv
+from certify.certificates.facts import stated_facts
 from certify.certificates.forms import BulkVerifyForm, CredentialCheckForm, VerifyForm
-from certify.certificates.issuer import issuer_name, issuer_profile
+from certify.certificates.issuer import did_document, issuer_name, issuer_profile
 from certify.certificates.lookups import AS_VERIFIED, find_certificate
 from certify.certificates.models import Certificate, SigningKey
 from certify.certificates.numbering import normalise
 from certify.certificates.pdf import render_pdf
-from certify.certificates.permissions import may_download
+from certify.certificates.permissions import is_printable, may_download
 from certify.certificates.printable import certificate_document
+from certify.certificates.signing import achievement_document
 from certify.certificates.status import certificate_status
 from certify.certificates.status_lists import STATUS_PURPOSES, status_list_credential
 from certify.certificates.verification import certificate_for, verify_document
 from certify.core import public_cache
-from certify.core.extensions import autocommit_reads, csrf, limiter
+from certify.core.extensions import autocommit_reads, csrf, db, limiter
 from certify.core.i18n import current_language
 from certify.core.public_cache import cached_for_visitors
 from certify.core.tabular import csv_response
@@ -97,6 +101,7 @@ def verify_credential():
                                check_form=check_form), 400
     return render_template("certificates/credential_result.html",
                            result=verify_document(document), document=document,
+                           facts=stated_facts(document),
                            certificate=certificate_for(document))
 
 
@@ -126,6 +131,7 @@ def _verification_page(number: str):
         status=certificate_status(certificate),
         issuer_name=issuer_name(),
         result=result,
+        printable=is_printable(certificate),
     ))
 
 
@@ -151,6 +157,42 @@ def _credential(number: str):
 @public_limit
 def issuer():
     return _json(issuer_profile())
+
+
+@bp.get("/.well-known/did.json")
+@bp.get("/did.json")  # where did:web looks when the site lives under a path
+@public_limit
+def did():
+    """The issuer's DID document: did:web resolution of the issuer id reads it here."""
+    return _json(did_document(), mimetype="application/did+ld+json")
+
+
+@bp.get("/achievements/<rubric_code>/<int:version_number>", defaults={"lang": "en"})
+@bp.get("/achievements/<rubric_code>/<int:version_number>/<lang>")
+@public_limit
+def achievement(rubric_code: str, version_number: int, lang: str):
+    """An achievement at its id (in English) and at its related ids (one per language). Only
+    versions that were published: a draft is no one's achievement."""
+    version = db.session.scalar(
+        sa.select(RubricVersion).join(Rubric).where(
+            Rubric.code == rubric_code, RubricVersion.number == version_number,
+            RubricVersion.published_at.is_not(None)))
+    if version is None or lang not in current_app.config["LANGUAGES"]:
+        return _json({"error": "not_found", "message": "No such achievement."}, 404,
+                     "application/json")
+    return _json(achievement_document(version, lang))
+
+
+@bp.get("/badges/<track>/<band>.svg")
+@public_limit
+def badge(track: str, band: str):
+    """The achievement's badge image of a track and award band (``none``: no band)."""
+    svg = badge_svg(track, band)
+    if svg is None:
+        abort(404)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/status/<list_name>")
@@ -203,6 +245,8 @@ def _pdf(number: str, language: str | None):
     certificate = find_certificate(number)
     if certificate is None or not may_download(current_user, certificate):
         abort(404)
+    if not is_printable(certificate):
+        abort(410)  # revoked or suspended: its verification page says so
     language = language or certificate.holder.preferred_language
     if language not in current_app.config["LANGUAGES"]:
         abort(404)
