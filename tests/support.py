@@ -464,11 +464,7 @@ OB_SCHEMA_FILE = (Path(__file__).parent / "interop" / "schemas"
 
 
 def ob_schema_errors(document: dict) -> list[str]:
-    """Where *document* breaks 1EdTech's OB 3.0 JSON Schema (draft 2019-09), one line each.
-    A single proof object predates the proofs array (issue 15's eddsa-rdfc-2022 work): until
-    then the content is checked without it."""
-    if isinstance(document.get("proof"), dict):
-        document = {key: value for key, value in document.items() if key != "proof"}
+    """Where *document* breaks 1EdTech's OB 3.0 JSON Schema (draft 2019-09), one line each."""
     validator = Draft201909Validator(json.loads(OB_SCHEMA_FILE.read_text()))
     return [f"{list(error.absolute_path)}: {error.message}"
             for error in validator.iter_errors(document)]

@@ -33,6 +33,8 @@ from certify.certificates.offline_contexts import OfflineContexts
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# Defines OB_SCHEMA_TYPE, which context-3.0.3 does not: safe-mode JSON-LD refuses it without.
+OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 # The 1EdTech JSON Schema every OB 3.0 credential names (credentialSchema).

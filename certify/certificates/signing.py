@@ -152,7 +152,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
     if certificate.band:
         _add_band(subject, version.bands, certificate.band, achievement_id(version), language)
     return {
-        "@context": [vc.VC_CONTEXT, vc.OB_CONTEXT],
+        "@context": [vc.VC_CONTEXT, vc.OB_CONTEXT, vc.OB_EXTENSIONS_CONTEXT],
         "id": certificate.credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": subject["achievement"]["name"],

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from certify.certificates import credentials as vc
 from certify.certificates import rdfc
+from certify.certificates.issuer import legacy_issuer_ids
 from certify.certificates.keys import private_key, signing_key
 from certify.certificates.models import Certificate
 from certify.certificates.offline_contexts import SHIPPED_CONTEXTS, OfflineContexts, UnknownContext
@@ -124,12 +125,16 @@ def test_a_proof_in_an_unknown_cryptosuite_is_reported_not_passed(client, issued
 
 
 def test_a_credential_with_the_old_single_proof_still_verifies(app, client, issued, in_app):
-    """Credentials issued before the proof set carry one eddsa-jcs-2022 proof object."""
+    """Credentials issued before the proof set carry one eddsa-jcs-2022 proof object (and,
+    from before the DID, the profile's address as issuer with a did:key method)."""
 
     def resign_the_old_way():
         certificate = db.session.scalar(sa.select(Certificate))
         key = signing_key()
-        certificate.credential = vc.sign(certificate.credential, private_key(key),
+        (legacy_issuer,) = legacy_issuer_ids()
+        unsigned = {**certificate.credential,
+                    "issuer": {**certificate.credential["issuer"], "id": legacy_issuer}}
+        certificate.credential = vc.sign(unsigned, private_key(key),
                                          vc.did_key_method(key.public_key_multibase))
         return certificate.credential
 

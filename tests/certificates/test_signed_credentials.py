@@ -37,7 +37,7 @@ def check(client, document):
 
 def test_the_credential_is_an_open_badge_signed_with_our_key(client, issued):
     document = get_credential(client, issued)
-    assert document["@context"] == [vc.VC_CONTEXT, vc.OB_CONTEXT]
+    assert document["@context"] == [vc.VC_CONTEXT, vc.OB_CONTEXT, vc.OB_EXTENSIONS_CONTEXT]
     assert document["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     subject = document["credentialSubject"]
     assert subject["type"] == ["AchievementSubject"]
