@@ -48,7 +48,12 @@ from assessments.permissions import (
     is_staff,
     own_review_pending,
 )
-from assessments.queries import all_competitions, applications_to_manage, published_versions
+from assessments.queries import (
+    all_competitions,
+    applications_to_manage,
+    published_versions,
+    signed_competition_ids,
+)
 from assessments.reviewers.forms import SpecialismForm
 from assessments.states import CompetitionState, InterviewOutcome, Outcome
 from assessments.views.loaders import (
@@ -72,8 +77,10 @@ from rubrics.models import RubricVersion
 def manage_applications():
     if not is_staff(current_user):
         abort(403)
+    # A file's candidate is named only once its competition's declaration is signed (§6.1-6.2).
     return render_template("assessments/manage_applications.html",
-                           applications=applications_to_manage(current_user))
+                           applications=applications_to_manage(current_user),
+                           signed=signed_competition_ids(current_user))
 
 
 def _reviewer_choices(application: Application) -> list[SelectChoice]:

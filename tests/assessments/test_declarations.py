@@ -317,3 +317,20 @@ def test_operations_refuse_staff_who_have_not_signed(create_user, create_competi
     assert _written(in_app) == before
     assert in_app(lambda: db.session.get(Application, application_id).eligibility_checked_at
                   ) is None
+
+
+def test_the_applications_list_names_no_candidate_before_signing(client, call):
+    """The list of files is itself access to them: an unsigned coordinator sees the files of
+    the competition only as a way to its declaration, with no candidate's name."""
+    setup = call()
+    login(client, setup["coordinator"])
+    listing = client.get("/manage/applications/").get_data(as_text=True)
+    assert "Dana Candidate" not in listing and "Erlan Other" not in listing
+    assert listing.count(_declaration_path(setup["competition"])) == 2  # one per file
+
+    html, text_hash = _sign_page(client, setup["competition"])
+    client.post(_declaration_path(setup["competition"]), data={
+        "text_sha256": text_hash, "agree": "y", "full_name": "Aigerim Sadykova"})
+    listing = client.get("/manage/applications/").get_data(as_text=True)
+    assert "Dana Candidate" in listing and "Erlan Other" in listing
+    assert _declaration_path(setup["competition"]) not in listing
