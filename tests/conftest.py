@@ -460,6 +460,7 @@ def scenario(create_user, create_competition, workflow, in_app):
                                                       .where(Branch.code == "KZ"))),
         "activation": "activate",
         "role": "reviewer",
+        "version": "2026-11",
     }
     return people, values
 
