@@ -11,8 +11,6 @@ import zipfile
 
 import sqlalchemy as sa
 
-from assessments import evidence
-from assessments.models import Application
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
 from certify.users import privacy
@@ -46,13 +44,7 @@ def test_a_candidates_zip_has_their_data_and_files_and_no_reviewer_of_a_blind_ca
     competition_id = create_competition(blind=True)
     application_id = workflow.start(competition_id, candidate)
     workflow.fill(application_id)
-
-    def attach():
-        application = db.session.get(Application, application_id)
-        return evidence.add_file(application, application.competition.rubric_version.criteria[1],
-                                 PDF, "plan.pdf", "My plan", by=application.candidate).id
-
-    evidence_id = in_app(attach)
+    evidence_id = workflow.attach(application_id, PDF, "plan.pdf", "My plan")
     workflow.submit(application_id, candidate)
     for reviewer in reviewers:
         workflow.review(workflow.assign(application_id, reviewer, admin))
