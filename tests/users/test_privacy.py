@@ -96,3 +96,16 @@ def test_accounts_with_a_current_consent_or_none_are_not_stopped(client, in_app,
     in_app(lambda: privacy.record_consent(db.session.get(User, person.id), "en"))  # once
     assert consents(in_app, person.email) == [(privacy.current_version(), "kk")]
     assert client.get("/dashboard").status_code == 200
+
+
+def test_staff_who_must_enrol_a_second_factor_and_accept_the_notice_are_not_looped(
+        app, client, in_app, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "REQUIRE_SECOND_FACTOR", True)
+    person = create_user("coordinator")
+    in_app(lambda: db.session.add(PrivacyConsent(user_id=person.id, version="2025-01",
+                                                 language="en")))
+    login(client, person)
+    # The two gates send each other through, never round in a loop: the second factor first.
+    assert client.get("/dashboard").location.endswith("/privacy/accept")
+    assert client.get("/privacy/accept").location.endswith("/account/second-factor")
+    assert client.get("/account/second-factor").status_code == 200

@@ -14,9 +14,11 @@ from certify.users import privacy
 from certify.users.blueprint import auth_bp as bp
 
 # What a person who must accept a newer notice can still reach: the notice, its acceptance,
-# logging out, the language switcher and static files.
+# logging out, the language switcher, static files, and the second factor's enrolment (the
+# other gate, certify.web.security: each must let the other's page through, or they loop).
 _OPEN_DURING_GATE = {"auth.privacy_notice", "auth.privacy_version", "auth.privacy_accept",
-                     "auth.logout", "main.set_language", "static", "main.healthz"}
+                     "auth.logout", "auth.second_factor_setup", "main.set_language", "static",
+                     "main.healthz", None}
 
 
 @bp.before_app_request
