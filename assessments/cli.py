@@ -1,5 +1,5 @@
 """Commands for the workflow: ``flask --app certify scores verify``, ``notify-reviewers``,
-``notify-invitations``."""
+``notify-invitations``, ``retention``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from assessments.analytics import verify_decisions
 from assessments.notifications import queue_review_reminders
+from assessments.retention import apply_retention, due_for_deletion
 from assessments.reviewers.invitations import send_invitation_reminders
 from certify.core.cli import report_check
 from certify.core.extensions import db
@@ -44,4 +45,21 @@ def verify_scores() -> None:
                  f"{checked} decisions checked, {len(mismatches)} mismatches")
 
 
-COMMANDS = (notify_reviewers_command, notify_invitations_command, scores_cli)
+@click.command("retention")
+@click.option("--apply", "apply_", is_flag=True,
+              help="Delete what is due; without it, only list it (a dry run).")
+@with_appcontext
+def retention_command(apply_: bool) -> None:
+    """The evidence of unsuccessful applications past RETENTION_UNSUCCESSFUL_EVIDENCE_YEARS
+    (docs/privacy.md): listed, or deleted with --apply."""
+    due = apply_retention() if apply_ else due_for_deletion()
+    db.session.commit()
+    for item in due:
+        click.echo(f"application {item.application_id}: {item.files} files, {item.links} links, "
+                   f"{item.size} bytes")
+    verb = "Deleted" if apply_ else "Due (dry run, nothing deleted):"
+    click.echo(f"{verb} evidence of {len(due)} applications.")
+
+
+COMMANDS = (notify_reviewers_command, notify_invitations_command, retention_command,
+            scores_cli)

@@ -272,6 +272,16 @@ def workflow(in_app):
                                       "Evidence", by=application.candidate)
             in_app(work)
 
+        def attach(self, application_id: int, data: bytes, filename: str,
+                   title: str | None = None) -> int:
+            """The candidate attaches a file to the second criterion; its evidence id."""
+            def work():
+                application = db.session.get(Application, application_id)
+                criterion = application.competition.rubric_version.criteria[1]
+                return evidence.add_file(application, criterion, data, filename, title,
+                                         by=application.candidate).id
+            return in_app(work)
+
         def submit(self, application_id: int, candidate: Person) -> None:
             in_app(lambda: operations.submit_application(
                 db.session.get(Application, application_id),
@@ -460,6 +470,7 @@ def scenario(create_user, create_competition, workflow, in_app):
                                                       .where(Branch.code == "KZ"))),
         "activation": "activate",
         "role": "reviewer",
+        "version": "2026-11",
     }
     return people, values
 

@@ -387,6 +387,13 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
         (302, 403, 403, 403, 403, 403, 302, 302, 403, 403, 403),
     ("GET", "auth.reviewer_profile"): (302, 403, 403, 200, 200, 403, 403, 403, 403, 403, 200),
     ("POST", "auth.reviewer_profile"): (302, 403, 403, 422, 422, 403, 403, 403, 403, 403, 422),
+    ("GET", "auth.privacy_notice"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "auth.privacy_version"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "auth.privacy_accept"): (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "auth.privacy_accept"): (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "assessments.my_data"): (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "assessments.download_my_data"): (302, 200, 200, 200, 200, 200, 200, 200, 200, 200,
+                                               200),
     ("GET", "assessments.invitation"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
     ("POST", "assessments.invitation"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
     ("POST", "assessments.decline_invitation"):

@@ -28,7 +28,9 @@ from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
+from certify.core.i18n import current_language
 from certify.core.urls import absolute_url
+from certify.users import privacy
 from certify.users.models import Branch, Role, User
 from certify.users.operations import (
     create_user,
@@ -183,6 +185,8 @@ def accept_with_new_account(invitation: ReviewerInvitation, declaration: Reviewe
         raise DomainError(_("An account with this address exists: log in to answer."))
     user = create_user(email=invitation.email, password=password, roles=[Role.reviewer],
                        email_verified=True, by=invitation.invited_by, **profile)
+    # The form's box agreed to the privacy notice it links.
+    privacy.record_consent(user, current_language())
     _accept(invitation, user, declaration)
     return user
 

@@ -8,6 +8,7 @@ from assessments.views import (  # noqa: F401
     invitation,
     manage,
     people,
+    personal_data,
     pool,
     reports,
     reviewer,

@@ -25,9 +25,10 @@ from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
+from certify.core.i18n import current_language
 from certify.core.passwords import hash_password
 from certify.core.urls import absolute_url
-from certify.users import notifications
+from certify.users import notifications, privacy
 from certify.users.models import Role, RoleAssignment, User
 from certify.users.operations import create_user, user_by_email
 
@@ -80,6 +81,8 @@ def register(*, email: str, password: str, **profile) -> None:
         return
     user = create_user(email=email, password=password, roles=[Role.candidate],
                        email_verified=False, **profile)
+    # The form's box agreed to the notice it links, in the language it was shown in.
+    privacy.record_consent(user, current_language())
     send_confirmation(user)
 
 

@@ -220,3 +220,21 @@ def load_user_by_session_token(token: str) -> User | None:
     """The session's user, while the account is enabled: disabling ends every session."""
     return db.session.scalar(sa.select(User).where(User.session_token == token,
                                                    User.is_enabled))
+
+
+class PrivacyConsent(db.Model):
+    """A person's consent to one version of the privacy notice (``certify.users.privacy``),
+    in the language they read it in: Kazakhstan's Law on Personal Data and their Protection
+    asks for consent to a stated purpose, so each published version is agreed to anew."""
+
+    __tablename__ = "privacy_consents"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "version"),
+        sa.CheckConstraint("language IN ('en', 'ru', 'kk')", name="known_language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -67,6 +67,10 @@ class Config:
     INVITATION_MAX_AGE_DAYS = 14
     INVITATION_REMINDER_DAYS = 5
     PASSWORD_RESET_MAX_AGE = 3600
+    # Personal data (docs/privacy.md): a person's "download my data" per account; the years
+    # the evidence of an unsuccessful application is kept (the privacy notice says so).
+    DATA_EXPORT_LIMIT = "3 per hour"
+    RETENTION_UNSUCCESSFUL_EVIDENCE_YEARS = 3
     # The public API and bulk checks, per client address.
     API_RATE_LIMIT = "120 per minute"
     # The public verification pages, credentials, PDFs and status lists, per client address.

@@ -2,4 +2,4 @@
 (auth), account holders (account), administrators (people, branches; the public list of
 branches is in branches too)."""
 
-from certify.users.views import account, auth, branches, people  # noqa: F401
+from certify.users.views import account, auth, branches, people, privacy  # noqa: F401
