@@ -61,7 +61,7 @@ def admin_client(app, create_user):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_template_has_the_header_and_an_example_that_imports(admin_client, kind):
-    response = admin_client.get(f"/users/import/template.{kind}")
+    response = admin_client.get(f"/users/import/template?format={kind}")
     assert response.status_code == 200
     if kind == "csv":
         rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))

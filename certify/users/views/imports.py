@@ -3,7 +3,7 @@ nothing, and the confirmation, which writes exactly the rows the preview showed.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -32,10 +32,12 @@ def require_importer() -> None:
         abort(403)
 
 
-@bp.get("/import/template.<any(csv, xlsx):kind>")
+@bp.get("/import/template")
 @login_required
-def import_template(kind: str):
+def import_template():
+    """``?format=xlsx`` for the workbook; the CSV otherwise."""
     require_importer()
+    kind = "xlsx" if request.args.get("format") == "xlsx" else "csv"
     if kind == "csv":
         return csv_response(template("csv"), "people-import.csv")
     return template("xlsx"), 200, {
