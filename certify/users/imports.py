@@ -22,6 +22,7 @@ import openpyxl
 import pandas as pd
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import gettext as _
 
 from certify.core import audit
@@ -50,7 +51,6 @@ EXAMPLE_ROW = ("aigerim.sadykova@example.kz", "Aigerim Sadykova", "Айгері�
                "Karaganda Technical University", "KZ", "KZ", "kk", "reviewer; candidate",
                "mining; geotechnics", "ru; kk", "3")
 MAX_ROWS = 1000
-MAX_BYTES = 2 * 1024 * 1024
 LANGUAGES = ("en", "ru", "kk")
 IMPORTABLE_ROLES = {Role.candidate, Role.reviewer, Role.coordinator}
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -69,8 +69,9 @@ def template(kind: str) -> bytes:
 
 def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     """The file's rows as text by column name; DomainError when it is not a table we read."""
-    if len(data) > MAX_BYTES:
-        raise DomainError(_("The file is larger than %(size)d MB.", size=MAX_BYTES // 2**20))
+    limit = current_app.config["PEOPLE_IMPORT_MAX_BYTES"]
+    if len(data) > limit:
+        raise DomainError(_("The file is larger than %(size)d kB.", size=limit // 1024))
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension == "csv":
         header, rows = _read_csv(data)

@@ -67,6 +67,8 @@ class Config:
     INVITATION_MAX_AGE_DAYS = 14
     INVITATION_REMINDER_DAYS = 5
     PASSWORD_RESET_MAX_AGE = 3600
+    # The largest CSV or XLSX of people imported at once (certify/users/imports.py).
+    PEOPLE_IMPORT_MAX_BYTES = 2 * 1024 * 1024
     # The public API and bulk checks, per client address.
     API_RATE_LIMIT = "120 per minute"
     # The public verification pages, credentials, PDFs and status lists, per client address.

@@ -104,9 +104,14 @@ def test_each_bad_row_is_named_in_the_preview_and_nothing_is_written(admin_clien
     (csv_file(*[f"p{i}@example.kz,P {i},,,KZ,KZ,en,candidate,,," for i in range(1001)]),
      "people.csv", "at most 1000 are imported at once"),
     (b"email,full_name\nx@example.kz,X\n", "people.csv", "missing: branch, roles"),
-], ids=["type", "encoding", "broken-xlsx", "too-many-rows", "header"])
-def test_a_file_that_cannot_be_read_is_refused_and_nothing_is_written(admin_client, in_app,
-                                                                      data, name, message):
+    (csv_file("x@example.kz,X Y,,," + "a" * 2000 + ",KZ,KZ,en,candidate,,,"), "people.csv",
+     "larger than 1 kB"),
+], ids=["type", "encoding", "broken-xlsx", "too-many-rows", "header", "size"])
+def test_a_file_that_cannot_be_read_is_refused_and_nothing_is_written(app, admin_client, in_app,
+                                                                      monkeypatch, data, name,
+                                                                      message):
+    if "larger" in message:  # a small limit, so that the test's upload stays small
+        monkeypatch.setitem(app.config, "PEOPLE_IMPORT_MAX_BYTES", 1024)
     before = state(in_app)
     response = upload(admin_client, data, name)
     assert response.status_code == 422

@@ -3,7 +3,7 @@ nothing, and the confirmation, which writes exactly the rows the preview showed.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +14,6 @@ from certify.users import import_store
 from certify.users.blueprint import bp
 from certify.users.forms import ConfirmImportForm, PeopleImportForm
 from certify.users.imports import (
-    MAX_BYTES,
     MAX_ROWS,
     apply_import,
     plan_digest,
@@ -53,7 +52,7 @@ def import_people():
     form = PeopleImportForm()
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read(MAX_BYTES + 1)
+        data = upload.read(current_app.config["PEOPLE_IMPORT_MAX_BYTES"] + 1)
         filename = upload.filename or ""
         try:
             plans = plan_import(read_table(filename, data), by=current_user)
