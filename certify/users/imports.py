@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from openpyxl.utils.exceptions import InvalidFileException
 
 from certify.core import audit
 from certify.core.errors import DomainError
@@ -99,7 +100,10 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DomainError(_("The CSV file is not in UTF-8: save it as \"CSV UTF-8\".")) from error
-    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    except csv.Error as error:  # e.g. a cell longer than the csv module's field limit
+        raise DomainError(_("The file cannot be read as CSV.")) from error
     return (rows[0], rows[1:]) if rows else ([], [])
 
 
@@ -107,7 +111,8 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
     try:
         # data_only: a formula's cached value, never the formula run; read_only: streamed.
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, TypeError,
+            ValueError) as error:
         raise DomainError(_("The file is not a readable XLSX workbook.")) from error
     try:
         sheet = book.worksheets[0]

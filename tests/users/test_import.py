@@ -106,7 +106,9 @@ def test_each_bad_row_is_named_in_the_preview_and_nothing_is_written(admin_clien
     (b"email,full_name\nx@example.kz,X\n", "people.csv", "missing: branch, roles"),
     (csv_file("x@example.kz,X Y,,," + "a" * 2000 + ",KZ,KZ,en,candidate,,,"), "people.csv",
      "larger than 1 kB"),
-], ids=["type", "encoding", "broken-xlsx", "too-many-rows", "header", "size"])
+    (csv_file("x@example.kz,X Y,,," + "a" * 200_000 + ",KZ,KZ,en,candidate,,,"), "people.csv",
+     "cannot be read as CSV"),
+], ids=["type", "encoding", "broken-xlsx", "too-many-rows", "header", "size", "huge-cell"])
 def test_a_file_that_cannot_be_read_is_refused_and_nothing_is_written(app, admin_client, in_app,
                                                                       monkeypatch, data, name,
                                                                       message):
