@@ -207,7 +207,9 @@ def test_a_tampered_or_replayed_confirmation_is_refused(admin_client, in_app):
     preview = upload(admin_client, csv_file(GOOD))
     ticket = ticket_of(preview)
     before = state(in_app)
-    refused = admin_client.post("/users/import/confirm", data={"ticket": ticket[:-2] + "xx"},
+    # The payload's first character changed (a signature's last one may carry ignored bits).
+    tampered = ("A" if ticket[0] != "A" else "B") + ticket[1:]
+    refused = admin_client.post("/users/import/confirm", data={"ticket": tampered},
                                 follow_redirects=True)
     assert "confirmed already or has expired" in refused.get_data(as_text=True)
     assert state(in_app) == before
