@@ -398,6 +398,12 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.invitation"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
     ("POST", "assessments.decline_invitation"):
         (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    # Importing people (issue 20): administrators and coordinators (rows checked per branch).
+    # Posted without a file: the form again (422); a confirmation without its ticket: back.
+    ("GET", "users.import_people"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("POST", "users.import_people"): (302, 403, 403, 403, 403, 422, 422, 422, 422, 422, 403),
+    ("GET", "users.import_template"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("POST", "users.confirm_import"): (302, 403, 403, 403, 403, 302, 302, 302, 302, 302, 403),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.

@@ -5,10 +5,12 @@ from __future__ import annotations
 from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -307,3 +309,16 @@ class GrantRoleForm(FlaskForm):
 
     def chosen_branch(self) -> Branch | None:
         return self._branches.get(self.branch.data)
+
+
+class PeopleImportForm(FlaskForm):
+    """A CSV or XLSX of people to preview (its size and type are checked on reading)."""
+
+    file = FileField(_l("CSV or XLSX file of people"),
+                     validators=[FileRequired(message=_l("Choose a file."))])
+
+
+class ConfirmImportForm(FlaskForm):
+    """The preview's confirmation: only the signed ticket of the stored file."""
+
+    ticket = HiddenField(validators=[DataRequired()])

@@ -150,3 +150,12 @@ def reset_password(user: User, new_password: str) -> None:
     # The link came through the mailbox: the address is proven as well.
     user.email_verified_at = user.email_verified_at or utcnow()
     audit.record("auth.password_reset", user, actor=user)
+
+
+def send_activation(user: User, *, by: User) -> None:
+    """An account made without a password (a bulk import): its owner chooses one through a
+    reset link, the same signed, single-use link as a forgotten password's; opening it also
+    proves the address. Once it expires, "Forgot your password?" sends a fresh one."""
+    token = _serializer(RESET).dumps([user.id, _password_fingerprint(user)])
+    notifications.activation_link(user, absolute_url("auth.reset_password", token=token),
+                                  absolute_url("auth.forgot_password"), by=by)

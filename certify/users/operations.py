@@ -4,6 +4,7 @@ disable accounts. Functions flush and never commit; refusals raise DomainError."
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ def email_taken(email: str) -> bool:
 def create_user(
     *,
     email: str,
-    password: str,
+    password: str | None,
     full_name: str,
     country: str,
     roles: Iterable[Role | str],
@@ -50,7 +51,9 @@ def create_user(
     by: User | None = None,
     email_verified: bool = True,
 ) -> User:
-    """A new account. A coordinator role needs the branch it coordinates."""
+    """A new account. A coordinator role needs the branch it coordinates. Without a password
+    (``None``: an imported account) nobody logs in until the owner sets one through a mailed
+    link (``certify.users.mailbox.send_activation``)."""
     email = email.strip().lower()
     # NFC, and no bidi overrides or zero-width characters (they would reach certificates).
     full_name = normalise_name(full_name)
@@ -67,7 +70,7 @@ def create_user(
             raise DomainError("a coordinator needs a branch")
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password) if password is not None else unusable_password(),
         full_name=full_name,
         full_name_native=full_name_native or None,
         affiliation=affiliation.strip(),
@@ -87,6 +90,12 @@ def create_user(
     db.session.flush()
     audit.record("user.create", user, actor=by, roles=sorted(roles))
     return user
+
+
+def unusable_password() -> str:
+    """A stored value no password matches (argon2 refuses it as a hash), distinct per account
+    so that the reset link's fingerprint of it is too."""
+    return "!unset-" + secrets.token_hex(16)
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -9,6 +9,12 @@ def can_list_users(user: User) -> bool:
     return user.is_authenticated and user.has_role(Role.admin, Role.coordinator)
 
 
+def can_import_people(user: User) -> bool:
+    """Administrators import anyone; coordinators candidates and reviewers of their branch
+    (``certify.users.imports`` checks each row)."""
+    return can_list_users(user)
+
+
 def can_manage_users(user: User) -> bool:
     return user.is_authenticated and user.is_admin
 

@@ -71,6 +71,8 @@ class Config:
     # the evidence of an unsuccessful application is kept (the privacy notice says so).
     DATA_EXPORT_LIMIT = "3 per hour"
     RETENTION_UNSUCCESSFUL_EVIDENCE_YEARS = 3
+    # The largest CSV or XLSX of people imported at once (certify/users/imports.py).
+    PEOPLE_IMPORT_MAX_BYTES = 2 * 1024 * 1024
     # The public API and bulk checks, per client address.
     API_RATE_LIMIT = "120 per minute"
     # The public verification pages, credentials, PDFs and status lists, per client address.

@@ -1,5 +1,5 @@
 """Routes by audience; importing this package attaches them all to the blueprints: visitors
-(auth), account holders (account), administrators (people, branches; the public list of
+(auth), account holders (account), administrators (people, imports, branches; the public list of
 branches is in branches too)."""
 
-from certify.users.views import account, auth, branches, people, privacy  # noqa: F401
+from certify.users.views import account, auth, branches, imports, people, privacy  # noqa: F401
