@@ -56,6 +56,15 @@ from tests.support import (
 
 def pytest_collection_modifyitems(config, items):
     if ON_POSTGRES:
+        # The browser journeys test pages, not the database: they run once, in the SQLite pass,
+        # which keeps CI under its 30 minutes (the PostgreSQL pass runs every other test).
+        # CERTIFY_BROWSER_ON_POSTGRES=1 runs them here too.
+        if os.environ.get("CERTIFY_BROWSER_ON_POSTGRES") == "1":
+            return
+        once = pytest.mark.skip(reason="browser journeys run in the SQLite pass")
+        for item in items:
+            if "browser" in item.keywords or "browser" in getattr(item, "fixturenames", ()):
+                item.add_marker(once)
         return
     skip = pytest.mark.skip(
         reason="needs PostgreSQL: set CERTIFY_TEST_DATABASE_URL=postgresql+psycopg://..."
@@ -94,15 +103,34 @@ def app(database_url, tmp_path_factory):
 
 def _clean(app) -> None:
     with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                quoted = ", ".join(f'"{name}"' for name in tables)
-                connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    # Names come from our own metadata, never from input.
-                    connection.execute(sa.text(f'DELETE FROM "{name}"'))  # noqa: S608
+                connection.exec_driver_sql(_cleaning_script(connection))
+            else:  # sqlite3 runs one statement per call
+                for statement in _cleaning_script(connection).split(";\n"):
+                    connection.exec_driver_sql(statement)
+
+
+_CLEANING: dict[str, str] = {}
+
+
+def _cleaning_script(connection) -> str:
+    """One batch that empties every table, children first, and restarts PostgreSQL's sequences.
+
+    DELETE rather than TRUNCATE: on tables of a few rows it costs ~8 ms a test on PostgreSQL
+    against ~100 ms for TRUNCATE (measured on 38 tables), minutes over the suite.
+    """
+    dialect = connection.dialect.name
+    if dialect not in _CLEANING:
+        # Names come from our own metadata and catalogue, never from input.
+        statements = [f'DELETE FROM "{table.name}"'  # noqa: S608
+                      for table in reversed(db.metadata.sorted_tables)]
+        if dialect == "postgresql":
+            sequences = connection.execute(sa.text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"))
+            statements += [f'ALTER SEQUENCE "{name}" RESTART' for (name,) in sequences]
+        _CLEANING[dialect] = ";\n".join(statements)
+    return _CLEANING[dialect]
 
 
 @pytest.fixture(autouse=True)
