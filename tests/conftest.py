@@ -102,13 +102,12 @@ def app(database_url, tmp_path_factory):
 
 
 def _clean(app) -> None:
-    with app.app_context():
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(_cleaning_script(connection))
-            else:  # sqlite3 runs one statement per call
-                for statement in _cleaning_script(connection).split(";\n"):
-                    connection.exec_driver_sql(statement)
+    with app.app_context(), db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(_cleaning_script(connection))
+        else:  # sqlite3 runs one statement per call
+            for statement in _cleaning_script(connection).split(";\n"):
+                connection.exec_driver_sql(statement)
 
 
 _CLEANING: dict[str, str] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from certify.users.blueprint import bp as users_bp
 from certify.users.models import load_user_by_session_token
 from certify.web import cli, errors, models, security, templating  # noqa: F401 - models: every table
 from certify.web.blueprint import bp as main_bp
-from certify.web.config import LOCAL_BASE_URL, Config, TestConfig
+from certify.web.config import INSTANCE_SETTINGS, LOCAL_BASE_URL, Config, TestConfig
 from rubrics.blueprint import bp as rubrics_bp
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # certify/: static files and translations
@@ -48,6 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         root_path=str(PACKAGE_ROOT),
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_relative_config=True,
+        # None: Flask's default, instance/ beside the project.
+        instance_path=os.environ.get("CERTIFY_INSTANCE_PATH") or None,
     )
     configure_app(app, config)
     configure_extensions(app)
@@ -74,6 +77,11 @@ def trust_proxies(app: Flask) -> None:
 def configure_app(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     testing = bool(overrides and overrides.get("TESTING"))
     app.config.from_object(TestConfig if testing else Config)
+    if not testing:
+        # What `flask demo` wrote (or an operator keeps) in the instance folder, so that every
+        # command of the README works on the demo instance without its environment; the
+        # environment still wins.
+        app.config.from_file(INSTANCE_SETTINGS, load=tomllib.load, text=False, silent=True)
     app.config.from_prefixed_env("CERTIFY")
     if overrides:
         app.config.update(overrides)

@@ -3,10 +3,11 @@ instance-wide ones (demo data, backup, restore)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from assessments import cli as assessments_cli
@@ -16,6 +17,7 @@ from certify.core.extensions import db
 from certify.core.urls import base_url
 from certify.users import cli as users_cli
 from certify.web.backup import BackupError, create_backup, restore_backup
+from certify.web.config import INSTANCE_SETTINGS
 from certify.web.demo import DEMO_PASSWORD, load_demo, sign_again_for_this_address
 from rubrics import cli as rubrics_cli
 
@@ -32,6 +34,7 @@ def register(app: Flask) -> None:
 def demo_command() -> None:
     """Load the demo data (idempotent: running it again changes nothing, unless the public
     address changed: then the demo's credentials are signed again for the new one)."""
+    remember_demo_settings()
     created = load_demo()
     signed = 0 if created else sign_again_for_this_address()
     db.session.commit()
@@ -42,6 +45,18 @@ def demo_command() -> None:
                    f"signed again for {base_url()}.")
     else:
         click.echo("Demo data already present; nothing changed.")
+
+
+def remember_demo_settings() -> None:
+    """Keep the demo's settings in the instance folder: later commands (`send-outbox`,
+    `certificates list`, …) then run without CERTIFY_DEMO or the public address in the
+    environment, exactly as the README shows them."""
+    settings = Path(current_app.instance_path) / INSTANCE_SETTINGS
+    settings.write_text(
+        "# Written by `flask demo`: this instance is a local demo. Delete for production.\n"
+        "DEMO = true\n"
+        f"PUBLIC_BASE_URL = {json.dumps(current_app.config['PUBLIC_BASE_URL'])}\n",
+        encoding="utf-8")
 
 
 def _backup_step(step, *args, **kwargs):

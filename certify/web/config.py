@@ -11,6 +11,11 @@ LANGUAGES = ("en", "ru", "kk")
 LOCAL_BASE_URL = "http://127.0.0.1:5000"
 
 
+# Settings kept in the instance folder (TOML, keys as in Config without the CERTIFY_ prefix);
+# the environment overrides them. `flask demo` writes DEMO and PUBLIC_BASE_URL there.
+INSTANCE_SETTINGS = "settings.toml"
+
+
 class Config:
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None

@@ -167,3 +167,42 @@ def test_demo_staff_signed_their_declarations_but_one(runner, in_app, client):
     draft = in_app(lambda: db.session.scalar(sa.select(Review.id).join(Review.reviewer).where(
         User.email == "reviewer3@certify.example", Review.state == "draft")))
     assert "/declaration?next=" in client.get(f"/reviews/{draft}").headers["Location"]
+
+
+def test_readme_commands_run_on_the_demo_instance_without_its_environment(tmp_path, monkeypatch):
+    """After `make run`, `flask --app certify send-outbox` and `certificates list` work as the
+    README writes them: no CERTIFY_DEMO, no public address in the environment (issue 17)."""
+    from certify.web.app import create_app
+
+    monkeypatch.setenv("CERTIFY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CERTIFY_DEMO", "1")
+    monkeypatch.setenv("CERTIFY_PUBLIC_BASE_URL", "http://127.0.0.1:5057")
+    demo_app = create_app()
+    with demo_app.app_context():
+        db.create_all()
+    loaded = demo_app.test_cli_runner().invoke(args=["demo"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "DEMO = true" in (tmp_path / "settings.toml").read_text()
+    with demo_app.app_context():
+        db.engine.dispose()
+
+    monkeypatch.delenv("CERTIFY_DEMO")
+    monkeypatch.delenv("CERTIFY_PUBLIC_BASE_URL")
+    later = create_app()
+    assert later.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5057"
+    listed = later.test_cli_runner().invoke(args=["certificates", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.output), "the demo's certificates are listed"
+    sent = later.test_cli_runner().invoke(args=["send-outbox"])
+    assert sent.exit_code == 0, sent.output
+    with later.app_context():
+        db.engine.dispose()
+
+
+def test_the_environment_overrides_the_instance_settings(tmp_path, monkeypatch):
+    from certify.web.app import create_app
+
+    (tmp_path / "settings.toml").write_text('DEMO = true\nPUBLIC_BASE_URL = "http://a.example"\n')
+    monkeypatch.setenv("CERTIFY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CERTIFY_PUBLIC_BASE_URL", "https://certify.example.org")
+    assert create_app().config["PUBLIC_BASE_URL"] == "https://certify.example.org"
