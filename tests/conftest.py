@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import ssl
 import threading
 from datetime import timedelta
 from email import message_from_bytes
@@ -33,6 +34,7 @@ from certify.certificates.operations import request_renewal
 from certify.core import public_cache
 from certify.core.db_types import utcnow
 from certify.core.extensions import db, limiter
+from certify.core.outbox import Notification
 from certify.users.models import Branch, User
 from certify.users.operations import create_user as create
 from certify.users.operations import seed_branches
@@ -464,6 +466,13 @@ def scenario(create_user, create_competition, workflow, in_app):
         subject=ComplaintSubject.certificate, certificate_number=number,
         description="The holder signed off a ventilation plan they had not read."))[0].id)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
+
+    def a_failed_message():
+        message = db.session.scalars(sa.select(Notification).order_by(Notification.id)).first()
+        message.attempts, message.failed_at = 1, utcnow()
+        message.last_error = "SMTPRecipientsRefused: 550 no such user"
+        return message.id
+
     values = {
         "lang": "ru",
         "competition_id": competition_id,
@@ -498,6 +507,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "activation": "activate",
         "role": "reviewer",
         "version": "2026-11",
+        "notification_id": in_app(a_failed_message),
     }
     return people, values
 
@@ -545,22 +555,50 @@ def browser():
 
 
 @pytest.fixture
-def smtp_server(app, monkeypatch):
+def smtp_server(start_smtp_server):
     """A real SMTP server (aiosmtpd) on a free loopback port, set as the app's mail server;
     yields the list of messages it receives (``email.message.EmailMessage``)."""
-    received: list[EmailMessage] = []
+    return start_smtp_server()
 
-    class Keep:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(message_from_bytes(envelope.content, policy=email_policy.default))
-            return "250 Message accepted"
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    yield received
-    controller.stop()
+@pytest.fixture
+def start_smtp_server(app, monkeypatch):
+    """Start a real SMTP server (aiosmtpd) on a free loopback port and make it the app's:
+    ``start(refuse={address: "550 …"}, tls=(cert_file, key_file))`` returns the list its
+    messages arrive in. With ``tls`` it requires STARTTLS before any mail."""
+    controllers = []
+
+    def start(*, refuse: dict[str, str] | None = None, tls: tuple[Path, Path] | None = None):
+        received: list[EmailMessage] = []
+        refused = refuse or {}
+
+        class Keep:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if address in refused:
+                    return refused[address]
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):
+                received.append(message_from_bytes(envelope.content,
+                                                   policy=email_policy.default))
+                return "250 Message accepted"
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        options = {}
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            options = {"tls_context": context, "require_starttls": True}
+        controller = Controller(Keep(), hostname="127.0.0.1", port=port, **options)
+        controller.start()
+        controllers.append(controller)
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        return received
+
+    yield start
+    for controller in controllers:
+        controller.stop()

@@ -12,6 +12,7 @@ import socket
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -357,6 +358,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.resolve_complaint_view"):
         (302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403),
     # Branches (issue 20): the public list; administration by administrators alone.
+    ("GET", "main.outbox"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("POST", "main.retry_message"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
     ("GET", "branches.public_list"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "branches.manage"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
     ("GET", "branches.create"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
@@ -525,3 +528,32 @@ def in_threads(app, count, work):
     for thread in threads:
         thread.join()
     return results, errors
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key (a mail server's, for STARTTLS tests):
+    (certificate file, key file), PEM."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+    cert_file, key_file = directory / "mail.crt", directory / "mail.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from certify.core.audit import verify_chain
 from certify.core.checkpoints import (
@@ -28,11 +30,33 @@ SAVED_COPY_MAX_BYTES = 16 * 1024 * 1024
 
 
 @click.command("send-outbox")
+@click.option("--watch", is_flag=True,
+              help="Keep running: send what is due every --interval seconds (a service, "
+                   "instead of cron), retrying failures with back-off.")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between passes with --watch.")
+@click.option("--rounds", type=click.IntRange(min=1), hidden=True,
+              help="Stop --watch after this many passes (tests).")
 @with_appcontext
-def send_outbox_command() -> None:
+def send_outbox_command(watch: bool, interval: float, rounds: int | None) -> None:
     """Send queued messages (SMTP when CERTIFY_MAIL_SERVER is set, else printed in full)."""
-    count, how = send_outbox(show=click.echo)
-    click.echo(f"Sent {count} messages ({how}).")
+    if not watch:
+        click.echo(str(send_outbox(show=click.echo)))
+        return
+    done = 0
+    while rounds is None or done < rounds:
+        try:
+            delivery = send_outbox(show=click.echo)
+        except SQLAlchemyError as error:  # the database restarting: try again next pass
+            db.session.rollback()
+            click.echo(f"send-outbox: {error}", err=True)
+        else:
+            if delivery.sent or delivery.postponed or delivery.failed:
+                click.echo(str(delivery))
+        db.session.remove()
+        done += 1
+        if rounds is None or done < rounds:
+            time.sleep(interval)
 
 
 def report_check(problems: list[str], summary: str) -> None:

@@ -4,7 +4,9 @@ them, and sent later (`flask send-outbox`) by SMTP when configured, else logged.
 from __future__ import annotations
 
 import smtplib
-from datetime import datetime
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
@@ -39,8 +41,22 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Delivery: failed attempts so far, the last error, when to try again (back-off), and
+    # when the outbox gave up (a permanent refusal, or MAIL_MAX_ATTEMPTS reached).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     user: Mapped[User | None] = relationship()
+
+    @property
+    def state(self) -> str:
+        if self.sent_at is not None:
+            return "sent"
+        if self.failed_at is not None:
+            return "failed"
+        return "retrying" if self.attempts else "waiting"
 
     @property
     def recipient(self) -> str:
@@ -88,38 +104,144 @@ def write_if(send: bool, *, user_id: int, kind: str, dedup_key: str, language: s
     ))
 
 
-def send_outbox(limit: int = 500, *, show=None) -> tuple[int, str]:
-    """Send what is waiting; returns (count, how): by SMTP when MAIL_SERVER is set, else each
-    message in full goes to ``show(text)`` (default: the application log), so a development
-    setup needs no mail server and its confirmation and reset links can still be followed."""
-    pending = db.session.scalars(
-        sa.select(Notification).where(Notification.sent_at.is_(None))
-        .order_by(Notification.id).limit(limit)
-    ).all()
+@dataclass
+class Delivery:
+    """What one pass of the outbox did."""
+
+    how: str  # "smtp" or "log"
+    sent: int = 0
+    postponed: int = 0  # a temporary failure: tried again after a back-off
+    failed: int = 0  # given up: a permanent refusal or too many attempts
+
+    def __str__(self) -> str:
+        text = f"Sent {self.sent} messages ({self.how})."
+        if self.postponed or self.failed:
+            text += f" {self.postponed} postponed, {self.failed} failed."
+        return text
+
+
+def due_messages(limit: int, now: datetime) -> list[Notification]:
+    return list(db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None),
+               sa.or_(Notification.next_attempt_at.is_(None),
+                      Notification.next_attempt_at <= now))
+        .order_by(Notification.id).limit(limit)))
+
+
+def send_outbox(limit: int = 500, *, show=None) -> Delivery:
+    """Send what is due: by SMTP when MAIL_SERVER is set, else each message in full goes to
+    ``show(text)`` (default: the application log), so a development setup needs no mail server
+    and its confirmation and reset links can still be followed.
+
+    A temporary failure (the server unreachable, a 4xx answer) postpones the message with an
+    exponential back-off; a permanent one (5xx, e.g. a refused recipient) or MAIL_MAX_ATTEMPTS
+    failures marks it failed, with the error, for an administrator to see and retry."""
+    now = utcnow()
+    pending = due_messages(limit, now)
+    if not current_app.config.get("MAIL_SERVER"):
+        show = show or current_app.logger.info
+        for notification in pending:
+            show(f"To: {notification.recipient}\nSubject: {notification.subject}\n\n"
+                 f"{notification.body}\n")
+            notification.sent_at = now
+        db.session.commit()
+        return Delivery("log", sent=len(pending))
+    delivery = Delivery("smtp")
+    if pending:
+        _send_by_smtp(pending, delivery)
+    return delivery
+
+
+def _send_by_smtp(pending: list[Notification], delivery: Delivery) -> None:
     config = current_app.config
-    server = config.get("MAIL_SERVER")
-    if not pending:
-        return 0, "smtp" if server else "log"
-    if server:
-        with smtplib.SMTP(server, int(config.get("MAIL_PORT", 25)), timeout=30) as smtp:
+    try:
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)),
+                            timeout=float(config.get("MAIL_TIMEOUT", 30)))
+    except (OSError, smtplib.SMTPException) as error:
+        _failed_attempt(pending, error, delivery)
+        return
+    with smtp:
+        try:
             if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
+                smtp.starttls(context=ssl.create_default_context(
+                    cafile=config.get("MAIL_CA_FILE")))
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            for notification in pending:
-                message = EmailMessage()
-                message["From"] = config["MAIL_FROM"]
-                message["To"] = notification.recipient
-                message["Subject"] = notification.subject
-                message.set_content(notification.body)
-                smtp.send_message(message)
-                notification.sent_at = utcnow()
-                db.session.commit()
-        return len(pending), "smtp"
-    show = show or current_app.logger.info
-    for notification in pending:
-        show(f"To: {notification.recipient}\nSubject: {notification.subject}\n\n"
-             f"{notification.body}\n")
-        notification.sent_at = utcnow()
+        except (OSError, smtplib.SMTPException) as error:
+            _failed_attempt(pending, error, delivery)
+            return
+        for index, notification in enumerate(pending):
+            try:
+                smtp.send_message(_message(notification, config["MAIL_FROM"]))
+            except smtplib.SMTPServerDisconnected as error:
+                _failed_attempt(pending[index:], error, delivery)  # the rest cannot go either
+                return
+            except smtplib.SMTPException as error:  # this message's answer (a subclass of OSError)
+                _failed_attempt([notification], error, delivery)
+                continue
+            except OSError as error:  # the connection broke
+                _failed_attempt(pending[index:], error, delivery)
+                return
+            notification.sent_at = utcnow()
+            delivery.sent += 1
+            db.session.commit()
+
+
+def _message(notification: Notification, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = notification.recipient
+    message["Subject"] = notification.subject
+    message.set_content(notification.body)
+    return message
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A 5xx answer will not change by waiting (RFC 5321 §4.2.1); anything else may."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and code >= 500
+
+
+def _describe(error: Exception) -> str:
+    """The server's own answer where there is one (e.g. "550 5.1.1 No such user"), else the
+    error as Python names it."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{code} {_text(answer)} ({address})"
+                         for address, (code, answer) in error.recipients.items())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_text(error.smtp_error)}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+
+
+def _failed_attempt(notifications: list[Notification], error: Exception,
+                    delivery: Delivery) -> None:
+    config = current_app.config
+    now = utcnow()
+    give_up_after = int(config.get("MAIL_MAX_ATTEMPTS", 6))
+    base = float(config.get("MAIL_RETRY_SECONDS", 60))
+    for notification in notifications:
+        notification.attempts += 1
+        notification.last_error = _describe(error)[:2000]
+        if _is_permanent(error) or notification.attempts >= give_up_after:
+            notification.failed_at = now
+            notification.next_attempt_at = None
+            delivery.failed += 1
+        else:
+            # 1, 2, 4, 8 … minutes, at most an hour apart.
+            delay = min(base * 2 ** (notification.attempts - 1), 3600.0)
+            notification.next_attempt_at = now + timedelta(seconds=delay)
+            delivery.postponed += 1
     db.session.commit()
-    return len(pending), "log"
+
+
+def retry(notification: Notification) -> None:
+    """An administrator sends a failed message again: due at once, attempts counted anew."""
+    notification.failed_at = notification.next_attempt_at = None
+    notification.attempts = 0

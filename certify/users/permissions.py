@@ -42,3 +42,8 @@ def can_change_role(user: User, person: User, role: Role) -> bool:
 
 def can_manage_branches(user: User) -> bool:
     return user.is_authenticated and user.is_admin
+
+
+def can_see_outbox(user: User) -> bool:
+    """The outbox holds everyone's mail (reset links among them): administrators only."""
+    return user.is_authenticated and user.is_admin

@@ -122,6 +122,13 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "certify@localhost"
+    MAIL_TIMEOUT = 30  # seconds per SMTP connection
+    MAIL_CA_FILE: str | None = None  # STARTTLS: trust this CA file instead of the system's
+    # Delivery failures: retried after 1, 2, 4 … minutes (at most an hour apart); after
+    # MAIL_MAX_ATTEMPTS, or at once on a permanent (5xx) refusal, the message is marked failed
+    # for an administrator to see and retry (/admin/outbox).
+    MAIL_MAX_ATTEMPTS = 6
+    MAIL_RETRY_SECONDS = 60
     RENEWAL_REMINDER_DAYS = (90, 30)
     APPEAL_DAYS = 30
     REVISION_DAYS = 28  # "revise and resubmit": time given to the candidate
