@@ -41,14 +41,21 @@ from certify.web.config import INSTANCE_SETTINGS, LOCAL_BASE_URL, Config, TestCo
 from rubrics.blueprint import bp as rubrics_bp
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # certify/: static files and translations
-PROJECT_ROOT = PACKAGE_ROOT.parent  # templates/ and migrations/
+PROJECT_ROOT = PACKAGE_ROOT.parent  # templates/ and migrations/ in a checkout
+
+
+def _shipped(name: str) -> Path:
+    """``templates`` or ``migrations``: inside the package when installed from the wheel
+    (pyproject.toml puts them there), else at the top of the checkout."""
+    inside = PACKAGE_ROOT / name
+    return inside if inside.is_dir() else PROJECT_ROOT / name
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         root_path=str(PACKAGE_ROOT),
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(_shipped("templates")),
         instance_relative_config=True,
         # None: Flask's default, instance/ beside the project.
         instance_path=os.environ.get("CERTIFY_INSTANCE_PATH") or None,
@@ -168,7 +175,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def configure_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(_shipped("migrations")))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
