@@ -28,10 +28,11 @@ from assessments.complaints.models import ComplaintSubject
 from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
+from assessments.report_jobs import ANNUAL_REPORT
 from assessments.states import Outcome
 from certify.certificates.models import Certificate
 from certify.certificates.operations import request_renewal
-from certify.core import public_cache
+from certify.core import jobs, public_cache
 from certify.core.db_types import utcnow
 from certify.core.extensions import db, limiter
 from certify.core.outbox import Notification
@@ -165,6 +166,30 @@ def cache(app):
     for key in cache.client.scan_iter(f"{prefix}:*"):
         cache.client.delete(key)
     cache.client.close()
+
+
+@pytest.fixture
+def job_queue(app, monkeypatch):
+    """Background jobs on a real RQ queue in the local Redis, a queue of the test's own; yields
+    the Redis client."""
+    if not redis_is_up():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis does not answer on 127.0.0.1:6379 (CI=true)")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    from redis import Redis
+    from rq import Queue
+
+    name = f"certify-test-{secrets.token_hex(6)}"
+    monkeypatch.setitem(app.config, "JOBS_REDIS_URL", f"redis://{REDIS[0]}:{REDIS[1]}/0")
+    monkeypatch.setitem(app.config, "JOBS_QUEUE", name)
+    connection = Redis(*REDIS)
+    yield connection
+    queue = Queue(name, connection=connection)
+    for registry in (queue.failed_job_registry, queue.finished_job_registry):
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+    queue.delete(delete_jobs=True)
+    connection.close()
 
 
 @pytest.fixture
@@ -508,6 +533,8 @@ def scenario(create_user, create_competition, workflow, in_app):
         "role": "reviewer",
         "version": "2026-11",
         "notification_id": in_app(a_failed_message),
+        "job_id": in_app(lambda: jobs.start(ANNUAL_REPORT, owner_id=people["admin"].id,
+                                            title="Annual report", params={"year": 2026}).id),
     }
     return people, values
 

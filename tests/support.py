@@ -358,6 +358,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.resolve_complaint_view"):
         (302, 403, 403, 403, 403, 403, 403, 403, 403, 422, 403),
     # Branches (issue 20): the public list; administration by administrators alone.
+    ("GET", "main.jobs"): (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "main.job"): (302, 404, 404, 404, 404, 404, 404, 200, 404, 200, 404),
+    ("GET", "main.job_download"): (302, 404, 404, 404, 404, 404, 404, 200, 404, 200, 404),
+    ("POST", "assessments.prepare_annual_report"):
+        (302, 403, 403, 403, 403, 302, 302, 302, 302, 302, 403),
     ("GET", "main.outbox"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
     ("POST", "main.retry_message"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
     ("GET", "branches.public_list"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),

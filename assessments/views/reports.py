@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template
+from flask import Response, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from assessments import scoring
@@ -11,6 +12,7 @@ from assessments.analytics import competition_figures
 from assessments.blueprint import bp
 from assessments.permissions import hidden_application_ids
 from assessments.queries import people_by_id
+from assessments.report_jobs import ANNUAL_REPORT
 from assessments.reports import (
     EXPORT_KINDS,
     analytics_charts,
@@ -18,6 +20,8 @@ from assessments.reports import (
     export_frame,
 )
 from assessments.views.loaders import analytics_scope_or_404, report_scope_or_404
+from certify.core import jobs
+from certify.core.forms import ActionForm, require_action_form
 from certify.core.tabular import csv_response, to_csv, to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,7 +73,8 @@ def export(competition_id: int, kind: str, fmt: str):
 def annual_report():
     year, branches = report_scope_or_404()
     return render_template("assessments/annual_report.html", year=year,
-                           report=annual_figures(year, branches), scoped=branches is not None)
+                           report=annual_figures(year, branches), scoped=branches is not None,
+                           action_form=ActionForm())
 
 
 @bp.get("/manage/reports/annual.xlsx")
@@ -78,3 +83,16 @@ def annual_report_xlsx():
     year, branches = report_scope_or_404()
     return _download(to_xlsx(annual_report_sheets(year, branches)), XLSX,
                      f"certify-annual-report-{year}.xlsx")
+
+
+@bp.post("/manage/reports/annual/prepare")
+@login_required
+def prepare_annual_report():
+    """The workbook as a background job: its page shows the progress, then the download."""
+    year, branches = report_scope_or_404()
+    require_action_form()
+    job = jobs.start(ANNUAL_REPORT, owner_id=current_user.id,
+                     title=_("Annual report %(year)d", year=year),
+                     params={"year": year,
+                             "branches": None if branches is None else sorted(branches)})
+    return redirect(url_for("main.job", job_id=job.id))

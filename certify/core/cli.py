@@ -7,12 +7,14 @@ import json
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from certify.core import jobs
 from certify.core.audit import verify_chain
 from certify.core.checkpoints import (
     SavedCopyError,
@@ -121,4 +123,25 @@ def checkpoint_audit_command() -> None:
                f"{checkpoint.head_hash}, signed by {checkpoint.key}.")
 
 
-COMMANDS = (send_outbox_command, audit_cli)
+jobs_cli = AppGroup("jobs", help="Background jobs (large exports, annual reports).")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def jobs_worker_command(burst: bool) -> None:
+    """Run jobs from the queue (CERTIFY_JOBS_REDIS_URL), one at a time; run as a service."""
+    try:
+        jobs.work(burst=burst)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@jobs_cli.command("purge")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(min=0),
+              help="Delete finished jobs, and their files, older than this.")
+def jobs_purge_command(days: int) -> None:
+    """Delete old finished jobs and the files they prepared."""
+    click.echo(f"Deleted {jobs.purge(timedelta(days=days))} finished jobs.")
+
+
+COMMANDS = (send_outbox_command, audit_cli, jobs_cli)

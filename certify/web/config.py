@@ -127,6 +127,12 @@ class Config:
     # Delivery failures: retried after 1, 2, 4 … minutes (at most an hour apart); after
     # MAIL_MAX_ATTEMPTS, or at once on a permanent (5xx) refusal, the message is marked failed
     # for an administrator to see and retry (/admin/outbox).
+    # Background jobs (certify/core/jobs.py): the RQ queue's Redis, e.g. redis://127.0.0.1:6379/2;
+    # unset, a job runs at once in the request that starts it (the demo).
+    JOBS_REDIS_URL: str | None = None
+    JOBS_QUEUE = "certify"
+    JOB_RESULTS_DIR: str | None = None  # the files jobs prepare; default instance/job-results
+    JOB_TIMEOUT_SECONDS = 1800
     MAIL_MAX_ATTEMPTS = 6
     MAIL_RETRY_SECONDS = 60
     RENEWAL_REMINDER_DAYS = (90, 30)

@@ -26,6 +26,7 @@ from certify.certificates.models import (  # noqa: F401
 )
 from certify.core.audit import AuditEvent  # noqa: F401
 from certify.core.checkpoints import AuditCheckpoint  # noqa: F401
+from certify.core.jobs import BackgroundJob  # noqa: F401
 from certify.core.outbox import Notification  # noqa: F401
 from certify.users.models import (  # noqa: F401
     Branch,

@@ -1,0 +1,106 @@
+"""Background jobs (certify/core/jobs.py) on a real RQ queue in Redis: the annual report's
+workbook prepared by a worker, its page and download for the one who asked only, a job queued
+while no worker runs done when one starts, and a failing job retried once (issue 17)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import sqlalchemy as sa
+
+from assessments.report_jobs import ANNUAL_REPORT
+from certify.core import jobs
+from certify.core.extensions import db
+from certify.core.jobs import BackgroundJob, JobState
+from tests.support import login
+
+
+def job_of(in_app, job_id: int) -> BackgroundJob:
+    def read():
+        job = db.session.get(BackgroundJob, job_id)
+        db.session.expunge(job)
+        return job
+    return in_app(read)
+
+
+def prepare(client, year: int = 2026) -> int:
+    answer = client.post(f"/manage/reports/annual/prepare?year={year}")
+    assert answer.status_code == 302, answer.text
+    return int(re.search(r"/jobs/(\d+)$", answer.headers["Location"]).group(1))
+
+
+def test_without_a_queue_the_job_runs_at_once_and_its_owner_downloads_it(admin_client, in_app):
+    job_id = prepare(admin_client)
+    assert job_of(in_app, job_id).state == JobState.done
+    page = admin_client.get(f"/jobs/{job_id}")
+    assert "Ready." in page.text and 'http-equiv="refresh"' not in page.text
+    download = admin_client.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].endswith("certify-annual-report-2026.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(download.data))
+    download.close()
+    assert workbook.sheetnames  # the annual report's sheets
+    assert "Annual report 2026" in admin_client.get("/jobs/").text
+
+
+def test_a_job_is_its_owners_alone(app, admin_client, create_user, in_app):
+    job_id = prepare(admin_client)
+    for role in ("coordinator", "reviewer", "candidate"):
+        other = app.test_client()
+        login(other, create_user(role))
+        assert other.get(f"/jobs/{job_id}").status_code == 404
+        assert other.get(f"/jobs/{job_id}/download").status_code == 404
+        assert "Annual report" not in other.get("/jobs/").text
+
+
+def test_a_worker_prepares_the_job_queued_before_it_started(admin_client, runner, in_app,
+                                                            job_queue):
+    job_id = prepare(admin_client)
+    waiting = admin_client.get(f"/jobs/{job_id}")
+    assert job_of(in_app, job_id).state == JobState.queued
+    assert "Waiting for a free worker" in waiting.text
+    assert '<meta http-equiv="refresh" content="2">' in waiting.text
+    assert admin_client.get(f"/jobs/{job_id}/download").status_code == 404
+
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert worked.exit_code == 0, worked.output
+    job = job_of(in_app, job_id)
+    assert job.state == JobState.done and job.attempts == 1
+    assert (job.progress, job.total) == (2, 2)
+    download = admin_client.get(f"/jobs/{job_id}/download")
+    assert download.status_code == 200 and download.data.startswith(b"PK")
+    download.close()
+
+
+def test_a_failing_job_is_retried_once_then_shown_failed(admin_client, runner, in_app,
+                                                         job_queue):
+    owner = admin_client.person.id
+    # A year that cannot be read: the work fails on every attempt.
+    job_id = in_app(lambda: jobs.start(ANNUAL_REPORT, owner_id=owner, title="Broken",
+                                       params={"year": "MMXXVI", "branches": None}).id)
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert worked.exit_code == 0, worked.output
+    job = job_of(in_app, job_id)
+    assert job.state == JobState.failed and job.attempts == 2
+    assert "ValueError" in job.error
+    page = admin_client.get(f"/jobs/{job_id}")
+    assert "The job failed after 2 attempts." in page.text
+
+
+def test_without_a_queue_the_worker_says_why(runner):
+    result = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert result.exit_code == 1
+    assert "CERTIFY_JOBS_REDIS_URL is not set" in result.output
+
+
+def test_purge_deletes_old_finished_jobs_and_their_files(admin_client, runner, in_app):
+    job_id = prepare(admin_client)
+    path = in_app(lambda: db.session.get(BackgroundJob, job_id).result_path())
+    assert path.is_file()
+    assert "Deleted 0 finished jobs." in runner.invoke(args=["jobs", "purge"]).output
+    result = runner.invoke(args=["jobs", "purge", "--days", "0"])
+    assert "Deleted 1 finished jobs." in result.output
+    assert not path.exists()
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(BackgroundJob.id)))) == 0
