@@ -33,6 +33,7 @@ from certify.certificates.operations import request_renewal
 from certify.core import public_cache
 from certify.core.db_types import utcnow
 from certify.core.extensions import db, limiter
+from certify.users import privacy
 from certify.users.models import Branch, User
 from certify.users.operations import create_user as create
 from certify.users.operations import seed_branches
@@ -172,7 +173,8 @@ def create_user(in_app):
     unsigned: set[int] = set()
 
     def make(*roles, branch="KZ", coordinates=None, email=None, full_name=None,
-             affiliation=None, language="en", password=PASSWORD, signs=True) -> Person:
+             affiliation=None, language="en", password=PASSWORD, signs=True,
+             consents=True) -> Person:
         roles = roles or ("candidate",)
         number = next(counter)
         email = email or f"{'-'.join(roles)}{number}@example.org"
@@ -188,6 +190,10 @@ def create_user(in_app):
                 coordinated_branch=by_code(coordinates or branch),
                 affiliation=affiliation or f"Institution {number}", preferred_language=language,
             )
+            # Everyone has accepted the current privacy notice unless a test says otherwise
+            # (``consents=False``: an account made by staff, the CLI or an import, never asked).
+            if consents:
+                privacy.record_consent(user, language)
             # Staff have signed every competition's declaration unless a test says otherwise.
             if signs:
                 for competition in db.session.scalars(sa.select(Competition)):
