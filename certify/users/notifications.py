@@ -83,14 +83,14 @@ def password_reset_link(user: User | None, link: str) -> bool:
 
 def activation_link(user: User, link: str, forgot_link: str, *, by: User) -> None:
     """An account staff made for its owner: the link to choose a password."""
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    days = current_app.config["ACCOUNT_ACTIVATION_MAX_AGE_DAYS"]
 
     def compose():
         return (_("An account has been created for you"),
                 _("Dear %(name)s,\n\n%(by)s has created an account for you at the "
-                  "certification centre. To use it, choose a password within %(minutes)d "
-                  "minutes:\n\n%(link)s\n\nLater, ask for a new link here:\n\n%(forgot)s",
-                  name=user.full_name, by=by.full_name, minutes=minutes, link=link,
+                  "certification centre. To use it, choose a password within %(days)d "
+                  "days:\n\n%(link)s\n\nLater, ask for a new link here:\n\n%(forgot)s",
+                  name=user.full_name, by=by.full_name, days=days, link=link,
                   forgot=forgot_link))
 
     _queue_once_in_ten_minutes(user, "account-created", compose)
