@@ -25,6 +25,7 @@ from werkzeug.serving import make_server
 from assessments import evidence, operations
 from assessments.complaints.models import ComplaintSubject
 from assessments.complaints.operations import ComplaintInput, file_complaint
+from assessments.erasure import request_erasure
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
 from assessments.states import Outcome
@@ -442,8 +443,12 @@ def scenario(create_user, create_competition, workflow, in_app):
         name="A Client", email="client@example.com", language="en",
         subject=ComplaintSubject.certificate, certificate_number=number,
         description="The holder signed off a ventilation plan they had not read."))[0].id)
+    erasure_id = in_app(lambda: request_erasure(
+        db.session.get(User, people["other_candidate"].id), password=PASSWORD, reason="",
+        language="en").id)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
     values = {
+        "erasure_id": erasure_id,
         "lang": "ru",
         "competition_id": competition_id,
         "application_id": application_id,

@@ -94,3 +94,31 @@ def activation_link(user: User, link: str, forgot_link: str, *, by: User) -> Non
                   forgot=forgot_link))
 
     _queue_once_in_ten_minutes(user, "account-created", compose)
+
+
+def erasure_done(address: str, language: str, request_id: int) -> None:
+    """The person's data has been erased: to the address the account had (it has none now)."""
+
+    def compose():
+        return (_("Your personal data has been erased"),
+                _("Your request to erase your personal data has been carried out. Your "
+                  "account is closed and now holds only a pseudonym.\n\nWhat the rules "
+                  "require us to keep is kept: certificates issued (they stay verifiable), "
+                  "decisions, reviews, appeals and complaints, your consents to the privacy "
+                  "notice and the audit log (ISO/IEC 17024 §7.1). Read the privacy notice for "
+                  "details."))
+
+    outbox.queue_to_address(address, language, "erasure-done", f"erasure:{request_id}:done",
+                            compose)
+
+
+def erasure_refused(user: User, language: str, reason: str, request_id: int) -> None:
+    def compose():
+        return (_("Your request to erase your personal data"),
+                _("Dear %(name)s,\n\nyour request to erase your personal data has been "
+                  "refused, for this reason:\n\n%(reason)s\n\nYour account is unchanged. "
+                  "You may ask again once the reason no longer holds.",
+                  name=user.full_name, reason=reason))
+
+    outbox.queue_to_address(user.email, language, "erasure-refused",
+                            f"erasure:{request_id}:refused", compose)
