@@ -27,7 +27,8 @@ from assessments.models import (
     ImpartialityDeclaration,
     Review,
 )
-from assessments.reviewers.models import ReviewerInvitation
+from assessments.notifications import notify_erasure_requested
+from assessments.reviewers.models import InvitationState, ReviewerInvitation
 from assessments.states import AppealState, ApplicationState, Outcome, ReviewState
 from certify.certificates.models import Certificate
 from certify.core import audit
@@ -59,6 +60,29 @@ def erased_address(user: User) -> str:
     return f"erased-{user.id}@erased.invalid"
 
 
+def kind_titles() -> dict[str, str]:
+    """What each kind of data is, in the reader's language (the plan and the counts)."""
+    return {
+        "account": _("Name, name in native script, e-mail, affiliation"),
+        "reviewer_profile": _("Reviewer role and profile (specialisms, languages, load)"),
+        "draft_applications": _("Applications never submitted"),
+        "unsuccessful_evidence": _("Evidence (files and links) of applications refused or "
+                                   "withdrawn"),
+        "unsuccessful_applications": _("Applications refused or withdrawn: answers and "
+                                       "decision"),
+        "awarded_applications": _("Awarded applications with their evidence"),
+        "undecided_applications": _("Applications not decided yet"),
+        "certificates": _("Certificates"),
+        "appeals_complaints": _("Appeals and complaints"),
+        "reviews": _("Reviews written"),
+        "declarations": _("Impartiality declarations and discussion posts"),
+        "invitations": _("Reviewer invitations"),
+        "notifications": _("Mail sent or waiting to be sent to the person"),
+        "consents": _("Consents to the privacy notice"),
+        "audit": _("Audit log"),
+    }
+
+
 @dataclass(frozen=True)
 class PlanItem:
     kind: str      # a key for the counts and tests: "account", "draft_applications", ...
@@ -76,9 +100,9 @@ class ErasurePlan:
     def count(self, kind: str) -> int:
         return next((item.count for item in self.items if item.kind == kind), 0)
 
-    def add(self, kind: str, title: str, count: int, action: str, why: str) -> None:
+    def add(self, kind: str, count: int, action: str, why: str) -> None:
         if count or kind == "account":
-            self.items.append(PlanItem(kind, title, count, action, why))
+            self.items.append(PlanItem(kind, kind_titles()[kind], count, action, why))
 
 
 def _rows(model, *where) -> list:
@@ -138,61 +162,51 @@ def erasure_plan(person: User) -> ErasurePlan:
                 "Complaint %(number)s is still being handled: its outcome is mailed to the "
                 "person.", number=complaint.number))
 
-    plan.add("account", _("Name, name in native script, e-mail, affiliation"), 1, ERASE, _(
+    plan.add("account", 1, ERASE, _(
         "Replaced by the pseudonym \"%(pseudonym)s\"; no phone number is kept. Login is "
         "disabled, the password and second factor are wiped. Country and branch stay (they "
         "are not enough to identify anyone and keep the branch's figures right).",
         pseudonym=pseudonym(person)))
     if person.reviewer_profile is not None or person.has_role(Role.reviewer):
-        plan.add("reviewer_profile", _("Reviewer role and profile (specialisms, languages, "
-                                       "load)"), 1, DELETE, _("Used only to invite and assign "
-                                                              "reviews."))
-    plan.add("draft_applications", _("Applications never submitted"), len(drafts), DELETE,
+        plan.add("reviewer_profile", 1, DELETE, _("Used only to invite and assign reviews."))
+    plan.add("draft_applications", len(drafts), DELETE,
              _("Nobody decided anything on them: nothing needs keeping."))
-    plan.add("unsuccessful_evidence", _("Evidence (files and links) of applications refused "
-                                        "or withdrawn"),
-             sum(len(a.evidence) for a in unsuccessful), DELETE,
+    plan.add("unsuccessful_evidence", sum(len(a.evidence) for a in unsuccessful), DELETE,
              _("No certificate rests on it (as the retention rule, sooner)."))
-    plan.add("unsuccessful_applications", _("Applications refused or withdrawn: answers and "
-                                            "decision"), len(unsuccessful), KEEP,
+    plan.add("unsuccessful_applications", len(unsuccessful), KEEP,
              _("ISO/IEC 17024 §7.1: the records that show a decision was justified are kept "
                "for the defined period; they now name the pseudonym."))
-    plan.add("awarded_applications", _("Awarded applications with their evidence"),
-             len(awarded), KEEP,
+    plan.add("awarded_applications", len(awarded), KEEP,
              _("ISO/IEC 17024 §7.1, §9.4: the basis of a certificate issued is kept as long as "
                "the certificate's records."))
-    plan.add("undecided_applications", _("Applications not decided yet"),
-             sum(a.state in UNDECIDED for a in applications), KEEP,
+    plan.add("undecided_applications", sum(a.state in UNDECIDED for a in applications), KEEP,
              _("An application under way cannot be erased until it is decided (see the "
                "blockers)."))
     certificates = _rows(Certificate, Certificate.holder_id == person.id)
-    plan.add("certificates", _("Certificates"), len(certificates), KEEP,
+    plan.add("certificates", len(certificates), KEEP,
              _("ISO/IEC 17024 §7.2, §9.4: an issued certificate carries the holder's name and "
                "stays verifiable on request, so the name printed on it stays in its record "
                "and signed credential. Its PDF and credential are no longer offered to the "
                "public; verification by number still answers."))
-    plan.add("appeals_complaints", _("Appeals and complaints"),
-             len(appeals) + len(complaints), KEEP,
+    plan.add("appeals_complaints", len(appeals) + len(complaints), KEEP,
              _("ISO/IEC 17024 §9.8, §9.9: appeals and complaints are recorded and tracked."))
-    plan.add("reviews", _("Reviews written"), len(written), KEEP,
+    plan.add("reviews", len(written), KEEP,
              _("ISO/IEC 17024 §7.1, §9.4: they justify decisions on other people's files."))
     declarations = _rows(ImpartialityDeclaration, ImpartialityDeclaration.user_id == person.id)
     posts = _rows(DiscussionPost, DiscussionPost.author_id == person.id)
-    plan.add("declarations", _("Impartiality declarations and discussion posts"),
-             len(declarations) + len(posts), KEEP,
+    plan.add("declarations", len(declarations) + len(posts), KEEP,
              _("ISO/IEC 17024 §4.3, §7.1: proof of impartiality and of how decisions were "
                "reached."))
     invitations = _rows(ReviewerInvitation, sa.or_(ReviewerInvitation.user_id == person.id,
                                                    ReviewerInvitation.email == person.email))
-    plan.add("invitations", _("Reviewer invitations"), len(invitations), ERASE,
-             _("The address in them is replaced by the pseudonym's."))
-    plan.add("notifications", _("Mail sent or waiting to be sent to the person"),
-             len(_notifications(person)), DELETE,
+    plan.add("invitations", len(invitations), ERASE,
+             _("The address in them is replaced by the pseudonym's; an unanswered one is "
+               "closed."))
+    plan.add("notifications", len(_notifications(person)), DELETE,
              _("Copies of messages; nothing is decided on them."))
-    plan.add("consents", _("Consents to the privacy notice"),
-             len(_rows(PrivacyConsent, PrivacyConsent.user_id == person.id)), KEEP,
+    plan.add("consents", len(_rows(PrivacyConsent, PrivacyConsent.user_id == person.id)), KEEP,
              _("Proof that the data was processed with consent."))
-    plan.add("audit", _("Audit log"), 1, KEEP,
+    plan.add("audit", 1, KEEP,
              _("ISO/IEC 17024 §7.1, §7.3: hash-chained and never rewritten; its entries name "
                "the account by number, and the erasure adds counts only."))
     return plan
@@ -224,6 +238,7 @@ def request_erasure(person: User, *, password: str, reason: str, language: str) 
     # Not the reason's text: it is the person's, and the audit log is never erased.
     audit.record("privacy.erasure_requested", erasure, actor=person,
                  with_reason=bool(erasure.reason))
+    notify_erasure_requested(erasure.id, person.branch_id, person.id)
     return erasure
 
 
@@ -270,6 +285,8 @@ def approve_erasure(erasure: ErasureRequest, *, by: User) -> dict[str, int]:
     for invitation in _rows(ReviewerInvitation, sa.or_(ReviewerInvitation.user_id == person.id,
                                                        ReviewerInvitation.email == address)):
         invitation.email = erased_address(person)
+        if invitation.state == InvitationState.sent:  # its link opens nothing any more
+            invitation.state, invitation.responded_at = InvitationState.declined, utcnow()
     for message in _notifications(person):
         db.session.delete(message)
     if person.reviewer_profile is not None:

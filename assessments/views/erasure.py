@@ -12,6 +12,7 @@ from assessments.blueprint import bp
 from assessments.erasure import (
     approve_erasure,
     erasure_plan,
+    kind_titles,
     pending_request,
     refuse_erasure,
     request_erasure,
@@ -72,7 +73,7 @@ def _detail(erasure: ErasureRequest, refusal_form: ErasureRefusalForm | None = N
             status: int = 200):
     plan = erasure_plan(erasure.user) if erasure.state == ErasureState.pending else None
     return render_template("assessments/erasure_request.html", erasure=erasure, plan=plan,
-                           action_form=ActionForm(),
+                           action_form=ActionForm(), titles=kind_titles(),
                            refusal_form=refusal_form or ErasureRefusalForm()), status
 
 

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from assessments import evidence
 from assessments.erasure import approve_erasure, erasure_plan
 from assessments.models import Application, Evidence
+from assessments.reviewers.invitations import invite
+from assessments.reviewers.models import ReviewerInvitation
 from certify.certificates.models import Certificate
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
@@ -166,6 +168,9 @@ def test_approval_erases_keeps_what_must_be_kept_and_tells_the_person(
     dumped = json.dumps([data for _, data in rows], ensure_ascii=False)
     assert person.email not in dumped and "Dana" not in dumped and "Karaganda" not in dumped
 
+    shown = staff.get(f"/manage/erasure/{erasure_id}").get_data(as_text=True)
+    assert "What was done" in shown and "Applications never submitted: 1" in shown
+
     # Idempotent: approving again changes nothing and says so.
     again = staff.post(f"/manage/erasure/{erasure_id}/approve", data={}, follow_redirects=True)
     assert "decided already" in again.get_data(as_text=True)
@@ -229,10 +234,19 @@ def test_a_failure_halfway_leaves_everything_as_it_was(in_app, client, history):
 def test_refusal_is_mailed_with_its_reason_and_scoped_to_the_branch(
         app, in_app, create_user):
     person = create_user("candidate", branch="KZ", language="kk")
+    admin, coordinator = create_user("admin"), create_user("coordinator", branch="KZ")
+    ru_coordinator = create_user("coordinator", branch="RU")
     client = app.test_client()
     login(client, person)
     ask(client, person)
     erasure_id = in_app(lambda: db.session.scalar(sa.select(ErasureRequest.id)))
+    # Staff who may decide it are told; the mail names no one.
+    told = in_app(lambda: [(n.user_id, n.body) for n in db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "erasure-request"))])
+    assert sorted(user for user, _ in told) == sorted([admin.id, coordinator.id])
+    assert all(f"/manage/erasure/{erasure_id}" in body and person.full_name not in body
+               for _, body in told)
+    assert ru_coordinator.id not in [user for user, _ in told]
     outsider = app.test_client()
     login(outsider, create_user("coordinator", branch="RU"))
     assert outsider.get(f"/manage/erasure/{erasure_id}").status_code == 403
@@ -244,7 +258,6 @@ def test_refusal_is_mailed_with_its_reason_and_scoped_to_the_branch(
         assert other.get(f"/manage/erasure/{erasure_id}").status_code == 403
         assert other.post(f"/manage/erasure/{erasure_id}/refuse",
                           data={"reason": "Not for you to say."}).status_code == 403
-    coordinator = create_user("coordinator", branch="KZ")
     staff = app.test_client()
     login(staff, coordinator)
     short = staff.post(f"/manage/erasure/{erasure_id}/refuse", data={"reason": "no"})
@@ -281,3 +294,22 @@ def test_the_list_costs_the_same_for_two_requests_as_for_ten(app, in_app, create
 
     few = statements_for(2)
     assert statements_for(8) == few
+
+
+def test_an_unanswered_invitation_to_the_address_is_closed(app, in_app, create_user):
+    person = create_user("candidate")
+    admin = create_user("admin")
+
+    def send():
+        return invite(person.email, competition=None, language="en",
+                      by=db.session.get(User, admin.id)).id
+
+    invitation_id = in_app(send)
+    client = app.test_client()
+    login(client, person)
+    ask(client, person)
+    in_app(lambda: approve_erasure(db.session.scalar(sa.select(ErasureRequest)),
+                                   by=db.session.get(User, admin.id)))
+    assert in_app(lambda: (lambda i: (i.email, i.state))(
+        db.session.get(ReviewerInvitation, invitation_id))) == (
+        f"erased-{person.id}@erased.invalid", "declined")
