@@ -228,6 +228,8 @@ def request_erasure(person: User, *, password: str, reason: str, language: str) 
         raise DomainError(Problem(_("The password is not right."), "password"))
     if person.erased_at is not None:
         raise DomainError(_("This account has been erased already."))
+    # Two requests sent at once wait for each other here (PostgreSQL): one pending at a time.
+    db.session.execute(sa.select(User.id).where(User.id == person.id).with_for_update())
     if pending_request(person) is not None:
         raise DomainError(_("You have already asked for erasure: your request is waiting for "
                             "a decision."))
@@ -243,6 +245,8 @@ def request_erasure(person: User, *, password: str, reason: str, language: str) 
 
 
 def _require_pending(erasure: ErasureRequest, by: User) -> None:
+    # Two decisions at once wait for each other here (PostgreSQL); the second sees the first's.
+    db.session.refresh(erasure, with_for_update=True)
     if erasure.state != ErasureState.pending:
         raise DomainError(_("This request has been decided already."))
     if not can_handle_erasure(by, erasure.user):
