@@ -138,3 +138,19 @@ def notify_appeal_resolved(application: Application, appeal: Appeal, *, reopened
 
     outbox.queue(application.candidate, "appeal-resolved", f"appeal:{appeal.id}:resolved",
                  compose)
+
+
+def notify_erasure_requested(erasure_id: int, branch_id: int | None, requester_id: int) -> None:
+    """Every administrator, and the coordinators of the person's branch: a request to decide.
+    The mail names no one: the request's page does, to those allowed to see it."""
+
+    def compose():
+        return (_("A request to erase personal data"),
+                _("A person has asked for their personal data to be erased. See the plan and "
+                  "decide:\n%(url)s\n",
+                  url=absolute_url("assessments.erasure_request", erasure_id=erasure_id)))
+
+    for person in staff_of_branch(branch_id):
+        if person.id != requester_id:
+            outbox.queue(person, "erasure-request",
+                         f"erasure:{erasure_id}:staff:{person.id}", compose)

@@ -26,6 +26,7 @@ from werkzeug.serving import make_server
 from assessments import evidence, operations
 from assessments.complaints.models import ComplaintSubject
 from assessments.complaints.operations import ComplaintInput, file_complaint
+from assessments.erasure import request_erasure
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
 from assessments.report_jobs import ANNUAL_REPORT
@@ -36,6 +37,7 @@ from certify.core import jobs, public_cache
 from certify.core.db_types import utcnow
 from certify.core.extensions import db, limiter
 from certify.core.outbox import Notification
+from certify.users import privacy
 from certify.users.models import Branch, User
 from certify.users.operations import create_user as create
 from certify.users.operations import seed_branches
@@ -226,7 +228,8 @@ def create_user(in_app):
     unsigned: set[int] = set()
 
     def make(*roles, branch="KZ", coordinates=None, email=None, full_name=None,
-             affiliation=None, language="en", password=PASSWORD, signs=True) -> Person:
+             affiliation=None, language="en", password=PASSWORD, signs=True,
+             consents=True) -> Person:
         roles = roles or ("candidate",)
         number = next(counter)
         email = email or f"{'-'.join(roles)}{number}@example.org"
@@ -242,6 +245,10 @@ def create_user(in_app):
                 coordinated_branch=by_code(coordinates or branch),
                 affiliation=affiliation or f"Institution {number}", preferred_language=language,
             )
+            # Everyone has accepted the current privacy notice unless a test says otherwise
+            # (``consents=False``: an account made by staff, the CLI or an import, never asked).
+            if consents:
+                privacy.record_consent(user, language)
             # Staff have signed every competition's declaration unless a test says otherwise.
             if signs:
                 for competition in db.session.scalars(sa.select(Competition)):
@@ -490,6 +497,9 @@ def scenario(create_user, create_competition, workflow, in_app):
         name="A Client", email="client@example.com", language="en",
         subject=ComplaintSubject.certificate, certificate_number=number,
         description="The holder signed off a ventilation plan they had not read."))[0].id)
+    erasure_id = in_app(lambda: request_erasure(
+        db.session.get(User, people["other_candidate"].id), password=PASSWORD, reason="",
+        language="en").id)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
 
     def a_failed_message():
@@ -499,6 +509,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         return message.id
 
     values = {
+        "erasure_id": erasure_id,
         "lang": "ru",
         "competition_id": competition_id,
         "application_id": application_id,

@@ -213,6 +213,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "auth.forgot_password"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "auth.reset_password"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
     ("POST", "auth.reset_password"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ("GET", "auth.activate_account"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
+    ("POST", "auth.activate_account"): (400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400),
     ("GET", "auth.password"): (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "auth.second_factor"): (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
     ("POST", "auth.second_factor"): (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
@@ -412,6 +414,19 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "users.import_people"): (302, 403, 403, 403, 403, 422, 422, 422, 422, 422, 403),
     ("GET", "users.import_template"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
     ("POST", "users.confirm_import"): (302, 403, 403, 403, 403, 302, 302, 302, 302, 302, 403),
+    # Erasure requests (docs/privacy.md): anyone signed in asks (posted empty: the form again);
+    # the scenario's pending request is the KZ candidate's: administrators and KZ coordinators
+    # decide it (approving carries it out, then "decided already" redirects too).
+    ("POST", "assessments.request_erasure_view"):
+        (302, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422),
+    ("GET", "assessments.erasure_requests"):
+        (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("GET", "assessments.erasure_request"):
+        (302, 403, 403, 403, 403, 403, 200, 200, 200, 200, 403),
+    ("POST", "assessments.approve_erasure_view"):
+        (302, 403, 403, 403, 403, 403, 302, 302, 302, 302, 403),
+    ("POST", "assessments.refuse_erasure_view"):
+        (302, 403, 403, 403, 403, 403, 422, 422, 422, 422, 403),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.

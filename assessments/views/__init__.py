@@ -5,6 +5,7 @@ from assessments.views import (  # noqa: F401
     competitions,
     complaints,
     declarations,
+    erasure,
     invitation,
     manage,
     people,

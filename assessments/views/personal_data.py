@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, send_file
+from flask import current_app, send_file
 from flask_login import current_user, login_required
 
 from assessments.blueprint import bp
 from assessments.personal_data import export_file
+from assessments.views.erasure import data_page
 from certify.core.extensions import db, limiter
-from certify.core.forms import ActionForm, require_action_form
+from certify.core.forms import require_action_form
 
 
 def _export_limit() -> str:
@@ -22,7 +23,7 @@ def _account() -> str:
 @bp.get("/account/data")
 @login_required
 def my_data():
-    return render_template("assessments/my_data.html", form=ActionForm())
+    return data_page()
 
 
 @bp.post("/account/data")

@@ -17,6 +17,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -322,3 +323,15 @@ class ConfirmImportForm(FlaskForm):
     """The preview's confirmation: only the signed ticket of the stored file."""
 
     ticket = HiddenField(validators=[DataRequired()])
+
+
+class ErasureRequestForm(FlaskForm):
+    """A person asks for their personal data to be erased; the password confirms it is them."""
+
+    reason = TextAreaField(_l("Why (optional)"), validators=[Optional(), Length(max=2000)])
+    password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=1024)])
+
+
+class ErasureRefusalForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for refusing (sent to the person)"),
+                           validators=[InputRequired(), Length(min=10, max=2000)])

@@ -34,6 +34,7 @@ from certify.users.operations import create_user, user_by_email
 
 CONFIRM = "confirm-email"
 RESET = "reset-password"
+ACTIVATE = "activate-account"
 # Hashed in place of a password hash when a reset is asked for an address with no account.
 _NO_ACCOUNT = b"$argon2id$v=19$m=65536,t=3,p=4$no-account$no-account-no-account-no-account"
 
@@ -153,9 +154,21 @@ def reset_password(user: User, new_password: str) -> None:
 
 
 def send_activation(user: User, *, by: User) -> None:
-    """An account made without a password (a bulk import): its owner chooses one through a
-    reset link, the same signed, single-use link as a forgotten password's; opening it also
-    proves the address. Once it expires, "Forgot your password?" sends a fresh one."""
-    token = _serializer(RESET).dumps([user.id, _password_fingerprint(user)])
-    notifications.activation_link(user, absolute_url("auth.reset_password", token=token),
+    """An account made without a password (a bulk import): its owner chooses one through an
+    activation link. It is single-use like a reset link (it carries a fingerprint of the unset
+    password), but has its own salt and lasts ACCOUNT_ACTIVATION_MAX_AGE_DAYS (default 7):
+    the owner did not ask for it and may read the mail days later, whereas a reset link,
+    asked for a minute ago, lasts an hour. Opening it also proves the address. Once it
+    expires, "Forgot your password?" sends a (one-hour) reset link."""
+    token = _serializer(ACTIVATE).dumps([user.id, _password_fingerprint(user)])
+    notifications.activation_link(user, absolute_url("auth.activate_account", token=token),
                                   absolute_url("auth.forgot_password"), by=by)
+
+
+def user_for_activation(token: str) -> User:
+    """The account an activation link names; LinkError when the link does not work."""
+    days = current_app.config["ACCOUNT_ACTIVATION_MAX_AGE_DAYS"]
+    user, payload = _load(ACTIVATE, token, days * 24 * 3600)
+    if payload[1:] != [_password_fingerprint(user)]:
+        raise LinkError(_("This link has been used already. Ask for a new one if you need it."))
+    return user

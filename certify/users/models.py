@@ -92,6 +92,9 @@ class User(UserMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None]
     recovery_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Set when the person's erasure request was carried out (docs/privacy.md): the account
+    # holds a pseudonym, cannot log in and is never enabled again.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     branch: Mapped[Branch | None] = relationship()
     role_assignments: Mapped[list[RoleAssignment]] = relationship(
@@ -238,3 +241,43 @@ class PrivacyConsent(db.Model):
     version: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2))
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ErasureState(TitledEnum):
+    pending = "pending", _l("Waiting for a decision")
+    approved = "approved", _l("Carried out")
+    refused = "refused", _l("Refused")
+
+
+class ErasureRequest(db.Model):
+    """A person's request to erase their personal data (docs/privacy.md; GDPR art. 17 as the
+    model, Kazakhstan's Law on Personal Data). Staff approve it, which carries out the plan
+    (``assessments.erasure``), or refuse it with a reason. The person's own reason is cleared
+    once the request is carried out: it may say more about them than the rest."""
+
+    __tablename__ = "erasure_requests"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('pending', 'approved', 'refused')", name="known_state"),
+        sa.CheckConstraint("language IN ('en', 'ru', 'kk')", name="known_language"),
+        sa.CheckConstraint("(state = 'pending') = (decided_at IS NULL)",
+                           name="decided_has_timestamp"),
+        sa.CheckConstraint("(state = 'refused') = (refusal_reason IS NOT NULL)",
+                           name="refusal_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[ErasureState] = mapped_column(EnumText(ErasureState),
+                                                default=ErasureState.pending)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # The language the person asked in: the answer is written in it.
+    language: Mapped[str] = mapped_column(String(2))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    refusal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # What the execution did, per kind of data: {"applications_deleted": 1, ...}.
+    counts: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -83,14 +83,42 @@ def password_reset_link(user: User | None, link: str) -> bool:
 
 def activation_link(user: User, link: str, forgot_link: str, *, by: User) -> None:
     """An account staff made for its owner: the link to choose a password."""
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    days = current_app.config["ACCOUNT_ACTIVATION_MAX_AGE_DAYS"]
 
     def compose():
         return (_("An account has been created for you"),
                 _("Dear %(name)s,\n\n%(by)s has created an account for you at the "
-                  "certification centre. To use it, choose a password within %(minutes)d "
-                  "minutes:\n\n%(link)s\n\nLater, ask for a new link here:\n\n%(forgot)s",
-                  name=user.full_name, by=by.full_name, minutes=minutes, link=link,
+                  "certification centre. To use it, choose a password within %(days)d "
+                  "days:\n\n%(link)s\n\nLater, ask for a new link here:\n\n%(forgot)s",
+                  name=user.full_name, by=by.full_name, days=days, link=link,
                   forgot=forgot_link))
 
     _queue_once_in_ten_minutes(user, "account-created", compose)
+
+
+def erasure_done(address: str, language: str, request_id: int) -> None:
+    """The person's data has been erased: to the address the account had (it has none now)."""
+
+    def compose():
+        return (_("Your personal data has been erased"),
+                _("Your request to erase your personal data has been carried out. Your "
+                  "account is closed and now holds only a pseudonym.\n\nWhat the rules "
+                  "require us to keep is kept: certificates issued (they stay verifiable), "
+                  "decisions, reviews, appeals and complaints, your consents to the privacy "
+                  "notice and the audit log (ISO/IEC 17024 §7.1). Read the privacy notice for "
+                  "details."))
+
+    outbox.queue_to_address(address, language, "erasure-done", f"erasure:{request_id}:done",
+                            compose)
+
+
+def erasure_refused(user: User, language: str, reason: str, request_id: int) -> None:
+    def compose():
+        return (_("Your request to erase your personal data"),
+                _("Dear %(name)s,\n\nyour request to erase your personal data has been "
+                  "refused, for this reason:\n\n%(reason)s\n\nYour account is unchanged. "
+                  "You may ask again once the reason no longer holds.",
+                  name=user.full_name, reason=reason))
+
+    outbox.queue_to_address(user.email, language, "erasure-refused",
+                            f"erasure:{request_id}:refused", compose)

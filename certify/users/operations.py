@@ -191,6 +191,8 @@ def set_enabled(user: User, enabled: bool, *, by: User) -> None:
     """Disable (every session ends at once) or enable an account."""
     if user.id == by.id:
         raise DomainError(_("You cannot disable your own account."))
+    if enabled and user.erased_at is not None:
+        raise DomainError(_("An erased account cannot be enabled again."))
     user.is_enabled = enabled
     user.rotate_session_token()
     db.session.flush()

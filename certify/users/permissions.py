@@ -47,3 +47,13 @@ def can_manage_branches(user: User) -> bool:
 def can_see_outbox(user: User) -> bool:
     """The outbox holds everyone's mail (reset links among them): administrators only."""
     return user.is_authenticated and user.is_admin
+
+
+def can_handle_erasure(user: User, person: User) -> bool:
+    """An erasure request is decided by an administrator, or by the coordinator of the
+    person's branch; never by the person themselves (ISO/IEC 17024 §4.3)."""
+    return person.id != user.id and can_view_person(user, person)
+
+
+def can_list_erasure_requests(user: User) -> bool:
+    return can_list_users(user)

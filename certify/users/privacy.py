@@ -38,12 +38,10 @@ def has_accepted(user: User, version: str) -> bool:
 
 
 def needs_new_consent(user: User) -> bool:
-    """True for a person who agreed to an earlier version and not yet to the current one.
-    Accounts with no consent at all were made by staff (or before consents were kept): they
-    are not stopped here; see docs/privacy.md."""
-    versions = set(db.session.scalars(sa.select(PrivacyConsent.version).where(
-        PrivacyConsent.user_id == user.id)))
-    return bool(versions) and current_version() not in versions
+    """True for every account that has not agreed to the current version: one that agreed to
+    an earlier version, and one with no consent at all (made by staff, the CLI or an import,
+    or before consents were kept; staff included): each is asked at its next request."""
+    return not has_accepted(user, current_version())
 
 
 def record_consent(user: User, language: str, version: str | None = None) -> PrivacyConsent:

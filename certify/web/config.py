@@ -72,6 +72,9 @@ class Config:
     INVITATION_MAX_AGE_DAYS = 14
     INVITATION_REMINDER_DAYS = 5
     PASSWORD_RESET_MAX_AGE = 3600
+    # The link that lets the owner of an imported account choose a password, in days: they
+    # did not ask for it and may read the mail days later (docs/branches-and-people.md).
+    ACCOUNT_ACTIVATION_MAX_AGE_DAYS = 7
     # Personal data (docs/privacy.md): a person's "download my data" per account; the years
     # the evidence of an unsuccessful application is kept (the privacy notice says so).
     DATA_EXPORT_LIMIT = "3 per hour"

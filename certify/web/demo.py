@@ -37,6 +37,7 @@ from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.users.models import Role, User
 from certify.users.operations import create_user, seed_branches, set_reviewer_profile
+from certify.users.privacy import record_consent
 from rubrics.io import import_library
 from rubrics.models import Track
 
@@ -121,6 +122,8 @@ def load_demo() -> bool:
             roles=roles, country=country, affiliation=affiliation, preferred_language=language,
             branch=branches.get(country, branch), coordinated_branch=kz,
         )
+        # The demo's people have read the notice, as anyone who registers has.
+        record_consent(people[email.split("@")[0]], language)
     admin = people["admin"]
     reviewers = [people["reviewer1"], people["reviewer2"], people["reviewer3"]]
     # What each reviewer declared, for the reviewer pool and automatic assignment.

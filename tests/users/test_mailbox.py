@@ -6,11 +6,12 @@ from __future__ import annotations
 import pyotp
 import pytest
 import sqlalchemy as sa
+from itsdangerous import TimestampSigner
 
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
 from certify.core.outbox import Notification
-from certify.users import totp
+from certify.users import mailbox, totp
 from certify.users.models import User
 from certify.users.operations import create_user as create
 from tests.support import PASSWORD, login, mailed_link
@@ -153,3 +154,55 @@ def test_without_a_mail_server_send_outbox_prints_the_links(client, runner, in_a
     sent = runner.invoke(args=["send-outbox"])
     assert sent.exit_code == 0 and "Sent 1 messages (log)." in sent.output
     assert f"To: {person.email}" in sent.output and link in sent.output
+
+
+def _days_later(monkeypatch, days: float) -> None:
+    """Links signed now are opened ``days`` later (itsdangerous reads the clock here)."""
+    now = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp",
+                        lambda self: now(self) + int(days * 24 * 3600))
+
+
+@pytest.mark.parametrize(("days", "status"), [(6.9, 200), (7.1, 400)])
+def test_an_imported_accounts_activation_link_lasts_seven_days_not_an_hour(
+        app, client, in_app, create_user, monkeypatch, days, status):
+    admin = create_user("admin")
+
+    def imported():
+        person = create(email="imported@example.kz", password=None, full_name="Imported One",
+                        country="KZ", roles=["candidate"], email_verified=False)
+        mailbox.send_activation(person, by=db.session.get(User, admin.id))
+
+    in_app(imported)
+    body = in_app(lambda: db.session.scalar(sa.select(Notification.body).where(
+        Notification.kind == "account-created")))
+    assert "within 7 days" in body
+    link = mailed_link(in_app, "imported@example.kz", "account-created")
+    assert link.startswith("/account/activate/")
+    _days_later(monkeypatch, days)
+    page = client.get(link)
+    assert page.status_code == status
+    if status == 400:
+        assert "This link has expired" in page.get_data(as_text=True)
+        return
+    done = client.post(link, data={"new_password": NEW_PASSWORD,
+                                   "new_password_again": NEW_PASSWORD})
+    assert done.status_code == 302
+    # Single use: the password it set changed the fingerprint it carries.
+    assert "has been used already" in client.get(link).get_data(as_text=True)
+
+
+def test_the_activation_lifetime_is_configurable_and_a_reset_link_is_no_activation_link(
+        app, client, in_app, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "ACCOUNT_ACTIVATION_MAX_AGE_DAYS", 2)
+    admin = create_user("admin")
+    in_app(lambda: mailbox.send_activation(
+        create(email="late@example.kz", password=None, full_name="Late Reader", country="KZ",
+               roles=["candidate"], email_verified=False), by=db.session.get(User, admin.id)))
+    assert "within 2 days" in in_app(lambda: db.session.scalar(
+        sa.select(Notification.body).where(Notification.kind == "account-created")))
+    link = mailed_link(in_app, "late@example.kz", "account-created")
+    # Signed with its own salt: it does not open the (one-hour) reset page, nor the reverse.
+    assert client.get(link.replace("/account/activate/", "/password/reset/")).status_code == 400
+    _days_later(monkeypatch, 3)
+    assert client.get(link).status_code == 400

@@ -4,6 +4,7 @@ accepted before anything else, and logging out still works meanwhile."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from certify.core.audit import AuditEvent
@@ -59,7 +60,7 @@ def test_registration_links_the_notice_and_records_consent_to_its_version(client
 
 def test_a_newer_version_is_accepted_before_anything_else_and_logout_still_works(
         app, client, in_app, create_user):
-    person = create_user("candidate")
+    person = create_user("candidate", consents=False)
 
     def agreed_to_an_earlier_version():
         user = db.session.get(User, person.id)
@@ -88,20 +89,48 @@ def test_a_newer_version_is_accepted_before_anything_else_and_logout_still_works
         as_text=True)
 
 
-def test_accounts_with_a_current_consent_or_none_are_not_stopped(client, in_app, create_user):
-    person = create_user("candidate")
-    login(client, person)
-    assert client.get("/dashboard").status_code == 200  # made by staff: not gated
+def test_accounts_with_a_current_consent_are_not_stopped(client, in_app, create_user):
+    person = create_user("candidate", consents=False)
     in_app(lambda: privacy.record_consent(db.session.get(User, person.id), "kk"))
     in_app(lambda: privacy.record_consent(db.session.get(User, person.id), "en"))  # once
     assert consents(in_app, person.email) == [(privacy.current_version(), "kk")]
+    login(client, person)
     assert client.get("/dashboard").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["candidate", "reviewer", "coordinator", "admin"])
+def test_an_account_never_asked_accepts_the_notice_first_staff_included(
+        client, in_app, create_user, role):
+    # Made by staff, the CLI or an import: no consent row. Before issue 20's follow-up these
+    # accounts were never asked.
+    person = create_user(role, consents=False)
+    login(client, person)
+    assert client.get("/dashboard").location.endswith("/privacy/accept")
+    page = client.get("/privacy/accept").get_data(as_text=True)
+    assert "please read the privacy notice and accept it" in page
+    assert "has changed" not in page
+    assert client.post("/privacy/accept", data={}).location.endswith("/dashboard")
+    assert client.get("/dashboard").status_code == 200
+    assert consents(in_app, person.email) == [(privacy.current_version(), "en")]
+
+
+def test_the_cli_and_the_demo(app, runner, in_app):
+    made = runner.invoke(args=["create-user", "--email", "cli.person@example.org", "--name",
+                               "Cli Person", "--role", "admin", "--password",
+                               "a long enough passphrase"])
+    assert made.exit_code == 0, made.output
+    assert consents(in_app, "cli.person@example.org") == []  # asked at the first request
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    demo_people = in_app(lambda: db.session.scalar(sa.select(sa.func.count(User.id))))
+    demo_consents = in_app(lambda: db.session.scalar(
+        sa.select(sa.func.count(PrivacyConsent.user_id.distinct()))))
+    assert demo_consents == demo_people - 1
 
 
 def test_staff_who_must_enrol_a_second_factor_and_accept_the_notice_are_not_looped(
         app, client, in_app, create_user, monkeypatch):
     monkeypatch.setitem(app.config, "REQUIRE_SECOND_FACTOR", True)
-    person = create_user("coordinator")
+    person = create_user("coordinator", consents=False)
     in_app(lambda: db.session.add(PrivacyConsent(user_id=person.id, version="2025-01",
                                                  language="en")))
     login(client, person)

@@ -187,7 +187,16 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    user = mailbox.user_for_reset(token)
+    return _choose_password(mailbox.user_for_reset(token))
+
+
+@bp.route("/account/activate/<token>", methods=["GET", "POST"])
+def activate_account(token: str):
+    """An imported account's owner chooses a password (the link lasts days, not an hour)."""
+    return _choose_password(mailbox.user_for_activation(token))
+
+
+def _choose_password(user: User):
     form = PasswordResetForm()
     if form.validate_on_submit():
         reset = attempt(lambda: mailbox.reset_password(user, form.new_password.data))[0]

@@ -58,4 +58,5 @@ def privacy_accept():
                              success=_("Thank you: you have accepted the privacy notice."),
                              redirect_to=url_for("main.dashboard"))
     return _notice_page(privacy.current_version(), form=form,
-                        accepted=privacy.has_accepted(user, privacy.current_version()))
+                        accepted=privacy.has_accepted(user, privacy.current_version()),
+                        first_consent=not privacy.consents_of(user))
