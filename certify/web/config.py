@@ -66,6 +66,10 @@ class Config:
     # many days after it was sent (`flask --app certify notify-invitations`).
     INVITATION_MAX_AGE_DAYS = 14
     INVITATION_REMINDER_DAYS = 5
+    # A reviewer whose calibration (docs/calibration.md) is further than this from the
+    # reference panel — mean absolute difference, in levels — is flagged to staff; they are
+    # not stopped from reviewing.
+    CALIBRATION_FLAG_THRESHOLD = 1.0
     PASSWORD_RESET_MAX_AGE = 3600
     # Personal data (docs/privacy.md): a person's "download my data" per account; the years
     # the evidence of an unsuccessful application is kept (the privacy notice says so).
