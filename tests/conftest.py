@@ -49,6 +49,7 @@ from tests.support import (
     TEST_DATABASE_URL,
     Person,
     login,
+    make_exemplar,
     redis_is_up,
     sign_declarations,
 )
@@ -437,6 +438,9 @@ def scenario(create_user, create_competition, workflow, in_app):
         subject=ComplaintSubject.certificate, certificate_number=number,
         description="The holder signed off a ventilation plan they had not read."))[0].id)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
+    # A calibration exemplar for the competition, which does not ask for calibration.
+    exemplar_id = in_app(lambda: make_exemplar(db.session.get(Competition, competition_id),
+                                               db.session.get(User, people["admin"].id)).id)
     values = {
         "lang": "ru",
         "competition_id": competition_id,
@@ -471,6 +475,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "activation": "activate",
         "role": "reviewer",
         "version": "2026-11",
+        "exemplar_id": exemplar_id,
     }
     return people, values
 

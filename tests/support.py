@@ -25,6 +25,7 @@ from flask import url_for
 from flask_babel import force_locale
 from jsonschema import Draft201909Validator
 
+from assessments.calibration.operations import ExemplarRow, create_exemplar, save_exemplar
 from assessments.declarations import declaration_text
 from assessments.models import Competition, ImpartialityDeclaration
 from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS
@@ -404,6 +405,17 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "users.import_people"): (302, 403, 403, 403, 403, 422, 422, 422, 422, 422, 403),
     ("GET", "users.import_template"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
     ("POST", "users.confirm_import"): (302, 403, 403, 403, 403, 302, 302, 302, 302, 302, 403),
+    # Calibration (issue 18): the assigned reviewer scores the exemplar (posted empty: the form
+    # again, 422); staff see the competition's calibrations (a coordinator, their branch's
+    # reviewers: the competition is open to every branch); administrators set the exemplar.
+    ("GET", "assessments.calibration"): (302, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403),
+    ("POST", "assessments.calibration"): (302, 403, 403, 422, 403, 403, 403, 403, 403, 403, 403),
+    ("GET", "assessments.calibration_overview"):
+        (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("POST", "assessments.choose_exemplar_view"):
+        (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
+    ("GET", "assessments.exemplar"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("POST", "assessments.exemplar"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.
@@ -525,3 +537,26 @@ def in_threads(app, count, work):
     for thread in threads:
         thread.join()
     return results, errors
+
+
+def make_exemplar(competition: Competition, scorer: User, references=None):
+    """Inside an app context: a ready calibration exemplar chosen for ``competition``, with
+    ``scorer``'s reference level per criterion (2 for each unless given)."""
+    criteria = competition.rubric_version.criteria
+    exemplar = create_exemplar(competition, by=scorer)
+    save_exemplar(exemplar, "Exemplar A", {
+        c.id: ExemplarRow(level=3, narrative=f"Exemplar on {c.code}",
+                          evidence=f"Report for {c.code}", reference=reference)
+        for c, reference in zip(criteria, references or [2] * len(criteria), strict=True)},
+        by=scorer)
+    return exemplar
+
+
+def calibration_form(levels, comments=None):
+    """The calibration form's fields, as the reviewer posts them."""
+    data = {"submit": "1"}
+    for i, level in enumerate(levels):
+        if level is not None:
+            data[f"scores-{i}-level"] = str(level)
+        data[f"scores-{i}-comment"] = (comments or {}).get(i, "")
+    return data

@@ -98,6 +98,7 @@ class ExemplarReference(db.Model):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     exemplar: Mapped[Exemplar] = relationship(back_populates="references")
+    criterion: Mapped[Criterion] = relationship()
     scorer: Mapped[User] = relationship()
 
 
