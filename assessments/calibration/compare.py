@@ -33,4 +33,4 @@ def compare(levels: Mapping[str, int], reference: Mapping[str, float]) -> Compar
         raise ValueError("the reviewer's levels and the reference must cover the same criteria")
     differences = {code: levels[code] - reference[code] for code in reference}
     mean = sum(abs(d) for d in differences.values()) / len(differences)
-    return Comparison(differences, round(mean, 4))
+    return Comparison(differences, mean)
