@@ -298,3 +298,18 @@ def test_new_competitions_ask_for_calibration_by_default(admin_client):
     form = admin_client.get("/manage/competitions/new").get_data(as_text=True)
     assert 'id="requires_calibration" name="requires_calibration" type="checkbox" value="y" ' \
            'checked' in form or 'checked id="requires_calibration"' in form
+
+
+def test_the_demo_has_calibrated_reviewers_and_one_still_to_calibrate(runner, in_app):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+
+    def state():
+        rows = db.session.execute(sa.select(User.email, Calibration.mean_abs_difference)
+                                  .join(Calibration.reviewer).order_by(User.email)).all()
+        competition = db.session.scalar(sa.select(Competition).where(
+            Competition.requires_calibration))
+        return [(email, round(value, 2)) for email, value in rows], competition.title["en"]
+
+    assert in_app(state) == ([("reviewer1@certify.example", 0.5),
+                              ("reviewer2@certify.example", 1.08)],
+                             "UNESCO Professor of Mining Engineering — 2026/27 call")
