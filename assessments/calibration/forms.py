@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms import TextAreaField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assessments.forms import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH, ScoreForm, strip

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from assessments.calibration.compare import compare
 from assessments.calibration.models import Calibration, Exemplar, ExemplarReference
 from assessments.models import Application, Competition, Review, ReviewScore
+from assessments.operations import ScoreInput, save_review
 from certify.core.audit import AuditEvent
+from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import User
 from tests.support import (
@@ -158,8 +160,6 @@ def test_a_second_calibration_is_refused_and_the_first_result_stands(client, cal
 
 def test_the_review_operation_refuses_too(calibrating, in_app):
     """Defence in depth: the operation itself refuses a review before the calibration."""
-    from assessments.operations import ScoreInput, save_review
-    from certify.core.errors import DomainError
 
     def attempt():
         review = db.session.get(Review, calibrating["review"])
