@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from assessments.calibration.compare import compare
 from assessments.calibration.models import Calibration, Exemplar, ExemplarReference
+from assessments.calibration.operations import calibrate
 from assessments.models import Application, Competition, Review, ReviewScore
 from assessments.operations import ScoreInput, save_review
 from certify.core.audit import AuditEvent
@@ -17,6 +18,7 @@ from certify.users.models import User
 from tests.support import (
     calibration_form,
     counting_statements,
+    in_threads,
     login,
     make_exemplar,
     review_form,
@@ -156,6 +158,19 @@ def test_a_second_calibration_is_refused_and_the_first_result_stands(client, cal
     assert again.status_code == 409
     assert "You have already calibrated for this competition" in again.get_data(as_text=True)
     assert _calibrations(in_app) == [(calibrating["reviewer"].id, 0.0, [2, 3, 1])]
+
+
+def test_two_submissions_racing_leave_one_calibration(app, calibrating, in_app):
+    def work(i):
+        competition = db.session.get(Competition, calibrating["competition"])
+        levels = (2, 3, 2) if i == 0 else (3, 3, 3)
+        return calibrate(competition, {c.id: ScoreInput(level, "") for c, level in zip(
+            competition.rubric_version.criteria, levels, strict=True)},
+            by=db.session.get(User, calibrating["reviewer"].id))
+
+    results, errors = in_threads(app, 2, work)
+    assert len(results) == 1 and [type(e) for e in errors] == [DomainError]
+    assert len(_calibrations(in_app)) == 1
 
 
 def test_the_review_operation_refuses_too(calibrating, in_app):
