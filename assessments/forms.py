@@ -137,6 +137,9 @@ class CompetitionForm(FlaskForm):
         _l("Most applications per reviewer"), default=8,
         validators=[InputRequired(), NumberRange(min=1, max=200)])
     blind_review = BooleanField(_l("Blind review: hide candidates' names from reviewers"))
+    # Ticked for a new competition; unticked when posted without it (docs/calibration.md).
+    requires_calibration = BooleanField(
+        _l("Calibration: reviewers score the exemplar before their first review"), default=True)
     branches = SelectMultipleField(
         _l("Open to branches (none chosen: all branches)"), coerce=int,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),

@@ -26,6 +26,7 @@ from certify.users.models import Branch, User
 from rubrics.models import Criterion, RubricVersion
 
 if TYPE_CHECKING:  # certificates sit below assessments: the relationship goes by name
+    from assessments.calibration.models import Exemplar
     from certify.certificates.models import Certificate
 
 
@@ -65,9 +66,16 @@ class Competition(db.Model):
     # The most applications one reviewer is given in this competition (load balancing).
     max_reviews_per_reviewer: Mapped[int] = mapped_column(default=8)
     blind_review: Mapped[bool] = mapped_column(default=False)
+    # Reviewers score the calibration exemplar before their first review here (issue 18;
+    # docs/calibration.md). The competition form ticks it for new competitions.
+    requires_calibration: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=sa.false())
+    calibration_exemplar_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exemplars.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rubric_version: Mapped[RubricVersion] = relationship()
+    calibration_exemplar: Mapped[Exemplar | None] = relationship()
     # Empty means: open to every branch.
     branches: Mapped[list[Branch]] = relationship(secondary=competition_branches)
     applications: Mapped[list[Application]] = relationship(back_populates="competition")

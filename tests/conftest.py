@@ -54,6 +54,7 @@ from tests.support import (
     TEST_DATABASE_URL,
     Person,
     login,
+    make_exemplar,
     redis_is_up,
     sign_declarations,
 )
@@ -80,11 +81,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
+
+
 def database_url(tmp_path_factory) -> str:
     return TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
 @pytest.fixture(scope="session")
+
+
 def app(database_url, tmp_path_factory):
     app = create_app({
         "TESTING": True,
@@ -138,6 +143,8 @@ def _cleaning_script(connection) -> str:
 
 
 @pytest.fixture(autouse=True)
+
+
 def clean_database(app):
     with app.app_context():
         seed_branches()
@@ -148,6 +155,8 @@ def clean_database(app):
 
 
 @pytest.fixture
+
+
 def cache(app):
     """The test app with a public cache (certify/core/public_cache.py) in the local Redis, under a
     key prefix of its own."""
@@ -171,6 +180,8 @@ def cache(app):
 
 
 @pytest.fixture
+
+
 def job_queue(app, monkeypatch):
     """Background jobs on a real RQ queue in the local Redis, a queue of the test's own; yields
     the Redis client."""
@@ -195,16 +206,22 @@ def job_queue(app, monkeypatch):
 
 
 @pytest.fixture
+
+
 def client(app):
     return app.test_client()
 
 
 @pytest.fixture
+
+
 def runner(app):
     return app.test_cli_runner()
 
 
 @pytest.fixture
+
+
 def in_app(app):
     """Run a function inside an app context and return its result (tests' own queries)."""
 
@@ -221,6 +238,8 @@ def in_app(app):
 
 
 @pytest.fixture
+
+
 def create_user(in_app):
     """create_user(role="reviewer", branch="KZ", coordinates="RU") -> Person."""
     counter = iter(range(1, 10_000))
@@ -264,6 +283,8 @@ def create_user(in_app):
 
 
 @pytest.fixture
+
+
 def admin_client(app, create_user):
     """A test client logged in as a new administrator (``client.person``)."""
     client = app.test_client()
@@ -273,6 +294,8 @@ def admin_client(app, create_user):
 
 
 @pytest.fixture
+
+
 def rubric_version(in_app):
     """The id of a small published professor rubric with three criteria (C1 must reach 2)."""
 
@@ -280,6 +303,8 @@ def rubric_version(in_app):
 
 
 @pytest.fixture
+
+
 def create_competition(in_app, rubric_version, create_user):
     def make(*, opens_in_days=-10, closes_in_days=30, state="open", branches=(),
              min_reviewers=2, blind=False) -> int:
@@ -307,6 +332,8 @@ def create_competition(in_app, rubric_version, create_user):
 
 
 @pytest.fixture
+
+
 def workflow(in_app):
     """Drive the workflow through the operations, for setting up later steps."""
 
@@ -392,6 +419,8 @@ def workflow(in_app):
 
 
 @pytest.fixture
+
+
 def under_review(create_user, create_competition, workflow):
     """An application under review by two assigned reviewers (not yet reviewed), with the
     administrator who assigned them."""
@@ -405,6 +434,8 @@ def under_review(create_user, create_competition, workflow):
 
 
 @pytest.fixture
+
+
 def award(create_user, create_competition, workflow):
     """award(candidate=None) -> application id of a freshly awarded application."""
     admin = create_user("admin")
@@ -423,6 +454,8 @@ def award(create_user, create_competition, workflow):
 
 
 @pytest.fixture
+
+
 def scenario(create_user, create_competition, workflow, in_app):
     """A KZ application under review, one reviewer assigned, and a certificate elsewhere."""
 
@@ -508,6 +541,9 @@ def scenario(create_user, create_competition, workflow, in_app):
         message.last_error = "SMTPRecipientsRefused: 550 no such user"
         return message.id
 
+    # A calibration exemplar for the competition, which does not ask for calibration.
+    exemplar_id = in_app(lambda: make_exemplar(db.session.get(Competition, competition_id),
+                                               db.session.get(User, people["admin"].id)).id)
     values = {
         "erasure_id": erasure_id,
         "lang": "ru",
@@ -546,6 +582,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "notification_id": in_app(a_failed_message),
         "job_id": in_app(lambda: jobs.start(ANNUAL_REPORT, owner_id=people["admin"].id,
                                             title="Annual report", params={"year": 2026}).id),
+        "exemplar_id": exemplar_id,
     }
     return people, values
 
@@ -554,6 +591,8 @@ def scenario(create_user, create_competition, workflow, in_app):
 
 
 @pytest.fixture
+
+
 def live_app(app):
     """The app the live server serves: CSRF on, as in production, on the test database.
 
@@ -569,6 +608,8 @@ def live_app(app):
 
 
 @pytest.fixture
+
+
 def live_server(live_app):
     """``live_app`` served on a free port of the loopback address; yields its base URL."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
@@ -580,6 +621,8 @@ def live_server(live_app):
 
 
 @pytest.fixture
+
+
 def browser():
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as driver:
@@ -593,6 +636,8 @@ def browser():
 
 
 @pytest.fixture
+
+
 def smtp_server(start_smtp_server):
     """A real SMTP server (aiosmtpd) on a free loopback port, set as the app's mail server;
     yields the list of messages it receives (``email.message.EmailMessage``)."""
@@ -600,6 +645,8 @@ def smtp_server(start_smtp_server):
 
 
 @pytest.fixture
+
+
 def start_smtp_server(app, monkeypatch):
     """Start a real SMTP server (aiosmtpd) on a free loopback port and make it the app's:
     ``start(refuse={address: "550 …"}, tls=(cert_file, key_file))`` returns the list its

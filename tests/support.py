@@ -26,6 +26,7 @@ from flask import url_for
 from flask_babel import force_locale
 from jsonschema import Draft201909Validator
 
+from assessments.calibration.operations import ExemplarRow, create_exemplar, save_exemplar
 from assessments.declarations import declaration_text
 from assessments.models import Competition, ImpartialityDeclaration
 from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS
@@ -48,6 +49,8 @@ def redis_is_up() -> bool:
 
 
 @dataclass(frozen=True)
+
+
 class Person:
     id: int
     email: str
@@ -170,6 +173,8 @@ def scan_qr(pdf_bytes: bytes, dpi: int = 170) -> list[str]:
 
 
 @contextmanager
+
+
 def counting_statements(app):
     """Count the SQL statements sent to the database inside the block."""
     statements: list[str] = []
@@ -427,6 +432,17 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
         (302, 403, 403, 403, 403, 403, 302, 302, 302, 302, 403),
     ("POST", "assessments.refuse_erasure_view"):
         (302, 403, 403, 403, 403, 403, 422, 422, 422, 422, 403),
+    # Calibration (issue 18): the assigned reviewer scores the exemplar (posted empty: the form
+    # again, 422); staff see the competition's calibrations (a coordinator, their branch's
+    # reviewers: the competition is open to every branch); administrators set the exemplar.
+    ("GET", "assessments.calibration"): (302, 403, 403, 200, 403, 403, 403, 403, 403, 403, 403),
+    ("POST", "assessments.calibration"): (302, 403, 403, 422, 403, 403, 403, 403, 403, 403, 403),
+    ("GET", "assessments.calibration_overview"):
+        (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("POST", "assessments.choose_exemplar_view"):
+        (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
+    ("GET", "assessments.exemplar"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("POST", "assessments.exemplar"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.
@@ -524,6 +540,8 @@ def sign_declarations(user: User, competition: Competition) -> None:
         user_id=user.id, competition_id=competition.id, text_version=text.version,
         text_sha256=text.sha256, language=text.language, signed_name=user.full_name))
     db.session.flush()
+
+
 def in_threads(app, count, work):
     """Run ``work(i)`` for i in range(count) in threads released together, each in its own app
     context and transaction (committed); returns (results, errors)."""
@@ -577,3 +595,26 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
                                            serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_file, key_file
+
+
+def make_exemplar(competition: Competition, scorer: User, references=None):
+    """Inside an app context: a ready calibration exemplar chosen for ``competition``, with
+    ``scorer``'s reference level per criterion (2 for each unless given)."""
+    criteria = competition.rubric_version.criteria
+    exemplar = create_exemplar(competition, by=scorer)
+    save_exemplar(exemplar, "Exemplar A", {
+        c.id: ExemplarRow(level=3, narrative=f"Exemplar on {c.code}",
+                          evidence=f"Report for {c.code}", reference=reference)
+        for c, reference in zip(criteria, references or [2] * len(criteria), strict=True)},
+        by=scorer)
+    return exemplar
+
+
+def calibration_form(levels, comments=None):
+    """The calibration form's fields, as the reviewer posts them."""
+    data = {"submit": "1"}
+    for i, level in enumerate(levels):
+        if level is not None:
+            data[f"scores-{i}-level"] = str(level)
+        data[f"scores-{i}-comment"] = (comments or {}).get(i, "")
+    return data

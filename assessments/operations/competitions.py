@@ -30,6 +30,7 @@ class CompetitionInput:
     max_reviews_per_reviewer: int
     blind_review: bool
     branches: list[Branch]
+    requires_calibration: bool = False
 
 
 def save_competition(competition: Competition | None, data: CompetitionInput, *,
@@ -62,6 +63,7 @@ def save_competition(competition: Competition | None, data: CompetitionInput, *,
     competition.min_reviewers = data.min_reviewers
     competition.max_reviews_per_reviewer = data.max_reviews_per_reviewer
     competition.blind_review = data.blind_review
+    competition.requires_calibration = data.requires_calibration
     competition.branches = list(data.branches)
     db.session.flush()
     audit.record("competition.save", competition, actor=by, state=str(data.state))

@@ -8,6 +8,7 @@ from typing import Protocol
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
+from assessments.calibration.permissions import needs_calibration
 from assessments.permissions import has_declared_conflict, needs_declaration
 from certify.core.errors import DomainError, StaleRecord
 from certify.core.extensions import db
@@ -67,3 +68,11 @@ def require_not_reviewer(application, by) -> None:
     if application.review_by(by) is not None:
         raise DomainError(_("A reviewer of this application cannot decide it, second-check "
                             "the decision or hear an appeal against it."))
+
+
+def require_calibrated(review, by) -> None:
+    """No review is written before its reviewer scored the competition's calibration exemplar,
+    where the competition asks for it (docs/calibration.md)."""
+    if review.reviewer_id == by.id and needs_calibration(by, review.application.competition):
+        raise DomainError(_("Score the calibration exemplar of this competition before your "
+                            "first review."))

@@ -24,6 +24,7 @@ from assessments.operations.guards import (
     check_levels,
     check_version,
     flush_or_stale,
+    require_calibrated,
     require_impartial,
 )
 from assessments.permissions import has_declared_conflict
@@ -144,6 +145,7 @@ def save_review(
 ) -> None:
     if review.state != ReviewState.draft:
         raise DomainError(_("This review has been submitted and can no longer be changed."))
+    require_calibrated(review, by)
     check_version(review, expected_version)
     check_levels(review.scores, scores)
     for score in review.scores:

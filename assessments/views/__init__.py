@@ -1,6 +1,7 @@
 """Routes by audience; importing this package attaches them all to the blueprint."""
 
 from assessments.views import (  # noqa: F401
+    calibration,
     candidate,
     competitions,
     complaints,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from assessments.calibration.permissions import needs_calibration
 from assessments.complaints.models import Complaint
 from assessments.models import Appeal, Application, Competition, Evidence, Review
 from assessments.permissions import (
@@ -87,7 +88,24 @@ def managed_application_or_404(application_id: int) -> Application:
 
 
 def get_review_or_404(review_id: int, *, check: Check | None = None) -> Review:
-    return _get_or_404(Review, review_id, check)
+    review = _get_or_404(Review, review_id, check)
+    require_calibration(review)
+    return review
+
+
+def require_calibration(review: Review) -> None:
+    """Before the reviewer's first review in a competition that asks for it, they score its
+    calibration exemplar (docs/calibration.md): the review page is swapped for the
+    calibration (coming back here after), and anything posted is refused before it is read."""
+    competition = review.application.competition
+    if review.reviewer_id != current_user.id or not needs_calibration(current_user,
+                                                                       competition):
+        return
+    if request.method not in ("GET", "HEAD"):
+        abort(403)
+    here = request.full_path.removesuffix("?")
+    abort(redirect(url_for("assessments.calibration", competition_id=competition.id,
+                           next=here)))
 
 
 def get_evidence_or_404(evidence_id: int, *, check: Check | None = None) -> Evidence:

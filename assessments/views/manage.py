@@ -289,6 +289,7 @@ def _competition_form(competition: Competition | None = None) -> CompetitionForm
             "min_reviewers": competition.min_reviewers,
             "max_reviews_per_reviewer": competition.max_reviews_per_reviewer,
             "blind_review": competition.blind_review,
+            "requires_calibration": competition.requires_calibration,
             "branches": [b.id for b in competition.branches],
         }
     # A branch deactivated since the competition chose it stays offered (and kept) here.
@@ -311,6 +312,7 @@ def _competition_input(form: CompetitionForm) -> CompetitionInput:
         min_reviewers=form.min_reviewers.data,
         max_reviews_per_reviewer=form.max_reviews_per_reviewer.data,
         blind_review=form.blind_review.data,
+        requires_calibration=form.requires_calibration.data,
         branches=[db.session.get(Branch, branch_id) for branch_id in form.branches.data],
     )
 

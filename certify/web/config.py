@@ -71,6 +71,10 @@ class Config:
     # many days after it was sent (`flask --app certify notify-invitations`).
     INVITATION_MAX_AGE_DAYS = 14
     INVITATION_REMINDER_DAYS = 5
+    # A reviewer whose calibration (docs/calibration.md) is further than this from the
+    # reference panel — mean absolute difference, in levels — is flagged to staff; they are
+    # not stopped from reviewing.
+    CALIBRATION_FLAG_THRESHOLD = 1.0
     PASSWORD_RESET_MAX_AGE = 3600
     # The link that lets the owner of an imported account choose a password, in days: they
     # did not ask for it and may read the mail days later (docs/branches-and-people.md).

@@ -9,6 +9,12 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from assessments import evidence
+from assessments.calibration.operations import (
+    ExemplarRow,
+    calibrate,
+    create_exemplar,
+    save_exemplar,
+)
 from assessments.complaints.models import ComplaintSubject
 from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.declarations import declaration_text
@@ -191,6 +197,9 @@ def load_demo() -> bool:
     # has not yet for the open UPME call, so signing in as them shows the flow.
     _sign_all(upme, [person for person in staff if person is not reviewers[2]])
     _sign_all(cme, staff)
+    # The open UPME call asks for calibration: reviewer1 and reviewer2 have scored its
+    # exemplar (reviewer2 far from the reference: flagged), reviewer3 has yet to.
+    _calibration(upme, admin, reviewers[:2])
 
     draft = start_application(upme, c1)  # draft, half written
     criteria = upme.rubric_version.criteria
@@ -202,7 +211,7 @@ def load_demo() -> bool:
     _fill(reviewing, [2, 3, 3, 2])
     submit_application(reviewing, by=c2)
     _review(reviewing, reviewers[0], [2, 3, 2], admin)
-    _review(reviewing, reviewers[2], [3, 3, 2], admin, submit=False)
+    assign_reviewer(reviewing, reviewers[2], by=admin)  # to calibrate, then review
 
     refused = start_application(upme, c4)  # decided: not awarded
     _fill(refused, [2, 2, 1])
@@ -240,6 +249,51 @@ def load_demo() -> bool:
                   ApplicationState.submitted, ApplicationState.withdrawn}:
         raise RuntimeError(f"the demo should show every state, it shows {sorted(states)}")
     return True
+
+
+# An anonymised professor's file: what it claims per UPME criterion, in order.
+EXEMPLAR = (
+    ("Teaches mine planning and rock mechanics; two papers in the last five years.",
+     "Publication list; course syllabi."),
+    ("Redesigned the open-pit design module around a project on real survey data.",
+     "Old and new module descriptions; student project brief."),
+    ("Lectures and labs for 120 students a year; uses flipped sessions in one course.",
+     "Timetable; peer observation note."),
+    ("Marks to a published rubric and returns feedback within two weeks.",
+     "Marking rubric; sample of anonymised feedback."),
+    ("Supervised six master's theses; advises a student mining society.",
+     "Thesis list; society report."),
+    ("One funded project on pit-slope monitoring; its data used in teaching.",
+     "Grant letter; lab handout using the data."),
+    ("Organises yearly site visits to two open pits; an engineer gives a guest lecture.",
+     "Visit programmes; lecture invitation."),
+    ("Safety briefing before visits; no teaching on environmental or ethical questions.",
+     "Briefing checklist."),
+    ("Uses the university's learning platform for materials and quizzes.",
+     "Screenshots of the course page."),
+    ("Reads student surveys each year; changed one assessment after them.",
+     "Survey summary; change note."),
+    ("Mentors one new lecturer informally.", "A colleague's short letter."),
+    ("Co-teaches a summer school with a Russian university; teaches in Russian and Kazakh.",
+     "Summer school programme."),
+)
+EXEMPLAR_REFERENCE = (2, 2, 2, 2, 2, 2, 3, 1, 2, 2, 1, 2)
+
+
+def _calibration(competition, admin, reviewers) -> None:
+    competition.requires_calibration = True
+    exemplar = create_exemplar(competition, by=admin)
+    criteria = competition.rubric_version.criteria
+    save_exemplar(exemplar, "UPME exemplar A (anonymised)", {
+        c.id: ExemplarRow(level=3, narrative=narrative, evidence=described, reference=level)
+        for c, (narrative, described), level in zip(criteria, EXEMPLAR, EXEMPLAR_REFERENCE,
+                                                    strict=True)}, by=admin)
+    for reviewer, shift in zip(reviewers, (1, 3), strict=True):
+        calibrate(competition, {
+            c.id: ScoreInput(level=min(level + shift * (i % 2), c.max_level),
+                             comment=f"{c.code}: as the file shows.")
+            for i, (c, level) in enumerate(zip(criteria, EXEMPLAR_REFERENCE, strict=True))},
+            by=reviewer)
 
 
 def _interview(application, admin, held_on=None):

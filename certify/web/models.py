@@ -1,5 +1,12 @@
 """Every model of the application, imported once so the metadata knows all tables."""
 
+from assessments.calibration.models import (  # noqa: F401
+    Calibration,
+    CalibrationScore,
+    Exemplar,
+    ExemplarAnswer,
+    ExemplarReference,
+)
 from assessments.complaints.models import Complaint, ComplaintSequence  # noqa: F401
 from assessments.models import (  # noqa: F401
     Appeal,
