@@ -265,3 +265,34 @@ def test_the_library_imports_v2_as_version_2_with_its_exemplars(in_app):
                       "UPME v2": (VersionState.published, 14)}
     assert with_exemplars == 5 * (12 + 14)  # v1 has none, every v2 level has one
     assert rubrics == 2
+
+
+def test_an_editor_writes_exemplars_in_a_draft_and_publishing_checks_them(app, in_app,
+                                                                           create_user):
+    from tests.support import criterion_form, texts
+
+    version_id = in_app(lambda: import_rubric(copy.deepcopy(SMALL_RUBRIC)).id)
+    client = app.test_client()
+    login(client, create_user("admin"))
+    assert client.post(f"/rubrics/versions/{version_id}/draft").status_code == 302
+    draft_id, criterion_id = in_app(lambda: (
+        lambda draft: (draft.id, draft.criteria[1].id))(
+            db.session.get(RubricVersion, version_id).rubric.draft))
+    # Written in English only: saved as typed, but publishing names what is missing.
+    form = criterion_form(code="C2", weight="35", levels=5)
+    form |= texts("Two lab reports", prefix="levels-2-exemplar")
+    assert client.post(f"/rubrics/criteria/{criterion_id}/edit", data=form).status_code == 302
+    blocked = client.post(f"/rubrics/versions/{draft_id}/publish", follow_redirects=True)
+    assert ("Criterion C2, level 2: the exemplar in Russian is missing."
+            in blocked.get_data(as_text=True))
+    form |= texts("Two lab reports", "Два лабораторных отчёта", "Екі зертханалық есеп",
+                  prefix="levels-2-exemplar")
+    assert client.post(f"/rubrics/criteria/{criterion_id}/edit", data=form).status_code == 302
+    page = client.post(f"/rubrics/versions/{draft_id}/publish", follow_redirects=True)
+    assert "Version published." in page.get_data(as_text=True)
+    shown = client.get(f"/rubrics/versions/{draft_id}").get_data(as_text=True)
+    assert '<details class="exemplar"><summary>Exemplar</summary>Two lab reports</details>' in shown
+    exemplar = in_app(lambda: db.session.get(RubricVersion, draft_id).criteria[1].levels[2]
+                      .exemplar)
+    assert exemplar == {"en": "Two lab reports", "ru": "Два лабораторных отчёта",
+                        "kk": "Екі зертханалық есеп"}
