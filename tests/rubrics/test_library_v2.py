@@ -296,3 +296,15 @@ def test_an_editor_writes_exemplars_in_a_draft_and_publishing_checks_them(app, i
                       .exemplar)
     assert exemplar == {"en": "Two lab reports", "ru": "Два лабораторных отчёта",
                         "kk": "Екі зертханалық есеп"}
+
+
+def test_the_diff_from_v1_to_v2_lists_the_new_criteria(admin_client, in_app):
+    from rubrics.io import import_library
+
+    ids = in_app(lambda: {v.label: v.id for v in import_library()})
+    page = admin_client.get(f"/rubrics/diff/{ids['UPME v1']}/{ids['UPME v2']}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for code in ("P13", "P14"):
+        assert code in text
+    assert "levels[2].exemplar.en" in text
