@@ -180,6 +180,8 @@ class VersionSettingsForm(FlaskForm):
 class LevelRow(Form):
     label = FormField(ShortTexts, label=_l("Label"))
     descriptor = FormField(LongTexts, label=_l("Descriptor"))
+    exemplar = FormField(LongTexts, label=_l("Exemplar (optional): a short example of "
+                                             "evidence at this level"))
 
 
 class CriterionForm(FlaskForm):

@@ -152,6 +152,8 @@ def version_problems(version: dict) -> list[Problem]:
                                    required=True)
                 problems += _texts(level.get("descriptor"), (*path, "levels", j, "descriptor"),
                                    required=True)
+                problems += _texts(level.get("exemplar"), (*path, "levels", j, "exemplar"),
+                                   required=False)
         gate = criterion.get("min_pass_level")
         if gate is not None and (type(gate) is not int or not 0 <= gate < len(levels)):
             problems.append(
@@ -245,11 +247,20 @@ def _text(value) -> dict[str, str]:
             if isinstance(value.get(lang), str) and value[lang].strip()}
 
 
+def _level(value: int, label, descriptor, exemplar) -> dict:
+    """A level in canonical shape; ``exemplar`` only when written, so that versions from
+    before exemplars existed keep their content hash."""
+    exemplar = _text(exemplar)
+    return {"value": value, "label": _text(label), "descriptor": _text(descriptor),
+            **({"exemplar": exemplar} if exemplar else {})}
+
+
 def normalize_version(version: dict) -> dict:
     """A valid version's content in its one canonical shape (every key present, in order).
 
-    ``floor_level`` is the one optional key: present only when it differs from the default
-    (2), so that versions from before it existed keep their content hash."""
+    Two keys are optional: ``floor_level``, present only when it differs from the default
+    (2), and a level's ``exemplar``, present only when written, so that versions from before
+    either existed keep their content hash."""
     floor = version.get("floor_level", DEFAULT_FLOOR_LEVEL)
     return {
         "pass_threshold": _number(version["pass_threshold"]),
@@ -279,8 +290,8 @@ def normalize_version(version: dict) -> dict:
                 "min_pass_level": criterion.get("min_pass_level"),
                 "evidence_required": bool(criterion.get("evidence_required", False)),
                 "levels": [
-                    {"value": level["value"], "label": _text(level.get("label")),
-                     "descriptor": _text(level.get("descriptor"))}
+                    _level(level["value"], level.get("label"), level.get("descriptor"),
+                           level.get("exemplar"))
                     for level in criterion["levels"]
                 ],
             }
@@ -311,7 +322,8 @@ def version_content(version: RubricVersion) -> dict:
                 "code": c.code, "section": c.section, "title": c.title, "guidance": c.guidance,
                 "evidence": c.evidence, "weight": c.weight, "min_pass_level": c.min_pass_level,
                 "evidence_required": c.evidence_required,
-                "levels": [{"value": lv.value, "label": lv.label, "descriptor": lv.descriptor}
+                "levels": [{"value": lv.value, "label": lv.label, "descriptor": lv.descriptor,
+                            "exemplar": lv.exemplar}
                            for lv in sorted(c.levels, key=lambda lv: lv.value)],
             }
             for c in sorted(version.criteria, key=lambda c: c.position)
@@ -335,7 +347,8 @@ def build_criteria(version: RubricVersion, criteria: list[dict]) -> None:
             weight=float(item["weight"]), min_pass_level=item["min_pass_level"],
             evidence_required=item["evidence_required"],
             levels=[Level(value=level["value"], label=level["label"],
-                          descriptor=level["descriptor"]) for level in item["levels"]],
+                          descriptor=level["descriptor"], exemplar=level.get("exemplar", {}))
+                    for level in item["levels"]],
         ))
 
 
@@ -425,6 +438,17 @@ def load_file(path: Path | str) -> dict:
     return loads(path.read_bytes(), filename=path.name)
 
 
+def library_files() -> list[Path]:
+    """The shipped rubric files, each rubric's versions in order: ``upme.json`` is version 1,
+    ``upme.v2.json`` version 2 (a plain sort would put ``cme-…`` or ``cme.v2`` wrongly)."""
+    def key(path: Path) -> tuple[str, int]:
+        code, _, rest = path.name.partition(".")
+        number = rest.removesuffix(".json").removeprefix("v")
+        return code, int(number) if number.isdigit() else 1
+    return sorted(LIBRARY.glob("*.json"), key=key)
+
+
 def import_library() -> list[RubricVersion]:
-    """The rubrics shipped with the platform, in ``rubrics/library/``."""
-    return [import_rubric(load_file(path)) for path in sorted(LIBRARY.glob("*.json"))]
+    """The rubrics shipped with the platform, in ``rubrics/library/``: every version of each,
+    oldest first, so that version numbers follow the files (v1 stays v1 for reproducibility)."""
+    return [import_rubric(load_file(path)) for path in library_files()]

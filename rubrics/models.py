@@ -178,6 +178,10 @@ class Level(db.Model):
     value: Mapped[int]
     label: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     descriptor: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    # A short example of evidence at this level, per language ({} when none is written):
+    # shown to reviewers beside the descriptor to calibrate their reading of it.
+    exemplar: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict,
+                                                     server_default=sa.text("'{}'"))
 
     criterion: Mapped[Criterion] = relationship(back_populates="levels")
 

@@ -50,7 +50,8 @@ class CriterionInput:
     weight: float
     min_pass_level: int | None
     evidence_required: bool
-    levels: list[tuple[dict[str, str], dict[str, str]]]  # (label, descriptor) per level
+    # (label, descriptor) or (label, descriptor, exemplar) per level
+    levels: list[tuple[dict[str, str], ...]]
 
 
 def _require_draft(version: RubricVersion) -> None:
@@ -141,10 +142,12 @@ def _apply(criterion: Criterion, data: CriterionInput) -> None:
     criterion.guidance, criterion.evidence = data.guidance, data.evidence
     criterion.weight = data.weight
     criterion.evidence_required = data.evidence_required
-    for level, (label, descriptor) in zip(
+    for level, (label, descriptor, *exemplar) in zip(
         sorted(criterion.levels, key=lambda lv: lv.value), data.levels, strict=False
     ):
         level.label, level.descriptor = label, descriptor
+        if exemplar:
+            level.exemplar = exemplar[0]
     if data.min_pass_level is not None and data.min_pass_level >= len(criterion.levels):
         raise DomainError(_("%(code)s: the must-pass level must be one of its levels.",
                             code=data.code))
@@ -159,7 +162,8 @@ def add_criterion(version: RubricVersion, data: CriterionInput, *, by: User) -> 
     criterion = Criterion(
         code=data.code, position=max((c.position for c in version.criteria), default=0) + 1,
         title={}, weight=data.weight,
-        levels=[Level(value=value, label={}, descriptor={}) for value in range(len(levels))],
+        levels=[Level(value=value, label={}, descriptor={}, exemplar={})
+                for value in range(len(levels))],
     )
     version.criteria.append(criterion)
     _apply(criterion, CriterionInput(**{**data.__dict__, "levels": levels}))
@@ -213,7 +217,7 @@ def _renumber(version: RubricVersion, ordered: list[Criterion]) -> None:
 
 def add_level(criterion: Criterion, *, by: User) -> Level:
     _require_draft(criterion.version)
-    level = Level(value=len(criterion.levels), label={}, descriptor={})
+    level = Level(value=len(criterion.levels), label={}, descriptor={}, exemplar={})
     criterion.levels.append(level)
     db.session.flush()
     audit.record("rubric.level_add", criterion, actor=by, value=level.value)
@@ -286,7 +290,7 @@ def _field_names() -> dict[str, str]:
         "min_score": _("the minimum score"), "min_levels": _("the minimum levels"),
         "pass_threshold": _("the pass threshold"), "kind": _("the kind"),
         "minimum": _("the minimum"), "criteria": _("the criteria"),
-        "evidence_required": _("evidence required"),
+        "evidence_required": _("evidence required"), "exemplar": _("the exemplar"),
     }
 
 

@@ -347,8 +347,8 @@ def _criterion_input(form: CriterionForm) -> CriterionInput:
         weight=form.weight.data,
         min_pass_level=int(form.min_pass_level.data) if form.min_pass_level.data else None,
         evidence_required=form.evidence_required.data,
-        levels=[(texts_data(row.form.label), texts_data(row.form.descriptor))
-                for row in form.levels],
+        levels=[(texts_data(row.form.label), texts_data(row.form.descriptor),
+                 texts_data(row.form.exemplar)) for row in form.levels],
     )
 
 
@@ -390,8 +390,8 @@ def edit_criterion(criterion_id: int):
             "min_pass_level": "" if criterion.min_pass_level is None
             else str(criterion.min_pass_level),
             "evidence_required": criterion.evidence_required,
-            "levels": [{"label": lv.label, "descriptor": lv.descriptor}
-                       for lv in criterion.levels],
+            "levels": [{"label": lv.label, "descriptor": lv.descriptor,
+                        "exemplar": lv.exemplar} for lv in criterion.levels],
         }
     form = CriterionForm(data=data, level_count=len(criterion.levels))
     if form.validate_on_submit():

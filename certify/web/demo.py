@@ -142,8 +142,13 @@ def load_demo() -> bool:
     c1, c2, c3, c4 = (people[f"candidate{i}"] for i in range(1, 5))
     staff = [admin, people["coordinator.kz"], *reviewers]
 
-    versions = {v.rubric.track: v for v in import_library()}
-    professor, engineer = versions["professor"], versions["engineer"]
+    # Every shipped version, oldest first: the past calls were judged against version 1 (their
+    # applications stay pinned to it, domain_anchors §3.4 rule 11), the current calls use the
+    # newest version (v2: countable descriptors, level exemplars, the four ISME areas gated).
+    imported = import_library()
+    first = {v.rubric.track: v for v in reversed(imported)}
+    latest = {v.rubric.track: v for v in imported}
+    professor, engineer = first["professor"], first["engineer"]
     now = utcnow()
 
     # History first, so certificate numbers follow the years they were issued in.
@@ -182,6 +187,7 @@ def load_demo() -> bool:
         competition.review_deadline = datetime(year, 6, 1, tzinfo=UTC)
         competition.state = CompetitionState.closed
 
+    professor, engineer = latest["professor"], latest["engineer"]
     upme = _competition(professor, _texts(
         "UNESCO Professor of Mining Engineering — 2026/27 call",
         "Профессор ЮНЕСКО горного дела — конкурс 2026/27",

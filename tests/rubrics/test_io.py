@@ -18,6 +18,7 @@ from rubrics.io import (
     content_hash,
     import_library,
     import_rubric,
+    library_files,
     load_file,
     normalize_version,
     validate,
@@ -26,7 +27,15 @@ from rubrics.models import Criterion, Level, Rubric, RubricVersion, VersionState
 from tests.support import SMALL_RUBRIC
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
-LIBRARY_FILES = ("upme.json", "cme.json")
+LIBRARY_FILES = ("upme.json", "cme.json")  # version 1 of each, kept for reproducibility
+V2_FILES = ("upme.v2.json", "cme.v2.json")
+ALL_FILES = LIBRARY_FILES + V2_FILES
+# The content hashes of the shipped version 1 of each rubric: decisions recorded against them
+# must keep verifying, so neither the files nor the canonical form may move them.
+V1_HASHES = {
+    "upme.json": "8ce09d3478d1601c6a27e1c743c2177393fb1263f76a018eee284c6788cf16fb",
+    "cme.json": "f7c9a5c93b32b20b174f2a6a3b71914740e051a4c5beebf78b01abfbea46a117",
+}
 
 
 def small() -> dict:
@@ -69,24 +78,34 @@ def language_texts(value, path="(root)"):
 # --- the shipped library --------------------------------------------------------------------
 
 
-@pytest.fixture(params=LIBRARY_FILES)
+@pytest.fixture(params=ALL_FILES)
 def library_document(request) -> dict:
     return load_file(LIBRARY / request.param)
 
 
-def test_library_holds_the_two_rubrics():
-    assert sorted(path.name for path in LIBRARY.glob("*.json")) == sorted(LIBRARY_FILES)
+def test_library_holds_the_two_rubrics_in_two_versions_each():
+    assert sorted(path.name for path in LIBRARY.glob("*.json")) == sorted(ALL_FILES)
+    # Each rubric's versions in order, so that the file of version 1 becomes version 1.
+    assert [path.name for path in library_files()] == [
+        "cme.json", "cme.v2.json", "upme.json", "upme.v2.json"]
+
+
+@pytest.mark.parametrize("name", LIBRARY_FILES)
+def test_version_1_keeps_its_content_hash(name):
+    """Exemplars are a new optional key: version 1, written without them, hashes as before."""
+    document = load_file(LIBRARY / name)
+    assert content_hash(normalize_version(document["version"])) == V1_HASHES[name]
 
 
 def test_library_file_validates(library_document):
     assert validate(library_document) == []
 
 
-def test_library_file_has_twelve_criteria_weighing_100(library_document):
+def test_library_file_has_criteria_weighing_100(library_document):
     criteria = library_document["version"]["criteria"]
-    assert len(criteria) == 12
+    assert len(criteria) in (12, 14)  # UPME v2 splits P8 into P8, P13 and P14
     assert sum(c["weight"] for c in criteria) == 100
-    assert len({c["code"] for c in criteria}) == 12
+    assert len({c["code"] for c in criteria}) == len(criteria)
 
 
 def test_library_file_levels_run_from_0_to_4(library_document):
@@ -121,7 +140,7 @@ def test_cme_must_pass_criteria():
     assert {"E5", "E6", "E7"} <= gated
 
 
-def test_import_library_creates_two_published_versions(in_app):
+def test_import_library_creates_two_published_versions_of_each(in_app):
     def work():
         versions = import_library()
         return [
@@ -131,28 +150,32 @@ def test_import_library_creates_two_published_versions(in_app):
         ]
 
     imported = in_app(work)
-    assert len(imported) == 2
-    by_code = {row[1]: row for row in imported}
-    assert set(by_code) == {"UPME", "CME"}
-    for code, name in (("UPME", "upme.json"), ("CME", "cme.json")):
-        _, _, _, number, state, digest, published, n_criteria, threshold = by_code[code]
+    assert len(imported) == 4
+    by_file = {(row[1], row[3]): row for row in imported}
+    files = {("UPME", 1): "upme.json", ("CME", 1): "cme.json",
+             ("UPME", 2): "upme.v2.json", ("CME", 2): "cme.v2.json"}
+    assert set(by_file) == set(files)
+    for key, name in files.items():
+        _, _, _, number, state, digest, published, n_criteria, threshold = by_file[key]
         document = load_file(LIBRARY / name)
-        assert number == 1
         assert state == VersionState.published
         assert HEX64.fullmatch(digest)
         assert digest == content_hash(normalize_version(document["version"]))
         assert published
-        assert n_criteria == 12
+        assert n_criteria == len(document["version"]["criteria"])
         assert threshold == float(document["version"]["pass_threshold"])
-    assert by_code["UPME"][5] != by_code["CME"][5]
-    assert counts(in_app) == {"rubrics": 2, "versions": 2, "criteria": 24, "levels": 120}
+    assert by_file["UPME", 1][5] == V1_HASHES["upme.json"]
+    assert by_file["CME", 1][5] == V1_HASHES["cme.json"]
+    assert len({row[5] for row in imported}) == 4
+    assert counts(in_app) == {"rubrics": 2, "versions": 4, "criteria": 12 + 12 + 14 + 12,
+                              "levels": 5 * (12 + 12 + 14 + 12)}
 
 
 def test_import_library_twice_is_idempotent(in_app):
     first = in_app(lambda: [v.id for v in import_library()])
     second = in_app(lambda: [v.id for v in import_library()])
     assert first == second
-    assert counts(in_app)["versions"] == 2
+    assert counts(in_app)["versions"] == 4
 
 
 # --- importing a document -------------------------------------------------------------------

@@ -34,6 +34,18 @@ def test_demo_loads_every_state_and_is_idempotent(runner, in_app):
     assert set(states) == {"draft", "submitted", "under_review", "decided", "withdrawn"}
     assert people == 9 and rubrics == ["CME", "UPME"]
 
+    # The past calls keep version 1 (their decisions verify against it); the current ones use
+    # version 2 of each rubric.
+    def versions_by_call():
+        return sorted((c.title["en"].split(" — ")[1], c.rubric_version.label)
+                      for c in db.session.scalars(sa.select(Competition)))
+
+    assert in_app(versions_by_call) == [
+        ("2020 call", "UPME v1"), ("2021 call", "CME v1"),
+        ("2026/27 call", "CME v2"), ("2026/27 call", "UPME v2")]
+    verified = runner.invoke(args=["scores", "verify"])
+    assert verified.exit_code == 0, verified.output
+
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     assert "nothing changed" in second.output
