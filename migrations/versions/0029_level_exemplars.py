@@ -1,7 +1,7 @@
 """Rubric levels: a short exemplar of evidence at each level, per language.
 
 Revision ID: drubric0025
-Revises: h12privacy0024 (0024_privacy_consents)
+Revises: ccalib0025 (0028_calibration)
 Create Date: 2026-11-28 20:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'drubric0025'
-down_revision = 'h12privacy0024'
+down_revision = 'ccalib0025'
 branch_labels = None
 depends_on = None
 
