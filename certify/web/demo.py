@@ -257,7 +257,8 @@ def load_demo() -> bool:
     return True
 
 
-# An anonymised professor's file: what it claims per UPME criterion, in order.
+# An anonymised professor's file: what it claims per UPME v2 criterion, in the rubric's order
+# (P1-P8, P13, P14, P9-P12).
 EXEMPLAR = (
     ("Teaches mine planning and rock mechanics; two papers in the last five years.",
      "Publication list; course syllabi."),
@@ -273,8 +274,12 @@ EXEMPLAR = (
      "Grant letter; lab handout using the data."),
     ("Organises yearly site visits to two open pits; an engineer gives a guest lecture.",
      "Visit programmes; lecture invitation."),
-    ("Safety briefing before visits; no teaching on environmental or ethical questions.",
-     "Briefing checklist."),
+    ("Safety briefing and a risk assessment before each site visit and lab session.",
+     "Briefing checklist; two signed risk assessments."),
+    ("No teaching on mine closure, environment or community relations.",
+     "Course syllabi (no such topic)."),
+    ("Explains the plagiarism rules in the thesis seminar; no research-ethics review used.",
+     "Seminar slides."),
     ("Uses the university's learning platform for materials and quizzes.",
      "Screenshots of the course page."),
     ("Reads student surveys each year; changed one assessment after them.",
@@ -283,7 +288,7 @@ EXEMPLAR = (
     ("Co-teaches a summer school with a Russian university; teaches in Russian and Kazakh.",
      "Summer school programme."),
 )
-EXEMPLAR_REFERENCE = (2, 2, 2, 2, 2, 2, 3, 1, 2, 2, 1, 2)
+EXEMPLAR_REFERENCE = (2, 2, 2, 2, 2, 2, 3, 2, 0, 1, 2, 2, 1, 2)
 
 
 def _calibration(competition, admin, reviewers) -> None:

@@ -326,5 +326,5 @@ def test_the_demo_has_calibrated_reviewers_and_one_still_to_calibrate(runner, in
         return [(email, round(value, 2)) for email, value in rows], competition.title["en"]
 
     assert in_app(state) == ([("reviewer1@certify.example", 0.5),
-                              ("reviewer2@certify.example", 1.08)],
+                              ("reviewer2@certify.example", 1.07)],
                              "UNESCO Professor of Mining Engineering — 2026/27 call")
