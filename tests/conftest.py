@@ -27,6 +27,7 @@ from assessments.complaints.models import ComplaintSubject
 from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
+from assessments.reviewers.models import ReviewerInvitation
 from assessments.states import Outcome
 from certify.certificates.models import Certificate
 from certify.certificates.operations import request_renewal
@@ -437,6 +438,19 @@ def scenario(create_user, create_competition, workflow, in_app):
         subject=ComplaintSubject.certificate, certificate_number=number,
         description="The holder signed off a ventilation plan they had not read."))[0].id)
     version_id = in_app(lambda: db.session.scalar(sa.select(RubricVersion.id)))
+
+    def invitation():
+        """The KZ coordinator's invitation to the pool, waiting for an answer."""
+        row = ReviewerInvitation(
+            email="invited@example.org", language="en", token_hash="0" * 64,
+            branch_id=db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")),
+            invited_by_id=people["coordinator"].id, link_sent_at=utcnow(),
+            expires_at=utcnow() + timedelta(days=14))
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    invitation_id = in_app(invitation)
     values = {
         "lang": "ru",
         "competition_id": competition_id,
@@ -461,6 +475,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "change": "enable",
         "fmt": "xlsx",
         "token": "not-a-valid-token",
+        "invitation_id": invitation_id,
         "rubric_code": in_app(lambda: db.session.get(RubricVersion, version_id).rubric.code),
         "version_number": in_app(lambda: db.session.get(RubricVersion, version_id).number),
         "track": "professor",

@@ -6,6 +6,7 @@ from assessments.views import (  # noqa: F401
     complaints,
     declarations,
     invitation,
+    invitations_manage,
     manage,
     people,
     personal_data,

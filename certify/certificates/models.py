@@ -90,6 +90,8 @@ class Certificate(db.Model):
     is_private: Mapped[bool] = mapped_column(default=False)
     # The award band decided with the award (a code of the rubric version's bands), or None.
     band: Mapped[str | None] = mapped_column(String(32))
+    # The holder's specialism (a code of certify.users.specialisms), from the application.
+    specialism: Mapped[str | None] = mapped_column(String(40))
 
     branch: Mapped[Branch] = relationship()
     holder: Mapped[User] = relationship()
