@@ -131,7 +131,8 @@ def test_the_list_shows_who_accepted_when_in_a_fixed_number_of_queries(
     holder = create_user("candidate", email="r0@example.org", full_name="Dana Accepting")
     client = app.test_client()
     login(client, holder)
-    assert client.post(link, data={"specialisms": ["mining"], "review_languages": ["en"]}).status_code == 302
+    declared = {"specialisms": ["mining"], "review_languages": ["en"]}
+    assert client.post(link, data=declared).status_code == 302
     with counting_statements(app) as statements:
         page = admin_client.get("/reviewers/invitations").get_data(as_text=True)
     assert "Accepted by Dana Accepting on" in page
