@@ -3,12 +3,13 @@ and their current load, filtered and paginated in the database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from assessments.assignment import open_review_counts
+from assessments.reviewers.severity import Severity, pool_severity
 from certify.core.extensions import db
 from certify.users.models import (
     ReviewerLanguage,
@@ -28,6 +29,7 @@ class PoolPage:
     page: int
     pages: int
     total: int
+    severity: dict[int, Severity] = field(default_factory=dict)  # by reviewer id
 
 
 def reviewer_pool(viewer: User, *, specialism: str | None = None, language: str | None = None,
@@ -55,4 +57,5 @@ def reviewer_pool(viewer: User, *, specialism: str | None = None, language: str 
             ReviewerProfile.specialism_rows), selectinload(User.branch))
         .order_by(User.full_name, User.id).limit(per_page).offset((page - 1) * per_page)).all()
     counts = open_review_counts([r.id for r in reviewers])
-    return PoolPage([(r, counts.get(r.id, 0)) for r in reviewers], page, pages, total)
+    return PoolPage([(r, counts.get(r.id, 0)) for r in reviewers], page, pages, total,
+                    pool_severity([r.id for r in reviewers]))
