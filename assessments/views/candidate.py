@@ -24,6 +24,7 @@ from assessments.models import Application
 from assessments.operations import (
     AnswerInput,
     can_appeal,
+    declare_specialism,
     lodge_appeal,
     save_answers,
     submit_application,
@@ -64,6 +65,7 @@ def _application_form(application: Application, criteria) -> ApplicationForm:
         data = {
             "version": application.version,
             "eligibility_confirmed": application.eligibility_confirmed,
+            "specialism": application.specialism or "",
             "answers": [{"level": (a := application.answer_for(c)) and a.level,
                          "narrative": a.narrative if a else ""} for c in criteria],
         }
@@ -107,6 +109,7 @@ def application(application_id: int):
             save_answers(application, _answers_from(form, criteria),
                          eligibility_confirmed=form.eligibility_confirmed.data,
                          expected_version=form.version.data)
+            declare_specialism(application, form.specialism.data or None, by=current_user)
             if submit:
                 submit_application(application, by=current_user)
 
