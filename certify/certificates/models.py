@@ -14,6 +14,7 @@ from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
 from certify.core.i18n import TitledEnum, localized
 from certify.users.models import Branch, User
+from certify.users.specialisms import specialism_title
 from rubrics.models import RubricVersion, Track
 
 
@@ -111,6 +112,10 @@ class Certificate(db.Model):
     @property
     def track_title(self) -> str:
         return self.track.title
+
+    def specialism_title(self) -> str:
+        """The holder's specialism in the page's language ("" without one)."""
+        return specialism_title(self.specialism) if self.specialism else ""
 
     def band_titles(self) -> dict[str, str]:
         """The band's title in every language ({} without a band)."""
