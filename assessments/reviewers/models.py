@@ -20,7 +20,7 @@ class InvitationState(TitledEnum):
     sent = "sent", _l("Pending")
     accepted = "accepted", _l("Accepted")
     declined = "declined", _l("Declined")
-    withdrawn = "withdrawn", _l("Withdrawn")
+    withdrawn = "withdrawn", _l("Withdrawn by staff")
     # Never stored: a sent invitation past its date (see ReviewerInvitation.status).
     expired = "expired", _l("Expired")
 
