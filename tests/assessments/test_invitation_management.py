@@ -212,3 +212,24 @@ def test_bulk_from_a_csv_file_and_bad_files(admin_client, create_user, in_app):
     assert refused.status_code == 422 and "No line of the list can be invited." in (
         refused.get_data(as_text=True))
     assert count(in_app, ReviewerInvitation) == 0
+
+
+def test_the_preview_costs_the_same_queries_for_3_or_60_addresses(app, admin_client):
+    def preview_statements(count):
+        text = "\n".join(f"person{i}@example.org" for i in range(count))
+        with counting_statements(app) as statements:
+            assert bulk(admin_client, text, preview="1").status_code == 200
+        return len(statements)
+    assert preview_statements(3) == preview_statements(60)
+
+
+def test_the_list_shows_the_pool_or_one_competition(admin_client, create_competition):
+    competition_id = create_competition()
+    invite(admin_client, email="pool@example.org")
+    invite(admin_client, email="call@example.org", competition=competition_id)
+    admin_client.get("/reviewers/invitations")  # the flashed confirmations shown once
+    pool = admin_client.get("/reviewers/invitations?pool=1").get_data(as_text=True)
+    assert "pool@example.org" in pool and "call@example.org" not in pool
+    call = admin_client.get(f"/reviewers/invitations?competition={competition_id}"
+                            ).get_data(as_text=True)
+    assert "call@example.org" in call and "pool@example.org" not in call
