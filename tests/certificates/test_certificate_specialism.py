@@ -46,6 +46,11 @@ def test_the_specialism_is_in_the_credential_page_pdf_and_register(
     assert "Geotechnics and ground control" in page_text(
         client.get(f"/certificates/{number}.pdf?lang=en").data)
 
+    answer = client.get(f"/api/v1/certificates/{number}").get_json()
+    assert answer["specialism"] == {"code": "geotechnics", "title": {
+        "en": "Geotechnics and ground control", "ru": RU_TITLE,
+        "kk": "Геотехника және тау қысымын басқару"}}
+
     staff = app.test_client()
     login(staff, admin)
     register = staff.get("/certificates/").get_data(as_text=True)
@@ -59,3 +64,4 @@ def test_without_a_specialism_the_credential_has_none(client, create_user, creat
     assert "specialization" not in document["credentialSubject"]["achievement"]
     assert ob_schema_errors(document) == []
     assert "Specialism" not in client.get(f"/verify/{number}").get_data(as_text=True)
+    assert client.get(f"/api/v1/certificates/{number}").get_json()["specialism"] is None
