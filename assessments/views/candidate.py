@@ -49,6 +49,7 @@ from certify.core.forms import ActionForm, require_action_form
 from certify.core.tabular import csv_response, to_csv
 from certify.core.uploads import extension_for
 from certify.core.views import run_operation, run_posted_form
+from certify.users.specialisms import specialism_title
 
 
 @bp.get("/applications/")
@@ -90,6 +91,7 @@ def _application_page(application: Application, form: ApplicationForm, *, editab
         criteria=application.competition.rubric_version.criteria, form=form, editable=editable,
         is_own=own, action_form=ActionForm(), evidence_form=EvidenceForm(),
         appeal_form=AppealForm(), may_appeal=own and can_appeal(application),
+        specialism_title=specialism_title,
     ), status
 
 

@@ -89,6 +89,11 @@ def test_the_candidate_declares_their_specialism_and_the_next_application_starts
     assert bad.status_code == 422 and "Not a valid choice" in bad.get_data(as_text=True)
     assert specialism_of(in_app, application_id) == "surveying"
 
+    workflow.fill(application_id)
+    workflow.submit(application_id, candidate)
+    shown = client.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "Specialism: Mine surveying" in " ".join(shown.split())
+
     later = workflow.start(create_competition(), candidate)
     assert specialism_of(in_app, later) == "surveying"
     # A reviewer who applies starts with their profile's first specialism.
