@@ -264,17 +264,26 @@ def withdraw(invitation: ReviewerInvitation, *, by: User) -> None:
 
 def resend(invitation: ReviewerInvitation, *, by: User) -> None:
     """A new single-use link with a new expiry, for an invitation not yet answered (waiting or
-    expired); the previous link stops working."""
+    expired); the previous link stops working. One conditional UPDATE, like an answer's: an
+    invitation answered or withdrawn meanwhile is not revived."""
     _require_manageable(invitation, by)
     if invitation.competition is not None and not can_invite_for(by, invitation.competition):
         raise DomainError(_("You cannot invite reviewers to this competition."))
-    link = _new_link(invitation)
-    invitation.expires_at = invitation.link_sent_at + timedelta(
-        days=current_app.config["INVITATION_MAX_AGE_DAYS"])
-    db.session.flush()
-    notifications.invitation_mail(invitation, link, reminder=False, again=True)
-    audit.record("invitation.resend", invitation, actor=by,
-                 expires_at=invitation.expires_at.isoformat())
+    token, now = secrets.token_urlsafe(32), utcnow()
+    expires = now + timedelta(days=current_app.config["INVITATION_MAX_AGE_DAYS"])
+    moved = db.session.execute(
+        sa.update(ReviewerInvitation)
+        .where(ReviewerInvitation.id == invitation.id,
+               ReviewerInvitation.state == InvitationState.sent)
+        .values(token_hash=_hash(token), link_sent_at=now, expires_at=expires)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise DomainError(_("This invitation has been answered in the meantime."))
+    db.session.expire(invitation)
+    notifications.invitation_mail(
+        invitation, absolute_url("assessments.invitation", token=token), reminder=False,
+        again=True)
+    audit.record("invitation.resend", invitation, actor=by, expires_at=expires.isoformat())
 
 
 def invitations_visible_to(viewer: User, *, competition_id: int | None = None,
