@@ -10,8 +10,9 @@ the lightest load in the competition, never above its per-reviewer maximum (HotC
 What reviewers declare (``certify.users.models.ReviewerProfile``, issue 20) narrows automatic
 assignment further: a reviewer who named the languages they review in is given only
 applications written in one of them (the candidate's language), and never more open reviews
-across all competitions than the most they accept. Until a file has a reviewer of its
-specialism, one is preferred to a lighter-loaded colleague (domain_anchors §3.4 rule 3); the
+across all competitions than the most they accept. Each file with a specialism first gets one
+reviewer of it (domain_anchors §3.4 rule 3), the files with the fewest specialists to choose
+from first, so no specialist is spent elsewhere before; the other places go by load, and the
 plan names the files that got none. Without profiles, assignment is exactly as before. Staff
 assigning by hand see every impartial reviewer and decide themselves.
 """
@@ -28,7 +29,14 @@ from sqlalchemy.orm import selectinload
 from assessments.models import Application, Competition, Conflict, Review
 from assessments.states import ApplicationState, ReviewState
 from certify.core.extensions import db
-from certify.users.models import ReviewerProfile, Role, RoleAssignment, User
+from certify.users.models import (
+    ReviewerLanguage,
+    ReviewerProfile,
+    ReviewerSpecialism,
+    Role,
+    RoleAssignment,
+    User,
+)
 
 
 def institution(affiliation: str | None) -> str:
@@ -139,41 +147,81 @@ def plan_assignment(competition: Competition,
     }
     by_id = {a.id: a for a in applications}
     plan = AssignmentPlan()
-    # Most constrained first: fewest eligible reviewers per missing review.
+
+    def has_room(reviewer: User) -> bool:
+        return load[reviewer.id] < limit and room_left(reviewer, open_reviews) > 0
+
+    def take(application: Application, reviewer: User) -> None:
+        load[reviewer.id] += 1
+        open_reviews[reviewer.id] += 1
+        needs[application.id] -= 1
+        plan.pairs.append((application, reviewer))
+
+    # First, a specialist for each file that needs one (domain_anchors §3.4 rule 3), the file
+    # with the fewest specialists to choose from first: a specialist is not spent on a file
+    # that could do without before the files of their specialism have one.
+    specialist_on = {a.id for a in applications if a.specialism and any(
+        is_specialist(r.reviewer, a.specialism) for r in a.reviews)}
+    wanting = [a for a in applications
+               if a.specialism and needs[a.id] > 0 and a.id not in specialist_on]
+    specialists = {a.id: [r for r in eligible[a.id] if is_specialist(r, a.specialism)]
+                   for a in wanting}
+    for application in sorted(wanting, key=lambda a: (len(specialists[a.id]), a.id)):
+        options = [r for r in specialists[application.id] if has_room(r)]
+        if options:
+            take(application, min(options, key=lambda r: (load[r.id], r.id)))
+            specialist_on.add(application.id)
+    # Then every remaining place by load, the most constrained file first: fewest eligible
+    # reviewers per missing review.
     queue = [(len(eligible[a.id]) / max(needs[a.id], 1), a.id) for a in applications
              if needs[a.id] > 0]
     heapq.heapify(queue)
     while queue:
         _, application_id = heapq.heappop(queue)
         application = by_id[application_id]
-        specialism = application.specialism
-        has_specialist = any(is_specialist(r.reviewer, specialism) for r in application.reviews)
-        chosen = set()
+        chosen = {r.id for a, r in plan.pairs if a.id == application_id}
         while needs[application_id] > 0:
-            options = [r for r in eligible[application_id]
-                       if r.id not in chosen and load[r.id] < limit
-                       and room_left(r, open_reviews) > 0]
+            options = [r for r in eligible[application_id] if r.id not in chosen and has_room(r)]
             if not options:
                 plan.short[application_id] = needs[application_id]
                 break
-            reviewer = min(options, key=lambda r: (
-                has_specialist or not is_specialist(r, specialism), load[r.id], r.id))
-            has_specialist = has_specialist or is_specialist(reviewer, specialism)
+            reviewer = min(options, key=lambda r: (load[r.id], r.id))
             chosen.add(reviewer.id)
-            load[reviewer.id] += 1
-            open_reviews[reviewer.id] += 1
-            needs[application_id] -= 1
-            plan.pairs.append((application, reviewer))
-        if specialism and not has_specialist:
-            plan.no_specialist.append(application_id)
+            take(application, reviewer)
+    plan.no_specialist = [a.id for a in applications
+                          if a.specialism and a.id not in specialist_on]
     return plan
 
 
-def eligible_reviewers(application: Application) -> list[tuple[User, int]]:
+def eligible_reviewers(application: Application, *, specialism: str | None = None,
+                       language: str | None = None,
+                       with_room: bool = False) -> list[tuple[User, int]]:
     """Active reviewers who may take this application, each with their load in its
-    competition, the lightest loaded first (then by name)."""
+    competition, the lightest loaded first (then by name). The hand-assignment page's filters
+    narrow them in the database: a declared specialism, a review language, and room left
+    (fewer open reviews than the most they accept)."""
+    query = (sa.select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+             .where(RoleAssignment.role == Role.reviewer, User.is_enabled)
+             .options(selectinload(User.reviewer_profile).selectinload(
+                 ReviewerProfile.language_rows)))
+    if specialism:
+        query = query.where(sa.exists().where(ReviewerSpecialism.user_id == User.id,
+                                              ReviewerSpecialism.specialism == specialism))
+    if language:
+        query = query.where(sa.exists().where(ReviewerLanguage.user_id == User.id,
+                                              ReviewerLanguage.language == language))
+    if with_room:
+        open_reviews = (sa.select(Review.reviewer_id, sa.func.count(Review.id).label("n"))
+                        .where(Review.state == ReviewState.draft)
+                        .group_by(Review.reviewer_id).subquery())
+        query = (query.outerjoin(ReviewerProfile, ReviewerProfile.user_id == User.id)
+                 .outerjoin(open_reviews, open_reviews.c.reviewer_id == User.id)
+                 .where(sa.or_(ReviewerProfile.max_open_reviews.is_(None),
+                               sa.func.coalesce(open_reviews.c.n, 0)
+                               < ReviewerProfile.max_open_reviews)))
     load = competition_load(application.competition)
     conflicts = conflicted_pairs([application.id])
+    reviewers = db.session.scalars(query.order_by(User.id)).all()
     return [(reviewer, load[reviewer.id])
-            for reviewer in sorted(active_reviewers(), key=lambda r: (load[r.id], r.full_name))
+            for reviewer in sorted(reviewers, key=lambda r: (load[r.id], r.full_name))
             if not why_not(reviewer, application, conflicts)]

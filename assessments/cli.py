@@ -26,8 +26,9 @@ def notify_reviewers_command() -> None:
 @click.command("notify-invitations")
 @with_appcontext
 def notify_invitations_command() -> None:
-    """Queue one reminder, with a new link, for each invitation to review left unanswered for
-    INVITATION_REMINDER_DAYS (idempotent)."""
+    """Queue a reminder, with a new link, for each invitation to review left unanswered for
+    INVITATION_REMINDER_DAYS since its newest link, at most INVITATION_MAX_REMINDERS times
+    (idempotent)."""
     queued = send_invitation_reminders()
     db.session.commit()
     click.echo(f"Queued {queued} reminders.")

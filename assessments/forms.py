@@ -37,6 +37,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from assessments.declarations import signature_matches
 from assessments.states import CompetitionState, InterviewOutcome, Outcome
 from certify.core.i18n import localized
+from certify.users.forms import language_choices, specialism_choices
 from rubrics.forms import bind_rows
 
 NARRATIVE_MAX_LENGTH = 5000
@@ -61,12 +62,14 @@ class ApplicationForm(FlaskForm):
     eligibility_confirmed = BooleanField(
         _l("I confirm that I meet the eligibility requirements listed above.")
     )
+    specialism = SelectField(_l("Your specialism"), validators=[Optional()])
     answers = FieldList(FormField(AnswerForm))
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit application"))
 
     def bind_criteria(self, criteria) -> None:
         bind_rows(self.answers, criteria)
+        self.specialism.choices = [SelectChoice("", _l("Not chosen"))] + specialism_choices()
 
 
 class ScoreForm(Form):
@@ -88,6 +91,32 @@ class ReviewForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     reviewer = SelectField(_l("Reviewer"), coerce=int, validators=[InputRequired()])
+
+
+class ReviewerFilterForm(FlaskForm):
+    """The hand-assignment page's filters over the eligible reviewers (query string)."""
+
+    class Meta:
+        csrf = False
+
+    specialism = SelectField(_l("Specialism"), validators=[Optional()])
+    language = SelectField(_l("Review language"), validators=[Optional()])
+    load = SelectField(_l("Load"), validators=[Optional()],
+                       choices=[SelectChoice("", _l("Any")),
+                                SelectChoice("room", _l("With room left"))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        every = SelectChoice("", _l("All"))
+        self.specialism.choices = [every] + specialism_choices()
+        self.language.choices = [every] + language_choices()
+
+    def filters(self) -> dict:
+        """The valid filters as eligible_reviewers' keywords (an invalid one is ignored)."""
+        self.validate()
+        return {"specialism": self.specialism.data if not self.specialism.errors else None,
+                "language": self.language.data if not self.language.errors else None,
+                "with_room": self.load.data == "room" and not self.load.errors}
 
 
 class ConflictForm(FlaskForm):

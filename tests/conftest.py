@@ -30,6 +30,7 @@ from assessments.erasure import request_erasure
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
 from assessments.report_jobs import ANNUAL_REPORT
+from assessments.reviewers.models import ReviewerInvitation
 from assessments.states import Outcome
 from certify.certificates.models import Certificate
 from certify.certificates.operations import request_renewal
@@ -544,6 +545,18 @@ def scenario(create_user, create_competition, workflow, in_app):
     # A calibration exemplar for the competition, which does not ask for calibration.
     exemplar_id = in_app(lambda: make_exemplar(db.session.get(Competition, competition_id),
                                                db.session.get(User, people["admin"].id)).id)
+    def invitation():
+        """The KZ coordinator's invitation to the pool, waiting for an answer."""
+        row = ReviewerInvitation(
+            email="invited@example.org", language="en", token_hash="0" * 64,
+            branch_id=db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ")),
+            invited_by_id=people["coordinator"].id, link_sent_at=utcnow(),
+            expires_at=utcnow() + timedelta(days=14))
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    invitation_id = in_app(invitation)
     values = {
         "erasure_id": erasure_id,
         "lang": "ru",
@@ -569,6 +582,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "change": "enable",
         "fmt": "xlsx",
         "token": "not-a-valid-token",
+        "invitation_id": invitation_id,
         "rubric_code": in_app(lambda: db.session.get(RubricVersion, version_id).rubric.code),
         "version_number": in_app(lambda: db.session.get(RubricVersion, version_id).number),
         "track": "professor",

@@ -398,6 +398,14 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "assessments.invite_reviewer"):
         (302, 403, 403, 403, 403, 422, 422, 422, 422, 422, 403),
     ("GET", "assessments.invitations"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    # The scenario's invitation is the KZ coordinator's: KZ staff and administrators manage it
+    # (after the first withdrawal, the others are told it no longer waits: a redirect too).
+    ("POST", "assessments.withdraw_invitation"):
+        (302, 403, 403, 403, 403, 403, 302, 302, 302, 302, 403),
+    ("POST", "assessments.resend_invitation"):
+        (302, 403, 403, 403, 403, 403, 302, 302, 302, 302, 403),
+    ("GET", "assessments.invite_bulk"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    ("POST", "assessments.invite_bulk"): (302, 403, 403, 403, 403, 422, 422, 422, 422, 422, 403),
     ("POST", "assessments.set_specialism_view"):
         (302, 403, 403, 403, 403, 403, 302, 302, 403, 403, 403),
     ("GET", "auth.reviewer_profile"): (302, 403, 403, 200, 200, 403, 403, 403, 403, 403, 200),

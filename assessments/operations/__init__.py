@@ -8,6 +8,7 @@ the modules below by subject; they are gathered here so callers need not know wh
 from assessments.operations.applications import (
     AnswerInput,
     check_eligibility,
+    declare_specialism,
     return_application,
     save_answers,
     set_specialism,
@@ -60,6 +61,7 @@ __all__ = [
     "save_competition",
     "save_review",
     "sign_declaration",
+    "declare_specialism",
     "set_specialism",
     "start_application",
     "submit_application",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from assessments.models import Application, ApplicationAnswer, Competition
@@ -40,7 +41,7 @@ def start_application(competition: Competition, candidate: User) -> Application:
         raise DomainError(_("This competition is not open to your branch."))
     require_active_branch(candidate.branch)
     application = Application(competition=competition, candidate=candidate,
-                              branch=candidate.branch)
+                              branch=candidate.branch, specialism=default_specialism(candidate))
     db.session.add(application)
     for criterion in competition.rubric_version.criteria:
         application.answers.append(ApplicationAnswer(criterion=criterion, level=None, narrative=""))
@@ -144,6 +145,33 @@ def withdraw_application(application: Application, *, by: User) -> None:
     db.session.flush()
     audit.record("application.withdraw", application, actor=by, before=before,
                  after=ApplicationState.withdrawn)
+
+
+def default_specialism(candidate: User) -> str | None:
+    """The specialism a new application starts with: the one the candidate declared on their
+    latest application, else the first of their reviewer profile's, else none."""
+    earlier = db.session.scalar(
+        sa.select(Application.specialism).where(Application.candidate_id == candidate.id,
+                                                Application.specialism.is_not(None))
+        .order_by(Application.id.desc()).limit(1))
+    if earlier:
+        return earlier
+    profile = candidate.reviewer_profile
+    return profile.specialisms[0] if profile is not None and profile.specialisms else None
+
+
+def declare_specialism(application: Application, specialism: str | None, *, by: User) -> None:
+    """The candidate declares their specialism on their draft (from the one list)."""
+    if application.state != ApplicationState.draft:
+        raise DomainError(_("This application is submitted and can no longer be changed."))
+    if specialism and specialism not in SPECIALISM_CODES:
+        raise DomainError(_("Choose specialisms and languages from the lists."))
+    if (specialism or None) == application.specialism:
+        return
+    before, application.specialism = application.specialism, specialism or None
+    db.session.flush()
+    audit.record("application.specialism", application, actor=by, before=before,
+                 after=application.specialism)
 
 
 def set_specialism(application: Application, specialism: str | None, *, by: User) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -40,6 +42,23 @@ class InviteForm(FlaskForm):
     competition = SelectField(_l("Invite to"), coerce=int, validators=[InputRequired()])
     language = SelectField(_l("Language of the invitation"), choices=language_choices(),
                            default="en")
+
+    def __init__(self, *args, competitions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.competition.choices = [SelectChoice(0, _l("The reviewer pool (no competition)"))] + [
+            SelectChoice(c.id, c.display_title) for c in competitions]
+
+
+class BulkInviteForm(FlaskForm):
+    """Several addresses, pasted or in a CSV file; ``digest`` (set by the preview) confirms."""
+
+    addresses = TextAreaField(_l("Addresses, one per line"),
+                              validators=[Optional(), Length(max=100_000)])
+    file = FileField(_l("Or a CSV file (the email column, or the first)"))
+    competition = SelectField(_l("Invite to"), coerce=int, validators=[InputRequired()])
+    language = SelectField(_l("Language of the invitation"), choices=language_choices(),
+                           default="en")
+    digest = HiddenField()
 
     def __init__(self, *args, competitions=(), **kwargs):
         super().__init__(*args, **kwargs)

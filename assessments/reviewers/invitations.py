@@ -18,11 +18,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from assessments.models import Application, Competition, Conflict
 from assessments.reviewers import notifications
 from assessments.reviewers.models import InvitationState, ReviewerInvitation
-from assessments.reviewers.permissions import can_invite, can_invite_for
+from assessments.reviewers.permissions import can_invite, can_invite_for, can_see_invitation
 from assessments.states import ApplicationState
 from certify.core import audit
 from certify.core.db_types import utcnow
@@ -60,8 +61,10 @@ def _hash(token: str) -> str:
 
 
 def _new_link(invitation: ReviewerInvitation) -> str:
+    """A fresh single-use link: its token's hash replaces the old one, which stops working."""
     token = secrets.token_urlsafe(32)
     invitation.token_hash = _hash(token)
+    invitation.link_sent_at = utcnow()
     return absolute_url("assessments.invitation", token=token)
 
 
@@ -91,7 +94,7 @@ def invite(email: str, *, competition: Competition | None, language: str, by: Us
         raise DomainError(_("An invitation to this address is waiting for an answer already."))
     invitation = ReviewerInvitation(
         email=email, competition=competition, branch=None if by.is_admin else branch,
-        language=language, invited_by=by, created_at=now,
+        language=language, invited_by=by, created_at=now, link_sent_at=now,
         expires_at=now + timedelta(days=current_app.config["INVITATION_MAX_AGE_DAYS"]))
     link = _new_link(invitation)
     db.session.add(invitation)
@@ -109,6 +112,10 @@ def invitation_for_token(token: str) -> ReviewerInvitation:
     if invitation is None:
         raise InvitationError(_("This invitation link is not valid. Check that you copied all "
                                 "of it, or use the newest message you received."))
+    if invitation.state == InvitationState.withdrawn:
+        raise InvitationError(_("This invitation has been withdrawn by the person who sent "
+                                "it, so it can no longer be answered. Nothing more is needed "
+                                "from you."))
     if invitation.state != InvitationState.sent:
         raise InvitationError(_("This invitation has been answered already."))
     if invitation.status() == InvitationState.expired:
@@ -209,28 +216,83 @@ def decline(invitation: ReviewerInvitation, reason: str, *, by=None) -> None:
 
 
 def send_invitation_reminders() -> int:
-    """Remind once each invitation unanswered after INVITATION_REMINDER_DAYS, with a new link
-    (only hashes are stored, so the first link cannot be sent again; it stops working)."""
+    """Remind each invitation still unanswered INVITATION_REMINDER_DAYS after its newest link
+    went out, at most INVITATION_MAX_REMINDERS times, each with a new link (only hashes are
+    stored, so an earlier link cannot be sent again; it stops working)."""
     now = utcnow()
-    due = now - timedelta(days=current_app.config["INVITATION_REMINDER_DAYS"])
+    config = current_app.config
+    due = now - timedelta(days=config["INVITATION_REMINDER_DAYS"])
     waiting = db.session.scalars(sa.select(ReviewerInvitation).where(
         ReviewerInvitation.state == InvitationState.sent,
-        ReviewerInvitation.reminded_at.is_(None),
-        ReviewerInvitation.created_at <= due,
+        ReviewerInvitation.reminders_sent < config["INVITATION_MAX_REMINDERS"],
+        ReviewerInvitation.link_sent_at <= due,
         ReviewerInvitation.expires_at > now).order_by(ReviewerInvitation.id)).all()
     for invitation in waiting:
         link = _new_link(invitation)
         invitation.reminded_at = now
+        invitation.reminders_sent += 1
         db.session.flush()
         notifications.invitation_mail(invitation, link, reminder=True)
-        audit.record("invitation.remind", invitation)
+        audit.record("invitation.remind", invitation, number=invitation.reminders_sent)
     return len(waiting)
+
+
+def _require_manageable(invitation: ReviewerInvitation, by: User) -> None:
+    if not can_see_invitation(by, invitation):
+        raise DomainError(_("You cannot manage this invitation."))
+    if invitation.state != InvitationState.sent:
+        raise DomainError(_("This invitation is no longer waiting for an answer: it is %(state)s.",
+                            state=invitation.status().title.lower()))
+
+
+def withdraw(invitation: ReviewerInvitation, *, by: User) -> None:
+    """Staff take back an invitation still waiting for an answer: its link stops working and
+    says so to whoever opens it. One conditional UPDATE, so an answer racing it cannot win
+    as well."""
+    _require_manageable(invitation, by)
+    moved = db.session.execute(
+        sa.update(ReviewerInvitation)
+        .where(ReviewerInvitation.id == invitation.id,
+               ReviewerInvitation.state == InvitationState.sent)
+        .values(state=InvitationState.withdrawn, withdrawn_at=utcnow(), withdrawn_by_id=by.id)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise DomainError(_("This invitation has been answered in the meantime."))
+    db.session.expire(invitation)
+    audit.record("invitation.withdraw", invitation, actor=by)
+
+
+def resend(invitation: ReviewerInvitation, *, by: User) -> None:
+    """A new single-use link with a new expiry, for an invitation not yet answered (waiting or
+    expired); the previous link stops working. One conditional UPDATE, like an answer's: an
+    invitation answered or withdrawn meanwhile is not revived."""
+    _require_manageable(invitation, by)
+    if invitation.competition is not None and not can_invite_for(by, invitation.competition):
+        raise DomainError(_("You cannot invite reviewers to this competition."))
+    token, now = secrets.token_urlsafe(32), utcnow()
+    expires = now + timedelta(days=current_app.config["INVITATION_MAX_AGE_DAYS"])
+    moved = db.session.execute(
+        sa.update(ReviewerInvitation)
+        .where(ReviewerInvitation.id == invitation.id,
+               ReviewerInvitation.state == InvitationState.sent)
+        .values(token_hash=_hash(token), link_sent_at=now, expires_at=expires)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise DomainError(_("This invitation has been answered in the meantime."))
+    db.session.expire(invitation)
+    notifications.invitation_mail(
+        invitation, absolute_url("assessments.invitation", token=token), reminder=False,
+        again=True)
+    audit.record("invitation.resend", invitation, actor=by, expires_at=expires.isoformat())
 
 
 def invitations_visible_to(viewer: User, *, competition_id: int | None = None,
                            pool_only: bool = False) -> list[ReviewerInvitation]:
     """Newest first: every invitation for an administrator, their branch's for a coordinator."""
-    query = sa.select(ReviewerInvitation).order_by(ReviewerInvitation.id.desc())
+    query = sa.select(ReviewerInvitation).order_by(ReviewerInvitation.id.desc()).options(
+        selectinload(ReviewerInvitation.competition),
+        selectinload(ReviewerInvitation.invited_by), selectinload(ReviewerInvitation.user),
+        selectinload(ReviewerInvitation.withdrawn_by))
     if not viewer.is_admin:
         query = query.where(ReviewerInvitation.branch_id.in_(viewer.coordinated_branch_ids))
     if competition_id is not None:

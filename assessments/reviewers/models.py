@@ -17,9 +17,10 @@ from certify.users.models import Branch, User
 
 
 class InvitationState(TitledEnum):
-    sent = "sent", _l("Sent")
+    sent = "sent", _l("Pending")
     accepted = "accepted", _l("Accepted")
     declined = "declined", _l("Declined")
+    withdrawn = "withdrawn", _l("Withdrawn by staff")
     # Never stored: a sent invitation past its date (see ReviewerInvitation.status).
     expired = "expired", _l("Expired")
 
@@ -32,9 +33,13 @@ class ReviewerInvitation(db.Model):
     __table_args__ = (
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint("language IN ('en', 'ru', 'kk')", name="known_language"),
-        sa.CheckConstraint("state IN ('sent', 'accepted', 'declined')", name="known_state"),
-        sa.CheckConstraint("(state = 'sent') = (responded_at IS NULL)",
+        sa.CheckConstraint("state IN ('sent', 'accepted', 'declined', 'withdrawn')",
+                           name="known_state"),
+        sa.CheckConstraint("(state IN ('accepted', 'declined')) = (responded_at IS NOT NULL)",
                            name="answered_has_timestamp"),
+        sa.CheckConstraint("(state = 'withdrawn') = (withdrawn_at IS NOT NULL)",
+                           name="withdrawn_has_timestamp"),
+        sa.CheckConstraint("reminders_sent >= 0", name="reminders_not_negative"),
         sa.CheckConstraint("(state = 'accepted') = (user_id IS NOT NULL)",
                            name="accepted_has_account"),
         sa.CheckConstraint("expires_at > created_at", name="expires_after_sending"),
@@ -54,6 +59,12 @@ class ReviewerInvitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many reminders went out (at most INVITATION_MAX_REMINDERS), and when the newest
+    # link did (the first mail, a reminder or a re-send): the next reminder counts from it.
+    reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    link_sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decline_reason: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -62,6 +73,7 @@ class ReviewerInvitation(db.Model):
     branch: Mapped[Branch | None] = relationship()
     invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id])
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
 
     def status(self, now: datetime | None = None) -> InvitationState:
         """The state shown: a sent invitation past its date is expired."""

@@ -19,7 +19,9 @@ def _what(invitation: ReviewerInvitation) -> str:
              competition=invitation.competition.display_title)
 
 
-def invitation_mail(invitation: ReviewerInvitation, link: str, *, reminder: bool) -> None:
+def invitation_mail(invitation: ReviewerInvitation, link: str, *, reminder: bool,
+                    again: bool = False) -> None:
+    """The invitation (``again``: sent anew by staff) or a reminder, each with its own link."""
     def compose():
         what = _what(invitation)
         expires = invitation.expires_at.date().isoformat()
@@ -30,6 +32,14 @@ def invitation_mail(invitation: ReviewerInvitation, link: str, *, reminder: bool
                       "This link replaces the one in the first message, which no longer "
                       "works.", inviter=invitation.invited_by.full_name, what=what,
                       date=expires, link=link))
+        if again:
+            return (_("Invitation to review"),
+                    _("Dear colleague,\n\n%(inviter)s invites you %(what)s. Open this link to "
+                      "accept (and create your account if you have none) or to decline; it "
+                      "works once, until %(date)s:\n\n%(link)s\n\nThis link replaces the one "
+                      "in any earlier message, which no longer works.",
+                      inviter=invitation.invited_by.full_name, what=what, date=expires,
+                      link=link))
         return (_("Invitation to review"),
                 _("Dear colleague,\n\n%(inviter)s invites you %(what)s. Open this link to "
                   "accept (and create your account if you have none) or to decline; it works "
@@ -40,4 +50,5 @@ def invitation_mail(invitation: ReviewerInvitation, link: str, *, reminder: bool
 
     kind = "invitation-reminder" if reminder else "invitation"
     outbox.queue_to_address(invitation.email, invitation.language, kind,
-                            f"invitation:{invitation.id}:{kind}", compose)
+                            f"invitation:{invitation.id}:{kind}:{invitation.token_hash[:16]}",
+                            compose)

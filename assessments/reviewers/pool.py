@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from assessments.assignment import open_review_counts
 from assessments.calibration.operations import CalibrationSummary, calibration_summaries
+from assessments.reviewers.severity import Severity, pool_severity
 from certify.core.extensions import db
 from certify.users.models import (
     ReviewerLanguage,
@@ -30,6 +31,7 @@ class PoolPage:
     pages: int
     total: int
     calibration: dict[int, CalibrationSummary] = field(default_factory=dict)  # by reviewer id
+    severity: dict[int, Severity] = field(default_factory=dict)  # by reviewer id
 
 
 def reviewer_pool(viewer: User, *, specialism: str | None = None, language: str | None = None,
@@ -58,4 +60,5 @@ def reviewer_pool(viewer: User, *, specialism: str | None = None, language: str 
         .order_by(User.full_name, User.id).limit(per_page).offset((page - 1) * per_page)).all()
     counts = open_review_counts([r.id for r in reviewers])
     return PoolPage([(r, counts.get(r.id, 0)) for r in reviewers], page, pages, total,
-                    calibration_summaries([r.id for r in reviewers]))
+                    calibration_summaries([r.id for r in reviewers]),
+                    pool_severity([r.id for r in reviewers]))

@@ -8,6 +8,7 @@ from assessments.views import (  # noqa: F401
     declarations,
     erasure,
     invitation,
+    invitations_manage,
     manage,
     people,
     personal_data,

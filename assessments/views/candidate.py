@@ -24,6 +24,7 @@ from assessments.models import Application
 from assessments.operations import (
     AnswerInput,
     can_appeal,
+    declare_specialism,
     lodge_appeal,
     save_answers,
     submit_application,
@@ -48,6 +49,7 @@ from certify.core.forms import ActionForm, require_action_form
 from certify.core.tabular import csv_response, to_csv
 from certify.core.uploads import extension_for
 from certify.core.views import run_operation, run_posted_form
+from certify.users.specialisms import specialism_title
 
 
 @bp.get("/applications/")
@@ -64,6 +66,7 @@ def _application_form(application: Application, criteria) -> ApplicationForm:
         data = {
             "version": application.version,
             "eligibility_confirmed": application.eligibility_confirmed,
+            "specialism": application.specialism or "",
             "answers": [{"level": (a := application.answer_for(c)) and a.level,
                          "narrative": a.narrative if a else ""} for c in criteria],
         }
@@ -88,6 +91,7 @@ def _application_page(application: Application, form: ApplicationForm, *, editab
         criteria=application.competition.rubric_version.criteria, form=form, editable=editable,
         is_own=own, action_form=ActionForm(), evidence_form=EvidenceForm(),
         appeal_form=AppealForm(), may_appeal=own and can_appeal(application),
+        specialism_title=specialism_title,
     ), status
 
 
@@ -107,6 +111,7 @@ def application(application_id: int):
             save_answers(application, _answers_from(form, criteria),
                          eligibility_confirmed=form.eligibility_confirmed.data,
                          expected_version=form.version.data)
+            declare_specialism(application, form.specialism.data or None, by=current_user)
             if submit:
                 submit_application(application, by=current_user)
 

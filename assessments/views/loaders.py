@@ -24,6 +24,8 @@ from assessments.permissions import (
     can_view_reports,
     needs_declaration,
 )
+from assessments.reviewers.models import ReviewerInvitation
+from assessments.reviewers.permissions import can_see_invitation
 from assessments.states import ApplicationState
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
@@ -58,6 +60,10 @@ def _get_or_404(model, ident: int, check: Check | None, denied: int = 403):
     if (application := _application_of(record)) is not None:
         require_declaration(application.competition, application)
     return record
+
+
+def get_invitation_or_404(invitation_id: int) -> ReviewerInvitation:
+    return _get_or_404(ReviewerInvitation, invitation_id, can_see_invitation)
 
 
 def get_competition_or_404(competition_id: int, *, check: Check | None = None) -> Competition:

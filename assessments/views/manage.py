@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from assessments.analytics import panel_result
-from assessments.assignment import eligible_reviewers
+from assessments.assignment import eligible_reviewers, is_specialist, open_review_counts
 from assessments.blueprint import bp
 from assessments.forms import (
     REVISE,
@@ -24,6 +25,7 @@ from assessments.forms import (
     PostForm,
     ResolveAppealForm,
     ReturnForm,
+    ReviewerFilterForm,
 )
 from assessments.models import Application, Competition
 from assessments.operations import (
@@ -67,6 +69,7 @@ from certify.core.forms import ActionForm, require_action_form
 from certify.core.views import attempt, run_operation, run_posted_form
 from certify.users.models import Branch, User
 from certify.users.operations import active_branches
+from certify.users.specialisms import specialism_title
 from rubrics.models import RubricVersion
 
 # Applications -----------------------------------------------------------------------------------
@@ -83,21 +86,33 @@ def manage_applications():
                            signed=signed_competition_ids(current_user))
 
 
-def _reviewer_choices(application: Application) -> list[SelectChoice]:
-    """Reviewers who may take this application, with their load in the competition."""
+def _reviewer_choices(application: Application, filters: dict | None = None
+                      ) -> list[SelectChoice]:
+    """Reviewers who may take this application (narrowed by the page's filters), with their
+    load in the competition, their open reviews against the most they accept, and whether
+    they share the file's specialism."""
     limit = application.competition.max_reviews_per_reviewer
-    return [
-        SelectChoice(reviewer.id, _("%(name)s (%(affiliation)s) — %(load)d of %(limit)d",
-                                    name=reviewer.full_name, affiliation=reviewer.affiliation,
-                                    load=load, limit=limit))
-        for reviewer, load in eligible_reviewers(application)
-    ]
+    reviewers = eligible_reviewers(application, **(filters or {}))
+    open_reviews = open_review_counts([reviewer.id for reviewer, _load in reviewers])
+    choices = []
+    for reviewer, load in reviewers:
+        profile = reviewer.reviewer_profile
+        most = profile.max_open_reviews if profile and profile.max_open_reviews else None
+        label = _("%(name)s (%(affiliation)s) — %(load)d of %(limit)d here; open reviews: "
+                  "%(open)d of %(most)s", name=reviewer.full_name,
+                  affiliation=reviewer.affiliation or "—", load=load, limit=limit,
+                  open=open_reviews[reviewer.id], most=most or "—")
+        if is_specialist(reviewer, application.specialism):
+            label = _("%(label)s · specialist", label=label)
+        choices.append(SelectChoice(reviewer.id, label))
+    return choices
 
 
 def _manage_page(application: Application, assign_form=None, decision_form=None,
                  return_form=None, interview_form=None, status=200):
+    filter_form = ReviewerFilterForm(request.args, prefix="filter")
     assign_form = assign_form or AssignForm()
-    assign_form.reviewer.choices = _reviewer_choices(application)
+    assign_form.reviewer.choices = _reviewer_choices(application, filter_form.filters())
     hide_reviews = own_review_pending(current_user, application)
     return render_template(
         "assessments/manage_application.html",
@@ -120,6 +135,7 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         resolve_form=ResolveAppealForm(),
         conflict_form=ConflictForm(),
         specialism_form=SpecialismForm(specialism=application.specialism),
+        filter_form=filter_form, specialism_title=specialism_title,
     ), status
 
 
@@ -370,4 +386,11 @@ def auto_assign_view(competition_id: int):
             flash(_("%(count)d applications have no reviewer of their specialism: invite "
                     "one to the reviewer pool, or assign one by hand.",
                     count=len(plan.no_specialist)), "error")
+            specialisms = dict(db.session.execute(sa.select(
+                Application.id, Application.specialism).where(
+                Application.id.in_(plan.no_specialist))).all())
+            for application_id in plan.no_specialist:
+                flash(_("Application No. %(number)d: no reviewer of its specialism "
+                        "(%(specialism)s) could be assigned.", number=application_id,
+                        specialism=specialism_title(specialisms.get(application_id))), "error")
     return redirect(url_for(".manage_competitions"))

@@ -4,13 +4,17 @@ to the account. Administrators see everyone; coordinators the people of their br
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from assessments.blueprint import bp
+from assessments.calibration.operations import calibration_summaries
 from assessments.operations.people import person_record, release_assignment
 from assessments.permissions import can_manage_application, is_staff
+from assessments.reviewers.severity import pool_severity
 from assessments.views.loaders import get_review_or_404
 from certify.core.extensions import db
 from certify.core.forms import ActionForm, require_action_form
@@ -20,6 +24,7 @@ from certify.users.models import Role, User
 from certify.users.operations import active_branches
 from certify.users.permissions import can_change_role, can_switch_account, can_view_person
 from certify.users.roles import grant_role, remove_role
+from certify.users.specialisms import specialism_title
 
 
 def person_or_404(user_id: int) -> User:
@@ -38,6 +43,19 @@ def _grant_form(person: User) -> GrantRoleForm:
     return GrantRoleForm(roles=grantable, branches=active_branches())
 
 
+def _reviewer_facts(person: User) -> SimpleNamespace | None:
+    """What a reviewer declared and their severity (None for someone who never reviewed)."""
+    profile = person.reviewer_profile
+    if profile is None and not person.has_role(Role.reviewer):
+        return None
+    return SimpleNamespace(
+        specialisms=[specialism_title(code) for code in (profile.specialisms if profile else [])],
+        languages=profile.review_languages if profile else [],
+        most=profile.max_open_reviews if profile else None,
+        severity=pool_severity([person.id])[person.id],
+        calibration=calibration_summaries([person.id]).get(person.id))
+
+
 def _page(person: User):
     return url_for(".person", user_id=person.id)
 
@@ -49,6 +67,7 @@ def person(user_id: int):
     return render_template(
         "people/person.html", person=person, record=person_record(person),
         grant_form=_grant_form(person), action_form=ActionForm(),
+        reviewer=_reviewer_facts(person),
         can_change_role=can_change_role, can_manage_application=can_manage_application,
         can_switch_account=can_switch_account(current_user, person),
     )

@@ -18,6 +18,7 @@ from assessments.states import CompetitionState
 from assessments.views.loaders import managed_application_or_404
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
+from certify.core.forms import ActionForm
 from certify.core.views import run_operation, run_posted_form
 from certify.users.models import Branch
 from certify.users.operations import active_branches
@@ -29,7 +30,7 @@ def _staff_only(check) -> None:
         abort(403)
 
 
-def _branches_in_scope() -> list[Branch]:
+def branches_in_scope() -> list[Branch]:
     branches = active_branches()
     if current_user.is_admin:
         return branches
@@ -40,7 +41,7 @@ def _branches_in_scope() -> list[Branch]:
 @login_required
 def reviewer_pool_view():
     _staff_only(can_view_pool)
-    branches = _branches_in_scope()
+    branches = branches_in_scope()
     form = PoolFilterForm(request.args, branches=branches)
     form.validate()
     branch_id = int(form.branch.data) if form.branch.data and not form.branch.errors else None
@@ -55,7 +56,7 @@ def reviewer_pool_view():
                            filters=filters, specialism_title=specialism_title)
 
 
-def _invitable_competitions() -> list[Competition]:
+def invitable_competitions() -> list[Competition]:
     competitions = db.session.scalars(sa.select(Competition).where(
         Competition.state != CompetitionState.closed).order_by(Competition.id.desc())).all()
     return [c for c in competitions if can_invite_for(current_user, c)]
@@ -65,7 +66,7 @@ def _invitable_competitions() -> list[Competition]:
 @login_required
 def invite_reviewer():
     _staff_only(can_invite)
-    competitions = _invitable_competitions()
+    competitions = invitable_competitions()
     form = InviteForm(competitions=competitions)
     if request.method == "GET" and request.args.get("competition", "").isdigit():
         form.competition.data = int(request.args["competition"])
@@ -77,7 +78,7 @@ def invite_reviewer():
         return again() if request.method == "POST" else render_template(
             "assessments/invite_reviewer.html", form=form)
     competition = next((c for c in competitions if c.id == form.competition.data), None)
-    branch = next(iter(_branches_in_scope()), None) if not current_user.is_admin else None
+    branch = next(iter(branches_in_scope()), None) if not current_user.is_admin else None
     return run_operation(
         lambda: invite(form.email.data, competition=competition,
                        language=form.language.data, by=current_user, branch=branch),
@@ -93,11 +94,14 @@ def invitations():
     _staff_only(can_invite)
     competition_id = request.args.get("competition", type=int)
     competition = db.session.get(Competition, competition_id) if competition_id else None
+    pool_only = competition is None and request.args.get("pool") == "1"
     return render_template(
-        "assessments/invitations.html", competition=competition, now=utcnow(),
+        "assessments/invitations.html", competition=competition, pool_only=pool_only,
+        now=utcnow(), action_form=ActionForm(),
         invitations=invitations_visible_to(
-            current_user, competition_id=competition.id if competition else None),
-        competitions=_invitable_competitions())
+            current_user, competition_id=competition.id if competition else None,
+            pool_only=pool_only),
+        competitions=invitable_competitions())
 
 
 @bp.post("/manage/applications/<int:application_id>/specialism")

@@ -14,6 +14,7 @@ from certify.certificates.numbering import is_certificate_number, normalise
 from certify.certificates.status import certificate_status
 from certify.core.tabular import rows_to_csv
 from certify.core.urls import absolute_url
+from certify.users.specialisms import specialism_title_in
 
 BULK_LIMIT = 1000
 CSV_COLUMNS = ("number", "found", "status", "holder_name", "track", "valid_until",
@@ -36,7 +37,17 @@ def certificate_json(certificate: Certificate) -> dict:
         "verify_url": absolute_url("certificates.verify", number=certificate.number),
         "credential_url": absolute_url("certificates.credential", number=certificate.number),
         "band": band_json(certificate),
+        "specialism": specialism_json(certificate),
     }
+
+
+def specialism_json(certificate: Certificate) -> dict | None:
+    """The holder's specialism: its code and title in every language, or None."""
+    if not certificate.specialism:
+        return None
+    return {"code": certificate.specialism,
+            "title": {language: specialism_title_in(certificate.specialism, language)
+                      for language in current_app.config["LANGUAGES"]}}
 
 
 def band_json(certificate: Certificate) -> dict | None:

@@ -14,6 +14,7 @@ from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
 from certify.core.i18n import TitledEnum, localized
 from certify.users.models import Branch, User
+from certify.users.specialisms import specialism_title
 from rubrics.models import RubricVersion, Track
 
 
@@ -90,6 +91,8 @@ class Certificate(db.Model):
     is_private: Mapped[bool] = mapped_column(default=False)
     # The award band decided with the award (a code of the rubric version's bands), or None.
     band: Mapped[str | None] = mapped_column(String(32))
+    # The holder's specialism (a code of certify.users.specialisms), from the application.
+    specialism: Mapped[str | None] = mapped_column(String(40))
 
     branch: Mapped[Branch] = relationship()
     holder: Mapped[User] = relationship()
@@ -109,6 +112,10 @@ class Certificate(db.Model):
     @property
     def track_title(self) -> str:
         return self.track.title
+
+    def specialism_title(self) -> str:
+        """The holder's specialism in the page's language ("" without one)."""
+        return specialism_title(self.specialism) if self.specialism else ""
 
     def band_titles(self) -> dict[str, str]:
         """The band's title in every language ({} without a band)."""

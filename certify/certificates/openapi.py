@@ -38,6 +38,14 @@ CERTIFICATE = {
         "verify_url": {"type": "string", "format": "uri"},
         "credential_url": {"type": "string", "format": "uri"},
         "band": {"$ref": "#/components/schemas/Band"},
+        "specialism": {
+            "description": "The holder's specialism (issue 18), or null",
+            "oneOf": [
+                {"type": "object", "required": ["code", "title"],
+                 "properties": {"code": {"type": "string", "examples": ["geotechnics"]},
+                                "title": TEXTS}},
+                {"type": "null"},
+            ]},
     },
 }
 

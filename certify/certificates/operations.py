@@ -64,9 +64,11 @@ def issue_certificate(application, *, by, issued_at: datetime | None = None,
         holder=holder, holder_name=holder.full_name,
         holder_name_native=holder.full_name_native, application_id=application.id,
         rubric_version=application.competition.rubric_version, band=band,
+        specialism=application.specialism,
     )
     audit.record("certificate.issue", certificate, actor=by, number=certificate.number,
-                 **({"band": band} if band else {}))
+                 **({"band": band} if band else {}),
+                 **({"specialism": certificate.specialism} if certificate.specialism else {}))
     return certificate
 
 
@@ -164,7 +166,7 @@ def approve_renewal(request: RenewalRequest, *, reason: str, by) -> Certificate:
         valid_from=max(now.date(), old.valid_until + timedelta(days=1)),
         holder=old.holder, holder_name=old.holder_name,
         holder_name_native=old.holder_name_native, rubric_version=old.rubric_version,
-        renewed_from=old, is_private=old.is_private, band=old.band,
+        renewed_from=old, is_private=old.is_private, band=old.band, specialism=old.specialism,
     )
     request.state = RenewalState.approved
     request.decided_at = now

@@ -55,6 +55,7 @@ class CertificateDocument:
     valid_until: dt.date
     verify_url: str                 # the QR target
     labels: Mapping[str, str]       # REQUIRED_LABELS, translated by the caller
+    specialism: str | None = None   # the holder's specialism, already in `language`
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
@@ -153,8 +154,10 @@ def _details(pdf: FPDF, doc: CertificateDocument) -> None:
     """Number, dates and branch, as a label/value block at the bottom left."""
     rows = [
         (doc.labels["number"], doc.number),
-        (doc.labels["issued"], doc.issued_on.isoformat()),
     ]
+    if doc.specialism:
+        rows.append((doc.labels.get("specialism", "Specialism"), doc.specialism))
+    rows.append((doc.labels["issued"], doc.issued_on.isoformat()))
     if "valid_from" in doc.labels:          # optional: shown only when the caller names it
         rows.append((doc.labels["valid_from"], doc.valid_from.isoformat()))
     rows.append((doc.labels["valid_until"], doc.valid_until.isoformat()))

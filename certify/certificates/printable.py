@@ -12,6 +12,7 @@ from certify.certificates.models import Certificate
 from certify.certificates.pdf import CertificateDocument
 from certify.core.i18n import localized
 from certify.core.urls import absolute_url
+from certify.users.specialisms import specialism_title_in
 
 
 def certificate_document(certificate: Certificate, language: str) -> CertificateDocument:
@@ -25,6 +26,7 @@ def certificate_document(certificate: Certificate, language: str) -> Certificate
             "valid_from": _("Valid from"),
             "verify": _("Scan or visit to verify"),
             "status_note": _("Valid only as shown on the verification page."),
+            "specialism": _("Specialism"),
         }
     return CertificateDocument(
         language=language,
@@ -40,4 +42,5 @@ def certificate_document(certificate: Certificate, language: str) -> Certificate
         valid_until=certificate.valid_until,
         verify_url=absolute_url("certificates.verify", number=certificate.number),
         labels=labels,
+        specialism=specialism_title_in(certificate.specialism, language) or None,
     )

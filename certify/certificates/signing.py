@@ -21,6 +21,7 @@ from certify.certificates.status_lists import REVOCATION
 from certify.core.extensions import db
 from certify.core.i18n import localized
 from certify.core.urls import absolute_url, base_url
+from certify.users.specialisms import specialism_title_in
 from rubrics.models import RubricVersion
 
 STATUS_INDEX_ATTEMPTS = 5
@@ -151,6 +152,12 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
     }
     if certificate.band:
         _add_band(subject, version.bands, certificate.band, achievement_id(version), language)
+    if certificate.specialism:
+        # OB 3.0 Achievement.specialization: "the focus, concentration, or specific area of
+        # study defined in the achievement" (the achievement here is this credential's own
+        # copy, so it can carry the holder's specialism), in the credential's language.
+        subject["achievement"]["specialization"] = specialism_title_in(certificate.specialism,
+                                                                     language)
     return {
         "@context": [vc.VC_CONTEXT, vc.OB_CONTEXT, vc.OB_EXTENSIONS_CONTEXT],
         "id": certificate.credential_id,

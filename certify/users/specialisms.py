@@ -8,6 +8,7 @@ forms and the operations)."""
 
 from __future__ import annotations
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from certify.core.i18n import TitledEnum
@@ -36,3 +37,9 @@ def specialism_title(code: str | None) -> str:
     if code in SPECIALISM_CODES:
         return Specialism(code).title
     return code or ""
+
+
+def specialism_title_in(code: str | None, language: str) -> str:
+    """The title in ``language`` whatever the page's (a credential, a PDF, the register)."""
+    with force_locale(language):
+        return str(specialism_title(code))

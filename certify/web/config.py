@@ -67,14 +67,17 @@ class Config:
     COMPLAINT_RATE_LIMIT = "5 per hour"
     # How long a mailed link works: account confirmation (seconds), password reset.
     EMAIL_CONFIRM_MAX_AGE = 48 * 3600
-    # A reviewer's invitation works this many days; an unanswered one is reminded once, this
-    # many days after it was sent (`flask --app certify notify-invitations`).
+    # A reviewer's invitation works this many days; an unanswered one is reminded this many
+    # days after its newest link went out (`flask --app certify notify-invitations`).
     INVITATION_MAX_AGE_DAYS = 14
     INVITATION_REMINDER_DAYS = 5
     # A reviewer whose calibration (docs/calibration.md) is further than this from the
     # reference panel — mean absolute difference, in levels — is flagged to staff; they are
     # not stopped from reviewing.
     CALIBRATION_FLAG_THRESHOLD = 1.0
+    # At most this many reminders per invitation, each INVITATION_REMINDER_DAYS after the
+    # newest link went out.
+    INVITATION_MAX_REMINDERS = 2
     PASSWORD_RESET_MAX_AGE = 3600
     # The link that lets the owner of an imported account choose a password, in days: they
     # did not ask for it and may read the mail days later (docs/branches-and-people.md).

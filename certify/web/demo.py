@@ -160,6 +160,7 @@ def load_demo() -> bool:
     db.session.flush()
     _sign_all(upme_2020, staff)
     old = start_application(upme_2020, c2)
+    old.specialism = "geotechnics"  # declared by the candidate: on the certificate too
     _fill(old, [3, 3, 2, 3])
     submit_application(old, by=c2)
     _review(old, reviewers[0], [3, 2, 3], admin)
@@ -174,6 +175,7 @@ def load_demo() -> bool:
     db.session.flush()
     _sign_all(cme_2021, staff)
     revoked = start_application(cme_2021, c3)
+    revoked.specialism = "mining"
     _fill(revoked, [3, 2, 3])
     submit_application(revoked, by=c3)
     _review(revoked, reviewers[0], [3, 2, 2], admin)

@@ -231,20 +231,30 @@ def test_coordinators_invite_for_their_branch_and_see_its_invitations(
     assert "kz@example.org" in everything and "admin-own@example.org" in everything
 
 
-def test_reminders_go_once_with_a_new_link(app, admin_client, runner, in_app):
+def test_reminders_go_at_most_the_configured_times_each_with_a_new_link(
+        app, admin_client, runner, in_app):
+    app.config["INVITATION_MAX_REMINDERS"] = 2
     invite(admin_client)
     first = mailed_link(in_app, NEW, "invitation")
     assert "Queued 0 reminders." in runner.invoke(args=["notify-invitations"]).output
 
-    def sent_a_week_ago():
+    def newest_link_sent_a_week_ago():
         invitation = db.session.scalar(sa.select(ReviewerInvitation))
-        invitation.created_at = utcnow() - timedelta(days=7)
-    in_app(sent_a_week_ago)
-    assert "Queued 1 reminders." in runner.invoke(args=["notify-invitations"]).output
-    assert "Queued 0 reminders." in runner.invoke(args=["notify-invitations"]).output
-    second = mailed_link(in_app, NEW, "invitation-reminder")
+        invitation.created_at = utcnow() - timedelta(days=9)
+        invitation.link_sent_at = utcnow() - timedelta(days=7)
+    links = [first]
+    for _number in (1, 2):
+        in_app(newest_link_sent_a_week_ago)
+        assert "Queued 1 reminders." in runner.invoke(args=["notify-invitations"]).output
+        # Run again at once: the newest link is fresh, nothing is queued.
+        assert "Queued 0 reminders." in runner.invoke(args=["notify-invitations"]).output
+        links.append(mailed_link(in_app, NEW, "invitation-reminder"))
+    in_app(newest_link_sent_a_week_ago)
+    assert "Queued 0 reminders." in runner.invoke(args=["notify-invitations"]).output  # 2 max
     client = app.test_client()
-    assert client.get(first).status_code == 400
-    assert client.get(second).status_code == 200
+    assert len(set(links)) == 3
+    assert [client.get(link).status_code for link in links] == [400, 400, 200]
     listed = admin_client.get("/reviewers/invitations").get_data(as_text=True)
-    assert "reminded" in listed and "Sent" in listed
+    assert "reminded 2 times" in listed and "Pending" in listed
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count()).select_from(
+        AuditEvent).where(AuditEvent.action == "invitation.remind"))) == 2

@@ -32,7 +32,7 @@ def test_certificate_lookup(client, numbers):
     body = response.get_json()
     assert set(body) == {"number", "status", "holder_name", "holder_name_native", "track",
                          "title", "issued_at", "valid_from", "valid_until", "revocation_reason",
-                         "verify_url", "credential_url", "band"}
+                         "verify_url", "credential_url", "band", "specialism"}
     assert body["number"] == numbers[0] and body["status"] == "valid"
     assert body["title"]["kk"] == "ЮНЕСКО тау-кен ісі профессоры"
     assert "email" not in json.dumps(body)

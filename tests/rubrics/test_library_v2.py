@@ -291,7 +291,8 @@ def test_an_editor_writes_exemplars_in_a_draft_and_publishing_checks_them(app, i
     page = client.post(f"/rubrics/versions/{draft_id}/publish", follow_redirects=True)
     assert "Version published." in page.get_data(as_text=True)
     shown = client.get(f"/rubrics/versions/{draft_id}").get_data(as_text=True)
-    assert '<details class="exemplar"><summary>Example at this level</summary>Two lab reports</details>' in shown
+    assert ('<details class="exemplar"><summary>Example at this level</summary>'
+            'Two lab reports</details>') in shown
     exemplar = in_app(lambda: db.session.get(RubricVersion, draft_id).criteria[1].levels[2]
                       .exemplar)
     assert exemplar == {"en": "Two lab reports", "ru": "Два лабораторных отчёта",

@@ -1,0 +1,75 @@
+"""A reviewer's severity in the pool and on their page (issue 20 / 18): the mean signed
+difference between their submitted scores and the other panel members' mean on the same
+applications, with the number of applications it rests on; "—" below three."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from assessments.reviewers.severity import COLUMNS, severity_table
+from tests.support import counting_statements
+
+
+def ratings(*rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_hand_computed_severity():
+    # One criterion, weight 1, levels 0..4: a level l scores 25·l percent.
+    table = severity_table(ratings(
+        (1, 1, "A", 2, 1.0, 4), (2, 1, "B", 4, 1.0, 4),                       # 50 vs 100
+        (3, 2, "A", 2, 1.0, 4), (4, 2, "B", 3, 1.0, 4), (5, 2, "C", 4, 1.0, 4),  # 50, 75, 100
+        (6, 3, "A", 4, 1.0, 4), (7, 3, "B", 4, 1.0, 4),                       # 100 vs 100
+        (8, 4, "A", 0, 1.0, 4),                                               # alone: not counted
+    ))
+    assert table.loc["A", "n"] == 3
+    assert table.loc["A", "severity"] == pytest.approx((-50 - 37.5 + 0) / 3)
+    assert table.loc["B", "severity"] == pytest.approx((50 + 0 + 0) / 3)
+    assert table.loc["C", "n"] == 1 and math.isnan(table.loc["C", "severity"])
+
+
+def test_the_score_is_weighted_by_the_rubric_and_row_order_does_not_matter():
+    rows = [(1, 1, "A", 4, 3.0, 4), (1, 1, "A", 0, 1.0, 2),   # (3·1 + 1·0) / 4 = 75 %
+            (2, 1, "B", 2, 3.0, 4), (2, 1, "B", 2, 1.0, 2)]   # (3·0.5 + 1·1) / 4 = 62.5 %
+    table = severity_table(ratings(*rows), min_shared=1)
+    assert table.loc["A", "severity"] == pytest.approx(12.5)
+    assert table.loc["B", "severity"] == pytest.approx(-12.5)
+    shuffled = severity_table(ratings(*reversed(rows)), min_shared=1)
+    pd.testing.assert_frame_equal(table, shuffled.loc[table.index])
+
+
+def test_no_ratings_no_severity():
+    assert severity_table(ratings()).empty
+
+
+def test_the_pool_and_the_person_page_show_severity(app, admin_client, create_user,
+                                                    create_competition, workflow):
+    competition_id = create_competition()
+    strict = create_user("reviewer", full_name="Strict Reviewer")
+    generous = create_user("reviewer", full_name="Generous Reviewer")
+    newcomer = create_user("reviewer", full_name="Newcomer Reviewer")
+    for number in range(3):
+        application_id = workflow.submitted(competition_id, create_user("candidate"))
+        workflow.review(workflow.assign(application_id, strict, admin_client.person), (1, 1, 1))
+        workflow.review(workflow.assign(application_id, generous, admin_client.person),
+                        (3, 3, 3))
+        if number == 0:
+            workflow.review(workflow.assign(application_id, newcomer, admin_client.person),
+                            (2, 2, 2))
+    with counting_statements(app) as statements:
+        page = admin_client.get("/reviewers/").get_data(as_text=True)
+    rows = {name: page.split(name, 1)[1].split("</tr>", 1)[0]
+            for name in ("Strict Reviewer", "Generous Reviewer", "Newcomer Reviewer")}
+    # Levels 1, 3, 2 of 4 score 25, 75, 50 %: the strict reviewer is 50 points below the
+    # generous one on two files and 37.5 below the others' mean on the first: -137.5 / 3.
+    assert "-45.8" in rows["Strict Reviewer"] and "n = 3" in rows["Strict Reviewer"]
+    assert "+45.8" in rows["Generous Reviewer"]
+    assert "—" in rows["Newcomer Reviewer"] and "n = 1" in rows["Newcomer Reviewer"]
+    assert "percentage points" in page
+    assert len(statements) <= 12, statements
+
+    person = admin_client.get(f"/people/{strict.id}").get_data(as_text=True)
+    assert "Severity" in person and "-45.8" in person and "Calibration" in person
