@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from assessments.models import Appeal, Application, ApplicationRound, Competition, Review
 from assessments.states import ApplicationState, Outcome, ReviewState
 from certify.core import outbox
+from certify.core.dates import day
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.urls import absolute_url
@@ -21,7 +22,7 @@ def notify_assignment(review: Review) -> None:
     competition = review.application.competition
 
     def compose():
-        deadline = (competition.review_deadline.date().isoformat()
+        deadline = (day(competition.review_deadline)
                     if competition.review_deadline else "—")
         return (
             _("New review assigned: %(competition)s", competition=competition.display_title),
@@ -54,10 +55,10 @@ def queue_review_reminders(days_before: int = 7) -> int:
         def compose(review=review, competition=competition):
             return (
                 _("Reminder: review due on %(date)s",
-                  date=competition.review_deadline.date().isoformat()),
+                  date=day(competition.review_deadline)),
                 _("Your review in %(competition)s is due on %(date)s.\n%(url)s\n",
                   competition=competition.display_title,
-                  date=competition.review_deadline.date().isoformat(),
+                  date=day(competition.review_deadline),
                   url=absolute_url("assessments.review", review_id=review.id)),
             )
 
@@ -74,7 +75,7 @@ def notify_revision(application: Application, finished: ApplicationRound) -> Non
             _("The panel asks you to revise your application in %(competition)s and submit it "
               "again by %(date)s.\n\n%(feedback)s\n\n%(url)s\n",
               competition=application.competition.display_title,
-              date=application.resubmit_by.date().isoformat(), feedback=finished.feedback,
+              date=day(application.resubmit_by), feedback=finished.feedback,
               url=absolute_url("assessments.application", application_id=application.id)),
         )
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from assessments.reviewers.models import ReviewerInvitation
 from certify.core import outbox
+from certify.core.dates import day
 from certify.core.i18n import localized
 
 
@@ -24,7 +25,7 @@ def invitation_mail(invitation: ReviewerInvitation, link: str, *, reminder: bool
     """The invitation (``again``: sent anew by staff) or a reminder, each with its own link."""
     def compose():
         what = _what(invitation)
-        expires = invitation.expires_at.date().isoformat()
+        expires = day(invitation.expires_at)
         if reminder:
             return (_("Reminder: your invitation to review"),
                     _("Dear colleague,\n\n%(inviter)s invited you %(what)s and has not had "

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from certify.certificates.models import Certificate
 from certify.core import outbox
+from certify.core.dates import day
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.urls import absolute_url
@@ -18,13 +19,13 @@ from certify.core.urls import absolute_url
 
 def _expiry_reminder(certificate: Certificate) -> tuple[str, str]:
     subject = _("Your certificate %(number)s expires on %(date)s",
-                number=certificate.number, date=certificate.valid_until.isoformat())
+                number=certificate.number, date=day(certificate.valid_until))
     body = _(
         "Dear %(name)s,\n\nyour certificate %(number)s (%(title)s) is valid until "
         "%(date)s. To renew it, send a record of your continuing professional "
         "development from your certificate page:\n%(url)s\n",
         name=certificate.holder_name, number=certificate.number,
-        title=certificate.track_title, date=certificate.valid_until.isoformat(),
+        title=certificate.track_title, date=day(certificate.valid_until),
         url=absolute_url("certificates.mine", number=certificate.number))
     return subject, body
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from certify.certificates.issuer import issuer_name
 from certify.certificates.status import CertificateStatus
 from rubrics.models import Track
 
@@ -100,8 +101,8 @@ def spec(server: str) -> dict[str, Any]:
             "title": "certify public API",
             "version": "1.0.0",
             "description": (
-                "Check certificates of the International Competence Centre for "
-                "Mining-Engineering Education: look one up by number, verify a signed Open "
+                f"Check certificates of the {issuer_name('en')}: look one up by number, "
+                "verify a signed Open "
                 "Badges 3.0 credential, or check up to 1,000 numbers at once. No "
                 "authentication; requests are rate limited per client address."
             ),

@@ -10,7 +10,7 @@ derives the file identifier from the content.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +56,8 @@ class CertificateDocument:
     verify_url: str                 # the QR target
     labels: Mapping[str, str]       # REQUIRED_LABELS, translated by the caller
     specialism: str | None = None   # the holder's specialism, already in `language`
+    # Dates as the language writes them (certify/core/dates.py); ISO 8601 if none is given.
+    write_date: Callable[[dt.date], str] = dt.date.isoformat
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
@@ -157,10 +159,10 @@ def _details(pdf: FPDF, doc: CertificateDocument) -> None:
     ]
     if doc.specialism:
         rows.append((doc.labels.get("specialism", "Specialism"), doc.specialism))
-    rows.append((doc.labels["issued"], doc.issued_on.isoformat()))
+    rows.append((doc.labels["issued"], doc.write_date(doc.issued_on)))
     if "valid_from" in doc.labels:          # optional: shown only when the caller names it
-        rows.append((doc.labels["valid_from"], doc.valid_from.isoformat()))
-    rows.append((doc.labels["valid_until"], doc.valid_until.isoformat()))
+        rows.append((doc.labels["valid_from"], doc.write_date(doc.valid_from)))
+    rows.append((doc.labels["valid_until"], doc.write_date(doc.valid_until)))
 
     x, line_h = 24.0, 6.0
     y = PAGE_H - 24.0 - line_h * (len(rows) + 1)

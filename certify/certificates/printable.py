@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from certify.certificates.issuer import issuer_name
 from certify.certificates.models import Certificate
 from certify.certificates.pdf import CertificateDocument
+from certify.core.dates import day
 from certify.core.i18n import localized
 from certify.core.urls import absolute_url
 from certify.users.specialisms import specialism_title_in
@@ -43,4 +44,5 @@ def certificate_document(certificate: Certificate, language: str) -> Certificate
         verify_url=absolute_url("certificates.verify", number=certificate.number),
         labels=labels,
         specialism=specialism_title_in(certificate.specialism, language) or None,
+        write_date=lambda value: day(value, language),
     )

@@ -8,26 +8,29 @@ from pathlib import Path
 from babel import Locale
 from babel.units import format_unit
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 
 from assessments.states import ApplicationState, CompetitionState, Outcome, ReviewState
+from certify.certificates.issuer import issuer_name
 from certify.certificates.models import CertificateStatus, RenewalState
+from certify.core.dates import day, moment
 from certify.core.i18n import LANGUAGE_NAMES, current_language, localized
 from rubrics.models import Track, VersionState
 
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["tr"] = localized
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
-    )
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) if value else ""
-    )
+    # One date style per language (certify/core/dates.py); a template's old "short" argument
+    # no longer changes it.
+    app.jinja_env.filters["date"] = lambda value, fmt=None: day(value)
+    app.jinja_env.filters["datetime"] = lambda value, fmt=None: moment(value)
     for name, enum in (("app_state", ApplicationState), ("competition_state", CompetitionState),
                        ("outcome", Outcome), ("review_state", ReviewState),
                        ("version_state", VersionState)):
         app.jinja_env.filters[name] = lambda value, enum=enum: enum(value).title
+    # Official names have one source, the configuration (ISSUER_NAME, AWARD_TITLES): pages,
+    # PDFs, mails and credentials all read them from there.
+    app.jinja_env.globals["centre_name"] = issuer_name
     app.jinja_env.globals["award_title"] = lambda track: Track(track).title
     app.jinja_env.globals["status_title"] = lambda status: CertificateStatus(status).title
     app.jinja_env.globals["renewal_state"] = lambda state: RenewalState(state).title

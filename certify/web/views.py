@@ -7,6 +7,7 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from assessments.attention import attention_for
 from assessments.models import Application, Review
 from assessments.queries import declarations_of, open_competitions
 from certify.certificates.issuer import issuer_id
@@ -89,5 +90,6 @@ def dashboard():
         sa.select(Certificate).where(Certificate.holder_id == user.id)
         .order_by(Certificate.issued_at.desc())
     ).all()
-    return render_template("main/dashboard.html", applications=applications, reviews=reviews,
+    return render_template("main/dashboard.html", attention=attention_for(user),
+                           applications=applications, reviews=reviews,
                            certificates=certificates, declarations=declarations_of(user))

@@ -48,6 +48,7 @@ def reviewer_with_assignments(app, create_user, create_competition, in_app):
 @pytest.mark.parametrize(("role", "path"), [
     ("reviewer", "/reviews/"),
     ("reviewer", "/dashboard"),
+    ("admin", "/dashboard"),
     ("admin", "/manage/applications/"),
     ("coordinator", "/manage/applications/"),
 ])
