@@ -241,6 +241,26 @@ def test_templates_do_not_retype_official_names():
     assert retyped == []
 
 
+def test_code_does_not_retype_the_centres_name():
+    """Only the configuration spells it; the API description, pages and PDFs ask for it."""
+    config = ROOT / "certify" / "web" / "config.py"
+    names = [_centre(language) for language in ("en", "ru", "kk")]
+    retyped = [f"{path.relative_to(ROOT)}: {name}"
+               for package in ("certify", "rubrics", "assessments")
+               for path in (ROOT / package).rglob("*.py") if path != config
+               for name in names if name in path.read_text("utf-8")]
+    assert retyped == []
+
+
+def test_the_glossary_page_lists_every_term():
+    page = (ROOT / "docs" / "glossary.md").read_text("utf-8")
+    missing = [term["key"] for term in GLOSSARY["terms"]
+               if term["en"].replace("|", "\\|") not in page
+               or any(term[language]["use"].replace("|", "\\|") not in page
+                      for language in LANGUAGES)]
+    assert missing == [], "regenerate the table in docs/glossary.md from glossary.json"
+
+
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])
 def test_footer_names_the_centre_from_configuration(app, language):
     page = app.test_client().get("/competitions/", headers={"Accept-Language": language})
