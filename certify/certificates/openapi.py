@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from certify.certificates.issuer import issuer_name
 from certify.certificates.status import CertificateStatus
 from rubrics.models import Track
 
@@ -92,7 +91,8 @@ def _error_response(description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
-def spec(server: str) -> dict[str, Any]:
+def spec(server: str, centre: str) -> dict[str, Any]:
+    """The OpenAPI document; *centre* is the issuer's English name (ISSUER_NAME), not retyped."""
     too_many = {**_error_response("Too many requests; see the Retry-After header"),
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
     return {
@@ -101,8 +101,7 @@ def spec(server: str) -> dict[str, Any]:
             "title": "certify public API",
             "version": "1.0.0",
             "description": (
-                f"Check certificates of the {issuer_name('en')}: look one up by number, "
-                "verify a signed Open "
+                f"Check certificates of the {centre}: look one up by number, verify a signed Open "
                 "Badges 3.0 credential, or check up to 1,000 numbers at once. No "
                 "authentication; requests are rate limited per client address."
             ),

@@ -165,8 +165,8 @@ class Config:
     # Signed documents name it in English; pages and PDFs in the reader's language.
     ISSUER_NAME = {
         "en": "International Competence Centre for Mining-Engineering Education",
-        "ru": "Международный центр компетенций в области горно-инженерного образования",
-        "kk": "Тау-кен инженерлік білімі саласындағы халықаралық құзыреттілік орталығы",
+        "ru": "Международный центр компетенций в горнотехническом образовании",
+        "kk": "Тау-кен техникалық білім берудегі халықаралық құзыреттілік орталығы",
     }
 
 

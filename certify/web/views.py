@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from assessments.attention import attention_for
 from assessments.models import Application, Review
 from assessments.queries import declarations_of, open_competitions
-from certify.certificates.issuer import issuer_id
+from certify.certificates.issuer import issuer_id, issuer_name
 from certify.certificates.models import Certificate
 from certify.certificates.views.public import public_limit
 from certify.core.checkpoints import PAYLOAD_TYPE, checkpoints
@@ -71,8 +71,9 @@ def audit_checkpoints():
 
 @bp.app_context_processor
 def inject_language_form():
+    # The Centre's name comes from the configuration (ISSUER_NAME), never retyped in templates.
     return {"language_form": LanguageForm.for_current_user(read_request=False),
-            "request_path": request.full_path.rstrip("?")}
+            "request_path": request.full_path.rstrip("?"), "centre_name": issuer_name}
 
 
 @bp.get("/dashboard")

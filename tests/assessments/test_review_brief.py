@@ -78,9 +78,9 @@ def test_the_brief_needs_no_inline_script_or_style(review_page):
 def test_the_brief_is_in_the_reviewer_language(review_page):
     part = html.unescape(fieldset(review_page("ru"), "P14"))
     assert "Обязательный критерий: уровень не ниже 2 от каждого эксперта." in part
-    assert "Подтверждения, которых требует рубрика:" in part
+    assert "Подтверждающие материалы, которых требует рубрика:" in part
     assert BY_CODE["P14"]["evidence"]["ru"] in part
-    assert "Образцы по уровням" in part
+    assert "Примеры по уровням" in part
     assert BY_CODE["P14"]["levels"][2]["exemplar"]["ru"] in part
 
 

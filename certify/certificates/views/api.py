@@ -18,6 +18,7 @@ from certify.certificates.bulk import (
     numbers_from_csv,
 )
 from certify.certificates.facts import stated_facts
+from certify.certificates.issuer import issuer_name
 from certify.certificates.lookups import find_certificates
 from certify.certificates.numbering import normalise
 from certify.certificates.openapi import spec
@@ -136,9 +137,9 @@ def _server() -> str:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(spec(server=_server()))
+    return jsonify(spec(server=_server(), centre=issuer_name("en")))
 
 
 @bp.get("/docs")
 def docs():
-    return render_template("api/docs.html", spec=spec(server=_server()))
+    return render_template("api/docs.html", spec=spec(server=_server(), centre=issuer_name("en")))
