@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request
 
 from certify.certificates import credentials as vc
+from certify.certificates.api_docs import docs_page
 from certify.certificates.blueprint import api_bp as bp
 from certify.certificates.bulk import (
     BULK_LIMIT,
@@ -141,4 +142,5 @@ def openapi():
 
 @bp.get("/docs")
 def docs():
-    return render_template("api/docs.html", spec=spec(server=_server()))
+    return render_template("api/docs.html", page=docs_page(spec(server=_server())),
+                           openapi_url=absolute_url("api.openapi"))
