@@ -199,7 +199,7 @@ def test_docs_page_in_the_visitors_language_with_every_example(app, client, spec
         heading = gettext("Data types")
     assert heading in text
     examples = sum(len(request_examples(o)) for _p, _m, o in _operations(spec))
-    assert text.count("<pre class=\"code\"><code>curl ") == examples == 14
+    assert text.count("<pre class=\"code\" tabindex=\"0\"><code>curl ") == examples == 14
     assert text.count("HTTP/1.1 ") == examples
     # Content Security Policy: no inline script or style.
     assert " style=" not in text and "<style" not in text
