@@ -7,6 +7,7 @@ import time
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from certify.core.extensions import db, limiter
 
@@ -34,7 +35,10 @@ def _messages() -> dict[int, tuple[str, str]]:
 def render_error(code: int, detail: str | None = None):
     title, message = _messages().get(code, (_("Error"), _("The request failed.")))
     if _wants_json():
-        return {"error": title, "message": detail or message}, code
+        # A stable code for programs ("too_many_requests"), as the API's own errors have;
+        # the message is for people, in their language.
+        name = HTTP_STATUS_CODES.get(code, "error").lower().replace(" ", "_")
+        return {"error": name, "message": detail or message}, code
     return render_template("errors/error.html", code=code, title=title,
                            message=detail or message), code
 

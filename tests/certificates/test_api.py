@@ -147,7 +147,8 @@ def test_rate_limit_answers_429_with_retry_after(app, client):
         app.config["API_RATE_LIMIT"] = "120 per minute"
     assert codes == [404, 404, 404]
     assert limited.status_code == 429
-    assert limited.get_json()["error"] and 0 < int(limited.headers["Retry-After"]) <= 60
+    assert limited.get_json()["error"] == "too_many_requests"
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
     # The window's figures are not sent on every answer (two store round trips each).
     assert not any(name.startswith("X-RateLimit") for name, _ in limited.headers.items())
 

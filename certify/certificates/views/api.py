@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request
 
 from certify.certificates import credentials as vc
+from certify.certificates.api_docs import docs_page
 from certify.certificates.blueprint import api_bp as bp
 from certify.certificates.bulk import (
     BULK_LIMIT,
@@ -18,7 +19,6 @@ from certify.certificates.bulk import (
     numbers_from_csv,
 )
 from certify.certificates.facts import stated_facts
-from certify.certificates.issuer import issuer_name
 from certify.certificates.lookups import find_certificates
 from certify.certificates.numbering import normalise
 from certify.certificates.openapi import spec
@@ -137,9 +137,10 @@ def _server() -> str:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(spec(server=_server(), centre=issuer_name("en")))
+    return jsonify(spec(server=_server()))
 
 
 @bp.get("/docs")
 def docs():
-    return render_template("api/docs.html", spec=spec(server=_server(), centre=issuer_name("en")))
+    return render_template("api/docs.html", page=docs_page(spec(server=_server())),
+                           openapi_url=absolute_url("api.openapi"))
