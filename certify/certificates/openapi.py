@@ -55,14 +55,7 @@ CERTIFICATE = {
         "credential_url": {"type": "string", "format": "uri",
                            "description": N_("The signed Open Badges 3.0 credential")},
         "band": {"$ref": "#/components/schemas/Band"},
-        "specialism": {
-            "description": "The holder's specialism (issue 18), or null",
-            "oneOf": [
-                {"type": "object", "required": ["code", "title"],
-                 "properties": {"code": {"type": "string", "examples": ["geotechnics"]},
-                                "title": TEXTS}},
-                {"type": "null"},
-            ]},
+        "specialism": {"$ref": "#/components/schemas/Specialism"},
     },
 }
 
@@ -75,6 +68,18 @@ BAND = {
          "properties": {"code": {"type": "string", "examples": ["fellow"],
                                  "description": N_("The band's code in the rubric")},
                         "title": {**TEXTS, "description": N_("The band's title in each "
+                                                              "language")}}},
+        {"type": "null"},
+    ],
+}
+
+SPECIALISM = {
+    "description": N_("The holder's specialism, or null"),
+    "oneOf": [
+        {"type": "object", "required": ["code", "title"],
+         "properties": {"code": {"type": "string", "examples": ["geotechnics"],
+                                 "description": N_("The specialism's code")},
+                        "title": {**TEXTS, "description": N_("The specialism's name in each "
                                                               "language")}}},
         {"type": "null"},
     ],
@@ -222,6 +227,7 @@ def _document(server: str) -> dict[str, Any]:
                 "Error": ERROR,
                 "Certificate": CERTIFICATE,
                 "Band": BAND,
+                "Specialism": SPECIALISM,
                 "Check": CHECK,
                 "Proof": PROOF,
                 "Verification": {

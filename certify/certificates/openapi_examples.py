@@ -63,6 +63,10 @@ RECORD = {
     "credential_url": f"{SITE}/certificates/{NUMBER}/credential.json",
     "band": {"code": "distinction",
              "title": {"en": "With distinction", "ru": "С отличием", "kk": "Үздік"}},
+    "specialism": {"code": "geotechnics",
+                   "title": {"en": "Geotechnics and ground control",
+                             "ru": "Геотехника и управление горным давлением",
+                             "kk": "Геотехника және тау қысымын басқару"}},
 }
 
 CHECKS = ("format", "signature", "issuer_key", "revocation", "suspension", "validity",
@@ -78,7 +82,7 @@ VERIFICATION = {
     "band": RECORD["band"],
     "stated": {"holder": "Aigerim Sadykova", "title": "UNESCO Professor of Mining Engineering",
                "number": NUMBER,
-               "issuer": "International Competence Centre for Mining-Engineering Education"},
+               "issuer": CREDENTIAL["issuer"]["name"]},  # as the credential names it
 }
 
 RATE_LIMITED = {"error": "too_many_requests",

@@ -109,6 +109,7 @@ def _as_in_the_examples(in_app):
             RubricVersion.id == certificate.rubric_version_id).values(bands=[band]))
         certificate.band = RECORD["band"]["code"]
         certificate.holder_name_native = RECORD["holder_name_native"]
+        certificate.specialism = RECORD["specialism"]["code"]
         return certificate.number
 
     return in_app(change)
