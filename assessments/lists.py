@@ -121,7 +121,8 @@ def competitions_page() -> ListPage:
     """Every competition with its number of applications (rows: (competition, count))."""
     return paginate(sa.select(Competition, _APPLICATION_COUNT.label("applications")),
                     COMPETITIONS, scalars=False,
-                    options=(joinedload(Competition.rubric_version),))
+                    options=(joinedload(Competition.rubric_version)
+                             .joinedload(RubricVersion.rubric),))
 
 
 INVITATIONS = ListSpec(

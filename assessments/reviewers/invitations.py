@@ -225,16 +225,3 @@ def send_invitation_reminders() -> int:
         notifications.invitation_mail(invitation, link, reminder=True)
         audit.record("invitation.remind", invitation)
     return len(waiting)
-
-
-def invitations_visible_to(viewer: User, *, competition_id: int | None = None,
-                           pool_only: bool = False) -> list[ReviewerInvitation]:
-    """Newest first: every invitation for an administrator, their branch's for a coordinator."""
-    query = sa.select(ReviewerInvitation).order_by(ReviewerInvitation.id.desc())
-    if not viewer.is_admin:
-        query = query.where(ReviewerInvitation.branch_id.in_(viewer.coordinated_branch_ids))
-    if competition_id is not None:
-        query = query.where(ReviewerInvitation.competition_id == competition_id)
-    elif pool_only:
-        query = query.where(ReviewerInvitation.competition_id.is_(None))
-    return list(db.session.scalars(query))

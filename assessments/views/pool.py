@@ -6,18 +6,21 @@ import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from assessments.blueprint import bp
+from assessments.lists import invitations_page
 from assessments.models import Competition
 from assessments.operations import set_specialism
 from assessments.reviewers.forms import InviteForm, PoolFilterForm, SpecialismForm
-from assessments.reviewers.invitations import invitations_visible_to, invite
+from assessments.reviewers.invitations import invite
 from assessments.reviewers.permissions import can_invite, can_invite_for, can_view_pool
 from assessments.reviewers.pool import reviewer_pool
 from assessments.states import CompetitionState
 from assessments.views.loaders import managed_application_or_404
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
+from certify.core.listing import FilterControl
 from certify.core.views import run_operation, run_posted_form
 from certify.users.models import Branch
 from certify.users.operations import active_branches
@@ -57,7 +60,8 @@ def reviewer_pool_view():
 
 def _invitable_competitions() -> list[Competition]:
     competitions = db.session.scalars(sa.select(Competition).where(
-        Competition.state != CompetitionState.closed).order_by(Competition.id.desc())).all()
+        Competition.state != CompetitionState.closed).order_by(Competition.id.desc())
+        .options(selectinload(Competition.branches))).all()
     return [c for c in competitions if can_invite_for(current_user, c)]
 
 
@@ -91,13 +95,14 @@ def invite_reviewer():
 @login_required
 def invitations():
     _staff_only(can_invite)
-    competition_id = request.args.get("competition", type=int)
-    competition = db.session.get(Competition, competition_id) if competition_id else None
+    invitations = invitations_page(current_user)
+    competition_id = invitations.filters.get("competition")
+    competition = db.session.get(Competition, int(competition_id)) if competition_id else None
     return render_template(
         "assessments/invitations.html", competition=competition, now=utcnow(),
-        invitations=invitations_visible_to(
-            current_user, competition_id=competition.id if competition else None),
-        competitions=_invitable_competitions())
+        invitations=invitations, controls=[FilterControl(
+            "competition", _("Competition"),
+            [(c.id, c.display_title) for c in _invitable_competitions()])])
 
 
 @bp.post("/manage/applications/<int:application_id>/specialism")

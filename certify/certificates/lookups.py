@@ -1,5 +1,5 @@
-"""Finding certificates: by number for the public, one per page with its access check, and the
-lists the administrators work from."""
+"""Finding certificates: by number for the public, one per page with its access check, and a
+certificate's history (the administrators' lists are in ``lists.py``)."""
 
 from __future__ import annotations
 
@@ -82,25 +82,6 @@ def get_renewal_or_404(request_id: int, *, check: Callable[..., bool]) -> Renewa
     if not check(current_user, renewal):
         abort(403)
     return renewal
-
-
-def register_of(user) -> list[Certificate]:
-    """The certificates a user administers, newest first: all for an administrator, their
-    branches' for a coordinator."""
-    query = sa.select(Certificate).order_by(Certificate.issued_at.desc())
-    if not user.is_admin:
-        query = query.where(Certificate.branch_id.in_(user.coordinated_branch_ids))
-    return list(db.session.scalars(query))
-
-
-def renewal_requests_of(user) -> list[RenewalRequest]:
-    """The renewal requests of the certificates a user administers, by state, oldest first."""
-    query = (sa.select(RenewalRequest)
-             .join(Certificate, Certificate.id == RenewalRequest.certificate_id)
-             .order_by(RenewalRequest.state.desc(), RenewalRequest.created_at))
-    if not user.is_admin:
-        query = query.where(Certificate.branch_id.in_(user.coordinated_branch_ids))
-    return list(db.session.scalars(query))
 
 
 def history_of(certificate: Certificate) -> list[AuditEvent]:

@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import assessments.views  # noqa: F401
 import certify.certificates.views  # noqa: F401
 import certify.users.views  # noqa: F401
+import certify.web.records  # noqa: F401
 import certify.web.views  # noqa: F401
 import rubrics.views  # noqa: F401
 from assessments.blueprint import bp as assessments_bp
