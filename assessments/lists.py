@@ -129,7 +129,8 @@ INVITATIONS = ListSpec(
     sorts={"sent": ReviewerInvitation.created_at, "email": ReviewerInvitation.email},
     default_sort="-sent",
     filters={"competition": Filter(integer,
-                                   lambda v: ReviewerInvitation.competition_id == v)},
+                                   lambda v: ReviewerInvitation.competition_id == v),
+             "branch": Filter(integer, lambda v: ReviewerInvitation.branch_id == v)},
     search=lambda text: contains(ReviewerInvitation.email, text),
     tiebreak=ReviewerInvitation.id,
 )

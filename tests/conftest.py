@@ -48,6 +48,7 @@ from tests.support import (
     SMALL_RUBRIC,
     TEST_DATABASE_URL,
     Person,
+    add_list_rows,
     login,
     redis_is_up,
     sign_declarations,
@@ -537,3 +538,17 @@ def smtp_server(app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_PORT", port)
     yield received
     controller.stop()
+
+
+@pytest.fixture
+def fill_lists(in_app, create_competition, rubric_version):
+    """fill_lists(count, branch="KZ") adds ``count`` rows to every staff list
+    (``tests.support.add_list_rows``)."""
+    numbers = iter(range(1_000_000))
+    competition_id = create_competition()
+
+    def fill(count: int, branch: str = "KZ") -> None:
+        in_app(lambda: add_list_rows([next(numbers) for _ in range(count)], branch,
+                                     competition_id, rubric_version))
+
+    return fill

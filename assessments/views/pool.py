@@ -100,9 +100,10 @@ def invitations():
     competition = db.session.get(Competition, int(competition_id)) if competition_id else None
     return render_template(
         "assessments/invitations.html", competition=competition, now=utcnow(),
-        invitations=invitations, controls=[FilterControl(
-            "competition", _("Competition"),
-            [(c.id, c.display_title) for c in _invitable_competitions()])])
+        invitations=invitations, controls=[
+            FilterControl("competition", _("Competition"),
+                          [(c.id, c.display_title) for c in _invitable_competitions()]),
+            FilterControl("branch", _("Branch"), [(b.id, b.code) for b in _branches_in_scope()])])
 
 
 @bp.post("/manage/applications/<int:application_id>/specialism")

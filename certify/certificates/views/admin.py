@@ -47,7 +47,8 @@ def register():
 
 
 def register_filters(user) -> list[FilterControl]:
-    """The register's selects, offering a coordinator only their own branches."""
+    """The register's selects (the branch first), offering a coordinator only their own
+    branches."""
     branches = [b for b in active_branches() if user.is_admin
                 or b.id in user.coordinated_branch_ids]
     return [FilterControl("branch", _("Branch"), [(b.id, b.code) for b in branches]),
@@ -112,8 +113,10 @@ def renewals():
     if not can_list_certificates(current_user):
         abort(403)
     return render_template("certificates/renewals.html", requests=renewals_page(current_user),
-                           form=RenewalDecisionForm(), controls=[FilterControl(
-                               "state", _("State"), [(s.value, s.title) for s in RenewalState])])
+                           form=RenewalDecisionForm(), controls=[
+                               FilterControl("state", _("State"),
+                                             [(s.value, s.title) for s in RenewalState]),
+                               register_filters(current_user)[0]])
 
 
 @bp.post("/certificates/renewals/<int:request_id>")
