@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from certify.core.listing import (
     DEFAULT_PER_PAGE,
@@ -60,9 +60,9 @@ def test_links_keep_the_state_and_a_new_filter_starts_on_page_one(app):
         assert page.page_numbers() == [1, 2, 3, 4, None, 10]
 
 
-def test_search_is_literal(app):
+def test_search_is_literal():
     """``%`` and ``_`` in a search are the characters, not wildcards."""
     condition = contains(User.full_name, "50%_off")
-    compiled = condition.compile(dialect=sa.dialects.sqlite.dialect(),
+    compiled = condition.compile(dialect=sqlite.dialect(),
                                  compile_kwargs={"literal_binds": True})
     assert "50/%/_off" in str(compiled)
