@@ -40,7 +40,7 @@ def application_filters(viewer: User) -> list[FilterControl]:
         branch_control(viewer),
         FilterControl("state", _("State"), [(s.value, s.title) for s in MANAGED_STATES]),
         track_control(),
-        FilterControl("appeal", _("Appeal"), [("open", _("Appeal open"))]),
+        FilterControl("appeal", _("Appeals"), [("open", _("With an open appeal"))]),
     ]
 
 
