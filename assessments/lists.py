@@ -1,16 +1,19 @@
 """The assessments' lists on the server (``certify.core.listing``): the applications staff
-manage, a reviewer's queue, the competitions, the invitations to review. Each is scoped to who
-asks first (a coordinator's branches), then searched, filtered, sorted and cut to a page; its
-rows come with what the page shows, so the number of statements does not grow with the rows."""
+manage, a reviewer's queue, the competitions, the invitations to review, the complaints. Each
+is scoped to who asks first (a coordinator's branches), then searched, filtered, sorted and cut
+to a page; its rows come with what the page shows, so the number of statements does not grow
+with the rows."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
-from assessments.models import Appeal, Application, Competition, Conflict, Review
+from assessments.complaints.models import Complaint, ComplaintState
+from assessments.models import Appeal, Application, Competition, Conflict, Decision, Review
 from assessments.reviewers.models import ReviewerInvitation
 from assessments.states import AppealState, ApplicationState, CompetitionState, ReviewState
+from certify.certificates.models import Certificate
 from certify.core.listing import Filter, ListPage, ListSpec, contains, integer, one_of, paginate
 from certify.users.models import User
 from rubrics.models import Rubric, RubricVersion, Track
@@ -144,3 +147,50 @@ def invitations_page(viewer: User) -> ListPage:
         query = query.where(ReviewerInvitation.branch_id.in_(viewer.coordinated_branch_ids))
     return paginate(query, INVITATIONS, options=(
         joinedload(ReviewerInvitation.competition), joinedload(ReviewerInvitation.invited_by)))
+
+
+def _involved_certificates(user: User):
+    """The certificates ``user`` is involved in (``complaints.permissions.involvement``), as a
+    query: those they hold, and those awarded on an application they reviewed, decided,
+    second-checked, heard an appeal on or declared a conflict with -- with their renewals
+    (a recursive walk, as ``assessed_application`` follows a renewal back to its award)."""
+    applications = sa.union(
+        sa.select(Review.application_id).where(Review.reviewer_id == user.id),
+        sa.select(Decision.application_id).where(sa.or_(Decision.decided_by_id == user.id,
+                                                        Decision.moderated_by_id == user.id)),
+        sa.select(Appeal.application_id).where(Appeal.resolved_by_id == user.id),
+        sa.select(Conflict.application_id).where(Conflict.reviewer_id == user.id),
+    )
+    awarded = (sa.select(Certificate.id).where(Certificate.application_id.in_(applications))
+               .cte("involved_certificates", recursive=True))
+    renewal = aliased(Certificate)
+    chain = awarded.union_all(sa.select(renewal.id).where(
+        renewal.renewed_from_id == awarded.c.id, renewal.application_id.is_(None)))
+    return sa.union(sa.select(chain.c.id),
+                    sa.select(Certificate.id).where(Certificate.holder_id == user.id))
+
+
+COMPLAINTS = ListSpec(
+    sorts={"received": Complaint.created_at, "state": Complaint.state},
+    default_sort="-received",
+    filters={"state": Filter(one_of(*ComplaintState), lambda v: Complaint.state == v),
+             "branch": Filter(integer, lambda v: Complaint.branch_id == v)},
+    search=lambda text: sa.or_(contains(Complaint.number, text),
+                               contains(Complaint.complainant_name, text),
+                               contains(Complaint.complainant_email, text)),
+    tiebreak=Complaint.id,
+)
+
+
+def complaints_page(user: User) -> ListPage:
+    """The complaints ``user`` may handle (``can_manage_complaint``): of their branches (every
+    one for an administrator), and not about anything they are involved in."""
+    query = sa.select(Complaint).where(
+        sa.func.lower(sa.func.trim(Complaint.complainant_email)) != user.email.strip().lower(),
+        sa.or_(Complaint.certificate_id.is_(None),
+               Complaint.certificate_id.not_in(_involved_certificates(user))))
+    if not user.is_admin:
+        query = query.where(Complaint.branch_id.in_(user.coordinated_branch_ids))
+    return paginate(query, COMPLAINTS, options=(
+        joinedload(Complaint.certificate).load_only(Certificate.number),
+        joinedload(Complaint.branch), joinedload(Complaint.investigator)))

@@ -27,6 +27,7 @@ from flask import url_for
 from flask_babel import force_locale
 from jsonschema import Draft201909Validator
 
+from assessments.complaints.models import Complaint
 from assessments.declarations import declaration_text
 from assessments.models import Application, Competition, Decision, ImpartialityDeclaration
 from assessments.reviewers.models import ReviewerInvitation
@@ -540,7 +541,7 @@ def in_threads(app, count, work):
 STAFF_LISTS = [
     "/manage/applications/", "/manage/competitions/", "/certificates/",
     "/certificates/renewals", "/users/", "/rubrics/", "/reviewers/",
-    "/reviewers/invitations", "/manage/audit", "/manage/outbox",
+    "/reviewers/invitations", "/manage/complaints/", "/manage/audit", "/manage/outbox",
 ]
 
 
@@ -548,7 +549,7 @@ def add_list_rows(numbers, branch_code: str, competition_id: int, rubric_version
     """One row for every staff list per number of ``numbers``, in the branch of that code,
     bulk through the models (no argon2, no signing; inside an app context, not committed): a
     candidate with a decided application, a certificate with a renewal request, a competition,
-    a rubric, an invitation to review, an audit entry and a message."""
+    a rubric, an invitation to review, an audit entry, a message and a complaint."""
     home = db.session.scalar(sa.select(Branch).where(Branch.code == branch_code))
     admin = db.session.scalar(sa.select(User).order_by(User.id)) or User(
         email="filler@example.org", password_hash="-", full_name="Filler", country="KZ")
@@ -584,3 +585,7 @@ def add_list_rows(numbers, branch_code: str, competition_id: int, rubric_version
                                   hash=uuid.uuid4().hex))
         db.session.add(Notification(user=candidate, kind="test", dedup_key=tag, language="en",
                                     subject=f"Hello {tag}", body="-"))
+        db.session.add(Complaint(number=f"G-{tag}", year=2026, sequence=number + 1,
+                                 subject="process", branch=home, complainant_name="-",
+                                 complainant_email="complainant@example.org", language="en",
+                                 description="-", token_hash=uuid.uuid4().hex))

@@ -28,6 +28,8 @@ INDEXES = [
     ('ix_certificates_track', 'certificates', ['track']),
     ('ix_certificates_valid_until', 'certificates', ['valid_until']),
     ('ix_certificates_year', 'certificates', ['year']),
+    ('ix_complaints_created_at', 'complaints', ['created_at']),
+    ('ix_complaints_state', 'complaints', ['state']),
     ('ix_competitions_closes_at', 'competitions', ['closes_at']),
     ('ix_competitions_opens_at', 'competitions', ['opens_at']),
     ('ix_competitions_review_deadline', 'competitions', ['review_deadline']),

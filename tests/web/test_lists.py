@@ -10,6 +10,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from assessments.complaints.models import Complaint, ComplaintSubject
+from assessments.complaints.operations import ComplaintInput, file_complaint
+from assessments.complaints.permissions import can_manage_complaint
 from assessments.models import Appeal, Application, Competition, Review
 from certify.certificates.models import Certificate
 from certify.certificates.status import certificate_status
@@ -39,6 +42,7 @@ SCOPED = {
     "/certificates/renewals": "Grown Person RU",
     "/users/": "Grown Person RU",
     "/reviewers/invitations": "invitedRU",
+    "/manage/complaints/": "G-RU",
 }
 
 
@@ -146,3 +150,60 @@ def test_the_applications_list_filters_open_appeals(admin_client, fill_lists, in
         .where(User.full_name == "Grown Person KZ1")), grounds="-")))
     page = admin_client.get("/manage/applications/?appeal=open").get_data(as_text=True)
     assert _names(page) == ["Grown Person KZ1"] and "1 result" in page
+
+
+def test_the_complaints_list_shows_exactly_those_a_person_may_handle(
+        app, create_user, create_competition, workflow, in_app):
+    """The SQL of the complaints list agrees with ``can_manage_complaint`` for everyone: the
+    decider, a coordinator who reviewed the file (also about its renewal), the holder, the
+    complainant, a coordinator of another branch, an administrator not involved."""
+    decider = create_user("admin")
+    reviewing_coordinator = create_user("coordinator", "reviewer")
+    holder = create_user("candidate", "coordinator")
+    complainant = create_user("coordinator", email="client@example.com")
+    uninvolved = [create_user("admin"), create_user("coordinator"),
+                  create_user("coordinator", branch="RU")]
+    application_id = workflow.submitted(create_competition(), holder)
+    for reviewer in (reviewing_coordinator, create_user("reviewer")):
+        workflow.review(workflow.assign(application_id, reviewer, decider))
+    workflow.decide(application_id, decider)
+
+    def renew_and_complain():
+        awarded = db.session.scalar(sa.select(Certificate).where(
+            Certificate.application_id == application_id))
+        renewal = Certificate(
+            number=awarded.number[:-6] + "999999", track=awarded.track,
+            branch_id=awarded.branch_id, year=awarded.year, sequence=999999, holder_id=awarded.holder_id,
+            holder_name=awarded.holder_name, rubric_version_id=awarded.rubric_version_id,
+            valid_from=awarded.valid_until, valid_until=awarded.valid_until + timedelta(1000),
+            renewed_from_id=awarded.id)
+        db.session.add(renewal)
+        db.session.flush()
+        branch = db.session.scalar(sa.select(Branch.id).where(Branch.code == "KZ"))
+        for email, subject, number in (
+                ("someone@example.org", "certificate", awarded.number),
+                ("someone@example.org", "certificate", renewal.number),
+                (" Client@Example.com ", "process", None),
+                ("someone@example.org", "process", None)):
+            file_complaint(ComplaintInput(
+                name="A Client", email=email, language="en", subject=ComplaintSubject(subject),
+                description="About the way it was done.", certificate_number=number,
+                branch_id=None if number else branch))
+    in_app(renew_and_complain)
+
+    def allowed(person_id):
+        user = db.session.get(User, person_id)
+        return sorted(c.number for c in db.session.scalars(sa.select(Complaint))
+                      if can_manage_complaint(user, c))
+
+    seen = {}
+    for person in (decider, reviewing_coordinator, holder, complainant, *uninvolved):
+        client = app.test_client()
+        login(client, person)
+        page = client.get("/manage/complaints/?per_page=100").get_data(as_text=True)
+        seen[person.email] = sorted(set(re.findall(r">(C-\d{4}-\d+)<", page)))
+        assert seen[person.email] == in_app(allowed, person.id), person.email
+    # Each kind of involvement hides something, and someone uninvolved sees all four.
+    assert len(seen[uninvolved[0].email]) == 4
+    assert all(len(seen[p.email]) < 4 for p in (decider, reviewing_coordinator, holder,
+                                                 complainant))
