@@ -4,6 +4,7 @@ only what the viewer may see: a coordinator is offered their own branches."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import request
 from flask_babel import gettext as _
 
 from assessments.lists import MANAGED_STATES
@@ -11,15 +12,26 @@ from assessments.models import Competition
 from assessments.states import CompetitionState, ReviewState
 from certify.core.extensions import db
 from certify.core.i18n import localized
-from certify.core.listing import FilterControl
+from certify.core.listing import FilterControl, integer
 from certify.users.models import User
 from certify.users.operations import active_branches
 from rubrics.models import Track
 
+# The competition filter offers the latest ones (and the one chosen): the page stays the same
+# size however many calls the years bring; an older one is chosen from the competitions page.
+COMPETITION_CHOICES = 100
+
 
 def competition_control() -> FilterControl:
-    rows = db.session.execute(sa.select(Competition.id, Competition.title)
-                              .order_by(Competition.opens_at.desc(), Competition.id.desc()))
+    chosen = integer(request.args.get("competition", ""))
+    rows = db.session.execute(
+        sa.select(Competition.id, Competition.title)
+        .where(sa.or_(Competition.id.in_(sa.select(Competition.id)
+                                         .order_by(Competition.opens_at.desc(),
+                                                   Competition.id.desc())
+                                         .limit(COMPETITION_CHOICES)),
+                      Competition.id == (chosen or 0)))
+        .order_by(Competition.opens_at.desc(), Competition.id.desc()))
     return FilterControl("competition", _("Competition"),
                          [(id_, localized(title)) for id_, title in rows])
 

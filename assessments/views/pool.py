@@ -17,6 +17,7 @@ from assessments.reviewers.invitations import invite
 from assessments.reviewers.permissions import can_invite, can_invite_for, can_view_pool
 from assessments.reviewers.pool import reviewer_pool
 from assessments.states import CompetitionState
+from assessments.views.list_filters import competition_control
 from assessments.views.loaders import managed_application_or_404
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
@@ -101,8 +102,7 @@ def invitations():
     return render_template(
         "assessments/invitations.html", competition=competition, now=utcnow(),
         invitations=invitations, controls=[
-            FilterControl("competition", _("Competition"),
-                          [(c.id, c.display_title) for c in _invitable_competitions()]),
+            competition_control(),
             FilterControl("branch", _("Branch"), [(b.id, b.code) for b in _branches_in_scope()])])
 
 
