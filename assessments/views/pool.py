@@ -12,7 +12,7 @@ from assessments.blueprint import bp
 from assessments.lists import invitations_page
 from assessments.models import Competition
 from assessments.operations import set_specialism
-from assessments.reviewers.forms import InviteForm, PoolFilterForm, SpecialismForm
+from assessments.reviewers.forms import InviteForm, SpecialismForm
 from assessments.reviewers.invitations import invite
 from assessments.reviewers.permissions import can_invite, can_invite_for, can_view_pool
 from assessments.reviewers.pool import reviewer_pool
@@ -21,11 +21,12 @@ from assessments.views.list_filters import competition_control
 from assessments.views.loaders import managed_application_or_404
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
+from certify.core.i18n import LANGUAGE_NAMES
 from certify.core.listing import FilterControl
 from certify.core.views import run_operation, run_posted_form
 from certify.users.models import Branch
 from certify.users.operations import active_branches
-from certify.users.specialisms import specialism_title
+from certify.users.specialisms import Specialism, specialism_title
 
 
 def _staff_only(check) -> None:
@@ -44,19 +45,15 @@ def _branches_in_scope() -> list[Branch]:
 @login_required
 def reviewer_pool_view():
     _staff_only(can_view_pool)
-    branches = _branches_in_scope()
-    form = PoolFilterForm(request.args, branches=branches)
-    form.validate()
-    branch_id = int(form.branch.data) if form.branch.data and not form.branch.errors else None
-    result = reviewer_pool(
-        current_user,
-        specialism=form.specialism.data if not form.specialism.errors else None,
-        language=form.language.data if not form.language.errors else None,
-        branch_id=branch_id, page=form.page.data or 1)
-    filters = {name: request.args[name] for name in ("specialism", "language", "branch")
-               if request.args.get(name)}
-    return render_template("assessments/reviewer_pool.html", form=form, result=result,
-                           filters=filters, specialism_title=specialism_title)
+    reviewers, open_reviews = reviewer_pool(current_user)
+    controls = [
+        FilterControl("specialism", _("Specialism"), [(s.value, s.title) for s in Specialism]),
+        FilterControl("language", _("Review language"), list(LANGUAGE_NAMES.items())),
+        FilterControl("branch", _("Branch"), [(b.id, b.code) for b in _branches_in_scope()]),
+    ]
+    return render_template("assessments/reviewer_pool.html", reviewers=reviewers,
+                           open_reviews=open_reviews, controls=controls,
+                           specialism_title=specialism_title)
 
 
 def _invitable_competitions() -> list[Competition]:
