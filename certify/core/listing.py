@@ -26,8 +26,8 @@ MAX_QUERY_LENGTH = 100
 
 
 def integer(value: str) -> int | None:
-    """A positive whole number, or None."""
-    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+    """A positive whole number in ASCII digits (not "²", which ``isdigit`` accepts), or None."""
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else None
 
 
 def one_of(*values: str) -> Callable[[str], str | None]:

@@ -30,7 +30,8 @@ HOSTILE = ("?page=-1&per_page=10000&sort=evil&q=" + "%25_x" * 100 + "&branch=abc
 def test_hand_edited_urls_fall_back_to_the_defaults(client, create_user, fill_lists, path):
     fill_lists(3)
     login(client, create_user("admin", "reviewer"))
-    for query in (HOSTILE, "?page=999", "?sort=-evil&per_page=0", "?q=%F0%9F%98%80"):
+    for query in (HOSTILE, "?page=999", "?sort=-evil&per_page=0", "?q=%F0%9F%98%80",
+                  "?page=%C2%B2&branch=%C2%B2&competition=%D9%A3"):
         response = client.get(path + query)
         assert response.status_code == 200, query
 
