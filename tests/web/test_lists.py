@@ -174,7 +174,8 @@ def test_the_complaints_list_shows_exactly_those_a_person_may_handle(
             Certificate.application_id == application_id))
         renewal = Certificate(
             number=awarded.number[:-6] + "999999", track=awarded.track,
-            branch_id=awarded.branch_id, year=awarded.year, sequence=999999, holder_id=awarded.holder_id,
+            branch_id=awarded.branch_id, year=awarded.year, sequence=999999,
+            holder_id=awarded.holder_id,
             holder_name=awarded.holder_name, rubric_version_id=awarded.rubric_version_id,
             valid_from=awarded.valid_until, valid_until=awarded.valid_until + timedelta(1000),
             renewed_from_id=awarded.id)
