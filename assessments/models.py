@@ -58,10 +58,10 @@ class Competition(db.Model):
     eligibility_note: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"), index=True)
     state: Mapped[CompetitionState] = mapped_column(EnumText(CompetitionState),
-                                                   default=CompetitionState.draft)
-    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    review_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+                                                   default=CompetitionState.draft, index=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    review_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     min_reviewers: Mapped[int] = mapped_column(default=2)
     # The most applications one reviewer is given in this competition (load balancing).
     max_reviews_per_reviewer: Mapped[int] = mapped_column(default=8)
@@ -120,7 +120,7 @@ class Application(db.Model):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     state: Mapped[ApplicationState] = mapped_column(EnumText(ApplicationState),
-                                                   default=ApplicationState.draft)
+                                                   default=ApplicationState.draft, index=True)
     eligibility_confirmed: Mapped[bool] = mapped_column(default=False)
     # The administrator's check of eligibility and completeness, before any review.
     eligibility_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -135,8 +135,9 @@ class Application(db.Model):
     specialism: Mapped[str | None] = mapped_column(String(40))
     resubmit_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
+                                                 index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Optimistic locking: a save based on a stale copy fails instead of overwriting.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -224,8 +225,9 @@ class Review(db.Model):
     )
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    state: Mapped[ReviewState] = mapped_column(EnumText(ReviewState), default=ReviewState.draft)
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[ReviewState] = mapped_column(EnumText(ReviewState), default=ReviewState.draft,
+                                               index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 

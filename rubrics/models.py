@@ -42,14 +42,14 @@ class Rubric(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
-    track: Mapped[Track] = mapped_column(EnumText(Track))
+    track: Mapped[Track] = mapped_column(EnumText(Track), index=True)
     title: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     description: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     # A branch's own rubric (None: the centre's); its coordinators may edit drafts only when
     # an administrator allows it.
-    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     coordinators_may_edit: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     branch: Mapped[Branch | None] = relationship()
     versions: Mapped[list[RubricVersion]] = relationship(

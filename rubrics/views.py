@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -21,6 +20,7 @@ from flask_login import current_user, login_required
 
 from certify.core.extensions import db
 from certify.core.forms import ActionForm, require_action_form
+from certify.core.listing import FilterControl
 from certify.core.views import attempt, flash_form_errors, run_operation
 from certify.users.models import Branch, User
 from certify.users.operations import active_branches
@@ -36,6 +36,7 @@ from rubrics.forms import (
     texts_data,
 )
 from rubrics.io import dumps, export_rubric, version_content
+from rubrics.lists import rubrics_page
 from rubrics.models import Criterion, Rubric, RubricVersion, Track, VersionState
 from rubrics.operations import (
     STANDARD_LEVELS,
@@ -121,9 +122,10 @@ def _chosen_branch(form: RubricForm) -> Branch | None:
 def index():
     if not can_view_rubrics(current_user):
         abort(403)
-    rubrics = db.session.scalars(sa.select(Rubric).order_by(Rubric.code)).all()
-    return render_template("rubrics/index.html", rubrics=rubrics, import_form=ImportForm(),
-                           can_create=can_create_rubric(current_user))
+    controls = [FilterControl("track", _("Track"), [(t.value, t.title) for t in Track]),
+                FilterControl("branch", _("Branch"), [(b.id, b.code) for b in active_branches()])]
+    return render_template("rubrics/index.html", rubrics=rubrics_page(), controls=controls,
+                           import_form=ImportForm(), can_create=can_create_rubric(current_user))
 
 
 def _rubric_page(form: RubricForm, rubric: Rubric | None):

@@ -54,6 +54,7 @@ from tests.support import (
     SMALL_RUBRIC,
     TEST_DATABASE_URL,
     Person,
+    add_list_rows,
     login,
     make_exemplar,
     redis_is_up,
@@ -82,15 +83,11 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-
-
 def database_url(tmp_path_factory) -> str:
     return TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
 @pytest.fixture(scope="session")
-
-
 def app(database_url, tmp_path_factory):
     app = create_app({
         "TESTING": True,
@@ -144,8 +141,6 @@ def _cleaning_script(connection) -> str:
 
 
 @pytest.fixture(autouse=True)
-
-
 def clean_database(app):
     with app.app_context():
         seed_branches()
@@ -156,8 +151,6 @@ def clean_database(app):
 
 
 @pytest.fixture
-
-
 def cache(app):
     """The test app with a public cache (certify/core/public_cache.py) in the local Redis, under a
     key prefix of its own."""
@@ -181,8 +174,6 @@ def cache(app):
 
 
 @pytest.fixture
-
-
 def job_queue(app, monkeypatch):
     """Background jobs on a real RQ queue in the local Redis, a queue of the test's own; yields
     the Redis client."""
@@ -207,22 +198,16 @@ def job_queue(app, monkeypatch):
 
 
 @pytest.fixture
-
-
 def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-
-
 def runner(app):
     return app.test_cli_runner()
 
 
 @pytest.fixture
-
-
 def in_app(app):
     """Run a function inside an app context and return its result (tests' own queries)."""
 
@@ -239,8 +224,6 @@ def in_app(app):
 
 
 @pytest.fixture
-
-
 def create_user(in_app):
     """create_user(role="reviewer", branch="KZ", coordinates="RU") -> Person."""
     counter = iter(range(1, 10_000))
@@ -284,8 +267,6 @@ def create_user(in_app):
 
 
 @pytest.fixture
-
-
 def admin_client(app, create_user):
     """A test client logged in as a new administrator (``client.person``)."""
     client = app.test_client()
@@ -295,8 +276,6 @@ def admin_client(app, create_user):
 
 
 @pytest.fixture
-
-
 def rubric_version(in_app):
     """The id of a small published professor rubric with three criteria (C1 must reach 2)."""
 
@@ -304,8 +283,6 @@ def rubric_version(in_app):
 
 
 @pytest.fixture
-
-
 def create_competition(in_app, rubric_version, create_user):
     def make(*, opens_in_days=-10, closes_in_days=30, state="open", branches=(),
              min_reviewers=2, blind=False) -> int:
@@ -333,8 +310,6 @@ def create_competition(in_app, rubric_version, create_user):
 
 
 @pytest.fixture
-
-
 def workflow(in_app):
     """Drive the workflow through the operations, for setting up later steps."""
 
@@ -420,8 +395,6 @@ def workflow(in_app):
 
 
 @pytest.fixture
-
-
 def under_review(create_user, create_competition, workflow):
     """An application under review by two assigned reviewers (not yet reviewed), with the
     administrator who assigned them."""
@@ -435,8 +408,6 @@ def under_review(create_user, create_competition, workflow):
 
 
 @pytest.fixture
-
-
 def award(create_user, create_competition, workflow):
     """award(candidate=None) -> application id of a freshly awarded application."""
     admin = create_user("admin")
@@ -455,8 +426,6 @@ def award(create_user, create_competition, workflow):
 
 
 @pytest.fixture
-
-
 def scenario(create_user, create_competition, workflow, in_app):
     """A KZ application under review, one reviewer assigned, and a certificate elsewhere."""
 
@@ -605,8 +574,6 @@ def scenario(create_user, create_competition, workflow, in_app):
 
 
 @pytest.fixture
-
-
 def live_app(app):
     """The app the live server serves: CSRF on, as in production, on the test database.
 
@@ -622,8 +589,6 @@ def live_app(app):
 
 
 @pytest.fixture
-
-
 def live_server(live_app):
     """``live_app`` served on a free port of the loopback address; yields its base URL."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
@@ -635,8 +600,6 @@ def live_server(live_app):
 
 
 @pytest.fixture
-
-
 def browser():
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as driver:
@@ -650,8 +613,6 @@ def browser():
 
 
 @pytest.fixture
-
-
 def smtp_server(start_smtp_server):
     """A real SMTP server (aiosmtpd) on a free loopback port, set as the app's mail server;
     yields the list of messages it receives (``email.message.EmailMessage``)."""
@@ -659,8 +620,6 @@ def smtp_server(start_smtp_server):
 
 
 @pytest.fixture
-
-
 def start_smtp_server(app, monkeypatch):
     """Start a real SMTP server (aiosmtpd) on a free loopback port and make it the app's:
     ``start(refuse={address: "550 …"}, tls=(cert_file, key_file))`` returns the list its
@@ -701,3 +660,17 @@ def start_smtp_server(app, monkeypatch):
     yield start
     for controller in controllers:
         controller.stop()
+
+
+@pytest.fixture
+def fill_lists(in_app, create_competition, rubric_version):
+    """fill_lists(count, branch="KZ") adds ``count`` rows to every staff list
+    (``tests.support.add_list_rows``)."""
+    numbers = iter(range(1_000_000))
+    competition_id = create_competition()
+
+    def fill(count: int, branch: str = "KZ") -> None:
+        in_app(lambda: add_list_rows([next(numbers) for _ in range(count)], branch,
+                                     competition_id, rubric_version))
+
+    return fill

@@ -10,6 +10,7 @@ import os
 import re
 import socket
 import threading
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,12 +28,18 @@ from flask_babel import force_locale
 from jsonschema import Draft201909Validator
 
 from assessments.calibration.operations import ExemplarRow, create_exemplar, save_exemplar
+from assessments.complaints.models import Complaint
 from assessments.declarations import declaration_text
-from assessments.models import Competition, ImpartialityDeclaration
+from assessments.models import Application, Competition, Decision, ImpartialityDeclaration
+from assessments.reviewers.models import ReviewerInvitation
 from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS
+from certify.certificates.models import Certificate, RenewalRequest
+from certify.core.audit import AuditEvent
+from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.outbox import Notification
-from certify.users.models import Role, User
+from certify.users.models import Branch, Role, RoleAssignment, User
+from rubrics.models import Rubric, RubricVersion
 
 REDIS = ("127.0.0.1", 6379)
 PASSWORD = "correct horse battery staple"
@@ -49,8 +56,6 @@ def redis_is_up() -> bool:
 
 
 @dataclass(frozen=True)
-
-
 class Person:
     id: int
     email: str
@@ -173,8 +178,6 @@ def scan_qr(pdf_bytes: bytes, dpi: int = 170) -> list[str]:
 
 
 @contextmanager
-
-
 def counting_statements(app):
     """Count the SQL statements sent to the database inside the block."""
     statements: list[str] = []
@@ -207,6 +210,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "main.audit_checkpoints"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("POST", "main.set_language"): (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
     ("GET", "main.dashboard"): (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "main.audit_log"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("GET", "main.outbox"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
     ("GET", "auth.login"): (200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
     ("POST", "auth.login"): (200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
     ("POST", "auth.logout"): (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
@@ -370,7 +375,6 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "main.job_download"): (302, 404, 404, 404, 404, 404, 404, 200, 404, 200, 404),
     ("POST", "assessments.prepare_annual_report"):
         (302, 403, 403, 403, 403, 302, 302, 302, 302, 302, 403),
-    ("GET", "main.outbox"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
     ("POST", "main.retry_message"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
     ("GET", "branches.public_list"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "branches.manage"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
@@ -626,3 +630,55 @@ def calibration_form(levels, comments=None):
             data[f"scores-{i}-level"] = str(level)
         data[f"scores-{i}-comment"] = (comments or {}).get(i, "")
     return data
+# Every staff list on the server (certify.core.listing); the last two are administrators' only.
+STAFF_LISTS = [
+    "/manage/applications/", "/manage/competitions/", "/certificates/",
+    "/certificates/renewals", "/users/", "/rubrics/", "/reviewers/",
+    "/reviewers/invitations", "/manage/complaints/", "/manage/audit", "/manage/outbox",
+]
+
+
+def add_list_rows(numbers, branch_code: str, competition_id: int, rubric_version_id: int) -> None:
+    """One row for every staff list per number of ``numbers``, in the branch of that code,
+    bulk through the models (no argon2, no signing; inside an app context, not committed): a
+    candidate with a decided application, a certificate with a renewal request, a competition,
+    a rubric, an invitation to review, an audit entry, a message and a complaint."""
+    home = db.session.scalar(sa.select(Branch).where(Branch.code == branch_code))
+    admin = db.session.scalar(sa.select(User).order_by(User.id)) or User(
+        email="filler@example.org", password_hash="-", full_name="Filler", country="KZ")
+    now, today = utcnow(), utcnow().date()
+    db.session.add(admin)
+    db.session.flush()
+    for number in numbers:
+        tag = f"{branch_code}{number}"
+        candidate = User(email=f"grown{tag}@example.org".lower(), password_hash="-",
+                         full_name=f"Grown Person {tag}", country=home.country, branch=home,
+                         role_assignments=[RoleAssignment(role=Role.candidate)])
+        application = Application(competition_id=competition_id, candidate=candidate,
+                                  branch=home, state="decided", submitted_at=now,
+                                  eligibility_confirmed=True)
+        db.session.add(Decision(application=application, outcome="award", reason="-",
+                                decided_by_id=admin.id))
+        certificate = Certificate(
+            number=f"T-{tag}", track="professor", branch=home, year=2026, sequence=number + 1,
+            holder=candidate, holder_name=candidate.full_name,
+            rubric_version_id=rubric_version_id, valid_from=today,
+            valid_until=today.replace(year=today.year + 5, day=1))
+        db.session.add(RenewalRequest(certificate=certificate, cpd_hours=10, narrative="-"))
+        db.session.add(Competition(title={"en": f"Call {tag}"},
+                                   rubric_version_id=rubric_version_id, opens_at=now,
+                                   closes_at=now + timedelta(days=1)))
+        db.session.add(Rubric(code=f"R{tag}", track="engineer", title={"en": f"Rubric {tag}"},
+                              branch=home, versions=[RubricVersion(number=1)]))
+        db.session.add(ReviewerInvitation(
+            email=f"invited{tag}@example.org".lower(), competition_id=competition_id,
+            branch=home, language="en", token_hash=uuid.uuid4().hex, invited_by_id=admin.id,
+            expires_at=now + timedelta(days=7)))
+        db.session.add(AuditEvent(action="test.grown", object_type="User", actor_id=admin.id,
+                                  hash=uuid.uuid4().hex))
+        db.session.add(Notification(user=candidate, kind="test", dedup_key=tag, language="en",
+                                    subject=f"Hello {tag}", body="-"))
+        db.session.add(Complaint(number=f"G-{tag}", year=2026, sequence=number + 1,
+                                 subject="process", branch=home, complainant_name="-",
+                                 complainant_email="complainant@example.org", language="en",
+                                 description="-", token_hash=uuid.uuid4().hex))

@@ -85,8 +85,8 @@ class Complaint(db.Model):
     description: Mapped[str] = mapped_column(Text)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[ComplaintState] = mapped_column(EnumText(ComplaintState),
-                                                  default=ComplaintState.received)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+                                                  default=ComplaintState.received, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     investigator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     findings: Mapped[str | None] = mapped_column(Text)

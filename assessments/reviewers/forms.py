@@ -9,7 +9,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     TextAreaField,
@@ -95,25 +94,6 @@ class NewReviewerForm(ProfileFields, NewAccountFields, DeclarationFields):
 class DeclineForm(FlaskForm):
     reason = TextAreaField(_l("Why you decline"), filters=[strip],
                            validators=[InputRequired(), Length(max=2000)])
-
-
-class PoolFilterForm(FlaskForm):
-    """The pool's filters, read from the query string."""
-
-    class Meta:
-        csrf = False
-
-    specialism = SelectField(_l("Specialism"), validators=[Optional()])
-    language = SelectField(_l("Review language"), validators=[Optional()])
-    branch = SelectField(_l("Branch"), validators=[Optional()])
-    page = IntegerField(validators=[Optional()])
-
-    def __init__(self, *args, branches=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        every = SelectChoice("", _l("All"))
-        self.specialism.choices = [every] + specialism_choices()
-        self.language.choices = [every] + language_choices()
-        self.branch.choices = [every] + [SelectChoice(str(b.id), b.code) for b in branches]
 
 
 class SpecialismForm(FlaskForm):

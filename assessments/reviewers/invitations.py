@@ -18,7 +18,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from assessments.models import Application, Competition, Conflict
 from assessments.reviewers import notifications
@@ -284,19 +283,3 @@ def resend(invitation: ReviewerInvitation, *, by: User) -> None:
         invitation, absolute_url("assessments.invitation", token=token), reminder=False,
         again=True)
     audit.record("invitation.resend", invitation, actor=by, expires_at=expires.isoformat())
-
-
-def invitations_visible_to(viewer: User, *, competition_id: int | None = None,
-                           pool_only: bool = False) -> list[ReviewerInvitation]:
-    """Newest first: every invitation for an administrator, their branch's for a coordinator."""
-    query = sa.select(ReviewerInvitation).order_by(ReviewerInvitation.id.desc()).options(
-        selectinload(ReviewerInvitation.competition),
-        selectinload(ReviewerInvitation.invited_by), selectinload(ReviewerInvitation.user),
-        selectinload(ReviewerInvitation.withdrawn_by))
-    if not viewer.is_admin:
-        query = query.where(ReviewerInvitation.branch_id.in_(viewer.coordinated_branch_ids))
-    if competition_id is not None:
-        query = query.where(ReviewerInvitation.competition_id == competition_id)
-    elif pool_only:
-        query = query.where(ReviewerInvitation.competition_id.is_(None))
-    return list(db.session.scalars(query))

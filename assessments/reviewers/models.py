@@ -56,7 +56,7 @@ class ReviewerInvitation(db.Model):
     state: Mapped[InvitationState] = mapped_column(EnumText(InvitationState),
                                                   default=InvitationState.sent)
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How many reminders went out (at most INVITATION_MAX_REMINDERS), and when the newest

@@ -3,7 +3,6 @@ page, assignment of an investigator and outcome."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -33,12 +32,15 @@ from assessments.complaints.permissions import (
     can_resolve_complaint,
     involvement,
 )
+from assessments.lists import complaints_page
 from assessments.notifications import staff_of_branch
 from assessments.queries import all_competitions
+from assessments.views.list_filters import branch_control
 from assessments.views.loaders import get_complaint_or_404
 from certify.core.errors import DomainError
 from certify.core.extensions import db, limiter
 from certify.core.i18n import current_language
+from certify.core.listing import FilterControl
 from certify.core.views import run_operation, run_posted_form
 from certify.users.models import User
 from certify.users.operations import active_branches
@@ -102,14 +104,12 @@ def complaint_status(token: str):
 def complaints():
     if not can_list_complaints(current_user):
         abort(403)
-    state = request.args.get("state")
-    query = sa.select(Complaint).order_by(Complaint.id.desc())
-    if state in {s.value for s in ComplaintState}:
-        query = query.where(Complaint.state == ComplaintState(state))
     # Only those in the user's branch and where they are not involved.
-    shown = [c for c in db.session.scalars(query) if can_manage_complaint(current_user, c)]
-    return render_template("assessments/complaints/list.html", complaints=shown,
-                           states=list(ComplaintState), state=state)
+    return render_template("assessments/complaints/list.html",
+                           complaints=complaints_page(current_user), controls=[
+                               FilterControl("state", _("Status"),
+                                             [(s.value, s.title) for s in ComplaintState]),
+                               branch_control(current_user)])
 
 
 def _investigators(complaint: Complaint) -> list[User]:

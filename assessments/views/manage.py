@@ -27,6 +27,7 @@ from assessments.forms import (
     ReturnForm,
     ReviewerFilterForm,
 )
+from assessments.lists import competitions_page, managed_applications
 from assessments.models import Application, Competition
 from assessments.operations import (
     CompetitionInput,
@@ -51,13 +52,12 @@ from assessments.permissions import (
     own_review_pending,
 )
 from assessments.queries import (
-    all_competitions,
-    applications_to_manage,
     published_versions,
     signed_competition_ids,
 )
 from assessments.reviewers.forms import SpecialismForm
 from assessments.states import CompetitionState, InterviewOutcome, Outcome
+from assessments.views.list_filters import application_filters, competition_filters
 from assessments.views.loaders import (
     get_appeal_or_404,
     get_competition_or_404,
@@ -81,9 +81,10 @@ def manage_applications():
     if not is_staff(current_user):
         abort(403)
     # A file's candidate is named only once its competition's declaration is signed (§6.1-6.2).
+    signed = signed_competition_ids(current_user)
     return render_template("assessments/manage_applications.html",
-                           applications=applications_to_manage(current_user),
-                           signed=signed_competition_ids(current_user))
+                           applications=managed_applications(current_user, signed),
+                           signed=signed, controls=application_filters(current_user))
 
 
 def _reviewer_choices(application: Application, filters: dict | None = None
@@ -277,7 +278,8 @@ def manage_competitions():
     if not is_staff(current_user):
         abort(403)
     return render_template("assessments/manage_competitions.html",
-                           competitions=all_competitions(), action_form=ActionForm())
+                           competitions=competitions_page(), action_form=ActionForm(),
+                           controls=competition_filters())
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:

@@ -6,23 +6,28 @@ import sqlalchemy as sa
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from assessments.blueprint import bp
+from assessments.lists import invitations_page
 from assessments.models import Competition
 from assessments.operations import set_specialism
-from assessments.reviewers.forms import InviteForm, PoolFilterForm, SpecialismForm
-from assessments.reviewers.invitations import invitations_visible_to, invite
+from assessments.reviewers.forms import InviteForm, SpecialismForm
+from assessments.reviewers.invitations import invite
 from assessments.reviewers.permissions import can_invite, can_invite_for, can_view_pool
 from assessments.reviewers.pool import reviewer_pool
 from assessments.states import CompetitionState
+from assessments.views.list_filters import competition_control
 from assessments.views.loaders import managed_application_or_404
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.forms import ActionForm
+from certify.core.i18n import LANGUAGE_NAMES
+from certify.core.listing import FilterControl
 from certify.core.views import run_operation, run_posted_form
 from certify.users.models import Branch
 from certify.users.operations import active_branches
-from certify.users.specialisms import specialism_title
+from certify.users.specialisms import Specialism, specialism_title
 
 
 def _staff_only(check) -> None:
@@ -41,24 +46,22 @@ def branches_in_scope() -> list[Branch]:
 @login_required
 def reviewer_pool_view():
     _staff_only(can_view_pool)
-    branches = branches_in_scope()
-    form = PoolFilterForm(request.args, branches=branches)
-    form.validate()
-    branch_id = int(form.branch.data) if form.branch.data and not form.branch.errors else None
-    result = reviewer_pool(
-        current_user,
-        specialism=form.specialism.data if not form.specialism.errors else None,
-        language=form.language.data if not form.language.errors else None,
-        branch_id=branch_id, page=form.page.data or 1)
-    filters = {name: request.args[name] for name in ("specialism", "language", "branch")
-               if request.args.get(name)}
-    return render_template("assessments/reviewer_pool.html", form=form, result=result,
-                           filters=filters, specialism_title=specialism_title)
+    pool = reviewer_pool(current_user)
+    controls = [
+        FilterControl("specialism", _("Specialism"), [(s.value, s.title) for s in Specialism]),
+        FilterControl("language", _("Review language"), list(LANGUAGE_NAMES.items())),
+        FilterControl("branch", _("Branch"), [(b.id, b.code) for b in branches_in_scope()]),
+    ]
+    return render_template("assessments/reviewer_pool.html", reviewers=pool.reviewers,
+                           open_reviews=pool.open_reviews, calibration=pool.calibration,
+                           severity=pool.severity, controls=controls,
+                           specialism_title=specialism_title)
 
 
 def invitable_competitions() -> list[Competition]:
     competitions = db.session.scalars(sa.select(Competition).where(
-        Competition.state != CompetitionState.closed).order_by(Competition.id.desc())).all()
+        Competition.state != CompetitionState.closed).order_by(Competition.id.desc())
+        .options(selectinload(Competition.branches))).all()
     return [c for c in competitions if can_invite_for(current_user, c)]
 
 
@@ -92,16 +95,15 @@ def invite_reviewer():
 @login_required
 def invitations():
     _staff_only(can_invite)
-    competition_id = request.args.get("competition", type=int)
-    competition = db.session.get(Competition, competition_id) if competition_id else None
-    pool_only = competition is None and request.args.get("pool") == "1"
+    invitations = invitations_page(current_user)
+    competition_id = invitations.filters.get("competition")
+    competition = db.session.get(Competition, int(competition_id)) if competition_id else None
     return render_template(
-        "assessments/invitations.html", competition=competition, pool_only=pool_only,
-        now=utcnow(), action_form=ActionForm(),
-        invitations=invitations_visible_to(
-            current_user, competition_id=competition.id if competition else None,
-            pool_only=pool_only),
-        competitions=invitable_competitions())
+        "assessments/invitations.html", competition=competition, now=utcnow(),
+        action_form=ActionForm(), invitations=invitations, controls=[
+            competition_control(),
+            FilterControl("pool", _("Invited to"), [("1", _("The pool only"))]),
+            FilterControl("branch", _("Branch"), [(b.id, b.code) for b in branches_in_scope()])])
 
 
 @bp.post("/manage/applications/<int:application_id>/specialism")

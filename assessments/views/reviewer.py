@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from assessments import evidence
 from assessments.blueprint import bp
 from assessments.forms import ConflictForm, PostForm, ReviewForm
+from assessments.lists import review_queue_of
 from assessments.models import Application, Evidence, Review
 from assessments.operations import (
     ScoreInput,
@@ -25,8 +26,9 @@ from assessments.permissions import (
     is_reviewer,
     is_reviewer_of,
 )
-from assessments.queries import reviews_of, signed_competition_ids
+from assessments.queries import signed_competition_ids
 from assessments.states import ReviewState
+from assessments.views.list_filters import review_filters
 from assessments.views.loaders import (
     get_application_or_404,
     get_review_or_404,
@@ -40,8 +42,9 @@ from certify.core.views import run_operation, run_posted_form
 def review_queue():
     if not is_reviewer(current_user):
         abort(403)
-    return render_template("assessments/review_queue.html", reviews=reviews_of(current_user),
-                           signed=signed_competition_ids(current_user))
+    return render_template("assessments/review_queue.html",
+                           reviews=review_queue_of(current_user),
+                           signed=signed_competition_ids(current_user), controls=review_filters())
 
 
 def _review_form(review: Review, criteria) -> ReviewForm:

@@ -1,5 +1,5 @@
-"""Finding certificates: by number for the public, one per page with its access check, and the
-lists the administrators work from."""
+"""Finding certificates: by number for the public, one per page with its access check, and a
+certificate's history (the administrators' lists are in ``lists.py``)."""
 
 from __future__ import annotations
 
@@ -84,13 +84,13 @@ def get_renewal_or_404(request_id: int, *, check: Callable[..., bool]) -> Renewa
     return renewal
 
 
-def register_of(user) -> list[Certificate]:
-    """The certificates a user administers, newest first: all for an administrator, their
-    branches' for a coordinator."""
-    query = sa.select(Certificate).order_by(Certificate.issued_at.desc())
-    if not user.is_admin:
-        query = query.where(Certificate.branch_id.in_(user.coordinated_branch_ids))
-    return list(db.session.scalars(query))
+def history_of(certificate: Certificate) -> list[AuditEvent]:
+    """What was done to the certificate, oldest first, from the audit log."""
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "Certificate",
+                                    AuditEvent.object_id == certificate.id)
+        .order_by(AuditEvent.created_at)
+    ))
 
 
 def renewal_requests_of(user) -> list[RenewalRequest]:
@@ -103,10 +103,3 @@ def renewal_requests_of(user) -> list[RenewalRequest]:
     return list(db.session.scalars(query))
 
 
-def history_of(certificate: Certificate) -> list[AuditEvent]:
-    """What was done to the certificate, oldest first, from the audit log."""
-    return list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.object_type == "Certificate",
-                                    AuditEvent.object_id == certificate.id)
-        .order_by(AuditEvent.created_at)
-    ))

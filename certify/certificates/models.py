@@ -59,20 +59,20 @@ class Certificate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
-    track: Mapped[Track] = mapped_column(EnumText(Track))
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
-    year: Mapped[int]
+    track: Mapped[Track] = mapped_column(EnumText(Track), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    year: Mapped[int] = mapped_column(index=True)
     sequence: Mapped[int]
     holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    holder_name: Mapped[str] = mapped_column(String(200))
+    holder_name: Mapped[str] = mapped_column(String(200), index=True)
     holder_name_native: Mapped[str | None] = mapped_column(String(200))
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("applications.id"), unique=True
     )
     rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     valid_from: Mapped[date]
-    valid_until: Mapped[date]
+    valid_until: Mapped[date] = mapped_column(index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -167,8 +167,8 @@ class RenewalRequest(db.Model):
     narrative: Mapped[str] = mapped_column(Text)
     evidence_url: Mapped[str | None] = mapped_column(String(500))
     state: Mapped[RenewalState] = mapped_column(EnumText(RenewalState),
-                                                default=RenewalState.pending)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+                                                default=RenewalState.pending, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(Text)

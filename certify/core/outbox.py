@@ -33,13 +33,13 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(254))
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40), index=True)
     # The same event never queues twice (e.g. "certificate:12:expiry-90").
     dedup_key: Mapped[str] = mapped_column(String(120), unique=True)
     language: Mapped[str] = mapped_column(String(2))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Delivery: failed attempts so far, the last error, when to try again (back-off), and
     # when the outbox gave up (a permanent refusal, or MAIL_MAX_ATTEMPTS reached).

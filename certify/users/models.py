@@ -70,7 +70,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     # As printed on a certificate (passport / Latin spelling), and optionally in native script.
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(String(200), index=True)
     full_name_native: Mapped[str | None] = mapped_column(String(200))
     affiliation: Mapped[str] = mapped_column(String(300), default="")
     country: Mapped[str] = mapped_column(String(2))
@@ -81,7 +81,7 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(
         String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the owner of the address proved it (a confirmation or reset link); accounts made
     # by staff count as confirmed. Login waits for it.

@@ -139,14 +139,6 @@ def _fingerprint(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
 
 
-def people_visible_to(viewer: User) -> list[User]:
-    """Everyone for an administrator; for a coordinator, the people of their branches."""
-    query = sa.select(User).order_by(User.full_name)
-    if not viewer.is_admin:
-        query = query.where(User.branch_id.in_(viewer.coordinated_branch_ids))
-    return list(db.session.scalars(query))
-
-
 def active_branches() -> list[Branch]:
     return list(db.session.scalars(
         sa.select(Branch).where(Branch.is_active).order_by(Branch.code)

@@ -22,6 +22,7 @@ import certify.certificates.views  # noqa: F401
 import certify.users.views  # noqa: F401
 import certify.web.jobs_views  # noqa: F401
 import certify.web.outbox_views  # noqa: F401
+import certify.web.records  # noqa: F401
 import certify.web.views  # noqa: F401
 import rubrics.views  # noqa: F401
 from assessments.blueprint import bp as assessments_bp

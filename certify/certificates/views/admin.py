@@ -9,13 +9,13 @@ from flask_login import current_user, login_required
 
 from certify.certificates.blueprint import bp
 from certify.certificates.forms import CorrectNameForm, ReasonForm, RenewalDecisionForm
+from certify.certificates.lists import register_page, renewals_page
 from certify.certificates.lookups import (
     get_certificate_or_404,
     get_renewal_or_404,
     history_of,
-    register_of,
-    renewal_requests_of,
 )
+from certify.certificates.models import RenewalState
 from certify.certificates.operations import (
     approve_renewal,
     correct_holder_name,
@@ -30,7 +30,11 @@ from certify.certificates.permissions import (
     can_revoke,
     can_see_certificate_admin,
 )
+from certify.certificates.status import CertificateStatus
+from certify.core.listing import FilterControl
 from certify.core.views import attempt, flash_form_errors, run_operation, run_posted_form
+from certify.users.operations import active_branches
+from rubrics.models import Track
 
 
 @bp.get("/certificates/")
@@ -38,8 +42,18 @@ from certify.core.views import attempt, flash_form_errors, run_operation, run_po
 def register():
     if not can_list_certificates(current_user):
         abort(403)
-    return render_template("certificates/register.html",
-                           certificates=register_of(current_user))
+    return render_template("certificates/register.html", certificates=register_page(current_user),
+                           controls=register_filters(current_user))
+
+
+def register_filters(user) -> list[FilterControl]:
+    """The register's selects (the branch first), offering a coordinator only their own
+    branches."""
+    branches = [b for b in active_branches() if user.is_admin
+                or b.id in user.coordinated_branch_ids]
+    return [FilterControl("branch", _("Branch"), [(b.id, b.code) for b in branches]),
+            FilterControl("track", _("Track"), [(t.value, t.title) for t in Track]),
+            FilterControl("status", _("Status"), [(s.value, s.title) for s in CertificateStatus])]
 
 
 @bp.get("/certificates/<int:certificate_id>")
@@ -98,9 +112,11 @@ def correct_name(certificate_id: int):
 def renewals():
     if not can_list_certificates(current_user):
         abort(403)
-    return render_template("certificates/renewals.html",
-                           requests=renewal_requests_of(current_user),
-                           form=RenewalDecisionForm())
+    return render_template("certificates/renewals.html", requests=renewals_page(current_user),
+                           form=RenewalDecisionForm(), controls=[
+                               FilterControl("state", _("State"),
+                                             [(s.value, s.title) for s in RenewalState]),
+                               register_filters(current_user)[0]])
 
 
 @bp.post("/certificates/renewals/<int:request_id>")

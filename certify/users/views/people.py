@@ -9,15 +9,16 @@ from flask_login import current_user, login_required
 
 from certify.core.extensions import db
 from certify.core.forms import ActionForm, require_action_form
+from certify.core.listing import FilterControl
 from certify.core.views import run_operation
 from certify.users.blueprint import bp
 from certify.users.forms import UserCreateForm
+from certify.users.lists import people_page
 from certify.users.models import Role, User
 from certify.users.operations import (
     active_branches,
     create_user,
     email_taken,
-    people_visible_to,
     set_enabled,
 )
 from certify.users.permissions import can_list_users, can_manage_users, can_switch_account
@@ -36,8 +37,15 @@ def get_person_or_404(user_id: int) -> User:
 def index():
     if not can_list_users(current_user):
         abort(403)
-    return render_template("users/index.html", users=people_visible_to(current_user),
-                           can_create=can_manage_users(current_user),
+    branches = [b for b in active_branches()
+                if current_user.is_admin or b.id in current_user.coordinated_branch_ids]
+    controls = [
+        FilterControl("branch", _("Branch"), [(b.id, b.code) for b in branches]),
+        FilterControl("role", _("Role"), [(role.value, role.title) for role in Role]),
+        FilterControl("enabled", _("Account"), [("yes", _("Enabled")), ("no", _("Disabled"))]),
+    ]
+    return render_template("users/index.html", users=people_page(current_user),
+                           controls=controls, can_create=can_manage_users(current_user),
                            can_switch_account=can_switch_account, action_form=ActionForm())
 
 
