@@ -56,12 +56,25 @@ class AnswerForm(Form):
     )
 
 
-class ApplicationForm(FlaskForm):
+class ConfirmsSubmission:
+    """A form whose "Submit" cannot be undone: it needs its ``confirm_submit`` box ticked."""
+
+    def submit_confirmed(self) -> bool:
+        if self.confirm_submit.data:
+            return True
+        self.confirm_submit.errors = [_("Tick the box to confirm the submission.")]
+        return False
+
+
+class ApplicationForm(ConfirmsSubmission, FlaskForm):
     version = IntegerField(validators=[InputRequired()])
     eligibility_confirmed = BooleanField(
         _l("I confirm that I meet the eligibility requirements listed above.")
     )
     answers = FieldList(FormField(AnswerForm))
+    confirm_submit = BooleanField(
+        _l("I understand that a submitted application can no longer be changed.")
+    )
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit application"))
 
@@ -76,9 +89,12 @@ class ScoreForm(Form):
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(ConfirmsSubmission, FlaskForm):
     version = IntegerField(validators=[InputRequired()])
     scores = FieldList(FormField(ScoreForm))
+    confirm_submit = BooleanField(
+        _l("I understand that my submitted review goes to the panel as it is.")
+    )
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit review"))
 

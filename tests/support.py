@@ -95,8 +95,11 @@ SMALL_RUBRIC = {
 }
 
 
-def application_form(levels, narratives, *, version, confirm=True, action="save"):
+def application_form(levels, narratives, *, version, confirm=True, action="save",
+                     confirm_submit=True):
     data = {"version": str(version), action: "1"}
+    if action == "submit" and confirm_submit:
+        data["confirm_submit"] = "y"
     if confirm:
         data["eligibility_confirmed"] = "y"
     for i, (level, narrative) in enumerate(zip(levels, narratives, strict=True)):
@@ -106,8 +109,10 @@ def application_form(levels, narratives, *, version, confirm=True, action="save"
     return data
 
 
-def review_form(levels, comments, *, version, action="save"):
+def review_form(levels, comments, *, version, action="save", confirm_submit=True):
     data = {"version": str(version), action: "1"}
+    if action == "submit" and confirm_submit:
+        data["confirm_submit"] = "y"
     for i, (level, comment) in enumerate(zip(levels, comments, strict=True)):
         data[f"scores-{i}-level"] = str(level)
         data[f"scores-{i}-comment"] = comment

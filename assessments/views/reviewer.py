@@ -102,7 +102,9 @@ def review(review_id: int):
     # nothing typed before the click is lost.
     evidence_check = _evidence_check_in(request.form, review.application) if writable else None
     if writable and form.validate_on_submit():
-        submit = bool(form.submit.data)
+        submit = bool(form.submit.data) and evidence_check is None
+        if submit and not form.submit_confirmed():
+            return _review_page(review, form, writable=True, status=422)
 
         def save():
             save_review(review, _scores_from(form, criteria), submit=submit,
