@@ -36,6 +36,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessments.declarations import signature_matches
 from assessments.states import CompetitionState, InterviewOutcome, Outcome
+from certify.core.forms import confirm_field
 from certify.core.i18n import localized
 from rubrics.forms import bind_rows
 
@@ -119,6 +120,8 @@ class DecisionForm(FlaskForm):
         _l("Reason (sent to the candidate)"), filters=[strip],
         validators=[DataRequired(), Length(min=10, max=REASON_MAX_LENGTH)],
     )
+    confirm = confirm_field(_l("I understand that the decision is recorded and sent to the "
+                               "candidate, and cannot be undone."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

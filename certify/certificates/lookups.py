@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import defer, joinedload
 
@@ -110,3 +111,17 @@ def history_of(certificate: Certificate) -> list[AuditEvent]:
                                     AuditEvent.object_id == certificate.id)
         .order_by(AuditEvent.created_at)
     ))
+
+
+# What the history on a certificate's page calls each audit event (never the raw code).
+HISTORY_TITLES = {
+    "certificate.issue": _l("Issued"),
+    "certificate.revoke": _l("Revoked"),
+    "certificate.suspend": _l("Suspended"),
+    "certificate.reinstate": _l("Reinstated"),
+    "certificate.correct_name": _l("Holder's name corrected"),
+    "certificate.privacy": _l("Public listing changed by the holder"),
+    "certificate.renewal_request": _l("Renewal requested"),
+    "certificate.renew": _l("Renewed"),
+    "certificate.renewal_refused": _l("Renewal refused"),
+}

@@ -152,3 +152,49 @@ def test_submitting_a_review_without_the_box_does_nothing(app, under_review, in_
     data["confirm_submit"] = "y"
     assert client.post(f"/reviews/{review_id}", data=data).status_code == 302
     assert in_app(lambda: str(db.session.get(Review, review_id).state)) == "submitted"
+
+
+def test_a_decision_without_the_box_records_nothing(app, under_review, workflow, in_app):
+    from assessments.models import Decision
+
+    for review_id in under_review["reviews"]:
+        workflow.review(review_id)
+    admin = app.test_client()
+    login(admin, under_review["admin"])
+    url = f"/manage/applications/{under_review['application']}/decide"
+    response = admin.post(url, data={"outcome": "award", "reason": "Strong on every criterion."})
+    assert response.status_code == 422
+    assert "Tick the box to confirm." in response.get_data(as_text=True)
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Decision.id)))) == 0
+
+
+@pytest.mark.parametrize("action", ["suspend", "revoke"])
+def test_a_status_change_without_the_box_changes_nothing(app, award, in_app, action):
+    from certify.certificates.models import Certificate
+
+    award()
+    admin = app.test_client()
+    login(admin, award.admin)
+    certificate_id = in_app(lambda: db.session.scalar(sa.select(Certificate.id)))
+    response = admin.post(f"/certificates/{certificate_id}/{action}",
+                          data={"reason": "Evidence found to be forged."}, follow_redirects=True)
+    assert "Tick the box to confirm." in response.get_data(as_text=True)
+    assert in_app(lambda: (db.session.get(Certificate, certificate_id).revoked_at,
+                           db.session.get(Certificate, certificate_id).suspended_at)) == (None,
+                                                                                          None)
+    page = admin.get(f"/certificates/{certificate_id}").get_data(as_text=True)
+    # One reason box for the status buttons; the history in words, not audit codes.
+    assert page.count("Reason (shown on the public verification page)") == 1
+    assert "certificate.issue" not in page and "Issued" in page
+
+
+@pytest.mark.parametrize("step", ["publish", "retire"])
+def test_publishing_or_retiring_a_rubric_without_the_box_does_nothing(admin_client, in_app,
+                                                                      rubric_version, step):
+    from rubrics.models import RubricVersion
+
+    before = in_app(lambda: str(db.session.get(RubricVersion, rubric_version).state))
+    response = admin_client.post(f"/rubrics/versions/{rubric_version}/{step}",
+                                 follow_redirects=True)
+    assert "Tick the box to confirm." in response.get_data(as_text=True)
+    assert in_app(lambda: str(db.session.get(RubricVersion, rubric_version).state)) == before
