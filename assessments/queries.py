@@ -12,7 +12,7 @@ from assessments.models import (
     ImpartialityDeclaration,
     Review,
 )
-from assessments.states import ApplicationState, CompetitionState
+from assessments.states import ApplicationState, CompetitionState, ReviewState
 from certify.core.extensions import db
 from certify.users.models import User
 from rubrics.models import RubricVersion, VersionState
@@ -51,10 +51,12 @@ def applications_of(candidate: User) -> list[Application]:
 
 
 def reviews_of(reviewer: User) -> list[Review]:
-    """A reviewer's assignments in the order they were given."""
+    """A reviewer's assignments: those still to do first, each group in the order given."""
     application = selectinload(Review.application)
+    pending_first = sa.case((Review.state == ReviewState.draft, 0), else_=1)
     return list(db.session.scalars(
-        sa.select(Review).where(Review.reviewer_id == reviewer.id).order_by(Review.assigned_at)
+        sa.select(Review).where(Review.reviewer_id == reviewer.id)
+        .order_by(pending_first, Review.assigned_at)
         .options(application.joinedload(Application.competition),
                  application.selectinload(Application.candidate))
     ))

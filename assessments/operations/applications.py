@@ -32,13 +32,16 @@ class AnswerInput:
 
 
 def start_application(competition: Competition, candidate: User) -> Application:
-    if competition.application_of(candidate) is not None:
+    existing = competition.application_of(candidate)
+    if existing is not None and existing.state != ApplicationState.withdrawn:
         raise DomainError(_("You already have an application in this competition."))
     if not competition.accepts_applications():
         raise DomainError(_("This competition does not accept applications now."))
     if not competition.is_open_to(candidate.branch) or candidate.branch is None:
         raise DomainError(_("This competition is not open to your branch."))
     require_active_branch(candidate.branch)
+    if existing is not None:
+        return _reopen_withdrawn(existing, candidate)
     application = Application(competition=competition, candidate=candidate,
                               branch=candidate.branch)
     db.session.add(application)
@@ -46,6 +49,20 @@ def start_application(competition: Competition, candidate: User) -> Application:
         application.answers.append(ApplicationAnswer(criterion=criterion, level=None, narrative=""))
     db.session.flush()
     audit.record("application.start", application, actor=candidate)
+    return application
+
+
+def _reopen_withdrawn(application: Application, candidate: User) -> Application:
+    """Applying again after a withdrawal, while the call is open: the same file (one per
+    candidate and competition) becomes a draft again, with what it held."""
+    application.state = ApplicationState.draft
+    application.submitted_at = None
+    application.eligibility_checked_at = None
+    application.eligibility_checked_by_id = None
+    application.updated_at = utcnow()
+    db.session.flush()
+    audit.record("application.reopen", application, actor=candidate,
+                 before=ApplicationState.withdrawn, after=ApplicationState.draft)
     return application
 
 
