@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from assessments.models import Application, ApplicationAnswer, Competition
+from assessments.notifications import notify_submission
 from assessments.operations.guards import (
     check_levels,
     check_version,
@@ -117,6 +118,7 @@ def submit_application(application: Application, *, by: User) -> None:
                          else ApplicationState.submitted)
     application.submitted_at = utcnow()
     flush_or_stale(_("This application was changed elsewhere. Reload and try again."))
+    notify_submission(application)
     audit.record("application.submit", application, actor=by, round=application.round,
                  before=ApplicationState.draft, after=application.state)
 

@@ -77,6 +77,13 @@ def own_certificate_or_404(number: str) -> Certificate:
     return certificate
 
 
+def certificates_of(holder) -> list[Certificate]:
+    """A holder's certificates, newest first (one query)."""
+    return list(db.session.scalars(
+        sa.select(Certificate).where(Certificate.holder_id == holder.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+
+
 def get_renewal_or_404(request_id: int, *, check: Callable[..., bool]) -> RenewalRequest:
     """The renewal request, or 404; 403 unless ``check(current_user, request)``."""
     renewal = db.get_or_404(RenewalRequest, request_id)

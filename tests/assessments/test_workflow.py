@@ -398,7 +398,7 @@ def test_assignment_and_decision_are_notified_once(app, under_review, workflow, 
     def kinds():
         return sorted(db.session.scalars(sa.select(Notification.kind)))
 
-    assert in_app(kinds) == ["review-assigned", "review-assigned"]
+    assert in_app(kinds) == ["review-assigned", "review-assigned", "submission-receipt"]
 
     def deadline_soon():
         competition = db.session.get(Application, under_review["application"]).competition
@@ -411,7 +411,7 @@ def test_assignment_and_decision_are_notified_once(app, under_review, workflow, 
         workflow.review(review_id)
     workflow.decide(under_review["application"], under_review["admin"], "refuse")
     assert in_app(kinds) == ["decision", "review-assigned", "review-assigned",
-                             "review-reminder", "review-reminder"]
+                             "review-reminder", "review-reminder", "submission-receipt"]
 
     def decision_message():
         return db.session.scalar(sa.select(Notification.body).where(
