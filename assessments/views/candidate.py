@@ -12,7 +12,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -48,7 +47,7 @@ from assessments.views.loaders import (
 from certify.core.forms import ActionForm, require_action_form
 from certify.core.tabular import csv_response, to_csv
 from certify.core.uploads import extension_for
-from certify.core.views import attempt, run_operation, run_posted_form
+from certify.core.views import background_save, run_operation, run_posted_form
 
 
 @bp.get("/applications/")
@@ -114,31 +113,6 @@ def _evidence_action(application: Application, criteria):
     return None
 
 
-def _autosaved(form: ApplicationForm, application: Application):
-    """The answer to the page's script saving the draft in the background: JSON."""
-    if form.errors:
-        return {"saved": False, "problems": [str(e) for e in _flat_errors(form.errors)]}, 422
-    done, _result = attempt(lambda: save_answers(
-        application, _answers_from(form, application.competition.rubric_version.criteria),
-        eligibility_confirmed=form.eligibility_confirmed.data,
-        expected_version=form.version.data))
-    # Nothing flashed for a background save: the page shows its own status.
-    session.pop("_flashes", None)
-    if not done:
-        return {"saved": False, "problems": [
-            _("This application was changed elsewhere (another tab or person). Reload the "
-              "page before you go on: what you typed here was not saved.")]}, 409
-    return {"saved": True, "version": application.version}, 200
-
-
-def _flat_errors(errors):
-    for value in errors.values() if isinstance(errors, dict) else errors:
-        if isinstance(value, (dict, list)):
-            yield from _flat_errors(value)
-        else:
-            yield value
-
-
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
 @login_required
 def application(application_id: int):
@@ -149,8 +123,10 @@ def application(application_id: int):
     criteria = application.competition.rubric_version.criteria
     form = _application_form(application, criteria)
     if request.method == "POST" and request.form.get("autosave"):
-        form.validate_on_submit()
-        return _autosaved(form, application)
+        return background_save(form, lambda: save_answers(
+            application, _answers_from(form, criteria),
+            eligibility_confirmed=form.eligibility_confirmed.data,
+            expected_version=form.version.data), version=lambda: application.version)
     if editable and form.validate_on_submit():
         # An evidence button of the form: the draft as typed is saved first, then the
         # evidence added or removed, so nothing typed before the click is lost.

@@ -198,3 +198,22 @@ def test_publishing_or_retiring_a_rubric_without_the_box_does_nothing(admin_clie
                                  follow_redirects=True)
     assert "Tick the box to confirm." in response.get_data(as_text=True)
     assert in_app(lambda: str(db.session.get(RubricVersion, rubric_version).state)) == before
+
+
+def test_the_review_draft_saves_in_the_background_too(app, under_review, in_app):
+    client = app.test_client()
+    login(client, under_review["reviewers"][0])
+    review_id = under_review["reviews"][0]
+    data = review_form([2, 2, 2], ["typed", "so", "far"], version=1)
+    del data["save"]
+    data["autosave"] = "1"
+    response = client.post(f"/reviews/{review_id}", data=data)
+    assert response.status_code == 200 and response.get_json()["saved"] is True
+    assert in_app(lambda: str(db.session.get(Review, review_id).state)) == "draft"
+    stale = client.post(f"/reviews/{review_id}", data=data)
+    assert stale.status_code == 409
+    bad = review_form([9, 2, 2], ["a", "b", "c"], version=response.get_json()["version"])
+    del bad["save"]
+    bad["autosave"] = "1"
+    refused = client.post(f"/reviews/{review_id}", data=bad)
+    assert refused.status_code == 422 and refused.get_json()["problems"]
