@@ -187,6 +187,10 @@ def test_the_draft_autosaves_and_leaving_with_unsaved_changes_asks(live_server, 
     level, narrative, version = in_app(stored)
     assert (level, narrative) == (2, "Typed, never lost.") and version > 1
     assert page.locator("input[name=version]").input_value() == str(version)
+    # Enter in a field saves the draft (the hidden default button), never an evidence button.
+    page.fill("input[name=evidence-1-title]", "no file chosen")
+    page.press("input[name=evidence-1-title]", "Enter")
+    expect(page.locator(".flash")).to_have_text("Draft saved.")
     page.get_by_role("link", name="My data").click()
     page.wait_for_url(f"{live_server}/account/data")
     assert dialogs == ["beforeunload"] and errors == []
