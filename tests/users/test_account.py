@@ -132,3 +132,14 @@ def test_notifications_and_certificates_of_the_signed_in_person(app, award, crea
     to_holder = {m["Subject"]: m.get_content() for m in smtp_server if m["To"] == holder.email}
     assert "Application received: Test call" in to_holder
     assert number in to_holder["Decision on your application: Awarded"]
+
+
+def test_a_mailed_secret_link_is_not_shown_in_the_app(app, create_user):
+    """A password-reset link proves the mailbox: a session alone must not yield it."""
+    person = create_user("candidate")
+    app.test_client().post("/password/forgot", data={"email": person.email})
+    client = app.test_client()
+    login(client, person)
+    page = client.get("/my/notifications").get_data(as_text=True)
+    assert "Reset your password" in page
+    assert "/password/reset/" not in page and "read it in your mailbox" in page

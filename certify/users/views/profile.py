@@ -19,6 +19,10 @@ from certify.users.forms import AccountForm, EmailChangeForm
 from certify.users.operations import update_profile
 
 NOTIFICATIONS_SHOWN = 200
+# Messages whose link is a secret that proves the mailbox (a password reset, an activation, an
+# address confirmation): shown here without their text, so that a session alone never yields
+# a link that only the mailbox should hold.
+MAILBOX_ONLY_KINDS = frozenset({"password-reset", "account-created", "confirm-email"})
 
 
 def _account_page(form: AccountForm, email_form: EmailChangeForm, status: int = 200):
@@ -81,4 +85,5 @@ def notifications():
         sa.select(Notification).where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(NOTIFICATIONS_SHOWN)).all()
-    return render_template("auth/notifications.html", notifications=shown)
+    return render_template("auth/notifications.html", notifications=shown,
+                           mailbox_only=MAILBOX_ONLY_KINDS)
