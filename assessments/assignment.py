@@ -126,15 +126,19 @@ class AssignmentPlan:
     short: dict[int, int] = field(default_factory=dict)  # application id -> reviewers missing
     # Applications with a specialism that no reviewer of it could take.
     no_specialist: list[int] = field(default_factory=list)
+    # Submitted applications left out because their eligibility is not yet confirmed.
+    unchecked: list[int] = field(default_factory=list)
 
 
 def plan_assignment(competition: Competition,
                     applications: list[Application] | None = None) -> AssignmentPlan:
     """Reviewers for every application still short of the competition's minimum."""
+    unchecked = []
     if applications is None:
-        applications = [a for a in competition.applications if a.state in (
-            ApplicationState.submitted, ApplicationState.under_review)
-            and a.eligibility_checked_at is not None]
+        waiting = [a for a in competition.applications if a.state in (
+            ApplicationState.submitted, ApplicationState.under_review)]
+        applications = [a for a in waiting if a.eligibility_checked_at is not None]
+        unchecked = [a.id for a in waiting if a.eligibility_checked_at is None]
     reviewers = active_reviewers()
     load = competition_load(competition)
     open_reviews = open_review_counts()
@@ -146,7 +150,7 @@ def plan_assignment(competition: Competition,
                and reads_language(r, application_language(a))] for a in applications
     }
     by_id = {a.id: a for a in applications}
-    plan = AssignmentPlan()
+    plan = AssignmentPlan(unchecked=unchecked)
 
     def has_room(reviewer: User) -> bool:
         return load[reviewer.id] < limit and room_left(reviewer, open_reviews) > 0

@@ -36,6 +36,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessments.declarations import signature_matches
 from assessments.states import CompetitionState, InterviewOutcome, Outcome
+from certify.core.forms import confirm_field
 from certify.core.i18n import localized
 from certify.users.forms import language_choices, specialism_choices
 from rubrics.forms import bind_rows
@@ -57,13 +58,26 @@ class AnswerForm(Form):
     )
 
 
-class ApplicationForm(FlaskForm):
+class ConfirmsSubmission:
+    """A form whose "Submit" cannot be undone: it needs its ``confirm_submit`` box ticked."""
+
+    def submit_confirmed(self) -> bool:
+        if self.confirm_submit.data:
+            return True
+        self.confirm_submit.errors = [_("Tick the box to confirm the submission.")]
+        return False
+
+
+class ApplicationForm(ConfirmsSubmission, FlaskForm):
     version = IntegerField(validators=[InputRequired()])
     eligibility_confirmed = BooleanField(
         _l("I confirm that I meet the eligibility requirements listed above.")
     )
     specialism = SelectField(_l("Your specialism"), validators=[Optional()])
     answers = FieldList(FormField(AnswerForm))
+    confirm_submit = BooleanField(
+        _l("I understand that a submitted application can no longer be changed.")
+    )
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit application"))
 
@@ -79,9 +93,12 @@ class ScoreForm(Form):
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(ConfirmsSubmission, FlaskForm):
     version = IntegerField(validators=[InputRequired()])
     scores = FieldList(FormField(ScoreForm))
+    confirm_submit = BooleanField(
+        _l("I understand that my submitted review goes to the panel as it is.")
+    )
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit review"))
 
@@ -132,6 +149,8 @@ class DecisionForm(FlaskForm):
         _l("Reason (sent to the candidate)"), filters=[strip],
         validators=[DataRequired(), Length(min=10, max=REASON_MAX_LENGTH)],
     )
+    confirm = confirm_field(_l("I understand that the decision is recorded and sent to the "
+                               "candidate, and cannot be undone."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from assessments.models import Appeal, Application, ApplicationRound, Competition, Review
 from assessments.states import ApplicationState, Outcome, ReviewState
+from certify.certificates.models import Certificate
 from certify.core import outbox
 from certify.core.dates import day
 from certify.core.db_types import utcnow
@@ -83,18 +84,43 @@ def notify_revision(application: Application, finished: ApplicationRound) -> Non
                  f"application:{application.id}:revise:{finished.number}", compose)
 
 
+def notify_submission(application: Application) -> None:
+    """The candidate's receipt: what was submitted, when, and where to follow it."""
+    def compose():
+        return (
+            _("Application received: %(competition)s",
+              competition=application.competition.display_title),
+            _("Your application in %(competition)s was submitted on %(date)s (UTC) and is "
+              "now with the certification centre. It can no longer be changed. You will be "
+              "told of each next step.\n\n%(url)s\n",
+              competition=application.competition.display_title,
+              date=application.submitted_at.strftime("%Y-%m-%d %H:%M"),
+              url=absolute_url("assessments.application", application_id=application.id)),
+        )
+
+    outbox.queue(application.candidate, "submission-receipt",
+                 f"application:{application.id}:submitted:{application.submitted_at:%Y%m%d%H%M%S}",
+                 compose)
+
+
 def notify_decision(application: Application) -> None:
     def compose():
         outcome = Outcome(application.decision.outcome).title
-        return (
-            _("Decision on your application: %(outcome)s", outcome=outcome),
-            _("The panel has decided on your application in %(competition)s: %(outcome)s."
-              "\n\n%(reason)s\n\nYour result per criterion and the reviewers' comments:"
-              "\n%(url)s\n",
-              competition=application.competition.display_title, outcome=outcome,
-              reason=application.decision.reason,
-              url=absolute_url("assessments.result", application_id=application.id)),
-        )
+        body = _("The panel has decided on your application in %(competition)s: %(outcome)s."
+                 "\n\n%(reason)s\n\nYour result per criterion and the reviewers' comments:"
+                 "\n%(url)s\n",
+                 competition=application.competition.display_title, outcome=outcome,
+                 reason=application.decision.reason,
+                 url=absolute_url("assessments.result", application_id=application.id))
+        # Read afresh: the certificate was issued in this transaction, after the decision.
+        certificate = db.session.scalar(sa.select(Certificate).where(
+            Certificate.application_id == application.id))
+        if certificate is not None:
+            body += "\n" + _("Your certificate number: %(number)s. Anyone can check it here:"
+                             "\n%(url)s\n", number=certificate.number,
+                             url=absolute_url("certificates.verify",
+                                              number=certificate.number))
+        return _("Decision on your application: %(outcome)s", outcome=outcome), body
 
     outbox.queue(application.candidate, "decision", f"application:{application.id}:decision",
                  compose)

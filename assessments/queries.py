@@ -12,7 +12,7 @@ from assessments.models import (
     ImpartialityDeclaration,
     Review,
 )
-from assessments.states import ApplicationState, CompetitionState
+from assessments.states import ApplicationState, CompetitionState, ReviewState
 from certify.core.extensions import db
 from certify.users.models import User
 from rubrics.models import RubricVersion, VersionState
@@ -50,6 +50,37 @@ def applications_of(candidate: User) -> list[Application]:
     ))
 
 
+def reviews_of(reviewer: User) -> list[Review]:
+    """A reviewer's assignments: those still to do first, each group in the order given."""
+    application = selectinload(Review.application)
+    pending_first = sa.case((Review.state == ReviewState.draft, 0), else_=1)
+    return list(db.session.scalars(
+        sa.select(Review).where(Review.reviewer_id == reviewer.id)
+        .order_by(pending_first, Review.assigned_at)
+        .options(application.joinedload(Application.competition),
+                 application.selectinload(Application.candidate))
+    ))
+
+
+def applications_to_manage(staff: User) -> list[Application]:
+    """Submitted applications in a person's scope: every branch for administrators, their own
+    branches for coordinators; latest submitted first."""
+    query = (
+        sa.select(Application)
+        .where(Application.state.not_in([ApplicationState.draft, ApplicationState.withdrawn]))
+        .order_by(Application.submitted_at.desc())
+        .options(joinedload(Application.competition), joinedload(Application.branch),
+                 selectinload(Application.candidate), selectinload(Application.decision),
+                 selectinload(Application.reviews))
+    )
+    if not staff.is_admin:
+        query = query.where(Application.branch_id.in_(staff.coordinated_branch_ids))
+    # Never their own file, nor one they declared a conflict with (ISO/IEC 17024 §4.3).
+    query = query.where(Application.candidate_id != staff.id, Application.id.not_in(
+        sa.select(Conflict.application_id).where(Conflict.reviewer_id == staff.id)))
+    return list(db.session.scalars(query))
+
+
 def people_by_id(user_ids) -> dict[int, User]:
     """The people named in a table of figures, by id."""
     return {user.id: user for user in db.session.scalars(
@@ -78,34 +109,3 @@ def declarations_of(user: User) -> list[ImpartialityDeclaration]:
 def signed_competition_ids(user: User) -> set[int]:
     return set(db.session.scalars(sa.select(ImpartialityDeclaration.competition_id)
                                   .where(ImpartialityDeclaration.user_id == user.id)))
-
-
-def applications_to_manage(staff: User) -> list[Application]:
-    """Submitted applications in a person's scope: every branch for administrators, their own
-    branches for coordinators; latest submitted first."""
-    query = (
-        sa.select(Application)
-        .where(Application.state.not_in([ApplicationState.draft, ApplicationState.withdrawn]))
-        .order_by(Application.submitted_at.desc())
-        .options(joinedload(Application.competition), joinedload(Application.branch),
-                 selectinload(Application.candidate), selectinload(Application.decision),
-                 selectinload(Application.reviews))
-    )
-    if not staff.is_admin:
-        query = query.where(Application.branch_id.in_(staff.coordinated_branch_ids))
-    # Never their own file, nor one they declared a conflict with (ISO/IEC 17024 §4.3).
-    query = query.where(Application.candidate_id != staff.id, Application.id.not_in(
-        sa.select(Conflict.application_id).where(Conflict.reviewer_id == staff.id)))
-    return list(db.session.scalars(query))
-
-
-def reviews_of(reviewer: User) -> list[Review]:
-    """A reviewer's assignments in the order they were given."""
-    application = selectinload(Review.application)
-    return list(db.session.scalars(
-        sa.select(Review).where(Review.reviewer_id == reviewer.id).order_by(Review.assigned_at)
-        .options(application.joinedload(Application.competition),
-                 application.selectinload(Application.candidate))
-    ))
-
-

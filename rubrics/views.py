@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certify.core.extensions import db
-from certify.core.forms import ActionForm, require_action_form
+from certify.core.forms import ActionForm, ConfirmForm, require_action_form, unconfirmed
 from certify.core.listing import FilterControl
 from certify.core.views import attempt, flash_form_errors, run_operation
 from certify.users.models import Branch, User
@@ -216,7 +216,7 @@ def version(version_id: int):
         can_publish=can_publish_rubric(current_user, rubric_version.rubric),
         can_edit=can_edit_rubric(current_user, rubric_version.rubric),
         problems=publish_problems(rubric_version) if editable else [],
-        action_form=ActionForm(),
+        action_form=ActionForm(), confirm_form=ConfirmForm(),
     )
 
 
@@ -291,7 +291,8 @@ def settings(version_id: int):
 @login_required
 def publish_version(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_publish_rubric)
-    require_action_form()
+    if refused := unconfirmed(url_for(".version", version_id=rubric_version.id)):
+        return refused
     return run_operation(lambda: publish(rubric_version, by=current_user),
                          success=_("Version published. It can no longer change."),
                          redirect_to=url_for(".version", version_id=rubric_version.id))
@@ -301,7 +302,8 @@ def publish_version(version_id: int):
 @login_required
 def retire_version(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_publish_rubric)
-    require_action_form()
+    if refused := unconfirmed(url_for(".version", version_id=rubric_version.id)):
+        return refused
     return run_operation(lambda: retire(rubric_version, by=current_user),
                          success=_("Version retired: new competitions cannot use it."),
                          redirect_to=url_for(".version", version_id=rubric_version.id))

@@ -478,6 +478,7 @@ def scenario(create_user, create_competition, workflow, in_app):
 
     def renewal_request():
         certificate = db.session.get(Certificate, certificate_id)
+        certificate.valid_until = utcnow().date() + timedelta(days=100)  # renewal window
         return request_renewal(certificate, cpd_hours=40, narrative="Courses and projects.",
                                evidence_url=None,
                                by=db.session.get(User, awarded_holder.id)).id

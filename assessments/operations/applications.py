@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from assessments.models import Application, ApplicationAnswer, Competition
+from assessments.notifications import notify_submission
 from assessments.operations.guards import (
     check_levels,
     check_version,
@@ -33,13 +34,16 @@ class AnswerInput:
 
 
 def start_application(competition: Competition, candidate: User) -> Application:
-    if competition.application_of(candidate) is not None:
+    existing = competition.application_of(candidate)
+    if existing is not None and existing.state != ApplicationState.withdrawn:
         raise DomainError(_("You already have an application in this competition."))
     if not competition.accepts_applications():
         raise DomainError(_("This competition does not accept applications now."))
     if not competition.is_open_to(candidate.branch) or candidate.branch is None:
         raise DomainError(_("This competition is not open to your branch."))
     require_active_branch(candidate.branch)
+    if existing is not None:
+        return _reopen_withdrawn(existing, candidate)
     application = Application(competition=competition, candidate=candidate,
                               branch=candidate.branch, specialism=default_specialism(candidate))
     db.session.add(application)
@@ -47,6 +51,20 @@ def start_application(competition: Competition, candidate: User) -> Application:
         application.answers.append(ApplicationAnswer(criterion=criterion, level=None, narrative=""))
     db.session.flush()
     audit.record("application.start", application, actor=candidate)
+    return application
+
+
+def _reopen_withdrawn(application: Application, candidate: User) -> Application:
+    """Applying again after a withdrawal, while the call is open: the same file (one per
+    candidate and competition) becomes a draft again, with what it held."""
+    application.state = ApplicationState.draft
+    application.submitted_at = None
+    application.eligibility_checked_at = None
+    application.eligibility_checked_by_id = None
+    application.updated_at = utcnow()
+    db.session.flush()
+    audit.record("application.reopen", application, actor=candidate,
+                 before=ApplicationState.withdrawn, after=ApplicationState.draft)
     return application
 
 
@@ -101,6 +119,7 @@ def submit_application(application: Application, *, by: User) -> None:
                          else ApplicationState.submitted)
     application.submitted_at = utcnow()
     flush_or_stale(_("This application was changed elsewhere. Reload and try again."))
+    notify_submission(application)
     audit.record("application.submit", application, actor=by, round=application.round,
                  before=ApplicationState.draft, after=application.state)
 

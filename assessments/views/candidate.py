@@ -48,7 +48,7 @@ from assessments.views.loaders import (
 from certify.core.forms import ActionForm, require_action_form
 from certify.core.tabular import csv_response, to_csv
 from certify.core.uploads import extension_for
-from certify.core.views import run_operation, run_posted_form
+from certify.core.views import background_save, run_operation, run_posted_form
 from certify.users.specialisms import specialism_title
 
 
@@ -95,6 +95,28 @@ def _application_page(application: Application, form: ApplicationForm, *, editab
     ), status
 
 
+def _evidence_action(application: Application, criteria):
+    """What an evidence button of the application form asks, if one was pressed:
+    ``add_evidence=<criterion position>`` (with that row's ``evidence-<n>-file|url|title``)
+    or ``remove_evidence=<evidence id>``; an unknown position or foreign id is ignored."""
+    position = request.form.get("add_evidence", "")
+    if position.isdigit() and int(position) < len(criteria):
+        criterion = criteria[int(position)]
+        upload = request.files.get(f"evidence-{position}-file")
+        chosen = ((upload.stream.read(current_app.config["MAX_FILE_BYTES"] + 1), upload.filename)
+                  if upload and upload.filename else None)
+        url = (request.form.get(f"evidence-{position}-url") or "").strip()[:1000]
+        title = (request.form.get(f"evidence-{position}-title") or "").strip()[:200]
+        return criterion, lambda: evidence.attach(
+            application, criterion, upload=chosen, url=url or None, title=title or None,
+            by=current_user)
+    removed = request.form.get("remove_evidence", "")
+    item = next((e for e in application.evidence if str(e.id) == removed), None)
+    if item is not None:
+        return item.criterion, lambda: evidence.remove(item, by=current_user)
+    return None
+
+
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
 @login_required
 def application(application_id: int):
@@ -104,22 +126,40 @@ def application(application_id: int):
         abort(403)
     criteria = application.competition.rubric_version.criteria
     form = _application_form(application, criteria)
+    if request.method == "POST" and request.form.get("autosave"):
+        return background_save(form, lambda: save_answers(
+            application, _answers_from(form, criteria),
+            eligibility_confirmed=form.eligibility_confirmed.data,
+            expected_version=form.version.data), version=lambda: application.version)
     if editable and form.validate_on_submit():
-        submit = bool(form.submit.data)
+        # An evidence button of the form: the draft as typed is saved first, then the
+        # evidence added or removed, so nothing typed before the click is lost.
+        action = _evidence_action(application, criteria)
+        submit = bool(form.submit.data) and action is None
+        if submit and not form.submit_confirmed():
+            return _application_page(application, form, editable=True, status=422)
 
         def save():
             save_answers(application, _answers_from(form, criteria),
                          eligibility_confirmed=form.eligibility_confirmed.data,
                          expected_version=form.version.data)
             declare_specialism(application, form.specialism.data or None, by=current_user)
+            if action is not None:
+                action[1]()
             if submit:
                 submit_application(application, by=current_user)
 
+        if action is not None:
+            success = _("Draft saved and the evidence changed.")
+            back = url_for(".application", application_id=application.id,
+                           _anchor=f"criterion-{action[0].code}")
+        else:
+            success = (_("Your application has been submitted. It can no longer be changed.")
+                       if submit else _("Draft saved."))
+            back = url_for(".application", application_id=application.id)
         return run_operation(
-            save,
-            success=_("Your application has been submitted. It can no longer be changed.")
-            if submit else _("Draft saved."),
-            redirect_to=url_for(".application", application_id=application.id),
+            save, success=success, redirect_to=back,
+            problem_prefix=f"{action[0].code}: " if action is not None else "",
             on_failure=lambda: _application_page(application, form, editable=True, status=422),
         )
     return _application_page(application, form, editable=editable,

@@ -16,6 +16,7 @@ from assessments.permissions import (
     is_candidate,
 )
 from assessments.queries import declarations_for, open_competitions
+from assessments.states import ApplicationState
 from assessments.views.loaders import (
     get_competition_or_404,
     visible_competition_or_404,
@@ -37,7 +38,8 @@ def competition(competition_id: int):
         "assessments/competition.html",
         competition=competition,
         own_application=own,
-        can_apply=own is None and can_apply(current_user, competition),
+        can_apply=((own is None or own.state == ApplicationState.withdrawn)
+                   and can_apply(current_user, competition)),
         action_form=ActionForm(),
         # Staff see whether they signed the declaration; administrators, who did and when.
         may_sign=can_sign_declaration(current_user, competition),

@@ -384,6 +384,10 @@ def auto_assign_view(competition_id: int):
             flash(_("%(count)d applications still lack reviewers: no eligible reviewer has "
                     "room left. Add reviewers or raise the per-reviewer maximum.",
                     count=len(plan.short)), "error")
+        if plan.unchecked:
+            flash(_("%(count)d submitted applications were left out: their eligibility and "
+                    "completeness are not yet confirmed. Confirm them on each application's "
+                    "page, then assign again.", count=len(plan.unchecked)), "error")
         if plan.no_specialist:
             flash(_("%(count)d applications have no reviewer of their specialism: invite "
                     "one to the reviewer pool, or assign one by hand.",

@@ -34,7 +34,7 @@ from assessments.views.loaders import (
     get_review_or_404,
 )
 from certify.core.forms import ActionForm, require_action_form
-from certify.core.views import run_operation, run_posted_form
+from certify.core.views import background_save, run_operation, run_posted_form
 
 
 @bp.get("/reviews/")
@@ -104,8 +104,15 @@ def review(review_id: int):
     # "Mark verified" inside the review form: the draft as typed is saved with the check, so
     # nothing typed before the click is lost.
     evidence_check = _evidence_check_in(request.form, review.application) if writable else None
+    if request.method == "POST" and request.form.get("autosave"):
+        return background_save(form, lambda: save_review(
+            review, _scores_from(form, criteria), submit=False,
+            expected_version=form.version.data, by=current_user),
+            version=lambda: review.version)
     if writable and form.validate_on_submit():
-        submit = bool(form.submit.data)
+        submit = bool(form.submit.data) and evidence_check is None
+        if submit and not form.submit_confirmed():
+            return _review_page(review, form, writable=True, status=422)
 
         def save():
             save_review(review, _scores_from(form, criteria), submit=submit,

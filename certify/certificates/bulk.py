@@ -57,6 +57,18 @@ def band_json(certificate: Certificate) -> dict | None:
     return {"code": certificate.band, "title": certificate.band_titles()}
 
 
+def csv_text(data: bytes) -> str | None:
+    """The uploaded bytes as text, or None when they are not a text file (a PDF, an image, a
+    spreadsheet): UTF-8 without NUL or other control characters than line ends and tabs."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in text) or text.startswith("%PDF"):
+        return None
+    return text
+
+
 def numbers_from_csv(text: str) -> list[str] | None:
     """The first column of every non-empty row, normalised, without a header row; None when
     the text is not CSV the csv module can read."""

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from certify.certificates.numbering import normalise
+from certify.core.forms import confirm_field
 from certify.core.names import PlainName, nfc
 
 MAX_CREDENTIAL_BYTES = 256 * 1024
@@ -53,7 +54,16 @@ class ReasonForm(FlaskForm):
                            validators=[DataRequired(), Length(min=5, max=1000)])
 
 
+class StatusChangeForm(ReasonForm):
+    """Suspend, reinstate or revoke: one reason, and the box that says what will happen."""
+
+    confirm = confirm_field(_l("I understand that the reason is shown publicly and that a "
+                               "revocation cannot be undone."))
+
+
 class CorrectNameForm(ReasonForm):
+    reason = TextAreaField(_l("Reason for the correction (recorded)"), filters=[strip],
+                           validators=[DataRequired(), Length(min=5, max=1000)])
     full_name = StringField(_l("Full name (Latin letters, as in the passport)"),
                             filters=[nfc],
                             validators=[DataRequired(), Length(max=200), PlainName()])

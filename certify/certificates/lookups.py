@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import defer, joinedload
 
@@ -76,6 +77,13 @@ def own_certificate_or_404(number: str) -> Certificate:
     return certificate
 
 
+def certificates_of(holder) -> list[Certificate]:
+    """A holder's certificates, newest first (one query)."""
+    return list(db.session.scalars(
+        sa.select(Certificate).where(Certificate.holder_id == holder.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+
+
 def get_renewal_or_404(request_id: int, *, check: Callable[..., bool]) -> RenewalRequest:
     """The renewal request, or 404; 403 unless ``check(current_user, request)``."""
     renewal = db.get_or_404(RenewalRequest, request_id)
@@ -103,3 +111,15 @@ def renewal_requests_of(user) -> list[RenewalRequest]:
     return list(db.session.scalars(query))
 
 
+# What the history on a certificate's page calls each audit event (never the raw code).
+HISTORY_TITLES = {
+    "certificate.issue": _l("Issued"),
+    "certificate.revoke": _l("Revoked"),
+    "certificate.suspend": _l("Suspended"),
+    "certificate.reinstate": _l("Reinstated"),
+    "certificate.correct_name": _l("Holder's name corrected"),
+    "certificate.privacy": _l("Public listing changed by the holder"),
+    "certificate.renewal_request": _l("Renewal requested"),
+    "certificate.renew": _l("Renewed"),
+    "certificate.renewal_refused": _l("Renewal refused"),
+}

@@ -130,9 +130,12 @@ def set_privacy(certificate: Certificate, private: bool, *, by) -> None:
 
 
 def can_request_renewal(certificate: Certificate) -> bool:
-    """Before expiry, once: a valid certificate not yet renewed, with no request pending."""
+    """Before expiry, once: a valid certificate not yet renewed, with no request pending, in
+    the last RENEWAL_WINDOW_DAYS of its validity."""
+    opens = certificate.valid_until - timedelta(days=current_app.config["RENEWAL_WINDOW_DAYS"])
     return (
         certificate_status(certificate) == CertificateStatus.valid
+        and utcnow().date() >= opens
         and certificate.renewed_by is None
         and not any(r.state == RenewalState.pending for r in certificate.renewals)
     )

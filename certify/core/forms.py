@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, flash, redirect
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
+from wtforms.validators import DataRequired
 
 
 class LanguageForm(FlaskForm):
@@ -35,3 +37,28 @@ def require_action_form() -> None:
     changes."""
     if not ActionForm().validate_on_submit():
         abort(400)
+
+
+def confirm_field(label=None) -> BooleanField:
+    """The "I understand" box an irreversible step needs ticked (no JavaScript needed)."""
+    return BooleanField(label or _l("I understand that this cannot be undone."),
+                        validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class ConfirmForm(FlaskForm):
+    """A button whose step cannot be undone: the CSRF token and the ticked box."""
+
+    confirm = confirm_field()
+
+
+def unconfirmed(back: str):
+    """None when an irreversible step's post is confirmed; else its answer: 400 for a bad
+    CSRF token, or a redirect ``back`` with the reason flashed, and nothing changed."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        return None
+    if "csrf_token" in form.errors:
+        abort(400)
+    for error in form.confirm.errors:
+        flash(error, "error")
+    return redirect(back)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect
+from flask import flash, redirect, session
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -76,3 +76,29 @@ def run_operation(operation: Callable[[], Any], *, success: str | None = None,
         return on_failure()
     target = on_failure or redirect_to
     return redirect(target if isinstance(target, str) else target(None))
+
+
+def _messages(errors):
+    for value in errors.values() if isinstance(errors, dict) else errors:
+        if isinstance(value, (dict, list)):
+            yield from _messages(value)
+        else:
+            yield str(value)
+
+
+def background_save(form, operation: Callable[[], Any], *, version: Callable[[], int]):
+    """The answer to a page's script saving a draft in the background (issue 16): JSON with
+    the record's new version, or its problems (409: the record changed elsewhere, e.g. in
+    another tab; 422: the input). Nothing is left flashed for the next page."""
+    if not form.validate_on_submit():
+        return {"saved": False, "problems": list(_messages(form.errors))}, 422
+    before = len(session.get("_flashes", []))
+    done, _result = attempt(operation)
+    flashed = session.get("_flashes", [])
+    problems = [message for _category, message in flashed[before:]]
+    if flashed[before:]:
+        session["_flashes"] = flashed[:before]
+    if not done:
+        stale = any("elsewhere" in problem for problem in problems)
+        return {"saved": False, "problems": problems}, 409 if stale else 422
+    return {"saved": True, "version": version()}, 200

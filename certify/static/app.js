@@ -15,3 +15,89 @@ document.addEventListener("DOMContentLoaded", () => {
     update();
   }
 });
+
+// Forms that never lose work (issue 16). A form marked data-guard asks before the page is
+// left with changes not yet saved; one marked data-autosave also saves its draft in the
+// background a few seconds after the last change (the server answers JSON with the record's
+// new version, so the optimistic-locking check still refuses a save from a stale tab).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-guard]")) {
+    let dirty = false;
+    let leaving = false;
+    let pending = null;
+    let timer = null;
+    const status = form.querySelector(".autosave-status");
+    const say = (text) => { if (status) status.textContent = text || ""; };
+
+    const refreshStates = () => {
+      for (const box of form.querySelectorAll("fieldset[data-criterion]")) {
+        const state = form.querySelector(
+          `.criterion-state[data-criterion="${box.dataset.criterion}"]`);
+        if (!state) continue;
+        const level = box.querySelector("input[type=radio]:checked");
+        const text = box.querySelector("textarea");
+        const filled = level && text && text.value.trim() !== "";
+        state.textContent = filled ? form.dataset.filled : form.dataset.empty;
+      }
+    };
+
+    const autosave = () => {
+      timer = null;
+      if (!dirty || leaving) return;
+      const data = new FormData(form);
+      for (const input of form.querySelectorAll("input[type=file]")) data.delete(input.name);
+      data.set("autosave", "1");
+      say(form.dataset.saving);
+      dirty = false;
+      pending = fetch(form.action || window.location.href, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      }).then(async (response) => {
+        const answer = await response.json().catch(() => ({}));
+        if (response.ok && answer.saved) {
+          const version = form.querySelector("input[name=version]");
+          if (version) version.value = answer.version;
+          say(form.dataset.saved);
+        } else {
+          dirty = true;
+          say((answer.problems || [form.dataset.saveFailed]).join(" "));
+        }
+      }).catch(() => {
+        dirty = true;
+        say(form.dataset.saveFailed);
+      }).finally(() => { pending = null; });
+    };
+
+    const changed = () => {
+      dirty = true;
+      refreshStates();
+      say(form.dataset.unsaved);
+      if ("autosave" in form.dataset) {
+        clearTimeout(timer);
+        timer = setTimeout(autosave, 3000);
+      }
+    };
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+
+    form.addEventListener("submit", (event) => {
+      clearTimeout(timer);
+      if (pending) {
+        // A background save is under way: send the form once it has answered, with the
+        // version it returned.
+        event.preventDefault();
+        const submitter = event.submitter;
+        pending.then(() => form.requestSubmit(submitter));
+        return;
+      }
+      leaving = true;
+    });
+
+    window.addEventListener("beforeunload", (event) => {
+      if (dirty && !leaving) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
+});

@@ -136,6 +136,21 @@ class RegistrationForm(ProfileFields, NewAccountFields):
     )
 
 
+class AccountForm(FlaskForm):
+    """The profile a person keeps up themselves (the same fields as at registration)."""
+
+    full_name = ProfileFields.full_name
+    full_name_native = ProfileFields.full_name_native
+    affiliation = ProfileFields.affiliation
+    preferred_language = ProfileFields.preferred_language
+
+
+class EmailChangeForm(FlaskForm):
+    new_email = EmailField(_l("New email address"), filters=[lower_strip],
+                           validators=[DataRequired(), Email(), Length(max=254)])
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired()])
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), filters=[lower_strip],
                        validators=[InputRequired(), Length(max=254)])

@@ -26,15 +26,16 @@ from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.core.i18n import current_language
-from certify.core.passwords import hash_password
+from certify.core.passwords import hash_password, verify_password
 from certify.core.urls import absolute_url
 from certify.users import notifications, privacy
 from certify.users.models import Role, RoleAssignment, User
-from certify.users.operations import create_user, user_by_email
+from certify.users.operations import create_user, email_taken, user_by_email
 
 CONFIRM = "confirm-email"
 RESET = "reset-password"
 ACTIVATE = "activate-account"
+CHANGE = "change-email"
 # Hashed in place of a password hash when a reset is asked for an address with no account.
 _NO_ACCOUNT = b"$argon2id$v=19$m=65536,t=3,p=4$no-account$no-account-no-account-no-account"
 
@@ -172,3 +173,42 @@ def user_for_activation(token: str) -> User:
     if payload[1:] != [_password_fingerprint(user)]:
         raise LinkError(_("This link has been used already. Ask for a new one if you need it."))
     return user
+
+
+# A new address for an existing account -------------------------------------------------------
+
+
+def request_email_change(user: User, new_email: str, password: str) -> None:
+    """With the current password: a link to the new address, a word to the old one. An
+    address that has an account already gets nothing, and the answer is the same (no
+    enumeration); the change is refused again when the link is opened."""
+    if not verify_password(user.password_hash, password):
+        raise DomainError(_("The current password is not correct."))
+    new_email = new_email.strip().lower()
+    if new_email == user.email:
+        raise DomainError(_("This is already your email address."))
+    if not email_taken(new_email):
+        token = _serializer(CHANGE).dumps([user.id, user.email, new_email])
+        notifications.email_change_link(user, new_email,
+                                        absolute_url("auth.confirm_email_change", token=token))
+    notifications.email_change_requested(user, new_email)
+    audit.record("auth.email_change_requested", user, actor=user)
+
+
+def email_change_for(token: str) -> tuple[User, str]:
+    """The account and new address a change link names. It works once: the link names the
+    address it replaces, which is no longer the account's after the change."""
+    user, payload = _load(CHANGE, token, current_app.config["EMAIL_CONFIRM_MAX_AGE"])
+    if len(payload) != 3 or payload[1] != user.email:
+        raise LinkError(_("This link has been used already. Ask for a new one if you need it."))
+    return user, payload[2]
+
+
+def change_email(user: User, new_email: str) -> None:
+    if email_taken(new_email):
+        raise DomainError(_("This email address belongs to another account."))
+    old = user.email
+    user.email = new_email
+    user.email_verified_at = utcnow()  # the link came through the new mailbox
+    audit.record("auth.email_changed", user, actor=user,
+                 old=hashlib.sha256(old.encode()).hexdigest()[:16])

@@ -122,3 +122,31 @@ def erasure_refused(user: User, language: str, reason: str, request_id: int) -> 
 
     outbox.queue_to_address(user.email, language, "erasure-refused",
                             f"erasure:{request_id}:refused", compose)
+
+
+def email_change_link(user: User, new_email: str, link: str) -> None:
+    """To the new address: the link that proves it (the account's address changes then)."""
+    hours = current_app.config["EMAIL_CONFIRM_MAX_AGE"] // 3600
+
+    def compose():
+        return (_("Confirm your new email address"),
+                _("Dear %(name)s,\n\nto use this address for your account, open this link "
+                  "within %(hours)d hours:\n\n%(link)s\n\nIt works once. If you did not ask "
+                  "for this, ignore this message: nothing changes.",
+                  name=user.full_name, hours=hours, link=link))
+
+    outbox.queue_to_address(new_email, user.preferred_language, "email-change-link",
+                            _ten_minute_key(user.id, "email-change-link"), compose)
+
+
+def email_change_requested(user: User, new_email: str) -> None:
+    """To the address in use: someone asked to move the account to another address."""
+    def compose():
+        return (_("A change of your email address was requested"),
+                _("Dear %(name)s,\n\na change of your account's email address to %(new)s was "
+                  "requested. It takes effect only when the link sent to the new address is "
+                  "opened. If it was not you, change your password now and tell the "
+                  "certification centre.", name=user.full_name, new=new_email))
+
+    outbox.queue_to_address(user.email, user.preferred_language, "email-change-notice",
+                            _ten_minute_key(user.id, "email-change-notice"), compose)

@@ -130,6 +130,23 @@ def log_out(user: User) -> None:
     user.rotate_session_token()
 
 
+def update_profile(user: User, *, full_name: str, full_name_native: str | None,
+                   affiliation: str, preferred_language: str) -> None:
+    """The person's own profile. Certificates already issued keep the name printed on them
+    (staff correct a certificate's name and re-issue it)."""
+    before = {"full_name": user.full_name, "full_name_native": user.full_name_native,
+              "affiliation": user.affiliation, "preferred_language": user.preferred_language}
+    user.full_name = normalise_name(full_name)
+    user.full_name_native = normalise_name(full_name_native) or None
+    user.affiliation = affiliation.strip()
+    user.preferred_language = preferred_language
+    after = {"full_name": user.full_name, "full_name_native": user.full_name_native,
+             "affiliation": user.affiliation, "preferred_language": user.preferred_language}
+    changed = {key: after[key] for key in after if after[key] != before[key]}
+    if changed:
+        audit.record("user.profile", user, actor=user, **changed)
+
+
 def set_preferred_language(user: User, language: str) -> None:
     """The language the person's pages and mail are written in (the header's switcher)."""
     user.preferred_language = language

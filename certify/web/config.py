@@ -146,6 +146,8 @@ class Config:
     MAIL_MAX_ATTEMPTS = 6
     MAIL_RETRY_SECONDS = 60
     RENEWAL_REMINDER_DAYS = (90, 30)
+    # A renewal may be requested in the last days of a certificate's validity, not years ahead.
+    RENEWAL_WINDOW_DAYS = 180
     APPEAL_DAYS = 30
     REVISION_DAYS = 28  # "revise and resubmit": time given to the candidate
     # Share of awards drawn at random for a second check by another administrator.

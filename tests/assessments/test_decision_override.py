@@ -33,7 +33,7 @@ def overridden(app, create_user, create_competition, workflow):
     client = app.test_client()
     login(client, admin)
     response = client.post(f"/manage/applications/{application_id}/decide",
-                           data={"outcome": "award", "reason": REASON})
+                           data={"confirm": "y", "outcome": "award", "reason": REASON})
     assert response.status_code == 302, response.get_data(as_text=True)
     return {"admin": admin, "client": client, "candidate": candidate, "reviewers": reviewers,
             "application": application_id, "competition": competition_id}

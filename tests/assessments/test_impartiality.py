@@ -61,7 +61,7 @@ def test_nobody_acts_on_their_own_application(app, create_user, create_competiti
     for review_id in [workflow.assign(application_id, r, admin) for r in reviewers]:
         workflow.review(review_id)
     before = _written(in_app)
-    assert client.post(f"{url}/decide", data={"outcome": "award",
+    assert client.post(f"{url}/decide", data={"confirm": "y", "outcome": "award",
                                               "reason": "Excellent work."}).status_code == 403
     assert client.post(f"{url}/interview", data={"held_on": "2026-01-10", "panel": "Me",
                                                  "outcome": "satisfactory",
@@ -103,7 +103,8 @@ def test_the_reviewer_does_not_decide_nor_second_check(app, create_user, create_
 
     before = _written(in_app)
     refused = client.post(f"{url}/decide", follow_redirects=True,
-                          data={"outcome": "award", "reason": "Fine work throughout."})
+                          data={"confirm": "y",
+                                "outcome": "award", "reason": "Fine work throughout."})
     assert "A reviewer of this application cannot decide it" in refused.get_data(as_text=True)
     assert _written(in_app) == before
 

@@ -60,8 +60,9 @@ def test_the_mailed_link_creates_a_reviewer_with_profile_and_conflicts(
     assert "Invitation sent to new.reviewer@example.org." in answer.get_data(as_text=True)
 
     sent = runner.invoke(args=["send-outbox"])
-    assert "Sent 1 messages (smtp)." in sent.output, sent.output
-    [message] = smtp_server
+    # The invitation, and the two candidates' receipts of their submissions.
+    assert "Sent 3 messages (smtp)." in sent.output, sent.output
+    [message] = [m for m in smtp_server if m["To"] == NEW]
     assert message["To"] == NEW and message["Subject"] == "Приглашение к экспертизе"
     text = message.get_content()
     assert "Тестовый конкурс" in text and admin_client.person.full_name in text

@@ -99,7 +99,8 @@ def test_the_whole_journey(app, create_user, create_competition, in_app, languag
     assert "Strong evidence." in text(panel)
     assert text(panel).count("<strong>3</strong>") >= 3
     decided = a.post(f"/manage/applications/{application_id}/decide",
-                     data={"outcome": "award", "reason": "All criteria met at threshold."},
+                     data={"confirm": "y",
+                           "outcome": "award", "reason": "All criteria met at threshold."},
                      follow_redirects=True)
     assert t["decided"] in text(decided)
     number = in_app(lambda: db.session.scalar(sa.select(Certificate.number)))

@@ -265,16 +265,19 @@ def test_decision_needs_enough_reviews_and_a_reason(app, under_review, workflow,
     login(admin, under_review["admin"])
     url = f"/manage/applications/{under_review['application']}/decide"
     before = snapshot(in_app)
-    too_early = admin.post(url, data={"outcome": "award", "reason": "Looks good to me."})
+    too_early = admin.post(url, data={"confirm": "y",
+                                      "outcome": "award", "reason": "Looks good to me."})
     assert too_early.status_code == 422
     assert "at least 2 submitted reviews" in too_early.get_data(as_text=True)
     for review_id in under_review["reviews"]:
         workflow.review(review_id)
     before = snapshot(in_app)
     for data, message in (
-        ({"outcome": "award", "reason": "   "}, "This field is required"),
-        ({"outcome": "award", "reason": "short"}, "between 10 and 5000 characters"),
-        ({"outcome": "maybe", "reason": "A long enough reason."}, "Not a valid choice"),
+        ({"confirm": "y", "outcome": "award", "reason": "   "}, "This field is required"),
+        ({"confirm": "y",
+          "outcome": "award", "reason": "short"}, "between 10 and 5000 characters"),
+        ({"confirm": "y",
+          "outcome": "maybe", "reason": "A long enough reason."}, "Not a valid choice"),
         ({"reason": "A long enough reason."}, "Choose a decision."),
     ):
         response = admin.post(url, data=data)
@@ -290,9 +293,10 @@ def test_refusal_issues_no_certificate_and_double_decision_is_refused(app, under
     admin = app.test_client()
     login(admin, under_review["admin"])
     url = f"/manage/applications/{under_review['application']}/decide"
-    assert admin.post(url, data={"outcome": "refuse", "reason": "Below the threshold."}
+    assert admin.post(url, data={"confirm": "y",
+                                 "outcome": "refuse", "reason": "Below the threshold."}
                       ).status_code == 302
-    again = admin.post(url, data={"outcome": "award", "reason": "Changed my mind."})
+    again = admin.post(url, data={"confirm": "y", "outcome": "award", "reason": "Changed my mind."})
     assert again.status_code == 422
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Certificate.id)))) == 0
 
@@ -394,7 +398,7 @@ def test_assignment_and_decision_are_notified_once(app, under_review, workflow, 
     def kinds():
         return sorted(db.session.scalars(sa.select(Notification.kind)))
 
-    assert in_app(kinds) == ["review-assigned", "review-assigned"]
+    assert in_app(kinds) == ["review-assigned", "review-assigned", "submission-receipt"]
 
     def deadline_soon():
         competition = db.session.get(Application, under_review["application"]).competition
@@ -407,7 +411,7 @@ def test_assignment_and_decision_are_notified_once(app, under_review, workflow, 
         workflow.review(review_id)
     workflow.decide(under_review["application"], under_review["admin"], "refuse")
     assert in_app(kinds) == ["decision", "review-assigned", "review-assigned",
-                             "review-reminder", "review-reminder"]
+                             "review-reminder", "review-reminder", "submission-receipt"]
 
     def decision_message():
         return db.session.scalar(sa.select(Notification.body).where(
@@ -446,7 +450,7 @@ def test_engineer_track_needs_an_interview_before_the_decision(app, engineer_und
     admin, application_id = engineer_under_review
     client = app.test_client()
     login(client, admin)
-    decide = {"outcome": "award", "reason": "All criteria met at threshold."}
+    decide = {"confirm": "y", "outcome": "award", "reason": "All criteria met at threshold."}
     early = client.post(f"/manage/applications/{application_id}/decide", data=decide)
     assert early.status_code == 422
     assert "Record the candidate&#39;s interview" in early.get_data(as_text=True)
@@ -570,9 +574,11 @@ def test_revise_and_resubmit_keeps_the_first_round(app, under_review, workflow, 
     admin = app.test_client()
     login(admin, under_review["admin"])
     url = f"/manage/applications/{under_review['application']}/decide"
-    assert admin.post(url, data={"outcome": "revise", "reason": "Short"}).status_code == 422
+    assert admin.post(url, data={"confirm": "y", "outcome": "revise",
+                                 "reason": "Short"}).status_code == 422
     assert admin.post(url, data={
-        "outcome": "revise", "reason": "Add evidence of your doctoral supervision for C1."},
+        "confirm": "y",
+"outcome": "revise", "reason": "Add evidence of your doctoral supervision for C1."},
     ).status_code == 302
 
     def state():
@@ -658,7 +664,7 @@ def test_a_failure_after_the_certificate_insert_leaves_nothing_behind(app, under
             raise RuntimeError("injected failure: the database went away")
 
     url = f"/manage/applications/{under_review['application']}/decide"
-    decision = {"outcome": "award", "reason": "Clearly above the threshold."}
+    decision = {"confirm": "y", "outcome": "award", "reason": "Clearly above the threshold."}
     sa.event.listen(engine, "before_cursor_execute", fail_after_certificate)
     try:
         failed = admin.post(url, data=decision)

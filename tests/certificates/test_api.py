@@ -88,7 +88,8 @@ def test_revoked_credential_status(app, client, numbers, award, in_app):
         sa.select(Certificate.id).where(Certificate.number == numbers[0])))
     admin = app.test_client()
     login(admin, award.admin)
-    admin.post(f"/certificates/{certificate_id}/revoke", data={"reason": "Forged evidence."})
+    admin.post(f"/certificates/{certificate_id}/revoke", data={"confirm": "y",
+                                                               "reason": "Forged evidence."})
     body = client.post("/api/v1/verify", json=credential).get_json()
     assert body["status"] == "revoked" and body["verified"] is False
     assert client.get(f"/api/v1/certificates/{numbers[0]}").get_json()[

@@ -125,19 +125,20 @@ def test_revocation_shows_on_the_public_page_and_is_audited(app, award, in_app):
     admin = app.test_client()
     login(admin, award.admin)
     for reason in (" ", "       ", "abc"):
-        empty = admin.post(f"/certificates/{certificate_id}/revoke", data={"reason": reason},
+        empty = admin.post(f"/certificates/{certificate_id}/revoke", data={"confirm": "y",
+                                                                           "reason": reason},
                            follow_redirects=True)
         assert 'class="flash error"' in empty.get_data(as_text=True)
     assert in_app(lambda: db.session.get(Certificate, certificate_id).revoked_at) is None
     done = admin.post(f"/certificates/{certificate_id}/revoke",
-                      data={"reason": "Evidence found to be forged."})
+                      data={"confirm": "y", "reason": "Evidence found to be forged."})
     assert done.status_code == 302
     page = app.test_client().get(f"/verify/{number}").get_data(as_text=True)
     assert "has been revoked" in page and "Evidence found to be forged." in page
     actions = in_app(lambda: list(db.session.scalars(sa.select(AuditEvent.action))))
     assert "certificate.revoke" in actions
     again = admin.post(f"/certificates/{certificate_id}/revoke",
-                       data={"reason": "A second time."}, follow_redirects=True)
+                       data={"confirm": "y", "reason": "A second time."}, follow_redirects=True)
     assert "does not apply" in again.get_data(as_text=True)
     assert in_app(lambda: db.session.get(Certificate, certificate_id).revocation_reason) == (
         "Evidence found to be forged."

@@ -158,7 +158,7 @@ def test_one_status_entry_and_suspension_from_the_register(app, client, issued, 
     assert isinstance(entry, dict) and entry["statusPurpose"] == "revocation"
     admin = as_admin(app, award)
     admin.post(f"/certificates/{certificate_id(in_app, issued)}/suspend",
-               data={"reason": "Under inquiry."})
+               data={"confirm": "y", "reason": "Under inquiry."})
 
     # An outside verifier reads the revocation list: not revoked (docs/credentials.md).
     listing = client.get(entry["statusListCredential"].removeprefix(BASE)).get_json()
@@ -171,7 +171,7 @@ def test_one_status_entry_and_suspension_from_the_register(app, client, issued, 
     assert body["status"] == "suspended" and body["verified"] is False
 
     admin.post(f"/certificates/{certificate_id(in_app, issued)}/reinstate",
-               data={"reason": "Cleared."})
+               data={"confirm": "y", "reason": "Cleared."})
     assert "genuine, issued by us, and valid" in checks_of(client, document)
 
 
@@ -232,7 +232,7 @@ def test_no_printable_certificate_while_revoked_or_suspended(app, client, award,
     assert offered() == (True, True)
     assert client.get(f"/certificates/{number}.pdf").status_code == 200
     as_admin(app, award).post(f"/certificates/{certificate_id(in_app, number)}/{action}",
-                              data={"reason": "Forged evidence."})
+                              data={"confirm": "y", "reason": "Forged evidence."})
     assert offered() == (False, False)
     assert client.get(f"/certificates/{number}.pdf").status_code == 410
     assert client.get(f"/certificates/{number}.pdf?lang=ru").status_code == 410

@@ -90,7 +90,7 @@ def _issue_cases(app, client, award, in_app) -> dict[str, dict]:
     login(admin, award.admin)
     for case, action in (("revoked", "revoke"), ("suspended", "suspend")):
         response = admin.post(f"/certificates/{by_case[case]}/{action}",
-                              data={"reason": "Interop test."})
+                              data={"confirm": "y", "reason": "Interop test."})
         assert response.status_code == 302
 
     def credential_of(certificate_id: int) -> dict:

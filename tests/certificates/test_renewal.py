@@ -62,7 +62,29 @@ def test_private_certificates_keep_their_documents(app, holder, award):
     assert public.get(f"/certificates/{holder.number}.pdf").status_code == 200
 
 
+def expire_in(in_app, days):
+    def work():
+        certificate = db.session.scalar(sa.select(Certificate))
+        certificate.valid_until = utcnow().date() + timedelta(days=days)
+    in_app(work)
+
+
+def test_renewal_is_not_offered_years_before_expiry(holder, in_app):
+    """A certificate valid for five more years: no renewal form, and a request is refused."""
+    page = holder.get(f"/my/certificates/{holder.number}").get_data(as_text=True)
+    assert f"/my/certificates/{holder.number}/renew" not in page
+    early = holder.post(f"/my/certificates/{holder.number}/renew", data={
+        "cpd_hours": "160", "narrative": "Two courses on tailings dam safety and a paper."},
+        follow_redirects=True)
+    assert "Этот сертификат сейчас нельзя продлить." in early.get_data(as_text=True)
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(RenewalRequest.id)))) == 0
+    expire_in(in_app, 120)
+    page = holder.get(f"/my/certificates/{holder.number}").get_data(as_text=True)
+    assert f"/my/certificates/{holder.number}/renew" in page
+
+
 def test_renewal_request_and_approval(app, holder, award, in_app):
+    expire_in(in_app, 120)
     bad = holder.post(f"/my/certificates/{holder.number}/renew",
                       data={"cpd_hours": "-5", "narrative": "short",
                             "evidence_url": "not a url"})

@@ -145,12 +145,15 @@ def test_status_bits_follow_suspend_reinstate_and_revoke(app, client, issued, aw
     assert not status_bit(client, document, "revocation")
     assert not status_bit(client, document, "suspension")
 
-    admin.post(f"/certificates/{certificate_id}/suspend", data={"reason": "Under inquiry."})
+    admin.post(f"/certificates/{certificate_id}/suspend", data={"confirm": "y",
+                                                                "reason": "Under inquiry."})
     assert status_bit(client, document, "suspension")
     assert "Not suspended: <strong>failed" in " ".join(check(client, document).split())
-    admin.post(f"/certificates/{certificate_id}/reinstate", data={"reason": "Cleared."})
+    admin.post(f"/certificates/{certificate_id}/reinstate", data={"confirm": "y",
+                                                                  "reason": "Cleared."})
     assert not status_bit(client, document, "suspension")
-    admin.post(f"/certificates/{certificate_id}/revoke", data={"reason": "Forged evidence."})
+    admin.post(f"/certificates/{certificate_id}/revoke", data={"confirm": "y",
+                                                               "reason": "Forged evidence."})
     assert status_bit(client, document, "revocation")
     body = " ".join(check(client, document).split())
     assert "Not revoked: <strong>failed" in body

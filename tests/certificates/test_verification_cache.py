@@ -101,18 +101,21 @@ def test_revoke_suspend_and_reinstate_show_at_once_with_the_signature_remembered
         assert "genuine and valid" in body and "Not revoked: <strong>passed" in body
     assert status() == "valid"
 
-    admin.post(f"/certificates/{certificate_id}/suspend", data={"reason": "Under inquiry."})
+    admin.post(f"/certificates/{certificate_id}/suspend", data={"confirm": "y",
+                                                                "reason": "Under inquiry."})
     body = page(client, issued)
     assert "is suspended and not valid" in body and "Not suspended: <strong>failed" in body
     assert SIGNATURE_PASSED in body
     assert status() == "suspended"
 
-    admin.post(f"/certificates/{certificate_id}/reinstate", data={"reason": "Cleared."})
+    admin.post(f"/certificates/{certificate_id}/reinstate", data={"confirm": "y",
+                                                                  "reason": "Cleared."})
     body = page(client, issued)
     assert "genuine and valid" in body and "Not suspended: <strong>passed" in body
     assert status() == "valid"
 
-    admin.post(f"/certificates/{certificate_id}/revoke", data={"reason": "Forged evidence."})
+    admin.post(f"/certificates/{certificate_id}/revoke", data={"confirm": "y",
+                                                               "reason": "Forged evidence."})
     body = page(client, issued)
     assert "has been revoked" in body and "Not revoked: <strong>failed" in body
     assert status() == "revoked"

@@ -47,7 +47,8 @@ def test_create_edit_publish(admin, in_app):
     response = admin.post(f"/rubrics/versions/{version_id}/criteria/new",
                           data=criterion_form(levels=5, missing_kk_descriptor_at=3))
     assert response.status_code == 302
-    blocked = admin.post(f"/rubrics/versions/{version_id}/publish", follow_redirects=True)
+    blocked = admin.post(f"/rubrics/versions/{version_id}/publish", data={"confirm": "y"},
+                         follow_redirects=True)
     body = blocked.get_data(as_text=True)
     assert "Criterion A1, level 3: the descriptor in Kazakh is missing." in body
     assert state(in_app, version_id) == "draft"
@@ -55,7 +56,8 @@ def test_create_edit_publish(admin, in_app):
     criterion_id = in_app(lambda: db.session.scalar(sa.select(Criterion.id)))
     assert admin.post(f"/rubrics/criteria/{criterion_id}/edit",
                       data=criterion_form(levels=5, min_pass_level="2")).status_code == 302
-    published = admin.post(f"/rubrics/versions/{version_id}/publish", follow_redirects=True)
+    published = admin.post(f"/rubrics/versions/{version_id}/publish", data={"confirm": "y"},
+                         follow_redirects=True)
     assert "Version published." in published.get_data(as_text=True)
 
     def load():
@@ -207,9 +209,10 @@ def test_delete_draft(admin, in_app, rubric_version):
 
 
 def test_retire(admin, in_app, rubric_version):
-    admin.post(f"/rubrics/versions/{rubric_version}/retire")
+    admin.post(f"/rubrics/versions/{rubric_version}/retire", data={"confirm": "y"})
     assert state(in_app, rubric_version) == "retired"
-    again = admin.post(f"/rubrics/versions/{rubric_version}/retire", follow_redirects=True)
+    again = admin.post(f"/rubrics/versions/{rubric_version}/retire", data={"confirm": "y"},
+                        follow_redirects=True)
     assert "Only a published version can be retired." in again.get_data(as_text=True)
     form = admin.get("/manage/competitions/new").get_data(as_text=True)
     assert "Test professor rubric" not in form  # retired versions are not offered

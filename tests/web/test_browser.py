@@ -53,9 +53,9 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
 
     evidence = tmp_path / "diploma.pdf"
     evidence.write_bytes(PDF)
-    page.set_input_files("input[form=evidence-0][type=file]", str(evidence))
-    page.click("button[form=evidence-0]")
-    assert "C1: evidence added." in page.content()
+    page.set_input_files("input[name=evidence-0-file]", str(evidence))
+    page.click("button[name=add_evidence][value='0']")
+    assert "Draft saved and the evidence changed." in page.content()
 
     page.check("#eligibility_confirmed")
     for index in range(3):
@@ -63,6 +63,7 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
         page.fill(f"#answers-{index}-narrative", f"What I did for criterion {index + 1}.")
     counter = page.locator(".counter").first.text_content()
     assert counter.endswith("/ 5000")  # the live count, from our own script
+    page.check("#confirm_submit")
     page.click("#submit")
     assert "Your application has been submitted." in page.content()
     assert_accessible(page, "candidate-4-submitted")
@@ -138,3 +139,58 @@ def test_every_page_passes_axe(app, live_server, browser, scenario, role):
             problems.append(str(problem).split("\nassert")[0])
     assert checked >= 5
     assert problems == [], "\n".join(problems)
+
+
+def test_the_draft_autosaves_and_leaving_with_unsaved_changes_asks(live_server, browser,
+                                                                   create_user,
+                                                                   create_competition, workflow,
+                                                                   in_app):
+    """Issue 16: typing marks the form unsaved; leaving then asks first; a few seconds later
+    the draft is saved in the background (with the version check) and leaving is free."""
+    candidate = create_user("candidate")
+    application_id = workflow.start(create_competition(), candidate)
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server}/login")
+    page.fill("#email", candidate.email)
+    page.fill("#password", candidate.password)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server}/applications/{application_id}")
+    state = page.locator(".criterion-state[data-criterion='0']")
+    assert state.text_content() == "empty"
+
+    page.check("input[name='answers-0-level'][value='2']")
+    page.click("#answers-0-narrative")
+    page.keyboard.type("Typed, never lost.")
+    assert state.text_content() == "filled"
+    dialogs = []
+
+    def dismiss(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", dismiss)
+    page.get_by_role("link", name="My data").click()
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    assert page.url.endswith(f"/applications/{application_id}")
+
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.locator(".autosave-status")).to_have_text("Draft saved automatically.",
+                                                          timeout=10_000)
+
+    def stored():
+        application = db.session.get(Application, application_id)
+        return application.answers[0].level, application.answers[0].narrative, application.version
+
+    level, narrative, version = in_app(stored)
+    assert (level, narrative) == (2, "Typed, never lost.") and version > 1
+    assert page.locator("input[name=version]").input_value() == str(version)
+    # Enter in a field saves the draft (the hidden default button), never an evidence button.
+    page.fill("input[name=evidence-1-title]", "no file chosen")
+    page.press("input[name=evidence-1-title]", "Enter")
+    expect(page.locator(".flash")).to_have_text("Draft saved.")
+    page.get_by_role("link", name="My data").click()
+    page.wait_for_url(f"{live_server}/account/data")
+    assert dialogs == ["beforeunload"] and errors == []

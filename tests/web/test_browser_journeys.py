@@ -137,7 +137,8 @@ def test_candidate_applies_and_gets_the_certificate_in_russian(
     first.get_by_label("Файл (PDF, PNG, JPEG, DOCX или XLSX, не более 10 МБ)").set_input_files(
         str(evidence))
     first.get_by_role("button", name="Добавить подтверждающий материал").click()
-    expect(page.get_by_role("status")).to_have_text("C1: подтверждающий материал добавлен.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Черновик сохранён, подтверждающие материалы изменены.")
     expect(criterion(page, "C1", "Критерий").get_by_role("link", name="diploma.pdf")) \
         .to_be_visible()
     assert_accessible(page, "candidate-ru-6-evidence")
@@ -152,6 +153,7 @@ def test_candidate_applies_and_gets_the_certificate_in_russian(
     expect(criterion(page, "C2", "Критерий").locator(".counter")).to_have_text("34 / 5000")
     assert controls_without_form(page) == []
     assert_accessible(page, "candidate-ru-7-filled")
+    page.get_by_label("Я понимаю, что поданную заявку больше нельзя изменить.").check()
     page.get_by_role("button", name="Подать заявку").click()
     expect(page.get_by_role("status")).to_have_text(
         "Ваша заявка подана. Её больше нельзя изменить.")
@@ -311,6 +313,8 @@ def test_reviewer_scores_an_application_in_kazakh(
         level(box, value, "Д").check()
         if code != "C3":
             box.get_by_label("Түсініктеме").fill(comment)
+    confirm = "Жіберілген сараптамам алқаға осы күйінде жететінін түсінемін."
+    page.get_by_label(confirm).check()
     page.get_by_role("button", name="Сараптаманы жіберу").click()
     # Level 1 needs a comment: the review is not submitted, and the reviewer is told why.
     expect(page.locator(".flash.error")).to_have_text("C3: бұл деңгей үшін түсініктеме қажет.")
@@ -335,6 +339,7 @@ def test_reviewer_scores_an_application_in_kazakh(
 
     assert in_app(stored) == ("draft", None, scores, True)
 
+    page.get_by_label(confirm).check()
     page.get_by_role("button", name="Сараптаманы жіберу").click()
     expect(page.get_by_role("status")).to_have_text("Сараптама жіберілді.")
     expect(page.locator("main")).to_contain_text("Күйі: Жіберілді")
@@ -555,6 +560,8 @@ def test_administrator_awards_after_the_reviews_in_english(
     page.get_by_label("Awarded", exact=True).check()
     page.get_by_label("Reason (sent to the candidate)").fill(
         "Both reviewers found the record strong on every criterion.")
+    page.get_by_label("I understand that the decision is recorded and sent to the candidate, "
+                      "and cannot be undone.").check()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_role("status")).to_have_text("Decision recorded.")
     decision = page.locator("section.decision")
@@ -706,6 +713,7 @@ def test_invited_reviewer_goes_from_the_mail_to_a_submitted_review(
     expect(page.get_by_role("heading", level=1)).to_have_text("Review: Bolat Serikov")
     for code in CODES:
         level(criterion(page, code, "Criterion"), 3, "L").check()
+    page.get_by_label("I understand that my submitted review goes to the panel as it is.").check()
     page.get_by_role("button", name="Submit review").click()
     expect(page.get_by_role("status")).to_have_text("Review submitted.")
     assert_accessible(page, "invited-en-3-submitted")

@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certify.certificates.blueprint import bp
-from certify.certificates.forms import CorrectNameForm, ReasonForm, RenewalDecisionForm
+from certify.certificates.forms import CorrectNameForm, RenewalDecisionForm, StatusChangeForm
 from certify.certificates.lists import register_page, renewals_page
 from certify.certificates.lookups import (
+    HISTORY_TITLES,
     get_certificate_or_404,
     get_renewal_or_404,
     history_of,
@@ -63,8 +64,8 @@ def manage(certificate_id: int):
     name_form = CorrectNameForm(data={"full_name": certificate.holder_name,
                                       "full_name_native": certificate.holder_name_native})
     return render_template("certificates/manage.html", certificate=certificate,
-                           reason_form=ReasonForm(), name_form=name_form,
-                           history=history_of(certificate),
+                           reason_form=StatusChangeForm(), name_form=name_form,
+                           history=history_of(certificate), history_titles=HISTORY_TITLES,
                            can_act=can_revoke(current_user, certificate))
 
 
@@ -87,7 +88,7 @@ def _done(action: str, number: str) -> str:
 @login_required
 def act(certificate_id: int, action: str):
     certificate = get_certificate_or_404(certificate_id, check=can_revoke)
-    form = ReasonForm()
+    form = StatusChangeForm()
     return run_posted_form(
         form, lambda: ACTIONS[action](certificate, reason=form.reason.data, by=current_user),
         success=_done(action, certificate.number),

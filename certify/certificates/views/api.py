@@ -16,6 +16,7 @@ from certify.certificates.bulk import (
     band_json,
     bulk_results,
     certificate_json,
+    csv_text,
     numbers_from_csv,
 )
 from certify.certificates.facts import stated_facts
@@ -98,9 +99,8 @@ def _numbers_from_request() -> list[str] | str:
             raw = pasted.encode("utf-8")
         else:
             raw = request.get_data()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
+        text = csv_text(raw)
+        if text is None:
             return "The CSV file is not UTF-8 text."
         numbers = numbers_from_csv(text)
         if numbers is None:

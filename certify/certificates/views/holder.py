@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from certify.certificates.blueprint import bp
 from certify.certificates.forms import PrivacyForm, RenewalForm
 from certify.certificates.issuer import issuer_name
-from certify.certificates.lookups import own_certificate_or_404
+from certify.certificates.lookups import certificates_of, own_certificate_or_404
 from certify.certificates.models import Certificate
 from certify.certificates.operations import can_request_renewal, request_renewal, set_privacy
 from certify.certificates.permissions import is_printable
@@ -44,6 +44,13 @@ def _page(certificate: Certificate, renewal_form: RenewalForm) -> str:
         renewal_form=renewal_form, can_renew=can_request_renewal(certificate),
         printable=is_printable(certificate),
     )
+
+
+@bp.get("/my/certificates/")
+@login_required
+def my_certificates():
+    return render_template("certificates/my_list.html",
+                           certificates=certificates_of(current_user))
 
 
 @bp.get("/my/certificates/<number>")

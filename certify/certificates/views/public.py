@@ -22,7 +22,13 @@ from flask_login import current_user
 from certify.certificates import credentials as vc
 from certify.certificates.badges import badge_svg
 from certify.certificates.blueprint import bp
-from certify.certificates.bulk import BULK_LIMIT, bulk_results, numbers_from_csv, results_csv
+from certify.certificates.bulk import (
+    BULK_LIMIT,
+    bulk_results,
+    csv_text,
+    numbers_from_csv,
+    results_csv,
+)
 from certify.certificates.facts import stated_facts
 from certify.certificates.forms import BulkVerifyForm, CredentialCheckForm, VerifyForm
 from certify.certificates.issuer import did_document, issuer_name, issuer_profile
@@ -217,7 +223,11 @@ def verify_bulk():
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("certificates/verify_bulk.html", form=form, results=None), status
-    text = form.file.data.read().decode("utf-8-sig", errors="replace")
+    text = csv_text(form.file.data.read())
+    if text is None:
+        flash(_("This file is not a CSV file: save the list of numbers as CSV (plain text) "
+                "and upload it again."), "error")
+        return render_template("certificates/verify_bulk.html", form=form, results=None), 400
     numbers = numbers_from_csv(text)
     if not numbers or len(numbers) > BULK_LIMIT:
         flash(_("Upload between 1 and %(count)d certificate numbers, one per row.",

@@ -2,4 +2,12 @@
 (auth), account holders (account), administrators (people, imports, branches; the public list of
 branches is in branches too)."""
 
-from certify.users.views import account, auth, branches, imports, people, privacy  # noqa: F401
+from certify.users.views import (  # noqa: F401
+    account,
+    auth,
+    branches,
+    imports,
+    people,
+    privacy,
+    profile,
+)
