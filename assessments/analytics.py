@@ -30,6 +30,13 @@ from rubrics.models import Criterion, Rubric, RubricVersion
 RATING_COLUMNS = list(scoring.RATING_COLUMNS)
 
 
+def query_frame(query: sa.Select, columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a frame, in one statement. The rows are turned into plain tuples
+    first: pandas inspects each SQLAlchemy ``Row`` as a possible mapping, which costs more than
+    the query."""
+    return pd.DataFrame([tuple(row) for row in db.session.execute(query)], columns=columns)
+
+
 def criteria_frame(version: RubricVersion) -> pd.DataFrame:
     return pd.DataFrame(
         [{"criterion_id": c.id, "code": c.code, "weight": c.weight, "max_level": c.max_level,
@@ -140,18 +147,16 @@ def _scoped_ratings(scope: list) -> sa.Select:
 
 def scoped_ratings_frame(scope: list) -> pd.DataFrame:
     """``ratings_frame`` of the applications in ``scope``, in one query."""
-    rows = db.session.execute(_scoped_ratings(scope)).all()
-    return pd.DataFrame(rows, columns=RATING_COLUMNS).astype("int64")
+    return query_frame(_scoped_ratings(scope), RATING_COLUMNS).astype("int64")
 
 
 def scoped_self_frame(scope: list) -> pd.DataFrame:
-    rows = db.session.execute(
+    return query_frame(
         sa.select(ApplicationAnswer.application_id, ApplicationAnswer.criterion_id,
                   ApplicationAnswer.level)
         .join(Application, Application.id == ApplicationAnswer.application_id)
-        .where(*scope, ApplicationAnswer.level.is_not(None))
-    ).all()
-    return pd.DataFrame(rows, columns=["assessment_id", "criterion_id", "level"])
+        .where(*scope, ApplicationAnswer.level.is_not(None)),
+        ["assessment_id", "criterion_id", "level"])
 
 
 def iter_ratings(scope: list, batch: int = 1000) -> Iterator[tuple[int, int, int, str, int]]:

@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from assessments import scoring
-from assessments.analytics import RATING_COLUMNS, criteria_frame
+from assessments.analytics import RATING_COLUMNS, criteria_frame, query_frame
 from assessments.models import Application, Competition, Decision, Review, ReviewScore
 from assessments.states import Outcome, ReviewState
 from certify.certificates.models import Certificate
@@ -52,30 +52,27 @@ EMPTY_DIGEST = hashlib.sha256(_HEADER.encode("ascii")).hexdigest()
 
 
 def _decisions() -> pd.DataFrame:
-    rows = db.session.execute(
+    return query_frame(
         sa.select(Decision.id, Decision.application_id, Decision.score, Decision.recommended,
                   Decision.outcome, Decision.band, Decision.engine_version,
                   Decision.ratings_hash, Decision.rubric_content_hash,
                   Competition.rubric_version_id)
         .join(Application, Application.id == Decision.application_id)
         .join(Competition, Competition.id == Application.competition_id)
-        .order_by(Decision.id)
-    ).all()
-    return pd.DataFrame(rows, columns=[
-        "id", "application_id", "score", "recommended", "outcome", "band", "engine_version",
-        "ratings_hash", "rubric_content_hash", "version_id"]).astype(object)
+        .order_by(Decision.id),
+        ["id", "application_id", "score", "recommended", "outcome", "band", "engine_version",
+         "ratings_hash", "rubric_content_hash", "version_id"]).astype(object)
 
 
 def _ratings() -> pd.DataFrame:
     """Every submitted rating of every decided application, in one query."""
-    rows = db.session.execute(
+    return query_frame(
         sa.select(Review.application_id, Review.reviewer_id, ReviewScore.criterion_id,
                   ReviewScore.level)
         .join(ReviewScore, ReviewScore.review_id == Review.id)
         .join(Decision, Decision.application_id == Review.application_id)
-        .where(Review.state == ReviewState.submitted, ReviewScore.level.is_not(None))
-    ).all()
-    return pd.DataFrame(rows, columns=list(RATING_COLUMNS)).astype("int64")
+        .where(Review.state == ReviewState.submitted, ReviewScore.level.is_not(None)),
+        list(RATING_COLUMNS)).astype("int64")
 
 
 @dataclass

@@ -12,8 +12,9 @@ them, 100 certificates issued and signed, and 3,000 audit entries chained after 
 rows go in through the models in bulk (``insert(Model)``: their types, defaults and the
 database's constraints), the certificates through ``issue_certificate``.
 
-Each measurement then runs in a fresh process (so its peak RSS, from ``getrusage``, is its
-own): the time, the peak RSS and its growth over the process's RSS before the work. The
+Each measurement then runs in a fresh process, after the imports and the app are made: the
+time, the peak RSS during the work (VmHWM, reset just before it) and its growth over the RSS
+before the work. The
 restore goes into a new database on the same server (``<DB>_restore``), dropped afterwards.
 Run it with the checkout to measure first on ``PYTHONPATH`` (``PYTHONPATH=. .venv/bin/python
 benchmarks/data_scale.py ...``); another checkout's path measures that code on the same data.
@@ -22,6 +23,7 @@ benchmarks/data_scale.py ...``); another checkout's path measures that code on t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -42,8 +44,26 @@ EXPORTS = [f"export {kind}.{fmt}" for kind in ("ratings", "panel", "results")
 OPERATIONS = ["analytics", *EXPORTS, "scores verify", "audit verify", "backup", "restore"]
 
 
+def _status_mb(field: str) -> float | None:
+    """VmRSS (now) or VmHWM (peak) of this process from /proc, in MB (None off Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak() -> None:
+    """Start the peak RSS (VmHWM) afresh, so it is the work's and not the imports' (Linux)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """The peak RSS since _reset_peak (getrusage's lifetime peak where /proc is missing)."""
+    return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def make_app(url: str, work: Path):
@@ -281,7 +301,8 @@ def measure(url: str, work: Path, operation: str) -> dict:
 
         competition = db.session.scalar(sa.select(Competition.id).order_by(Competition.id))
         db.session.remove()
-    before = _rss_mb()
+    _reset_peak()
+    before = _status_mb("VmRSS") or _rss_mb()
     start = time.perf_counter()
     detail = ""
     if operation == "analytics":
