@@ -162,5 +162,6 @@ def xlsx_response(sheets: Mapping[str, tuple[Sequence[str], Iterable[Sequence]]]
         file.close()
         raise
     response = Response(_file_chunks(file), mimetype=XLSX, headers=_attachment(filename))
+    response.call_on_close(file.close)  # also when the download never starts
     response.content_length = size
     return response
