@@ -10,8 +10,10 @@ application at once. The messages are those of the one-decision-at-a-time check 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -25,6 +27,7 @@ from rubrics.io import version_hash
 from rubrics.models import RubricVersion
 
 _HEADER = ",".join(RATING_COLUMNS) + "\n"
+DIGEST_CHUNK = 1000  # assessments whose canonical text is made at a time
 
 
 @dataclass(frozen=True)
@@ -34,18 +37,25 @@ class Mismatch:
     problem: str
 
 
-def ratings_digests(ratings: pd.DataFrame) -> dict[int, str]:
+def ratings_digests(ratings: pd.DataFrame, chunk: int = DIGEST_CHUNK) -> dict[int, str]:
     """``scoring.ratings_digest`` of each assessment's ratings, all computed in one sort: the
     same canonical CSV (header, rows sorted by every column, whole numbers), cut per
-    assessment."""
+    assessment. The text is made ``chunk`` assessments at a time, so it never exists whole."""
     ordered = ratings.loc[:, list(RATING_COLUMNS)].astype("int64").sort_values(
         list(RATING_COLUMNS))
-    text = ordered.astype(str)
-    lines = (text["assessment_id"] + "," + text["reviewer_id"] + "," + text["criterion_id"]
-             + "," + text["level"] + "\n")
-    return {int(assessment): hashlib.sha256(
-        (_HEADER + "".join(part)).encode("ascii")).hexdigest()
-        for assessment, part in lines.groupby(ordered["assessment_id"], sort=False)}
+    ids = ordered["assessment_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([])
+    bounds = [*starts[::chunk], len(ids)]
+    digests: dict[int, str] = {}
+    for start, end in itertools.pairwise(bounds):
+        part = ordered.iloc[int(start):int(end)]
+        text = part.astype(str)
+        lines = (text["assessment_id"] + "," + text["reviewer_id"] + ","
+                 + text["criterion_id"] + "," + text["level"] + "\n")
+        digests.update({int(assessment): hashlib.sha256(
+            (_HEADER + "".join(group)).encode("ascii")).hexdigest()
+            for assessment, group in lines.groupby(part["assessment_id"], sort=False)})
+    return digests
 
 
 EMPTY_DIGEST = hashlib.sha256(_HEADER.encode("ascii")).hexdigest()

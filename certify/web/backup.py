@@ -169,7 +169,9 @@ def _snapshot() -> Iterator[sa.Connection]:
 
 
 def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
-    """Each certificate's status and the result of verifying its credential, as at *moment*."""
+    """Each certificate's status and the result of verifying its credential, as at *moment*.
+    The certificates are read ``BATCH`` at a time and each is let go once checked (its signed
+    credential is the bulk of it), so only the results stay in memory."""
     results = {}
     for certificate in db.session.scalars(sa.select(Certificate).order_by(Certificate.id)
                                           .execution_options(yield_per=BATCH)):
@@ -177,6 +179,7 @@ def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
                         if certificate.credential else None)
         status = certificate_status(certificate, on=moment.date())
         results[certificate.number] = {"status": str(status), "verification": verification}
+        db.session.expunge(certificate)
     return results
 
 

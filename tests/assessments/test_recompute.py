@@ -28,6 +28,7 @@ rating = st.tuples(st.integers(1, 6), st.integers(1, 4), st.integers(1, 3), st.i
 def test_digests_of_all_at_once_equal_each_on_its_own(rows):
     ratings = pd.DataFrame(rows, columns=list(scoring.RATING_COLUMNS)).sample(frac=1)
     digests = ratings_digests(ratings)
+    assert ratings_digests(ratings, chunk=2) == digests  # made a few assessments at a time
     assert set(digests) == set(ratings["assessment_id"])
     for assessment, part in ratings.groupby("assessment_id"):
         assert digests[assessment] == scoring.ratings_digest(part)
