@@ -6,7 +6,7 @@ submitted reviews, the self-assessments and the rubric into the engine's tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,10 +25,16 @@ from assessments.states import Outcome, ReviewState
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
 from certify.users.models import Branch, User
-from rubrics.io import version_hash
-from rubrics.models import Rubric, RubricVersion
+from rubrics.models import Criterion, Rubric, RubricVersion
 
 RATING_COLUMNS = list(scoring.RATING_COLUMNS)
+
+
+def query_frame(query: sa.Select, columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a frame, in one statement. The rows are turned into plain tuples
+    first: pandas inspects each SQLAlchemy ``Row`` as a possible mapping, which costs more than
+    the query."""
+    return pd.DataFrame([tuple(row) for row in db.session.execute(query)], columns=columns)
 
 
 def criteria_frame(version: RubricVersion) -> pd.DataFrame:
@@ -118,21 +124,74 @@ class CompetitionFigures:
     load: pd.DataFrame  # per reviewer: assigned, submitted
 
 
+def application_scope(competition: Competition, branch_ids: set[int] | None = None,
+                      hidden: set[int] | frozenset[int] = frozenset()) -> list:
+    """The conditions on ``Application`` that pick a competition's applications in the
+    ``branch_ids`` (None: all) without the ``hidden`` ones: every data set below is one query
+    with them, whatever the number of applications."""
+    scope = [Application.competition_id == competition.id]
+    if branch_ids is not None:
+        scope.append(Application.branch_id.in_(branch_ids))
+    if hidden:
+        scope.append(Application.id.not_in(hidden))
+    return scope
+
+
+def _scoped_ratings(scope: list) -> sa.Select:
+    return (sa.select(Review.application_id, Review.reviewer_id, ReviewScore.criterion_id,
+                      ReviewScore.level)
+            .join(ReviewScore, ReviewScore.review_id == Review.id)
+            .join(Application, Application.id == Review.application_id)
+            .where(*scope, Review.state == ReviewState.submitted, ReviewScore.level.is_not(None)))
+
+
+def scoped_ratings_frame(scope: list) -> pd.DataFrame:
+    """``ratings_frame`` of the applications in ``scope``, in one query."""
+    return query_frame(_scoped_ratings(scope), RATING_COLUMNS).astype("int64")
+
+
+def scoped_self_frame(scope: list) -> pd.DataFrame:
+    return query_frame(
+        sa.select(ApplicationAnswer.application_id, ApplicationAnswer.criterion_id,
+                  ApplicationAnswer.level)
+        .join(Application, Application.id == ApplicationAnswer.application_id)
+        .where(*scope, ApplicationAnswer.level.is_not(None)),
+        ["assessment_id", "criterion_id", "level"])
+
+
+def iter_ratings(scope: list, batch: int = 1000) -> Iterator[tuple[int, int, int, str, int]]:
+    """Every submitted rating in ``scope`` with its criterion's code, read ``batch`` rows at a
+    time (a server-side cursor on PostgreSQL): what the ratings export writes as it reads."""
+    query = (_scoped_ratings(scope)
+             .add_columns(Criterion.code)
+             .join(Criterion, Criterion.id == ReviewScore.criterion_id)
+             .order_by(Review.application_id, Review.reviewer_id, ReviewScore.criterion_id)
+             .execution_options(yield_per=batch))
+    for application_id, reviewer_id, criterion_id, level, code in db.session.execute(query):
+        yield application_id, reviewer_id, criterion_id, code, level
+
+
+def scoped_results(competition: Competition, ratings: pd.DataFrame,
+                   criteria: pd.DataFrame) -> pd.DataFrame:
+    version = competition.rubric_version
+    return scoring.score_panel(ratings, criteria, pass_threshold=version.pass_threshold,
+                               floor=version.floor_level)
+
+
 def competition_figures(competition: Competition, branch_ids: set[int] | None = None,
                         hidden: set[int] | frozenset[int] = frozenset()) -> CompetitionFigures:
     """The competition's figures; ``branch_ids`` limits them to those branches' applications,
-    and the ``hidden`` ones are left out (see permissions.hidden_application_ids)."""
-    version = competition.rubric_version
-    application_ids = [a.id for a in competition.applications
-                       if (branch_ids is None or a.branch_id in branch_ids)
-                       and a.id not in hidden]
-    criteria = criteria_frame(version)
-    ratings = ratings_frame(application_ids)
+    and the ``hidden`` ones are left out (see permissions.hidden_application_ids). One query
+    per data set (ratings, self-assessments, load), the engine on the frames."""
+    scope = application_scope(competition, branch_ids, hidden)
+    criteria = criteria_frame(competition.rubric_version)
+    ratings = scoped_ratings_frame(scope)
     load_rows = db.session.execute(
         sa.select(Review.reviewer_id,
                   sa.func.count(Review.id),
                   sa.func.count(Review.submitted_at))
-        .where(Review.application_id.in_(application_ids) if application_ids else sa.false())
+        .join(Application, Application.id == Review.application_id)
+        .where(*scope)
         .group_by(Review.reviewer_id)
     ).all()
     load = pd.DataFrame(load_rows, columns=["reviewer_id", "assigned", "submitted"]).set_index(
@@ -143,75 +202,13 @@ def competition_figures(competition: Competition, branch_ids: set[int] | None = 
     return CompetitionFigures(
         criteria=criteria,
         ratings=ratings,
-        results=scoring.score_panel(ratings, criteria, pass_threshold=version.pass_threshold,
-                                    floor=version.floor_level),
-        panel=scoring.panel_table(ratings, criteria, self_frame(application_ids)),
+        results=scoped_results(competition, ratings, criteria),
+        panel=scoring.panel_table(ratings, criteria, scoped_self_frame(scope)),
         severity=scoring.reviewer_severity(ratings, criteria),
         reliability=scoring.interrater_reliability(ratings, criteria).join(
             scoring.alpha_intervals(ratings, criteria)),
         load=load,
     )
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    decision_id: int
-    application_id: int
-    problem: str
-
-
-def verify_decisions() -> tuple[int, list[Mismatch]]:
-    """Recompute every stored decision from the ratings and rubric it names.
-
-    Returns the number of decisions checked and each disagreement: a changed rubric version
-    (its content no longer hashes to the hash recorded), changed ratings (their digest differs),
-    or a different score or recommendation. Each decision is recomputed by the rule of the
-    engine version it records (engine 1.0 had no floor).
-    """
-    mismatches: list[Mismatch] = []
-    decisions = db.session.scalars(sa.select(Decision).order_by(Decision.id)).all()
-    for decision in decisions:
-        application = decision.application
-        version = application.competition.rubric_version
-
-        def report(problem: str, decision=decision) -> None:
-            mismatches.append(Mismatch(decision.id, decision.application_id, problem))
-
-        if decision.rubric_content_hash and version_hash(version) != decision.rubric_content_hash:
-            report("rubric version content does not match the recorded hash")
-        figures = panel_figures(application, decision.engine_version)
-        if decision.ratings_hash and figures.ratings_hash != decision.ratings_hash:
-            report("ratings differ from those the decision was computed from")
-        if decision.score is not None:
-            if figures.result is None or pd.isna(figures.result["score"]):
-                report("the score can no longer be computed")
-            elif abs(float(figures.result["score"]) - decision.score) > 1e-6:
-                report(f"score {decision.score:.4f} recomputes as "
-                       f"{float(figures.result['score']):.4f}")
-            elif decision.recommended is not None and (
-                bool(figures.result["recommended"]) != decision.recommended
-            ):
-                report("the recommendation recomputes differently")
-        for problem in _band_mismatches(decision, figures):
-            report(problem)
-    return len(decisions), mismatches
-
-
-def _band_mismatches(decision: Decision, figures: PanelFigures) -> list[str]:
-    """An award's band as recorded on the decision and printed on its certificate, against the
-    band the engine finds again (engines before 1.1 decided no bands: nothing to compare)."""
-    if decision.outcome != Outcome.award or not scoring.decides_bands(decision.engine_version):
-        return []
-    problems = []
-    recomputed = panel_band(decision.application, figures)
-    if decision.band != recomputed:
-        problems.append(f"band {decision.band or 'none'} recomputes as {recomputed or 'none'}")
-    certificate = db.session.execute(sa.select(Certificate.band).where(
-        Certificate.application_id == decision.application_id)).first()
-    if certificate is not None and certificate.band != decision.band:
-        problems.append(f"the certificate's band {certificate.band or 'none'} differs from the "
-                        f"decision's {decision.band or 'none'}")
-    return problems
 
 
 def annual_report(year: int, branch_ids: set[int] | None = None) -> dict[str, pd.DataFrame]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from assessments.analytics import verify_decisions
 from assessments.notifications import queue_review_reminders
+from assessments.recompute import verify_decisions
 from assessments.retention import apply_retention, due_for_deletion
 from assessments.reviewers.invitations import send_invitation_reminders
 from certify.core.cli import report_check

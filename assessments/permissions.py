@@ -189,12 +189,13 @@ def analytics_branches(user, competition: Competition) -> set[int] | None | bool
 def hidden_application_ids(user, competition: Competition) -> set[int]:
     """A competition's applications left out of a staff member's figures and exports: their
     own, those they declared a conflict with, and those whose review of theirs is not in."""
-    own = {a.id for a in competition.applications if a.candidate_id == user.id}
+    own = db.session.scalars(sa.select(Application.id).where(
+        Application.competition_id == competition.id, Application.candidate_id == user.id))
     conflicted = db.session.scalars(
         sa.select(Conflict.application_id).where(Conflict.reviewer_id == user.id))
     pending = db.session.scalars(sa.select(Review.application_id).where(
         Review.reviewer_id == user.id, Review.state != ReviewState.submitted))
-    return own | set(conflicted) | set(pending)
+    return set(own) | set(conflicted) | set(pending)
 
 
 def has_signed_declaration(user, competition: Competition) -> bool:

@@ -81,6 +81,15 @@ def applications_to_manage(staff: User) -> list[Application]:
     return list(db.session.scalars(query))
 
 
+def candidate_names(scope: list) -> dict[int, str]:
+    """The candidates' names of the applications in ``scope`` (``analytics.application_scope``),
+    by application id, in one query."""
+    return dict(db.session.execute(
+        sa.select(Application.id, User.full_name)
+        .join(User, User.id == Application.candidate_id)
+        .where(*scope)).all())
+
+
 def people_by_id(user_ids) -> dict[int, User]:
     """The people named in a table of figures, by id."""
     return {user.id: user for user in db.session.scalars(

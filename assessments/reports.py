@@ -3,14 +3,27 @@ engine's figures (``assessments.analytics``): rows, charts and tables. Views onl
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from assessments import charts, scoring
-from assessments.analytics import CompetitionFigures, annual_report, panel_figures
+from assessments.analytics import (
+    CompetitionFigures,
+    annual_report,
+    application_scope,
+    criteria_frame,
+    iter_ratings,
+    panel_figures,
+    scoped_ratings_frame,
+    scoped_results,
+    scoped_self_frame,
+)
 from assessments.models import Application, Competition, Decision, Review
+from certify.core.extensions import db
 from certify.core.i18n import localized
 from rubrics.models import Criterion
 
@@ -105,36 +118,76 @@ def analytics_charts(competition: Competition, figures: CompetitionFigures) -> A
     return AnalyticsCharts(histogram, box_plots)
 
 
+@dataclass
+class AnalyticsTables:
+    """The analytics page's tables as plain rows (dicts), built once from the frames: the
+    template loops over lists, never ``iterrows`` or a ``.loc`` per application."""
+
+    results: list[dict]  # assessment_id and RESULT_COLUMNS
+    reliability: list[dict]  # criterion_id, α, its sample and interval
+    disagreements: list[tuple[int, list[tuple[int, int, int]]]]  # (application, [(criterion,
+    # min, max) two or more levels apart])
+    severity: list[dict]  # reviewer_id and SEVERITY_COLUMNS
+    load: list[dict]  # reviewer_id, assigned, submitted
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.reset_index().to_dict("records") if not frame.empty else []
+
+
+def analytics_tables(figures: CompetitionFigures) -> AnalyticsTables:
+    disagreements: list[tuple[int, list[tuple[int, int, int]]]] = []
+    if not figures.results.empty:
+        flagged = figures.results.index[figures.results["disagreement"].astype(bool)]
+        apart = figures.panel[figures.panel["range"] >= 2]
+        apart = apart[apart.index.get_level_values("assessment_id").isin(flagged)]
+        cells: dict[int, list[tuple[int, int, int]]] = {}
+        for (assessment, criterion), low, high in zip(apart.index, apart["min"], apart["max"],
+                                                      strict=True):
+            cells.setdefault(int(assessment), []).append((int(criterion), int(low), int(high)))
+        disagreements = [(int(assessment), cells.get(int(assessment), []))
+                         for assessment in flagged]
+    return AnalyticsTables(_records(figures.results), _records(figures.reliability),
+                           disagreements, _records(figures.severity), _records(figures.load))
+
+
+RATINGS_HEADER = ("assessment_id", "reviewer_id", "criterion_id", "criterion_code", "level")
 DECISION_COLUMNS = ("outcome", "override", "confirmed")
 
 
-def export_frame(figures: CompetitionFigures, kind: str,
-                 decisions: dict[int, Decision] | None = None) -> pd.DataFrame:
-    """One of EXPORT_KINDS as a table, each criterion id followed by its code. The results
-    end with the decision taken on each application (``decisions``, by application id):
-    its outcome, whether it awarded against the engine's recommendation, and whether that
-    is final (not waiting for a second administrator)."""
-    codes = figures.criteria.set_index("criterion_id")["code"]
+def export_rows(competition: Competition, kind: str, branch_ids: set[int] | None,
+                hidden: set[int]) -> tuple[list[str], Iterable[Sequence]]:
+    """One of EXPORT_KINDS as a header and its rows, each criterion id followed by its code.
+    Only what the file holds is computed: the ratings are read from the database in batches
+    as they are written; the panel table and the results need the engine (on one frame of
+    the competition's ratings), never α, severity or charts. The results end with the decision
+    taken on each application: its outcome, whether it awarded against the engine's
+    recommendation, and whether that is final (not waiting for a second administrator)."""
+    scope = application_scope(competition, branch_ids, hidden)
     if kind == "ratings":
-        frame = figures.ratings.copy()
-    elif kind == "panel":
-        frame = figures.panel.reset_index() if not figures.panel.empty else pd.DataFrame(
-            columns=["assessment_id", "criterion_id", *scoring.PANEL_COLUMNS])
+        return list(RATINGS_HEADER), iter_ratings(scope)
+    criteria = criteria_frame(competition.rubric_version)
+    codes = criteria.set_index("criterion_id")["code"]
+    ratings = scoped_ratings_frame(scope)
+    if kind == "panel":
+        frame = (scoring.panel_table(ratings, criteria, scoped_self_frame(scope)).reset_index()
+                 if not ratings.empty else pd.DataFrame(
+                     columns=["assessment_id", "criterion_id", *scoring.PANEL_COLUMNS]))
+        frame.insert(2, "criterion_code", frame["criterion_id"].map(codes))
     else:
-        frame = figures.results.reset_index() if not figures.results.empty else pd.DataFrame(
-            columns=["assessment_id", *scoring.RESULT_COLUMNS])
-    if kind == "results":
-        taken = [(decisions or {}).get(i) for i in frame["assessment_id"]]
-        frame["outcome"] = [str(d.outcome) if d else "" for d in taken]
-        frame["override"] = [bool(d and d.override) for d in taken]
-        frame["confirmed"] = [bool(d and d.is_final) for d in taken]
-    if "below_floor" in frame.columns:  # criterion ids -> their codes, space-separated
-        frame["below_floor"] = frame["below_floor"].map(
+        frame = (scoped_results(competition, ratings, criteria).reset_index()
+                 if not ratings.empty else pd.DataFrame(
+                     columns=["assessment_id", *scoring.RESULT_COLUMNS]))
+        taken = {d.application_id: d for d in db.session.scalars(
+            sa.select(Decision).join(Application, Application.id == Decision.application_id)
+            .where(*scope))}
+        decisions = [taken.get(i) for i in frame["assessment_id"]]
+        frame["outcome"] = [str(d.outcome) if d else "" for d in decisions]
+        frame["override"] = [bool(d and d.override) for d in decisions]
+        frame["confirmed"] = [bool(d and d.is_final) for d in decisions]
+        frame["below_floor"] = frame["below_floor"].map(  # criterion ids -> their codes
             lambda ids: " ".join(str(codes.get(i, i)) for i in ids))
-    if "criterion_id" in frame.columns:
-        frame.insert(frame.columns.get_loc("criterion_id") + 1, "criterion_code",
-                     frame["criterion_id"].map(codes))
-    return frame
+    return [str(c) for c in frame.columns], frame.itertuples(index=False, name=None)
 
 
 def annual_report_sheets(year: int, branch_ids: set[int] | None) -> dict[str, pd.DataFrame]:

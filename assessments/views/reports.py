@@ -2,49 +2,43 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from assessments import scoring
 from assessments.analytics import annual_report as annual_figures
-from assessments.analytics import competition_figures
+from assessments.analytics import application_scope, competition_figures
 from assessments.blueprint import bp
 from assessments.permissions import hidden_application_ids
-from assessments.queries import people_by_id
+from assessments.queries import candidate_names, people_by_id
 from assessments.report_jobs import ANNUAL_REPORT
 from assessments.reports import (
     EXPORT_KINDS,
     analytics_charts,
+    analytics_tables,
     annual_report_sheets,
-    export_frame,
+    export_rows,
 )
 from assessments.views.loaders import analytics_scope_or_404, report_scope_or_404
 from certify.core import jobs
 from certify.core.forms import ActionForm, require_action_form
-from certify.core.tabular import csv_response, to_csv, to_xlsx
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(body, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+from certify.core.tabular import csv_response, iter_csv, xlsx_response
 
 
 @bp.get("/manage/competitions/<int:competition_id>/analytics")
 @login_required
 def analytics(competition_id: int):
     competition, branches = analytics_scope_or_404(competition_id)
-    figures = competition_figures(competition, branches,
-                                  hidden_application_ids(current_user, competition))
+    hidden = hidden_application_ids(current_user, competition)
+    figures = competition_figures(competition, branches, hidden)
     criteria = competition.rubric_version.criteria
     charts = analytics_charts(competition, figures)
     return render_template(
         "assessments/analytics.html", competition=competition, figures=figures,
-        criteria=criteria,
+        tables=analytics_tables(figures), criteria=criteria,
         people=people_by_id([*figures.load.index, *figures.severity.index]),
-        applications={a.id: a for a in competition.applications},
+        names=candidate_names(application_scope(competition, branches, hidden)),
         histogram=charts.histogram, box_plots=charts.box_plots, scoped=branches is not None,
         codes={c.id: c.code for c in criteria},
         min_alpha_applications=scoring.MIN_ALPHA_APPLICATIONS,
@@ -55,17 +49,16 @@ def analytics(competition_id: int):
 @bp.get("/manage/competitions/<int:competition_id>/export/<kind>.<fmt>")
 @login_required
 def export(competition_id: int, kind: str, fmt: str):
+    """The file streams: CSV rows as they are read, XLSX from a temporary file."""
     competition, branches = analytics_scope_or_404(competition_id)
     if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
         abort(404)
     hidden = hidden_application_ids(current_user, competition)
-    decisions = {a.id: a.decision for a in competition.applications
-                 if a.decision is not None and a.id not in hidden}
-    frame = export_frame(competition_figures(competition, branches, hidden), kind, decisions)
+    header, rows = export_rows(competition, kind, branches, hidden)
     filename = f"competition-{competition.id}-{kind}.{fmt}"
     if fmt == "csv":
-        return csv_response(to_csv(frame), filename)
-    return _download(to_xlsx({kind: frame}), XLSX, filename)
+        return csv_response(iter_csv(header, rows), filename)
+    return xlsx_response({kind: (header, rows)}, filename)
 
 
 @bp.get("/manage/reports/annual")
@@ -81,8 +74,8 @@ def annual_report():
 @login_required
 def annual_report_xlsx():
     year, branches = report_scope_or_404()
-    return _download(to_xlsx(annual_report_sheets(year, branches)), XLSX,
-                     f"certify-annual-report-{year}.xlsx")
+    return xlsx_response(annual_report_sheets(year, branches),
+                         f"certify-annual-report-{year}.xlsx")
 
 
 @bp.post("/manage/reports/annual/prepare")

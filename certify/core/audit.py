@@ -23,6 +23,7 @@ from certify.core.extensions import db
 GENESIS = "0" * 64
 # One writer at a time appends to the chain (a PostgreSQL transaction-level advisory lock).
 CHAIN_LOCK = 0x6365727469667921
+VERIFY_BATCH = 1000  # entries read at a time by verify_chain
 
 
 class AuditEvent(db.Model):
@@ -83,16 +84,27 @@ class Break:
     problem: str
 
 
-def verify_chain() -> tuple[int, list[Break]]:
-    """Walk the log in order; report every entry whose content or link does not match."""
+def verify_chain(batch: int = VERIFY_BATCH) -> tuple[int, list[Break]]:
+    """Walk the log in order; report every entry whose content or link does not match.
+
+    One streaming pass: the entries are read ``batch`` at a time (a server-side cursor on
+    PostgreSQL), as plain rows, and only the previous entry's hash is kept, so memory stays the
+    same however long the log."""
     breaks: list[Break] = []
     expected_prev = GENESIS
     count = 0
-    for event in db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)):
+    columns = (AuditEvent.id, AuditEvent.prev_hash, AuditEvent.created_at, AuditEvent.actor_id,
+               AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id, AuditEvent.data,
+               AuditEvent.hash)
+    rows = db.session.execute(sa.select(*columns).order_by(AuditEvent.id)
+                              .execution_options(yield_per=batch))
+    for event_id, prev_hash, created_at, actor_id, action, object_type, object_id, data, stored \
+            in rows:
         count += 1
-        if event.prev_hash != expected_prev:
-            breaks.append(Break(event.id, "the entry before it was changed or removed"))
-        if _hash_of(event) != event.hash:
-            breaks.append(Break(event.id, "its content was changed"))
-        expected_prev = event.hash
+        if prev_hash != expected_prev:
+            breaks.append(Break(event_id, "the entry before it was changed or removed"))
+        if entry_hash(prev_hash, created_at, actor_id, action, object_type, object_id,
+                      data) != stored:
+            breaks.append(Break(event_id, "its content was changed"))
+        expected_prev = stored
     return count, breaks

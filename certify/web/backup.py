@@ -1,6 +1,6 @@
 """Backup and restore: one archive holds the whole instance.
 
-``flask --app certify backup`` writes a gzipped tar with
+``flask --app certify backup`` writes a gzipped tar (``backup_archive.py``) with
 
 - ``database/<table>.jsonl``: every row of every table, read inside one snapshot (PostgreSQL
   REPEATABLE READ READ ONLY, a SQLite read transaction), so the archive is consistent while the
@@ -18,16 +18,22 @@ and every checksum before it writes anything, loads
 the rows in one transaction into an empty instance (migrated first if the database is blank),
 writes the files, and then verifies every certificate again: the restore succeeds only when each
 one gives the result recorded in the manifest.
+
+Memory stays flat whatever the size: rows are read ``BATCH`` at a time (a server-side cursor on
+PostgreSQL) and written as read to files of a staging folder beside the archive, hashed on the
+way; restore copies the members in one pass to a private staging folder, checks them, and
+inserts the rows ``BATCH`` at a time as it reads them. Both need free disk space for about the
+archive's uncompressed size.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import io
+import filecmp
+import itertools
 import json
 import os
-import tarfile
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,17 +58,22 @@ from certify.certificates.verification import verify_document
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.public_cache import forget_public_answers
-from certify.web.backup_signature import SIGNATURE, SignatureError, check_signature, sign_manifest
+from certify.web.backup_archive import (
+    CHUNK,
+    FORMAT,
+    BackupError,
+    Staged,
+    describe,
+    open_archive,
+    sha256_of,
+    write_archive,
+)
 
-FORMAT = "certify-backup/1"
-MANIFEST = "manifest.json"
+_sha256 = sha256_of  # the name the tests (and earlier callers) import from here
+
 # Rows the migrations themselves create: an empty instance already has them.
 SEEDED_TABLES = frozenset({"branches"})
-BATCH = 1000
-
-
-class BackupError(Exception):
-    """The archive cannot be made or restored; nothing was changed."""
+BATCH = 1000  # rows read or inserted at a time
 
 
 @dataclass
@@ -109,10 +120,6 @@ def _decode_row(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
         decode = _decoder(table.columns[name])
         decoded[name] = decode(value) if decode and value is not None else value
     return decoded
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 # Schema ----------------------------------------------------------------------------------------
@@ -162,13 +169,17 @@ def _snapshot() -> Iterator[sa.Connection]:
 
 
 def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
-    """Each certificate's status and the result of verifying its credential, as at *moment*."""
+    """Each certificate's status and the result of verifying its credential, as at *moment*.
+    The certificates are read ``BATCH`` at a time and each is let go once checked (its signed
+    credential is the bulk of it), so only the results stay in memory."""
     results = {}
-    for certificate in db.session.scalars(sa.select(Certificate).order_by(Certificate.id)):
+    for certificate in db.session.scalars(sa.select(Certificate).order_by(Certificate.id)
+                                          .execution_options(yield_per=BATCH)):
         verification = (verify_document(certificate.credential, now=moment).as_dict()
                         if certificate.credential else None)
         status = certificate_status(certificate, on=moment.date())
         results[certificate.number] = {"status": str(status), "verification": verification}
+        db.session.expunge(certificate)
     return results
 
 
@@ -180,32 +191,58 @@ def default_path() -> Path:
     return folder / f"certify-{utcnow():%Y%m%dT%H%M%SZ}.tar.gz"
 
 
+def _dump_table(connection: sa.Connection, table: sa.Table, staged: Staged) -> int:
+    """The table's rows, in primary-key order, as JSON lines into ``staged``: read ``BATCH`` at
+    a time (a server-side cursor on PostgreSQL) and written as read."""
+    count = 0
+    rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns)
+                              .execution_options(yield_per=BATCH))
+    for row in rows:
+        staged.write((json.dumps({key: _encode(value) for key, value in row._mapping.items()},
+                                 ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+        count += 1
+    return count
+
+
 def create_backup(destination: Path | None = None, *, include_private_keys: bool = False
                   ) -> Summary:
-
+    """Write the archive. Memory stays flat whatever the size: each table is streamed into a
+    file of a staging folder beside the destination (hashed as written), and the archive is
+    then assembled from those files."""
     destination = Path(destination) if destination else default_path()
     if destination.exists():
         raise BackupError(f"{destination} exists already; choose another name")
     destination.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    moment = utcnow()
-    members: dict[str, bytes] = {}
-    counts: dict[str, int] = {}
-    warnings: list[str] = []
     signer = signing_key()  # the first key is made now, before the snapshot, if there is none
     if not (key_directory() / signer.private_key_file).is_file():
         raise BackupError(f"the active signing key's private half ({signer.private_key_file}) "
                           f"is not in {key_directory()}: the backup cannot be signed")
     db.session.commit()
+    with tempfile.TemporaryDirectory(dir=destination.parent, prefix=".backup-") as folder:
+        return _create_backup(destination, Path(folder), include_private_keys)
+
+
+def _create_backup(destination: Path, folder: Path, include_private_keys: bool) -> Summary:
+    moment = utcnow()
+    members: dict[str, Path] = {}  # archive name -> staged or original file
+    files: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    warnings: list[str] = []
+
+    def stage(name: str, data: bytes) -> None:
+        staged = Staged(folder / str(len(members)))
+        staged.write(data)
+        files[name], members[name] = staged.close(), staged.path
 
     with _snapshot() as connection:
         revision = _schema_revision(connection)
         for table in _tables():
-            rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns))
-            lines = [json.dumps({key: _encode(value) for key, value in row._mapping.items()},
-                                ensure_ascii=False, separators=(",", ":")) + "\n"
-                     for row in rows]
-            counts[table.name] = len(lines)
-            members[f"database/{table.name}.jsonl"] = "".join(lines).encode()
+            staged = Staged(folder / str(len(members)))
+            try:
+                counts[table.name] = _dump_table(connection, table, staged)
+            finally:
+                files[f"database/{table.name}.jsonl"] = staged.close()
+            members[f"database/{table.name}.jsonl"] = staged.path
         # The session reads through the same snapshot.
         evidence = db.session.execute(sa.select(Evidence.stored_name, Evidence.sha256)
                                       .where(Evidence.stored_name.is_not(None))).all()
@@ -219,21 +256,21 @@ def create_backup(destination: Path | None = None, *, include_private_keys: bool
         if not path.is_file():
             warnings.append(f"evidence file {stored_name} is missing from {uploads}")
             continue
-        data = path.read_bytes()
-        if expected and _sha256(data) != expected:
+        described = describe(path)
+        if expected and described["sha256"] != expected:
             warnings.append(f"evidence file {stored_name} does not match its recorded SHA-256")
-        members[f"evidence/{stored_name}"] = data
+        files[f"evidence/{stored_name}"], members[f"evidence/{stored_name}"] = described, path
 
-    members["keys/public.json"] = json.dumps(
+    stage("keys/public.json", json.dumps(
         [{"publicKeyMultibase": multibase, "id": f"did:key:{multibase}",
           "created": _encode(created), "retired": _encode(retired)}
-         for multibase, _file, created, retired in keys], indent=2).encode()
+         for multibase, _file, created, retired in keys], indent=2).encode())
     if include_private_keys:
         keys_folder = key_directory()
         for _multibase, private_file, _created, _retired in keys:
             path = keys_folder / private_file
             if path.is_file():
-                members[f"keys/private/{private_file}"] = path.read_bytes()
+                stage(f"keys/private/{private_file}", path.read_bytes())
             else:
                 warnings.append(f"private key {private_file} is missing from {keys_folder}")
 
@@ -245,92 +282,15 @@ def create_backup(destination: Path | None = None, *, include_private_keys: bool
         "issuer": issuer_id(),
         "private_keys_included": include_private_keys,
         "tables": counts,
-        "files": {name: {"sha256": _sha256(data), "bytes": len(data)}
-                  for name, data in sorted(members.items())},
+        "files": dict(sorted(files.items())),
         "certificates": results,
     }
-    _write_archive(destination, members, manifest)
+    write_archive(destination, members, manifest)
     return Summary(destination, counts, sum(name.startswith("evidence/") for name in members),
                    len(results), warnings)
 
 
-def _write_archive(destination: Path, members: dict[str, bytes], manifest: dict) -> None:
-    """Written beside the destination and renamed into place: never a half archive."""
-    descriptor, temporary = tempfile.mkstemp(dir=destination.parent, suffix=".partial")
-    try:
-        with os.fdopen(descriptor, "wb") as handle, \
-                tarfile.open(fileobj=handle, mode="w:gz") as archive:
-            for name, data in [(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False)
-                                .encode()), (SIGNATURE, sign_manifest(manifest)),
-                               *sorted(members.items())]:
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                info.mtime = int(utcnow().timestamp())
-                info.mode = 0o600
-                archive.addfile(info, io.BytesIO(data))
-        os.chmod(temporary, 0o600)  # personal data: readable by the operator only
-        os.replace(temporary, destination)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 # Restore ---------------------------------------------------------------------------------------
-
-
-def read_archive(path: Path, trusted: tuple[str, ...] = ()
-                 ) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The manifest, signed by a trusted key, and every member, each checked against the
-    manifest's checksum."""
-    try:
-        with tarfile.open(path, mode="r:gz") as archive:
-            members: dict[str, bytes] = {}
-            for info in archive:
-                if not info.isfile():
-                    raise BackupError(f"unexpected member {info.name!r} (not a plain file)")
-                if info.name in members:
-                    raise BackupError(f"member {info.name!r} appears twice")
-                members[info.name] = archive.extractfile(info).read()
-    except (OSError, tarfile.TarError, EOFError) as error:
-        raise BackupError(f"{path} is not a readable backup archive: {error}") from error
-    try:
-        manifest = json.loads(members.pop(MANIFEST))
-    except (KeyError, ValueError) as error:
-        raise BackupError(f"{path} has no readable {MANIFEST}") from error
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(f"unknown archive format {manifest.get('format')!r}; expected {FORMAT}")
-    try:
-        check_signature(manifest, members.pop(SIGNATURE, None), trusted)
-    except SignatureError as error:
-        raise BackupError(f"refused: {error}") from error
-    listed = manifest.get("files", {})
-    if set(listed) != set(members):
-        extra, missing = set(members) - set(listed), set(listed) - set(members)
-        raise BackupError("the archive does not match its manifest: "
-                          + "; ".join([*(f"unlisted {name}" for name in sorted(extra)),
-                                       *(f"missing {name}" for name in sorted(missing))]))
-    for name in members:
-        _check_member_name(name)
-    for name, data in members.items():
-        if _sha256(data) != listed[name]["sha256"] or len(data) != listed[name]["bytes"]:
-            raise BackupError(f"{name}: checksum mismatch (the archive is damaged or altered)")
-    return manifest, members
-
-
-def _safe_name(name: str) -> str:
-    if not name or "/" in name or "\\" in name or name in (".", "..") or "\0" in name:
-        raise BackupError(f"unsafe file name in the archive: {name!r}")
-    return name
-
-
-def _check_member_name(name: str) -> None:
-    """Only the members a backup writes, each a plain name in its folder (no traversal)."""
-    folder, _, file_name = name.rpartition("/")
-    if name == "keys/public.json" or (folder == "database" and file_name.endswith(".jsonl")):
-        return
-    if folder not in ("evidence", "keys/private"):
-        raise BackupError(f"unsafe file name in the archive: {name!r}")
-    _safe_name(file_name)
 
 
 def _check_target(connection: sa.Connection, manifest: dict[str, Any]) -> None:
@@ -368,20 +328,37 @@ def _reset_sequences(connection: sa.Connection) -> None:
                         sequence, highest.scalar_subquery() + 1, False)))
 
 
-def _write_new_file(path: Path, data: bytes, mode: int) -> None:
+def _write_new_file(path: Path, source: Path, mode: int) -> None:
     if path.exists():
-        if path.read_bytes() == data:
+        if filecmp.cmp(path, source, shallow=False):
             return
         raise BackupError(f"{path} exists with other content; restore into an empty instance")
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
+    with os.fdopen(descriptor, "wb") as handle, open(source, "rb") as data:
+        shutil.copyfileobj(data, handle, CHUNK)
+
+
+def _load_table(connection: sa.Connection, table: sa.Table, source: Path | None) -> int:
+    """The table's JSON lines inserted ``BATCH`` rows at a time, read as they are inserted."""
+    count = 0
+    if source is None:
+        return count
+    with open(source, encoding="utf-8") as lines:
+        while batch := [_decode_row(table, json.loads(line))
+                        for line in itertools.islice(lines, BATCH)]:
+            connection.execute(table.insert(), batch)
+            count += len(batch)
+    return count
 
 
 def restore_backup(path: Path, *, trusted: tuple[str, ...] = ()) -> Summary:
     """Restore *path*, signed by a key of this instance's key directory, of
     ``TRUSTED_SIGNING_KEYS`` or of *trusted*, into an empty instance."""
-    manifest, members = read_archive(Path(path), trusted)
+    with open_archive(Path(path), trusted) as (manifest, members):
+        return _restore(Path(path), manifest, members)
+
+
+def _restore(path: Path, manifest: dict[str, Any], members: dict[str, Path]) -> Summary:
     tables = {table.name: table for table in _tables()}
     unknown = set(manifest.get("tables", {})) - set(tables)
     if unknown:
@@ -401,24 +378,21 @@ def restore_backup(path: Path, *, trusted: tuple[str, ...] = ()) -> Summary:
             for table in _tables():
                 if table.name in SEEDED_TABLES:
                     connection.execute(table.delete())
-                text = members.get(f"database/{table.name}.jsonl", b"").decode()
-                rows = [_decode_row(table, json.loads(line)) for line in text.splitlines()]
-                for start in range(0, len(rows), BATCH):
-                    connection.execute(table.insert(), rows[start:start + BATCH])
-                counts[table.name] = len(rows)
+                counts[table.name] = _load_table(
+                    connection, table, members.get(f"database/{table.name}.jsonl"))
             if counts != manifest["tables"]:
                 raise BackupError("row counts differ from the manifest")
             _reset_sequences(connection)
 
             uploads, keys = upload_directory(), key_directory()
-            for name, data in members.items():
+            for name, source in members.items():
                 folder, _, file_name = name.rpartition("/")
                 target = {"evidence": uploads, "keys/private": keys}.get(folder)
                 if target is None:
                     continue
                 destination = target / file_name  # names checked in read_archive
                 existed = destination.exists()
-                _write_new_file(destination, data, 0o600)
+                _write_new_file(destination, source, 0o600)
                 if not existed:
                     written.append(destination)
     except BaseException as error:
@@ -445,5 +419,5 @@ def restore_backup(path: Path, *, trusted: tuple[str, ...] = ()) -> Summary:
             f"the active signing key's private half ({active.private_key_file}) is not in "
             f"{key_directory()}: copy it there, or run `flask --app certify keys rotate`, "
             "before issuing or revoking")
-    return Summary(Path(path), counts, sum(name.startswith("evidence/") for name in members),
+    return Summary(path, counts, sum(name.startswith("evidence/") for name in members),
                    len(reproduced), warnings)

@@ -63,3 +63,25 @@ def test_the_demo_log_verifies(runner):
     runner.invoke(args=["demo"])
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_verify_reads_the_log_in_batches_and_finds_a_break_across_them(in_app):
+    """``audit verify`` streams the log (1,000 entries at a time by default): the chain is
+    followed across batch boundaries, and a break at one is found."""
+    def write():
+        for step in range(7):
+            record("test.step", None, step=step)
+
+    in_app(write)
+    assert in_app(lambda: verify_chain(batch=2)) == (7, [])
+
+    def tamper():
+        fifth = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()[4]
+        db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == fifth.id)
+                           .values(data={"step": "rewritten"}))
+        return fifth.id
+
+    edited = in_app(tamper)
+    count, breaks = in_app(lambda: verify_chain(batch=2))
+    assert count == 7
+    assert [(b.event_id, b.problem) for b in breaks] == [(edited, "its content was changed")]

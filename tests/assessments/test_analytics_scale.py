@@ -1,0 +1,168 @@
+"""Competition analytics and exports at scale (issue 17): a constant number of SQL statements
+whatever the number of applications, exports that stream, the same figures as the engine's."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from assessments import scoring
+from assessments.analytics import competition_figures
+from assessments.models import (
+    Application,
+    ApplicationAnswer,
+    Competition,
+    Decision,
+    Review,
+    ReviewScore,
+)
+from assessments.states import Outcome
+from certify.core.db_types import utcnow
+from certify.core.extensions import db
+from certify.users.models import Branch, Role, RoleAssignment, User
+from tests.support import counting_statements, login
+
+KINDS = [(kind, fmt) for kind in ("ratings", "panel", "results") for fmt in ("csv", "xlsx")]
+
+
+@pytest.fixture
+def scaled(create_user, create_competition, in_app):
+    """grow(count) -> adds `count` applications, each with two submitted reviews (levels two
+    apart on one criterion every third application) and a self-assessment; every other one
+    decided. Inserted directly, in bulk: only the administrator logs in."""
+    admin = create_user("admin")
+    reviewers = [create_user("reviewer", full_name=f"Scale Reviewer {i}") for i in range(3)]
+    competition_id = create_competition()
+    numbers = iter(range(100_000))
+
+    def grow(count: int) -> int:
+        def work():
+            branch = db.session.scalar(sa.select(Branch).where(Branch.code == "KZ"))
+            criteria = db.session.get(Competition, competition_id).rubric_version.criteria
+            now = utcnow()
+            for number in (next(numbers) for _ in range(count)):
+                candidate = User(email=f"scale{number}@example.org", password_hash="-",
+                                 full_name=f"Scale Candidate {number}", country="KZ",
+                                 branch=branch,
+                                 role_assignments=[RoleAssignment(role=Role.candidate)])
+                application = Application(
+                    competition_id=competition_id, candidate=candidate, branch=branch,
+                    state="under_review", eligibility_confirmed=True, submitted_at=now,
+                    answers=[ApplicationAnswer(criterion_id=c.id, level=3, narrative="-")
+                             for c in criteria])
+                for turn, reviewer in enumerate(reviewers[number % 2:][:2]):
+                    levels = [2 + (number + turn + i) % 3 for i in range(len(criteria))]
+                    if number % 3 == 0:
+                        levels[0] = 1 + 2 * turn
+                    db.session.add(Review(
+                        application=application, reviewer_id=reviewer.id, state="submitted",
+                        submitted_at=now,
+                        scores=[ReviewScore(criterion_id=c.id, level=level, comment="-")
+                                for c, level in zip(criteria, levels, strict=True)]))
+                if number % 2:
+                    db.session.add(Decision(application=application, outcome=Outcome.refuse,
+                                            reason="-", decided_by_id=admin.id))
+            return competition_id
+        return in_app(work)
+
+    grow.admin = admin
+    return grow
+
+
+def _fetch(client, path: str) -> bytes:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data()
+
+
+def test_analytics_and_exports_run_a_constant_number_of_statements(app, scaled):
+    competition_id = scaled(3)
+    client = app.test_client()
+    login(client, scaled.admin)
+    paths = [f"/manage/competitions/{competition_id}/analytics",
+             *(f"/manage/competitions/{competition_id}/export/{kind}.{fmt}"
+               for kind, fmt in KINDS)]
+    few = {}
+    for path in paths:
+        with counting_statements(app) as statements:
+            _fetch(client, path)
+        few[path] = list(statements)
+
+    scaled(297)  # 300 applications, 600 reviews, 1,800 ratings
+    for path in paths:
+        with counting_statements(app) as many:
+            body = _fetch(client, path)
+        assert len(many) == len(few[path]), path + "\n" + "\n".join(many)
+        if path.endswith("analytics"):
+            page = body.decode()
+            assert "Scale Candidate 299<" in page
+            # Each disagreement with its levels (the page said "C1 (0–0)": a row's .min was
+            # the pandas method, not the figure).
+            assert page.count("C1 (1–3)") == 100
+
+
+def test_exports_stream(app, scaled):
+    competition_id = scaled(300)  # 1,800 ratings: more than one batch of 1,000 rows
+    client = app.test_client()
+    login(client, scaled.admin)
+    url = f"/manage/competitions/{competition_id}/export"
+    response = client.get(f"{url}/ratings.csv", buffered=False)
+    assert response.is_streamed
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    chunks = iter(response.response)
+    first = next(chunks)
+    rest = b"".join(chunks)
+    response.close()
+    assert first.startswith(b"assessment_id,reviewer_id,criterion_id,criterion_code,level\n")
+    assert first.count(b"\n") == 1 + 1000  # the header and the first batch, before the rest
+    assert rest.count(b"\n") == 800
+
+    response = client.get(f"{url}/panel.xlsx", buffered=False)
+    assert response.is_streamed and response.content_length > 0
+    body = b"".join(response.response)
+    response.close()
+    assert len(body) == response.content_length
+    assert len(pd.read_excel(io.BytesIO(body))) == 300 * 3
+
+
+def test_exports_hold_the_engines_figures(app, scaled, in_app):
+    """The streamed files say what the analytics' frames say (the exports before streaming
+    wrote those frames)."""
+    competition_id = scaled(40)
+    client = app.test_client()
+    login(client, scaled.admin)
+    url = f"/manage/competitions/{competition_id}/export"
+
+    def expected():
+        figures = competition_figures(db.session.get(Competition, competition_id))
+        decided = {d.application_id: d for d in db.session.scalars(sa.select(Decision))}
+        return figures, decided
+
+    figures, decided = in_app(expected)
+    codes = figures.criteria.set_index("criterion_id")["code"]
+
+    ratings = pd.read_csv(io.BytesIO(_fetch(client, f"{url}/ratings.csv")))
+    want = figures.ratings.sort_values(list(scoring.RATING_COLUMNS)).reset_index(drop=True)
+    want.insert(3, "criterion_code", want["criterion_id"].map(codes))
+    pd.testing.assert_frame_equal(ratings, want)
+    pd.testing.assert_frame_equal(
+        pd.read_excel(io.BytesIO(_fetch(client, f"{url}/ratings.xlsx"))), want)
+
+    for fmt, read in (("csv", pd.read_csv), ("xlsx", pd.read_excel)):
+        panel = read(io.BytesIO(_fetch(client, f"{url}/panel.{fmt}"))).set_index(
+            ["assessment_id", "criterion_id"])
+        assert (panel["criterion_code"] == panel.index.get_level_values(1).map(codes)).all()
+        pd.testing.assert_frame_equal(
+            panel.drop(columns=["criterion_code", "claim"]),
+            figures.panel.drop(columns=["claim"]), check_dtype=False)
+        results = read(io.BytesIO(_fetch(client, f"{url}/results.{fmt}"))).set_index(
+            "assessment_id")
+        pd.testing.assert_series_equal(results["score"], figures.results["score"],
+                                       check_dtype=False)
+        assert (results["recommended"] == figures.results["recommended"]).all()
+        assert (results["disagreement"] == figures.results["disagreement"]).all()
+        assert results["outcome"].fillna("").tolist() == [
+            "refuse" if i in decided else "" for i in results.index]
