@@ -47,7 +47,6 @@ DETAILS_X, DETAILS_W = 23.0, 62.0   # number and dates, bottom left
 SIGN_LINE_Y = 171.0                 # the signatures' line
 SIGN_W, SIGN_GAP = 56.0, 8.0
 SIGNATURE_H = 13.0                  # room for a signature image above the line
-RIBBON_H, RIBBON_H_EN = 9.0, 12.5
 
 INK = (33, 37, 41)
 ACCENT = (24, 54, 94)
@@ -131,11 +130,10 @@ def render_pdf(doc: CertificateDocument) -> bytes:
 
     _background(pdf)
     _emblems(pdf, doc)
-    _heading(pdf, doc)
-    _body(pdf, doc)
+    _body(pdf, doc, top=_heading(pdf, doc) + 2.0)
     _details(pdf, doc)
-    _signatories(pdf, doc)
-    _status_note(pdf, doc, below=_qr(pdf, doc))
+    signed = _signatories(pdf, doc)
+    _status_note(pdf, doc, below=_qr(pdf, doc, below=signed))
     return bytes(pdf.output())
 
 
@@ -182,9 +180,12 @@ def _emblems(pdf: FPDF, doc: CertificateDocument) -> None:
 
 def _fit_size(pdf: FPDF, text: str, *, size: float, min_size: float, width: float,
               bold: bool = False, step: float = 0.25) -> float:
+    """The largest size from ``size`` down to ``min_size`` at which ``text`` fits on one line
+    of a cell ``width`` wide (its inner margins left out)."""
     style = "B" if bold else ""
+    room = width - 2 * pdf.c_margin
     pdf.set_font(FONT_FAMILY, style, size)
-    while size > min_size and pdf.get_string_width(text) > width:
+    while size > min_size and pdf.get_string_width(text) > room:
         size = max(min_size, size - step)
         pdf.set_font(FONT_FAMILY, style, size)
     return size
@@ -232,95 +233,127 @@ def _draw_line(pdf: FPDF, line: _Line, y: float, size: float) -> float:
     return pdf.get_y()
 
 
-def _heading(pdf: FPDF, doc: CertificateDocument) -> None:
-    """The Centre's name between the emblems."""
+def _heading(pdf: FPDF, doc: CertificateDocument) -> float:
+    """The Centre's name between the emblems. Returns the y below it."""
     y = _draw_line(pdf, _Line(doc.issuer_name, 0, 0, width=HEAD_W, color=ACCENT),
                    EMBLEM_Y + 3, _fit_size(pdf, doc.issuer_name, size=12.5, min_size=9,
                                            width=HEAD_W))
     english = doc.beside("issuer_name", doc.issuer_name)
     if english:
-        _draw_line(pdf, _Line(english, 0, 0, width=HEAD_W, color=LIGHT), y + 0.8,
-                   _fit_size(pdf, english, size=8, min_size=6.5, width=HEAD_W))
+        y = _draw_line(pdf, _Line(english, 0, 0, width=HEAD_W, color=LIGHT), y + 0.8,
+                       _fit_size(pdf, english, size=8, min_size=6.5, width=HEAD_W))
+    return y
 
 
-def _body(pdf: FPDF, doc: CertificateDocument) -> None:
+@dataclass(frozen=True)
+class _Ribbon:
+    caption: str
+    english: str | None
+    gap: float = 4.0
+
+
+def _body(pdf: FPDF, doc: CertificateDocument, top: float) -> None:
     """Title, holder, award and band: a stack of centred lines, centred in the room between
-    the heading and the bottom row."""
-    def pair(key: str, text: str, line: _Line, en_size: float, gap: float = 0.6) -> list:
-        english = doc.beside(key, text)
-        rows: list = [line]
-        if english:
-            rows.append(_Line(english, en_size, min(en_size, 6.5), gap=gap, color=LIGHT,
-                              width=line.width))
-        return rows
-
-    certificate = doc.labels["certificate"].upper()
-    stack: list = [
-        *pair("certificate", certificate,
-              _Line(certificate, 30, 20, bold=True, color=ACCENT, width=HEAD_W), 10.5),
-        "rule",
-        *pair("awarded_to", doc.labels["awarded_to"],
-              _Line(doc.labels["awarded_to"], 11, 9, gap=4.5, color=MUTED), 8),
-        _Line(doc.holder_name, 26, 15, gap=2.5, bold=True),
-    ]
-    if doc.holder_name_native:
-        stack.append(_Line(doc.holder_name_native, 15, 10, gap=1.2, color=MUTED))
-    stack += pair("title", doc.title,
-                  _Line(doc.title, 17, 12, gap=5.5, bold=True, color=ACCENT), 9.5)
-    caption = band_caption(doc.title, doc.band)
-    if caption:
-        english = doc.beside("band") and band_caption(doc.english.get("title", ""),
-                                                      doc.english["band"])
-        stack.append(("ribbon", caption, english if english != caption else None))
-
-    measured = []
-    for item in stack:
-        if item == "rule":
-            measured.append((item, 0.0, 5.0))
-        elif isinstance(item, tuple):
-            measured.append((item, 0.0, 4.0 + (RIBBON_H_EN if item[2] else RIBBON_H)))
-        else:
-            size, height = _line_height(pdf, item)
-            measured.append((item, size, item.gap + height))
-    top = _body_top(doc)
-    y = top + max(0.0, (BODY_BOTTOM - top - sum(h for _, _, h in measured)) / 2)
+    the heading and the bottom row; scaled down as a whole when long names would not fit."""
+    room = BODY_BOTTOM - top
+    for scale in (1.0, 0.92, 0.85, 0.78, 0.72, 0.66, 0.6):
+        stack = _body_stack(doc, scale)
+        measured = [(item, *_measure(pdf, item)) for item in stack]
+        total = sum(height for _, _, height in measured)
+        if total <= room:
+            break
+    y = top + max(0.0, (room - total) / 2)
     for item, size, height in measured:
         if item == "rule":
             pdf.set_draw_color(*GOLD)
             pdf.set_line_width(0.3)
-            pdf.line(PAGE_W / 2 - 38, y + 2.5, PAGE_W / 2 + 38, y + 2.5)
+            pdf.line(PAGE_W / 2 - 38, y + height / 2, PAGE_W / 2 + 38, y + height / 2)
             y += height
-        elif isinstance(item, tuple):
-            _band(pdf, y + 4.0, item[1], item[2])
+        elif isinstance(item, _Ribbon):
+            _band(pdf, y + item.gap, item, size)
             y += height
         else:
             y = _draw_line(pdf, item, y + item.gap, size)
 
 
-def _body_top(doc: CertificateDocument) -> float:
-    return EMBLEM_Y + 14.0 if doc.beside("issuer_name", doc.issuer_name) else EMBLEM_Y + 10.0
+def _body_stack(doc: CertificateDocument, scale: float) -> list:
+    def line(text: str, size: float, min_size: float, **style) -> _Line:
+        gap = style.pop("gap", 0.0) * scale
+        return _Line(text, size * scale, min_size * scale, gap=gap, **style)
+
+    def pair(key: str, main: _Line, en_size: float) -> list:
+        english = doc.beside(key, main.text)
+        if not english:
+            return [main]
+        return [main, line(english, en_size, 6.5 / scale, gap=0.6, color=LIGHT,
+                           width=main.width)]
+
+    certificate = doc.labels["certificate"].upper()
+    stack: list = [
+        *pair("certificate", line(certificate, 30, 20, bold=True, color=ACCENT,
+                                  width=HEAD_W), 10.5),
+        "rule",
+        *pair("awarded_to", line(doc.labels["awarded_to"], 11, 9, color=MUTED), 8),
+        line(doc.holder_name, 26, 15, gap=2.5, bold=True),
+    ]
+    if doc.holder_name_native:
+        stack.append(line(doc.holder_name_native, 15, 10, gap=1.2, color=MUTED))
+    stack += pair("title", line(doc.title, 17, 12, gap=5.5, bold=True, color=ACCENT), 9.5)
+    caption = band_caption(doc.title, doc.band)
+    if caption:
+        english = doc.beside("band") and band_caption(doc.english.get("title", ""),
+                                                      doc.english["band"])
+        stack.append(_Ribbon(caption, english if english != caption else None,
+                             gap=4.0 * scale))
+    return stack
 
 
-def _band(pdf: FPDF, y: float, caption: str, english: str | None) -> None:
+def _measure(pdf: FPDF, item) -> tuple[float, float]:
+    """(font size, height) of an item of the body."""
+    if item == "rule":
+        return 0.0, 5.0
+    if isinstance(item, _Ribbon):
+        size, height = _ribbon_size(pdf, item)
+        return size, item.gap + height
+    size, height = _line_height(pdf, item)
+    return size, item.gap + height
+
+
+RIBBON_TEXT_W = 150.0
+
+
+def _ribbon_size(pdf: FPDF, ribbon: _Ribbon) -> tuple[float, float]:
+    size = _fit_size(pdf, ribbon.caption, size=11, min_size=8, width=RIBBON_TEXT_W, bold=True)
+    rows = pdf.multi_cell(RIBBON_TEXT_W, size * 0.45, ribbon.caption, align="C",
+                          dry_run=True, output="LINES")
+    height = len(rows) * size * 0.45 + 4.0
+    if ribbon.english:
+        en_size = _fit_size(pdf, ribbon.english, size=7.5, min_size=6, width=RIBBON_TEXT_W)
+        en_rows = pdf.multi_cell(RIBBON_TEXT_W, en_size * 0.45, ribbon.english, align="C",
+                                 dry_run=True, output="LINES")
+        height += len(en_rows) * en_size * 0.45 + 0.4
+    return size, height
+
+
+def _band(pdf: FPDF, y: float, ribbon: _Ribbon, size: float) -> None:
     """The band on a ribbon, in white, with the English under it on RU and KK certificates."""
-    size = _fit_size(pdf, caption, size=11, min_size=8, width=150, bold=True)
-    en_size = _fit_size(pdf, english, size=7.5, min_size=6, width=150) if english else 0
+    _, height = _ribbon_size(pdf, ribbon)
     pdf.set_font(FONT_FAMILY, "B", size)
-    text_w = pdf.get_string_width(caption)
-    if english:
-        pdf.set_font(FONT_FAMILY, "", en_size)
-        text_w = max(text_w, pdf.get_string_width(english))
-    width = max(60.0, min(150.0, text_w) + 16)
-    height = RIBBON_H_EN if english else RIBBON_H
+    text_w = pdf.get_string_width(ribbon.caption)
+    en_size = 0.0
+    if ribbon.english:
+        en_size = _fit_size(pdf, ribbon.english, size=7.5, min_size=6, width=RIBBON_TEXT_W)
+        text_w = max(text_w, pdf.get_string_width(ribbon.english))
+    width = max(60.0, min(RIBBON_TEXT_W, text_w + 2 * pdf.c_margin) + 12)
     x = (PAGE_W - width) / 2
     ornaments.draw_ribbon(pdf, x, y, width, height)
     pdf.set_text_color(*WHITE)
-    top = y + (height - size * 0.45 - (en_size * 0.45 + 0.4 if english else 0)) / 2
-    below = _fitted(pdf, x + 4, top, caption, width=width - 8, size=size, min_size=size,
-                    align="C", bold=True)
-    if english:
+    text_x, text_w = (PAGE_W - RIBBON_TEXT_W) / 2, RIBBON_TEXT_W
+    below = _fitted(pdf, text_x, y + 2.0, ribbon.caption, width=text_w, size=size,
+                    min_size=size, align="C", bold=True)
+    if ribbon.english:
         pdf.set_text_color(*PALE_GOLD)
-        _fitted(pdf, x + 4, below + 0.4, english, width=width - 8, size=en_size,
+        _fitted(pdf, text_x, below + 0.4, ribbon.english, width=text_w, size=en_size,
                 min_size=en_size, align="C")
 
 
@@ -346,17 +379,19 @@ def _details(pdf: FPDF, doc: CertificateDocument) -> None:
         y += row_h
 
 
-def _signatories(pdf: FPDF, doc: CertificateDocument) -> None:
-    """Each signatory over a line: signature image (if any) above it, name and title under."""
+def _signatories(pdf: FPDF, doc: CertificateDocument) -> float:
+    """Each signatory over a line: signature image (if any) above it, name and title under.
+    Returns the y below the lowest."""
     count = len(doc.signatories)
     if not count:
-        return
-    # Centred on the page, clear of the details on the left and the URL under the QR.
+        return SIGN_LINE_Y
+    # Centred on the page, clear of the details on the left and the QR on the right.
     left = DETAILS_X + DETAILS_W + 6
     right = PAGE_W - left
     width = min(SIGN_W, (right - left - SIGN_GAP * (count - 1)) / count)
     total = count * width + (count - 1) * SIGN_GAP
     x = left + (right - left - total) / 2
+    bottom = SIGN_LINE_Y
     for signatory in doc.signatories:
         if signatory.signature:
             pdf.image(signatory.signature, x + 4, SIGN_LINE_Y - SIGNATURE_H - 0.5,
@@ -366,21 +401,23 @@ def _signatories(pdf: FPDF, doc: CertificateDocument) -> None:
         pdf.line(x, SIGN_LINE_Y, x + width, SIGN_LINE_Y)
         pdf.set_text_color(*INK)
         y = _fitted(pdf, x, SIGN_LINE_Y + 1.2, signatory.name, width=width, size=9.5,
-                    min_size=7, align="C", bold=True)
+                    min_size=6, align="C", bold=True)
         pdf.set_text_color(*MUTED)
-        y = _fitted(pdf, x, y + 0.3, signatory.title, width=width, size=7.5, min_size=6,
+        y = _fitted(pdf, x, y + 0.3, signatory.title, width=width, size=7.5, min_size=5.5,
                     align="C")
         if doc.language != "en" and signatory.title_en and signatory.title_en != signatory.title:
             pdf.set_text_color(*LIGHT)
-            _fitted(pdf, x, y + 0.2, signatory.title_en, width=width, size=6.5, min_size=5.5,
-                    align="C")
+            y = _fitted(pdf, x, y + 0.2, signatory.title_en, width=width, size=6.5,
+                        min_size=5, align="C")
+        bottom = max(bottom, y)
         x += width + SIGN_GAP
+    return bottom
 
 
-def _qr(pdf: FPDF, doc: CertificateDocument) -> float:
+def _qr(pdf: FPDF, doc: CertificateDocument, below: float) -> float:
     """The verification QR (error correction M) as one filled vector path, bottom right, with
-    the URL printed under it (below the signatures' last line) and the invitation to verify
-    above it. Returns the y below the URL."""
+    the URL printed under it (and under the signatures, ``below``, which it may reach) and the
+    invitation to verify above it. Returns the y below the URL."""
     qr = segno.make_qr(doc.verify_url, error="m", boost_error=False)
     modules = qr.symbol_size(scale=1, border=QR_BORDER)[0]
     module = QR_SIZE / modules
@@ -413,8 +450,8 @@ def _qr(pdf: FPDF, doc: CertificateDocument) -> float:
     rows = pdf.multi_cell(caption_w, 2.8, caption, align="C", dry_run=True, output="LINES")
     _fitted(pdf, left - 4, y0 - 0.3 - 2.8 * len(rows), caption, width=caption_w, size=6.5,
             min_size=6.5, align="C", line_h=2.8)
-    return _fitted(pdf, right - URL_W, y0 + QR_SIZE + 0.3, doc.verify_url, width=URL_W,
-                   size=6, min_size=5, align="R", line_h=2.6)
+    return _fitted(pdf, right - URL_W, max(y0 + QR_SIZE, below) + 0.3, doc.verify_url,
+                   width=URL_W, size=6, min_size=5, align="R", line_h=2.6)
 
 
 def _status_note(pdf: FPDF, doc: CertificateDocument, below: float) -> None:
