@@ -94,7 +94,7 @@ def border_waves(width: float, height: float, outer: float, inner: float, scale:
             return px + nx * offset, py + ny * offset
         return at
 
-    return "\n".join(_bezier_path(wave(k * math.pi / 2), waves * 4, scale, height)
+    return "\n".join(_bezier_path(wave(k * math.pi / 2), waves * 3, scale, height)
                      for k in range(4))
 
 
@@ -114,7 +114,7 @@ def rosette(cx: float, cy: float, radius: float, scale: float, page_h: float) ->
 
     return "\n".join(
         _bezier_path(strand(ring_radius, amplitude, lobes, 2 * math.pi * k / strands),
-                     lobes * 6, scale, page_h)
+                     lobes * 4, scale, page_h)
         for ring_radius, amplitude, lobes, strands in rings for k in range(strands))
 
 
