@@ -166,7 +166,7 @@ def _emblems(pdf: FPDF, doc: CertificateDocument) -> None:
         pdf.image(doc.centre_emblem, EMBLEM_X, EMBLEM_Y, EMBLEM, EMBLEM, keep_aspect_ratio=True)
     if doc.branch_emblem:
         pdf.image(doc.branch_emblem, right_x, EMBLEM_Y, EMBLEM, EMBLEM, keep_aspect_ratio=True)
-    caption_w = 46.0
+    caption_w = 40.0                # stays inside the inner border
     x = right_x + EMBLEM / 2 - caption_w / 2
     y = EMBLEM_Y + EMBLEM + 1.5 if doc.branch_emblem else EMBLEM_Y + 4
     pdf.set_text_color(*ACCENT)
