@@ -197,6 +197,25 @@ def text_origins(pdf_bytes: bytes) -> list[tuple[str, float, float]]:
     return found
 
 
+def overlapping_text(pdf_bytes: bytes, tolerance: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of text runs on the only page whose boxes overlap (by more than ``tolerance``
+    points each way), as pdfium lays the text out."""
+    pdf = pdfium.PdfDocument(pdf_bytes)
+    try:
+        page = pdf[0]
+        text = page.get_textpage()
+        rects = [text.get_rect(i) for i in range(text.count_rects())]
+        pairs = [(text.get_text_bounded(*a), text.get_text_bounded(*b))
+                 for i, a in enumerate(rects) for b in rects[i + 1:]
+                 if min(a[2], b[2]) - max(a[0], b[0]) > tolerance
+                 and min(a[3], b[3]) - max(a[1], b[1]) > tolerance]
+        text.close()
+        page.close()
+    finally:
+        pdf.close()
+    return pairs
+
+
 def printed_pixels(pdf_bytes: bytes, box: tuple[float, float, float, float],
                    dpi: int = 72) -> int:
     """How many pixels inside ``box`` (x, y, width, height in mm from the top left) are

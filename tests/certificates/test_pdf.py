@@ -20,7 +20,14 @@ from certify.certificates.pdf import (
     render_pdf,
 )
 from certify.certificates.printable import PLACEHOLDER_EMBLEMS
-from tests.support import page_text, pdf_images, printed_pixels, scan_qr, text_origins
+from tests.support import (
+    overlapping_text,
+    page_text,
+    pdf_images,
+    printed_pixels,
+    scan_qr,
+    text_origins,
+)
 
 KAZAKH_LETTERS = "әғқңөұүһі"
 VERIFY_URL = "https://certify.example.org/verify/UPME-KZ-2026-000123?k=8f3a1c2e9b7d4f60"
@@ -297,6 +304,11 @@ def test_the_framed_certificate_is_deterministic_and_its_qr_scans():
     assert scan_qr(render_pdf(framed("kk"))) == [VERIFY_URL]
 
 
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+def test_no_text_overlaps_other_text(language):
+    assert overlapping_text(render_pdf(framed(language))) == []
+
+
 def test_long_names_titles_and_many_signatories_stay_on_the_page():
     long = "Nurmukhambetova-Zhaksylykova " * 4
     doc = framed(
@@ -315,4 +327,5 @@ def test_long_names_titles_and_many_signatories_stay_on_the_page():
         assert expected in text
     for piece, x, y in text_origins(pdf_bytes):
         assert 14.5 < x < PAGE_W - 14.5 and 14.5 < y < PAGE_H - 14.5, (piece, x, y)
+    assert overlapping_text(pdf_bytes) == []
     assert scan_qr(pdf_bytes) == [VERIFY_URL]
