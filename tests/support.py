@@ -182,6 +182,70 @@ def scan_qr(pdf_bytes: bytes, dpi: int = 170) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(image)]
 
 
+def pdf_images(pdf_bytes: bytes) -> list[tuple[int, int]]:
+    """The (width, height) in pixels of every image XObject on the only page."""
+    page = pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages[0]
+    xobjects = page["/Resources"].get("/XObject") or {}
+    images = [xobjects[name].get_object() for name in xobjects]
+    return sorted((int(image["/Width"]), int(image["/Height"])) for image in images
+                  if image["/Subtype"] == "/Image")
+
+
+def text_origins(pdf_bytes: bytes) -> list[tuple[str, float, float]]:
+    """Every piece of text on the only page with where it starts, in millimetres from the
+    page's top left corner."""
+    page = pypdf.PdfReader(io.BytesIO(pdf_bytes)).pages[0]
+    height = float(page.mediabox.height)
+    found: list[tuple[str, float, float]] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            x, y = tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5]
+            found.append((text.strip(), x * 25.4 / 72, (height - y) * 25.4 / 72))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def overlapping_text(pdf_bytes: bytes, tolerance: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of text runs on the only page whose boxes overlap (by more than ``tolerance``
+    points each way), as pdfium lays the text out."""
+    pdf = pdfium.PdfDocument(pdf_bytes)
+    try:
+        page = pdf[0]
+        text = page.get_textpage()
+        rects = [text.get_rect(i) for i in range(text.count_rects())]
+        pairs = [(text.get_text_bounded(*a), text.get_text_bounded(*b))
+                 for i, a in enumerate(rects) for b in rects[i + 1:]
+                 if min(a[2], b[2]) - max(a[0], b[0]) > tolerance
+                 and min(a[3], b[3]) - max(a[1], b[1]) > tolerance]
+        text.close()
+        page.close()
+    finally:
+        pdf.close()
+    return pairs
+
+
+def printed_pixels(pdf_bytes: bytes, box: tuple[float, float, float, float],
+                   dpi: int = 72) -> int:
+    """How many pixels inside ``box`` (x, y, width, height in mm from the top left) are
+    printed darker than the light background pattern."""
+    pdf = pdfium.PdfDocument(pdf_bytes)
+    try:
+        page = pdf[0]
+        bitmap = page.render(scale=dpi / 72)
+        image = bitmap.to_pil().convert("L")
+        bitmap.close()
+        page.close()
+    finally:
+        pdf.close()
+    mm = dpi / 25.4
+    x, y, width, height = box
+    crop = image.crop((round(x * mm), round(y * mm), round((x + width) * mm),
+                       round((y + height) * mm)))
+    return sum(count for value, count in enumerate(crop.histogram()) if value < 160)
+
+
 @contextmanager
 def counting_statements(app):
     """Count the SQL statements sent to the database inside the block."""

@@ -18,7 +18,7 @@ from certify.core.urls import base_url
 from certify.users import cli as users_cli
 from certify.web.backup import BackupError, create_backup, restore_backup
 from certify.web.config import INSTANCE_SETTINGS
-from certify.web.demo import DEMO_PASSWORD, load_demo, sign_again_for_this_address
+from certify.web.demo import DEMO_PASSWORD, DEMO_SIGNATORIES, load_demo, sign_again_for_this_address
 from rubrics import cli as rubrics_cli
 
 
@@ -55,7 +55,8 @@ def remember_demo_settings() -> None:
     settings.write_text(
         "# Written by `flask demo`: this instance is a local demo. Delete for production.\n"
         "DEMO = true\n"
-        f"PUBLIC_BASE_URL = {json.dumps(current_app.config['PUBLIC_BASE_URL'])}\n",
+        f"PUBLIC_BASE_URL = {json.dumps(current_app.config['PUBLIC_BASE_URL'])}\n"
+        f"{DEMO_SIGNATORIES}",
         encoding="utf-8")
 
 

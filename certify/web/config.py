@@ -121,6 +121,18 @@ class Config:
                      "kk": "Сертификатталған тау-кен инженері"},
     }
     CERTIFICATE_VALIDITY_YEARS = 5
+    # The printed certificate (docs/certificate-pdf.md). The Centre's emblem, an SVG or PNG
+    # file (a relative path is read from the instance folder); unset, a neutral placeholder
+    # shipped in certify/certificates/emblems/. Not a UNESCO logo: its use needs UNESCO's
+    # permission.
+    CERTIFICATE_CENTRE_EMBLEM: str | None = None
+    # The folder of branch emblems, <BRANCH CODE>.svg or .png (default: the instance folder's
+    # emblems/); a branch without one gets the neutral placeholder.
+    CERTIFICATE_BRANCH_EMBLEMS: str | None = None
+    # Who signs, in order: [{"name": ..., "title": ..., "signature": "file.png",
+    # "branches": ["KZ"]}], name and title a text or {"en": ..., "ru": ..., "kk": ...};
+    # signature (an SVG or PNG) and branches (whose certificates they sign) are optional.
+    CERTIFICATE_SIGNATORIES: tuple[dict, ...] = ()
     # The address the public reaches this site at (CERTIFY_PUBLIC_BASE_URL): credentials, QR
     # codes, status lists, share links, mails and the API name it, so production must set it
     # and will not start without it. The demo and the tests default to LOCAL_BASE_URL.

@@ -49,6 +49,22 @@ from rubrics.models import Track
 
 DEMO_PASSWORD = "Certify-Demo-2026"  # documented demo password  # noqa: S105  # nosec B105
 
+# The demo's signatories, written to the instance settings by `flask demo` (TOML): fictional
+# people under the titles a real instance would configure (docs/certificate-pdf.md).
+DEMO_SIGNATORIES = """
+[[CERTIFICATE_SIGNATORIES]]
+name = { en = "Serik Tulegenov", ru = "Серик Тулегенов", kk = "Серік Төлегенов" }
+title = { en = "Director of the Centre", ru = "Директор Центра", kk = "Орталық директоры" }
+
+[[CERTIFICATE_SIGNATORIES]]
+name = { en = "Aigerim Sadykova", ru = "Айгерим Садыкова", kk = "Айгерім Садықова" }
+branches = ["KZ"]
+[CERTIFICATE_SIGNATORIES.title]
+en = "Head of the Kazakhstan branch"
+ru = "Руководитель Казахстанского филиала"
+kk = "Қазақстан филиалының басшысы"
+"""
+
 PEOPLE = (
     ("admin@certify.example", "Centre Administrator", None, [Role.admin], "KZ",
      "ICCMEE", "en"),

@@ -23,10 +23,11 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 # What the pure cores must load without: the web framework, the ORM, our database layer.
 BLOCKED = ("flask", "flask_sqlalchemy", "flask_babel", "flask_login", "flask_wtf", "sqlalchemy",
            "werkzeug", "wtforms")
-# Pure modules the credentials core is built from (its proofs, RDF canonicalisation, contexts)
-# and what a checked credential states.
+# Pure modules the credentials core is built from (its proofs, RDF canonicalisation, contexts),
+# what a checked credential states, and the printed certificate's layout.
 PURE_SIBLINGS = ("certify.certificates.proofs", "certify.certificates.rdfc",
-                 "certify.certificates.offline_contexts", "certify.certificates.facts")
+                 "certify.certificates.offline_contexts", "certify.certificates.facts",
+                 "certify.certificates.pdf", "certify.certificates.pdf_ornaments")
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess:

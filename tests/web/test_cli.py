@@ -218,3 +218,20 @@ def test_the_environment_overrides_the_instance_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("CERTIFY_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("CERTIFY_PUBLIC_BASE_URL", "https://certify.example.org")
     assert create_app().config["PUBLIC_BASE_URL"] == "https://certify.example.org"
+
+
+def test_the_demo_settings_configure_two_placeholder_signatories(tmp_path, monkeypatch):
+    """`flask demo` writes the demo's signatories (docs/certificate-pdf.md) into the instance
+    settings: the Centre's director for every certificate, the branch head's for KZ only."""
+    from certify.web.app import create_app
+    from certify.web.cli import remember_demo_settings
+
+    monkeypatch.setenv("CERTIFY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CERTIFY_DEMO", "1")
+    with create_app().app_context():
+        remember_demo_settings()
+    monkeypatch.delenv("CERTIFY_DEMO")
+    signatories = create_app().config["CERTIFICATE_SIGNATORIES"]
+    assert [(s["title"]["en"], s.get("branches")) for s in signatories] == [
+        ("Director of the Centre", None), ("Head of the Kazakhstan branch", ["KZ"])]
+    assert all(set(s["name"]) == set(s["title"]) == {"en", "ru", "kk"} for s in signatories)

@@ -47,6 +47,7 @@ def test_the_wheel_installs_migrates_and_serves_russian(tmp_path):
                     "certify/translations/kk/LC_MESSAGES/messages.mo",
                     "certify/templates/base.html", "certify/migrations/env.py",
                     "certify/static/style.css", "certify/certificates/fonts/DejaVuSans.ttf",
+                    "certify/certificates/emblems/centre.svg",
                     "rubrics/library/cme.json"):
         assert shipped in names, shipped
     assert not any(name.startswith(("templates/", "migrations/")) for name in names)
