@@ -232,7 +232,8 @@ def test_v2_publishes_through_the_normal_operation(app, in_app, create_user, doc
         return draft.id
 
     draft_id = in_app(take_v2_content)
-    page = client.post(f"/rubrics/versions/{draft_id}/publish", follow_redirects=True)
+    page = client.post(f"/rubrics/versions/{draft_id}/publish", data={"confirm": "y"},
+                       follow_redirects=True)
     assert "Version published." in page.get_data(as_text=True)
 
     def published():
@@ -282,13 +283,15 @@ def test_an_editor_writes_exemplars_in_a_draft_and_publishing_checks_them(app, i
     form = criterion_form(code="C2", weight="35", levels=5)
     form |= texts("Two lab reports", prefix="levels-2-exemplar")
     assert client.post(f"/rubrics/criteria/{criterion_id}/edit", data=form).status_code == 302
-    blocked = client.post(f"/rubrics/versions/{draft_id}/publish", follow_redirects=True)
+    blocked = client.post(f"/rubrics/versions/{draft_id}/publish", data={"confirm": "y"},
+                       follow_redirects=True)
     assert ("Criterion C2, level 2: the exemplar in Russian is missing."
             in blocked.get_data(as_text=True))
     form |= texts("Two lab reports", "Два лабораторных отчёта", "Екі зертханалық есеп",
                   prefix="levels-2-exemplar")
     assert client.post(f"/rubrics/criteria/{criterion_id}/edit", data=form).status_code == 302
-    page = client.post(f"/rubrics/versions/{draft_id}/publish", follow_redirects=True)
+    page = client.post(f"/rubrics/versions/{draft_id}/publish", data={"confirm": "y"},
+                       follow_redirects=True)
     assert "Version published." in page.get_data(as_text=True)
     shown = client.get(f"/rubrics/versions/{draft_id}").get_data(as_text=True)
     assert ('<details class="exemplar"><summary>Example at this level</summary>'

@@ -171,6 +171,7 @@ def test_the_draft_autosaves_and_leaving_with_unsaved_changes_asks(live_server, 
         dialog.dismiss()  # stay on the page
 
     page.on("dialog", dismiss)
+    page.locator("header .account-menu summary").click()  # "My data" is in the account menu
     page.get_by_role("link", name="My data").click()
     page.wait_for_timeout(300)
     assert dialogs == ["beforeunload"]
@@ -191,6 +192,7 @@ def test_the_draft_autosaves_and_leaving_with_unsaved_changes_asks(live_server, 
     page.fill("input[name=evidence-1-title]", "no file chosen")
     page.press("input[name=evidence-1-title]", "Enter")
     expect(page.locator(".flash")).to_have_text("Draft saved.")
+    page.locator("header .account-menu summary").click()
     page.get_by_role("link", name="My data").click()
     page.wait_for_url(f"{live_server}/account/data")
     assert dialogs == ["beforeunload"] and errors == []
