@@ -298,7 +298,8 @@ def test_reviewer_scores_an_application_in_kazakh(
     level(first, 4, "Д").check()
     first.get_by_label("Түсініктеме").fill("Жоғары деңгейдегі жобалар, дәлелі расталды.")
     first.get_by_role("button", name="Расталды деп белгілеу").click()
-    expect(page.get_by_role("status")).to_have_text("Жоба сақталды, дәлелді тексеру нәтижесі тіркелді.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Жоба сақталды, дәлелді тексеру нәтижесі тіркелді.")
     first = criterion(page, "C1", "Критерий")
     expect(first.locator(".evidence-check")).to_have_text("✓ расталды")
     expect(level(first, 4, "Д")).to_be_checked()
