@@ -15,8 +15,7 @@ from sqlalchemy.orm import joinedload
 from assessments.models import Application, Competition, Review
 from assessments.queries import applications_to_manage, reviews_of
 from assessments.states import ApplicationState, CompetitionState, Moderation, ReviewState
-from certify.certificates.lookups import renewal_requests_of
-from certify.certificates.models import RenewalState
+from certify.certificates.lookups import pending_renewals
 from certify.core.extensions import db
 from certify.users.models import User
 
@@ -67,7 +66,7 @@ def attention_for(user: User) -> Attention:
 
 
 def _staff(user: User, found: Attention) -> None:
-    for application in reversed(applications_to_manage(user)):  # oldest submitted first
+    for application in applications_to_manage(user):  # open work only, oldest submitted first
         needed = application.competition.min_reviewers
         submitted = sum(r.state == ReviewState.submitted for r in application.reviews)
         decision = application.decision
@@ -83,4 +82,4 @@ def _staff(user: User, found: Attention) -> None:
         if decision is not None and decision.moderation == Moderation.pending \
                 and decision.decided_by_id != user.id:
             found.second_checks.append(application)
-    found.renewals = sum(r.state == RenewalState.pending for r in renewal_requests_of(user))
+    found.renewals = pending_renewals(user)

@@ -9,10 +9,11 @@ from assessments.models import (
     Application,
     Competition,
     Conflict,
+    Decision,
     ImpartialityDeclaration,
     Review,
 )
-from assessments.states import ApplicationState, CompetitionState, ReviewState
+from assessments.states import ApplicationState, CompetitionState, Moderation, ReviewState
 from certify.core.extensions import db
 from certify.users.models import User
 from rubrics.models import RubricVersion, VersionState
@@ -63,12 +64,19 @@ def reviews_of(reviewer: User) -> list[Review]:
 
 
 def applications_to_manage(staff: User) -> list[Application]:
-    """Submitted applications in a person's scope: every branch for administrators, their own
-    branches for coordinators; latest submitted first."""
+    """Submitted applications in a person's scope that still need staff: waiting for
+    eligibility, reviewers or a decision, or a decision drawn for a second check; oldest
+    submitted first. Decided history is left out, so the dashboard costs the same after
+    years of records: every branch for administrators, their own for coordinators."""
+    open_work = sa.or_(
+        Application.state.in_([ApplicationState.submitted, ApplicationState.under_review]),
+        sa.exists().where(Decision.application_id == Application.id,
+                          Decision.moderation == Moderation.pending))
     query = (
         sa.select(Application)
-        .where(Application.state.not_in([ApplicationState.draft, ApplicationState.withdrawn]))
-        .order_by(Application.submitted_at.desc())
+        .where(Application.state.not_in([ApplicationState.draft, ApplicationState.withdrawn]),
+               open_work)
+        .order_by(Application.submitted_at, Application.id)
         .options(joinedload(Application.competition), joinedload(Application.branch),
                  selectinload(Application.candidate), selectinload(Application.decision),
                  selectinload(Application.reviews))

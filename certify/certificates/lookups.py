@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import defer, joinedload
 
-from certify.certificates.models import Certificate, RenewalRequest
+from certify.certificates.models import Certificate, RenewalRequest, RenewalState
 from certify.certificates.numbering import is_certificate_number, normalise
 from certify.certificates.permissions import is_holder
 from certify.core.audit import AuditEvent
@@ -101,14 +101,15 @@ def history_of(certificate: Certificate) -> list[AuditEvent]:
     ))
 
 
-def renewal_requests_of(user) -> list[RenewalRequest]:
-    """The renewal requests of the certificates a user administers, by state, oldest first."""
-    query = (sa.select(RenewalRequest)
+def pending_renewals(user) -> int:
+    """How many renewal requests wait for a decision among the certificates a user
+    administers (one COUNT)."""
+    query = (sa.select(sa.func.count(RenewalRequest.id))
              .join(Certificate, Certificate.id == RenewalRequest.certificate_id)
-             .order_by(RenewalRequest.state.desc(), RenewalRequest.created_at))
+             .where(RenewalRequest.state == RenewalState.pending))
     if not user.is_admin:
         query = query.where(Certificate.branch_id.in_(user.coordinated_branch_ids))
-    return list(db.session.scalars(query))
+    return db.session.scalar(query)
 
 
 # What the history on a certificate's page calls each audit event (never the raw code).

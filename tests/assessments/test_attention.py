@@ -51,3 +51,20 @@ def test_a_candidate_sees_a_returned_file_and_open_drafts(client, create_user, c
 
     workflow.start(create_competition(), candidate)
     assert "Drafts to submit" in dashboard(client, candidate)
+
+
+def test_decided_files_are_not_loaded_for_the_dashboard(in_app, under_review, workflow):
+    """The staff's "what needs you now" reads open work only, so the dashboard costs the same
+    after years of decided applications (issue 17)."""
+    from assessments.queries import applications_to_manage
+
+    admin, application = under_review["admin"], under_review["application"]
+
+    def managed():
+        return [a.id for a in applications_to_manage(db.session.get(User, admin.id))]
+
+    assert in_app(managed) == [application]
+    for review in under_review["reviews"]:
+        workflow.review(review)
+    workflow.decide(application, admin, "refuse")
+    assert in_app(managed) == []
