@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,6 +12,7 @@ from assessments.analytics import application_scope, competition_figures
 from assessments.blueprint import bp
 from assessments.permissions import hidden_application_ids
 from assessments.queries import candidate_names, people_by_id
+from assessments.readable_exports import readable
 from assessments.report_jobs import ANNUAL_REPORT
 from assessments.reports import (
     EXPORT_KINDS,
@@ -23,6 +24,7 @@ from assessments.reports import (
 from assessments.views.loaders import analytics_scope_or_404, report_scope_or_404
 from certify.core import jobs
 from certify.core.forms import ActionForm, require_action_form
+from certify.core.i18n import current_language
 from certify.core.tabular import csv_response, iter_csv, xlsx_response
 
 
@@ -56,6 +58,9 @@ def export(competition_id: int, kind: str, fmt: str):
     hidden = hidden_application_ids(current_user, competition)
     header, rows = export_rows(competition, kind, branches, hidden)
     filename = f"competition-{competition.id}-{kind}.{fmt}"
+    if request.args.get("for") == "people":  # headers and words in the exporter's language
+        header, rows = readable(competition, header, rows)
+        filename = f"competition-{competition.id}-{kind}-{current_language()}.{fmt}"
     if fmt == "csv":
         return csv_response(iter_csv(header, rows), filename)
     return xlsx_response({kind: (header, rows)}, filename)

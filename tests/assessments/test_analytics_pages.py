@@ -197,3 +197,35 @@ def test_every_csv_download_says_text_csv_utf8_once(app, decided):
         assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     results = responses[2].get_data(as_text=True)
     assert "=HYPERLINK" not in results.replace("'=HYPERLINK", "")  # the RU affiliation
+
+
+def test_exports_for_people_speak_the_exporters_language(app, decided, in_app):
+    """Headers, criteria, reviewers and decisions in words, codes as columns of their own
+    (issue 16); the machine-readable files are unchanged beside them."""
+    in_app(lambda: setattr(db.session.get(User, decided["admin"].id), "preferred_language",
+                           "ru"))
+    client = app.test_client()
+    login(client, decided["admin"])
+    url = f"/manage/competitions/{decided['competition']}/export"
+    ru = {"Accept-Language": "ru"}
+    answer = client.get(f"{url}/results.csv?for=people", headers=ru)
+    assert answer.headers["Content-Disposition"].endswith(
+        f'competition-{decided["competition"]}-results-ru.csv"')
+    results = pd.read_csv(io.BytesIO(answer.data), keep_default_na=False)
+    assert list(results.columns)[:3] == ["Номер заявки", "Балл, %", "Все экспертизы получены"]
+    assert "True" not in answer.get_data(as_text=True)
+    first = results.set_index("Номер заявки").loc[decided["applications"][0]]
+    assert (first["Решение"], first["Окончательное"], first["Все экспертизы получены"]) == (
+        "Присвоено", "Да", "Да")
+    assert first["Балл, %"] == pytest.approx(78.75)
+
+    ratings = pd.read_excel(io.BytesIO(client.get(f"{url}/ratings.xlsx?for=people",
+                                                  headers=ru).data))
+    assert list(ratings.columns) == ["Номер заявки", "Эксперт", "Критерий", "Код критерия",
+                                     "Уровень"]
+    assert set(ratings["Эксперт"]) == {"Secret Reviewer 0", "Secret Reviewer 1"}
+    assert set(ratings["Код критерия"]) == {"C1", "C2", "C3"}
+    assert not set(ratings["Критерий"]) & {"C1", "C2", "C3"}  # titles, not ids or codes
+
+    page = client.get(f"/manage/competitions/{decided['competition']}/analytics")
+    assert "for=people" in page.get_data(as_text=True)
