@@ -101,3 +101,17 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// A wide table scrolls inside its own box on a phone (style.css): make such a box reachable
+// by keyboard (Tab, then the arrow keys), as WCAG 2.1.1 asks, and only while it scrolls.
+const focusableScrollers = () => {
+  for (const box of document.querySelectorAll("main table, main .table-scroll")) {
+    if (box.scrollWidth > box.clientWidth) {
+      box.setAttribute("tabindex", "0");
+    } else if (box.getAttribute("tabindex") === "0" && !box.matches(".api-docs *")) {
+      box.removeAttribute("tabindex");
+    }
+  }
+};
+document.addEventListener("DOMContentLoaded", focusableScrollers);
+window.addEventListener("resize", focusableScrollers);
