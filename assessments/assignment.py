@@ -192,8 +192,9 @@ def plan_assignment(competition: Competition,
             reviewer = min(options, key=lambda r: (load[r.id], r.id))
             chosen.add(reviewer.id)
             take(application, reviewer)
-    plan.no_specialist = [a.id for a in applications
-                          if a.specialism and a.id not in specialist_on]
+    # By number, whatever order the database gave the applications in (PostgreSQL's differs).
+    plan.no_specialist = sorted(a.id for a in applications
+                                if a.specialism and a.id not in specialist_on)
     return plan
 
 
