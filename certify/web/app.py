@@ -21,7 +21,6 @@ import assessments.views  # noqa: F401
 import certify.certificates.views  # noqa: F401
 import certify.users.views  # noqa: F401
 import certify.web.jobs_views  # noqa: F401
-import certify.web.outbox_views  # noqa: F401
 import certify.web.records  # noqa: F401
 import certify.web.views  # noqa: F401
 import rubrics.views  # noqa: F401
