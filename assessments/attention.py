@@ -13,27 +13,47 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from assessments.models import Application, Competition, Review
-from assessments.queries import applications_to_manage, reviews_of
-from assessments.states import ApplicationState, CompetitionState, Moderation, ReviewState
+from assessments.queries import open_work_of, reviews_of
+from assessments.states import ApplicationState, CompetitionState, ReviewState
 from certify.certificates.lookups import pending_renewals
 from certify.core.extensions import db
 from certify.users.models import User
 
 LATER = datetime.max  # no deadline sorts last
+CARD_SIZE = 5  # items named on a card; the rest are counted ("and 12 more")
+
+
+@dataclass
+class Card:
+    """One kind of waiting work: its most pressing items and how many there are in all."""
+
+    first: list = field(default_factory=list)
+    total: int = 0
+
+    @classmethod
+    def of(cls, items: list) -> Card:
+        return cls(items[:CARD_SIZE], len(items))
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.first)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
 
 
 @dataclass
 class Attention:
     """The work waiting for one person, by kind; ``empty`` when nothing is."""
 
-    reviews: list[Review] = field(default_factory=list)          # assigned, not yet submitted
-    returned: list[Application] = field(default_factory=list)    # sent back to the candidate
-    drafts: list[Application] = field(default_factory=list)      # unsent, competition still open
-    to_check: list[Application] = field(default_factory=list)    # eligibility not yet confirmed
-    to_assign: list[Application] = field(default_factory=list)   # fewer reviewers than needed
-    to_decide: list[Application] = field(default_factory=list)   # reviews in, no decision
-    second_checks: list[Application] = field(default_factory=list)  # decisions drawn for moderation
-    renewals: int = 0                                             # renewal requests waiting
+    reviews: Card = field(default_factory=Card)        # assigned, not yet submitted
+    returned: Card = field(default_factory=Card)       # sent back to the candidate
+    drafts: Card = field(default_factory=Card)         # unsent, competition still open
+    to_check: Card = field(default_factory=Card)       # eligibility not yet confirmed
+    to_assign: Card = field(default_factory=Card)      # fewer reviewers than needed
+    to_decide: Card = field(default_factory=Card)      # reviews in, no decision
+    second_checks: Card = field(default_factory=Card)  # decisions drawn for moderation
+    renewals: int = 0                                  # renewal requests waiting
 
     @property
     def empty(self) -> bool:
@@ -48,8 +68,9 @@ def _deadline(review: Review) -> datetime:
 def attention_for(user: User) -> Attention:
     found = Attention()
     if user.has_role("reviewer"):
-        found.reviews = sorted((r for r in reviews_of(user) if r.state == ReviewState.draft),
-                               key=lambda r: (_deadline(r), r.assigned_at))
+        found.reviews = Card.of(sorted(
+            (r for r in reviews_of(user) if r.state == ReviewState.draft),
+            key=lambda r: (_deadline(r), r.assigned_at)))
     if user.has_role("candidate"):
         drafts = db.session.scalars(
             sa.select(Application).join(Competition)
@@ -58,28 +79,11 @@ def attention_for(user: User) -> Attention:
                    Competition.state == CompetitionState.open)
             .order_by(Competition.closes_at).options(joinedload(Application.competition))
         ).all()
-        found.returned = [a for a in drafts if a.returned_at is not None]
-        found.drafts = [a for a in drafts if a.returned_at is None]
+        found.returned = Card.of([a for a in drafts if a.returned_at is not None])
+        found.drafts = Card.of([a for a in drafts if a.returned_at is None])
     if user.has_role("admin", "coordinator"):
-        _staff(user, found)
+        for kind, (first, total) in open_work_of(user, first=CARD_SIZE).items():
+            setattr(found, kind, Card(first, total))
+        found.renewals = pending_renewals(user)
     return found
 
-
-def _staff(user: User, found: Attention) -> None:
-    for application in applications_to_manage(user):  # open work only, oldest submitted first
-        needed = application.competition.min_reviewers
-        submitted = sum(r.state == ReviewState.submitted for r in application.reviews)
-        decision = application.decision
-        if application.state == ApplicationState.submitted \
-                and application.eligibility_checked_at is None:
-            found.to_check.append(application)
-        elif application.state in (ApplicationState.submitted, ApplicationState.under_review) \
-                and len(application.reviews) < needed:
-            found.to_assign.append(application)
-        elif application.state == ApplicationState.under_review and decision is None \
-                and submitted >= needed:
-            found.to_decide.append(application)
-        if decision is not None and decision.moderation == Moderation.pending \
-                and decision.decided_by_id != user.id:
-            found.second_checks.append(application)
-    found.renewals = pending_renewals(user)

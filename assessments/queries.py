@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from assessments.models import (
     Application,
@@ -63,30 +63,63 @@ def reviews_of(reviewer: User) -> list[Review]:
     ))
 
 
-def applications_to_manage(staff: User) -> list[Application]:
-    """Submitted applications in a person's scope that still need staff: waiting for
-    eligibility, reviewers or a decision, or a decision drawn for a second check; oldest
-    submitted first. Decided history is left out, so the dashboard costs the same after
-    years of records: every branch for administrators, their own for coordinators."""
-    open_work = sa.or_(
-        Application.state.in_([ApplicationState.submitted, ApplicationState.under_review]),
-        sa.exists().where(Decision.application_id == Application.id,
-                          Decision.moderation == Moderation.pending))
-    query = (
-        sa.select(Application)
-        .where(Application.state.not_in([ApplicationState.draft, ApplicationState.withdrawn]),
-               open_work)
-        .order_by(Application.submitted_at, Application.id)
-        .options(joinedload(Application.competition), joinedload(Application.branch),
-                 selectinload(Application.candidate), selectinload(Application.decision),
-                 selectinload(Application.reviews))
-    )
+def _open_work_in_scope(staff: User) -> list:
+    """Submitted files in a person's scope that still need staff, never their own nor one they
+    declared a conflict with (ISO/IEC 17024 §4.3): every branch for administrators, their own
+    for coordinators. Decided history is left out, so the dashboard costs the same after years
+    of records."""
+    scope = [
+        Application.state.not_in([ApplicationState.draft, ApplicationState.withdrawn]),
+        Application.candidate_id != staff.id,
+        Application.id.not_in(
+            sa.select(Conflict.application_id).where(Conflict.reviewer_id == staff.id)),
+    ]
     if not staff.is_admin:
-        query = query.where(Application.branch_id.in_(staff.coordinated_branch_ids))
-    # Never their own file, nor one they declared a conflict with (ISO/IEC 17024 §4.3).
-    query = query.where(Application.candidate_id != staff.id, Application.id.not_in(
-        sa.select(Conflict.application_id).where(Conflict.reviewer_id == staff.id)))
-    return list(db.session.scalars(query))
+        scope.append(Application.branch_id.in_(staff.coordinated_branch_ids))
+    return scope
+
+
+def _reviews(*where) -> sa.ScalarSelect:
+    return (sa.select(sa.func.count(Review.id))
+            .where(Review.application_id == Application.id, *where).scalar_subquery())
+
+
+def _open_work_cards(staff: User) -> dict[str, sa.ColumnElement[bool]]:
+    """Each kind of waiting work as a condition; a file is in at most one of the first three
+    (checked in this order) and may also wait for a second check."""
+    waiting = Application.state.in_([ApplicationState.submitted, ApplicationState.under_review])
+    to_check = sa.and_(Application.state == ApplicationState.submitted,
+                       Application.eligibility_checked_at.is_(None))
+    decided = sa.exists().where(Decision.application_id == Application.id)
+    return {
+        "to_check": to_check,
+        "to_assign": sa.and_(waiting, sa.not_(to_check),
+                             _reviews() < Competition.min_reviewers),
+        "to_decide": sa.and_(Application.state == ApplicationState.under_review, ~decided,
+                             _reviews(Review.state == ReviewState.submitted)
+                             >= Competition.min_reviewers),
+        "second_checks": sa.exists().where(Decision.application_id == Application.id,
+                                           Decision.moderation == Moderation.pending,
+                                           Decision.decided_by_id != staff.id),
+    }
+
+
+def open_work_of(staff: User, first: int) -> dict[str, tuple[list[Application], int]]:
+    """The staff's waiting work by kind (``to_check``, ``to_assign``, ``to_decide``,
+    ``second_checks``): each kind's ``first`` files, oldest submitted first, and how many
+    there are in all. One statement per kind, loading at most ``first`` rows however many
+    files wait."""
+    scope = _open_work_in_scope(staff)
+    total = sa.func.count().over()  # counted before the LIMIT applies
+    cards = {}
+    for card, condition in _open_work_cards(staff).items():
+        rows = db.session.execute(
+            sa.select(Application, total).join(Application.competition)
+            .where(*scope, condition)
+            .order_by(Application.submitted_at, Application.id).limit(first)
+            .options(contains_eager(Application.competition))).all()
+        cards[card] = ([application for application, _ in rows], rows[0][1] if rows else 0)
+    return cards
 
 
 def candidate_names(scope: list) -> dict[int, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -77,8 +78,11 @@ def _converter(name: str, titles: dict[int, str], reviewers: dict[int, str]):
 
 
 def _plain(value):
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    """Cells come from pandas, so a yes/no or a figure may be a numpy scalar."""
+    if isinstance(value, (bool, numpy.bool_)):
         return _("Yes") if value else _("No")
-    if isinstance(value, float):
-        return "" if math.isnan(value) else round(value, 2)
+    if isinstance(value, (float, numpy.floating)):
+        return "" if math.isnan(value) else round(float(value), 2)
+    if isinstance(value, numpy.integer):
+        return int(value)
     return value

@@ -19,9 +19,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certify.core.extensions import db
-from certify.core.forms import ActionForm, ConfirmForm, require_action_form, unconfirmed
+from certify.core.forms import ActionForm, ConfirmForm, require_action_form
 from certify.core.listing import FilterControl
-from certify.core.views import attempt, flash_form_errors, run_operation
+from certify.core.views import attempt, flash_form_errors, run_action, run_confirmed, run_operation
 from certify.users.models import Branch, User
 from certify.users.operations import active_branches
 from rubrics.blueprint import bp
@@ -291,44 +291,38 @@ def settings(version_id: int):
 @login_required
 def publish_version(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_publish_rubric)
-    if refused := unconfirmed(url_for(".version", version_id=rubric_version.id)):
-        return refused
-    return run_operation(lambda: publish(rubric_version, by=current_user),
+    return run_confirmed(lambda: publish(rubric_version, by=current_user),
                          success=_("Version published. It can no longer change."),
-                         redirect_to=url_for(".version", version_id=rubric_version.id))
+                         back=url_for(".version", version_id=rubric_version.id))
 
 
 @bp.post("/versions/<int:version_id>/retire")
 @login_required
 def retire_version(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_publish_rubric)
-    if refused := unconfirmed(url_for(".version", version_id=rubric_version.id)):
-        return refused
-    return run_operation(lambda: retire(rubric_version, by=current_user),
+    return run_confirmed(lambda: retire(rubric_version, by=current_user),
                          success=_("Version retired: new competitions cannot use it."),
-                         redirect_to=url_for(".version", version_id=rubric_version.id))
+                         back=url_for(".version", version_id=rubric_version.id))
 
 
 @bp.post("/versions/<int:version_id>/draft")
 @login_required
 def new_draft(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_edit_rubric)
-    require_action_form()
-    return run_operation(lambda: start_draft(rubric_version, by=current_user),
-                         success=_("A new draft was copied from this version."),
-                         redirect_to=lambda draft: url_for(".version", version_id=draft.id),
-                         on_failure=url_for(".version", version_id=rubric_version.id))
+    return run_action(lambda: start_draft(rubric_version, by=current_user),
+                      success=_("A new draft was copied from this version."),
+                      redirect_to=lambda draft: url_for(".version", version_id=draft.id),
+                      on_failure=url_for(".version", version_id=rubric_version.id))
 
 
 @bp.post("/versions/<int:version_id>/delete")
 @login_required
 def delete_version(version_id: int):
     rubric_version = get_version_or_404(version_id, check=can_edit_rubric)
-    require_action_form()
-    return run_operation(lambda: delete_draft(rubric_version, by=current_user),
-                         success=_("Draft deleted."),
-                         redirect_to=url_for(".index"),
-                         on_failure=url_for(".version", version_id=rubric_version.id))
+    return run_action(lambda: delete_draft(rubric_version, by=current_user),
+                      success=_("Draft deleted."),
+                      redirect_to=url_for(".index"),
+                      on_failure=url_for(".version", version_id=rubric_version.id))
 
 
 @bp.get("/diff/<int:old_id>/<int:new_id>")
@@ -414,10 +408,9 @@ def edit_criterion(criterion_id: int):
 @login_required
 def delete_criterion(criterion_id: int):
     criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
-    require_action_form()
-    return run_operation(lambda: remove_criterion(criterion, by=current_user),
-                         success=_("Criterion removed."),
-                         redirect_to=url_for(".version", version_id=criterion.version_id))
+    return run_action(lambda: remove_criterion(criterion, by=current_user),
+                      success=_("Criterion removed."),
+                      redirect_to=url_for(".version", version_id=criterion.version_id))
 
 
 @bp.post("/criteria/<int:criterion_id>/move/<direction>")
@@ -437,17 +430,15 @@ def move(criterion_id: int, direction: str):
 @login_required
 def add_level_view(criterion_id: int):
     criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
-    require_action_form()
-    return run_operation(lambda: add_level(criterion, by=current_user),
-                         success=_("Level added: write its label and descriptor."),
-                         redirect_to=url_for(".version", version_id=criterion.version_id))
+    return run_action(lambda: add_level(criterion, by=current_user),
+                      success=_("Level added: write its label and descriptor."),
+                      redirect_to=url_for(".version", version_id=criterion.version_id))
 
 
 @bp.post("/criteria/<int:criterion_id>/levels/remove")
 @login_required
 def remove_level_view(criterion_id: int):
     criterion = get_criterion_or_404(criterion_id, check=can_edit_rubric)
-    require_action_form()
-    return run_operation(lambda: remove_level(criterion, by=current_user),
-                         success=_("Top level removed."),
-                         redirect_to=url_for(".version", version_id=criterion.version_id))
+    return run_action(lambda: remove_level(criterion, by=current_user),
+                      success=_("Top level removed."),
+                      redirect_to=url_for(".version", version_id=criterion.version_id))

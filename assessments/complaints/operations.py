@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from assessments.complaints.models import (
     CERTIFICATE_OUTCOMES,
@@ -37,6 +36,7 @@ from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.errors import DomainError, Problem
 from certify.core.extensions import db
+from certify.core.sequences import take_next
 from certify.users.models import Branch, User
 
 
@@ -56,23 +56,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def next_receipt_sequence(year: int) -> int:
-    """Take the year's next receipt number atomically: the UPDATE locks the row until the
-    transaction ends; the year's first complaint creates it (a concurrent first one retries)."""
-    bump = (sa.update(ComplaintSequence).where(ComplaintSequence.year == year)
-            .values(last_value=ComplaintSequence.last_value + 1)
-            .returning(ComplaintSequence.last_value))
-    value = db.session.execute(bump).scalar_one_or_none()
-    if value is not None:
-        return value
-    try:
-        with db.session.begin_nested():
-            db.session.add(ComplaintSequence(year=year, last_value=1))
-        return 1
-    except IntegrityError:
-        return db.session.execute(bump).scalar_one()
-
-
 def file_complaint(given: ComplaintInput) -> tuple[Complaint, str]:
     """A complaint from anyone; returns it with the token of its status link (shown once and
     mailed, kept only as a digest)."""
@@ -88,7 +71,7 @@ def file_complaint(given: ComplaintInput) -> tuple[Complaint, str]:
         if given.branch_id is not None:
             branch = db.session.get(Branch, given.branch_id)
     now = utcnow()
-    sequence = next_receipt_sequence(now.year)
+    sequence = take_next(ComplaintSequence, year=now.year)
     token = secrets.token_urlsafe(32)
     complaint = Complaint(
         number=f"C-{now.year}-{sequence:05d}", year=now.year, sequence=sequence,

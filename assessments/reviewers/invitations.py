@@ -32,12 +32,8 @@ from certify.core.i18n import current_language
 from certify.core.urls import absolute_url
 from certify.users import privacy
 from certify.users.models import Branch, Role, User
-from certify.users.operations import (
-    create_user,
-    grant_reviewer_role,
-    set_reviewer_profile,
-    user_by_email,
-)
+from certify.users.operations import create_user, set_reviewer_profile, user_by_email
+from certify.users.roles import grant_invited_role
 
 
 class InvitationError(DomainError):
@@ -201,7 +197,7 @@ def accept_as(invitation: ReviewerInvitation, user: User,
               declaration: ReviewerDeclaration) -> None:
     """An account holder accepts, logged in with the invited address."""
     require_invited_account(invitation, user)
-    grant_reviewer_role(user, by=user)
+    grant_invited_role(user, Role.reviewer, by=user)
     _accept(invitation, user, declaration)
 
 

@@ -48,7 +48,7 @@ from assessments.views.loaders import (
 from certify.core.forms import ActionForm, require_action_form
 from certify.core.tabular import csv_response, to_csv
 from certify.core.uploads import extension_for
-from certify.core.views import background_save, run_operation, run_posted_form
+from certify.core.views import background_save, run_action, run_operation, run_posted_form
 from certify.users.specialisms import specialism_title
 
 
@@ -170,10 +170,9 @@ def application(application_id: int):
 @login_required
 def withdraw(application_id: int):
     application = get_application_or_404(application_id, check=is_candidate_of)
-    require_action_form()
-    return run_operation(lambda: withdraw_application(application, by=current_user),
-                         success=_("Your application has been withdrawn."),
-                         redirect_to=url_for(".application", application_id=application.id))
+    return run_action(lambda: withdraw_application(application, by=current_user),
+                      success=_("Your application has been withdrawn."),
+                      redirect_to=url_for(".application", application_id=application.id))
 
 
 @bp.post("/applications/<int:application_id>/evidence")

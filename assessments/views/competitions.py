@@ -21,8 +21,8 @@ from assessments.views.loaders import (
     get_competition_or_404,
     visible_competition_or_404,
 )
-from certify.core.forms import ActionForm, require_action_form
-from certify.core.views import run_operation
+from certify.core.forms import ActionForm
+from certify.core.views import run_action
 
 
 @bp.get("/competitions/")
@@ -55,8 +55,7 @@ def apply(competition_id: int):
     competition = get_competition_or_404(competition_id)
     if not is_candidate(current_user):
         abort(403)
-    require_action_form()
-    return run_operation(
+    return run_action(
         lambda: start_application(competition, current_user),
         success=_("Your application has been started. It is saved as a draft until you "
                   "submit it."),

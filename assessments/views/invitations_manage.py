@@ -16,8 +16,7 @@ from assessments.reviewers.permissions import can_invite
 from assessments.views.loaders import get_invitation_or_404
 from assessments.views.pool import branches_in_scope, invitable_competitions
 from certify.core.errors import DomainError
-from certify.core.forms import require_action_form
-from certify.core.views import flash_problems, run_operation
+from certify.core.views import flash_problems, run_action, run_operation
 
 
 def _back(invitation: ReviewerInvitation) -> str:
@@ -28,22 +27,20 @@ def _back(invitation: ReviewerInvitation) -> str:
 @login_required
 def withdraw_invitation(invitation_id: int):
     invitation = get_invitation_or_404(invitation_id)
-    require_action_form()
-    return run_operation(lambda: withdraw(invitation, by=current_user),
-                         success=_("Invitation to %(email)s withdrawn: its link no longer "
-                                   "works.", email=invitation.email),
-                         redirect_to=_back(invitation))
+    return run_action(lambda: withdraw(invitation, by=current_user),
+                      success=_("Invitation to %(email)s withdrawn: its link no longer "
+                                "works.", email=invitation.email),
+                      redirect_to=_back(invitation))
 
 
 @bp.post("/reviewers/invitations/<int:invitation_id>/resend")
 @login_required
 def resend_invitation(invitation_id: int):
     invitation = get_invitation_or_404(invitation_id)
-    require_action_form()
-    return run_operation(lambda: resend(invitation, by=current_user),
-                         success=_("Invitation sent again to %(email)s with a new link; the "
-                                   "earlier link no longer works.", email=invitation.email),
-                         redirect_to=_back(invitation))
+    return run_action(lambda: resend(invitation, by=current_user),
+                      success=_("Invitation sent again to %(email)s with a new link; the "
+                                "earlier link no longer works.", email=invitation.email),
+                      redirect_to=_back(invitation))
 
 
 @bp.route("/reviewers/invite/bulk", methods=["GET", "POST"])

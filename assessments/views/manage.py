@@ -66,7 +66,7 @@ from assessments.views.loaders import (
 )
 from certify.core.extensions import db
 from certify.core.forms import ActionForm, require_action_form
-from certify.core.views import attempt, run_operation, run_posted_form
+from certify.core.views import attempt, run_action, run_operation, run_posted_form
 from certify.users.models import Branch, User
 from certify.users.operations import active_branches
 from certify.users.specialisms import specialism_title
@@ -154,10 +154,9 @@ def manage_application(application_id: int):
 @login_required
 def check_eligibility_view(application_id: int):
     application = managed_application_or_404(application_id)
-    require_action_form()
-    return run_operation(lambda: check_eligibility(application, by=current_user),
-                         success=_("Eligibility confirmed: reviewers can now be assigned."),
-                         redirect_to=_back_to(application))
+    return run_action(lambda: check_eligibility(application, by=current_user),
+                      success=_("Eligibility confirmed: reviewers can now be assigned."),
+                      redirect_to=_back_to(application))
 
 
 @bp.post("/manage/applications/<int:application_id>/return")

@@ -17,8 +17,8 @@ from assessments.permissions import can_manage_application, is_staff
 from assessments.reviewers.severity import pool_severity
 from assessments.views.loaders import get_review_or_404
 from certify.core.extensions import db
-from certify.core.forms import ActionForm, require_action_form
-from certify.core.views import run_operation, run_posted_form
+from certify.core.forms import ActionForm
+from certify.core.views import run_action, run_posted_form
 from certify.users.forms import GrantRoleForm
 from certify.users.models import Role, User
 from certify.users.operations import active_branches
@@ -91,8 +91,7 @@ def grant_role_view(user_id: int):
 @login_required
 def remove_role_view(user_id: int, role: str):
     person = person_or_404(user_id)
-    require_action_form()
-    return run_operation(
+    return run_action(
         lambda: remove_role(person, Role(role), by=current_user),
         success=_("Role removed from %(name)s.", name=person.full_name),
         redirect_to=_page(person),
@@ -107,8 +106,7 @@ def release_assignment_view(user_id: int, review_id: int):
         review_id, check=lambda user, review: (review.reviewer_id == person.id
                                                and can_manage_application(user,
                                                                           review.application)))
-    require_action_form()
-    return run_operation(
+    return run_action(
         lambda: release_assignment(review, by=current_user),
         success=_("Assignment released: assign another reviewer on the application's page."),
         redirect_to=_page(person),

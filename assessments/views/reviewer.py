@@ -33,8 +33,8 @@ from assessments.views.loaders import (
     get_application_or_404,
     get_review_or_404,
 )
-from certify.core.forms import ActionForm, require_action_form
-from certify.core.views import background_save, run_operation, run_posted_form
+from certify.core.forms import ActionForm
+from certify.core.views import background_save, run_action, run_operation, run_posted_form
 
 
 @bp.get("/reviews/")
@@ -150,8 +150,7 @@ def declare_conflict_view(review_id: int):
 @login_required
 def reopen_review_view(review_id: int):
     review = get_review_or_404(review_id, check=can_reopen_review)
-    require_action_form()
-    return run_operation(
+    return run_action(
         lambda: reopen_review(review, by=current_user),
         success=_("Your review is open again; the submitted version is kept. Submit it when "
                   "done."),

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
 from certify.certificates.models import CertificateSequence
-from certify.core.extensions import db
+from certify.core.sequences import take_next
 from rubrics.models import Track
 
 PREFIXES: dict[Track, str] = {Track.professor: "UPME", Track.engineer: "CME"}
@@ -36,31 +33,7 @@ def format_number(prefix: str, branch_code: str, year: int, sequence: int) -> st
 
 
 def next_sequence(prefix: str, branch_code: str, year: int) -> int:
-    """Take the next number atomically: the UPDATE locks the row until the transaction ends."""
-    key = (
-        (CertificateSequence.prefix == prefix)
-        & (CertificateSequence.branch_code == branch_code)
-        & (CertificateSequence.year == year)
-    )
-    bump = (
-        sa.update(CertificateSequence)
-        .where(key)
-        .values(last_value=CertificateSequence.last_value + 1)
-        .returning(CertificateSequence.last_value)
-    )
-    value = db.session.execute(bump).scalar_one_or_none()
-    if value is not None:
-        return value
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                CertificateSequence(prefix=prefix, branch_code=branch_code, year=year,
-                                    last_value=1)
-            )
-        return 1
-    except IntegrityError:
-        # Another transaction created the row first; take the next number from it.
-        return db.session.execute(bump).scalar_one()
+    return take_next(CertificateSequence, prefix=prefix, branch_code=branch_code, year=year)
 
 
 def allocate_number(track: Track, branch_code: str, year: int) -> tuple[str, int]:

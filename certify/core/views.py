@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from certify.core.errors import DomainError
 from certify.core.extensions import db
+from certify.core.forms import require_action_form, unconfirmed
 
 
 def flash_problems(error: DomainError, prefix: str = "") -> None:
@@ -102,3 +103,19 @@ def background_save(form, operation: Callable[[], Any], *, version: Callable[[],
         stale = any("elsewhere" in problem for problem in problems)
         return {"saved": False, "problems": problems}, 409 if stale else 422
     return {"saved": True, "version": version()}, 200
+
+
+def run_action(operation: Callable[[], Any], **answer):
+    """A button's post (``ActionForm``): refused with 400 on a bad CSRF token before anything
+    runs, else ``run_operation(operation, **answer)``."""
+    require_action_form()
+    return run_operation(operation, **answer)
+
+
+def run_confirmed(operation: Callable[[], Any], *, back: str, **answer):
+    """An irreversible step's post (``ConfirmForm``): without its ticked box, sent ``back``
+    with the reason and nothing changed (400 on a bad CSRF token); else ``run_operation``,
+    on to ``redirect_to`` (``back`` by default)."""
+    if refused := unconfirmed(back):
+        return refused
+    return run_operation(operation, **{"redirect_to": back, **answer})

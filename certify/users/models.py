@@ -219,12 +219,6 @@ class ReviewerLanguage(db.Model):
     language: Mapped[str] = mapped_column(String(2), primary_key=True)
 
 
-def load_user_by_session_token(token: str) -> User | None:
-    """The session's user, while the account is enabled: disabling ends every session."""
-    return db.session.scalar(sa.select(User).where(User.session_token == token,
-                                                   User.is_enabled))
-
-
 class PrivacyConsent(db.Model):
     """A person's consent to one version of the privacy notice (``certify.users.privacy``),
     in the language they read it in: Kazakhstan's Law on Personal Data and their Protection

@@ -208,14 +208,6 @@ def set_enabled(user: User, enabled: bool, *, by: User) -> None:
     audit.record("user.enable" if enabled else "user.disable", user, actor=by)
 
 
-def grant_reviewer_role(user: User, *, by: User) -> None:
-    """Make an account a reviewer too (an invitation accepted by someone who has one)."""
-    if not user.has_role(Role.reviewer):
-        user.role_assignments.append(RoleAssignment(role=Role.reviewer))
-        db.session.flush()
-        audit.record("user.role_grant", user, actor=by, role=Role.reviewer)
-
-
 def set_reviewer_profile(user: User, *, specialisms: Iterable[str], languages: Iterable[str],
                          max_open_reviews: int | None, by: User) -> ReviewerProfile:
     """What a reviewer declares, replacing what they declared before."""

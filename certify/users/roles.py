@@ -53,13 +53,27 @@ def grant_role(person: User, role: Role, *, by: User, branch: Branch | None = No
             raise DomainError(_("Choose the branch this person coordinates."))
         if not branch.is_active:
             raise DomainError(_("The %(code)s branch is deactivated.", code=branch.code))
-    person.role_assignments.append(
-        RoleAssignment(role=role, branch=branch if role == Role.coordinator else None))
-    if role == Role.coordinator and person.branch is None:
-        person.branch = branch
+    coordinated = branch if role == Role.coordinator else None
+    if coordinated is not None and person.branch is None:
+        person.branch = coordinated
+    _add(person, RoleAssignment(role=role, branch=coordinated), by=by,
+         branch=coordinated.code if coordinated is not None else None)
+
+
+def grant_invited_role(person: User, role: Role, *, by: User) -> None:
+    """The role an invitation offers, taken by the invited account holder who accepts it: the
+    invitation, sent by staff who may grant the role, is the authority, so the rules on who
+    grants do not apply. A role already held is left as it is."""
+    role = Role(role)
+    if role not in person.roles:
+        _add(person, RoleAssignment(role=role), by=by)
+
+
+def _add(person: User, assignment: RoleAssignment, *, by: User, **noted) -> None:
+    """The one place a role is added: the assignment and its ``user.role_grant`` entry."""
+    person.role_assignments.append(assignment)
     db.session.flush()
-    audit.record("user.role_grant", person, actor=by, role=str(role),
-                 branch=branch.code if role == Role.coordinator else None)
+    audit.record("user.role_grant", person, actor=by, role=str(assignment.role), **noted)
 
 
 def remove_role(person: User, role: Role, *, by: User) -> None:

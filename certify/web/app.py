@@ -21,7 +21,6 @@ import assessments.views  # noqa: F401
 import certify.certificates.views  # noqa: F401
 import certify.users.views  # noqa: F401
 import certify.web.jobs_views  # noqa: F401
-import certify.web.outbox_views  # noqa: F401
 import certify.web.records  # noqa: F401
 import certify.web.views  # noqa: F401
 import rubrics.views  # noqa: F401
@@ -36,7 +35,7 @@ from certify.core.extensions import babel, csrf, db, limiter, login_manager, mig
 from certify.core.i18n import select_locale
 from certify.users.blueprint import auth_bp, branches_bp
 from certify.users.blueprint import bp as users_bp
-from certify.users.models import load_user_by_session_token
+from certify.users.privacy import load_signed_in_user
 from certify.web import cli, errors, models, security, templating  # noqa: F401 - models: every table
 from certify.web.blueprint import bp as main_bp
 from certify.web.config import INSTANCE_SETTINGS, LOCAL_BASE_URL, Config, TestConfig
@@ -191,7 +190,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(load_user_by_session_token)
+    login_manager.user_loader(load_signed_in_user)
     login_manager.login_message = _l("Please log in to open this page.")
 
 

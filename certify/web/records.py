@@ -1,19 +1,21 @@
 """The administrators' records as lists on the server (``certify.core.listing``): the audit
-log and the outbox (failed mail is sent again by ``outbox_views``). Both hold every branch's
-events and messages, so only administrators see them; each row is read as the columns shown
-(never an entry's data nor a message's body)."""
+log and the outbox, where failed mail is sent again. Both hold every branch's events and
+messages, so only administrators see them; each row is read as the columns shown (never an
+entry's data nor a message's body)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template
+from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import aliased
 
+from certify.core import audit
 from certify.core.audit import AuditEvent
+from certify.core.errors import DomainError
 from certify.core.extensions import db
-from certify.core.forms import ActionForm
+from certify.core.forms import ActionForm, require_action_form
 from certify.core.listing import (
     Filter,
     FilterControl,
@@ -23,8 +25,10 @@ from certify.core.listing import (
     one_of,
     paginate,
 )
-from certify.core.outbox import Notification
+from certify.core.outbox import Notification, retry
+from certify.core.views import run_operation
 from certify.users.models import User
+from certify.users.permissions import can_see_outbox
 from certify.web.blueprint import bp
 
 MAX_NAME = 64  # an action's, object type's or kind's length
@@ -104,10 +108,15 @@ def audit_log():
     return render_template("main/audit_log.html", entries=entries, controls=controls)
 
 
+def _outbox_keepers_only() -> None:
+    if not can_see_outbox(current_user):
+        abort(403)
+
+
 @bp.get("/manage/outbox")
 @login_required
 def outbox():
-    _admins_only()
+    _outbox_keepers_only()
     messages = paginate(
         sa.select(Notification.id, Notification.kind, Notification.subject,
                   Notification.language, Notification.created_at, Notification.sent_at,
@@ -123,3 +132,22 @@ def outbox():
     ]
     return render_template("main/outbox.html", messages=messages, controls=controls,
                            action_form=ActionForm())
+
+
+@bp.post("/manage/outbox/<int:notification_id>/retry")
+@login_required
+def retry_message(notification_id: int):
+    _outbox_keepers_only()
+    require_action_form()
+    notification = db.get_or_404(Notification, notification_id)
+
+    def send_again():
+        if notification.failed_at is None:
+            raise DomainError(_("Only a failed message can be sent again."))
+        retry(notification)
+        audit.record("outbox.retry", notification, actor=current_user,
+                     kind=notification.kind, last_error=notification.last_error)
+
+    return run_operation(send_again,
+                         success=_("The message will be sent on the next pass of the outbox."),
+                         redirect_to=url_for(".outbox", state="failed"))

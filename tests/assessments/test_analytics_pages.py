@@ -6,12 +6,14 @@ import base64
 import io
 import re
 
+import numpy
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from assessments import scoring
-from assessments.models import Decision
+from assessments.models import Competition, Decision
+from assessments.readable_exports import readable
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.tabular import to_csv, to_xlsx
@@ -229,3 +231,17 @@ def test_exports_for_people_speak_the_exporters_language(app, decided, in_app):
 
     page = client.get(f"/manage/competitions/{decided['competition']}/analytics")
     assert "for=people" in page.get_data(as_text=True)
+
+
+def test_numpy_cells_read_as_words_and_rounded_figures(decided, in_app):
+    """pandas hands the exports numpy scalars: yes/no in words, figures rounded, a missing
+    figure left blank, whatever the numpy type."""
+    def convert():
+        competition = db.session.get(Competition, decided["competition"])
+        _, rows = readable(competition, ["complete", "score", "n"], [
+            [numpy.bool_(False), numpy.float32(78.756), numpy.int64(3)],
+            [numpy.bool_(True), numpy.float32("nan"), numpy.int32(2)]])
+        return [[(type(cell), cell) for cell in row] for row in rows]
+
+    assert in_app(convert) == [[(str, "No"), (float, 78.76), (int, 3)],
+                               [(str, "Yes"), (str, ""), (int, 2)]]

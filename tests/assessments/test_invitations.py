@@ -175,6 +175,10 @@ def test_an_account_holder_answers_only_from_their_own_account(
     assert owner.post(link, data=declaration).status_code == 302
     assert in_app(lambda: db.session.get(User, candidate.id).roles) == {Role.candidate,
                                                                         Role.reviewer}
+    granted = in_app(lambda: [(e.actor_id, e.data) for e in db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "user.role_grant",
+                                    AuditEvent.object_id == candidate.id))])
+    assert granted == [(candidate.id, {"role": "reviewer"})]  # the invitation is the authority
 
 
 def test_bad_input_rerenders_with_the_typed_values_and_writes_nothing(app, admin_client,

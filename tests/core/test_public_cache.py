@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from certify.certificates import credentials as vc
 from certify.certificates.keys import rotate_key
 from certify.certificates.models import Certificate, SigningKey
 from certify.certificates.operations import correct_holder_name, revoke_certificate
@@ -257,3 +258,31 @@ def test_making_a_certificate_private_withdraws_its_kept_documents(app, cache, h
     # The holder still gets them, and what they got is not kept for the public.
     assert [holder.get(url).status_code for url in documents] == [200, 200]
     assert [public.get(url).status_code for url in documents] == [404, 404]
+
+
+def test_a_status_list_is_signed_once_and_a_revocation_shows_at_once(client, cache, issued,
+                                                                     in_app, award):
+    """The signed status list is kept until a status changes through the application, so it
+    is not signed again for every verifier that fetches it."""
+    index = in_app(lambda: db.session.scalar(sa.select(Certificate.status_index)))
+
+    def revoked_on_the_list(purpose: str) -> bool:
+        listing = client.get(f"/status/{purpose}-1")
+        assert listing.status_code == 200 and listing.headers["Cache-Control"]
+        document = listing.get_json()
+        assert vc.verify_proof(document).ok
+        return vc.status_bit(vc.decode_status_list(
+            document["credentialSubject"]["encodedList"]), index)
+
+    assert not revoked_on_the_list("revocation") and not revoked_on_the_list("suspension")
+    behind_the_apps_back(in_app, "UPDATE certificates SET revoked_at = :now, "
+                                 "revocation_reason = 'By hand.'", now=datetime.now(UTC))
+    assert not revoked_on_the_list("revocation")  # the kept list, not signed again
+
+    behind_the_apps_back(in_app, "UPDATE certificates SET revoked_at = NULL, "
+                                 "revocation_reason = NULL")
+    in_app(lambda: revoke_certificate(
+        db.session.scalar(sa.select(Certificate)), by=db.session.get(User, award.admin.id),
+        reason="Revoked while the status list was kept."))
+    assert revoked_on_the_list("revocation")
+    assert not revoked_on_the_list("suspension")

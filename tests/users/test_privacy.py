@@ -11,7 +11,7 @@ from certify.core.audit import AuditEvent
 from certify.core.extensions import db
 from certify.users import privacy
 from certify.users.models import Branch, PrivacyConsent, User
-from tests.support import login
+from tests.support import counting_statements, login
 
 REGISTRATION = {
     "email": "privacy.person@example.org", "full_name": "Dana Serikova",
@@ -96,6 +96,17 @@ def test_accounts_with_a_current_consent_are_not_stopped(client, in_app, create_
     assert consents(in_app, person.email) == [(privacy.current_version(), "kk")]
     login(client, person)
     assert client.get("/dashboard").status_code == 200
+
+
+def test_the_consent_gate_reads_nothing_beyond_the_signed_in_user(app, client, create_user):
+    """Asked on every signed-in request, the gate learns the answer in the statement that
+    loads the user: no statement of its own."""
+    login(client, create_user("candidate"))
+    with counting_statements(app) as statements:
+        assert client.get("/account").status_code == 200
+    consent_reads = [s for s in statements if "privacy_consents" in s]
+    assert len(consent_reads) == 1, "\n".join(consent_reads)
+    assert "FROM users" in consent_reads[0] and "session_token" in consent_reads[0]
 
 
 @pytest.mark.parametrize("role", ["candidate", "reviewer", "coordinator", "admin"])

@@ -33,7 +33,7 @@ from certify.certificates.facts import stated_facts
 from certify.certificates.forms import BulkVerifyForm, CredentialCheckForm, VerifyForm
 from certify.certificates.issuer import did_document, issuer_name, issuer_profile
 from certify.certificates.lookups import AS_VERIFIED, find_certificate
-from certify.certificates.models import Certificate, SigningKey
+from certify.certificates.models import Certificate, SigningKey, SupersededCredential
 from certify.certificates.numbering import normalise
 from certify.certificates.pdf import render_pdf
 from certify.certificates.permissions import is_printable, may_download
@@ -45,15 +45,16 @@ from certify.certificates.verification import certificate_for, verify_document
 from certify.core import public_cache
 from certify.core.extensions import autocommit_reads, csrf, db, limiter
 from certify.core.i18n import current_language
-from certify.core.public_cache import cached_for_visitors
+from certify.core.public_cache import cached, cached_for_visitors
 from certify.core.tabular import csv_response
 from certify.users.models import Branch
 from rubrics.models import Rubric, RubricVersion
 
 JSON_LD = "application/ld+json"
 
-# What the public answers show: a change to any of these drops every kept answer.
-public_cache.watch(Certificate, SigningKey, Branch, Rubric, RubricVersion)
+# What the public answers show: a change to any of these drops every kept answer (a superseded
+# credential's place is set on the revocation list).
+public_cache.watch(Certificate, SigningKey, Branch, Rubric, RubricVersion, SupersededCredential)
 
 
 def _public_rate() -> str:
@@ -208,7 +209,9 @@ def status_list(list_name: str):
     if purpose not in STATUS_PURPOSES or number != "1":
         return _json({"error": "not_found", "message": "No such status list."}, 404,
                      "application/json")
-    response = _json(status_list_credential(purpose))
+    # Signed once and kept until a certificate's status, a superseded credential or the
+    # signing key changes (the public cache's generation), not re-signed per request.
+    response = cached(f"status-list:{purpose}", lambda: _json(status_list_credential(purpose)))
     # Verifiers may cache briefly; a revocation shows within a minute.
     response.headers["Cache-Control"] = "public, max-age=60"
     return response

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certify.core.extensions import db
-from certify.core.forms import ActionForm, require_action_form
+from certify.core.forms import ActionForm
 from certify.core.outbox import Notification
-from certify.core.views import run_operation
+from certify.core.views import run_action, run_operation
 from certify.users import mailbox
 from certify.users.blueprint import auth_bp as bp
 from certify.users.forms import AccountForm, EmailChangeForm
@@ -70,11 +70,10 @@ def confirm_email_change(token: str):
     if request.method == "GET":
         return render_template("auth/email_change.html", new_email=new_email,
                                action_form=ActionForm())
-    require_action_form()
-    return run_operation(lambda: mailbox.change_email(user, new_email),
-                         success=_("Your email address is now %(email)s.", email=new_email),
-                         redirect_to=url_for(".account" if current_user.is_authenticated
-                                             else ".login"))
+    return run_action(lambda: mailbox.change_email(user, new_email),
+                      success=_("Your email address is now %(email)s.", email=new_email),
+                      redirect_to=url_for(".account" if current_user.is_authenticated
+                                          else ".login"))
 
 
 @bp.get("/my/notifications")
