@@ -430,8 +430,10 @@ class DiscussionPost(db.Model):
 
 
 class Interview(db.Model):
-    """The professional interview of the engineer track (about an hour with the reviewers,
-    domain_anchors §3.4 rule 5), recorded before the decision."""
+    """The professional interview (about an hour with the reviewers, domain_anchors §3.4 rule
+    5), recorded before the decision: mandatory on the engineer track. Under a rubric with an
+    interview protocol it holds a finding per probed criterion and its outcome follows from
+    them (``assessments.interviews``); interviews from before protocols have none."""
 
     __tablename__ = "interviews"
     __table_args__ = (
