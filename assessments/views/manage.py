@@ -116,6 +116,23 @@ def _probed_codes(application: Application) -> list[str]:
             for criterion, _questions in probed_criteria(application.competition.rubric_version)]
 
 
+def _interview_form_as_recorded(application: Application):
+    """The interview form, filled from the recorded interview when there is one (to correct
+    it), empty otherwise."""
+    codes = _probed_codes(application)
+    recorded = application.interview
+    if recorded is None:
+        return interview_form(codes)
+    by_code = {f.criterion.code: f for f in findings_of(recorded).values()}
+    data = {"held_on": recorded.held_on, "panel": recorded.panel, "notes": recorded.notes,
+            "outcome": recorded.outcome.value}
+    for index, code in enumerate(codes):
+        if code in by_code:
+            data |= {f"finding_{index}": by_code[code].outcome.value,
+                     f"note_{index}": by_code[code].note}
+    return interview_form(codes, data=data)
+
+
 def _manage_page(application: Application, assign_form=None, decision_form=None,
                  return_form=None, interview=None, status=200):
     filter_form = ReviewerFilterForm(request.args, prefix="filter")
@@ -144,12 +161,12 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         return_form=return_form or ReturnForm(),
         action_form=ActionForm(),
         post_form=PostForm(),
-        interview_form=interview or interview_form(_probed_codes(application)),
+        interview_form=interview or _interview_form_as_recorded(application),
         moderation_form=ModerationForm(),
         resolve_form=ResolveAppealForm(),
         conflict_form=ConflictForm(),
         specialism_form=SpecialismForm(specialism=application.specialism),
-        filter_form=filter_form, specialism_title=specialism_title,
+        filter_form=filter_form, specialism_title=specialism_title, is_specialist=is_specialist,
     ), status
 
 

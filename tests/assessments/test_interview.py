@@ -143,6 +143,9 @@ def test_the_decision_waits_for_the_interview_and_shows_it(app, file_under_revie
     row = page[page.index('<tr data-criterion="C3">'):]
     row = row[:row.index("</tr>")]
     assert "3.0" in row and "partly confirmed" in row  # beside the panel mean (3, 3)
+    # The form to correct the record starts from what was recorded.
+    assert 'value="E. Morozova, J. Whitfield"' in page
+    assert '<input checked id="finding_1-1" name="finding_1"' in page
 
     assert client.post(f"/manage/applications/{application_id}/decide",
                        data=DECIDE).status_code == 302
