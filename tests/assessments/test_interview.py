@@ -16,7 +16,7 @@ from assessments.states import FindingOutcome, InterviewOutcome, Moderation
 from certify.core.audit import AuditEvent
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
-from rubrics.io import import_rubric
+from rubrics.io import LIBRARY, import_rubric, load_file
 from tests.support import SMALL_RUBRIC, login
 
 C, P, N = (FindingOutcome.confirmed, FindingOutcome.partly_confirmed,
@@ -237,3 +237,14 @@ def test_who_may_record_the_interview(app, file_under_review, create_user, in_ap
     assert response.status_code == status
     assert counts(in_app) == ((1, 2) if status == 302 else (0, 0))
 
+
+
+def test_the_worked_example_of_docs_scoring():
+    """docs/scoring.md, "The interview": CME v2 with E8 (must-pass) not confirmed."""
+    version = load_file(LIBRARY / "cme.v2.json")["version"]
+    must_pass = {c["code"] for c in version["criteria"] if c["min_pass_level"] is not None}
+    findings = {probe["code"]: C for probe in version["interview"]["criteria"]}
+    assert interview_outcome(findings, must_pass) == InterviewOutcome.satisfactory
+    assert len(findings) == 7
+    assert interview_outcome(findings | {"E8": N}, must_pass) == InterviewOutcome.unsatisfactory
+    assert interview_outcome(findings | {"E10": N}, must_pass) == InterviewOutcome.satisfactory
