@@ -5,6 +5,8 @@ rule that turns the findings into the interview's outcome (docs/scoring.md, "The
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy import ForeignKey, Text
@@ -76,3 +78,33 @@ def probed_criteria(version: RubricVersion) -> list[tuple[Criterion, list[dict[s
     return [(by_code[probe["code"]], probe["questions"])
             for probe in (version.interview or {}).get("criteria", [])
             if probe["code"] in by_code]
+
+
+@dataclass(frozen=True)
+class RecordedFinding:
+    outcome: FindingOutcome
+    note: str
+
+
+@dataclass(frozen=True)
+class InterviewAtDecision:
+    """The interview as a decision kept it (``Decision.interview``), shaped for display like a
+    recorded interview: findings by criterion id."""
+
+    outcome: InterviewOutcome
+    held_on: date
+    panel: str
+    notes: str
+    findings: dict[int, RecordedFinding]
+
+
+def interview_at_decision(kept: dict | None,
+                          version: RubricVersion) -> InterviewAtDecision | None:
+    if not kept:
+        return None
+    ids = {criterion.code: criterion.id for criterion in version.criteria}
+    return InterviewAtDecision(
+        outcome=InterviewOutcome(kept["outcome"]), held_on=date.fromisoformat(kept["held_on"]),
+        panel=kept["panel"], notes=kept.get("notes", ""),
+        findings={ids[code]: RecordedFinding(FindingOutcome(item["outcome"]), item["note"])
+                  for code, item in kept.get("findings", {}).items() if code in ids})

@@ -305,6 +305,9 @@ class Decision(db.Model):
     override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The award band the engine found (a code of the rubric version's bands), for awards.
     band: Mapped[str | None] = mapped_column(String(32))
+    # The interview as it stood when deciding: {"outcome", "held_on", "panel", "findings":
+    # {code: {"outcome", "note"}}} ({} findings without a protocol); None without interview.
+    interview: Mapped[dict | None] = mapped_column(sa.JSON)
 
     application: Mapped[Application] = relationship(back_populates="decision")
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])

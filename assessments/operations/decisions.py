@@ -20,7 +20,7 @@ from assessments.notifications import (
     notify_revision,
 )
 from assessments.operations.guards import require_impartial, require_not_reviewer
-from assessments.operations.interviews import interview_summary, require_interview
+from assessments.operations.interviews import interview_record, require_interview
 from assessments.states import (
     AppealState,
     ApplicationState,
@@ -89,6 +89,7 @@ def decide(
             (result is not None and not bool(result["recommended"]))
             or _interview_failed(application)),
         band=panel_band(application, figures) if outcome == Outcome.award else None,
+        interview=interview_record(application),
     )
     application.state = ApplicationState.decided
     if second_check is None:  # drawn at random (MODERATION_SAMPLE), unless imported history
@@ -100,7 +101,7 @@ def decide(
     audit.record("application.decide", application, actor=by, outcome=str(outcome),
                  before=ApplicationState.under_review, after=ApplicationState.decided,
                  moderation=decision.moderation, override=decision.override, band=decision.band,
-                 **interview_summary(application),
+                 **({"interview": decision.interview} if decision.interview else {}),
                  **({"reason": decision.reason} if decision.override else {}))
     if decision.is_final:
         _finalise(application, by=by, at=at)

@@ -91,16 +91,17 @@ def record_interview(application: Application, *, held_on: date, panel: str, not
     return interview
 
 
-def interview_summary(application: Application) -> dict:
-    """The interview as the decision's audit entry records it: its outcome and, under a
-    protocol, the finding per probed criterion ({} when there was no interview)."""
+def interview_record(application: Application) -> dict | None:
+    """The interview as the decision keeps it and its audit entry records it: outcome, date,
+    panel and, under a protocol, the finding and note per probed criterion (None: no
+    interview)."""
     interview = application.interview
     if interview is None:
-        return {}
-    findings = findings_of(interview)
-    return {"interview": str(interview.outcome),
-            **({"interview_findings": {f.criterion.code: str(f.outcome)
-                                       for f in findings.values()}} if findings else {})}
+        return None
+    return {"outcome": str(interview.outcome), "held_on": interview.held_on.isoformat(),
+            "panel": interview.panel, "notes": interview.notes,
+            "findings": {f.criterion.code: {"outcome": str(f.outcome), "note": f.note}
+                         for f in findings_of(interview).values()}}
 
 
 def require_interview(application: Application) -> None:

@@ -27,7 +27,7 @@ from assessments.forms import (
     ReviewerFilterForm,
     interview_form,
 )
-from assessments.interviews import findings_of, probed_criteria
+from assessments.interviews import findings_of, interview_at_decision, probed_criteria
 from assessments.lists import competitions_page, managed_applications
 from assessments.models import Application, Competition
 from assessments.operations import (
@@ -150,6 +150,8 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         else figures.table["mean"].to_dict(),
         probes=probed_criteria(application.competition.rubric_version),
         findings=findings_of(application.interview),
+        decided_interview=application.decision and interview_at_decision(
+            application.decision.interview, application.competition.rubric_version),
         hide_reviews=hide_reviews,
         shown_reviews=[r for r in application.reviews
                        if not hide_reviews or r.reviewer_id == current_user.id],

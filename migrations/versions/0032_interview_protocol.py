@@ -1,5 +1,6 @@
 """Structured interview: a rubric version's interview protocol (the criteria probed and the
-questions on each), and the interview's finding per probed criterion.
+questions on each), the interview's finding per probed criterion, and the interview as it
+stood on the decision.
 
 Revision ID: interview0032
 Revises: elists0025 (0031_list_indexes)
@@ -36,9 +37,13 @@ def upgrade():
     )
     with op.batch_alter_table('interview_findings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_interview_findings_interview_id'), ['interview_id'], unique=False)
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('interview', sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_column('interview')
     op.drop_table('interview_findings')
     with op.batch_alter_table('rubric_versions', schema=None) as batch_op:
         batch_op.drop_column('interview')

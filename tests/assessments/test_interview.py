@@ -162,8 +162,14 @@ def test_the_decision_waits_for_the_interview_and_shows_it(app, file_under_revie
 
     interview, decision = in_app(audit)
     assert interview["findings"] == {"C1": "confirmed", "C3": "partly_confirmed"}
-    assert decision["interview"] == "satisfactory"
-    assert decision["interview_findings"] == {"C1": "confirmed", "C3": "partly_confirmed"}
+    kept = {"outcome": "satisfactory", "held_on": "2026-11-20",
+            "panel": "E. Morozova, J. Whitfield",
+            "notes": "Experience confirmed as described in the file.",
+            "findings": {"C1": {"outcome": "confirmed", "note": ""},
+                         "C3": {"outcome": "partly_confirmed",
+                                "note": "Led the team for one year, not three."}}}
+    assert decision["interview"] == kept
+    assert in_app(lambda: db.session.scalars(sa.select(Decision)).one().interview) == kept
 
 
 def test_an_award_after_an_unsatisfactory_interview_waits_for_a_second_administrator(
