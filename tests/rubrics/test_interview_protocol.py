@@ -157,3 +157,15 @@ def test_a_draft_carries_the_protocol_and_follows_its_criteria(app, in_app, crea
     assert in_app(lambda: db.session.scalar(
         sa.select(sa.func.count()).select_from(Criterion)
         .where(Criterion.version_id == draft_id))) == 2
+
+
+def test_the_version_page_shows_the_protocol(admin_client, in_app):
+    version_id = in_app(lambda: import_rubric(with_protocol(PROTOCOL)).id)
+    page = admin_client.get(f"/rubrics/versions/{version_id}").get_data(as_text=True)
+    protocol = page[page.index('class="interview-protocol"'):page.index("</section>",
+                                                                     page.index("interview-protocol"))]
+    assert "The interview is optional" in protocol
+    assert "<strong>C1</strong>. Criterion C1" in protocol and "And then?" in protocol
+    admin_client.post("/language/ru", data={})
+    assert "А потом?" in admin_client.get(f"/rubrics/versions/{version_id}").get_data(
+        as_text=True)
