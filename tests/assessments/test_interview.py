@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import copy
 import html
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from assessments.interviews import InterviewFinding, interview_outcome
-from assessments.models import Competition, Decision, Interview
+from assessments.models import Decision, Interview
 from assessments.states import FindingOutcome, InterviewOutcome, Moderation
 from certify.core.audit import AuditEvent
-from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from rubrics.io import LIBRARY, import_rubric, load_file
-from tests.support import SMALL_RUBRIC, login
+from tests.support import SMALL_RUBRIC, login, open_competition
 
 C, P, N = (FindingOutcome.confirmed, FindingOutcome.partly_confirmed,
            FindingOutcome.not_confirmed)
@@ -46,16 +44,7 @@ def file_under_review(in_app, create_user, workflow):
 
     def make(track="engineer", required=True, document=None):
         version_id = in_app(lambda: import_rubric(document or rubric(track, required)).id)
-
-        def competition():
-            item = Competition(title={"en": "Interviews"}, rubric_version_id=version_id,
-                               state="open", opens_at=utcnow() - timedelta(days=1),
-                               closes_at=utcnow() + timedelta(days=10))
-            db.session.add(item)
-            db.session.flush()
-            return item.id
-
-        competition_id = in_app(competition)
+        competition_id = in_app(lambda: open_competition(version_id))
         admin = create_user("admin")
         candidate = create_user("candidate")
         application_id = workflow.submitted(competition_id, candidate)

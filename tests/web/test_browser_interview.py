@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from assessments.interviews import InterviewFinding
-from assessments.models import Application, Competition, Decision, Review
-from certify.core.db_types import utcnow
+from assessments.models import Application, Decision, Review
 from certify.core.extensions import db
 from certify.users.models import User
 from certify.users.operations import set_reviewer_profile
 from rubrics.io import import_rubric
-from tests.support import BROWSER_MARKS, SMALL_RUBRIC, assert_accessible
+from tests.support import BROWSER_MARKS, SMALL_RUBRIC, assert_accessible, open_competition
 
 pytestmark = BROWSER_MARKS
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -110,16 +108,8 @@ def test_staff_record_the_interview_and_decide_in_russian(live_app, live_server,
     monkeypatch.setitem(live_app.config, "MODERATION_SAMPLE", 0.0)
     version_id = in_app(lambda: import_rubric(engineer_rubric_with_protocol()).id)
 
-    def competition():
-        item = Competition(title={"en": "Engineers", "ru": "Инженеры", "kk": "Инженерлер"},
-                           rubric_version_id=version_id, state="open",
-                           opens_at=utcnow() - timedelta(days=1),
-                           closes_at=utcnow() + timedelta(days=10))
-        db.session.add(item)
-        db.session.flush()
-        return item.id
-
-    competition_id = in_app(competition)
+    competition_id = in_app(lambda: open_competition(
+        version_id, {"en": "Engineers", "ru": "Инженеры", "kk": "Инженерлер"}))
     staff = create_user("coordinator", full_name="Гульнара Координатор")
     admin = create_user("admin")
     application_id = workflow.submitted(competition_id, create_user("candidate"))
