@@ -169,3 +169,23 @@ def test_the_version_page_shows_the_protocol(admin_client, in_app):
     admin_client.post("/language/ru", data={})
     assert "А потом?" in admin_client.get(f"/rubrics/versions/{version_id}").get_data(
         as_text=True)
+
+
+def test_publishing_a_draft_names_the_protocol_problem_in_words(app, in_app, create_user):
+    version_id = in_app(lambda: import_rubric(with_protocol(PROTOCOL)).id)
+    client = app.test_client()
+    login(client, create_user("admin"))
+    client.post(f"/rubrics/versions/{version_id}/draft")
+
+    def spoil():
+        draft = db.session.get(RubricVersion, version_id).rubric.draft
+        protocol = copy.deepcopy(draft.interview)
+        protocol["criteria"][0]["questions"][0].pop("kk")
+        draft.interview = protocol
+        return draft.id
+
+    draft_id = in_app(spoil)
+    page = client.post(f"/rubrics/versions/{draft_id}/publish", data={"confirm": "y"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Interview, criterion C1, question 1: the text in Kazakh is missing." in page
+    assert in_app(lambda: db.session.get(RubricVersion, draft_id).state) == "draft"
