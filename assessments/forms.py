@@ -35,7 +35,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from assessments.declarations import signature_matches
-from assessments.states import CompetitionState, InterviewOutcome, Outcome
+from assessments.states import CompetitionState, FindingOutcome, InterviewOutcome, Outcome
 from certify.core.forms import confirm_field
 from certify.core.i18n import localized
 from certify.users.forms import language_choices, specialism_choices
@@ -238,6 +238,9 @@ class PostForm(FlaskForm):
 
 
 class InterviewForm(FlaskForm):
+    """The interview without a protocol: the panel gives the outcome (``interview_form`` adds
+    a finding per probed criterion and drops ``outcome``, which then follows from them)."""
+
     held_on = DateField(_l("Held on"), validators=[InputRequired()])
     panel = StringField(_l("Panel"), filters=[strip],
                         validators=[DataRequired(), Length(max=500)])
@@ -250,6 +253,53 @@ class InterviewForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.outcome.choices = [SelectChoice(outcome.value, outcome.title)
                                 for outcome in InterviewOutcome]
+
+
+class _ProtocolInterviewForm(InterviewForm):
+    codes: list[str] = []
+
+    def finding_fields(self, index: int):
+        return self[f"finding_{index}"], self[f"note_{index}"]
+
+    def findings(self) -> dict[str, tuple[FindingOutcome | None, str]]:
+        """{criterion code: (outcome, note)} as posted."""
+        posted = {}
+        for index, code in enumerate(self.codes):
+            finding, note = self.finding_fields(index)
+            posted[code] = (FindingOutcome(finding.data) if finding.data else None,
+                            note.data or "")
+        return posted
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for index, code in enumerate(self.codes):
+            finding, note = self.finding_fields(index)
+            if finding.data and finding.data != FindingOutcome.confirmed and not note.data:
+                note.errors = [*note.errors, _(
+                    "%(code)s: say in a note what the interview did not confirm.", code=code)]
+                valid = False
+        return valid
+
+
+def interview_form(codes: list[str], **kwargs) -> InterviewForm:
+    """The interview form for a rubric's protocol: per probed criterion (``codes``, in the
+    protocol's order) a finding and a note, fields ``finding_<i>`` and ``note_<i>``; without
+    codes, the plain form where the panel gives the outcome."""
+    if not codes:
+        return InterviewForm(**kwargs)
+    fields = {"codes": list(codes)}
+    for index in range(len(codes)):
+        fields[f"finding_{index}"] = RadioField(
+            _l("What the interview made of it"),
+            choices=[SelectChoice(item.value, item.title) for item in FindingOutcome],
+            validators=[InputRequired(message=_l("Choose what the interview made of this "
+                                                 "criterion."))])
+        fields[f"note_{index}"] = TextAreaField(
+            _l("Note (needed unless confirmed)"), filters=[strip],
+            validators=[Optional(), Length(max=2000)])
+    form = type("ProtocolInterviewForm", (_ProtocolInterviewForm,), fields)(**kwargs)
+    del form.outcome
+    return form
 
 
 class AppealForm(FlaskForm):

@@ -305,6 +305,9 @@ class Decision(db.Model):
     override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The award band the engine found (a code of the rubric version's bands), for awards.
     band: Mapped[str | None] = mapped_column(String(32))
+    # The interview as it stood when deciding: {"outcome", "held_on", "panel", "findings":
+    # {code: {"outcome", "note"}}} ({} findings without a protocol); None without interview.
+    interview: Mapped[dict | None] = mapped_column(sa.JSON)
 
     application: Mapped[Application] = relationship(back_populates="decision")
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
@@ -430,8 +433,10 @@ class DiscussionPost(db.Model):
 
 
 class Interview(db.Model):
-    """The professional interview of the engineer track (about an hour with the reviewers,
-    domain_anchors §3.4 rule 5), recorded before the decision."""
+    """The professional interview (about an hour with the reviewers, domain_anchors §3.4 rule
+    5), recorded before the decision: mandatory on the engineer track. Under a rubric with an
+    interview protocol it holds a finding per probed criterion and its outcome follows from
+    them (``assessments.interviews``); interviews from before protocols have none."""
 
     __tablename__ = "interviews"
     __table_args__ = (

@@ -56,6 +56,14 @@ class InterviewOutcome(TitledEnum):
     unsatisfactory = "unsatisfactory", _l("unsatisfactory")
 
 
+class FindingOutcome(TitledEnum):
+    """What the interview made of one probed criterion's claim."""
+
+    confirmed = "confirmed", _l("confirmed")
+    partly_confirmed = "partly_confirmed", _l("partly confirmed")
+    not_confirmed = "not_confirmed", _l("not confirmed")
+
+
 class AppealState(StrEnum):
     open = "open"
     upheld = "upheld"

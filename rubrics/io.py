@@ -21,6 +21,7 @@ import yaml
 from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
+from rubrics.interview_protocol import normalize_protocol, protocol_problems
 from rubrics.models import Criterion, Level, Rubric, RubricVersion, Track, VersionState
 
 FORMAT = "certify-rubric/1"
@@ -98,11 +99,12 @@ def find_problems(document: Any) -> list[Problem]:
     if not isinstance(version, dict):
         problems.append(Problem(("version",), "missing"))
         return problems
-    return problems + version_problems(version)
+    return problems + version_problems(version, track=document.get("track"))
 
 
-def version_problems(version: dict) -> list[Problem]:
-    """Problems of a version's content (also used to check a draft before publishing)."""
+def version_problems(version: dict, *, track: str | None = None) -> list[Problem]:
+    """Problems of a version's content (also used to check a draft before publishing);
+    ``track`` when known, for the rules that depend on it."""
     problems: list[Problem] = []
     threshold = version.get("pass_threshold")
     if not _is_number(threshold) or not 0 <= threshold <= 100:
@@ -162,6 +164,8 @@ def version_problems(version: dict) -> list[Problem]:
         if isinstance(code, str):
             levels_by_code[code] = len(levels)
     problems += _band_problems(version.get("bands"), levels_by_code)
+    problems += protocol_problems(version.get("interview"), set(levels_by_code), track=track,
+                                  texts=_texts, problem=Problem)
     return problems
 
 
@@ -258,10 +262,11 @@ def _level(value: int, label, descriptor, exemplar) -> dict:
 def normalize_version(version: dict) -> dict:
     """A valid version's content in its one canonical shape (every key present, in order).
 
-    Two keys are optional: ``floor_level``, present only when it differs from the default
-    (2), and a level's ``exemplar``, present only when written, so that versions from before
-    either existed keep their content hash."""
+    Three keys are optional: ``floor_level``, present only when it differs from the default
+    (2), a level's ``exemplar`` and the ``interview`` protocol, present only when written, so
+    that versions from before any of them existed keep their content hash."""
     floor = version.get("floor_level", DEFAULT_FLOOR_LEVEL)
+    interview = normalize_protocol(version.get("interview"), _text)
     return {
         "pass_threshold": _number(version["pass_threshold"]),
         **({"floor_level": floor} if floor != DEFAULT_FLOOR_LEVEL else {}),
@@ -297,6 +302,7 @@ def normalize_version(version: dict) -> dict:
             }
             for criterion in version["criteria"]
         ],
+        **({"interview": interview} if interview else {}),
     }
 
 
@@ -317,6 +323,7 @@ def version_content(version: RubricVersion) -> dict:
         "note": version.note,
         "eligibility": version.eligibility,
         "bands": version.bands,
+        "interview": version.interview,
         "criteria": [
             {
                 "code": c.code, "section": c.section, "title": c.title, "guidance": c.guidance,
@@ -383,6 +390,7 @@ def import_rubric(document: dict) -> RubricVersion:
         pass_threshold=float(content["pass_threshold"]),
         floor_level=content.get("floor_level", DEFAULT_FLOOR_LEVEL),
         note=content["note"], eligibility=content["eligibility"], bands=content["bands"],
+        interview=content.get("interview", {}),
         published_at=utcnow(),
         content_hash=digest,
     )

@@ -103,6 +103,10 @@ class RubricVersion(db.Model):
     bands: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     # Why the rubric is built this way (sources, weights, gates), per language.
     note: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # The interview protocol: {"required": bool, "criteria": [{"code", "questions": [{lang}]}]},
+    # {} when the version has none (rubrics/interview_protocol.py, docs/rubric-format.md).
+    interview: Mapped[dict] = mapped_column(sa.JSON, default=dict,
+                                            server_default=sa.text("'{}'"))
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("rubric_versions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,6 +18,7 @@ from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import Branch, User
+from rubrics.interview_protocol import follow_criterion
 from rubrics.io import (
     Problem,
     RubricFileError,
@@ -101,7 +102,7 @@ def start_draft(source: RubricVersion, *, by: User) -> RubricVersion:
         state=VersionState.draft, pass_threshold=float(content["pass_threshold"]),
         floor_level=source.floor_level,
         note=content["note"], eligibility=content["eligibility"], bands=content["bands"],
-        based_on=source,
+        interview=content.get("interview", {}), based_on=source,
     )
     build_criteria(draft, content["criteria"])
     db.session.add(draft)
@@ -175,6 +176,9 @@ def add_criterion(version: RubricVersion, data: CriterionInput, *, by: User) -> 
 def update_criterion(criterion: Criterion, data: CriterionInput, *, by: User) -> None:
     _require_draft(criterion.version)
     _check_code(criterion.version, data.code, criterion)
+    if data.code != criterion.code:
+        criterion.version.interview = follow_criterion(criterion.version.interview,
+                                                       criterion.code, data.code)
     _apply(criterion, data)
     db.session.flush()
     audit.record("rubric.criterion_update", criterion, actor=by, code=data.code)
@@ -184,6 +188,7 @@ def remove_criterion(criterion: Criterion, *, by: User) -> None:
     version = criterion.version
     _require_draft(version)
     audit.record("rubric.criterion_remove", criterion, actor=by, code=criterion.code)
+    version.interview = follow_criterion(version.interview, criterion.code, None)
     remaining = [c for c in version.criteria if c is not criterion]
     db.session.delete(criterion)
     db.session.flush()
@@ -252,7 +257,8 @@ def import_upload(data: bytes, filename: str) -> RubricVersion:
 def publish_problems(version: RubricVersion) -> list[str]:
     """What blocks publishing, as sentences naming the criterion and the field."""
     content = version_content(version)
-    return [describe(problem, content) for problem in version_problems(content)]
+    return [describe(problem, content)
+            for problem in version_problems(content, track=version.rubric.track)]
 
 
 def publish(version: RubricVersion, *, by: User) -> None:
@@ -291,6 +297,8 @@ def _field_names() -> dict[str, str]:
         "pass_threshold": _("the pass threshold"), "kind": _("the kind"),
         "minimum": _("the minimum"), "criteria": _("the criteria"),
         "evidence_required": _("evidence required"), "exemplar": _("the exemplar"),
+        "interview": _("the interview protocol"), "questions": _("the questions"),
+        "required": _("required"),
     }
 
 
@@ -318,6 +326,14 @@ def describe(problem: Problem, content: dict) -> str:
     elif path[:1] == ["eligibility"] and len(path) > 1:
         where.append(_("Eligibility requirement %(number)d", number=path[1] + 1))
         path = path[2:]
+    elif path[:2] == ["interview", "criteria"] and len(path) > 2:
+        probes = content.get("interview", {}).get("criteria", [])
+        code = probes[path[2]]["code"] if path[2] < len(probes) else "?"
+        where.append(_("Interview, criterion %(code)s", code=code))
+        path = path[3:]
+        if path[:1] == ["questions"] and len(path) > 1:
+            where.append(_("question %(number)d", number=path[1] + 1))
+            path = ["text", *path[2:]]
     language = path[-1] if path and path[-1] in ("en", "ru", "kk") else None
     if language:
         path = path[:-1]
@@ -345,6 +361,10 @@ def _problem_text(problem: Problem) -> str:
         "bands must go up, lowest first": _("bands must go up, lowest first"),
         "no such criterion": _("names a criterion that does not exist"),
         "expected a level of that criterion": _("must be one of that criterion's levels"),
+        "expected at least one question": _("at least one question is needed"),
+        "expected at least one probed criterion": _("at least one criterion is needed"),
+        "the engineer track always interviews: expected true":
+            _("the engineer track always interviews: it must be true"),
     }
     if problem.message.endswith("is used twice"):
         return _("is used twice")

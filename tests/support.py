@@ -762,3 +762,14 @@ def add_list_rows(numbers, branch_code: str, competition_id: int, rubric_version
                                  subject="process", branch=home, complainant_name="-",
                                  complainant_email="complainant@example.org", language="en",
                                  description="-", token_hash=uuid.uuid4().hex))
+
+
+def open_competition(version_id: int, title: dict | None = None) -> int:
+    """A competition open for a day past and ten to come on a rubric version (inside an app
+    context); its id."""
+    competition = Competition(title=title or {"en": "Interviews"}, rubric_version_id=version_id,
+                              state="open", opens_at=utcnow() - timedelta(days=1),
+                              closes_at=utcnow() + timedelta(days=10))
+    db.session.add(competition)
+    db.session.flush()
+    return competition.id

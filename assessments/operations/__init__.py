@@ -22,11 +22,11 @@ from assessments.operations.decisions import (
     decide,
     lodge_appeal,
     moderate,
-    record_interview,
     request_revision,
     resolve_appeal,
 )
 from assessments.operations.declarations import sign_declaration
+from assessments.operations.interviews import FindingInput, record_interview
 from assessments.operations.reviews import (
     ScoreInput,
     assign_reviewer,
@@ -41,6 +41,7 @@ from assessments.operations.reviews import (
 __all__ = [
     "AnswerInput",
     "CompetitionInput",
+    "FindingInput",
     "ScoreInput",
     "assign_reviewer",
     "auto_assign",

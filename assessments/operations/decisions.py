@@ -1,10 +1,10 @@
-"""The panel's decision and what may follow it: the interview before it (engineer track),
-revise and resubmit instead of it, a second check of sampled awards, and appeals."""
+"""The panel's decision and what may follow it: revise and resubmit instead of it, a second
+check of sampled awards, and appeals (the interview before it: ``interviews``)."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 from flask import current_app
@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from assessments import scoring
 from assessments.analytics import panel_band, panel_figures
-from assessments.models import Appeal, Application, ApplicationRound, Decision, Interview
+from assessments.models import Appeal, Application, ApplicationRound, Decision
 from assessments.notifications import (
     notify_appeal_lodged,
     notify_appeal_resolved,
@@ -20,6 +20,7 @@ from assessments.notifications import (
     notify_revision,
 )
 from assessments.operations.guards import require_impartial, require_not_reviewer
+from assessments.operations.interviews import interview_record, require_interview
 from assessments.states import (
     AppealState,
     ApplicationState,
@@ -34,7 +35,6 @@ from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import User
-from rubrics.models import Track
 
 
 def _require_enough_reviews(application: Application) -> None:
@@ -70,9 +70,7 @@ def decide(
     _require_enough_reviews(application)
     if not reason.strip():
         raise DomainError(_("Give the reason for the decision."))
-    if application.competition.track == Track.engineer and application.interview is None:
-        raise DomainError(_("Record the candidate's interview before deciding (engineer "
-                            "track)."))
+    require_interview(application)
     figures = panel_figures(application)
     result = figures.result
     decision = Decision(
@@ -87,9 +85,11 @@ def decide(
         decided_by_id=by.id,
         decided_at=at or utcnow(),
         moderation=Moderation.none,
-        override=outcome == Outcome.award and result is not None
-        and not bool(result["recommended"]),
+        override=outcome == Outcome.award and (
+            (result is not None and not bool(result["recommended"]))
+            or _interview_failed(application)),
         band=panel_band(application, figures) if outcome == Outcome.award else None,
+        interview=interview_record(application),
     )
     application.state = ApplicationState.decided
     if second_check is None:  # drawn at random (MODERATION_SAMPLE), unless imported history
@@ -101,10 +101,18 @@ def decide(
     audit.record("application.decide", application, actor=by, outcome=str(outcome),
                  before=ApplicationState.under_review, after=ApplicationState.decided,
                  moderation=decision.moderation, override=decision.override, band=decision.band,
+                 **({"interview": decision.interview} if decision.interview else {}),
                  **({"reason": decision.reason} if decision.override else {}))
     if decision.is_final:
         _finalise(application, by=by, at=at)
     return decision
+
+
+def _interview_failed(application: Application) -> bool:
+    """An award after an unsatisfactory interview goes against the panel's own evidence:
+    like an award against the engine's recommendation, a second administrator confirms it."""
+    interview = application.interview
+    return interview is not None and interview.outcome == InterviewOutcome.unsatisfactory
 
 
 def _drawn_for_moderation() -> bool:
@@ -147,24 +155,6 @@ def moderate(application: Application, *, confirm: bool, note: str, by: User) ->
     db.session.expire(application, ["decision"])
     application.state = ApplicationState.under_review
     db.session.flush()
-
-
-def record_interview(application: Application, *, held_on: date, panel: str,
-                     outcome: InterviewOutcome, notes: str, by: User) -> Interview:
-    require_impartial(application, by)
-    if application.state != ApplicationState.under_review:
-        raise DomainError(_("An interview is recorded while the application is under "
-                            "review."))
-    interview = application.interview or Interview()
-    application.interview = interview
-    interview.held_on, interview.panel = held_on, panel.strip()
-    interview.outcome, interview.notes = outcome, notes.strip()
-    interview.recorded_by_id, interview.recorded_at = by.id, utcnow()
-    db.session.add(interview)
-    db.session.flush()
-    audit.record("application.interview", application, actor=by, outcome=outcome,
-                 held_on=held_on.isoformat())
-    return interview
 
 
 def request_revision(application: Application, feedback: str, *, by: User) -> ApplicationRound:

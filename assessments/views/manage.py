@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from assessments.analytics import panel_result
+from assessments.analytics import panel_figures
 from assessments.assignment import eligible_reviewers, is_specialist, open_review_counts
 from assessments.blueprint import bp
 from assessments.forms import (
@@ -20,17 +20,19 @@ from assessments.forms import (
     CompetitionForm,
     ConflictForm,
     DecisionForm,
-    InterviewForm,
     ModerationForm,
     PostForm,
     ResolveAppealForm,
     ReturnForm,
     ReviewerFilterForm,
+    interview_form,
 )
+from assessments.interviews import findings_of, interview_at_decision, probed_criteria
 from assessments.lists import competitions_page, managed_applications
 from assessments.models import Application, Competition
 from assessments.operations import (
     CompetitionInput,
+    FindingInput,
     assign_reviewer,
     auto_assign,
     check_eligibility,
@@ -109,17 +111,47 @@ def _reviewer_choices(application: Application, filters: dict | None = None
     return choices
 
 
+def _probed_codes(application: Application) -> list[str]:
+    return [criterion.code
+            for criterion, _questions in probed_criteria(application.competition.rubric_version)]
+
+
+def _interview_form_as_recorded(application: Application):
+    """The interview form, filled from the recorded interview when there is one (to correct
+    it), empty otherwise."""
+    codes = _probed_codes(application)
+    recorded = application.interview
+    if recorded is None:
+        return interview_form(codes)
+    by_code = {f.criterion.code: f for f in findings_of(recorded).values()}
+    data = {"held_on": recorded.held_on, "panel": recorded.panel, "notes": recorded.notes,
+            "outcome": recorded.outcome.value}
+    for index, code in enumerate(codes):
+        if code in by_code:
+            data |= {f"finding_{index}": by_code[code].outcome.value,
+                     f"note_{index}": by_code[code].note}
+    return interview_form(codes, data=data)
+
+
 def _manage_page(application: Application, assign_form=None, decision_form=None,
-                 return_form=None, interview_form=None, status=200):
+                 return_form=None, interview=None, status=200):
     filter_form = ReviewerFilterForm(request.args, prefix="filter")
     assign_form = assign_form or AssignForm()
     assign_form.reviewer.choices = _reviewer_choices(application, filter_form.filters())
     hide_reviews = own_review_pending(current_user, application)
+    figures = None if hide_reviews else panel_figures(application)
     return render_template(
         "assessments/manage_application.html",
         application=application,
         criteria=application.competition.rubric_version.criteria,
-        figures=None if hide_reviews else panel_result(application),
+        figures=None if figures is None else figures.result,
+        # Each criterion's panel mean, shown beside the interview's finding on it.
+        panel_means={} if figures is None or figures.table.empty
+        else figures.table["mean"].to_dict(),
+        probes=probed_criteria(application.competition.rubric_version),
+        findings=findings_of(application.interview),
+        decided_interview=application.decision and interview_at_decision(
+            application.decision.interview, application.competition.rubric_version),
         hide_reviews=hide_reviews,
         shown_reviews=[r for r in application.reviews
                        if not hide_reviews or r.reviewer_id == current_user.id],
@@ -131,12 +163,12 @@ def _manage_page(application: Application, assign_form=None, decision_form=None,
         return_form=return_form or ReturnForm(),
         action_form=ActionForm(),
         post_form=PostForm(),
-        interview_form=interview_form or InterviewForm(),
+        interview_form=interview or _interview_form_as_recorded(application),
         moderation_form=ModerationForm(),
         resolve_form=ResolveAppealForm(),
         conflict_form=ConflictForm(),
         specialism_form=SpecialismForm(specialism=application.specialism),
-        filter_form=filter_form, specialism_title=specialism_title,
+        filter_form=filter_form, specialism_title=specialism_title, is_specialist=is_specialist,
     ), status
 
 
@@ -198,17 +230,21 @@ def assign(application_id: int):
 @login_required
 def interview(application_id: int):
     application = managed_application_or_404(application_id)
-    form = InterviewForm()
+    form = interview_form(_probed_codes(application))
 
     def again():
-        return _manage_page(application, interview_form=form, status=422)
+        return _manage_page(application, interview=form, status=422)
 
     if not form.validate_on_submit():
         return again()
+    findings = ({code: FindingInput(outcome, note)
+                 for code, (outcome, note) in form.findings().items()}
+                if "outcome" not in form else None)
     return run_operation(
-        lambda: record_interview(application, held_on=form.held_on.data, panel=form.panel.data,
-                                 outcome=InterviewOutcome(form.outcome.data),
-                                 notes=form.notes.data, by=current_user),
+        lambda: record_interview(
+            application, held_on=form.held_on.data, panel=form.panel.data,
+            outcome=InterviewOutcome(form.outcome.data) if "outcome" in form else None,
+            findings=findings, notes=form.notes.data, by=current_user),
         success=_("Interview recorded."), redirect_to=_back_to(application), on_failure=again)
 
 

@@ -21,6 +21,7 @@ from assessments.declarations import declaration_text
 from assessments.models import Competition
 from assessments.operations import (
     AnswerInput,
+    FindingInput,
     ScoreInput,
     assign_reviewer,
     check_eligibility,
@@ -33,7 +34,13 @@ from assessments.operations import (
     submit_application,
     withdraw_application,
 )
-from assessments.states import ApplicationState, CompetitionState, InterviewOutcome, Outcome
+from assessments.states import (
+    ApplicationState,
+    CompetitionState,
+    FindingOutcome,
+    InterviewOutcome,
+    Outcome,
+)
 from certify.certificates.issuer import issuer_id
 from certify.certificates.models import Certificate
 from certify.certificates.operations import revoke_certificate
@@ -44,6 +51,7 @@ from certify.core.extensions import db
 from certify.users.models import Role, User
 from certify.users.operations import create_user, seed_branches, set_reviewer_profile
 from certify.users.privacy import record_consent
+from rubrics.interview_protocol import probed_codes
 from rubrics.io import import_library
 from rubrics.models import Track
 
@@ -326,11 +334,15 @@ def _calibration(competition, admin, reviewers) -> None:
 
 
 def _interview(application, admin, held_on=None):
-    """The engineer track's interview, recorded before its decision."""
+    """The engineer track's interview, recorded before its decision: under a protocol (v2)
+    every probed criterion confirmed, under v1 the panel's outcome."""
     if application.competition.track == Track.engineer:
+        protocol = application.competition.rubric_version.interview
         record_interview(application, held_on=held_on or utcnow().date(),
                          panel="Elena Morozova, James Whitfield",
-                         outcome=InterviewOutcome.satisfactory,
+                         outcome=None if protocol else InterviewOutcome.satisfactory,
+                         findings={code: FindingInput(FindingOutcome.confirmed)
+                                   for code in probed_codes(protocol)},
                          notes="Experience confirmed as described; sound answers on the "
                                "weakest criteria.", by=admin)
 

@@ -8,6 +8,7 @@ from assessments.calibration.models import (  # noqa: F401
     ExemplarReference,
 )
 from assessments.complaints.models import Complaint, ComplaintSequence  # noqa: F401
+from assessments.interviews import InterviewFinding  # noqa: F401
 from assessments.models import (  # noqa: F401
     Appeal,
     Application,

@@ -227,6 +227,7 @@ def test_v2_publishes_through_the_normal_operation(app, in_app, create_user, doc
         db.session.flush()
         draft.note, draft.eligibility, draft.bands = (content["note"], content["eligibility"],
                                                       content["bands"])
+        draft.interview = content.get("interview", {})
         build_criteria(draft, content["criteria"])
         db.session.flush()
         return draft.id
