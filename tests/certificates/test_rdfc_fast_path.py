@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 
 import pytest
-from pyld import jsonld
+from pyld import context_resolver, jsonld
 
 from certify.certificates import rdfc
 from certify.certificates.offline_contexts import OfflineContexts
@@ -122,8 +122,9 @@ def test_the_fast_path_equals_pyld_on_random_credentials(seed):
 
 def test_a_second_credential_has_no_context_processed_again(monkeypatch):
     """Today's defect: pyld processed every Open Badges type's context again for every object
-    of every credential (about 140 term definitions a credential). Now the second credential
-    of the same shape defines no term at all."""
+    of every credential (about 140 term definitions a credential), and found each scoped
+    context in its cache by the context's JCS text, made anew each time. Now the second
+    credential of the same shape defines no term and canonicalises no context."""
     loader = OfflineContexts()
     rdfc.canonical_nquads(random_credential(1), loader)
     definitions = []
@@ -133,9 +134,18 @@ def test_a_second_credential_has_no_context_processed_again(monkeypatch):
         definitions.append(args[2])
         return create(self, *args, **kwargs)
 
+    keyed = []
+    canonicalize = context_resolver.canonicalize
+
+    def keyed_by_text(context):
+        keyed.append(context)
+        return canonicalize(context)
+
     monkeypatch.setattr(jsonld.JsonLdProcessor, "_create_term_definition", counted)
+    monkeypatch.setattr(context_resolver, "canonicalize", keyed_by_text)
     rdfc.canonical_nquads(random_credential(1) | {"id": "urn:uuid:other"}, loader)
     assert definitions == []
+    assert keyed == []  # nor a scoped context looked up by its JCS text (offline_contexts)
 
 
 def test_safe_mode_still_refuses_a_dropped_term_after_the_cache_is_warm():
