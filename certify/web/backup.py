@@ -50,11 +50,13 @@ from flask_migrate import upgrade
 
 from assessments.evidence import upload_directory
 from assessments.models import Evidence
+from certify.certificates import credentials as vc
 from certify.certificates.issuer import issuer_id, legacy_issuer_ids
 from certify.certificates.keys import active_key, all_keys, key_directory, signing_key
 from certify.certificates.models import Certificate
+from certify.certificates.proof_pool import proof_checker
 from certify.certificates.status import certificate_status
-from certify.certificates.verification import verify_document
+from certify.certificates.verification import trusted_key_multibases, verify_document
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.public_cache import forget_public_answers
@@ -168,19 +170,48 @@ def _snapshot() -> Iterator[sa.Connection]:
 # Verification results ------------------------------------------------------------------------
 
 
+def verify_processes() -> int:
+    configured = current_app.config.get("BACKUP_VERIFY_PROCESSES")
+    return int(configured) if configured else os.cpu_count() or 1
+
+
 def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
     """Each certificate's status and the result of verifying its credential, as at *moment*.
-    The certificates are read ``BATCH`` at a time and each is let go once checked (its signed
-    credential is the bulk of it), so only the results stay in memory."""
-    results = {}
-    for certificate in db.session.scalars(sa.select(Certificate).order_by(Certificate.id)
-                                          .execution_options(yield_per=BATCH)):
-        verification = (verify_document(certificate.credential, now=moment).as_dict()
+    The certificates are read ``BATCH`` at a time and let go once checked (the signed
+    credential is the bulk of each), so only the results stay in memory. The signatures of a
+    batch are checked on every core (``proof_pool``: a pure function of each credential's
+    exact text) while the previous batch gets the rest of its checks here, from the rows: our
+    keys (read once, in the same snapshot or transaction), status lists, register and dates."""
+    results: dict[str, dict[str, Any]] = {}
+    statement = sa.select(Certificate).order_by(Certificate.id).execution_options(
+        yield_per=BATCH)
+    trusted = trusted_key_multibases()
+    with proof_checker(verify_processes()) as checker:
+        previous = None
+        for batch in db.session.scalars(statement).partitions():
+            texts = {certificate.id: text for certificate in batch if certificate.credential
+                     and (text := vc.exact_text(certificate.credential)) is not None}
+            started = (batch, texts, checker.start(list(texts.values())))
+            if previous:
+                _finish_batch(*previous, moment, trusted, results)
+            previous = started
+        if previous:
+            _finish_batch(*previous, moment, trusted, results)
+    return results
+
+
+def _finish_batch(batch: list[Certificate], texts: dict[int, str], proofs: Iterator,
+                  moment: datetime, trusted: set[str],
+                  results: dict[str, dict[str, Any]]) -> None:
+    checked = dict(zip(texts, proofs, strict=True))
+    for certificate in batch:
+        verification = (verify_document(certificate.credential, now=moment, stored=certificate,
+                                        proof=checked.get(certificate.id),
+                                        trusted_keys=trusted).as_dict()
                         if certificate.credential else None)
         status = certificate_status(certificate, on=moment.date())
         results[certificate.number] = {"status": str(status), "verification": verification}
         db.session.expunge(certificate)
-    return results
 
 
 # Backup ----------------------------------------------------------------------------------------
@@ -198,8 +229,10 @@ def _dump_table(connection: sa.Connection, table: sa.Table, staged: Staged) -> i
     rows = connection.execute(sa.select(table).order_by(*table.primary_key.columns)
                               .execution_options(yield_per=BATCH))
     for row in rows:
-        staged.write((json.dumps({key: _encode(value) for key, value in row._mapping.items()},
-                                 ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+        # default=: only the values JSON has no type for (dates, decimals, bytes) are encoded
+        # in Python, the rest by the C encoder; the lines are the same as encoding each value.
+        staged.write((json.dumps(dict(row._mapping), default=_encode, ensure_ascii=False,
+                                 separators=(",", ":")) + "\n").encode())
         count += 1
     return count
 
