@@ -13,8 +13,10 @@ rows go in through the models in bulk (``insert(Model)``: their types, defaults 
 database's constraints), the certificates through ``issue_certificate``.
 
 Each measurement then runs in a fresh process, after the imports and the app are made: the
-time, the peak RSS during the work (VmHWM, reset just before it) and its growth over the RSS
-before the work. The
+time, the CPU time (this process's and its workers': on a shared machine the steadier
+figure), the peak RSS during the work (VmHWM, reset just before it) and its growth over the RSS
+before the work. Backup and restore use one worker per core unless
+``CERTIFY_BACKUP_VERIFY_PROCESSES`` says otherwise. The
 restore goes into a new database on the same server (``<DB>_restore``), dropped afterwards.
 Run it with the checkout to measure first on ``PYTHONPATH`` (``PYTHONPATH=. .venv/bin/python
 benchmarks/data_scale.py ...``); another checkout's path measures that code on the same data.
