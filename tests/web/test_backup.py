@@ -442,3 +442,19 @@ def test_a_pool_of_processes_gives_the_same_results_as_one(app, runner, populate
     result = restore(target, tmp_path / "certify-2.tar.gz", "--trust-key", issuer_key(app))
     assert result.exit_code == 0, result.output
     assert public_answers(target, populated) == public_answers(app, populated)
+
+
+def test_a_row_with_a_column_this_schema_lacks_is_refused(app, runner, populated, tmp_path):
+    def add_column(members, manifest):
+        name = "database/users.jsonl"
+        rows = [json.loads(line) for line in members[name].decode().splitlines()]
+        rows[0]["surprise"] = 1
+        members[name] = "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    target = instance(tmp_path / "restored")
+    result = restore(target, _resigned(app, archive, add_column), "--trust-key", issuer_key(app))
+    assert result.exit_code == 1, result.output
+    assert "users: columns not in this schema: surprise" in result.output
+    assert all(not rows for name, rows in every_row(target).items() if name != "branches")
