@@ -400,6 +400,7 @@ def verify_credential(
     remember_proof: bool = False,
     current: CurrentLookup | None = None,
     legacy_issuer_ids: Collection[str] = (),
+    proof: proofs.ProofSet | None = None,
 ) -> Verification:
     """Every check of OB 3.0 §Verification that applies, in order: format, signature, issuer
     key, status (per purpose), validity dates. ``status(entry)`` answers whether the entry's
@@ -412,11 +413,13 @@ def verify_credential(
     replaced it by a newer one (False: the "current" check fails, SUPERSEDED) or cannot say
     (None); asked only of a credential whose signature and issuer key passed.
     ``legacy_issuer_ids``: issuer ids of ours from before the DID, whose credentials name a
-    did:key (still accepted, with a key in ``trusted_keys``)."""
+    did:key (still accepted, with a key in ``trusted_keys``).
+    ``proof``: the signature check of this very document, already made (``proof_pool``)."""
     now = now or datetime.now(UTC)
     result = Verification()
     result.checks.append(check_format(document))
-    proof = remembered_proof(document) if remember_proof else verify_proof(document)
+    if proof is None:
+        proof = remembered_proof(document) if remember_proof else verify_proof(document)
     result.checks.append(Check("signature", proof.ok, proof.problem))
     result.proofs = proof.results
     # Every key a checked proof names must be ours, and bound to the credential's issuer (a

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import threading
 from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
@@ -28,6 +29,9 @@ SHIPPED_CONTEXTS = {
 # Resolved contexts kept per loader (pyld's own cache is shared by every loader in the process,
 # so a context one loader served would be answered for another that must refuse it).
 RESOLVED_CONTEXTS_KEPT = 32
+# Embedded contexts (the type- and property-scoped ones inside the shipped contexts) kept per
+# loader by identity: a credential names about fifteen.
+EMBEDDED_CONTEXTS_KEPT = 128
 
 DocumentLoader = Callable[[str, dict], dict[str, Any]]
 
@@ -51,13 +55,36 @@ def shipped_context(url: str) -> Mapping[str, Any]:
     return json.loads(text)
 
 
+class _Resolver(ContextResolver):
+    """pyld's resolver, which finds an embedded context in its cache by the context's JCS text,
+    made anew for each use (a fifth of a credential's canonicalisation); here the same context
+    object, held in the cache so that it stays the same object, is found by its identity."""
+
+    def __init__(self, shared_cache, document_loader):
+        super().__init__(shared_cache, document_loader)
+        self.embedded: LRUCache = LRUCache(maxsize=EMBEDDED_CONTEXTS_KEPT)
+        self.lock = threading.Lock()
+
+    def resolve(self, active_ctx, context, base, cycles=None):
+        if not isinstance(context, dict) or "@context" in context:
+            return super().resolve(active_ctx, context, base, cycles)
+        with self.lock:
+            kept = self.embedded.get(id(context))
+        if kept is not None and kept[0] is context:
+            return kept[1]
+        resolved = super().resolve(active_ctx, context, base, cycles)
+        with self.lock:
+            self.embedded[id(context)] = (context, resolved)
+        return resolved
+
+
 class OfflineContexts:
     """A pyld document loader over the shipped contexts (plus ``extra``, documents given as
     parsed JSON, e.g. a test vector's example context), with its own resolved-context cache."""
 
     def __init__(self, extra: Mapping[str, Mapping[str, Any]] | None = None):
         self.extra = dict(extra or {})
-        self.resolver = ContextResolver(LRUCache(maxsize=RESOLVED_CONTEXTS_KEPT), self)
+        self.resolver = _Resolver(LRUCache(maxsize=RESOLVED_CONTEXTS_KEPT), self)
 
     def __call__(self, url: str, options: dict | None = None) -> dict[str, Any]:
         document = self.extra[url] if url in self.extra else shipped_context(url)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from certify.certificates import credentials as vc
 from certify.certificates.issuer import issuer_id, legacy_issuer_ids, status_list_url
 from certify.certificates.models import Certificate, SigningKey, SupersededCredential
+from certify.certificates.proofs import ProofSet
 from certify.certificates.status_lists import FLAGGED_BY, REVOCATION, STATUS_PURPOSES, bits_of
 from certify.core.extensions import db
 
@@ -132,24 +133,30 @@ def _register_suspension(document: dict, result: vc.Verification,
 
 
 def verify_document(document: dict[str, Any], *, now: datetime | None = None,
-                    stored: Certificate | None = None) -> vc.Verification:
+                    stored: Certificate | None = None,
+                    proof: ProofSet | None = None,
+                    trusted_keys: set[str] | None = None) -> vc.Verification:
     """Verify a credential against our keys and our status lists as they are now; a
     credential without a suspension entry is checked for suspension against the register.
 
     ``stored``: the certificate, just read in this request, whose stored credential
     ``document`` is. Its status columns then answer for its own index, and the signature check
     may be remembered by the credential's exact text (``vc.remembered_proof``): a stored
-    credential changed in any byte is checked afresh."""
+    credential changed in any byte is checked afresh. ``proof``: the signature check of
+    ``document`` made already (backup and restore check many at once: ``proof_pool``), and
+    ``trusted_keys`` the keys of ours read for all of them at once (``trusted_key_multibases``
+    in the same transaction)."""
     superseded: set[int] = set()
     result = vc.verify_credential(
         document,
-        trusted_keys=trusted_key_multibases(),
+        trusted_keys=trusted_key_multibases() if trusted_keys is None else trusted_keys,
         issuer_id=issuer_id(),
         legacy_issuer_ids=legacy_issuer_ids(),
         status=_our_status(stored, superseded),
         now=now,
         remember_proof=stored is not None,
         current=_our_current(stored),
+        proof=proof,
     )
     if superseded:  # the bit is set because a newer credential replaced this one
         result.checks = [vc.Check(REVOCATION, False, vc.SUPERSEDED)

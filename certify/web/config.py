@@ -175,6 +175,9 @@ class Config:
     # believed besides the keys in SIGNING_KEY_DIR, e.g. the old instance's key when restoring
     # into a new one: CERTIFY_TRUSTED_SIGNING_KEYS='["z6Mk…"]'.
     TRUSTED_SIGNING_KEYS: tuple[str, ...] = ()
+    # Processes that check the certificates' signatures during backup and restore (None: one
+    # per core; 1: in the command's own process). See docs/deployment.md, Backup and restore.
+    BACKUP_VERIFY_PROCESSES: int | None = None
     # The issuer's name per language (CERTIFY_ISSUER_NAME as JSON; a plain string serves all).
     # Signed documents name it in English; pages and PDFs in the reader's language.
     ISSUER_NAME = {
@@ -200,3 +203,5 @@ class TestConfig(Config):
     # Tests of other features log staff in with a password; tests/users/test_totp.py turns
     # the second factor on.
     REQUIRE_SECOND_FACTOR = False
+    # A pool costs a second to start; tests/web/test_backup.py runs one with two processes.
+    BACKUP_VERIFY_PROCESSES = 1

@@ -25,6 +25,7 @@ from certify.users.models import User
 from certify.users.operations import create_user
 from certify.web.app import create_app
 from certify.web.backup import _encode, _sha256
+from certify.web.backup_signature import sign_manifest
 from tests.support import TEST_DATABASE_URL
 
 
@@ -361,3 +362,99 @@ def test_tables_larger_than_a_batch_round_trip(app, runner, populated, tmp_path,
     result = restore(target, archive, "--trust-key", issuer_key(app))
     assert result.exit_code == 0, result.output
     assert every_row(target) == every_row(app)
+
+
+def _resigned(app, archive: Path, change) -> Path:
+    """A copy of the archive with *change(members, manifest)* applied, its checksums made
+    consistent and its manifest signed again with the issuer's key: what only the issuer could
+    make, or a fault between the archive and the restored database."""
+    def consistent(members, manifest):
+        change(members, manifest)
+        for name, data in members.items():
+            if name in manifest["files"]:
+                manifest["files"][name] = {"sha256": _sha256(data), "bytes": len(data)}
+        with app.app_context():
+            members["manifest.sig"] = sign_manifest(manifest)
+            db.session.remove()
+
+    return _rewrite(archive, consistent)
+
+
+def _changed_credential(edit):
+    """*edit(credential text)* applied to the newest certificate's stored credential."""
+    def change(members, manifest):
+        name = "database/certificates.jsonl"
+        rows = [json.loads(line) for line in members[name].decode().splitlines()]
+        row = max((row for row in rows if row["credential"]), key=lambda row: row["id"])
+        row["credential"] = json.loads(edit(json.dumps(row["credential"], ensure_ascii=False)))
+        members[name] = "".join(json.dumps(row, ensure_ascii=False) + "\n"
+                                for row in rows).encode()
+    return change
+
+
+def _one_character(field: str):
+    """The first character of the credential's *field* value changed (one byte)."""
+    def edit(text: str) -> str:
+        start = text.index(f'"{field}": "') + len(field) + 5
+        return text[:start] + ("A" if text[start] != "A" else "B") + text[start + 1:]
+    return edit
+
+
+@pytest.mark.parametrize(("edit", "processes"), [
+    (_one_character("licenseNumber"), 1),  # what the credential states
+    (_one_character("validFrom"), 1),
+    (_one_character("identityHash"), 1),  # the holder
+    (lambda text: text.replace('"proofValue": "z', '"proofValue": "z1', 1), 1),  # signature
+    (lambda text: text.replace("#z6Mk", "#z6Mj", 1), 1),  # the key the proof names
+    (_one_character("licenseNumber"), 2),
+    (lambda text: text.replace('"proofValue": "z', '"proofValue": "z1', 1), 2),
+], ids=["number", "valid-from", "holder", "signature", "key", "number-pool", "signature-pool"])
+def test_restore_detects_a_stored_credential_changed_in_one_byte(app, runner, populated,
+                                                                   tmp_path, processes, edit):
+    """Every certificate is verified again after the rows are in, on one process or a pool:
+    a credential that differs from the one verified at backup time is named, and the restore
+    fails, even when the archive's checksums and signature are in order."""
+    app.config["BACKUP_VERIFY_PROCESSES"] = processes
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    newest = max((row for row in every_row(app)["certificates"] if row["credential"]),
+                 key=lambda row: row["id"])["number"]
+    target = instance(tmp_path / "restored", BACKUP_VERIFY_PROCESSES=processes)
+    result = restore(target, _resigned(app, archive, _changed_credential(edit)),
+                     "--trust-key", issuer_key(app))
+    assert result.exit_code == 1, result.output
+    assert "no longer verify as they did" in result.output and newest in result.output
+
+
+def test_a_pool_of_processes_gives_the_same_results_as_one(app, runner, populated, tmp_path):
+    """The signature checks spread over two processes give every certificate the same recorded
+    verification as checking them in the command's own process, and the archive restores."""
+    manifests = {}
+    for processes in (1, 2):
+        app.config["BACKUP_VERIFY_PROCESSES"] = processes
+        archive = tmp_path / f"certify-{processes}.tar.gz"
+        backup(runner, archive)
+        with tarfile.open(archive) as opened:
+            manifests[processes] = json.loads(opened.extractfile("manifest.json").read())
+    assert manifests[1]["certificates"] == manifests[2]["certificates"]
+    assert any(result["verification"] for result in manifests[2]["certificates"].values())
+    target = instance(tmp_path / "restored", BACKUP_VERIFY_PROCESSES=2)
+    result = restore(target, tmp_path / "certify-2.tar.gz", "--trust-key", issuer_key(app))
+    assert result.exit_code == 0, result.output
+    assert public_answers(target, populated) == public_answers(app, populated)
+
+
+def test_a_row_with_a_column_this_schema_lacks_is_refused(app, runner, populated, tmp_path):
+    def add_column(members, manifest):
+        name = "database/users.jsonl"
+        rows = [json.loads(line) for line in members[name].decode().splitlines()]
+        rows[0]["surprise"] = 1
+        members[name] = "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    target = instance(tmp_path / "restored")
+    result = restore(target, _resigned(app, archive, add_column), "--trust-key", issuer_key(app))
+    assert result.exit_code == 1, result.output
+    assert "users: columns not in this schema: surprise" in result.output
+    assert all(not rows for name, rows in every_row(target).items() if name != "branches")
