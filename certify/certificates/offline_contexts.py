@@ -62,6 +62,9 @@ class _Resolver(ContextResolver):
 
     def __init__(self, shared_cache, document_loader):
         super().__init__(shared_cache, document_loader)
+        # pyld keeps a dict per resolver "per operation"; ours lives as long as the process, so
+        # a visitor posting credentials with ever new inline contexts would grow it unbounded.
+        self.per_op_cache = LRUCache(maxsize=RESOLVED_CONTEXTS_KEPT)
         self.embedded: LRUCache = LRUCache(maxsize=EMBEDDED_CONTEXTS_KEPT)
         self.lock = threading.Lock()
 

@@ -15,7 +15,11 @@ import pytest
 from pyld import context_resolver, jsonld
 
 from certify.certificates import rdfc
-from certify.certificates.offline_contexts import OfflineContexts
+from certify.certificates.offline_contexts import (
+    EMBEDDED_CONTEXTS_KEPT,
+    RESOLVED_CONTEXTS_KEPT,
+    OfflineContexts,
+)
 from tests.certificates.test_w3c_vectors import EXAMPLES_CONTEXT, VECTORS, load, unsigned
 
 EXAMPLE = Path(rdfc.__file__).parent / "examples" / "credential.json"
@@ -154,3 +158,18 @@ def test_safe_mode_still_refuses_a_dropped_term_after_the_cache_is_warm():
     changed["credentialSubject"]["achievement"]["undefinedTerm"] = "dropped"
     with pytest.raises(rdfc.CanonicalizationError, match="undefinedTerm"):
         rdfc.canonical_nquads(changed, FAST_LOADER)
+
+
+def test_inline_contexts_a_visitor_sends_are_kept_in_bounded_caches():
+    """The loader lives as long as the process and answers POST /api/v1/verify: a stream of
+    credentials each with a new inline context must not grow what it keeps."""
+    loader = OfflineContexts()
+    for number in range(200):
+        document = random_credential(3)
+        document["@context"] = [*document["@context"], {f"term{number}": f"urn:example:{number}"}]
+        document["credentialSubject"][f"term{number}"] = "kept"
+        rdfc.canonical_nquads(document, loader)
+    resolver = loader.resolver
+    assert len(resolver.per_op_cache) <= RESOLVED_CONTEXTS_KEPT
+    assert len(resolver.shared_cache) <= RESOLVED_CONTEXTS_KEPT
+    assert len(resolver.embedded) <= EMBEDDED_CONTEXTS_KEPT
