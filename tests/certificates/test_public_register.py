@@ -17,7 +17,7 @@ from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.users import register_consent
 from certify.users.models import RegisterConsent, User
-from tests.support import login
+from tests.support import counting_statements, login
 
 
 def entries(client, query: str = "", **params) -> str:
@@ -240,3 +240,24 @@ def test_the_filters_use_their_indexes(app):
             explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
             plan = " ".join(str(row) for row in connection.exec_driver_sql(explain + statement))
             assert index in plan, (index, plan)
+
+
+def test_a_page_costs_the_same_statements_at_3_entries_as_at_30(app, client, holder):
+    def statements() -> int:
+        with counting_statements(app) as seen:
+            assert client.get("/public-register?per_page=50").status_code == 200
+        return len(seen)
+
+    for number in range(3):
+        holder(f"Few Holder {number}", specialism="mining", band="fellow")
+    few = statements()
+    for number in range(27):
+        holder(f"Many Holder {number}", country="RU" if number % 2 else "KZ", suspended=True)
+    assert statements() == few
+
+
+def test_the_export_link_carries_the_filters_not_the_page(client, holder):
+    holder("Link Holder", specialism="mining")
+    page = client.get("/public-register?specialism=mining&sort=-issued&page=1&per_page=10"
+                      ).get_data(as_text=True)
+    assert 'href="/public-register.csv?specialism=mining&amp;sort=-issued"' in page

@@ -3,7 +3,7 @@ the CSV export for accreditors, each with its own rate limit per client address.
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 
 from certify.certificates.blueprint import bp
 from certify.certificates.issuer import issuer_name
@@ -56,7 +56,14 @@ def _register_page(ignored: list[str]):
         "certificates/public_register.html", entries=page,
         rows=[Entry(certificate) for certificate in page.items],
         controls=filter_controls(), ignored=ignored, issuer_name=issuer_name(),
-        country_name=country_name))
+        country_name=country_name, export_url=_export_url(page.asked)))
+
+
+def _export_url(asked: ListRequest) -> str:
+    """The export of what the page shows: its filters, search and sort, every page of them."""
+    params = {name: value for name, value in asked.params(REGISTER).items()
+              if name not in ("page", "per_page")}
+    return url_for(".public_register_export", **params)
 
 
 @bp.get("/public-register.csv")
