@@ -6,15 +6,20 @@ rate limits; bad parameters never a 500; the indexes its filters use."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from assessments.erasure import approve_erasure, request_erasure
+from certify.certificates.models import Certificate
+from certify.certificates.operations import correct_holder_name
 from certify.core.audit import AuditEvent
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
+from certify.core.names import search_key
 from certify.users import register_consent
 from certify.users.models import RegisterConsent, User
 from tests.support import counting_statements, login
@@ -147,13 +152,19 @@ def test_consent_is_off_by_default_given_and_withdrawn_on_the_account_page(
     assert actions == ["register.consent", "register.withdraw"]
 
 
-def test_a_withdrawal_shows_at_once_with_the_public_cache_on(app, cache, holder, create_user):
+def test_a_withdrawal_shows_at_once_with_the_public_cache_on(app, cache, holder, create_user,
+                                                              in_app):
     person = create_user("candidate", full_name="Cached Holder")
     number = holder("Cached Holder", person=person)
     visitor = app.test_client()
     for _ in range(2):
         assert number in visitor.get("/public-register?country=KZ").get_data(as_text=True)
     assert any(b":public:register:" in key for key in cache.client.scan_iter(f"{cache.prefix}:*"))
+    # A change the application does not see (plain SQL) shows the page is served from Redis.
+    in_app(lambda: db.session.execute(sa.text(
+        "UPDATE certificates SET holder_name = 'Renamed By Hand' WHERE number = :number"),
+        {"number": number}))
+    assert "Cached Holder" in visitor.get("/public-register?country=KZ").get_data(as_text=True)
 
     holder_client = app.test_client()
     login(holder_client, person)
@@ -261,3 +272,39 @@ def test_the_export_link_carries_the_filters_not_the_page(client, holder):
     page = client.get("/public-register?specialism=mining&sort=-issued&page=1&per_page=10"
                       ).get_data(as_text=True)
     assert 'href="/public-register.csv?specialism=mining&amp;sort=-issued"' in page
+
+
+def test_an_awarded_certificate_links_its_credential_and_is_found_by_its_corrected_name(
+        client, award, in_app):
+    """Through the real award: the signed credential is linked and served; a name correction
+    (an ORM update) refolds the searched name."""
+    award()
+
+    def consent_and_number():
+        certificate = db.session.scalar(sa.select(Certificate))
+        register_consent.give_consent(certificate.holder, "ru")
+        return certificate.number
+
+    number = in_app(consent_and_number)
+    listed = entries(client)
+    assert f'href="/certificates/{number}/credential.json"' in listed
+    credential = client.get(f"/certificates/{number}/credential.json")
+    assert credential.status_code == 200 and credential.json["type"][0] == \
+        "VerifiableCredential"
+    in_app(lambda: correct_holder_name(
+        db.session.scalar(sa.select(Certificate)), full_name="Ádil Bekuly",
+        full_name_native="Әділ Бекұлы", reason="Passport spelling.",
+        by=db.session.get(User, award.admin.id)))
+    for search in ("adil bekuly", "ӘДІЛ", "бекұлы"):
+        assert number in entries(client, q=search), search
+
+
+def test_the_migration_folds_existing_names_as_the_application_does():
+    """Migration 0033 fills holder_name_key for certificates issued before it with its own copy
+    of ``search_key``: both fold alike."""
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0033_public_register.py"
+    spec = importlib.util.spec_from_file_location("migration_0033", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for name in ("José Ñúñez", "Пётр Иванов", "Ерлан Әбілқасымов", "  ŁUKASZ  ﬁlip ", "Йорк"):
+        assert migration._search_key(name) == search_key(name)
