@@ -32,6 +32,10 @@ def test_a_holder_joins_and_leaves_the_register_a_visitor_finds_them_in_kazakh(
     _log_in(page, live_server, person)
     page.goto(f"{live_server}/my/certificates/")
     assert "Сіз ашық тізілімге енгізілмегенсіз." in page.content()
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(MEASURE) <= 0
+    assert_accessible(page, "public-register-consent-kk-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Келісемін: мені ашық тізілімге енгізу").click()
     assert "Сіз ашық тізілімге енгізілдіңіз." in page.content()
     assert page.url.endswith("/my/certificates/#public-register")
@@ -64,6 +68,7 @@ def test_a_holder_joins_and_leaves_the_register_a_visitor_finds_them_in_kazakh(
 
     _log_in(page, live_server, person)
     page.goto(f"{live_server}/account")
+    assert_accessible(page, "public-register-account-kk-1280")
     page.get_by_role("button", name="Мені ашық тізілімнен шығару").click()
     assert "Сіз ашық тізілімнен шығарылдыңыз." in page.content()
 
