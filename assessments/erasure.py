@@ -42,6 +42,7 @@ from certify.users.models import (
     ErasureRequest,
     ErasureState,
     PrivacyConsent,
+    RegisterConsent,
     Role,
     User,
 )
@@ -295,6 +296,9 @@ def approve_erasure(erasure: ErasureRequest, *, by: User) -> dict[str, int]:
         db.session.delete(message)
     if person.reviewer_profile is not None:
         db.session.delete(person.reviewer_profile)
+    consent = db.session.get(RegisterConsent, person.id)  # out of the public register
+    if consent is not None:
+        db.session.delete(consent)
     person.role_assignments = [a for a in person.role_assignments if a.role == Role.candidate]
 
     person.full_name = pseudonym(person)

@@ -535,6 +535,16 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "auth.notifications"): (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "certificates.my_certificates"):
         (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    # The public register (issue 19): anyone may read and export it; only a holder, logged
+    # in, gives or withdraws their own consent.
+    ("GET", "certificates.public_register"):
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "certificates.public_register_export"):
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "auth.give_register_consent"):
+        (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
+    ("POST", "auth.withdraw_register_consent"):
+        (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.

@@ -13,6 +13,7 @@ from certify.certificates.status import CertificateStatus, certificate_status
 from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
 from certify.core.i18n import TitledEnum, localized
+from certify.core.names import search_key
 from certify.users.models import Branch, User
 from certify.users.specialisms import specialism_title
 from rubrics.models import RubricVersion, Track
@@ -66,6 +67,9 @@ class Certificate(db.Model):
     holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     holder_name: Mapped[str] = mapped_column(String(200), index=True)
     holder_name_native: Mapped[str | None] = mapped_column(String(200))
+    # Both names folded for search (``search_key``: no case, no accents), kept by the events
+    # below: the public register finds "Ерлан" and "ерлан", "Jose" and "José" on any database.
+    holder_name_key: Mapped[str] = mapped_column(String(401), default="")
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("applications.id"), unique=True
     )
@@ -90,9 +94,9 @@ class Certificate(db.Model):
     # Private: the public page answers by number, but the PDF and credential are the holder's.
     is_private: Mapped[bool] = mapped_column(default=False)
     # The award band decided with the award (a code of the rubric version's bands), or None.
-    band: Mapped[str | None] = mapped_column(String(32))
+    band: Mapped[str | None] = mapped_column(String(32), index=True)
     # The holder's specialism (a code of certify.users.specialisms), from the application.
-    specialism: Mapped[str | None] = mapped_column(String(40))
+    specialism: Mapped[str | None] = mapped_column(String(40), index=True)
 
     branch: Mapped[Branch] = relationship()
     holder: Mapped[User] = relationship()
@@ -126,6 +130,13 @@ class Certificate(db.Model):
 
     def band_title(self, language: str | None = None) -> str:
         return localized(self.band_titles(), language) if self.band else ""
+
+
+@sa.event.listens_for(Certificate, "before_insert")
+@sa.event.listens_for(Certificate, "before_update")
+def _fold_holder_names(_mapper, _connection, certificate: Certificate) -> None:
+    certificate.holder_name_key = search_key(
+        f"{certificate.holder_name or ''} {certificate.holder_name_native or ''}")
 
 
 class SupersededCredential(db.Model):

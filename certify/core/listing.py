@@ -210,11 +210,7 @@ def paginate(query: sa.Select, spec: ListSpec, *, search: Callable[[str], Any] |
     the page's rows never load a relationship one by one). A page beyond the last shows the
     last."""
     asked = ListRequest.parse(spec)
-    for name, value in asked.filters.items():
-        query = query.where(spec.filters[name].where(value))
-    search = search or spec.search
-    if asked.q and search is not None:
-        query = query.where(search(asked.q))
+    query = filtered(query, spec, asked, search=search)
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // asked.per_page))
@@ -227,6 +223,17 @@ def paginate(query: sa.Select, spec: ListSpec, *, search: Callable[[str], Any] |
     items = list(result.scalars().unique()) if scalars else list(result.all())
     return ListPage(items=items, total=total, page=page, pages=pages, spec=spec, asked=asked,
                     endpoint=request.endpoint or "", view_args=dict(request.view_args or {}))
+
+
+def filtered(query: sa.Select, spec: ListSpec, asked: ListRequest, *,
+             search: Callable[[str], Any] | None = None) -> sa.Select:
+    """``query`` with the filters and the search ``asked`` (a page, or an export of them all)."""
+    for name, value in asked.filters.items():
+        query = query.where(spec.filters[name].where(value))
+    search = search or spec.search
+    if asked.q and search is not None:
+        query = query.where(search(asked.q))
+    return query
 
 
 def contains(column, text: str):

@@ -31,6 +31,15 @@ def normalise_name(value: str | None) -> str | None:
     return value
 
 
+def search_key(text: str) -> str:
+    """``text`` as searches compare it, the same on every database: decomposed, without its
+    combining marks ("é" is "e", "ё" is "е"), case-folded, spaces collapsed. Letters with no
+    decomposition (Kazakh "қ", "ә") stay themselves."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(unicodedata.normalize("NFC", bare).casefold().split())
+
+
 def nfc(value):
     """WTForms filter: NFC and stripped."""
     return unicodedata.normalize("NFC", value).strip() if isinstance(value, str) else value

@@ -73,7 +73,8 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(200), index=True)
     full_name_native: Mapped[str | None] = mapped_column(String(200))
     affiliation: Mapped[str] = mapped_column(String(300), default="")
-    country: Mapped[str] = mapped_column(String(2))
+    # The public register filters on it (certify.certificates.public_register).
+    country: Mapped[str] = mapped_column(String(2), index=True)
     preferred_language: Mapped[str] = mapped_column(String(2), default="en")
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     is_enabled: Mapped[bool] = mapped_column(default=True)
@@ -235,6 +236,24 @@ class PrivacyConsent(db.Model):
     version: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2))
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RegisterConsent(db.Model):
+    """A holder's consent to appear in the public register (``certify.users.register_consent``):
+    the row exists while they consent, naming when and which version of the consent text they
+    agreed to; withdrawing deletes it (the audit log keeps both changes). No row, no listing:
+    the default is off."""
+
+    __tablename__ = "register_consents"
+    __table_args__ = (
+        sa.CheckConstraint("language IN ('en', 'ru', 'kk')", name="known_language"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    version: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ErasureState(TitledEnum):

@@ -92,6 +92,10 @@ class Config:
     API_RATE_LIMIT = "120 per minute"
     # The public verification pages, credentials, PDFs and status lists, per client address.
     PUBLIC_RATE_LIMIT = "300 per minute"
+    # The public register (docs/register.md), per client address: its pages, and its CSV
+    # export for accreditors (each export reads the whole filtered register).
+    PUBLIC_REGISTER_RATE_LIMIT = "60 per minute"
+    PUBLIC_REGISTER_EXPORT_RATE_LIMIT = "30 per hour"
     # Public verification answers kept ready in Redis for every worker (core/public_cache.py),
     # e.g. redis://127.0.0.1:6379/1; unset, every answer is read from the database. Every
     # process that writes (web, CLI, cron) needs the same value, so its changes reach the cache.

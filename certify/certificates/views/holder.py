@@ -18,6 +18,7 @@ from certify.certificates.operations import can_request_renewal, request_renewal
 from certify.certificates.permissions import is_printable
 from certify.core.urls import absolute_url
 from certify.core.views import run_operation
+from certify.users.views.profile import register_consent_context
 
 
 def linkedin_url(certificate: Certificate) -> str:
@@ -50,7 +51,8 @@ def _page(certificate: Certificate, renewal_form: RenewalForm) -> str:
 @login_required
 def my_certificates():
     return render_template("certificates/my_list.html",
-                           certificates=certificates_of(current_user))
+                           certificates=certificates_of(current_user),
+                           **register_consent_context(current_user))
 
 
 @bp.get("/my/certificates/<number>")

@@ -11,9 +11,10 @@ from flask_login import current_user, login_required
 
 from certify.core.extensions import db
 from certify.core.forms import ActionForm
+from certify.core.i18n import current_language
 from certify.core.outbox import Notification
 from certify.core.views import run_action, run_operation
-from certify.users import mailbox
+from certify.users import mailbox, register_consent
 from certify.users.blueprint import auth_bp as bp
 from certify.users.forms import AccountForm, EmailChangeForm
 from certify.users.operations import update_profile
@@ -26,7 +27,43 @@ MAILBOX_ONLY_KINDS = frozenset({"password-reset", "account-created", "confirm-em
 
 
 def _account_page(form: AccountForm, email_form: EmailChangeForm, status: int = 200):
-    return render_template("auth/account.html", form=form, email_form=email_form), status
+    return render_template("auth/account.html", form=form, email_form=email_form,
+                           **register_consent_context(current_user)), status
+
+
+def register_consent_context(user) -> dict:
+    """What the public register's consent box shows (templates/_register_consent.html)."""
+    return {"register_consent": register_consent.consent_of(user),
+            "register_consent_text": register_consent.consent_text(),
+            "register_consent_form": ActionForm()}
+
+
+# Where the consent box may send its holder back to (it is offered on both pages).
+CONSENT_RETURNS = {"account": "auth.account", "certificates": "certificates.my_certificates"}
+
+
+def _consent_return() -> str:
+    return url_for(CONSENT_RETURNS.get(request.form.get("back", ""), "auth.account")) \
+        + "#public-register"
+
+
+@bp.post("/account/public-register")
+@login_required
+def give_register_consent():
+    user = current_user._get_current_object()
+    return run_action(
+        lambda: register_consent.give_consent(user, current_language()),
+        success=_("You are listed in the public register."), redirect_to=_consent_return())
+
+
+@bp.post("/account/public-register/withdraw")
+@login_required
+def withdraw_register_consent():
+    user = current_user._get_current_object()
+    return run_action(
+        lambda: register_consent.withdraw_consent(user),
+        success=_("You are no longer listed in the public register."),
+        redirect_to=_consent_return())
 
 
 @bp.route("/account", methods=["GET", "POST"])
