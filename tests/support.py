@@ -324,8 +324,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "certificates.achievement"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "certificates.badge"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "certificates.manage"): (302, 403, 403, 403, 403, 403, 200, 200, 200, 200, 403),
-    ("POST", "certificates.act"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
-    ("POST", "certificates.correct_name"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
+    ("POST", "certificates.act"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
+    ("POST", "certificates.correct_name"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
     # The certificate is not any visitor's own: its holder page does not exist for them.
     ("GET", "certificates.mine"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("POST", "certificates.privacy"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),

@@ -126,9 +126,14 @@ def test_revocation_shows_on_the_public_page_and_is_audited(app, award, in_app):
     login(admin, award.admin)
     for reason in (" ", "       ", "abc"):
         empty = admin.post(f"/certificates/{certificate_id}/revoke", data={"confirm": "y",
-                                                                           "reason": reason},
-                           follow_redirects=True)
-        assert 'class="flash error"' in empty.get_data(as_text=True)
+                                                                           "reason": reason})
+        assert empty.status_code == 422 and 'class="error"' in empty.get_data(as_text=True)
+    # Not confirmed: the page comes back with the reason as typed, and the box to tick.
+    unticked = admin.post(f"/certificates/{certificate_id}/revoke",
+                          data={"reason": "Evidence found to be forged."})
+    page = unticked.get_data(as_text=True)
+    assert unticked.status_code == 422 and "Tick the box to confirm." in page
+    assert "Evidence found to be forged.</textarea>" in page
     assert in_app(lambda: db.session.get(Certificate, certificate_id).revoked_at) is None
     done = admin.post(f"/certificates/{certificate_id}/revoke",
                       data={"confirm": "y", "reason": "Evidence found to be forged."})

@@ -3,6 +3,7 @@ notifications page, the list of one's certificates, and the workflow's receipt a
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import sqlalchemy as sa
@@ -40,6 +41,17 @@ def test_the_profile_is_kept_up_by_its_owner(app, create_user, in_app):
 
     assert in_app(stored) == ("Aigerim Sadykova-Bek", "Әйгерім Садықова",
                               "Satbayev University", "kk", "user.profile")
+
+
+def test_each_language_is_named_in_itself_and_marked_so(app, create_user):
+    # On a Russian page "English" and "Қазақша" are words of other languages (WCAG 3.1.2).
+    person = create_user("candidate", language="ru")
+    client = app.test_client()
+    login(client, person)
+    page = client.get("/account").get_data(as_text=True)
+    for code, name in (("en", "English"), ("ru", "Русский"), ("kk", "Қазақша")):
+        option = re.search(rf'<option[^>]*value="{code}"[^>]*>([^<]*)</option>', page)
+        assert option[1] == name and f'lang="{code}"' in option[0]
 
 
 def test_a_new_address_is_proven_by_a_single_use_link(app, create_user, in_app):

@@ -33,7 +33,7 @@ from certify.certificates.permissions import (
 )
 from certify.certificates.status import CertificateStatus
 from certify.core.listing import FilterControl
-from certify.core.views import attempt, flash_form_errors, run_operation, run_posted_form
+from certify.core.views import attempt, flash_form_errors, run_operation
 from certify.users.operations import active_branches
 from rubrics.models import Track
 
@@ -61,12 +61,26 @@ def register_filters(user) -> list[FilterControl]:
 @login_required
 def manage(certificate_id: int):
     certificate = get_certificate_or_404(certificate_id, check=can_see_certificate_admin)
-    name_form = CorrectNameForm(data={"full_name": certificate.holder_name,
-                                      "full_name_native": certificate.holder_name_native})
+    return _manage_page(certificate)
+
+
+def _manage_page(certificate, *, reason_form=None, name_form=None, status: int = 200):
+    """The certificate's record; a refused form is shown again with what was typed and its
+    problems (422), since a reason takes time to write."""
+    name_form = name_form or CorrectNameForm(data={
+        "full_name": certificate.holder_name, "full_name_native": certificate.holder_name_native})
     return render_template("certificates/manage.html", certificate=certificate,
-                           reason_form=StatusChangeForm(), name_form=name_form,
+                           reason_form=reason_form or StatusChangeForm(), name_form=name_form,
                            history=history_of(certificate), history_titles=HISTORY_TITLES,
-                           can_act=can_revoke(current_user, certificate))
+                           can_act=can_revoke(current_user, certificate)), status
+
+
+def _run_form(certificate, form, operation, *, success: str, **forms):
+    if not form.validate_on_submit():
+        return _manage_page(certificate, status=422, **forms)
+    return run_operation(operation, success=success,
+                         redirect_to=url_for(".manage", certificate_id=certificate.id),
+                         on_failure=lambda: _manage_page(certificate, status=422, **forms))
 
 
 ACTIONS = {
@@ -89,10 +103,10 @@ def _done(action: str, number: str) -> str:
 def act(certificate_id: int, action: str):
     certificate = get_certificate_or_404(certificate_id, check=can_revoke)
     form = StatusChangeForm()
-    return run_posted_form(
-        form, lambda: ACTIONS[action](certificate, reason=form.reason.data, by=current_user),
-        success=_done(action, certificate.number),
-        back=url_for(".manage", certificate_id=certificate.id))
+    return _run_form(
+        certificate, form,
+        lambda: ACTIONS[action](certificate, reason=form.reason.data, by=current_user),
+        success=_done(action, certificate.number), reason_form=form)
 
 
 @bp.post("/certificates/<int:certificate_id>/correct-name")
@@ -100,12 +114,13 @@ def act(certificate_id: int, action: str):
 def correct_name(certificate_id: int):
     certificate = get_certificate_or_404(certificate_id, check=can_revoke)
     form = CorrectNameForm()
-    return run_posted_form(
-        form, lambda: correct_holder_name(certificate, full_name=form.full_name.data,
-                                          full_name_native=form.full_name_native.data,
-                                          reason=form.reason.data, by=current_user),
+    return _run_form(
+        certificate, form,
+        lambda: correct_holder_name(certificate, full_name=form.full_name.data,
+                                    full_name_native=form.full_name_native.data,
+                                    reason=form.reason.data, by=current_user),
         success=_("The holder's name was corrected and the credential re-issued."),
-        back=url_for(".manage", certificate_id=certificate.id))
+        name_form=form)
 
 
 @bp.get("/certificates/renewals")
