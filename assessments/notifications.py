@@ -12,7 +12,7 @@ from assessments.models import Appeal, Application, ApplicationRound, Competitio
 from assessments.states import ApplicationState, Outcome, ReviewState
 from certify.certificates.models import Certificate
 from certify.core import outbox
-from certify.core.dates import day
+from certify.core.dates import day, moment
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.urls import absolute_url
@@ -90,11 +90,11 @@ def notify_submission(application: Application) -> None:
         return (
             _("Application received: %(competition)s",
               competition=application.competition.display_title),
-            _("Your application in %(competition)s was submitted on %(date)s (UTC) and is "
+            _("Your application in %(competition)s was submitted on %(date)s and is "
               "now with the certification centre. It can no longer be changed. You will be "
               "told of each next step.\n\n%(url)s\n",
               competition=application.competition.display_title,
-              date=application.submitted_at.strftime("%Y-%m-%d %H:%M"),
+              date=moment(application.submitted_at),
               url=absolute_url("assessments.application", application_id=application.id)),
         )
 

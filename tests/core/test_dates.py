@@ -14,6 +14,7 @@ from certify.certificates.models import Certificate
 from certify.certificates.printable import certificate_document
 from certify.core.dates import day, moment
 from certify.core.extensions import db
+from certify.core.outbox import Notification
 from rubrics.io import LIBRARY
 from tests.support import login
 
@@ -70,3 +71,14 @@ def test_the_library_names_each_award_as_the_configuration_does(app):
         for band in rubric["version"].get("bands", []):
             for language, title in titles.items():
                 assert band["title"][language].startswith(title), (path.name, band["code"])
+
+
+def test_the_receipt_mail_writes_its_time_in_the_recipients_style(create_user, create_competition,
+                                                                  workflow, in_app):
+    """The receipt wrote "2026-11-28 12:46" whatever the language (found by the journeys)."""
+    candidate = create_user("candidate", language="ru")
+    workflow.submitted(create_competition(), candidate)
+    body = in_app(lambda: db.session.scalar(sa.select(Notification.body).where(
+        Notification.kind == "submission-receipt")))
+    assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", body)
+    assert re.search(r"подана \d{1,2} [а-я]+\. \d{4}\s?г\., \d\d:\d\d UTC ", body)
