@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,7 @@ from benchmarks.verify_load import ensure_database  # noqa: E402
 RESULTS = ROOT / "instance" / "scale"
 COMMANDS = ["scores verify", "audit verify", "backup", "restore"]
 LOAD_SECONDS = 20
+STAFF_NICE = 10  # docs/deployment.md: the staff pool's service runs with Nice=10
 
 
 def facts(url: str, work: Path, scale: int) -> dict:
@@ -67,6 +69,23 @@ def facts(url: str, work: Path, scale: int) -> dict:
             "numbers": list(numbers), "logins": people}
 
 
+class Recorder(dict):
+    """The figures' rows: each row set is printed and the whole file written again."""
+
+    def __init__(self, figures: dict, path: Path):
+        super().__init__(figures["rows"])
+        self.figures, self.path = figures, path
+
+    def __setitem__(self, name: str, row: dict) -> None:
+        super().__setitem__(name, row)
+        print(f"  {name}: {row}", flush=True)
+        self.save()
+
+    def save(self) -> None:
+        self.figures["rows"] = dict(self)
+        self.path.write_text(json.dumps(self.figures, indent=1))
+
+
 def pages(known: dict) -> list[tuple[str, str, str, str]]:
     """(row, kind, who, path): every list's first page, analytics, dashboards, public pages."""
     competition, number = known["competition"], known["numbers"][0]
@@ -81,7 +100,7 @@ def pages(known: dict) -> list[tuple[str, str, str, str]]:
         ("list: outbox", "list", "admin", "/manage/outbox"),
         ("list: renewals", "list", "admin", "/certificates/renewals"),
         ("list: appeals", "list", "admin", "/manage/applications/?appeal=open"),
-        (f"analytics ({known['competition_size']:,} applications)", "page", "admin",
+        ("analytics of the largest competition", "page", "admin",
          f"/manage/competitions/{competition}/analytics"),
         ("side-by-side of one application", "page", "admin",
          f"/manage/applications/{known['application']}"),
@@ -102,9 +121,9 @@ def exports(known: dict) -> list[tuple[str, str]]:
 def bulk_requests(numbers: list[str]) -> list[tuple[str, str, dict]]:
     listing = "\n".join(numbers).encode()
     return [
-        (f"`/verify/bulk` ({len(numbers):,} numbers)", "/verify/bulk",
+        ("`/verify/bulk` (up to 1,000 numbers)", "/verify/bulk",
          {"files": {"file": ("numbers.csv", listing, "text/csv")}}),
-        (f"API bulk-verify ({len(numbers):,} numbers)", "/api/v1/certificates/bulk-verify",
+        ("API bulk-verify (up to 1,000 numbers)", "/api/v1/certificates/bulk-verify",
          {"json": numbers}),
     ]
 
@@ -114,32 +133,39 @@ def measure_scale(scale: int, url: str, sections: set[str]) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     known = facts(url, work, scale)
     env = scale_http.app_env(url, work)
-    figures: dict = {"scale": scale, "measured": time.strftime("%Y-%m-%d %H:%M UTC",
-                                                                time.gmtime()),
-                     "load": os.getloadavg(), "rows": {}}
-    rows = figures["rows"]
+    saved = RESULTS / f"scale{scale}.json"
+    # A run of some sections keeps the others' figures; each figure is saved as it comes.
+    figures = json.loads(saved.read_text()) if saved.exists() else {"rows": {}}
+    figures.update(scale=scale, measured=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                   load=os.getloadavg())
+    rows = Recorder(figures, saved)
     with scale_http.serve(env, split=True) as layout:
         sessions = {who: scale_http.login(layout, email)
                     for who, email in known["logins"].items()}
         sessions["public"] = scale_http.requests.Session()
         if "pages" in sections:
             for row, kind, who, path in pages(known):
-                rows[row] = {"kind": kind, **scale_http.measure_page(layout, sessions[who],
-                                                                      path)}
-                print(f"  {row}: {rows[row]}", flush=True)
+                note = (f"{known['competition_size']:,} applications"
+                        if "analytics" in row else "")
+                rows[row] = {"kind": kind, "note": note,
+                             **scale_http.measure_page(layout, sessions[who], path)}
             for row, path, body in bulk_requests(known["numbers"]):
-                rows[row] = {"kind": "page", **scale_http.measure_page(
-                    layout, sessions["public"], path, method="POST", **body)}
-                print(f"  {row}: {rows[row]}", flush=True)
+                rows[row] = {"kind": "page", "note": f"{len(known['numbers']):,} numbers",
+                             **scale_http.measure_page(layout, sessions["public"], path,
+                                                       method="POST", **body)}
         if "exports" in sections:
             for row, path in exports(known):
                 rows[row] = {"kind": "export",
                              **scale_http.measure_download(layout, sessions["admin"], path)}
-                print(f"  {row}: {rows[row]}", flush=True)
         if "load" in sections:
             rows["`/verify/<n>` under staff load, two pools"] = {
                 "kind": "load", **_under_load(layout, env, known)}
         figures["workers_peak_mb"] = scale_http.workers_peak_mb(layout)
+        rows.save()
+    if "load" in sections:
+        with scale_http.serve(env, split=True, staff_nice=STAFF_NICE) as niced:
+            rows[f"`/verify/<n>` under staff load, two pools, staff at nice {STAFF_NICE}"] = {
+                "kind": "load", **_under_load(niced, env, known)}
     if "load" in sections:
         with scale_http.serve(env, split=False) as shared:
             rows["`/verify/<n>` under staff load, one shared pool"] = {
@@ -148,7 +174,6 @@ def measure_scale(scale: int, url: str, sections: set[str]) -> dict:
         for operation in COMMANDS:
             rows[f"`{operation}`"] = {"kind": "command",
                                       **data_scale.run_measured(url, work, operation)}
-            print(f"  {operation}: {rows[f'`{operation}`']}", flush=True)
     return figures
 
 
@@ -161,7 +186,6 @@ def _under_load(layout, env, known: dict) -> dict:
              f"/manage/competitions/{competition}/analytics"]
     result = scale_http.verify_under_staff_load(layout, staff, paths, known["numbers"][:20],
                                                 LOAD_SECONDS)
-    print(f"  /verify under load ({sorted(layout.masters)}): {result}", flush=True)
     return result
 
 
@@ -177,6 +201,8 @@ def main() -> None:
     parser.add_argument("--table-only", action="store_true",
                         help="print the table of the figures already measured")
     arguments = parser.parse_args()
+    # Stopped with kill: unwind, so that the gunicorn pools it started stop too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     scales = [int(scale) for scale in arguments.scales.split(",")]
     RESULTS.mkdir(parents=True, exist_ok=True)
     for scale in [] if arguments.table_only else scales:
@@ -190,13 +216,7 @@ def main() -> None:
             data_scale.generate(url, RESULTS / f"scale{scale}", scale)
             print(f"{scale}×: generated in {time.perf_counter() - start:.0f} s")
         print(f"{scale}×: measuring {url}", flush=True)
-        figures = measure_scale(scale, url, set(arguments.only.split(",")))
-        saved = RESULTS / f"scale{scale}.json"
-        if saved.exists():  # a run of some sections keeps the others' figures
-            earlier = json.loads(saved.read_text())
-            figures["rows"] = {**earlier["rows"], **figures["rows"]}
-            figures.setdefault("workers_peak_mb", earlier.get("workers_peak_mb"))
-        saved.write_text(json.dumps(figures, indent=1))
+        measure_scale(scale, url, set(arguments.only.split(",")))
     measured = {}
     for scale in scales:
         saved = RESULTS / f"scale{scale}.json"

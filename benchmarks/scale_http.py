@@ -10,6 +10,7 @@ measurements include no proxy.
 from __future__ import annotations
 
 import math
+import os
 import re
 import secrets
 import statistics
@@ -61,6 +62,18 @@ class Layout:
         return found
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (from /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def status_mb(pid: int, field: str) -> float:
     """VmRSS (now) or VmHWM (peak) of a process, in MB (0 once it has gone)."""
     try:
@@ -73,8 +86,6 @@ def status_mb(pid: int, field: str) -> float:
 def app_env(database_url: str, work: Path) -> dict[str, str]:
     """The environment of the served app: as docs/deployment.md says (PostgreSQL, Redis for the
     rate limits and the public cache), with what a benchmark from one address needs."""
-    import os
-
     prefix = f"certify-scale-{secrets.token_hex(4)}"
     return {
         **os.environ,
@@ -99,9 +110,11 @@ def app_env(database_url: str, work: Path) -> dict[str, str]:
 
 
 @contextmanager
-def serve(env: dict[str, str], split: bool, workers: int = 2) -> Iterator[Layout]:
-    """Split: a public pool and a staff pool of ``workers`` each; shared: one pool of twice as
-    many, answering everything (the same number of processes)."""
+def serve(env: dict[str, str], split: bool, workers: int = 2,
+          staff_nice: int = 0) -> Iterator[Layout]:
+    """Split: a public pool and a staff pool of ``workers`` each (the staff pool at
+    ``staff_nice``, as systemd's ``Nice=`` would start it); shared: one pool of twice as many,
+    answering everything (the same number of processes)."""
     with ExitStack() as stack:
         if split:
             public_url, public = stack.enter_context(
@@ -109,7 +122,10 @@ def serve(env: dict[str, str], split: bool, workers: int = 2) -> Iterator[Layout
             staff_url, staff = stack.enter_context(
                 gunicorn(APP_SPEC, env, options=["--workers", str(workers),
                                                  "--timeout", "300"]))
-            yield Layout(public_url, staff_url, {"public": public.pid, "staff": staff.pid})
+            layout = Layout(public_url, staff_url, {"public": public.pid, "staff": staff.pid})
+            for pid in [staff.pid, *layout.workers("staff")]:  # workers forked later inherit it
+                os.setpriority(os.PRIO_PROCESS, pid, staff_nice)
+            yield layout
         else:
             url, shared = stack.enter_context(
                 gunicorn(APP_SPEC, env, options=["--workers", str(2 * workers),
@@ -136,9 +152,13 @@ def percentile(values: list[float], share: float) -> float:
 
 def measure_page(layout: Layout, session: requests.Session, path: str, *, times: int = 5,
                  method: str = "GET", **request) -> dict:
-    """p50/p95 of ``times`` requests (3 when the first takes over 10 s), bytes, SQL count."""
+    """p50/p95 of ``times`` requests (3 when the first takes over 10 s), bytes, SQL count,
+    and the CPU time the workers spent per request (the machine's load does not inflate it as
+    it does the wall-clock time; the database's own CPU is not in it)."""
     samples, size, statements = [], 0, None
     runs = times
+    workers = layout.workers()
+    cpu_before = cpu_seconds(workers)
     while len(samples) < runs:
         start = time.perf_counter()
         response = session.request(method, layout.url(path), timeout=600, **request)
@@ -149,7 +169,8 @@ def measure_page(layout: Layout, session: requests.Session, path: str, *, times:
         if samples[0] > 10:
             runs = min(runs, 3)
     return {"p50": statistics.median(samples), "p95": percentile(samples, 0.95),
-            "bytes": size, "sql": int(statements) if statements else None}
+            "bytes": size, "sql": int(statements) if statements else None,
+            "cpu": (cpu_seconds(workers) - cpu_before) / len(samples)}
 
 
 class RssWatch:

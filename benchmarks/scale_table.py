@@ -24,10 +24,15 @@ def _size(size: int) -> str:
 def cell(row: dict) -> str:
     if "failed" in row:
         return f"failed: {row['failed'][:60]}"
+    return (f"{row['note']}: " if row.get("note") else "") + _figures(row)
+
+
+def _figures(row: dict) -> str:
     kind = row["kind"]
     if kind in ("list", "page"):
         sql = f", {row['sql']} SQL" if row.get("sql") is not None else ""
-        return f"{_ms(row['p50'])} / {_ms(row['p95'])}, {_size(row['bytes'])}{sql}"
+        cpu = f", CPU {_ms(row['cpu'])}" if "cpu" in row else ""
+        return f"{_ms(row['p50'])} / {_ms(row['p95'])}, {_size(row['bytes'])}{sql}{cpu}"
     if kind == "export":
         return (f"first byte {_ms(row['ttfb'])}, all {_ms(row['p50'])}, "
                 f"{_size(row['bytes'])}, worker {row['rss_growth_mb']:+,.0f} MB")
@@ -94,4 +99,5 @@ def render(measured: dict[int, dict]) -> str:
     notes = [f"{s}×: measured {measured[s]['measured']}, load average "
              f"{measured[s]['load'][0]:.1f}" for s in scales]
     return "\n".join(lines) + "\n\n" + "; ".join(notes) + \
-        ". Pages: p50 / p95 of 5 requests (3 over 10 s), size, SQL statements."
+        (". Pages: p50 / p95 of 5 requests (3 over 10 s), size, SQL statements, the workers' CPU "
+         "time per request.")
