@@ -135,9 +135,9 @@ def serve(env: dict[str, str], split: bool, workers: int = 2,
 
 def login(layout: Layout, email: str) -> requests.Session:
     session = requests.Session()
-    page = session.get(layout.url("/login"), timeout=30)
+    page = session.get(layout.url("/login"), timeout=120)
     token = CSRF.search(page.text)
-    answer = session.post(layout.url("/login"), timeout=30, data={
+    answer = session.post(layout.url("/login"), timeout=120, data={
         "email": email, "password": PASSWORD, "csrf_token": token.group(1) if token else ""})
     if "/login" in answer.url or answer.status_code != 200:
         raise RuntimeError(f"could not log in as {email}: {answer.status_code} {answer.url}")
