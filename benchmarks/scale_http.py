@@ -26,19 +26,21 @@ import requests
 from benchmarks.scale_records import PASSWORD
 from benchmarks.serving import gunicorn
 
-# What the public pool answers: the same two patterns as the nginx snippet in
-# docs/deployment.md ("Two pools"); everything else is staff work.
-PUBLIC_PATHS = (
-    re.compile(r"^/(verify|api/v1/|status/|static/|\.well-known/|did\.json|issuer|"
-               r"achievements/|badges/|healthz)"),
-    re.compile(r"^/certificates/[^/]+(\.pdf|/credential\.json)$"),
+# What the public pool answers: the two patterns of the nginx snippet in docs/deployment.md
+# ("Two pools"; tests/web/test_pools.py holds them equal), and static files, which nginx
+# serves itself. Everything else is staff work.
+NGINX_PUBLIC_LOCATIONS = (
+    r"^/(verify|api/v1/|status/|\.well-known/|did\.json|issuer|achievements/|badges/|healthz)",
+    r"^/certificates/[^/]+(\.pdf|/credential\.json)$",
 )
+PUBLIC_PATHS = tuple(re.compile(location) for location in NGINX_PUBLIC_LOCATIONS)
 APP_SPEC = "benchmarks.counted_app:create_counted_app()"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def is_public(path: str) -> bool:
-    return any(pattern.match(path.split("?")[0]) for pattern in PUBLIC_PATHS)
+    path = path.split("?")[0]
+    return path.startswith("/static/") or any(pattern.match(path) for pattern in PUBLIC_PATHS)
 
 
 @dataclass
