@@ -160,8 +160,9 @@ def measure_scale(scale: int, url: str, sections: set[str]) -> dict:
         if "load" in sections:
             rows["`/verify/<n>` under staff load, two pools"] = {
                 "kind": "load", **_under_load(layout, env, known)}
-        figures["workers_peak_mb"] = scale_http.workers_peak_mb(layout)
-        rows.save()
+        if sections & {"pages", "exports", "load"}:  # the pools' peak after real work only
+            figures["workers_peak_mb"] = scale_http.workers_peak_mb(layout)
+            rows.save()
     if "load" in sections:
         with scale_http.serve(env, split=True, staff_nice=STAFF_NICE) as niced:
             rows[f"`/verify/<n>` under staff load, two pools, staff at nice {STAFF_NICE}"] = {
