@@ -11,7 +11,7 @@ PORT ?= 5000
 CERTIFY_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 DEMO_ENV := CERTIFY_DEMO=1 CERTIFY_PUBLIC_BASE_URL=$(CERTIFY_PUBLIC_BASE_URL)
 
-.PHONY: run test lint translations compile-translations migrate demo browser-deps clean bench interop
+.PHONY: run test lint translations compile-translations migrate demo browser-deps clean bench bench-scale interop
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,13 @@ bench: $(STAMP) compile-translations
 	$(BIN)/python benchmarks/scoring.py
 	$(BIN)/python benchmarks/certificates.py
 	$(BIN)/python benchmarks/verify_load.py
+
+# Issue 17: 1×, 10× and 100× a real call on PostgreSQL (databases scale1, scale10, scale100 on
+# CERTIFY_BENCH_PG, generated once and kept), served as docs/deployment.md prescribes.
+CERTIFY_BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432
+bench-scale: $(STAMP) compile-translations
+	$(BIN)/python benchmarks/scale.py --generate --scales 1,10,100 \
+		--url-template '$(CERTIFY_BENCH_PG)/scale{scale}'
 
 # ruff, bandit, and the import contracts in pyproject.toml (layers; pure scoring and credentials).
 lint: $(STAMP)

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.*, as a script
+
 PER_SCALE = {"applications": 200, "decisions": 150, "certificates": 100, "audit": 3000}
 REVIEWS_PER_APPLICATION = 3
 CHUNK = 5000
@@ -109,6 +111,7 @@ def generate(url: str, work: Path, scale: int) -> dict[str, int]:
         Review,
         ReviewScore,
     )
+    from benchmarks.scale_records import add_records
     from certify.certificates.operations import issue_certificate
     from certify.core.audit import GENESIS, AuditEvent, entry_hash
     from certify.core.db_types import utcnow
@@ -156,7 +159,8 @@ def generate(url: str, work: Path, scale: int) -> dict[str, int]:
         user_id, role_id = next_id(User), next_id(RoleAssignment)
         people = [{"id": user_id + i, "email": f"person{i}@scale.example", "password_hash": "-",
                    "full_name": f"Scale Person {i}", "country": "KZ", "branch_id": kz.id,
-                   "preferred_language": "en", "affiliation": f"University {i % 40}"}
+                   "preferred_language": "en", "affiliation": f"University {i % 40}",
+                   "email_verified_at": now - timedelta(days=90)}
                   for i in range(counts["applications"] + reviewers)]
         bulk(User, people)
         bulk(RoleAssignment, [
@@ -274,6 +278,7 @@ def generate(url: str, work: Path, scale: int) -> dict[str, int]:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                     f"(SELECT max(id) FROM {table}))"))
             db.session.commit()
+        add_records(scale)  # after the sequences: it makes an account the usual way
         totals = {table: db.session.scalar(sa.select(sa.func.count()).select_from(model))
                   for table, model in (("applications", Application), ("reviews", Review),
                                        ("ratings", ReviewScore), ("decisions", Decision),
@@ -359,6 +364,21 @@ def _restore_database(url: str, create: bool) -> None:
     engine.dispose()
 
 
+def run_measured(url: str, work: Path, operation: str) -> dict:
+    """``measure`` in a fresh process (a restore into ``<DB>_restore``, dropped after); its
+    row, or {"failed": the child's last line of errors}."""
+    if operation == "restore":
+        _restore_database(url, create=True)
+    child = subprocess.run(  # noqa: S603 (this script, with the operator's arguments)
+        [sys.executable, __file__, "--url", url, "--work", str(work), "--measure", operation],
+        capture_output=True, text=True, env=os.environ.copy(), check=False)
+    if operation == "restore":
+        _restore_database(url, create=False)
+    if child.returncode:
+        return {"failed": " ".join(child.stderr.strip().splitlines()[-1:])}
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="SQLAlchemy URL of the database")
@@ -381,19 +401,11 @@ def main() -> None:
     operations = arguments.only.split(",") if arguments.only else OPERATIONS
     print(f"{'operation':24s} {'time':>9s} {'CPU':>9s} {'peak RSS':>10s} {'growth':>9s}  detail")
     for operation in operations:
-        if operation == "restore":
-            _restore_database(arguments.url, create=True)
-        child = subprocess.run(  # noqa: S603 (this script, with the operator's arguments)
-            [sys.executable, __file__, "--url", arguments.url, "--work", str(work),
-             "--measure", operation], capture_output=True, text=True, env=os.environ.copy(),
-            check=False)
-        if operation == "restore":
-            _restore_database(arguments.url, create=False)
-        if child.returncode:
-            print(f"{operation:24s} failed: {child.stderr.strip().splitlines()[-1:]}")
+        row = run_measured(arguments.url, work, operation)
+        if "failed" in row:
+            print(f"{operation:24s} failed: {row['failed']}")
             continue
-        row = json.loads(child.stdout.strip().splitlines()[-1])
-        print(f"{operation:24s} {row['seconds']:8.2f}s {row['cpu_seconds']:8.2f}s "
+        print(f"{operation:24s} {row['seconds']:8.2f}s {row.get('cpu_seconds', 0):8.2f}s "
               f"{row['peak_mb']:8.0f}MB {row['growth_mb']:+8.0f}MB  {row['detail']}")
 
 

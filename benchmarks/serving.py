@@ -56,4 +56,8 @@ def gunicorn(app_spec: str, env: dict[str, str], *, options: Sequence[str] = (),
             yield url, process
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker still sending a long download
+                process.kill()
+                process.wait()

@@ -1,0 +1,241 @@
+"""The scale benchmark (issue 17; ``make bench-scale``): at 1×, 10× and 100× a real call, the
+app served by gunicorn as docs/deployment.md prescribes, on PostgreSQL with Redis, and one
+markdown table of what each page, download and command costs, each figure marked against its
+target.
+
+    .venv/bin/python benchmarks/scale.py [--scales 1,10,100] \\
+        [--url-template postgresql+psycopg://postgres@127.0.0.1:5432/scale{scale}] \\
+        [--generate] [--table-only]
+
+Each scale's database is filled once (``--generate``: data_scale.py's generator, 200
+applications … 3,000 audit entries and 750 outbox messages per 1×; see scale_records.py) and
+kept. Its figures are written to ``instance/scale/scale{N}.json``, so ``--table-only`` prints
+the table again, and a scale measured later (100× takes longest to generate) joins the
+others. Pages are timed one request after another (5 each, 3 when one takes over 10 s); p95
+is the nearest rank, so with 5 requests the slowest. Downloads: time to the first byte and to
+the last, and the staff worker's RSS growth. Commands: data_scale.py's fresh-process measure.
+Last, ``/verify/<n>`` ten times a second for 20 s while two large exports and the analytics of
+the largest competition run, once with the two pools of docs/deployment.md and once with one
+shared pool of as many workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import data_scale, scale_http, scale_table  # noqa: E402
+from benchmarks.scale_records import add_records, logins  # noqa: E402
+from benchmarks.verify_load import ensure_database  # noqa: E402
+
+RESULTS = ROOT / "instance" / "scale"
+COMMANDS = ["scores verify", "audit verify", "backup", "restore"]
+LOAD_SECONDS = 20
+STAFF_NICE = 10  # docs/deployment.md: the staff pool's service runs with Nice=10
+
+
+def facts(url: str, work: Path, scale: int) -> dict:
+    """Add the staff lists' records when missing; the ids and numbers the pages need."""
+    from assessments.models import Application, Competition, Decision
+    from certify.certificates.models import Certificate
+    from certify.core.extensions import db
+
+    app = data_scale.make_app(url, work)
+    with app.app_context():
+        added = add_records(scale)
+        if added:
+            print(f"  added {added}")
+        largest, size = db.session.execute(
+            sa.select(Competition.id, sa.func.count(Application.id)).join(Application)
+            .group_by(Competition.id).order_by(sa.func.count(Application.id).desc())
+            .limit(1)).one()
+        decided = db.session.scalar(sa.select(Decision.application_id)
+                                    .order_by(Decision.application_id).limit(1))
+        numbers = db.session.scalars(sa.select(Certificate.number).order_by(Certificate.id)
+                                     .limit(1000)).all()
+        people = logins()
+        db.session.remove()
+    return {"competition": largest, "competition_size": size, "application": decided,
+            "numbers": list(numbers), "logins": people}
+
+
+class Recorder(dict):
+    """The figures' rows: each row set is printed and the whole file written again."""
+
+    def __init__(self, figures: dict, path: Path):
+        super().__init__(figures["rows"])
+        self.figures, self.path = figures, path
+
+    def __setitem__(self, name: str, row: dict) -> None:
+        super().__setitem__(name, row)
+        print(f"  {name}: {row}", flush=True)
+        self.save()
+
+    def save(self) -> None:
+        self.figures["rows"] = dict(self)
+        self.path.write_text(json.dumps(self.figures, indent=1))
+
+
+def pages(known: dict) -> list[tuple[str, str, str, str]]:
+    """(row, kind, who, path): every list's first page, analytics, dashboards, public pages."""
+    competition, number = known["competition"], known["numbers"][0]
+    rows = [
+        ("list: applications", "list", "admin", "/manage/applications/"),
+        ("list: certificate register", "list", "admin", "/certificates/"),
+        ("list: people", "list", "admin", "/users/"),
+        ("list: review queue (busiest reviewer)", "list", "reviewer", "/reviews/"),
+        ("list: competitions", "list", "admin", "/manage/competitions/"),
+        ("list: rubrics", "list", "admin", "/rubrics/"),
+        ("list: audit log", "list", "admin", "/manage/audit"),
+        ("list: outbox", "list", "admin", "/manage/outbox"),
+        ("list: renewals", "list", "admin", "/certificates/renewals"),
+        ("list: appeals", "list", "admin", "/manage/applications/?appeal=open"),
+        ("analytics of the largest competition", "page", "admin",
+         f"/manage/competitions/{competition}/analytics"),
+        ("side-by-side of one application", "page", "admin",
+         f"/manage/applications/{known['application']}"),
+    ]
+    rows += [(f"dashboard: {who}", "page", who, "/dashboard")
+             for who in ("admin", "coordinator", "reviewer", "candidate")]
+    rows.append(("`/verify/<n>`", "page", "public", f"/verify/{number}"))
+    return rows
+
+
+def exports(known: dict) -> list[tuple[str, str]]:
+    competition = known["competition"]
+    return [(f"export {name}", f"/manage/competitions/{competition}/export/{name}")
+            for name in ("ratings.csv", "ratings.xlsx", "panel.csv", "panel.xlsx",
+                         "results.csv", "results.xlsx")]
+
+
+def bulk_requests(numbers: list[str]) -> list[tuple[str, str, dict]]:
+    listing = "\n".join(numbers).encode()
+    return [
+        ("`/verify/bulk` (up to 1,000 numbers)", "/verify/bulk",
+         {"files": {"file": ("numbers.csv", listing, "text/csv")}}),
+        ("API bulk-verify (up to 1,000 numbers)", "/api/v1/certificates/bulk-verify",
+         {"json": numbers}),
+    ]
+
+
+def measure_scale(scale: int, url: str, sections: set[str]) -> dict:
+    work = RESULTS / f"scale{scale}"
+    work.mkdir(parents=True, exist_ok=True)
+    known = facts(url, work, scale)
+    env = scale_http.app_env(url, work)
+    saved = RESULTS / f"scale{scale}.json"
+    # A run of some sections keeps the others' figures; each figure is saved as it comes.
+    figures = json.loads(saved.read_text()) if saved.exists() else {"rows": {}}
+    figures.update(scale=scale, measured=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                   load=os.getloadavg())
+    rows = Recorder(figures, saved)
+    with scale_http.serve(env, split=True) as layout:
+        sessions = {who: scale_http.login(layout, email)
+                    for who, email in known["logins"].items()}
+        sessions["public"] = scale_http.requests.Session()
+        if "pages" in sections:
+            for row, kind, who, path in pages(known):
+                note = (f"{known['competition_size']:,} applications"
+                        if "analytics" in row else "")
+                rows[row] = {"kind": kind, "note": note,
+                             **scale_http.measure_page(layout, sessions[who], path)}
+            for row, path, body in bulk_requests(known["numbers"]):
+                rows[row] = {"kind": "page", "note": f"{len(known['numbers']):,} numbers",
+                             **scale_http.measure_page(layout, sessions["public"], path,
+                                                       method="POST", **body)}
+        if "exports" in sections:
+            for row, path in exports(known):
+                rows[row] = {"kind": "export",
+                             **scale_http.measure_download(layout, sessions["admin"], path)}
+        if "load" in sections:
+            rows["`/verify/<n>` under staff load, two pools"] = {
+                "kind": "load", **_under_load(layout, env, known)}
+        if sections & {"pages", "exports", "load"}:  # the pools' peak after real work only
+            figures["workers_peak_mb"] = scale_http.workers_peak_mb(layout)
+            rows.save()
+    if "load" in sections:
+        with scale_http.serve(env, split=True, staff_nice=STAFF_NICE) as niced:
+            rows[f"`/verify/<n>` under staff load, two pools, staff at nice {STAFF_NICE}"] = {
+                "kind": "load", **_under_load(niced, env, known)}
+    if "load" in sections:
+        with scale_http.serve(env, split=False) as shared:
+            rows["`/verify/<n>` under staff load, one shared pool"] = {
+                "kind": "load", **_under_load(shared, env, known)}
+    if "commands" in sections:
+        for operation in COMMANDS:
+            rows[f"`{operation}`"] = {"kind": "command",
+                                      **data_scale.run_measured(url, work, operation)}
+    return figures
+
+
+def _under_load(layout, env, known: dict) -> dict:
+    email = known["logins"]["admin"]
+    staff = [scale_http.login(layout, email) for _ in range(3)]
+    competition = known["competition"]
+    paths = [f"/manage/competitions/{competition}/export/ratings.xlsx",
+             f"/manage/competitions/{competition}/export/panel.xlsx",
+             f"/manage/competitions/{competition}/analytics"]
+    result = scale_http.verify_under_staff_load(layout, staff, paths, known["numbers"][:20],
+                                                LOAD_SECONDS)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="1,10,100")
+    parser.add_argument("--url-template",
+                        default="postgresql+psycopg://postgres@127.0.0.1:5432/scale{scale}")
+    parser.add_argument("--generate", action="store_true",
+                        help="fill a scale's empty database first (kept afterwards)")
+    parser.add_argument("--only", default="pages,exports,load,commands",
+                        help="comma-separated sections: pages, exports, load, commands")
+    parser.add_argument("--table-only", action="store_true",
+                        help="print the table of the figures already measured")
+    arguments = parser.parse_args()
+    # Stopped with kill: unwind, so that the gunicorn pools it started stop too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    scales = [int(scale) for scale in arguments.scales.split(",")]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for scale in [] if arguments.table_only else scales:
+        url = arguments.url_template.format(scale=scale)
+        if not _has_data(url):
+            if not arguments.generate:
+                print(f"{scale}×: no data in {url} (run with --generate)")
+                continue
+            ensure_database(url)
+            start = time.perf_counter()
+            data_scale.generate(url, RESULTS / f"scale{scale}", scale)
+            print(f"{scale}×: generated in {time.perf_counter() - start:.0f} s")
+        print(f"{scale}×: measuring {url}", flush=True)
+        measure_scale(scale, url, set(arguments.only.split(",")))
+    measured = {}
+    for scale in scales:
+        saved = RESULTS / f"scale{scale}.json"
+        if saved.exists():
+            measured[scale] = json.loads(saved.read_text())
+    print(scale_table.render(measured))
+
+
+def _has_data(url: str) -> bool:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return bool(connection.scalar(sa.text("SELECT count(*) FROM applications")))
+    except sa.exc.SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""The HTTP side of benchmarks/scale.py: the app served by gunicorn in the layout
+docs/deployment.md prescribes (a public pool and a staff pool, routed by path; or one shared pool
+to compare), logins as real people of the generated data, and the timing of pages, downloads
+and of ``/verify`` while staff work runs.
+
+The client routes each request by path as the nginx snippet in docs/deployment.md does, so the
+measurements include no proxy.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import secrets
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from benchmarks.scale_records import PASSWORD
+from benchmarks.serving import gunicorn
+
+# What the public pool answers: the two patterns of the nginx snippet in docs/deployment.md
+# ("Two pools"; tests/web/test_pools.py holds them equal), and static files, which nginx
+# serves itself. Everything else is staff work.
+NGINX_PUBLIC_LOCATIONS = (
+    r"^/(verify|api/v1/|status/|\.well-known/|did\.json|issuer|achievements/|badges/|healthz)",
+    r"^/certificates/[^/]+(\.pdf|/credential\.json)$",
+)
+PUBLIC_PATHS = tuple(re.compile(location) for location in NGINX_PUBLIC_LOCATIONS)
+APP_SPEC = "benchmarks.counted_app:create_counted_app()"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def is_public(path: str) -> bool:
+    path = path.split("?")[0]
+    return path.startswith("/static/") or any(pattern.match(path) for pattern in PUBLIC_PATHS)
+
+
+@dataclass
+class Layout:
+    """The running pools: base URL per audience and the gunicorn masters."""
+
+    public_url: str
+    staff_url: str
+    masters: dict[str, int] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return (self.public_url if is_public(path) else self.staff_url) + path
+
+    def workers(self, pool: str | None = None) -> list[int]:
+        """The process ids of a pool's workers (every pool's without one)."""
+        found = []
+        for name, pid in self.masters.items():
+            if pool is None or name == pool:
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+                found.extend(int(child) for child in children)
+        return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (from /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def status_mb(pid: int, field: str) -> float:
+    """VmRSS (now) or VmHWM (peak) of a process, in MB (0 once it has gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return int(re.search(rf"{field}:\s+(\d+)", status).group(1)) / 1024
+
+
+def app_env(database_url: str, work: Path) -> dict[str, str]:
+    """The environment of the served app: as docs/deployment.md says (PostgreSQL, Redis for the
+    rate limits and the public cache), with what a benchmark from one address needs."""
+    prefix = f"certify-scale-{secrets.token_hex(4)}"
+    return {
+        **os.environ,
+        "CERTIFY_SECRET_KEY": secrets.token_urlsafe(48),
+        "CERTIFY_DATABASE_URL": database_url,
+        # data_scale.py signed the credentials as TestConfig's issuer.
+        "CERTIFY_PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        "CERTIFY_SIGNING_KEY_DIR": str(work / "keys"),
+        "CERTIFY_UPLOAD_DIR": str(work / "uploads"),
+        "CERTIFY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "CERTIFY_RATELIMIT_KEY_PREFIX": prefix,
+        "CERTIFY_PUBLIC_CACHE_URL": "redis://127.0.0.1:6379/1",
+        "CERTIFY_PUBLIC_CACHE_KEY_PREFIX": prefix,
+        # One client address sends every request: counted in Redis, but never refused.
+        "CERTIFY_API_RATE_LIMIT": "100000000 per minute",
+        "CERTIFY_PUBLIC_RATE_LIMIT": "100000000 per minute",
+        # Plain HTTP on the loopback, and logins by password alone (the generated people
+        # have no authenticator); neither changes what a page costs.
+        "CERTIFY_SESSION_COOKIE_SECURE": "false",
+        "CERTIFY_REQUIRE_SECOND_FACTOR": "false",
+    }
+
+
+@contextmanager
+def serve(env: dict[str, str], split: bool, workers: int = 2,
+          staff_nice: int = 0) -> Iterator[Layout]:
+    """Split: a public pool and a staff pool of ``workers`` each (the staff pool at
+    ``staff_nice``, as systemd's ``Nice=`` would start it); shared: one pool of twice as many,
+    answering everything (the same number of processes)."""
+    with ExitStack() as stack:
+        if split:
+            public_url, public = stack.enter_context(
+                gunicorn(APP_SPEC, env, options=["--workers", str(workers)]))
+            staff_url, staff = stack.enter_context(
+                gunicorn(APP_SPEC, env, options=["--workers", str(workers),
+                                                 "--timeout", "300"]))
+            layout = Layout(public_url, staff_url, {"public": public.pid, "staff": staff.pid})
+            for pid in [staff.pid, *layout.workers("staff")]:  # workers forked later inherit it
+                os.setpriority(os.PRIO_PROCESS, pid, staff_nice)
+            yield layout
+        else:
+            url, shared = stack.enter_context(
+                gunicorn(APP_SPEC, env, options=["--workers", str(2 * workers),
+                                                 "--timeout", "300"]))
+            yield Layout(url, url, {"shared": shared.pid})
+
+
+def login(layout: Layout, email: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(layout.url("/login"), timeout=120)
+    token = CSRF.search(page.text)
+    answer = session.post(layout.url("/login"), timeout=120, data={
+        "email": email, "password": PASSWORD, "csrf_token": token.group(1) if token else ""})
+    if "/login" in answer.url or answer.status_code != 200:
+        raise RuntimeError(f"could not log in as {email}: {answer.status_code} {answer.url}")
+    return session
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest rank: with 5 samples, p95 is the slowest."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def measure_page(layout: Layout, session: requests.Session, path: str, *, times: int = 5,
+                 method: str = "GET", **request) -> dict:
+    """p50/p95 of ``times`` requests (3 when the first takes over 10 s), bytes, SQL count,
+    and the CPU time the workers spent per request (the machine's load does not inflate it as
+    it does the wall-clock time; the database's own CPU is not in it)."""
+    samples, size, statements = [], 0, None
+    runs = times
+    workers = layout.workers()
+    cpu_before = cpu_seconds(workers)
+    while len(samples) < runs:
+        start = time.perf_counter()
+        response = session.request(method, layout.url(path), timeout=600, **request)
+        samples.append(time.perf_counter() - start)
+        if response.status_code != 200 or "/login" in response.url:
+            raise RuntimeError(f"{path}: {response.status_code} at {response.url}")
+        size, statements = len(response.content), response.headers.get("X-SQL-Statements")
+        if samples[0] > 10:
+            runs = min(runs, 3)
+    return {"p50": statistics.median(samples), "p95": percentile(samples, 0.95),
+            "bytes": size, "sql": int(statements) if statements else None,
+            "cpu": (cpu_seconds(workers) - cpu_before) / len(samples)}
+
+
+class RssWatch:
+    """The largest RSS growth of any worker of a pool while the block runs (sampled every
+    20 ms), and each worker's RSS before it."""
+
+    def __init__(self, layout: Layout, pool: str):
+        self.workers = layout.workers(pool)
+        self.before = {pid: status_mb(pid, "VmRSS") for pid in self.workers}
+        self.peak = dict(self.before)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            for pid in self.workers:
+                self.peak[pid] = max(self.peak[pid], status_mb(pid, "VmRSS"))
+
+    def __enter__(self) -> RssWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def growth_mb(self) -> float:
+        return max(self.peak[pid] - self.before[pid] for pid in self.before)
+
+
+def measure_download(layout: Layout, session: requests.Session, path: str,
+                     times: int = 3) -> dict:
+    """Time to the first byte and to the last (medians), size, and the worker's RSS growth."""
+    first, total, growth, size = [], [], [], 0
+    pool = "staff" if "staff" in layout.masters else "shared"
+    for _ in range(times):
+        with RssWatch(layout, pool) as watch:
+            start = time.perf_counter()
+            with session.get(layout.url(path), timeout=600, stream=True) as response:
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path}: {response.status_code}")
+                chunks = response.iter_content(64 * 1024)
+                size = len(next(chunks, b""))
+                first.append(time.perf_counter() - start)
+                size += sum(len(chunk) for chunk in chunks)
+            total.append(time.perf_counter() - start)
+        growth.append(watch.growth_mb)
+    return {"ttfb": statistics.median(first), "p50": statistics.median(total),
+            "p95": max(total), "bytes": size, "rss_growth_mb": max(growth)}
+
+
+def workers_peak_mb(layout: Layout) -> dict[str, float]:
+    """Per pool, the largest peak RSS (VmHWM) of its workers so far."""
+    return {pool: max(status_mb(pid, "VmHWM") for pid in layout.workers(pool))
+            for pool in layout.masters}
+
+
+def verify_under_staff_load(layout: Layout, staff: list[requests.Session],
+                            staff_paths: list[str], numbers: list[str],
+                            seconds: float) -> dict:
+    """``/verify/<n>`` asked one after another (10 a second) while each staff session
+    downloads its path again and again: p50, p99 and the slowest, and the staff rounds."""
+    stop, rounds = threading.Event(), []
+
+    def staff_work(session: requests.Session, path: str) -> None:
+        while not stop.is_set():
+            with session.get(layout.url(path), timeout=600, stream=True) as response:
+                for _chunk in response.iter_content(64 * 1024):
+                    pass
+            rounds.append(path)
+
+    threads = [threading.Thread(target=staff_work, args=pair, daemon=True)
+               for pair in zip(staff, staff_paths, strict=True)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1)  # the staff requests are in the workers before the public ones come
+    public = requests.Session()
+    samples, errors = [], 0
+    deadline = time.perf_counter() + seconds
+    number = 0
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        response = public.get(layout.url(f"/verify/{numbers[number % len(numbers)]}"),
+                              timeout=120)
+        samples.append(time.perf_counter() - start)
+        errors += response.status_code != 200
+        number += 1
+        time.sleep(max(0.0, 0.1 - samples[-1]))
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return {"p50": statistics.median(samples), "p99": percentile(samples, 0.99),
+            "max": max(samples), "requests": len(samples), "errors": errors,
+            "staff_rounds": len(rounds)}
