@@ -155,6 +155,7 @@ class Config:
     JOBS_QUEUE = "certify"
     JOB_RESULTS_DIR: str | None = None  # the files jobs prepare; default instance/job-results
     JOB_TIMEOUT_SECONDS = 1800
+    PUBLIC_JOB_HOURS = 24  # how long the link to a job without an owner (bulk verify) opens it
     MAIL_MAX_ATTEMPTS = 6
     MAIL_RETRY_SECONDS = 60
     RENEWAL_REMINDER_DAYS = (90, 30)

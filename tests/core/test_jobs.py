@@ -5,7 +5,13 @@ while no worker runs done when one starts, and a failing job retried once (issue
 from __future__ import annotations
 
 import io
+import json
 import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import openpyxl
 import sqlalchemy as sa
@@ -14,6 +20,7 @@ from assessments.report_jobs import ANNUAL_REPORT
 from certify.core import jobs
 from certify.core.extensions import db
 from certify.core.jobs import BackgroundJob, JobState
+from tests.core.job_kinds import FLAKY, WAITING
 from tests.support import login
 
 
@@ -104,3 +111,52 @@ def test_purge_deletes_old_finished_jobs_and_their_files(admin_client, runner, i
     assert "Deleted 1 finished jobs." in result.output
     assert not path.exists()
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(BackgroundJob.id)))) == 0
+
+
+def wait_for(condition, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.1)
+    raise AssertionError("waited in vain")
+
+
+def test_a_job_whose_worker_is_killed_is_done_by_the_next_worker(
+        app, admin_client, runner, in_app, job_queue, database_url, tmp_path):
+    owner = admin_client.person.id
+    release = tmp_path / "release"
+    job_id = in_app(lambda: jobs.start(WAITING, owner_id=owner, title="Waiting",
+                                       params={"release": str(release)}).id)
+    config = {key: app.config[key] for key in ("JOBS_REDIS_URL", "JOBS_QUEUE")}
+    config |= {"DATABASE_URL": database_url,
+               "JOB_RESULTS_DIR": in_app(lambda: str(jobs.results_dir()))}
+    worker = subprocess.Popen(  # noqa: S603 (our own script, no shell)
+        [sys.executable, "-m", "tests.core.worker_process", json.dumps(config)],
+        cwd=Path(__file__).parents[2])
+    try:
+        wait_for(lambda: job_of(in_app, job_id).progress == 1)
+        assert job_of(in_app, job_id).state == JobState.running
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    assert admin_client.get(f"/jobs/{job_id}").status_code == 200  # still "working"
+    release.touch()
+
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert worked.exit_code == 0, worked.output
+    job = job_of(in_app, job_id)
+    assert (job.state, job.attempts, job.error) == (JobState.done, 2, None)
+    download = admin_client.get(f"/jobs/{job_id}/download")
+    assert download.data == b"attempt 2"
+    download.close()
+
+
+def test_a_job_failing_once_succeeds_on_its_retry(admin_client, runner, in_app, job_queue):
+    owner = admin_client.person.id
+    job_id = in_app(lambda: jobs.start(FLAKY, owner_id=owner, title="Flaky", params={}).id)
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert worked.exit_code == 0, worked.output
+    job = job_of(in_app, job_id)
+    assert (job.state, job.attempts, job.error) == (JobState.done, 2, None)
+    assert "Ready." in admin_client.get(f"/jobs/{job_id}").text
