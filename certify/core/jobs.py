@@ -38,6 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,6 +101,27 @@ class BackgroundJob(db.Model):
         return f"{queue_name()}-{self.id}"
 
 
+def status_message(job: BackgroundJob) -> str:
+    """Where the job stands, in words for its page."""
+    if job.state == JobState.queued:
+        return _("Waiting for a free worker…")
+    if job.state == JobState.running:
+        if job.total:
+            return _("Working: %(done)s of %(total)s.", done=job.progress, total=job.total)
+        return _("Working…")
+    if job.state == JobState.done:
+        return _("Ready.")
+    return _("The job failed after %(attempts)s attempts. Start it again; if it fails again, "
+             "tell an administrator.", attempts=job.attempts)
+
+
+def status(job: BackgroundJob) -> dict[str, Any]:
+    """A job's state as its page polls it (static/app.js) to move the progress bar."""
+    return {"state": job.state.value, "progress": job.progress, "total": job.total,
+            "percent": job.percent, "finished": job.is_finished,
+            "message": status_message(job)}
+
+
 Work = Callable[[BackgroundJob, Callable[[int, int | None], None], Path], tuple[str, str]]
 _KINDS: dict[str, Work] = {}
 
@@ -116,14 +138,14 @@ def results_dir() -> Path:
 
 
 def start(kind: str, *, owner_id: int | None, title: str, params: dict[str, Any],
-          token: str | None = None) -> BackgroundJob:
+          token: str | None = None, total: int | None = None) -> BackgroundJob:
     """Queue a job (committed first, so the worker finds its row); without a queue configured,
     run it here and now. Returns the row. A job without an owner needs a ``token``
-    (``new_token``), the only key to it."""
+    (``new_token``), the only key to it; ``total``, when known, is the size of the work."""
     if kind not in _KINDS:
         raise KeyError(kind)
     job = BackgroundJob(kind=kind, owner_id=owner_id, title=title[:200], params=params,
-                        token_hash=token_hash(token) if token else None)
+                        token_hash=token_hash(token) if token else None, total=total)
     db.session.add(job)
     db.session.commit()
     url = current_app.config.get("JOBS_REDIS_URL")
