@@ -13,7 +13,13 @@ from assessments.blueprint import bp
 from assessments.permissions import hidden_application_ids
 from assessments.queries import candidate_names, people_by_id
 from assessments.readable_exports import readable
-from assessments.report_jobs import ANNUAL_REPORT
+from assessments.report_jobs import (
+    ANNUAL_REPORT,
+    COMPETITION_EXPORT,
+    export_file_name,
+    export_job_rows,
+    export_size,
+)
 from assessments.reports import (
     EXPORT_KINDS,
     analytics_charts,
@@ -51,19 +57,46 @@ def analytics(competition_id: int):
 @bp.get("/manage/competitions/<int:competition_id>/export/<kind>.<fmt>")
 @login_required
 def export(competition_id: int, kind: str, fmt: str):
-    """The file streams: CSV rows as they are read, XLSX from a temporary file."""
-    competition, branches = analytics_scope_or_404(competition_id)
-    if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
-        abort(404)
-    hidden = hidden_application_ids(current_user, competition)
+    """The file streams: CSV rows as they are read, XLSX from a temporary file. One of more
+    than EXPORT_JOB_ROWS ratings gets a page offering to prepare it in the background."""
+    competition, branches, hidden = _export_scope(competition_id, kind, fmt)
+    language = current_language() if request.args.get("for") == "people" else None
+    size = export_size(competition, branches, hidden)
+    filename = export_file_name(competition.id, kind, fmt, language)
+    if size > export_job_rows():
+        return render_template("assessments/export_job.html", competition=competition,
+                               kind=kind, fmt=fmt, size=size, filename=filename,
+                               for_people=language is not None, action_form=ActionForm())
     header, rows = export_rows(competition, kind, branches, hidden)
-    filename = f"competition-{competition.id}-{kind}.{fmt}"
-    if request.args.get("for") == "people":  # headers and words in the exporter's language
+    if language:  # headers and words in the exporter's language
         header, rows = readable(competition, header, rows)
-        filename = f"competition-{competition.id}-{kind}-{current_language()}.{fmt}"
     if fmt == "csv":
         return csv_response(iter_csv(header, rows), filename)
     return xlsx_response({kind: (header, rows)}, filename)
+
+
+@bp.post("/manage/competitions/<int:competition_id>/export/<kind>.<fmt>/prepare")
+@login_required
+def prepare_export(competition_id: int, kind: str, fmt: str):
+    """A large export as a background job: its page shows the progress, then the download
+    (for the one who asked only)."""
+    competition, branches, hidden = _export_scope(competition_id, kind, fmt)
+    require_action_form()
+    language = current_language() if request.args.get("for") == "people" else None
+    job = jobs.start(COMPETITION_EXPORT, owner_id=current_user.id,
+                     title=_("Export %(file)s",
+                             file=export_file_name(competition.id, kind, fmt, language)),
+                     params={"competition_id": competition.id, "kind": kind, "fmt": fmt,
+                             "branches": None if branches is None else sorted(branches),
+                             "hidden": sorted(hidden), "language": language})
+    return redirect(url_for("main.job", job_id=job.id))
+
+
+def _export_scope(competition_id: int, kind: str, fmt: str):
+    competition, branches = analytics_scope_or_404(competition_id)
+    if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    return competition, branches, hidden_application_ids(current_user, competition)
 
 
 @bp.get("/manage/reports/annual")
