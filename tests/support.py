@@ -446,6 +446,8 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
         (302, 403, 403, 403, 403, 302, 302, 302, 302, 302, 403),
     ("POST", "assessments.prepare_export"):
         (302, 403, 403, 403, 403, 302, 302, 302, 302, 302, 403),
+    ("POST", "assessments.issue_awarded"):
+        (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
     # A bulk check's page and results: only with its token (an unknown one here), for anyone.
     ("GET", "certificates.verify_bulk_job"):
         (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),

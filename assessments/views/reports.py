@@ -10,6 +10,7 @@ from assessments import scoring
 from assessments.analytics import annual_report as annual_figures
 from assessments.analytics import application_scope, competition_figures
 from assessments.blueprint import bp
+from assessments.operations.issuing import awarded_without_certificate, start_issuing
 from assessments.permissions import hidden_application_ids
 from assessments.queries import candidate_names, people_by_id
 from assessments.readable_exports import readable
@@ -51,6 +52,9 @@ def analytics(competition_id: int):
         codes={c.id: c.code for c in criteria},
         min_alpha_applications=scoring.MIN_ALPHA_APPLICATIONS,
         min_severity_reviews=scoring.MIN_SEVERITY_REVIEWS,
+        not_issued=(len(awarded_without_certificate(competition.id))
+                    if current_user.is_admin else 0),
+        action_form=ActionForm(),
     )
 
 
@@ -97,6 +101,19 @@ def _export_scope(competition_id: int, kind: str, fmt: str):
     if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
         abort(404)
     return competition, branches, hidden_application_ids(current_user, competition)
+
+
+@bp.post("/manage/competitions/<int:competition_id>/issue-awarded")
+@login_required
+def issue_awarded(competition_id: int):
+    """Administrators issue, as a job, every final award's certificate not yet issued; its
+    page shows the progress, then a summary file. Nothing left to issue: nothing happens."""
+    if not current_user.is_admin:
+        abort(403)
+    competition, _branches = analytics_scope_or_404(competition_id)
+    require_action_form()
+    job = start_issuing(competition.id, by=current_user)
+    return redirect(url_for("main.job", job_id=job.id))
 
 
 @bp.get("/manage/reports/annual")
