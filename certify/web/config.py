@@ -160,6 +160,8 @@ class Config:
     # up to VERIFY_JOB_MAX_ROWS, as a background job.
     VERIFY_JOB_ROWS = 1000
     VERIFY_JOB_MAX_ROWS = 50_000
+    # A competition export of more ratings than this is offered as a background job.
+    EXPORT_JOB_ROWS = 5000
     MAIL_MAX_ATTEMPTS = 6
     MAIL_RETRY_SECONDS = 60
     RENEWAL_REMINDER_DAYS = (90, 30)
