@@ -39,11 +39,12 @@ def exporter(app, create_user, role="admin", **fields):
     return client
 
 
-def prepare(client, competition: int, path: str) -> int:
+def prepare(client, competition: int, path: str, offer_says="This export holds 12 ratings"
+            ) -> int:
     url = f"/manage/competitions/{competition}/export/{path}"
     offer = client.get(url)
     assert offer.status_code == 200
-    assert "This export holds 12 ratings" in offer.text
+    assert offer_says in offer.text
     action = re.search(r'action="([^"]+/prepare[^"]*)"', offer.text).group(1)
     answer = client.post(action.replace("&amp;", "&"))
     assert answer.status_code == 302, answer.text
@@ -80,7 +81,8 @@ def test_a_large_export_for_people_speaks_the_exporters_language(
         app, competition, create_user, small_job_limit, in_app):
     client = exporter(app, create_user)
     in_app(lambda: setattr(db.session.get(User, client.person.id), "preferred_language", "ru"))
-    job_id = prepare(client, competition, "ratings.xlsx?for=people")
+    job_id = prepare(client, competition, "ratings.xlsx?for=people",
+                     offer_says="В этой выгрузке 12 оценок")
     data, disposition = download(client, job_id)
     assert disposition.endswith(f"competition-{competition}-ratings-ru.xlsx")
     assert list(pd.read_excel(io.BytesIO(data)).columns) == [
