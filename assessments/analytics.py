@@ -145,6 +145,12 @@ def _scoped_ratings(scope: list) -> sa.Select:
             .where(*scope, Review.state == ReviewState.submitted, ReviewScore.level.is_not(None)))
 
 
+def count_ratings(scope: list) -> int:
+    """How many submitted ratings ``scope`` holds: the size of an export, in one query."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        _scoped_ratings(scope).subquery())) or 0
+
+
 def scoped_ratings_frame(scope: list) -> pd.DataFrame:
     """``ratings_frame`` of the applications in ``scope``, in one query."""
     return query_frame(_scoped_ratings(scope), RATING_COLUMNS).astype("int64")

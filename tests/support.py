@@ -444,6 +444,15 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "main.job_download"): (302, 404, 404, 404, 404, 404, 404, 200, 404, 200, 404),
     ("POST", "assessments.prepare_annual_report"):
         (302, 403, 403, 403, 403, 302, 302, 302, 302, 302, 403),
+    ("POST", "assessments.prepare_export"):
+        (302, 403, 403, 403, 403, 302, 302, 302, 302, 302, 403),
+    ("POST", "assessments.issue_awarded"):
+        (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
+    # A bulk check's page and results: only with its token (an unknown one here), for anyone.
+    ("GET", "certificates.verify_bulk_job"):
+        (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "certificates.verify_bulk_results"):
+        (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("POST", "main.retry_message"): (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
     ("GET", "branches.public_list"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "branches.manage"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),

@@ -10,10 +10,17 @@ from assessments import scoring
 from assessments.analytics import annual_report as annual_figures
 from assessments.analytics import application_scope, competition_figures
 from assessments.blueprint import bp
+from assessments.operations.issuing import awarded_without_certificate, start_issuing
 from assessments.permissions import hidden_application_ids
 from assessments.queries import candidate_names, people_by_id
 from assessments.readable_exports import readable
-from assessments.report_jobs import ANNUAL_REPORT
+from assessments.report_jobs import (
+    ANNUAL_REPORT,
+    COMPETITION_EXPORT,
+    export_file_name,
+    export_job_rows,
+    export_size,
+)
 from assessments.reports import (
     EXPORT_KINDS,
     analytics_charts,
@@ -45,25 +52,68 @@ def analytics(competition_id: int):
         codes={c.id: c.code for c in criteria},
         min_alpha_applications=scoring.MIN_ALPHA_APPLICATIONS,
         min_severity_reviews=scoring.MIN_SEVERITY_REVIEWS,
+        not_issued=(len(awarded_without_certificate(competition.id))
+                    if current_user.is_admin else 0),
+        action_form=ActionForm(),
     )
 
 
 @bp.get("/manage/competitions/<int:competition_id>/export/<kind>.<fmt>")
 @login_required
 def export(competition_id: int, kind: str, fmt: str):
-    """The file streams: CSV rows as they are read, XLSX from a temporary file."""
-    competition, branches = analytics_scope_or_404(competition_id)
-    if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
-        abort(404)
-    hidden = hidden_application_ids(current_user, competition)
+    """The file streams: CSV rows as they are read, XLSX from a temporary file. One of more
+    than EXPORT_JOB_ROWS ratings gets a page offering to prepare it in the background."""
+    competition, branches, hidden = _export_scope(competition_id, kind, fmt)
+    language = current_language() if request.args.get("for") == "people" else None
+    size = export_size(competition, branches, hidden)
+    filename = export_file_name(competition.id, kind, fmt, language)
+    if size > export_job_rows():
+        return render_template("assessments/export_job.html", competition=competition,
+                               kind=kind, fmt=fmt, size=size, filename=filename,
+                               for_people=language is not None, action_form=ActionForm())
     header, rows = export_rows(competition, kind, branches, hidden)
-    filename = f"competition-{competition.id}-{kind}.{fmt}"
-    if request.args.get("for") == "people":  # headers and words in the exporter's language
+    if language:  # headers and words in the exporter's language
         header, rows = readable(competition, header, rows)
-        filename = f"competition-{competition.id}-{kind}-{current_language()}.{fmt}"
     if fmt == "csv":
         return csv_response(iter_csv(header, rows), filename)
     return xlsx_response({kind: (header, rows)}, filename)
+
+
+@bp.post("/manage/competitions/<int:competition_id>/export/<kind>.<fmt>/prepare")
+@login_required
+def prepare_export(competition_id: int, kind: str, fmt: str):
+    """A large export as a background job: its page shows the progress, then the download
+    (for the one who asked only)."""
+    competition, branches, hidden = _export_scope(competition_id, kind, fmt)
+    require_action_form()
+    language = current_language() if request.args.get("for") == "people" else None
+    job = jobs.start(COMPETITION_EXPORT, owner_id=current_user.id,
+                     title=_("Export %(file)s",
+                             file=export_file_name(competition.id, kind, fmt, language)),
+                     params={"competition_id": competition.id, "kind": kind, "fmt": fmt,
+                             "branches": None if branches is None else sorted(branches),
+                             "hidden": sorted(hidden), "language": language})
+    return redirect(url_for("main.job", job_id=job.id))
+
+
+def _export_scope(competition_id: int, kind: str, fmt: str):
+    competition, branches = analytics_scope_or_404(competition_id)
+    if kind not in EXPORT_KINDS or fmt not in ("csv", "xlsx"):
+        abort(404)
+    return competition, branches, hidden_application_ids(current_user, competition)
+
+
+@bp.post("/manage/competitions/<int:competition_id>/issue-awarded")
+@login_required
+def issue_awarded(competition_id: int):
+    """Administrators issue, as a job, every final award's certificate not yet issued; its
+    page shows the progress, then a summary file. Nothing left to issue: nothing happens."""
+    if not current_user.is_admin:
+        abort(403)
+    competition, _branches = analytics_scope_or_404(competition_id)
+    require_action_form()
+    job = start_issuing(competition.id, by=current_user)
+    return redirect(url_for("main.job", job_id=job.id))
 
 
 @bp.get("/manage/reports/annual")

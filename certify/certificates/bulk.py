@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from flask import current_app
 
@@ -16,7 +17,7 @@ from certify.core.tabular import rows_to_csv
 from certify.core.urls import absolute_url
 from certify.users.specialisms import specialism_title_in
 
-BULK_LIMIT = 1000
+BULK_LIMIT = 1000  # checked at once by default; more go to a background job (bulk_jobs.py)
 CSV_COLUMNS = ("number", "found", "status", "holder_name", "track", "valid_until",
                "verify_url")
 
@@ -97,9 +98,21 @@ def bulk_results(numbers: list[str]) -> list[dict]:
     return results
 
 
+def result_rows(results: list[dict]) -> Iterator[list]:
+    """The results as the rows of the CSV (CSV_COLUMNS)."""
+    return ([item["number"], item["found"], item["status"] or "", item.get("holder_name", ""),
+             item.get("track", ""), item.get("valid_until", ""), item.get("verify_url", "")]
+            for item in results)
+
+
 def results_csv(results: list[dict]) -> bytes:
     """The results as a CSV to download, safe to open in a spreadsheet."""
-    return rows_to_csv(CSV_COLUMNS, (
-        [item["number"], item["found"], item["status"] or "", item.get("holder_name", ""),
-         item.get("track", ""), item.get("valid_until", ""), item.get("verify_url", "")]
-        for item in results))
+    return rows_to_csv(CSV_COLUMNS, result_rows(results))
+
+
+def verify_limits() -> tuple[int, int]:
+    """How many numbers are checked at once (VERIFY_JOB_ROWS), and how many at most in the
+    background (VERIFY_JOB_MAX_ROWS)."""
+    config = current_app.config
+    return (int(config.get("VERIFY_JOB_ROWS", BULK_LIMIT)),
+            int(config.get("VERIFY_JOB_MAX_ROWS", 50_000)))

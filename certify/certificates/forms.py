@@ -78,7 +78,7 @@ class BulkVerifyForm(FlaskForm):
 
     file = FileField(_l("CSV file with one certificate number per row"),
                      validators=[FileRequired(message=_l("Choose a file.")),
-                                 FileSize(1024 * 1024, message=_l("The file is too large."))])
+                                 FileSize(2 * 1024 * 1024, message=_l("The file is too large."))])
     download = BooleanField(_l("Download the results as CSV"))
 
 

@@ -117,6 +117,23 @@ PROOF = {
 }
 
 
+QUEUED_CHECK = {
+    "type": "object",
+    "required": ["state", "progress", "total", "status_url", "download_url"],
+    "properties": {
+        "state": {"type": "string", "enum": ["queued", "running", "done", "failed"],
+                  "description": N_("Where the check stands")},
+        "progress": {"type": "integer", "description": N_("Numbers checked so far")},
+        "total": {"type": ["integer", "null"], "description": N_("Numbers to check")},
+        "status_url": {"type": "string", "description": N_(
+            "Its page: with Accept: application/json, the same fields and a message; the "
+            "address is the only key to the results and expires after a day")},
+        "download_url": {"type": ["string", "null"], "description": N_(
+            "The CSV of results, once the check is done")},
+    },
+}
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -189,9 +206,11 @@ def _document(server: str) -> dict[str, Any]:
             "/certificates/bulk-verify": {
                 "post": {
                     "operationId": "bulkVerify",
-                    "summary": N_("Check up to 1,000 certificate numbers"),
-                    "description": N_("One result per number, in the order sent; a number that "
-                                      "is not found is reported, not refused."),
+                    "summary": N_("Check many certificate numbers"),
+                    "description": N_("Up to 1,000 numbers: one result per number, in the "
+                                      "order sent; a number that is not found is reported, "
+                                      "not refused. Up to 50,000: the check is queued (202) "
+                                      "and its CSV of results is fetched once ready."),
                     "requestBody": {"required": True, "description": N_(
                         "A JSON list of numbers (or an object with a numbers list), a CSV "
                         "body, or a CSV file uploaded as the form field file; in a CSV the "
@@ -199,10 +218,10 @@ def _document(server: str) -> dict[str, Any]:
                         "content": {
                         "application/json": {"schema": {"oneOf": [
                             {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                             "maxItems": 1000},
+                             "maxItems": 50000},
                             {"type": "object", "required": ["numbers"], "properties": {
                                 "numbers": {"type": "array", "items": {"type": "string"},
-                                            "minItems": 1, "maxItems": 1000}}},
+                                            "minItems": 1, "maxItems": 50000}}},
                         ]}},
                         "text/csv": {"schema": {"type": "string", "pattern": "\\S"}},
                         "multipart/form-data": {"schema": {
@@ -215,8 +234,16 @@ def _document(server: str) -> dict[str, Any]:
                                     "type": "object", "required": ["results"],
                                     "properties": {"results": {"type": "array", "items": {
                                         "$ref": "#/components/schemas/BulkResult"}}}}}}},
+                        "202": {"description": N_(
+                            "More than 1,000 numbers: the check is queued. Poll status_url "
+                            "(with Accept: application/json) until download_url is set"),
+                                "headers": {"Location": {"schema": {"type": "string"},
+                                                         "description": N_(
+                                    "The address to poll, as status_url")}},
+                                "content": {"application/json": {"schema": {
+                                    "$ref": "#/components/schemas/QueuedCheck"}}}},
                         "400": _error_response(N_("Not a list of numbers, or an empty one")),
-                        "413": _error_response(N_("More than 1,000 numbers")),
+                        "413": _error_response(N_("More than 50,000 numbers")),
                         "429": too_many,
                     },
                 },
@@ -229,6 +256,7 @@ def _document(server: str) -> dict[str, Any]:
                 "Band": BAND,
                 "Specialism": SPECIALISM,
                 "Check": CHECK,
+                "QueuedCheck": QUEUED_CHECK,
                 "Proof": PROOF,
                 "Verification": {
                     "type": "object",

@@ -19,6 +19,7 @@ from typing import Any
 NUMBER = "UPME-KZ-2026-000123"
 UNKNOWN = "UPME-KZ-2026-999999"
 SITE = "https://certify.example.org"
+TOKEN = "Vq3x0m9kQ2fJcR8tYwZp5LbN7dHs4eUa1oGiKyXvTEc"  # noqa: S105 (made up)
 CREDENTIAL = json.loads((Path(__file__).with_name("examples") / "credential.json").read_text(
     encoding="utf-8"))
 
@@ -132,9 +133,13 @@ EXAMPLES: dict[str, list[Example]] = {
         Example("empty", N_("An empty list"), "400",
                 _error("empty", "No certificate numbers were sent."),
                 media="application/json", body=[]),
-        Example("tooMany", N_("More than 1,000 numbers"), "413",
-                _error("too_many", "At most 1000 numbers per request."),
+        Example("queued", N_("More than 1,000 numbers"), "202",
+                {"state": "queued", "progress": 0, "total": 1001,
+                 "status_url": f"{SITE}/verify/bulk/jobs/{TOKEN}", "download_url": None},
                 media="application/json", build={"repeat": NUMBER, "count": 1001}),
+        Example("tooMany", N_("More than 50,000 numbers"), "413",
+                _error("too_many", "At most 50000 numbers per request."),
+                media="application/json", build={"repeat": NUMBER, "count": 50001}),
         Example("rateLimited", N_("One request too many from the same address"), "429",
                 RATE_LIMITED, media="application/json", body=[NUMBER]),
     ],

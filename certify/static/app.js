@@ -115,3 +115,38 @@ const focusableScrollers = () => {
 };
 document.addEventListener("DOMContentLoaded", focusableScrollers);
 window.addEventListener("resize", focusableScrollers);
+
+// A background job's page (templates/_job.html): while the job runs, ask the page itself for
+// its state (JSON) every two seconds and move the progress bar; once it is finished, load the
+// page again, which then offers the download or says what went wrong. Without this file the
+// page refreshes itself (<noscript> meta refresh); nothing here is inline, as the CSP wants.
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector("[data-job-poll]");
+  if (!box) return;
+  const status = box.querySelector("[role=status]");
+  const bar = box.querySelector("progress");
+  const poll = async () => {
+    try {
+      const response = await fetch(window.location.href, {
+        headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
+      });
+      if (response.ok) {
+        const job = await response.json();
+        if (job.finished) {
+          window.location.reload();
+          return;
+        }
+        if (status) status.textContent = job.message;
+        if (bar && job.total) {
+          bar.max = job.total;
+          bar.value = job.progress;
+          bar.textContent = `${job.percent} %`;
+        }
+      }
+    } catch {
+      // offline for a moment: try again at the next turn
+    }
+    setTimeout(poll, 2000);
+  };
+  setTimeout(poll, 2000);
+});

@@ -159,6 +159,13 @@ class Config:
     JOBS_QUEUE = "certify"
     JOB_RESULTS_DIR: str | None = None  # the files jobs prepare; default instance/job-results
     JOB_TIMEOUT_SECONDS = 1800
+    PUBLIC_JOB_HOURS = 24  # how long the link to a job without an owner (bulk verify) opens it
+    # Bulk verification: up to VERIFY_JOB_ROWS numbers are checked in the request; a longer list,
+    # up to VERIFY_JOB_MAX_ROWS, as a background job.
+    VERIFY_JOB_ROWS = 1000
+    VERIFY_JOB_MAX_ROWS = 50_000
+    # A competition export of more ratings than this is offered as a background job.
+    EXPORT_JOB_ROWS = 5000
     MAIL_MAX_ATTEMPTS = 6
     MAIL_RETRY_SECONDS = 60
     RENEWAL_REMINDER_DAYS = (90, 30)

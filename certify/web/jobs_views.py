@@ -4,11 +4,12 @@ itself until the file is ready, then the download (certify/core/jobs.py)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, send_file
+from flask import abort, render_template, url_for
 from flask_login import current_user, login_required
 
 from certify.core.extensions import db
-from certify.core.jobs import BackgroundJob, JobState
+from certify.core.job_pages import job_page, job_result
+from certify.core.jobs import BackgroundJob
 from certify.web.blueprint import bp
 
 LISTED = 50
@@ -34,15 +35,11 @@ def jobs():
 @bp.get("/jobs/<int:job_id>")
 @login_required
 def job(job_id: int):
-    return render_template("main/job.html", job=own_job_or_404(job_id))
+    return job_page(own_job_or_404(job_id), "main/job.html",
+                    download_url=url_for(".job_download", job_id=job_id))
 
 
 @bp.get("/jobs/<int:job_id>/download")
 @login_required
 def job_download(job_id: int):
-    job = own_job_or_404(job_id)
-    path = job.result_path()
-    if job.state != JobState.done or not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=job.result_mimetype, as_attachment=True,
-                     download_name=job.result_name, max_age=0)
+    return job_result(own_job_or_404(job_id))

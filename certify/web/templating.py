@@ -15,6 +15,7 @@ from certify.certificates.issuer import issuer_name
 from certify.certificates.models import CertificateStatus, RenewalState
 from certify.core.dates import day, moment
 from certify.core.i18n import LANGUAGE_NAMES, current_language, localized
+from certify.core.jobs import status_message
 from rubrics.models import Track, VersionState
 
 
@@ -38,6 +39,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals["zip"] = zip
+    app.jinja_env.globals["job_status_message"] = status_message
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = current_language
     # The icon travels inside each page (236 bytes): no extra request per page, and none left

@@ -50,3 +50,12 @@ def holder(in_app, create_user, rubric_version):
         return in_app(work)
 
     return make
+
+
+@pytest.fixture
+def numbers(award, in_app):
+    """The numbers of two certificates, one of each branch, in the order they were issued."""
+    award()
+    award(branch="RU")
+    return in_app(lambda: list(db.session.scalars(
+        sa.select(Certificate.number).order_by(Certificate.id))))

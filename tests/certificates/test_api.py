@@ -18,14 +18,6 @@ from certify.core.extensions import db
 from tests.support import login
 
 
-@pytest.fixture
-def numbers(award, in_app):
-    award()
-    award(branch="RU")
-    return in_app(lambda: list(db.session.scalars(
-        sa.select(Certificate.number).order_by(Certificate.id))))
-
-
 def test_certificate_lookup(client, numbers):
     response = client.get(f"/api/v1/certificates/{numbers[0].lower()}")
     assert response.status_code == 200
@@ -115,7 +107,7 @@ def test_bulk_verify_json_and_csv(client, numbers):
 
 @pytest.mark.parametrize(("payload", "status"), [
     ({"json": {"numbers": "x"}}, 400), ({"json": []}, 400), ({"json": [1, 2]}, 400),
-    ({"json": ["CME-KZ-2026-000001"] * 1001}, 413),
+    ({"json": ["CME-KZ-2026-000001"] * 50_001}, 413),
 ])
 def test_bulk_verify_errors(client, payload, status):
     response = client.post("/api/v1/certificates/bulk-verify", **payload)

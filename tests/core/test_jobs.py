@@ -5,7 +5,14 @@ while no worker runs done when one starts, and a failing job retried once (issue
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import openpyxl
 import sqlalchemy as sa
@@ -14,6 +21,7 @@ from assessments.report_jobs import ANNUAL_REPORT
 from certify.core import jobs
 from certify.core.extensions import db
 from certify.core.jobs import BackgroundJob, JobState
+from tests.core.job_kinds import FLAKY, WAITING
 from tests.support import login
 
 
@@ -104,3 +112,81 @@ def test_purge_deletes_old_finished_jobs_and_their_files(admin_client, runner, i
     assert "Deleted 1 finished jobs." in result.output
     assert not path.exists()
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(BackgroundJob.id)))) == 0
+
+
+def wait_for(condition, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.1)
+    raise AssertionError("waited in vain")
+
+
+def worker_config(app, in_app, database_url) -> dict:
+    """The settings a worker process needs to share the test's database, queue and files."""
+    config = {key: app.config[key] for key in ("JOBS_REDIS_URL", "JOBS_QUEUE")}
+    return config | {"DATABASE_URL": database_url,
+                     "JOB_RESULTS_DIR": in_app(lambda: str(jobs.results_dir()))}
+
+
+def kill_a_worker_mid_job(config: dict, in_app, job_id: int, attempt: int) -> None:
+    """Start a real RQ worker process, wait until it is half-way through ``attempt`` of the
+    job, and kill it with its scheduler process (SIGKILL to the group, as systemd stops a
+    service's processes: no clean-up of any kind)."""
+    worker = subprocess.Popen(  # noqa: S603 (our own script, no shell)
+        [sys.executable, "-m", "tests.core.worker_process", json.dumps(config)],
+        cwd=Path(__file__).parents[2], start_new_session=True)
+    try:
+        wait_for(lambda: (job_of(in_app, job_id).attempts, job_of(in_app, job_id).progress)
+                 == (attempt, 1))
+        assert job_of(in_app, job_id).state == JobState.running
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+
+def test_a_job_whose_worker_is_killed_is_done_by_the_next_worker(
+        app, admin_client, runner, in_app, job_queue, database_url, tmp_path):
+    owner = admin_client.person.id
+    release = tmp_path / "release"
+    job_id = in_app(lambda: jobs.start(WAITING, owner_id=owner, title="Waiting",
+                                       params={"release": str(release)}).id)
+    kill_a_worker_mid_job(worker_config(app, in_app, database_url), in_app, job_id, 1)
+    assert admin_client.get(f"/jobs/{job_id}").status_code == 200  # still "working"
+    release.touch()
+
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert worked.exit_code == 0, worked.output
+    job = job_of(in_app, job_id)
+    assert (job.state, job.attempts, job.error) == (JobState.done, 2, None)
+    download = admin_client.get(f"/jobs/{job_id}/download")
+    assert download.data == b"attempt 2"
+    download.close()
+
+
+def test_a_job_whose_workers_are_killed_twice_is_shown_failed(
+        app, admin_client, runner, in_app, job_queue, database_url, tmp_path):
+    owner = admin_client.person.id
+    job_id = in_app(lambda: jobs.start(WAITING, owner_id=owner, title="Waiting",
+                                       params={"release": str(tmp_path / "never")}).id)
+    config = worker_config(app, in_app, database_url)
+    kill_a_worker_mid_job(config, in_app, job_id, 1)
+    kill_a_worker_mid_job(config, in_app, job_id, 2)  # it recovers the job, then dies too
+
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert worked.exit_code == 0, worked.output
+    job = job_of(in_app, job_id)
+    assert (job.state, job.attempts) == (JobState.failed, 2)
+    assert job.error.startswith("AbandonedJobError")
+    assert "The job failed after 2 attempts." in admin_client.get(f"/jobs/{job_id}").text
+
+
+def test_a_job_failing_once_succeeds_on_its_retry(admin_client, runner, in_app, job_queue):
+    owner = admin_client.person.id
+    job_id = in_app(lambda: jobs.start(FLAKY, owner_id=owner, title="Flaky", params={}).id)
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert worked.exit_code == 0, worked.output
+    job = job_of(in_app, job_id)
+    assert (job.state, job.attempts, job.error) == (JobState.done, 2, None)
+    assert "Ready." in admin_client.get(f"/jobs/{job_id}").text

@@ -12,13 +12,14 @@ from certify.certificates import credentials as vc
 from certify.certificates.api_docs import docs_page
 from certify.certificates.blueprint import api_bp as bp
 from certify.certificates.bulk import (
-    BULK_LIMIT,
     band_json,
     bulk_results,
     certificate_json,
     csv_text,
     numbers_from_csv,
+    verify_limits,
 )
+from certify.certificates.bulk_jobs import start_check
 from certify.certificates.facts import stated_facts
 from certify.certificates.lookups import find_certificates
 from certify.certificates.numbering import normalise
@@ -27,6 +28,7 @@ from certify.certificates.status import credential_status
 from certify.certificates.verification import certificate_for, verify_document
 from certify.core.db_types import utcnow
 from certify.core.extensions import autocommit_reads, csrf, limiter
+from certify.core.jobs import BackgroundJob, JobState
 from certify.core.public_cache import cached
 from certify.core.urls import absolute_url
 
@@ -120,14 +122,32 @@ def _numbers_from_request() -> list[str] | str:
 
 @bp.post("/certificates/bulk-verify")
 def bulk_verify():
+    """Up to VERIFY_JOB_ROWS numbers answered at once; more (up to VERIFY_JOB_MAX_ROWS) queued:
+    202 with the address to poll until the CSV of results is ready."""
     numbers = _numbers_from_request()
     if isinstance(numbers, str):
         return error("malformed", numbers, 400)
     if not numbers:
         return error("empty", "No certificate numbers were sent.", 400)
-    if len(numbers) > BULK_LIMIT:
-        return error("too_many", f"At most {BULK_LIMIT} numbers per request.", 413)
+    direct, most = verify_limits()
+    if len(numbers) > most:
+        return error("too_many", f"At most {most} numbers per request.", 413)
+    if len(numbers) > direct:
+        job, token = start_check(numbers)
+        response = jsonify(_job_json(job, token))
+        response.status_code = 202
+        response.headers["Location"] = response.get_json()["status_url"]
+        return response
     return jsonify(results=bulk_results(numbers))
+
+
+def _job_json(job: BackgroundJob, token: str) -> dict:
+    """A queued check: its state, and where to poll it (its public page, which answers JSON
+    to ``Accept: application/json``) and fetch its results once done."""
+    return {"state": job.state.value, "progress": job.progress, "total": job.total,
+            "status_url": absolute_url("certificates.verify_bulk_job", token=token),
+            "download_url": (absolute_url("certificates.verify_bulk_results", token=token)
+                             if job.state == JobState.done else None)}
 
 
 def _server() -> str:

@@ -23,12 +23,13 @@ from certify.certificates import credentials as vc
 from certify.certificates.badges import badge_svg
 from certify.certificates.blueprint import bp
 from certify.certificates.bulk import (
-    BULK_LIMIT,
     bulk_results,
     csv_text,
     numbers_from_csv,
     results_csv,
+    verify_limits,
 )
+from certify.certificates.bulk_jobs import check_by_token, start_check
 from certify.certificates.facts import stated_facts
 from certify.certificates.forms import BulkVerifyForm, CredentialCheckForm, VerifyForm
 from certify.certificates.issuer import did_document, issuer_name, issuer_profile
@@ -45,6 +46,7 @@ from certify.certificates.verification import certificate_for, verify_document
 from certify.core import public_cache
 from certify.core.extensions import autocommit_reads, csrf, db, limiter
 from certify.core.i18n import current_language
+from certify.core.job_pages import job_page, job_result
 from certify.core.public_cache import cached, cached_for_visitors
 from certify.core.tabular import csv_response
 from certify.users.models import Branch
@@ -221,25 +223,59 @@ def status_list(list_name: str):
 @public_limit
 @csrf.exempt  # public and read-only: changes nothing, needs no session (like the API)
 def verify_bulk():
-    """A company uploads a CSV of numbers and gets one result per number (page or CSV)."""
+    """A company uploads a CSV of numbers and gets one result per number (page or CSV); a
+    list longer than VERIFY_JOB_ROWS is checked in the background, and the answer is a page
+    with the progress and, once done, the CSV of results (its address is the only key)."""
     form = BulkVerifyForm()
+    direct, most = verify_limits()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("certificates/verify_bulk.html", form=form, results=None), status
+        return _bulk_page(form, status)
     text = csv_text(form.file.data.read())
     if text is None:
         flash(_("This file is not a CSV file: save the list of numbers as CSV (plain text) "
                 "and upload it again."), "error")
-        return render_template("certificates/verify_bulk.html", form=form, results=None), 400
+        return _bulk_page(form, 400)
     numbers = numbers_from_csv(text)
-    if not numbers or len(numbers) > BULK_LIMIT:
+    if not numbers or len(numbers) > most:
         flash(_("Upload between 1 and %(count)d certificate numbers, one per row.",
-                count=BULK_LIMIT), "error")
-        return render_template("certificates/verify_bulk.html", form=form, results=None), 400
+                count=most), "error")
+        return _bulk_page(form, 400)
+    if len(numbers) > direct:
+        owner = current_user.id if current_user.is_authenticated else None
+        _job, token = start_check(numbers, owner_id=owner)
+        return redirect(url_for(".verify_bulk_job", token=token), 303)
     results = bulk_results(numbers)
     if form.download.data:
         return csv_response(results_csv(results), "certificate-check.csv")
-    return render_template("certificates/verify_bulk.html", form=form, results=results)
+    return _bulk_page(form, 200, results=results)
+
+
+def _bulk_page(form: BulkVerifyForm, status: int, results: list[dict] | None = None):
+    direct, most = verify_limits()
+    return render_template("certificates/verify_bulk.html", form=form, results=results,
+                           direct=direct, most=most), status
+
+
+def _check_or_404(token: str):
+    job = check_by_token(token)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.get("/verify/bulk/jobs/<token>")
+@public_limit
+def verify_bulk_job(token: str):
+    """A long check's progress, then its CSV of results: for whoever holds the link."""
+    return job_page(_check_or_404(token), "certificates/verify_bulk_job.html",
+                    download_url=url_for(".verify_bulk_results", token=token))
+
+
+@bp.get("/verify/bulk/jobs/<token>/results.csv")
+@public_limit
+def verify_bulk_results(token: str):
+    return job_result(_check_or_404(token))
 
 
 @bp.get("/certificates/<number>.pdf")
