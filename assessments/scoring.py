@@ -366,9 +366,8 @@ OVERALL = "overall"
 
 
 def _unit_counts(ratings: pd.DataFrame, unit: list[str], size: int) -> pd.DataFrame:
-    """How many ratings of each level (columns 0..size-1) every unit received, for the units
-    rated two or more times (the only pairable ones), sorted by unit. Built from the ratings
-    in one group-by: a reviewers × units matrix would grow with reviewers times applications."""
+    """Ratings of each level (columns 0..size-1) per unit rated twice or more, sorted by unit:
+    one group-by, where a reviewers × units matrix grows with reviewers times applications."""
     counts = (ratings.groupby([*unit, "level"]).size()
               .unstack("level", fill_value=0).reindex(columns=range(size), fill_value=0))
     return counts[counts.sum(axis=1) >= 2]
@@ -432,6 +431,11 @@ def _ordinal_alpha(coincidence: np.ndarray) -> np.ndarray:
         return np.where(expected > 0, 1 - (n - 1) * observed / expected, np.nan)
 
 
+def _sum_per(group: np.ndarray, values: np.ndarray | None, groups: int) -> np.ndarray:
+    """The sum of ``values`` (None: ones) in each group 0..groups-1, in float."""
+    return np.bincount(group.ravel(), weights=values, minlength=groups).astype(float)
+
+
 def alpha_intervals(
     ratings: pd.DataFrame, criteria: pd.DataFrame, *, resamples: int = 500,
     confidence: float = 0.95, seed: int = 17024, min_applications: int = MIN_ALPHA_APPLICATIONS,
@@ -458,8 +462,8 @@ def alpha_intervals(
     unit_application, applications = pd.factorize(counts.index.get_level_values("assessment_id"))
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, max(len(applications), 1), size=(resamples, len(applications)))
-    weights = np.zeros((resamples, len(applications)))
-    np.add.at(weights, (np.arange(resamples)[:, None], draws), 1.0)
+    weights = _sum_per(draws + np.arange(resamples)[:, None] * len(applications), None,
+                       resamples * len(applications)).reshape(resamples, len(applications))
     tail = (1 - confidence) / 2 * 100
     rows = {}
     for key in [*indexed.index, OVERALL]:
@@ -467,8 +471,8 @@ def alpha_intervals(
         n_applications = len(np.unique(unit_application[chosen]))
         low = high = np.nan
         if n_applications >= min_applications:
-            per_application = np.zeros((len(applications), size * size))
-            np.add.at(per_application, unit_application[chosen], shares[chosen])
+            per_application = np.stack([_sum_per(unit_application[chosen], column, len(
+                applications)) for column in shares[chosen].T], axis=1)
             alphas = _ordinal_alpha((weights @ per_application).reshape(resamples, size, size))
             alphas = alphas[~np.isnan(alphas)]
             if len(alphas):
