@@ -365,13 +365,20 @@ RELIABILITY_COLUMNS = ("alpha", "n_units", "n_ratings")
 OVERALL = "overall"
 
 
-def _alpha(matrix: pd.DataFrame, max_level: int) -> float:
-    """Krippendorff's ordinal α of a reviewers × units matrix (NaN where undefined)."""
-    pairable = matrix.loc[:, matrix.notna().sum() >= 2].to_numpy(dtype=float)
-    if pairable.shape[1] == 0 or np.unique(pairable[~np.isnan(pairable)]).size < 2:
+def _unit_counts(ratings: pd.DataFrame, unit: list[str], size: int) -> pd.DataFrame:
+    """Ratings of each level (columns 0..size-1) per unit rated twice or more, sorted by unit:
+    one group-by, where a reviewers × units matrix grows with reviewers times applications."""
+    counts = (ratings.groupby([*unit, "level"]).size()
+              .unstack("level", fill_value=0).reindex(columns=range(size), fill_value=0))
+    return counts[counts.sum(axis=1) >= 2]
+
+
+def _alpha(counts: np.ndarray, max_level: int) -> float:
+    """Krippendorff's ordinal α from the pairable units' value counts (NaN where undefined)."""
+    if counts.shape[0] == 0 or np.count_nonzero(counts.sum(axis=0)) < 2:
         return float("nan")
     return float(krippendorff.alpha(
-        reliability_data=pairable,
+        value_counts=counts[:, :max_level + 1],
         level_of_measurement="ordinal",
         value_domain=np.arange(max_level + 1),
     ))
@@ -386,21 +393,18 @@ def interrater_reliability(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.
     ``"overall"``; columns ``alpha``, ``n_units``, ``n_ratings``.
     """
     indexed = _validated(ratings, criteria)
+    size = int(indexed["max_level"].max()) + 1 if len(indexed) else 1
+    per_criterion = _unit_counts(ratings, ["criterion_id", "assessment_id"], size)
+    ratings_per_criterion = ratings.groupby("criterion_id").size()
     rows = {}
-    for criterion_id, part in ratings.groupby("criterion_id"):
-        matrix = part.pivot(index="reviewer_id", columns="assessment_id", values="level")
-        rows[criterion_id] = (
-            _alpha(matrix, int(indexed.loc[criterion_id, "max_level"])),
-            int((matrix.notna().sum() >= 2).sum()),
-            int(part.shape[0]),
-        )
-    overall = ratings.pivot_table(index="reviewer_id", columns=["assessment_id", "criterion_id"],
-                                  values="level", aggfunc="first")
-    rows[OVERALL] = (
-        _alpha(overall, int(indexed["max_level"].max())),
-        int((overall.notna().sum() >= 2).sum()),
-        int(ratings.shape[0]),
-    )
+    for criterion_id, n_ratings in ratings_per_criterion.items():
+        counts = (per_criterion.xs(criterion_id, level="criterion_id").to_numpy()
+                  if criterion_id in per_criterion.index.get_level_values(0)
+                  else np.zeros((0, size), dtype=np.int64))
+        rows[criterion_id] = (_alpha(counts, int(indexed.loc[criterion_id, "max_level"])),
+                              counts.shape[0], int(n_ratings))
+    overall = _unit_counts(ratings, ["assessment_id", "criterion_id"], size).to_numpy()
+    rows[OVERALL] = (_alpha(overall, size - 1), overall.shape[0], int(ratings.shape[0]))
     result = pd.DataFrame.from_dict(rows, orient="index", columns=list(RELIABILITY_COLUMNS))
     result.index.name = "criterion_id"
     return result
@@ -427,6 +431,11 @@ def _ordinal_alpha(coincidence: np.ndarray) -> np.ndarray:
         return np.where(expected > 0, 1 - (n - 1) * observed / expected, np.nan)
 
 
+def _sum_per(group: np.ndarray, values: np.ndarray | None, groups: int) -> np.ndarray:
+    """The sum of ``values`` (None: ones) in each group 0..groups-1, in float."""
+    return np.bincount(group.ravel(), weights=values, minlength=groups).astype(float)
+
+
 def alpha_intervals(
     ratings: pd.DataFrame, criteria: pd.DataFrame, *, resamples: int = 500,
     confidence: float = 0.95, seed: int = 17024, min_applications: int = MIN_ALPHA_APPLICATIONS,
@@ -438,24 +447,23 @@ def alpha_intervals(
     some criterion); ``enough``: at least ``min_applications`` of them; ``low``, ``high``: the
     percentile bootstrap interval (``confidence``), resampling applications with replacement
     (``resamples`` draws, fixed ``seed``), NaN when not enough. Each unit's share of the
-    coincidence matrix is computed once, so a resample is one matrix product, not a new α.
+    coincidence matrix is computed once and summed per application, so a resample is one
+    (resamples × applications) by (applications × levels²) product, not a new α.
     """
     indexed = _validated(ratings, criteria)
     size = int(indexed["max_level"].max()) + 1 if len(indexed) else 1
-    counts = (ratings.groupby(["criterion_id", "assessment_id", "level"]).size()
-              .unstack("level", fill_value=0).reindex(columns=range(size), fill_value=0))
-    totals = counts.sum(axis=1)
-    counts = counts[totals >= 2]
+    counts = _unit_counts(ratings, ["criterion_id", "assessment_id"], size)
     values = counts.to_numpy(dtype=float)
     shares = values[:, :, None] * values[:, None, :]
     shares[:, np.arange(size), np.arange(size)] -= values
     shares /= (values.sum(axis=1) - 1)[:, None, None]
+    shares = shares.reshape(-1, size * size)
     unit_criterion = counts.index.get_level_values("criterion_id")
     unit_application, applications = pd.factorize(counts.index.get_level_values("assessment_id"))
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, max(len(applications), 1), size=(resamples, len(applications)))
-    weights = np.zeros((resamples, len(applications)))
-    np.add.at(weights, (np.arange(resamples)[:, None], draws), 1.0)
+    weights = _sum_per(draws + np.arange(resamples)[:, None] * len(applications), None,
+                       resamples * len(applications)).reshape(resamples, len(applications))
     tail = (1 - confidence) / 2 * 100
     rows = {}
     for key in [*indexed.index, OVERALL]:
@@ -463,10 +471,9 @@ def alpha_intervals(
         n_applications = len(np.unique(unit_application[chosen]))
         low = high = np.nan
         if n_applications >= min_applications:
-            unit_weights = weights[:, unit_application[chosen]]
-            sampled = (unit_weights @ shares[chosen].reshape(-1, size * size)).reshape(
-                resamples, size, size)
-            alphas = _ordinal_alpha(sampled)
+            per_application = np.stack([_sum_per(unit_application[chosen], column, len(
+                applications)) for column in shares[chosen].T], axis=1)
+            alphas = _ordinal_alpha((weights @ per_application).reshape(resamples, size, size))
             alphas = alphas[~np.isnan(alphas)]
             if len(alphas):
                 low, high = np.percentile(alphas, [tail, 100 - tail])
