@@ -20,7 +20,7 @@ from certify.certificates.offline_contexts import (
     RESOLVED_CONTEXTS_KEPT,
     OfflineContexts,
 )
-from tests.certificates.test_w3c_vectors import EXAMPLES_CONTEXT, VECTORS, load, unsigned
+from tests.support.w3c_vectors import EXAMPLES_CONTEXT, VECTORS, load, unsigned
 
 EXAMPLE = Path(rdfc.__file__).parent / "examples" / "credential.json"
 SCRIPTS = ["Aigerim Sadykova", "Айгерим Садыкова", "Әйгерім Сәдуақасқызы", "O'Brien \"Jr\"",

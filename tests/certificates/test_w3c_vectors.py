@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
-from pathlib import Path
 
 import base58
 import pytest
@@ -17,32 +15,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certify.certificates import credentials as vc
 from certify.certificates import proofs, rdfc
-from certify.certificates.offline_contexts import OfflineContexts
+from tests.support.w3c_vectors import EXAMPLES_CONTEXT, VECTOR_CONTEXTS, load, read, unsigned
 
-VECTORS = Path(__file__).parent / "vectors"
-EXAMPLES_CONTEXT = "https://www.w3.org/ns/credentials/examples/v2"
-# The vectors' example context, served beside ours for these tests only.
-VECTOR_CONTEXTS = OfflineContexts({EXAMPLES_CONTEXT: json.loads(
-    (VECTORS / "credentials-examples-v2.jsonld").read_text())})
 ED25519_PRIVATE_MULTICODEC = b"\x80\x26"  # multicodec ed25519-priv, varint-encoded
-
-
-def read(name: str) -> str:
-    return (VECTORS / name).read_text()
-
-
-def load(name: str) -> dict:
-    return json.loads(read(name))
 
 
 def private_key(multibase: str) -> Ed25519PrivateKey:
     decoded = base58.b58decode(multibase[1:])
     assert multibase.startswith("z") and decoded[:2] == ED25519_PRIVATE_MULTICODEC
     return Ed25519PrivateKey.from_private_bytes(decoded[2:])
-
-
-def unsigned(document: dict) -> dict:
-    return {k: v for k, v in document.items() if k != "proof"}
 
 
 def verify(document: dict) -> proofs.ProofSet:

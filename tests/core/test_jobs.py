@@ -21,8 +21,8 @@ from assessments.report_jobs import ANNUAL_REPORT
 from certify.core import jobs
 from certify.core.extensions import db
 from certify.core.jobs import BackgroundJob, JobState
-from tests.core.job_kinds import FLAKY, WAITING
 from tests.support import login
+from tests.support.job_kinds import FLAKY, WAITING
 
 
 def job_of(in_app, job_id: int) -> BackgroundJob:
@@ -135,7 +135,7 @@ def kill_a_worker_mid_job(config: dict, in_app, job_id: int, attempt: int) -> No
     job, and kill it with its scheduler process (SIGKILL to the group, as systemd stops a
     service's processes: no clean-up of any kind)."""
     worker = subprocess.Popen(  # noqa: S603 (our own script, no shell)
-        [sys.executable, "-m", "tests.core.worker_process", json.dumps(config)],
+        [sys.executable, "-m", "tests.support.worker_process", json.dumps(config)],
         cwd=Path(__file__).parents[2], start_new_session=True)
     try:
         wait_for(lambda: (job_of(in_app, job_id).attempts, job_of(in_app, job_id).progress)

@@ -104,7 +104,7 @@ def test_tests_import_helpers_only_from_the_support_module():
     for path in (ROOT / "tests").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             module = node.module if isinstance(node, ast.ImportFrom) else None
-            if module and module.startswith("tests.") and module != "tests.support":
+            if module and module.startswith("tests.") and not module.startswith("tests.support"):
                 offenders.append(f"{path.relative_to(ROOT)}: {module}")
     assert offenders == []
 

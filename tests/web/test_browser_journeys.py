@@ -30,33 +30,12 @@ from certify.core.outbox import Notification
 from certify.users import totp
 from certify.users.models import User
 from tests.support import BROWSER_MARKS, PDF, assert_accessible, mailed_link, page_text, scan_qr
+from tests.support.journeys import open_page
 
 pytestmark = BROWSER_MARKS
 expect = pytest.importorskip("playwright.sync_api").expect
 
 CODES = ("C1", "C2", "C3")  # the criteria of tests.support.SMALL_RUBRIC, in order
-
-
-def open_page(browser, **options):
-    """A fresh page (its own cookies) and the list of errors met on the way: uncaught script
-    errors, errors on the console (e.g. a blocked by the Content-Security-Policy) and failed
-    loads of what a page uses (styles, scripts, images). A page's own status is the step's to
-    check: a refused form answers 422 by design."""
-    page = browser.new_page(**options)
-    errors: list[str] = []
-
-    def console(message):
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(f"{page.url}: console: {message.text}")
-
-    def response(answer):
-        if answer.status >= 400 and answer.request.resource_type != "document":
-            errors.append(f"{page.url}: {answer.status} for {answer.url}")
-
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-    page.on("console", console)
-    page.on("response", response)
-    return page, errors
 
 
 def log_in(page, base: str, person) -> None:

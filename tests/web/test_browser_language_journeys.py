@@ -1,5 +1,5 @@
 """The journeys of the candidate, the reviewer and the public, once in each of English, Russian
-and Kazakh; every page met is checked at 1280 and 390 px (tests/web/journey_checks.py: no
+and Kazakh; every page met is checked at 1280 and 390 px (tests/support/journeys.py: no
 sideways scroll, the header on one line or folded behind its menu, no English left in RU/KK).
 
 The texts expected are the catalogs' (``journey.t``), so the same journey reads each language;
@@ -18,36 +18,14 @@ from certify.certificates.models import Certificate
 from certify.core.extensions import db
 from certify.core.outbox import Notification
 from certify.users.models import User
-from tests.support import ARTIFACTS, BROWSER_MARKS, PDF, make_exemplar
-from tests.web.journey_checks import LANGUAGES, Journey
-from tests.web.test_browser_journeys import open_page
+from tests.support import BROWSER_MARKS, PDF, make_exemplar
+from tests.support.journeys import LOCALE, TITLE, Journey, open_page, sign_in
 
 pytestmark = BROWSER_MARKS
 expect = pytest.importorskip("playwright.sync_api").expect
 
-TITLE = {"en": "Test call", "ru": "Тестовый конкурс", "kk": "Сынақ конкурсы"}
 LEVEL = {"en": "L", "ru": "У", "kk": "Д"}
 CRITERION = {"en": "Criterion", "ru": "Критерий", "kk": "Критерий"}
-LOCALE = {"en": "en-GB", "ru": "ru-RU", "kk": "kk-KZ"}
-
-
-@pytest.fixture(params=LANGUAGES)
-def journey(request, live_server):
-    checks = Journey(request.param, live_server)
-    yield checks
-    print(f"\n{checks.report()}")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with (ARTIFACTS / "ui-figures.tsv").open("a", encoding="utf-8") as figures:
-        figures.writelines("\t".join(map(str, row)) + "\n" for row in checks.figures)
-
-
-def sign_in(page, journey: Journey, person) -> None:
-    page.goto(f"{journey.live_server}/login")
-    expect(page.locator("html")).to_have_attribute("lang", journey.language)
-    page.get_by_label(journey.t("Email")).fill(person.email)
-    page.get_by_label(journey.t("Password"), exact=True).fill(person.password)
-    page.locator("main").get_by_role("button", name=journey.t("Log in")).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(journey.t("My dashboard"))
 
 
 def criterion(page, journey: Journey, code: str):

@@ -1,5 +1,5 @@
 """The administrator's and the branch coordinator's journeys, once in each of English, Russian
-and Kazakh; every page met is checked at 1280 and 390 px (tests/web/journey_checks.py)."""
+and Kazakh; every page met is checked at 1280 and 390 px (tests/support/journeys.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ from assessments.models import Application, Review
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
 from tests.support import BROWSER_MARKS
-from tests.web.journey_checks import PHONE
-from tests.web.test_browser_journeys import open_page
-from tests.web.test_browser_language_journeys import LOCALE, TITLE, journey, sign_in
+from tests.support.journeys import LOCALE, PHONE, TITLE, open_page, sign_in
 
 pytestmark = BROWSER_MARKS
 expect = pytest.importorskip("playwright.sync_api").expect
-__all__ = ["journey"]  # the fixture, parametrized over the three languages
 
 
 def header_menu(page, journey, group: str, link: str) -> None:

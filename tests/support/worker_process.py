@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-import tests.core.job_kinds  # noqa: F401 (registers the test kinds)
+import tests.support.job_kinds  # noqa: F401 (registers the test kinds)
 from certify.core import jobs
 from certify.web.app import create_app
 

@@ -1,6 +1,6 @@
 """Kinds of job for the worker tests (certify/core/jobs.py), registered when imported: one that
 waits for the test to let it finish, one that fails on its first attempt only. The worker process
-of the restart test imports this module too (tests/core/worker_process.py)."""
+of the restart test imports this module too (tests/support/worker_process.py)."""
 
 from __future__ import annotations
 

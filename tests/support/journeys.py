@@ -23,6 +23,8 @@ CATALOGS = Path(__file__).resolve().parents[2] / "certify" / "translations"
 LANGUAGES = ("en", "ru", "kk")
 DESK, PHONE = 1280, 390
 ONE_LINE = 72  # px: the header's height at 1280 px, whatever the role and language
+TITLE = {"en": "Test call", "ru": "Тестовый конкурс", "kk": "Сынақ конкурсы"}
+LOCALE = {"en": "en-GB", "ru": "ru-RU", "kk": "kk-KZ"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdf]|%[sdf]|\{\w*\}")
 
 MEASURE = """() => {
@@ -154,3 +156,36 @@ class Journey:
         return "\n".join(f"{who:11} {language} {path:40} header {desk:3} px at {DESK},"
                          f" {phone:3} px at {PHONE}; page {width:4} px wide at {PHONE}"
                          for who, language, path, desk, phone, width in self.figures)
+
+
+def open_page(browser, **options):
+    """A fresh page (its own cookies) and the list of errors met on the way: uncaught script
+    errors, errors on the console (e.g. a blocked by the Content-Security-Policy) and failed
+    loads of what a page uses (styles, scripts, images). A page's own status is the step's to
+    check: a refused form answers 422 by design."""
+    page = browser.new_page(**options)
+    errors: list[str] = []
+
+    def console(message):
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(f"{page.url}: console: {message.text}")
+
+    def response(answer):
+        if answer.status >= 400 and answer.request.resource_type != "document":
+            errors.append(f"{page.url}: {answer.status} for {answer.url}")
+
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    page.on("console", console)
+    page.on("response", response)
+    return page, errors
+
+
+def sign_in(page, journey: Journey, person) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{journey.live_server}/login")
+    expect(page.locator("html")).to_have_attribute("lang", journey.language)
+    page.get_by_label(journey.t("Email")).fill(person.email)
+    page.get_by_label(journey.t("Password"), exact=True).fill(person.password)
+    page.locator("main").get_by_role("button", name=journey.t("Log in")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(journey.t("My dashboard"))

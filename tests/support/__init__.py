@@ -577,7 +577,7 @@ BROWSER_MARKS = [
                        reason="needs Debian's chromium: run `make browser-deps`"),
 ]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 
@@ -622,7 +622,7 @@ TWO = criteria_frame([("A", 3, 4, None), ("B", 1, 4, None)])
 
 
 # 1EdTech's OB 3.0 AchievementCredential schema, vendored with its licence (tests/interop/schemas).
-OB_SCHEMA_FILE = (Path(__file__).parent / "interop" / "schemas"
+OB_SCHEMA_FILE = (Path(__file__).parents[1] / "interop" / "schemas"
                   / "ob_v3p0_achievementcredential_schema.json")
 
 
