@@ -17,6 +17,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 SAMPLE = {"int": "7", "default": "UPME-KZ-2026-000001", "path": "app.css"}
 PUBLIC_ENDPOINTS = {
     "certificates.verify", "certificates.verify_form", "certificates.verify_bulk",
+    "certificates.verify_bulk_job", "certificates.verify_bulk_results",
     "certificates.verify_credential", "certificates.credential", "certificates.pdf",
     "certificates.status_list", "certificates.did", "certificates.issuer",
     "certificates.achievement", "certificates.badge", "main.healthz", "static",
