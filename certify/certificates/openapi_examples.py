@@ -19,7 +19,7 @@ from typing import Any
 NUMBER = "UPME-KZ-2026-000123"
 UNKNOWN = "UPME-KZ-2026-999999"
 SITE = "https://certify.example.org"
-TOKEN = "Vq3x0m9kQ2fJcR8tYwZp5LbN7dHs4eUa1oGiKyXvTEc"  # noqa: S105 (made up)
+JOB_PAGE_KEY = "Vq3x0m9kQ2fJcR8tYwZp5LbN7dHs4eUa1oGiKyXvTEc"  # a made-up bulk-check page address
 CREDENTIAL = json.loads((Path(__file__).with_name("examples") / "credential.json").read_text(
     encoding="utf-8"))
 
@@ -135,7 +135,7 @@ EXAMPLES: dict[str, list[Example]] = {
                 media="application/json", body=[]),
         Example("queued", N_("More than 1,000 numbers"), "202",
                 {"state": "queued", "progress": 0, "total": 1001,
-                 "status_url": f"{SITE}/verify/bulk/jobs/{TOKEN}", "download_url": None},
+                 "status_url": f"{SITE}/verify/bulk/jobs/{JOB_PAGE_KEY}", "download_url": None},
                 media="application/json", build={"repeat": NUMBER, "count": 1001}),
         Example("tooMany", N_("More than 50,000 numbers"), "413",
                 _error("too_many", "At most 50000 numbers per request."),
