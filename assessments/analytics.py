@@ -165,6 +165,37 @@ def scoped_self_frame(scope: list) -> pd.DataFrame:
         ["assessment_id", "criterion_id", "level"])
 
 
+def figures_fingerprint(scope: list) -> str:
+    """What every figure of ``scope`` is computed from, summed up in one statement per data set
+    (the submitted ratings, the self-assessments, the assignments): counts and sums weighted by
+    each row's id, so a rating added, removed, changed in level or moved to another reviewer,
+    a review submitted or reopened, a self-assessment changed or a reviewer reassigned changes
+    it. Figures kept under it are recomputed on the first request after any change."""
+    ratings = db.session.execute(
+        sa.select(sa.func.count(ReviewScore.id),
+                  sa.func.coalesce(sa.func.sum(ReviewScore.level * ReviewScore.id), 0),
+                  sa.func.coalesce(sa.func.sum(Review.reviewer_id * ReviewScore.id), 0),
+                  sa.func.coalesce(sa.func.sum(ReviewScore.criterion_id * ReviewScore.id), 0))
+        .join(Review, Review.id == ReviewScore.review_id)
+        .join(Application, Application.id == Review.application_id)
+        .where(*scope, Review.state == ReviewState.submitted, ReviewScore.level.is_not(None))
+    ).one()
+    answers = db.session.execute(
+        sa.select(sa.func.count(ApplicationAnswer.id),
+                  sa.func.coalesce(sa.func.sum(ApplicationAnswer.level * ApplicationAnswer.id),
+                                   0))
+        .join(Application, Application.id == ApplicationAnswer.application_id)
+        .where(*scope, ApplicationAnswer.level.is_not(None))
+    ).one()
+    reviews = db.session.execute(
+        sa.select(sa.func.count(Review.id), sa.func.count(Review.submitted_at),
+                  sa.func.coalesce(sa.func.sum(Review.reviewer_id * Review.id), 0))
+        .join(Application, Application.id == Review.application_id)
+        .where(*scope)
+    ).one()
+    return ":".join(str(int(value)) for value in (*ratings, *answers, *reviews))
+
+
 def iter_ratings(scope: list, batch: int = 1000) -> Iterator[tuple[int, int, int, str, int]]:
     """Every submitted rating in ``scope`` with its criterion's code, read ``batch`` rows at a
     time (a server-side cursor on PostgreSQL): what the ratings export writes as it reads."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 
@@ -14,6 +14,7 @@ matplotlib.use("svg")  # no display, no GUI toolkit: server-side only
 
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 import numpy as np  # noqa: E402
+from matplotlib import cbook  # noqa: E402
 
 INK, ACCENT, SELF, MUTED = "#1d2733", "#0b5fa5", "#c0392b", "#5b6776"
 STYLE = {
@@ -28,9 +29,12 @@ STYLE = {
 }
 
 
-def _svg(figure) -> str:
+def _svg(figure, *, tight: bool = True) -> str:
+    """``tight`` crops to what is drawn, which draws the figure twice; figures laid out by
+    matplotlib's constrained layout already fit and are drawn once."""
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    figure.savefig(buffer, format="svg", bbox_inches="tight" if tight else None,
+                   metadata={"Date": None})
     plt.close(figure)
     return buffer.getvalue()
 
@@ -72,7 +76,7 @@ def histogram(scores: Sequence[float], *, threshold: float, xlabel: str, ylabel:
               threshold_label: str) -> str:
     """Distribution of weighted scores (0–100) with the pass threshold marked."""
     with plt.rc_context(STYLE):
-        figure, axes = plt.subplots(figsize=(7, 3.2))
+        figure, axes = plt.subplots(figsize=(7, 3.2), layout="constrained")
         axes.hist(list(scores), bins=np.arange(0, 105, 5), color=ACCENT, edgecolor="white")
         axes.axvline(threshold, color=SELF, linestyle="--", linewidth=1.5, label=threshold_label)
         axes.set_xlim(0, 100)
@@ -81,21 +85,35 @@ def histogram(scores: Sequence[float], *, threshold: float, xlabel: str, ylabel:
         axes.yaxis.get_major_locator().set_params(integer=True)
         axes.legend(frameon=False)
         axes.spines[["top", "right"]].set_visible(False)
-        return _svg(figure)
+        return _svg(figure, tight=False)
 
 
-def box_plots(labels: Sequence[str], groups: Sequence[Sequence[float]], *, max_level: int,
+def box_plots(labels: Sequence[str], counts: Sequence[Mapping[int, int]], *, max_level: int,
               ylabel: str) -> str:
-    """The spread of reviewers' levels per criterion."""
+    """The spread of reviewers' levels per criterion, from how many ratings gave each level
+    (at 100× a real call that is 720,000 ratings in a handful of counts). Each outlying level
+    is drawn once, not once per rating that gave it."""
+    stats = []
+    for label, levels in zip(labels, counts, strict=True):
+        values = np.repeat(np.fromiter(levels.keys(), dtype=float, count=len(levels)),
+                           np.fromiter(levels.values(), dtype=int, count=len(levels)))
+        if values.size:
+            (stat,) = cbook.boxplot_stats(values, labels=[label])
+            stat["fliers"] = np.unique(stat["fliers"])
+        else:
+            stat = {"label": label, "med": np.nan, "q1": np.nan, "q3": np.nan,
+                    "whislo": np.nan, "whishi": np.nan, "fliers": np.array([])}
+        stats.append(stat)
     with plt.rc_context(STYLE):
-        figure, axes = plt.subplots(figsize=(max(6, 0.6 * len(labels) + 2), 3.4))
-        axes.boxplot([list(g) for g in groups], tick_labels=list(labels), patch_artist=True,
-                     boxprops={"facecolor": "#dbe8f5", "edgecolor": ACCENT},
-                     medianprops={"color": INK, "linewidth": 2},
-                     whiskerprops={"color": ACCENT}, capprops={"color": ACCENT},
-                     flierprops={"markeredgecolor": MUTED})
+        figure, axes = plt.subplots(figsize=(max(6, 0.6 * len(labels) + 2), 3.4),
+                                    layout="constrained")
+        axes.bxp(stats, patch_artist=True, showfliers=True,
+                 boxprops={"facecolor": "#dbe8f5", "edgecolor": ACCENT},
+                 medianprops={"color": INK, "linewidth": 2},
+                 whiskerprops={"color": ACCENT}, capprops={"color": ACCENT},
+                 flierprops={"markeredgecolor": MUTED})
         axes.set_ylim(-0.3, max_level + 0.3)
         axes.set_yticks(range(max_level + 1))
         axes.set_ylabel(ylabel)
         axes.spines[["top", "right"]].set_visible(False)
-        return _svg(figure)
+        return _svg(figure, tight=False)

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 
 from assessments import charts, scoring
 from assessments.analytics import (
-    CompetitionFigures,
     annual_report,
     application_scope,
     criteria_frame,
@@ -31,7 +30,7 @@ EXPORT_KINDS = ("ratings", "panel", "results")
 DEFAULT_MAX_LEVEL = 4
 
 
-def _max_level(criteria: list[Criterion]) -> int:
+def max_level(criteria: list[Criterion]) -> int:
     return max((c.max_level for c in criteria), default=DEFAULT_MAX_LEVEL)
 
 
@@ -63,7 +62,7 @@ def candidate_result(application: Application) -> CandidateResult:
         })
     chart = charts.data_uri(charts.radar(
         [c.code for c in criteria], [r["panel"] for r in rows], [r["self"] for r in rows],
-        max_level=_max_level(criteria), panel_label=_("Panel (mean of reviewers)"),
+        max_level=max_level(criteria), panel_label=_("Panel (mean of reviewers)"),
         self_label=_("Self-assessment"),
     )) if criteria else None
     return CandidateResult(rows, figures.result, chart,
@@ -91,64 +90,6 @@ def feedback_frame(application: Application) -> pd.DataFrame:
             row[f"reviewer_{number}_comment"] = score.comment if score else ""
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-@dataclass
-class AnalyticsCharts:
-    histogram: str | None  # weighted scores against the pass threshold (data: URI)
-    box_plots: str | None  # reviewers' levels per criterion (data: URI)
-
-
-def analytics_charts(competition: Competition, figures: CompetitionFigures) -> AnalyticsCharts:
-    """No charts until a review is in."""
-    if figures.results.empty:
-        return AnalyticsCharts(None, None)
-    criteria = competition.rubric_version.criteria
-    scores = figures.results["score"].dropna()
-    histogram = charts.data_uri(charts.histogram(
-        scores.tolist(), threshold=competition.rubric_version.pass_threshold,
-        xlabel=_("Weighted score (%)"), ylabel=_("Applications"),
-        threshold_label=_("Pass threshold")))
-    by_criterion = figures.ratings.groupby("criterion_id")["level"]
-    box_plots = charts.data_uri(charts.box_plots(
-        [c.code for c in criteria],
-        [by_criterion.get_group(c.id).tolist() if c.id in by_criterion.groups else []
-         for c in criteria],
-        max_level=_max_level(criteria), ylabel=_("Level")))
-    return AnalyticsCharts(histogram, box_plots)
-
-
-@dataclass
-class AnalyticsTables:
-    """The analytics page's tables as plain rows (dicts), built once from the frames: the
-    template loops over lists, never ``iterrows`` or a ``.loc`` per application."""
-
-    results: list[dict]  # assessment_id and RESULT_COLUMNS
-    reliability: list[dict]  # criterion_id, α, its sample and interval
-    disagreements: list[tuple[int, list[tuple[int, int, int]]]]  # (application, [(criterion,
-    # min, max) two or more levels apart])
-    severity: list[dict]  # reviewer_id and SEVERITY_COLUMNS
-    load: list[dict]  # reviewer_id, assigned, submitted
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.reset_index().to_dict("records") if not frame.empty else []
-
-
-def analytics_tables(figures: CompetitionFigures) -> AnalyticsTables:
-    disagreements: list[tuple[int, list[tuple[int, int, int]]]] = []
-    if not figures.results.empty:
-        flagged = figures.results.index[figures.results["disagreement"].astype(bool)]
-        apart = figures.panel[figures.panel["range"] >= 2]
-        apart = apart[apart.index.get_level_values("assessment_id").isin(flagged)]
-        cells: dict[int, list[tuple[int, int, int]]] = {}
-        for (assessment, criterion), low, high in zip(apart.index, apart["min"], apart["max"],
-                                                      strict=True):
-            cells.setdefault(int(assessment), []).append((int(criterion), int(low), int(high)))
-        disagreements = [(int(assessment), cells.get(int(assessment), []))
-                         for assessment in flagged]
-    return AnalyticsTables(_records(figures.results), _records(figures.reliability),
-                           disagreements, _records(figures.severity), _records(figures.load))
 
 
 RATINGS_HEADER = ("assessment_id", "reviewer_id", "criterion_id", "criterion_code", "level")

@@ -8,8 +8,10 @@ from flask_login import current_user, login_required
 
 from assessments import scoring
 from assessments.analytics import annual_report as annual_figures
-from assessments.analytics import application_scope, competition_figures
+from assessments.analytics import application_scope
+from assessments.analytics_page import RESULTS_LIST, analytics_figures, results_controls
 from assessments.blueprint import bp
+from assessments.models import Application
 from assessments.operations.issuing import awarded_without_certificate, start_issuing
 from assessments.permissions import hidden_application_ids
 from assessments.queries import candidate_names, people_by_id
@@ -23,8 +25,6 @@ from assessments.report_jobs import (
 )
 from assessments.reports import (
     EXPORT_KINDS,
-    analytics_charts,
-    analytics_tables,
     annual_report_sheets,
     export_rows,
 )
@@ -32,22 +32,28 @@ from assessments.views.loaders import analytics_scope_or_404, report_scope_or_40
 from certify.core import jobs
 from certify.core.forms import ActionForm, require_action_form
 from certify.core.i18n import current_language
+from certify.core.listing import paginate_records
 from certify.core.tabular import csv_response, iter_csv, xlsx_response
 
 
 @bp.get("/manage/competitions/<int:competition_id>/analytics")
 @login_required
 def analytics(competition_id: int):
+    """The figures are kept ready per state of the data (assessments/analytics_page.py); the
+    results table shows a page of them, with the names of that page's candidates only."""
     competition, branches = analytics_scope_or_404(competition_id)
     hidden = hidden_application_ids(current_user, competition)
-    figures = competition_figures(competition, branches, hidden)
+    summary, charts = analytics_figures(competition, branches, hidden)
+    results = paginate_records(summary.results, RESULTS_LIST)
     criteria = competition.rubric_version.criteria
-    charts = analytics_charts(competition, figures)
+    shown = [row["assessment_id"] for row in results.items]
     return render_template(
-        "assessments/analytics.html", competition=competition, figures=figures,
-        tables=analytics_tables(figures), criteria=criteria,
-        people=people_by_id([*figures.load.index, *figures.severity.index]),
-        names=candidate_names(application_scope(competition, branches, hidden)),
+        "assessments/analytics.html", competition=competition, summary=summary,
+        results=results, result_controls=results_controls(), criteria=criteria,
+        people=people_by_id([row["reviewer_id"] for row in summary.load + summary.severity]),
+        names=candidate_names([*application_scope(competition, branches, hidden),
+                               Application.id.in_(shown)]),
+        disagreements=sum(1 for row in summary.results if row["disagreement"]),
         histogram=charts.histogram, box_plots=charts.box_plots, scoped=branches is not None,
         codes={c.id: c.code for c in criteria},
         min_alpha_applications=scoring.MIN_ALPHA_APPLICATIONS,

@@ -239,3 +239,26 @@ def filtered(query: sa.Select, spec: ListSpec, asked: ListRequest, *,
 def contains(column, text: str):
     """``column`` contains ``text``, ignoring case; ``%`` and ``_`` in ``text`` are literal."""
     return column.icontains(text, autoescape=True)
+
+
+def paginate_records(records: list[dict], spec: ListSpec) -> ListPage:
+    """``paginate`` for rows already in memory (figures the engine computed): the spec's sorts
+    name a key of the rows, its filters' ``where`` give a test of a row. A row without a
+    figure to sort by (None, NaN) comes last whichever the direction."""
+    asked = ListRequest.parse(spec)
+    tests = [spec.filters[name].where(value) for name, value in asked.filters.items()]
+    rows = [row for row in records if all(test(row) for test in tests)]
+    key = spec.sorts[asked.sort.removeprefix("-")]
+    missing = [row for row in rows if row[key] is None or row[key] != row[key]]
+    present = [row for row in rows if not (row[key] is None or row[key] != row[key])]
+    if spec.tiebreak is not None:
+        present.sort(key=lambda row: row[spec.tiebreak])
+    present.sort(key=lambda row: row[key], reverse=asked.sort.startswith("-"))
+    rows = present + missing
+    total = len(rows)
+    pages = max(1, -(-total // asked.per_page))
+    page = min(asked.page, pages)
+    start = (page - 1) * asked.per_page
+    return ListPage(items=rows[start:start + asked.per_page], total=total, page=page,
+                    pages=pages, spec=spec, asked=asked, endpoint=request.endpoint or "",
+                    view_args=dict(request.view_args or {}))

@@ -103,6 +103,10 @@ class Config:
     PUBLIC_CACHE_KEY_PREFIX = "certify"
     # The longest an answer is kept; changes made through the application show at once.
     PUBLIC_CACHE_SECONDS = 60
+    # Staff figures that take seconds (a competition's analytics) are kept in the same Redis
+    # under a fingerprint of their data (core/computed_cache.py): a change shows at once; this
+    # only bounds how long an entry nobody asks for again stays.
+    COMPUTED_CACHE_SECONDS = 24 * 3600
     API_MAX_CREDENTIAL_BYTES = 256 * 1024
 
     # argon2id parameters: OWASP ASVS 5.0 Appendix C asks for m >= 19 MiB, t >= 2, p = 1.

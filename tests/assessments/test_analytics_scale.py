@@ -82,7 +82,8 @@ def test_analytics_and_exports_run_a_constant_number_of_statements(app, scaled):
     competition_id = scaled(3)
     client = app.test_client()
     login(client, scaled.admin)
-    paths = [f"/manage/competitions/{competition_id}/analytics",
+    # The newest 100 applications on one page.
+    paths = [f"/manage/competitions/{competition_id}/analytics?per_page=100&sort=-application",
              *(f"/manage/competitions/{competition_id}/export/{kind}.{fmt}"
                for kind, fmt in KINDS)]
     few = {}
@@ -96,12 +97,13 @@ def test_analytics_and_exports_run_a_constant_number_of_statements(app, scaled):
         with counting_statements(app) as many:
             body = _fetch(client, path)
         assert len(many) == len(few[path]), path + "\n" + "\n".join(many)
-        if path.endswith("analytics"):
+        if "/analytics" in path:
             page = body.decode()
-            assert "Scale Candidate 299<" in page
+            assert "Scale Candidate 299<" in page and "Scale Candidate 199<" not in page
             # Each disagreement with its levels (the page said "C1 (0–0)": a row's .min was
             # the pandas method, not the figure).
-            assert page.count("C1 (1–3)") == 100
+            assert page.count("C1 (1–3)") == 33  # 201, 204, … 297
+            assert "300 applications have reviewers two or more levels apart" in page
 
 
 def test_exports_stream(app, scaled):
@@ -166,3 +168,29 @@ def test_exports_hold_the_engines_figures(app, scaled, in_app):
         assert (results["disagreement"] == figures.results["disagreement"]).all()
         assert results["outcome"].fillna("").tolist() == [
             "refuse" if i in decided else "" for i in results.index]
+
+
+def test_analytics_are_kept_ready_and_never_stale(app, scaled, cache, in_app):
+    """With Redis, the figures are computed once per state of the data: the next request
+    reads no rating, and a rating changed afterwards shows at once."""
+    competition_id = scaled(30)
+    client = app.test_client()
+    login(client, scaled.admin)
+    path = f"/manage/competitions/{competition_id}/analytics?per_page=50"
+    with counting_statements(app) as first:
+        before = _fetch(client, path).decode()
+    with counting_statements(app) as again:
+        assert _fetch(client, path).decode() == before
+    reads_ratings = [s for s in first if "review_scores.level" in s and "sum(" not in s]
+    assert reads_ratings and not [s for s in again if s in reads_ratings]
+    assert before.count("C1 (1–3)") == 10
+
+    def agree():  # the first application's reviewers now agree on C1
+        application = db.session.scalar(sa.select(Application).order_by(Application.id))
+        for review in application.reviews:
+            review.scores[0].level = 2
+        db.session.commit()
+
+    in_app(agree)
+    after = _fetch(client, path).decode()
+    assert after.count("C1 (1–3)") == 9

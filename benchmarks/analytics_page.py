@@ -1,0 +1,102 @@
+"""The competition analytics page at the size issue 17 names (a 7,000-application competition):
+the first request after a change (figures computed) and the next ones (figures kept ready in
+Redis, ``assessments/analytics_page.py``), each as wall time, this process's CPU time and SQL
+statements, in English and then Russian (a second language draws its charts once more).
+
+    PYTHONPATH=. .venv/bin/python benchmarks/analytics_page.py \\
+        --url postgresql+psycopg://postgres@127.0.0.1:5432/analytics88 --scale 88 [--generate]
+
+``--generate`` fills the empty database with data_scale.py's generator, without certificates
+and audit entries (they play no part here): at ``--scale 88`` the largest competition has 7,040
+applications, 21,120 reviews and 253,440 ratings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.*, as a script
+
+from benchmarks import data_scale  # noqa: E402
+
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _timed(client, path: str, statements: list[str]) -> tuple[float, float, int]:
+    statements.clear()
+    wall, cpu = time.perf_counter(), time.process_time()
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return time.perf_counter() - wall, time.process_time() - cpu, len(statements)
+
+
+def measure(url: str, work: Path, repeats: int) -> None:
+    from assessments.models import Application, Competition
+    from certify.core.extensions import db
+    from certify.users.models import User
+
+    app = data_scale.make_app(url, work)
+    app.config.update(PUBLIC_CACHE_URL=REDIS,
+                      PUBLIC_CACHE_KEY_PREFIX=f"bench-analytics-{time.time_ns()}")
+    statements: list[str] = []
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute",
+                        lambda *args: statements.append(args[2]))
+        competition_id, size = db.session.execute(
+            sa.select(Competition.id, sa.func.count(Application.id))
+            .join(Application, Application.competition_id == Competition.id)
+            .group_by(Competition.id).order_by(sa.func.count(Application.id).desc()).limit(1)
+        ).one()
+        admin_id = db.session.scalar(sa.select(User.id).where(
+            User.email == "admin@scale.example"))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(admin_id)
+        session["_fresh"] = True
+    path = f"/manage/competitions/{competition_id}/analytics"
+    print(f"competition {competition_id}: {size} applications")
+    print(f"{'request':<44} {'wall s':>8} {'CPU s':>8} {'SQL':>5}")
+    for language in ("en", "ru"):
+        with app.app_context():  # the page speaks the user's own language
+            db.session.execute(sa.update(User).where(User.id == admin_id)
+                               .values(preferred_language=language))
+            db.session.commit()
+        wall, cpu, count = _timed(client, path, statements)
+        print(f"{'first, ' + language + ' (computed)':<44} {wall:8.2f} {cpu:8.2f} {count:5d}")
+        kept = [_timed(client, path, statements) for _ in range(repeats)]
+        print(f"{'again, ' + language + f' (kept ready; median of {repeats})':<44} "
+              f"{statistics.median(k[0] for k in kept):8.3f} "
+              f"{statistics.median(k[1] for k in kept):8.3f} {kept[-1][2]:5d}")
+    kept = [_timed(client, f"{path}?page=40&sort=application", statements)
+            for _ in range(repeats)]
+    print(f"{'page 40 of the results, sorted (kept ready)':<44} "
+          f"{statistics.median(k[0] for k in kept):8.3f} "
+          f"{statistics.median(k[1] for k in kept):8.3f} {kept[-1][2]:5d}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--scale", type=int, default=88)
+    parser.add_argument("--generate", action="store_true")
+    parser.add_argument("--work", default="instance/bench-analytics")
+    parser.add_argument("--repeats", type=int, default=5)
+    arguments = parser.parse_args()
+    work = Path(arguments.work)
+    work.mkdir(parents=True, exist_ok=True)
+    if arguments.generate:
+        data_scale.PER_SCALE.update(certificates=0, audit=0)
+        started = time.perf_counter()
+        totals = data_scale.generate(arguments.url, work, arguments.scale)
+        print(f"generated in {time.perf_counter() - started:.0f} s: {totals}")
+    measure(arguments.url, work, arguments.repeats)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Figures that take seconds to compute, kept in Redis (PUBLIC_CACHE_URL) under a fingerprint
+of the data they come from.
+
+The caller computes the fingerprint (a cheap query: counts and weighted sums of the rows the
+figures read) and names the figures with it, so a change to the data changes the name and the
+old entry is simply never asked for again: nothing is ever served stale, and nothing has to be
+told about a change. Entries end after COMPUTED_CACHE_SECONDS so the unused ones go.
+Values are JSON (no pickle: what Redis holds is never code). Without Redis, or when it fails,
+the figures are computed each time, as if there were no cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import redis
+from flask import current_app
+
+log = logging.getLogger(__name__)
+EXTENSION = "certify_computed_cache"
+
+
+def _plain(value: Any) -> Any:
+    """numpy's scalars as Python's, for json."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _client() -> redis.Redis | None:
+    url = current_app.config.get("PUBLIC_CACHE_URL")
+    if not url:
+        return None
+    clients = current_app.extensions.setdefault(EXTENSION, {})
+    if url not in clients:
+        # Short timeouts: a slow cache must not be slower than computing the figures.
+        clients[url] = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return clients[url]
+
+
+def entry_name(*parts: object) -> str:
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    return f"{current_app.config['PUBLIC_CACHE_KEY_PREFIX']}:computed:{digest}"
+
+
+def remembered(parts: tuple, build: Callable[[], Any]) -> Any:
+    """``build()``'s JSON-able value, kept under ``parts`` (which must include the data's
+    fingerprint and everything else the value depends on: scope, language, ...)."""
+    client = _client()
+    if client is None:
+        return build()
+    name = entry_name(*parts)
+    try:
+        stored = client.get(name)
+    except redis.RedisError as error:
+        log.warning("Computed-figures cache unavailable (%s); computing them", error)
+        return build()
+    if stored is not None:
+        return json.loads(stored)
+    value = build()
+    try:
+        client.set(name, json.dumps(value, default=_plain),
+                   ex=int(current_app.config["COMPUTED_CACHE_SECONDS"]))
+    except redis.RedisError as error:
+        log.warning("Computed-figures cache unavailable (%s); not kept", error)
+    return json.loads(json.dumps(value, default=_plain))
