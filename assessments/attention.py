@@ -7,19 +7,17 @@ is most pressing: the nearest deadline first, then the oldest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from assessments.models import Application, Competition, Review
-from assessments.queries import open_work_of, reviews_of
-from assessments.states import ApplicationState, CompetitionState, ReviewState
+from assessments.models import Application, Competition
+from assessments.queries import open_work_of, pending_reviews_of
+from assessments.states import ApplicationState, CompetitionState
 from certify.certificates.lookups import pending_renewals
 from certify.core.extensions import db
 from certify.users.models import User
 
-LATER = datetime.max  # no deadline sorts last
 CARD_SIZE = 5  # items named on a card; the rest are counted ("and 12 more")
 
 
@@ -61,16 +59,10 @@ class Attention:
                     or self.to_assign or self.to_decide or self.second_checks or self.renewals)
 
 
-def _deadline(review: Review) -> datetime:
-    return review.application.competition.review_deadline or LATER
-
-
 def attention_for(user: User) -> Attention:
     found = Attention()
     if user.has_role("reviewer"):
-        found.reviews = Card.of(sorted(
-            (r for r in reviews_of(user) if r.state == ReviewState.draft),
-            key=lambda r: (_deadline(r), r.assigned_at)))
+        found.reviews = Card(*pending_reviews_of(user, first=CARD_SIZE))
     if user.has_role("candidate"):
         drafts = db.session.scalars(
             sa.select(Application).join(Competition)

@@ -63,6 +63,26 @@ def reviews_of(reviewer: User) -> list[Review]:
     ))
 
 
+def pending_reviews_of(reviewer: User, *, first: int) -> tuple[list[Review], int]:
+    """A reviewer's reviews still to do: the ``first`` most pressing (nearest review deadline,
+    none last; then the oldest assignment) and how many there are, in two statements however
+    many the reviewer has had."""
+    pending = [Review.reviewer_id == reviewer.id, Review.state == ReviewState.draft]
+    total = db.session.scalar(sa.select(sa.func.count(Review.id)).where(*pending)) or 0
+    application = joinedload(Review.application)
+    reviews = db.session.scalars(
+        sa.select(Review).join(Application, Application.id == Review.application_id)
+        .join(Competition, Competition.id == Application.competition_id)
+        .where(*pending)
+        .order_by(Competition.review_deadline.is_(None), Competition.review_deadline,
+                  Review.assigned_at, Review.id)
+        .limit(first)
+        .options(application.joinedload(Application.competition),
+                 application.joinedload(Application.candidate))
+    ).all()
+    return list(reviews), total
+
+
 def _open_work_in_scope(staff: User) -> list:
     """Submitted files in a person's scope that still need staff, never their own nor one they
     declared a conflict with (ISO/IEC 17024 §4.3): every branch for administrators, their own

@@ -84,9 +84,9 @@ def dashboard():
         sa.select(Application).where(Application.candidate_id == user.id)
         .order_by(Application.created_at.desc())
     ).all()
-    reviews = db.session.scalars(
-        sa.select(Review).where(Review.reviewer_id == user.id).order_by(Review.assigned_at)
-    ).all()
+    # The reviews themselves are on the review queue; here only their number.
+    reviews = db.session.scalar(
+        sa.select(sa.func.count(Review.id)).where(Review.reviewer_id == user.id)) or 0
     certificates = db.session.scalars(
         sa.select(Certificate).where(Certificate.holder_id == user.id)
         .order_by(Certificate.issued_at.desc())
