@@ -34,7 +34,7 @@ run: demo
 	$(DEMO_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) compile-translations interop
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python tests/run_suite.py $(PYTEST_ARGS)
 
 # The reference verifiers of tests/interop (issue 15), exact versions from its lockfile, installed
 # once (the stamp). Without node the interop tests skip -- unless CI=true, where that fails.
