@@ -12,6 +12,10 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def lower_strip(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 class SubscribeForm(FlaskForm):
     organisation = StringField(_l("Organisation"), filters=[strip],
                                validators=[DataRequired(), Length(max=200)])
@@ -20,7 +24,7 @@ class SubscribeForm(FlaskForm):
                                   SelectChoice(Channel.webhook.value,
                                                _l("By a webhook (for your systems)"))],
                          validators=[DataRequired()])
-    email = EmailField(_l("E-mail address"), filters=[strip],
+    email = EmailField(_l("E-mail address"), filters=[lower_strip],
                        validators=[Optional(), Email(check_deliverability=False),
                                    Length(max=254)])
     webhook_url = URLField(_l("Webhook address"), filters=[strip],

@@ -102,7 +102,7 @@ def subscribe_by_webhook(certificate: Certificate, *, organisation: str, url: st
     return subscription
 
 
-def confirm(subscription: AlertSubscription) -> None:
+def confirm_subscription(subscription: AlertSubscription) -> None:
     if subscription.confirmed_at is None:
         subscription.confirmed_at = utcnow()
         db.session.flush()

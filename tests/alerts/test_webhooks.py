@@ -135,7 +135,8 @@ def test_production_refuses_private_or_plain_webhook_addresses(app, client, in_a
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1",
-                                     "100.64.0.1", "169.254.1.1", "224.0.0.1", "0.0.0.0",
+                                     "100.64.0.1", "169.254.1.1", "224.0.0.1",
+                                     "0.0.0.0",  # noqa: S104 - an address refused, not bound
                                      "240.0.0.1", "::1", "fe80::1", "fc00::1", "ff02::1",
                                      "::ffff:10.0.0.1"])
 def test_every_non_public_address_is_refused(address):

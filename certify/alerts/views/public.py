@@ -13,7 +13,7 @@ from certify.alerts.models import Channel, Ending
 from certify.alerts.operations import (
     CONFIRM,
     UNSUBSCRIBE,
-    confirm,
+    confirm_subscription,
     end,
     subscribe_by_email,
     subscribe_by_webhook,
@@ -80,31 +80,25 @@ def _by_link(token: str, purpose: str):
     return subscription
 
 
-@bp.get("/alerts/confirm/<token>")
-def confirm_page(token: str):
-    """A page with a button, not an action on GET: mail scanners open links."""
-    return render_template("alerts/confirm.html", subscription=_by_link(token, CONFIRM),
-                           form=ActionForm())
-
-
-@bp.post("/alerts/confirm/<token>")
-def confirm_post(token: str):
+@bp.route("/alerts/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """GET shows a button; only its POST confirms (mail scanners open links)."""
     subscription = _by_link(token, CONFIRM)
-    return run_action(lambda: confirm(subscription),
+    if request.method == "GET":
+        return render_template("alerts/confirm.html", subscription=subscription,
+                               form=ActionForm())
+    return run_action(lambda: confirm_subscription(subscription),
                       success=_("Confirmed: you will be told when its status changes."),
                       redirect_to=url_for("certificates.verify",
                                           number=subscription.certificate.number))
 
 
-@bp.get("/alerts/unsubscribe/<token>")
-def unsubscribe_page(token: str):
-    return render_template("alerts/unsubscribe.html", subscription=_by_link(token, UNSUBSCRIBE),
-                           form=ActionForm())
-
-
-@bp.post("/alerts/unsubscribe/<token>")
-def unsubscribe_post(token: str):
+@bp.route("/alerts/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
     subscription = _by_link(token, UNSUBSCRIBE)
+    if request.method == "GET":
+        return render_template("alerts/unsubscribe.html", subscription=subscription,
+                               form=ActionForm())
     return run_action(lambda: end(subscription, Ending.unsubscribed),
                       success=_("Done: no more alerts will be sent to you for this "
                                 "certificate."),
