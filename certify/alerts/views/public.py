@@ -32,9 +32,11 @@ def _alerts_rate() -> str:
 
 
 # Each subscription may mail an address the visitor gives, and each deletion tries a secret:
-# both are limited per client address, as the complaint form is.
+# both are limited per client address, as the complaint form is. A form sent back for its
+# mistakes (422) reached no mailbox and tried no secret, so it costs nothing.
 alerts_limit = limiter.shared_limit(_alerts_rate, scope="status-alerts",
-                                    exempt_when=lambda: request.method != "POST")
+                                    exempt_when=lambda: request.method != "POST",
+                                    deduct_when=lambda response: response.status_code != 422)
 
 
 @bp.route("/verify/<number>/alerts", methods=["GET", "POST"])
