@@ -20,11 +20,11 @@ class SubscribeForm(FlaskForm):
     organisation = StringField(_l("Organisation"), filters=[strip],
                                validators=[DataRequired(), Length(max=200)])
     channel = RadioField(_l("How to tell you"), default=Channel.email.value,
-                         choices=[SelectChoice(Channel.email.value, _l("By e-mail")),
+                         choices=[SelectChoice(Channel.email.value, _l("By email")),
                                   SelectChoice(Channel.webhook.value,
                                                _l("By a webhook (for your systems)"))],
                          validators=[DataRequired()])
-    email = EmailField(_l("E-mail address"), filters=[lower_strip],
+    email = EmailField(_l("Email address"), filters=[lower_strip],
                        validators=[Optional(), Email(check_deliverability=False),
                                    Length(max=254)])
     webhook_url = URLField(_l("Webhook address"), filters=[strip],

@@ -18,7 +18,7 @@ from certify.core.i18n import TitledEnum
 
 
 class Channel(TitledEnum):
-    email = "email", _l("E-mail")
+    email = "email", _l("Email")
     webhook = "webhook", _l("Webhook")
 
 
@@ -30,7 +30,7 @@ class Ending(TitledEnum):
 class AlertSubscription(db.Model):
     __tablename__ = "alert_subscriptions"
     __table_args__ = (
-        # An e-mail subscription has an address (active once confirmed from it); a webhook,
+        # An email subscription has an address (active once confirmed from it); a webhook,
         # its address and signing secret, and is active at once.
         sa.CheckConstraint(
             "(channel = 'email' AND email IS NOT NULL "

@@ -1,4 +1,4 @@
-"""The mail of status alerts: the confirmation of an e-mail subscription, and the alert
+"""The mail of status alerts: the confirmation of an email subscription, and the alert
 itself. Each says only what the public verification page says: the number, the status and
 where to check it; never a reason or anything else about the holder."""
 
@@ -16,7 +16,7 @@ def confirmation(subscription: AlertSubscription, token: str) -> tuple[str, str]
     number = subscription.certificate.number
     subject = _("Confirm status alerts for certificate %(number)s", number=number)
     body = _(
-        "Someone asked, for %(organisation)s, to be told by e-mail when the status of "
+        "Someone asked, for %(organisation)s, to be told by email when the status of "
         "certificate %(number)s changes (suspended, revoked, reinstated, renewed or expired).\n\n"
         "To confirm, open this link:\n%(url)s\n\n"
         "If you did not ask for this, ignore this message: nothing will be sent.\n",

@@ -1,4 +1,4 @@
-"""What is done with status alerts: subscribe (by e-mail, confirmed from the mailbox, or by a
+"""What is done with status alerts: subscribe (by email, confirmed from the mailbox, or by a
 webhook), end a subscription (its subscriber, or the holder refusing it), and turn each event
 of a certificate into mail and webhook deliveries. Flushes, never commits: the caller does, so
 an alert is written in the same transaction as the change it announces."""

@@ -1,5 +1,5 @@
 """What anyone may do, without an account: subscribe to a certificate's status from its
-verification page, confirm or stop an e-mail subscription from its mailed links, and delete a
+verification page, confirm or stop an email subscription from its mailed links, and delete a
 webhook subscription with its secret."""
 
 from __future__ import annotations
