@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask.cli import AppGroup
-from sqlalchemy.exc import SQLAlchemyError
 
 from certify.alerts.delivery import deliver_due
 from certify.alerts.operations import announce_expiries
+from certify.core.cli import watch_passes
 from certify.core.extensions import db
 
 alerts_cli = AppGroup("alerts", help="Status alerts to those who rely on a certificate.")
@@ -37,20 +35,12 @@ def deliver_command(watch: bool, interval: float, rounds: int | None) -> None:
     if not watch:
         click.echo(str(deliver_due()))
         return
-    done = 0
-    while rounds is None or done < rounds:
-        try:
-            outcome = deliver_due()
-        except SQLAlchemyError as error:  # the database restarting: try again next pass
-            db.session.rollback()
-            click.echo(f"alerts deliver: {error}", err=True)
-        else:
-            if outcome.delivered or outcome.postponed or outcome.failed:
-                click.echo(str(outcome))
-        db.session.remove()
-        done += 1
-        if rounds is None or done < rounds:
-            time.sleep(interval)
+
+    def one_pass() -> str | None:
+        outcome = deliver_due()
+        return str(outcome) if outcome.delivered or outcome.postponed or outcome.failed else None
+
+    watch_passes(one_pass, name="alerts deliver", interval=interval, rounds=rounds)
 
 
 COMMANDS = (alerts_cli,)

@@ -265,3 +265,14 @@ def test_subscribing_is_rate_limited_per_address(app, client, certified, receive
         assert subscribe(client, certified["number"], receiver.url).status_code == 200
     assert subscribe(client, certified["number"], receiver.url).status_code == 429
     assert client.get(f"/verify/{certified['number']}/alerts").status_code == 200
+
+
+def test_the_delivery_service_keeps_sending_as_alerts_come(client, admin, runner, certified,
+                                                           receiver):
+    subscribe(client, certified["number"], receiver.url)
+    change_status(admin, certified["id"], "suspend")
+    result = runner.invoke(args=["alerts", "deliver", "--watch", "--interval", "0.1",
+                                 "--rounds", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("delivered") == 1  # said once: the second pass had nothing
+    assert len(receiver.received) == 1
