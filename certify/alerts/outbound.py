@@ -1,5 +1,6 @@
 """Requests to addresses that strangers give us, without letting them aim the server at its
-own network (SSRF, OWASP ASVS 12.6.1). Standard library only; no Flask, no database.
+own network (SSRF; OWASP's SSRF Prevention Cheat Sheet). Standard library only: no Flask, no
+database.
 
 ``check_url`` resolves the host and refuses the address when ANY of its IPs is private,
 loopback, link-local, multicast, reserved or otherwise not global (IPv4-mapped IPv6 addresses
