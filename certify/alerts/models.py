@@ -60,10 +60,6 @@ class AlertSubscription(db.Model):
         back_populates="subscription", order_by="WebhookDelivery.id")
 
     @property
-    def is_active(self) -> bool:
-        return self.confirmed_at is not None and self.ended_at is None
-
-    @property
     def since(self) -> datetime:
         return self.confirmed_at or self.created_at
 
@@ -99,14 +95,6 @@ class WebhookDelivery(db.Model):
     attempt_log: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="delivery", order_by="DeliveryAttempt.id")
 
-    @property
-    def state(self) -> str:
-        if self.delivered_at is not None:
-            return "delivered"
-        if self.failed_at is not None:
-            return "failed"
-        return "retrying" if self.attempts else "waiting"
-
 
 class DeliveryAttempt(db.Model):
     """What one POST got: the receiver's status code or the error, and how long it took."""
@@ -127,7 +115,3 @@ class DeliveryAttempt(db.Model):
     duration_ms: Mapped[int]
 
     delivery: Mapped[WebhookDelivery] = relationship(back_populates="attempt_log")
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
