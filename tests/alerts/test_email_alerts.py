@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.alerts.models import AlertSubscription
+from certify.alerts.operations import CONFIRM, link_token
 from certify.core.extensions import db
 from tests.support import login
 
@@ -89,7 +90,5 @@ def test_forged_or_expired_links_open_nothing(app, client, certified, monkeypatc
     assert client.post("/alerts/unsubscribe/forged").status_code == 404
     monkeypatch.setitem(app.config, "ALERTS_CONFIRM_DAYS", -1)  # every link already expired
     with app.app_context():
-        from certify.alerts.operations import CONFIRM, link_token
-
         token = link_token(db.session.scalar(sa.select(AlertSubscription)), CONFIRM)
     assert client.get(f"/alerts/confirm/{token}").status_code == 404
