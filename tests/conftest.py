@@ -567,6 +567,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "job_id": in_app(lambda: jobs.start(ANNUAL_REPORT, owner_id=people["admin"].id,
                                             title="Annual report", params={"year": 2026}).id),
         "exemplar_id": exemplar_id,
+        "subscription_id": 1,
     }
     return people, values
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 
+from certify.certificates import events
 from certify.certificates.models import Certificate, RenewalRequest, RenewalState
 from certify.certificates.numbering import allocate_number
 from certify.certificates.signing import new_credential_id, reissue_certificate, sign_certificate
@@ -80,6 +81,7 @@ def revoke_certificate(certificate: Certificate, *, reason: str, by) -> None:
     certificate.revocation_reason = reason
     audit.record("certificate.revoke", certificate, actor=by, reason=reason)
     db.session.flush()
+    events.status_changed.send(certificate, event=events.REVOKED, at=certificate.revoked_at)
 
 
 def suspend_certificate(certificate: Certificate, *, reason: str, by) -> None:
@@ -90,6 +92,7 @@ def suspend_certificate(certificate: Certificate, *, reason: str, by) -> None:
     certificate.suspension_reason = reason
     audit.record("certificate.suspend", certificate, actor=by, reason=reason)
     db.session.flush()
+    events.status_changed.send(certificate, event=events.SUSPENDED, at=certificate.suspended_at)
 
 
 def reinstate_certificate(certificate: Certificate, *, reason: str, by) -> None:
@@ -102,6 +105,7 @@ def reinstate_certificate(certificate: Certificate, *, reason: str, by) -> None:
     certificate.suspended_at = None
     certificate.suspension_reason = None
     db.session.flush()
+    events.status_changed.send(certificate, event=events.REINSTATED, at=utcnow())
 
 
 def correct_holder_name(certificate: Certificate, *, full_name: str,
@@ -178,6 +182,7 @@ def approve_renewal(request: RenewalRequest, *, reason: str, by) -> Certificate:
     request.new_certificate = renewed
     db.session.flush()
     audit.record("certificate.renew", old, actor=by, new_number=renewed.number, reason=reason)
+    events.status_changed.send(old, event=events.RENEWED, at=now, renewed_by=renewed)
     return renewed
 
 

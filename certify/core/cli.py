@@ -45,16 +45,28 @@ def send_outbox_command(watch: bool, interval: float, rounds: int | None) -> Non
     if not watch:
         click.echo(str(send_outbox(show=click.echo)))
         return
+
+    def one_pass() -> str | None:
+        delivery = send_outbox(show=click.echo)
+        return str(delivery) if delivery.sent or delivery.postponed or delivery.failed else None
+
+    watch_passes(one_pass, name="send-outbox", interval=interval, rounds=rounds)
+
+
+def watch_passes(one_pass, *, name: str, interval: float, rounds: int | None) -> None:
+    """A service's loop: ``one_pass()`` every ``interval`` seconds (``rounds`` times, or for
+    ever), echoing what it returns when it did something; a database error (the database
+    restarting) is reported and the next pass tries again."""
     done = 0
     while rounds is None or done < rounds:
         try:
-            delivery = send_outbox(show=click.echo)
-        except SQLAlchemyError as error:  # the database restarting: try again next pass
+            said = one_pass()
+        except SQLAlchemyError as error:
             db.session.rollback()
-            click.echo(f"send-outbox: {error}", err=True)
+            click.echo(f"{name}: {error}", err=True)
         else:
-            if delivery.sent or delivery.postponed or delivery.failed:
-                click.echo(str(delivery))
+            if said:
+                click.echo(said)
         db.session.remove()
         done += 1
         if rounds is None or done < rounds:

@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Importing each package's views attaches their routes to that package's blueprints.
 import assessments.views  # noqa: F401
+import certify.alerts.views  # noqa: F401
 import certify.certificates.views  # noqa: F401
 import certify.users.views  # noqa: F401
 import certify.web.jobs_views  # noqa: F401
@@ -25,6 +26,7 @@ import certify.web.records  # noqa: F401
 import certify.web.views  # noqa: F401
 import rubrics.views  # noqa: F401
 from assessments.blueprint import bp as assessments_bp
+from certify.alerts.blueprint import bp as alerts_bp
 from certify.certificates import keys
 from certify.certificates.blueprint import api_bp
 from certify.certificates.blueprint import bp as certificates_bp
@@ -196,7 +198,7 @@ def configure_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, users_bp, branches_bp, certificates_bp, rubrics_bp,
-                      assessments_bp, api_bp):
+                      assessments_bp, api_bp, alerts_bp):
         app.register_blueprint(blueprint)
 
 

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from assessments import cli as assessments_cli
+from certify.alerts import cli as alerts_cli
 from certify.certificates import cli as certificates_cli
 from certify.core import cli as core_cli
 from certify.core.extensions import db
@@ -25,7 +26,7 @@ from rubrics import cli as rubrics_cli
 def register(app: Flask) -> None:
     for command in (demo_command, backup_command, restore_command, *core_cli.COMMANDS,
                     *users_cli.COMMANDS, *rubrics_cli.COMMANDS, *certificates_cli.COMMANDS,
-                    *assessments_cli.COMMANDS):
+                    *assessments_cli.COMMANDS, *alerts_cli.COMMANDS):
         app.cli.add_command(command)
 
 

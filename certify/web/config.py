@@ -172,6 +172,16 @@ class Config:
     EXPORT_JOB_ROWS = 5000
     MAIL_MAX_ATTEMPTS = 6
     MAIL_RETRY_SECONDS = 60
+    # Status alerts (docs/status-alerts.md): subscriptions per client address, how long a
+    # confirmation link works, and the webhooks' timeout, attempts and first back-off (doubled
+    # each time, at most an hour). WEBHOOKS_ALLOW_PRIVATE lets webhooks reach private and
+    # loopback addresses over plain http: for tests and a local demo only, never in production.
+    ALERTS_RATE_LIMIT = "10 per hour"
+    ALERTS_CONFIRM_DAYS = 7
+    WEBHOOKS_ALLOW_PRIVATE = False
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    WEBHOOK_MAX_ATTEMPTS = 5
+    WEBHOOK_RETRY_SECONDS = 60
     RENEWAL_REMINDER_DAYS = (90, 30)
     # A renewal may be requested in the last days of a certificate's validity, not years ahead.
     RENEWAL_WINDOW_DAYS = 180
@@ -220,3 +230,5 @@ class TestConfig(Config):
     REQUIRE_SECOND_FACTOR = False
     # A pool costs a second to start; tests/web/test_backup.py runs one with two processes.
     BACKUP_VERIFY_PROCESSES = 1
+    # Webhook receivers in tests listen on 127.0.0.1 (tests/alerts).
+    WEBHOOKS_ALLOW_PRIVATE = True

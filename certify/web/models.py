@@ -26,6 +26,7 @@ from assessments.models import (  # noqa: F401
     ReviewScore,
 )
 from assessments.reviewers.models import ReviewerInvitation  # noqa: F401
+from certify.alerts.models import AlertSubscription, DeliveryAttempt, WebhookDelivery  # noqa: F401
 from certify.certificates.models import (  # noqa: F401
     Certificate,
     CertificateSequence,

@@ -554,6 +554,21 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
         (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
     ("POST", "auth.withdraw_register_consent"):
         (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),
+    # Status alerts (issue 19): anyone subscribes (an empty form is re-shown, 422); the mailed
+    # links and a webhook's secret are the only keys; the holder alone refuses a subscriber
+    # (nobody in the scenario holds its certificate: 404, not even its existence); the
+    # delivery log is the administrators'.
+    ("GET", "alerts.subscribe"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "alerts.subscribe"): (422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422),
+    ("GET", "alerts.confirm"): (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("POST", "alerts.confirm"): (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "alerts.unsubscribe"): (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("POST", "alerts.unsubscribe"): (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "alerts.delete_webhook"): (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "alerts.delete_webhook"): (422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422),
+    ("POST", "alerts.refuse_subscriber"):
+        (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "alerts.deliveries"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.

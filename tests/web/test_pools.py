@@ -21,6 +21,7 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify_credential", "certificates.credential", "certificates.pdf",
     "certificates.status_list", "certificates.did", "certificates.issuer",
     "certificates.achievement", "certificates.badge", "main.healthz", "static",
+    "alerts.subscribe",  # /verify/<number>/alerts: the form beside the verification page
 }
 
 
