@@ -32,6 +32,7 @@ from assessments.operations import lodge_appeal
 from assessments.report_jobs import ANNUAL_REPORT
 from assessments.reviewers.models import ReviewerInvitation
 from assessments.states import Outcome
+from certify.certificates.cpd.audits import draw_audit
 from certify.certificates.cpd.models import CpdEntry
 from certify.certificates.models import Certificate
 from certify.certificates.operations import request_renewal
@@ -487,6 +488,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         return request.id, entry_ids[0], db.session.get(CpdEntry, entry_ids[0]).evidence[0].id
 
     request_id, cpd_entry_id, cpd_evidence_id = in_app(renewal_request)
+    audit_id = in_app(lambda: draw_audit(2026, rate=1, seed=1).audits[0].id)
 
     refused_holder = create_user("candidate")
     refused = workflow.submitted(competition_id, refused_holder)
@@ -550,6 +552,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "request_id": request_id,
         "entry_id": cpd_entry_id,
         "cpd_evidence_id": cpd_evidence_id,
+        "audit_id": audit_id,
         "evidence_id": evidence_id,
         "appeal_id": appeal_id,
         "complaint_id": complaint_id,

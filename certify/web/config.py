@@ -189,6 +189,10 @@ class Config:
                                         "area_of_practice": 30}},
     }
     CPD_MAX_ENTRY_HOURS = 300  # one entry: a course or a project, not a whole career
+    # The yearly random audit (domain §3.4 rule 9: 5–10 %): the share drawn when `flask cpd
+    # draw-audit` is given no --rate, and the outcomes that suspend after their deadline.
+    CPD_AUDIT_RATE = 0.05
+    CPD_AUDIT_SUSPEND_OUTCOMES = ("more_evidence", "not_accepted")
     APPEAL_DAYS = 30
     REVISION_DAYS = 28  # "revise and resubmit": time given to the candidate
     # Share of awards drawn at random for a second check by another administrator.

@@ -26,7 +26,13 @@ from assessments.models import (  # noqa: F401
     ReviewScore,
 )
 from assessments.reviewers.models import ReviewerInvitation  # noqa: F401
-from certify.certificates.cpd.models import CpdEntry, CpdEvidence  # noqa: F401
+from certify.certificates.cpd.models import (  # noqa: F401
+    CpdAudit,
+    CpdAuditDraw,
+    CpdDeclaration,
+    CpdEntry,
+    CpdEvidence,
+)
 from certify.certificates.models import (  # noqa: F401
     Certificate,
     CertificateSequence,

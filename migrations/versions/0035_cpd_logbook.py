@@ -1,5 +1,6 @@
 """The CPD logbook (issue 19): holders' entries with evidence, the rules' figures kept with a
-renewal request, and the reviewer's brief re-assessment of the must-pass criteria.
+renewal request, the reviewer's brief re-assessment of the must-pass criteria, the annual
+declarations, and the yearly random audit (its draws and outcomes).
 
 Revision ID: cpd0035
 Revises: cjobs0026 (0034_public_jobs)
@@ -87,8 +88,62 @@ def upgrade():
     with op.batch_alter_table('renewal_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cpd_summary', sa.JSON(), nullable=True))
 
+    op.create_table(
+        'cpd_declarations',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('holder_id', sa.Integer(), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('cpd_kept', sa.Boolean(), nullable=False),
+        sa.Column('conduct_accepted', sa.Boolean(), nullable=False),
+        sa.Column('declared_at', sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint('cpd_kept AND conduct_accepted', name=op.f('ck_cpd_declarations_both_declared')),
+        sa.ForeignKeyConstraint(['holder_id'], ['users.id'], name=op.f('fk_cpd_declarations_holder_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_cpd_declarations')),
+        sa.UniqueConstraint('holder_id', 'year', name=op.f('uq_cpd_declarations_holder_id_year')),
+    )
+    with op.batch_alter_table('cpd_declarations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cpd_declarations_holder_id'), ['holder_id'], unique=False)
+
+    op.create_table(
+        'cpd_audit_draws',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('rate', sa.Double(), nullable=False),
+        sa.Column('seed', sa.BigInteger(), nullable=False),
+        sa.Column('population', sa.Integer(), nullable=False),
+        sa.Column('drawn_at', sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint('rate > 0 AND rate <= 1', name=op.f('ck_cpd_audit_draws_rate_in_range')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_cpd_audit_draws')),
+        sa.UniqueConstraint('year', name=op.f('uq_cpd_audit_draws_year')),
+    )
+    op.create_table(
+        'cpd_audits',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('draw_id', sa.Integer(), nullable=False),
+        sa.Column('holder_id', sa.Integer(), nullable=False),
+        sa.Column('outcome', sa.String(length=16), nullable=True),
+        sa.Column('deadline', sa.Date(), nullable=True),
+        sa.Column('comment', sa.Text(), nullable=False),
+        sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+        sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('consequence_applied_at', sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint('(outcome IS NULL) = (reviewed_at IS NULL)', name=op.f('ck_cpd_audits_outcome_dated')),
+        sa.CheckConstraint("outcome = 'accepted' OR outcome IS NULL OR deadline IS NOT NULL", name=op.f('ck_cpd_audits_deadline_unless_accepted')),
+        sa.ForeignKeyConstraint(['draw_id'], ['cpd_audit_draws.id'], name=op.f('fk_cpd_audits_draw_id_cpd_audit_draws')),
+        sa.ForeignKeyConstraint(['holder_id'], ['users.id'], name=op.f('fk_cpd_audits_holder_id_users')),
+        sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_cpd_audits_reviewed_by_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_cpd_audits')),
+        sa.UniqueConstraint('draw_id', 'holder_id', name=op.f('uq_cpd_audits_draw_id_holder_id')),
+    )
+    with op.batch_alter_table('cpd_audits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cpd_audits_draw_id'), ['draw_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cpd_audits_holder_id'), ['holder_id'], unique=False)
+
 
 def downgrade():
+    op.drop_table('cpd_audits')
+    op.drop_table('cpd_audit_draws')
+    op.drop_table('cpd_declarations')
     with op.batch_alter_table('renewal_requests', schema=None) as batch_op:
         batch_op.drop_column('cpd_summary')
     op.drop_table('renewal_findings')

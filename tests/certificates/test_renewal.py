@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from certify.certificates.models import Certificate, RenewalRequest
+from certify.certificates.operations import must_pass_criteria
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.outbox import Notification
-from certify.certificates.operations import must_pass_criteria
 from tests.support import log_cpd, login
 
 

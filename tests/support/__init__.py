@@ -351,6 +351,11 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
         (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("GET", "certificates.cpd_evidence"):
         (302, 404, 404, 200, 200, 404, 200, 200, 200, 200, 200),
+    ("POST", "certificates.cpd_declare"): (302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    # The CPD audit: administrators only.
+    ("GET", "certificates.cpd_audits"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("GET", "certificates.cpd_audit"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("POST", "certificates.cpd_audit"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
     ("POST", "certificates.decide_renewal"):
         (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
     ("GET", "rubrics.index"): (302, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200),

@@ -1,10 +1,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from certify.certificates.cpd.categories import category_title
+from certify.certificates.cpd.models import AuditOutcome
 from certify.core.forms import confirm_field
 
 
@@ -44,3 +54,21 @@ class CpdEntryForm(FlaskForm):
 
 class DeleteEntryForm(FlaskForm):
     confirm = confirm_field(_l("Delete this entry and its evidence."))
+
+
+class DeclarationForm(FlaskForm):
+    cpd_kept = BooleanField(_l("I have kept up my continuing professional development this "
+                               "year and recorded it in this log."))
+    conduct_accepted = BooleanField(_l("I accept the code of conduct and have acted by it."))
+
+
+class AuditOutcomeForm(FlaskForm):
+    outcome = RadioField(_l("Outcome"), validators=[InputRequired(
+        message=_l("Choose an outcome."))])
+    deadline = DateField(_l("Deadline (unless accepted)"), validators=[Optional()])
+    comment = TextAreaField(_l("Comment"), filters=[strip],
+                            validators=[DataRequired(), Length(max=3000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [SelectChoice(o.value, o.title) for o in AuditOutcome]

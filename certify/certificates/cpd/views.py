@@ -11,15 +11,17 @@ from flask_login import current_user, login_required
 from certify.certificates.blueprint import bp
 from certify.certificates.cpd import operations
 from certify.certificates.cpd.categories import category_title
-from certify.certificates.cpd.forms import CpdEntryForm, DeleteEntryForm
+from certify.certificates.cpd.declarations import declaration_of, declare
+from certify.certificates.cpd.forms import CpdEntryForm, DeclarationForm, DeleteEntryForm
 from certify.certificates.cpd.models import CpdEntry, CpdEvidence
 from certify.certificates.permissions import may_read_cpd
+from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.forms import ActionForm
 from certify.core.listing import Filter, FilterControl, ListSpec, contains, paginate
 from certify.core.stored_files import upload_directory
 from certify.core.uploads import extension_for
-from certify.core.views import run_action, run_confirmed, run_operation
+from certify.core.views import run_action, run_confirmed, run_operation, run_posted_form
 
 LOG = ListSpec(
     sorts={"ended": CpdEntry.ended_on, "hours": CpdEntry.hours, "title": CpdEntry.title},
@@ -58,7 +60,20 @@ def cpd_log():
         progress=[(c, operations.evaluation_for(c)) for c in certificates],
         controls=[FilterControl("category", _("Category"),
                                 [(code, category_title(code)) for code in categories])],
-        category_title=category_title)
+        category_title=category_title, year=utcnow().year,
+        declaration=declaration_of(current_user, utcnow().year),
+        declaration_form=DeclarationForm())
+
+
+@bp.post("/my/cpd/declaration")
+@login_required
+def cpd_declare():
+    _holder_only()
+    form = DeclarationForm()
+    return run_posted_form(
+        form, lambda: declare(current_user, cpd_kept=form.cpd_kept.data,
+                              conduct_accepted=form.conduct_accepted.data),
+        success=_("Thank you: your declaration is recorded."), back=url_for(".cpd_log"))
 
 
 def _upload(form) -> tuple[bytes, str] | None:

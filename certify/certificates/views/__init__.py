@@ -1,6 +1,6 @@
 """Routes by audience; importing this package attaches them all to the blueprints."""
 
-from certify.certificates.cpd import views as cpd_views  # noqa: F401, E402
+from certify.certificates.cpd import audit_views, views  # noqa: F401
 from certify.certificates.views import (  # noqa: F401
     admin,
     api,
