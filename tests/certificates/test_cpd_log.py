@@ -3,10 +3,13 @@ refused with nothing saved and the typed values kept."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from certify.certificates.cpd.models import CpdEntry, CpdEvidence
 from certify.certificates.models import Certificate
@@ -43,22 +46,27 @@ def count(in_app, model=CpdEntry):
 def test_a_holder_adds_changes_and_deletes_an_entry_with_evidence(holder, in_app):
     assert holder.get("/my/cpd/").status_code == 200
     added = holder.post("/my/cpd/new", data=entry() | {
-        "url": "https://cpd.example.org/certificate/7", "file": (__import__("io").BytesIO(PDF),
+        "url": "https://cpd.example.org/certificate/7", "file": (io.BytesIO(PDF),
                                                                   "attendance.pdf")},
         content_type="multipart/form-data")
     assert added.status_code == 302, added.get_data(as_text=True)
     entry_id = in_app(lambda: db.session.scalar(sa.select(CpdEntry.id)))
-    assert count(in_app, CpdEvidence) == 1  # the file; a link needs its own save
+    assert count(in_app, CpdEvidence) == 2  # the file and the link
     page = holder.get(f"/my/cpd/{entry_id}").get_data(as_text=True)
     assert "attendance.pdf" in page
-    file_id = in_app(lambda: db.session.scalar(sa.select(CpdEvidence.id)))
+    file_id = in_app(lambda: db.session.scalar(sa.select(CpdEvidence.id).where(
+        CpdEvidence.kind == "file")))
     download = holder.get(f"/my/cpd/evidence/{file_id}")
     assert download.data == PDF and download.headers["Cache-Control"] == "no-store"
     download.close()
     changed = holder.post(f"/my/cpd/{entry_id}", data=entry(hours="30") | {
-        "url": "https://cpd.example.org/certificate/7"})
+        "url": "https://cpd.example.org/attendance/7"})
     assert changed.status_code == 302
     assert in_app(lambda: db.session.get(CpdEntry, entry_id).hours) == 30
+    assert count(in_app, CpdEvidence) == 3
+    link_id = in_app(lambda: db.session.scalar(sa.select(CpdEvidence.id).where(
+        CpdEvidence.kind == "link")))
+    assert holder.post(f"/my/cpd/evidence/{link_id}/delete").status_code == 302
     assert count(in_app, CpdEvidence) == 2
     log = holder.get("/my/cpd/").get_data(as_text=True)
     assert "Tailings dam safety course" in log and "30 / 30" in log
@@ -71,6 +79,7 @@ def test_a_holder_adds_changes_and_deletes_an_entry_with_evidence(holder, in_app
 @pytest.mark.parametrize(("changes", "message"), [
     ({"hours": "-5"}, "Hours must be more than zero."),
     ({"hours": "0"}, "Hours must be more than zero."),
+    ({"hours": "NaN"}, "Hours must be more than zero."),
     ({"hours": "301"}, "One entry may count at most 300 hours."),
     ({"hours": "100"}, "More hours than the days of the activity hold."),
     ({"ended_on": str(utcnow().date() - timedelta(days=60))},
@@ -91,7 +100,6 @@ def test_bad_input_is_refused_nothing_saved_and_typed_values_kept(holder, in_app
 
 
 def test_a_file_that_is_not_what_it_says_is_refused(holder, in_app):
-    import io
     answer = holder.post("/my/cpd/new", data=entry() | {
         "file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "report.pdf")},
         content_type="multipart/form-data")
@@ -109,3 +117,19 @@ def test_the_log_is_a_holders_and_an_entry_its_owners(app, holder, create_user, 
     assert stranger.get(f"/my/cpd/{entry_id}").status_code == 404
     assert stranger.post(f"/my/cpd/{entry_id}/delete", data={"confirm": "y"}).status_code == 404
     assert count(in_app) == 1
+
+
+def test_generated_entries_never_cause_a_server_error(holder, in_app):
+    """Hypothesis on the holder's own form, which the fuzz test's roles cannot reach."""
+    values = st.one_of(st.text(max_size=30), st.sampled_from(
+        ["", "0", "-1", "1e309", "NaN", "Infinity", "2026-13-45", "9999-12-31", "0001-01-01",
+         "teaching_practice", "x" * 6000]))
+
+    @settings(max_examples=40, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(changes=st.dictionaries(st.sampled_from(list(entry())), values, max_size=5))
+    def post(changes):
+        response = holder.post("/my/cpd/new", data=entry() | changes)
+        assert response.status_code in (302, 422), (changes, response.status_code)
+
+    post()

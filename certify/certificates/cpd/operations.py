@@ -4,6 +4,7 @@ raises ``DomainError`` naming the field it concerns."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,7 +31,7 @@ from certify.core.stored_files import (
 
 @dataclass
 class EntryInput:
-    """An entry as typed; ``upload`` (bytes, file name) and ``url`` add evidence with it."""
+    """An entry as typed; ``upload`` (bytes, file name) and ``url`` each add evidence."""
 
     title: str
     started_on: date
@@ -67,7 +68,7 @@ def problems_of(data: EntryInput, categories: list[str], today: date) -> list[Pr
     limit = current_app.config["CPD_MAX_ENTRY_HOURS"]
     if not data.title.strip():
         problems.append(Problem(_("Give the activity a title."), "title"))
-    if data.hours is None or data.hours <= 0:
+    if data.hours is None or not math.isfinite(data.hours) or data.hours <= 0:
         problems.append(Problem(_("Hours must be more than zero."), "hours"))
     elif data.hours > limit:
         problems.append(Problem(_("One entry may count at most %(hours)d hours.", hours=limit),
@@ -97,9 +98,10 @@ def save_entry(entry: CpdEntry | None, data: EntryInput, *, by) -> CpdEntry:
         setattr(entry, name, value.strip() if isinstance(value, str) else value)
     entry.hours = round(float(data.hours), 1)
     db.session.flush()
-    if data.upload is not None or data.url:
-        add_evidence(entry, upload=data.upload, url=data.url, title=data.evidence_title,
-                     by=by)
+    if data.upload is not None:
+        add_evidence(entry, upload=data.upload, url=None, title=data.evidence_title, by=by)
+    if data.url:
+        add_evidence(entry, upload=None, url=data.url, title=data.evidence_title, by=by)
     audit.record("cpd.save", entry, actor=by, hours=entry.hours, category=entry.category)
     return entry
 
