@@ -8,11 +8,13 @@ from assessments.models import (
     Application,
     Competition,
     Conflict,
+    Decision,
     Evidence,
     ImpartialityDeclaration,
     Review,
 )
 from assessments.states import ApplicationState, CompetitionState, EvidenceKind, ReviewState
+from certify.certificates.cpd import audits as cpd_audits
 from certify.core.extensions import db
 from certify.users.models import Role
 
@@ -240,3 +242,17 @@ def can_discuss(user, application: Application) -> bool:
         return True
     own = application.review_by(user)
     return own is not None and (own.state == ReviewState.submitted or bool(own.revisions))
+
+
+def took_part_in_assessing(user_id: int, holder_id: int) -> bool:
+    """Reviewed or decided one of the person's applications: such staff may not audit their
+    CPD log (ISO/IEC 17024 §4.3)."""
+    reviewed = (sa.select(Review.id).join(Application, Review.application_id == Application.id)
+                .where(Review.reviewer_id == user_id, Application.candidate_id == holder_id))
+    decided = (sa.select(Decision.id)
+               .join(Application, Decision.application_id == Application.id)
+               .where(Decision.decided_by_id == user_id, Application.candidate_id == holder_id))
+    return bool(db.session.scalar(sa.select(sa.or_(sa.exists(reviewed), sa.exists(decided)))))
+
+
+cpd_audits.INVOLVEMENT_CHECKS.append(took_part_in_assessing)

@@ -32,6 +32,8 @@ from assessments.operations import lodge_appeal
 from assessments.report_jobs import ANNUAL_REPORT
 from assessments.reviewers.models import ReviewerInvitation
 from assessments.states import Outcome
+from certify.certificates.cpd.audits import draw_audit
+from certify.certificates.cpd.models import CpdEntry
 from certify.certificates.models import Certificate
 from certify.certificates.operations import request_renewal
 from certify.core import jobs, public_cache
@@ -55,6 +57,7 @@ from tests.support import (
     TEST_DATABASE_URL,
     Person,
     add_list_rows,
+    log_cpd,
     login,
     make_exemplar,
     redis_is_up,
@@ -479,11 +482,13 @@ def scenario(create_user, create_competition, workflow, in_app):
     def renewal_request():
         certificate = db.session.get(Certificate, certificate_id)
         certificate.valid_until = utcnow().date() + timedelta(days=100)  # renewal window
-        return request_renewal(certificate, cpd_hours=40, narrative="Courses and projects.",
-                               evidence_url=None,
-                               by=db.session.get(User, awarded_holder.id)).id
+        entry_ids = log_cpd(awarded_holder.id, certificate.track.value, evidence=True)
+        request = request_renewal(certificate, narrative="Courses and projects.",
+                                  by=db.session.get(User, awarded_holder.id))
+        return request.id, entry_ids[0], db.session.get(CpdEntry, entry_ids[0]).evidence[0].id
 
-    request_id = in_app(renewal_request)
+    request_id, cpd_entry_id, cpd_evidence_id = in_app(renewal_request)
+    audit_id = in_app(lambda: draw_audit(2026, rate=1, seed=1).audits[0].id)
 
     refused_holder = create_user("candidate")
     refused = workflow.submitted(competition_id, refused_holder)
@@ -545,6 +550,9 @@ def scenario(create_user, create_competition, workflow, in_app):
         "action": "suspend",
         "list_name": "revocation-1",
         "request_id": request_id,
+        "entry_id": cpd_entry_id,
+        "cpd_evidence_id": cpd_evidence_id,
+        "audit_id": audit_id,
         "evidence_id": evidence_id,
         "appeal_id": appeal_id,
         "complaint_id": complaint_id,

@@ -9,6 +9,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup, with_appcontext
 
+from certify.certificates.cpd.cli import cpd_cli
 from certify.certificates.keys import active_key, all_keys, generate_key, key_directory, rotate_key
 from certify.certificates.models import Certificate
 from certify.certificates.notifications import queue_expiry_reminders
@@ -98,4 +99,4 @@ def list_keys_command() -> None:
         click.echo(f"{key.public_key_multibase}  {key.created_at:%Y-%m-%d}  {state}")
 
 
-COMMANDS = (certificates_cli, keys_cli, notify_expiring_command)
+COMMANDS = (certificates_cli, keys_cli, notify_expiring_command, cpd_cli)

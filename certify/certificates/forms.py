@@ -3,14 +3,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectChoice,
     StringField,
     TextAreaField,
-    URLField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from certify.certificates.numbering import normalise
 from certify.core.forms import confirm_field
@@ -83,13 +81,11 @@ class BulkVerifyForm(FlaskForm):
 
 
 class RenewalForm(FlaskForm):
-    cpd_hours = IntegerField(_l("Hours of professional development since the award"),
-                             validators=[InputRequired(), NumberRange(min=0, max=5000)])
+    """The hours come from the CPD log; the holder adds a word on their practice."""
+
     narrative = TextAreaField(
         _l("What you did and learnt (courses, conferences, projects, publications)"),
         filters=[strip], validators=[DataRequired(), Length(min=20, max=5000)])
-    evidence_url = URLField(_l("Link to your CPD record (optional)"), filters=[strip],
-                            validators=[Optional(), URL(require_tld=True), Length(max=500)])
 
 
 class PrivacyForm(FlaskForm):

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload, load_only
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
-from certify.certificates.models import Certificate, RenewalRequest, RenewalState
+from certify.certificates.models import Certificate, RenewalFinding, RenewalRequest, RenewalState
 from certify.certificates.status import CertificateStatus
 from certify.core.db_types import utcnow
 from certify.core.listing import Filter, ListPage, ListSpec, contains, integer, one_of, paginate
@@ -96,4 +96,5 @@ def renewals_page(user: User) -> ListPage:
     return paginate(query, RENEWALS, options=(
         contains_eager(RenewalRequest.certificate).load_only(
             Certificate.number, Certificate.holder_name, Certificate.valid_until),
-        joinedload(RenewalRequest.new_certificate).load_only(Certificate.number)))
+        joinedload(RenewalRequest.new_certificate).load_only(Certificate.number),
+        selectinload(RenewalRequest.findings).joinedload(RenewalFinding.criterion)))

@@ -16,7 +16,7 @@ from certify.core.i18n import TitledEnum, localized
 from certify.core.names import search_key
 from certify.users.models import Branch, User
 from certify.users.specialisms import specialism_title
-from rubrics.models import RubricVersion, Track
+from rubrics.models import Criterion, RubricVersion, Track
 
 
 class CertificateSequence(db.Model):
@@ -184,7 +184,35 @@ class RenewalRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     new_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    # The CPD rules as weighed from the log when the request was made (rules.Evaluation
+    # .summary()): the figures the decision is taken on, even if the log changes later.
+    cpd_summary: Mapped[dict | None] = mapped_column(sa.JSON)
 
     certificate: Mapped[Certificate] = relationship(back_populates="renewals",
                                                     foreign_keys=[certificate_id])
     new_certificate: Mapped[Certificate | None] = relationship(foreign_keys=[new_certificate_id])
+    findings: Mapped[list[RenewalFinding]] = relationship(
+        back_populates="request", order_by="RenewalFinding.id")
+
+
+class RenewalFinding(db.Model):
+    """A reviewer's brief re-assessment of one must-pass criterion for a renewal (domain
+    §3.4 rule 9): a level and a comment; approval needs one per must-pass criterion."""
+
+    __tablename__ = "renewal_findings"
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "criterion_id"),
+        sa.CheckConstraint("level >= 0", name="level_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("renewal_requests.id"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("rubric_criteria.id"))
+    level: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[RenewalRequest] = relationship(back_populates="findings")
+    criterion: Mapped[Criterion] = relationship()
+    reviewer: Mapped[User] = relationship()

@@ -10,7 +10,14 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from certify.certificates import events
-from certify.certificates.models import Certificate, RenewalRequest, RenewalState
+from certify.certificates.cpd.categories import category_title
+from certify.certificates.cpd.operations import evaluation_for
+from certify.certificates.models import (
+    Certificate,
+    RenewalFinding,
+    RenewalRequest,
+    RenewalState,
+)
 from certify.certificates.numbering import allocate_number
 from certify.certificates.signing import new_credential_id, reissue_certificate, sign_certificate
 from certify.certificates.status import CertificateStatus, certificate_status
@@ -18,7 +25,7 @@ from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
-from rubrics.models import Track
+from rubrics.models import Criterion, Track
 
 
 def _not_applicable() -> DomainError:
@@ -133,29 +140,97 @@ def set_privacy(certificate: Certificate, private: bool, *, by) -> None:
     db.session.flush()
 
 
+def lapsed(certificate: Certificate) -> bool:
+    """Expired more than RENEWAL_LAPSE_YEARS ago: a full application is needed (domain
+    §3.4 rule 9)."""
+    years = current_app.config["RENEWAL_LAPSE_YEARS"]
+    return (certificate_status(certificate) == CertificateStatus.expired
+            and utcnow().date() > add_years(certificate.valid_until, years))
+
+
 def can_request_renewal(certificate: Certificate) -> bool:
-    """Before expiry, once: a valid certificate not yet renewed, with no request pending, in
-    the last RENEWAL_WINDOW_DAYS of its validity."""
+    """Once, with no request pending and not renewed yet: in the last RENEWAL_WINDOW_DAYS of
+    its validity, or after expiry until the lapse is too long (``lapsed``)."""
     opens = certificate.valid_until - timedelta(days=current_app.config["RENEWAL_WINDOW_DAYS"])
-    return (
-        certificate_status(certificate) == CertificateStatus.valid
-        and utcnow().date() >= opens
-        and certificate.renewed_by is None
-        and not any(r.state == RenewalState.pending for r in certificate.renewals)
-    )
+    status = certificate_status(certificate)
+    in_time = ((status == CertificateStatus.valid and utcnow().date() >= opens)
+               or (status == CertificateStatus.expired and not lapsed(certificate)))
+    return (in_time and certificate.renewed_by is None
+            and not any(r.state == RenewalState.pending for r in certificate.renewals))
 
 
-def request_renewal(certificate: Certificate, *, cpd_hours: int, narrative: str,
-                    evidence_url: str | None, by) -> RenewalRequest:
+def _hours(value: float) -> str:
+    return f"{value:g}"
+
+
+def cpd_shortfalls(evaluation) -> list[str]:
+    """What the log still lacks, one message per rule not met."""
+    return [
+        _("CPD in all: %(done)s of the %(needed)s hours needed.", done=_hours(r.done),
+          needed=_hours(r.needed)) if r.category is None else
+        _("CPD in %(category)s: %(done)s of the %(needed)s hours needed.",
+          category=category_title(r.category), done=_hours(r.done), needed=_hours(r.needed))
+        for r in evaluation.failed]
+
+
+def request_renewal(certificate: Certificate, *, narrative: str, by) -> RenewalRequest:
+    """Checked against the CPD log: refused, saying what is missing, when a rule is not met
+    (docs/cpd.md); the figures weighed are kept with the request."""
+    if lapsed(certificate):
+        raise DomainError(_("This certificate expired more than %(years)d years ago: it can no "
+                            "longer be renewed, a full application is needed.",
+                            years=current_app.config["RENEWAL_LAPSE_YEARS"]))
     if not can_request_renewal(certificate):
         raise DomainError(_("This certificate cannot be renewed now."))
-    request = RenewalRequest(certificate=certificate, cpd_hours=cpd_hours,
-                             narrative=narrative.strip(), evidence_url=evidence_url or None)
+    evaluation = evaluation_for(certificate)
+    if not evaluation.passed:
+        raise DomainError(*cpd_shortfalls(evaluation))
+    request = RenewalRequest(certificate=certificate, cpd_hours=round(evaluation.total),
+                             narrative=narrative.strip(), cpd_summary=evaluation.summary())
     db.session.add(request)
     db.session.flush()
     audit.record("certificate.renewal_request", certificate, actor=by, request=request.id,
-                 cpd_hours=cpd_hours)
+                 cpd_hours=evaluation.total)
     return request
+
+
+def must_pass_criteria(request: RenewalRequest) -> list[Criterion]:
+    return [c for c in request.certificate.rubric_version.criteria
+            if c.min_pass_level is not None]
+
+
+def record_reassessment(request: RenewalRequest, findings: dict[int, tuple[int, str]], *,
+                        by) -> None:
+    """A reviewer's level and comment for each must-pass criterion (criterion id -> (level,
+    comment)); a second recording replaces the first."""
+    if request.state != RenewalState.pending:
+        raise _not_applicable()
+    problems = []
+    for criterion in must_pass_criteria(request):
+        level, comment = findings.get(criterion.id, (None, ""))
+        if level not in {lv.value for lv in criterion.levels} or not comment.strip():
+            problems.append(_("%(code)s: choose a level and write a comment.",
+                              code=criterion.code))
+    if problems:
+        raise DomainError(*problems)
+    for old in list(request.findings):
+        db.session.delete(old)
+    db.session.flush()
+    for criterion in must_pass_criteria(request):
+        level, comment = findings[criterion.id]
+        request.findings.append(RenewalFinding(criterion=criterion, level=level,
+                                               comment=comment.strip(), reviewer_id=by.id))
+    db.session.flush()
+    audit.record("certificate.renewal_reassessed", request.certificate, actor=by,
+                 request=request.id, levels={str(c): f[0] for c, f in findings.items()})
+
+
+def _reassessment_problems(request: RenewalRequest) -> list[str]:
+    found = {f.criterion_id: f for f in request.findings}
+    if any(c.id not in found for c in must_pass_criteria(request)):
+        return [_("A reviewer must first re-assess the must-pass criteria.")]
+    return [_("%(code)s: re-assessed below its must-pass level.", code=c.code)
+            for c in must_pass_criteria(request) if found[c.id].level < c.min_pass_level]
 
 
 def approve_renewal(request: RenewalRequest, *, reason: str, by) -> Certificate:
@@ -167,6 +242,8 @@ def approve_renewal(request: RenewalRequest, *, reason: str, by) -> Certificate:
     old = request.certificate
     if old.revoked_at is not None or old.renewed_by is not None:
         raise _not_applicable()
+    if problems := _reassessment_problems(request):
+        raise DomainError(*problems)
     now = utcnow()
     renewed = _new_certificate(
         track=old.track, branch=old.branch, issued_at=now,

@@ -39,3 +39,18 @@ def is_printable(certificate) -> bool:
     """A printable certificate is offered only while it is not revoked or suspended: a
     printout outlives the status it showed (expired ones print, marked by their dates)."""
     return certificate.revoked_at is None and certificate.suspended_at is None
+
+
+def can_reassess_renewal(user, renewal) -> bool:
+    """The brief re-assessment of a renewal: a reviewer or an administrator, never the
+    holder (ISO/IEC 17024 §4.3)."""
+    return (user.is_authenticated and user.has_role(Role.reviewer, Role.admin)
+            and user.id != renewal.certificate.holder_id)
+
+
+def may_read_cpd(user, certificates) -> bool:
+    """Another person's CPD evidence: staff in scope of one of the holder's certificates, or
+    whoever may re-assess a pending renewal of one."""
+    return any(can_see_certificate_admin(user, c) or any(
+        r.state == "pending" and can_reassess_renewal(user, r) for r in c.renewals)
+        for c in certificates)

@@ -51,6 +51,7 @@ from flask_migrate import upgrade
 from assessments.evidence import upload_directory
 from assessments.models import Evidence
 from certify.certificates import credentials as vc
+from certify.certificates.cpd.models import CpdEvidence
 from certify.certificates.issuer import issuer_id, legacy_issuer_ids
 from certify.certificates.keys import active_key, all_keys, key_directory, signing_key
 from certify.certificates.models import Certificate
@@ -286,8 +287,12 @@ def _create_backup(destination: Path, folder: Path, include_private_keys: bool) 
                 files[f"database/{table.name}.jsonl"] = staged.close()
             members[f"database/{table.name}.jsonl"] = staged.path
         # The session reads through the same snapshot.
-        evidence = db.session.execute(sa.select(Evidence.stored_name, Evidence.sha256)
-                                      .where(Evidence.stored_name.is_not(None))).all()
+        # An application's evidence and a CPD log's: both kept in the upload directory.
+        evidence = db.session.execute(sa.union_all(
+            sa.select(Evidence.stored_name, Evidence.sha256)
+            .where(Evidence.stored_name.is_not(None)),
+            sa.select(CpdEvidence.stored_name, CpdEvidence.sha256)
+            .where(CpdEvidence.stored_name.is_not(None)))).all()
         keys = [(key.public_key_multibase, key.private_key_file, key.created_at, key.retired_at)
                 for key in all_keys()]
         results = verification_results(moment)

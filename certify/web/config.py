@@ -185,6 +185,28 @@ class Config:
     RENEWAL_REMINDER_DAYS = (90, 30)
     # A renewal may be requested in the last days of a certificate's validity, not years ahead.
     RENEWAL_WINDOW_DAYS = 180
+    # More than this many years after expiry, renewal is refused: a full application is
+    # needed (domain_anchors.md §3.4 rule 9).
+    RENEWAL_LAPSE_YEARS = 3
+    # The CPD log (docs/cpd.md): the categories a holder chooses from, per track, and the rules
+    # a renewal is checked against (CERTIFY_CPD_RULES / CERTIFY_CPD_CATEGORIES as JSON).
+    CPD_CATEGORIES = {
+        "engineer": ["area_of_practice", "risk_and_safety", "management", "professional_ethics"],
+        "professor": ["teaching_practice", "research", "industry_engagement", "area_of_practice"],
+    }
+    CPD_RULES = {
+        "engineer": {"years": 3, "total_hours": 150,
+                     "minimum_hours": {"area_of_practice": 50, "risk_and_safety": 10,
+                                       "professional_ethics": 5}},
+        "professor": {"years": 3, "total_hours": 150,
+                      "minimum_hours": {"teaching_practice": 30, "industry_engagement": 20,
+                                        "area_of_practice": 30}},
+    }
+    CPD_MAX_ENTRY_HOURS = 300  # one entry: a course or a project, not a whole career
+    # The yearly random audit (domain §3.4 rule 9: 5–10 %): the share drawn when `flask cpd
+    # draw-audit` is given no --rate, and the outcomes that suspend after their deadline.
+    CPD_AUDIT_RATE = 0.05
+    CPD_AUDIT_SUSPEND_OUTCOMES = ("more_evidence", "not_accepted")
     APPEAL_DAYS = 30
     REVISION_DAYS = 28  # "revise and resubmit": time given to the candidate
     # Share of awards drawn at random for a second check by another administrator.

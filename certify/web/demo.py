@@ -41,6 +41,7 @@ from assessments.states import (
     InterviewOutcome,
     Outcome,
 )
+from certify.certificates.cpd.models import CpdEntry
 from certify.certificates.issuer import issuer_id
 from certify.certificates.models import Certificate
 from certify.certificates.operations import revoke_certificate
@@ -265,6 +266,7 @@ def load_demo() -> bool:
     _interview(awarded, admin)
     decide(awarded, Outcome.award, "All criteria met, including the safety, environment and "
            "ethics gates.", by=admin, second_check=False)
+    _cpd_log(c4)
 
     withdrawn = start_application(cme, c1)
     withdraw_application(withdrawn, by=c1)
@@ -315,6 +317,21 @@ EXEMPLAR = (
      "Summer school programme."),
 )
 EXEMPLAR_REFERENCE = (2, 2, 2, 2, 2, 2, 3, 2, 0, 1, 2, 2, 1, 2)
+
+
+def _cpd_log(holder) -> None:
+    """Two CPD entries on the holder's log (My CPD log): progress shown, not enough to renew."""
+    today = utcnow().date()
+    for days_ago, title, category, hours in (
+            (200, "Tailings dam safety course (GISTM)", "risk_and_safety", 24),
+            (60, "Open-pit slope monitoring project", "area_of_practice", 40)):
+        db.session.add(CpdEntry(
+            holder_id=holder.id, title=title, category=category, hours=hours,
+            started_on=today - timedelta(days=days_ago + 4),
+            ended_on=today - timedelta(days=days_ago),
+            plan="Bring current practice into my work.", record="Course and site work.",
+            reflect="Our monitoring plan lacked trigger levels.",
+            evaluate="We now review trigger levels every quarter."))
 
 
 def _calibration(competition, admin, reviewers) -> None:

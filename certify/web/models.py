@@ -27,9 +27,17 @@ from assessments.models import (  # noqa: F401
 )
 from assessments.reviewers.models import ReviewerInvitation  # noqa: F401
 from certify.alerts.models import AlertSubscription, DeliveryAttempt, WebhookDelivery  # noqa: F401
+from certify.certificates.cpd.models import (  # noqa: F401
+    CpdAudit,
+    CpdAuditDraw,
+    CpdDeclaration,
+    CpdEntry,
+    CpdEvidence,
+)
 from certify.certificates.models import (  # noqa: F401
     Certificate,
     CertificateSequence,
+    RenewalFinding,
     RenewalRequest,
     SigningKey,
 )

@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from certify.certificates.models import Certificate, RenewalRequest
+from certify.certificates.operations import must_pass_criteria
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.outbox import Notification
-from tests.support import login
+from tests.support import log_cpd, login
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_renewal_is_not_offered_years_before_expiry(holder, in_app):
     page = holder.get(f"/my/certificates/{holder.number}").get_data(as_text=True)
     assert f"/my/certificates/{holder.number}/renew" not in page
     early = holder.post(f"/my/certificates/{holder.number}/renew", data={
-        "cpd_hours": "160", "narrative": "Two courses on tailings dam safety and a paper."},
+        "narrative": "Two courses on tailings dam safety and a paper."},
         follow_redirects=True)
     assert "Этот сертификат сейчас нельзя продлить." in early.get_data(as_text=True)
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(RenewalRequest.id)))) == 0
@@ -83,30 +84,53 @@ def test_renewal_is_not_offered_years_before_expiry(holder, in_app):
     assert f"/my/certificates/{holder.number}/renew" in page
 
 
-def test_renewal_request_and_approval(app, holder, award, in_app):
+def test_renewal_request_and_approval(app, holder, award, in_app, create_user):
+    """The hours come from the CPD log: short of the rules, the request is refused saying what
+    is missing; met, it is sent with its figures; approval waits for a reviewer's brief
+    re-assessment of the must-pass criteria."""
     expire_in(in_app, 120)
-    bad = holder.post(f"/my/certificates/{holder.number}/renew",
-                      data={"cpd_hours": "-5", "narrative": "short",
-                            "evidence_url": "not a url"})
+    renew = f"/my/certificates/{holder.number}/renew"
+    story = {"narrative": "Two courses on tailings dam safety and a paper."}
+    bad = holder.post(renew, data={"narrative": "short"})
     assert bad.status_code == 422
+    short = holder.post(renew, data=story)
+    assert short.status_code == 422
+    assert "0 из 150" in short.get_data(as_text=True)  # the holder reads Russian
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(RenewalRequest.id)))) == 0
-    good = holder.post(f"/my/certificates/{holder.number}/renew", data={
-        "cpd_hours": "160", "narrative": "Two courses on tailings dam safety and a paper.",
-        "evidence_url": "https://cpd.example.org/record/42"})
+    in_app(lambda: log_cpd(holder.person.id))
+    good = holder.post(renew, data=story)
     assert good.status_code == 302
-    again = holder.post(f"/my/certificates/{holder.number}/renew", data={
-        "cpd_hours": "10", "narrative": "A second request while one is pending."},
-        follow_redirects=True)
+    again = holder.post(renew, data=story, follow_redirects=True)
     assert "Этот сертификат сейчас нельзя продлить." in again.get_data(as_text=True)
 
     admin = app.test_client()
     login(admin, award.admin)
-    assert "Two courses on tailings" in admin.get("/certificates/renewals").get_data(
-        as_text=True)
+    listing = admin.get("/certificates/renewals").get_data(as_text=True)
+    assert "Two courses on tailings" in listing and "150 / 150" in listing
     request_id = in_app(lambda: db.session.scalar(sa.select(RenewalRequest.id)))
     refused = admin.post(f"/certificates/renewals/{request_id}",
                          data={"decision": "approve", "reason": ""}, follow_redirects=True)
     assert 'class="flash error"' in refused.get_data(as_text=True)
+    waiting = admin.post(f"/certificates/renewals/{request_id}",
+                         data={"decision": "approve", "reason": "CPD record in order."},
+                         follow_redirects=True)
+    assert "must first re-assess the must-pass criteria" in waiting.get_data(as_text=True)
+
+    reviewer = app.test_client()
+    login(reviewer, create_user("reviewer"))
+    review = reviewer.get(f"/certificates/renewals/{request_id}/review")
+    assert review.status_code == 200 and "Course in teaching_practice" in review.get_data(
+        as_text=True)
+    must_pass = in_app(lambda: [c.id for c in must_pass_criteria(
+        db.session.get(RenewalRequest, request_id))])
+    assert must_pass
+    incomplete = reviewer.post(f"/certificates/renewals/{request_id}/review",
+                               data={f"level_{must_pass[0]}": "2"})
+    assert incomplete.status_code == 422
+    findings = {f"level_{i}": "2" for i in must_pass} | {
+        f"comment_{i}": "Still practising at this level." for i in must_pass}
+    assert reviewer.post(f"/certificates/renewals/{request_id}/review",
+                         data=findings).status_code == 302
     admin.post(f"/certificates/renewals/{request_id}",
                data={"decision": "approve", "reason": "CPD record in order."})
 
@@ -124,7 +148,28 @@ def test_renewal_request_and_approval(app, holder, award, in_app):
                        follow_redirects=True)
     assert "does not apply" in twice.get_data(as_text=True)
     page = holder.get(f"/my/certificates/{holder.number}").get_data(as_text=True)
-    assert "Продлён сертификатом" in page  # the holder reads Russian
+    assert "Продлён сертификатом" in page
+
+
+@pytest.mark.parametrize(("days_expired", "allowed"), [(30, True), (3 * 365 + 5, False)])
+def test_an_expired_certificate_renews_until_the_lapse_is_too_long(holder, in_app,
+                                                                    days_expired, allowed):
+    """Domain §3.4 rule 9: more than RENEWAL_LAPSE_YEARS (3) after expiry, a full application
+    is needed."""
+    def expired():
+        certificate = db.session.scalar(sa.select(Certificate))
+        certificate.valid_until = utcnow().date() - timedelta(days=days_expired)
+        certificate.valid_from = certificate.valid_until - timedelta(days=5 * 365)
+        log_cpd(holder.person.id)
+
+    in_app(expired)
+    answer = holder.post(f"/my/certificates/{holder.number}/renew",
+                         data={"narrative": "Two courses on tailings dam safety and a paper."})
+    assert (answer.status_code == 302) is allowed
+    if not allowed:
+        assert "нужна полная заявка" in answer.get_data(as_text=True)
+        assert "нужна полная заявка" in holder.get(
+            f"/my/certificates/{holder.number}").get_data(as_text=True)
 
 
 def test_expiry_reminders_are_queued_once(app, holder, runner, in_app):

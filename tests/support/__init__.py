@@ -33,11 +33,13 @@ from assessments.declarations import declaration_text
 from assessments.models import Application, Competition, Decision, ImpartialityDeclaration
 from assessments.reviewers.models import ReviewerInvitation
 from assessments.scoring import CRITERION_COLUMNS, RATING_COLUMNS
+from certify.certificates.cpd.models import CpdEntry, CpdEvidence
 from certify.certificates.models import Certificate, RenewalRequest
 from certify.core.audit import AuditEvent
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.outbox import Notification
+from certify.core.stored_files import check_file, store_file
 from certify.users.models import Branch, Role, RoleAssignment, User
 from rubrics.models import Rubric, RubricVersion
 
@@ -331,6 +333,29 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "certificates.privacy"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("POST", "certificates.renew"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("GET", "certificates.renewals"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
+    # The re-assessment of a renewal: reviewers and administrators, never the holder.
+    ("GET", "certificates.review_renewal"):
+        (302, 403, 403, 200, 200, 403, 403, 200, 403, 200, 200),
+    ("POST", "certificates.review_renewal"):
+        (302, 403, 403, 422, 422, 403, 403, 422, 403, 422, 422),
+    # The CPD log is a certificate holder's (none of these roles holds one); an entry and its
+    # evidence are their holder's: to anyone else they do not exist. The evidence files are
+    # also open to staff in scope and to those who re-assess a pending renewal.
+    ("GET", "certificates.cpd_log"): (302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("GET", "certificates.cpd_new"): (302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("POST", "certificates.cpd_new"): (302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("GET", "certificates.cpd_entry"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("POST", "certificates.cpd_entry"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("POST", "certificates.cpd_delete"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("POST", "certificates.cpd_remove_evidence"):
+        (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", "certificates.cpd_evidence"):
+        (302, 404, 404, 200, 200, 404, 200, 200, 200, 200, 200),
+    ("POST", "certificates.cpd_declare"): (302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    # The CPD audit: administrators only.
+    ("GET", "certificates.cpd_audits"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("GET", "certificates.cpd_audit"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    ("POST", "certificates.cpd_audit"): (302, 403, 403, 403, 403, 403, 403, 422, 403, 422, 403),
     ("POST", "certificates.decide_renewal"):
         (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
     ("GET", "rubrics.index"): (302, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -796,6 +821,26 @@ def add_list_rows(numbers, branch_code: str, competition_id: int, rubric_version
                                  subject="process", branch=home, complainant_name="-",
                                  complainant_email="complainant@example.org", language="en",
                                  description="-", token_hash=uuid.uuid4().hex))
+
+
+def log_cpd(holder_id: int, track: str = "professor", *, evidence: bool = False) -> list[int]:
+    """CPD entries (inside an app context) that meet the track's default rule (150 h in 3
+    years, the category minimums): their ids; ``evidence`` adds a PDF to the first."""
+    categories = {"professor": ("teaching_practice", "industry_engagement", "area_of_practice"),
+                  "engineer": ("area_of_practice", "risk_and_safety", "professional_ethics")}
+    ended = utcnow().date() - timedelta(days=40)
+    entries = [CpdEntry(holder_id=holder_id, title=f"Course in {category}", hours=50,
+                        started_on=ended - timedelta(days=5), ended_on=ended,
+                        category=category, plan="p", record="r", reflect="r", evaluate="e")
+               for category in categories[track]]
+    db.session.add_all(entries)
+    if evidence:
+        stored = store_file(PDF, check_file(PDF, "record.pdf"))
+        entries[0].evidence.append(CpdEvidence(
+            kind="file", title="record.pdf", stored_name=stored.stored_name,
+            content_type=stored.content_type, size=stored.size, sha256=stored.sha256))
+    db.session.flush()
+    return [entry.id for entry in entries]
 
 
 def open_competition(version_id: int, title: dict | None = None) -> int:

@@ -64,12 +64,14 @@ def public_answers(app, numbers) -> dict[str, tuple]:
 
 
 def uploaded(app) -> dict[str, bytes]:
-    """The evidence files of the instance's database (earlier tests leave others behind)."""
+    """The evidence files of the instance's database, an application's and a CPD log's
+    (earlier tests leave others behind)."""
     folder = Path(app.config["UPLOAD_DIR"] or Path(app.instance_path) / "uploads")
     with app.app_context():
         names = set(db.session.scalars(sa.text(
-            "SELECT stored_name FROM evidence WHERE stored_name IS NOT NULL"))) if sa.inspect(
-            db.engine).has_table("evidence") else set()
+            "SELECT stored_name FROM evidence WHERE stored_name IS NOT NULL UNION "
+            "SELECT stored_name FROM cpd_evidence WHERE stored_name IS NOT NULL"))) if sa.inspect(
+            db.engine).has_table("cpd_evidence") else set()
         db.session.remove()
     files = {path.name: path.read_bytes() for path in folder.glob("*")} if folder.exists() else {}
     return {name: data for name, data in files.items() if name in names}

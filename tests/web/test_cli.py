@@ -12,6 +12,7 @@ from assessments.models import (
     Review,
     ReviewScore,
 )
+from certify.certificates.cpd.models import CpdEntry
 from certify.core.extensions import db
 from certify.users.models import User
 from rubrics.models import Level, Rubric
@@ -51,6 +52,7 @@ def test_demo_loads_every_state_and_is_idempotent(runner, in_app):
     assert "nothing changed" in second.output
     assert in_app(counts) == before
 
+    assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(CpdEntry.id)))) == 2
     listing = runner.invoke(args=["certificates", "list", "--json"])
     rows = json.loads(listing.output)
     assert {row["status"] for row in rows} == {"valid", "expired", "revoked"}

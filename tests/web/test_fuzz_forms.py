@@ -24,6 +24,8 @@ FIELD_NAMES = [
     "title", "message", "body", "verified", "verdict", "note", "grounds", "resolution",
     "held_on", "panel", "notes", "cpd_hours", "narrative", "evidence_url", "is_private",
     "number", "credential", "decision", "new_password", "current_password", "next",
+    "started_on", "ended_on", "hours", "category", "plan", "deadline", "comment", "cpd_kept",
+    "conduct_accepted", "confirm",
 ]
 VALUES = st.one_of(
     st.text(max_size=40),

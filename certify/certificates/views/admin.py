@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certify.certificates.blueprint import bp
+from certify.certificates.cpd.categories import category_title
 from certify.certificates.forms import CorrectNameForm, RenewalDecisionForm, StatusChangeForm
 from certify.certificates.lists import register_page, renewals_page
 from certify.certificates.lookups import (
@@ -129,7 +130,8 @@ def renewals():
     if not can_list_certificates(current_user):
         abort(403)
     return render_template("certificates/renewals.html", requests=renewals_page(current_user),
-                           form=RenewalDecisionForm(), controls=[
+                           form=RenewalDecisionForm(), category_title=category_title,
+                           controls=[
                                FilterControl("state", _("State"),
                                              [(s.value, s.title) for s in RenewalState]),
                                register_filters(current_user)[0]])

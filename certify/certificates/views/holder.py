@@ -10,11 +10,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from certify.certificates.blueprint import bp
+from certify.certificates.cpd.categories import category_title
+from certify.certificates.cpd.operations import evaluation_for
 from certify.certificates.forms import PrivacyForm, RenewalForm
 from certify.certificates.issuer import issuer_name
 from certify.certificates.lookups import certificates_of, own_certificate_or_404
 from certify.certificates.models import Certificate
-from certify.certificates.operations import can_request_renewal, request_renewal, set_privacy
+from certify.certificates.operations import (
+    can_request_renewal,
+    lapsed,
+    request_renewal,
+    set_privacy,
+)
 from certify.certificates.permissions import is_printable
 from certify.core.urls import absolute_url
 from certify.core.views import run_operation
@@ -43,7 +50,8 @@ def _page(certificate: Certificate, renewal_form: RenewalForm) -> str:
         linkedin=linkedin_url(certificate),
         privacy_form=PrivacyForm(data={"is_private": certificate.is_private}),
         renewal_form=renewal_form, can_renew=can_request_renewal(certificate),
-        printable=is_printable(certificate),
+        printable=is_printable(certificate), lapsed=lapsed(certificate),
+        evaluation=evaluation_for(certificate), category_title=category_title,
     )
 
 
@@ -81,9 +89,7 @@ def renew(number: str):
     if not form.validate_on_submit():
         return _page(certificate, form), 422
     return run_operation(
-        lambda: request_renewal(certificate, cpd_hours=form.cpd_hours.data,
-                                narrative=form.narrative.data,
-                                evidence_url=form.evidence_url.data, by=current_user),
+        lambda: request_renewal(certificate, narrative=form.narrative.data, by=current_user),
         success=_("Your renewal request has been sent."),
         redirect_to=url_for(".mine", number=certificate.number),
         on_failure=lambda: (_page(certificate, form), 422))
