@@ -93,54 +93,6 @@ def test_public_verification_in_russian(live_server, browser, award, in_app):
     assert pdf.body().startswith(b"%PDF")
 
 
-SKIPPED_PAGES = (".pdf", ".json", ".csv", ".xlsx", "/api/", "/status/", "/healthz", "/issuer",
-                 "/static/", "/logout", "/language", "/evidence/")
-
-
-def html_pages(app, values) -> list[str]:
-    """Every GET route of the URL map, filled in with the scenario's ids."""
-    pages = []
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or any(part in rule.rule for part in SKIPPED_PAGES):
-            continue
-        try:
-            path = rule.build({name: values[name] for name in rule.arguments})[1]
-        except KeyError:
-            continue
-        if not any(part in path for part in SKIPPED_PAGES):
-            pages.append(path)
-    return sorted(set(pages))
-
-
-@pytest.mark.parametrize("role", ["admin", "reviewer", "owner", None])
-def test_every_page_passes_axe(app, live_server, browser, scenario, role):
-    people, values = scenario
-    page = browser.new_page()
-    if role is not None:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", people[role].email)
-        page.fill("#password", people[role].password)
-        page.click("main button[type=submit]")
-    checked, problems = 0, []
-    for path in html_pages(app, values):
-        try:
-            response = page.goto(f"{live_server}{path}")
-        except Exception as error:  # a file download, not a page
-            if "Download is starting" in str(error):
-                continue
-            raise
-        if response is None or response.status != 200 or "text/html" not in (
-                response.headers.get("content-type") or ""):
-            continue
-        checked += 1
-        try:
-            assert_accessible(page)
-        except AssertionError as problem:
-            problems.append(str(problem).split("\nassert")[0])
-    assert checked >= 5
-    assert problems == [], "\n".join(problems)
-
-
 def test_the_draft_autosaves_and_leaving_with_unsaved_changes_asks(live_server, browser,
                                                                    create_user,
                                                                    create_competition, workflow,
