@@ -25,6 +25,7 @@ from assessments.models import (  # noqa: F401
     ReviewRevision,
     ReviewScore,
 )
+from assessments.referees.models import Referee, RefereeClaim  # noqa: F401
 from assessments.reviewers.models import ReviewerInvitation  # noqa: F401
 from certify.certificates.models import (  # noqa: F401
     Certificate,
