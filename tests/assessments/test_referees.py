@@ -18,6 +18,7 @@ from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import User
+from certify.web.config import Config
 from tests.support import login, mailed_link
 
 REFEREE = "referee@mine.example.org"
@@ -307,3 +308,16 @@ def test_reminders_go_once_per_period_with_a_new_link(app, drafted, workflow, in
     reminder = mailed_link(in_app, REFEREE, "referee-reminder")
     assert app.test_client().get(first).status_code == 404
     assert app.test_client().get(reminder).status_code == 200
+
+
+def test_the_demo_meets_the_default_requirements(app, runner, in_app, monkeypatch):
+    """With the production defaults (two referees per track, one who saw the candidate teach
+    or supervised their engineering), the demo's files still reach review: their referees
+    answered; the file waiting for review waits for its referees too."""
+    monkeypatch.setitem(app.config, "REFEREE_REQUIREMENTS", Config.REFEREE_REQUIREMENTS)
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    states = in_app(lambda: {(a.state.value, r.state.value) for a, r in db.session.execute(
+        sa.select(Application, Referee).join(Referee, Referee.application_id == Application.id))})
+    assert ("submitted", "asked") in states and ("decided", "answered") in states
+    assert not {s for s in states if s[0] in ("under_review", "decided") and s[1] != "answered"}
