@@ -29,8 +29,8 @@ from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.erasure import request_erasure
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
-from assessments.report_jobs import ANNUAL_REPORT
 from assessments.referees.models import Referee, RefereeClaim, RefereeState
+from assessments.report_jobs import ANNUAL_REPORT
 from assessments.reviewers.models import ReviewerInvitation
 from assessments.states import Outcome
 from certify.certificates.models import Certificate
