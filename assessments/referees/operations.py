@@ -203,6 +203,9 @@ def referee_for_token(token: str) -> Referee:
     if referee.state == RefereeState.answered:
         raise RefereeLinkError(_("This link has been used: your answer was recorded. Thank "
                                  "you; nothing more is needed."), 410)
+    if referee.application.state == ApplicationState.withdrawn:
+        raise RefereeLinkError(_("The candidate has withdrawn this application: nothing more "
+                                 "is needed from you."), 410)
     if referee.status() == RefereeState.expired:
         raise RefereeLinkError(_("This link has expired. Ask the candidate to send you a new "
                                  "one."), 410)
@@ -264,7 +267,8 @@ def send_referee_reminders() -> int:
     the second run finds nobody due."""
     now, config = utcnow(), current_app.config
     due = now - timedelta(days=config["REFEREE_REMINDER_DAYS"])
-    waiting = db.session.scalars(sa.select(Referee).where(
+    waiting = db.session.scalars(sa.select(Referee).join(Application).where(
+        Application.state != ApplicationState.withdrawn,
         Referee.state == RefereeState.asked,
         Referee.reminders_sent < config["REFEREE_MAX_REMINDERS"],
         Referee.link_sent_at <= due).order_by(Referee.id)).all()

@@ -310,6 +310,23 @@ def test_reminders_go_once_per_period_with_a_new_link(app, drafted, workflow, in
     assert app.test_client().get(reminder).status_code == 200
 
 
+def test_a_withdrawn_application_needs_no_answer(app, drafted, workflow, in_app, runner):
+    name(drafted)
+    workflow.submit(drafted["id"], drafted["candidate"])
+    link = mailed_link(in_app, REFEREE, "referee")
+    assert drafted["client"].post(f"/applications/{drafted['id']}/withdraw",
+                                  data={"confirm": "y"}).status_code == 302
+    assert in_app(lambda: db.session.get(Application, drafted["id"]).state.value) == "withdrawn"
+    gone = app.test_client().post(link, data=answer_form(drafted["criteria"]))
+    assert gone.status_code == 410 and "withdrawn" in gone.get_data(as_text=True)
+    assert rows(in_app)[0][1] == "asked"
+
+    def age():
+        db.session.scalar(sa.select(Referee)).link_sent_at -= timedelta(days=8)
+    in_app(age)
+    assert "Queued 0 reminders." in runner.invoke(args=["referees", "remind"]).output
+
+
 def test_the_demo_meets_the_default_requirements(app, runner, in_app, monkeypatch):
     """With the production defaults (two referees per track, one who saw the candidate teach
     or supervised their engineering), the demo's files still reach review: their referees
