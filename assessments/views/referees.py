@@ -19,6 +19,7 @@ from assessments.referees.operations import (
     name_referee,
     naming_problems,
     referee_for_token,
+    referee_user_ids,
     referees_of,
     remove_referee,
     resend_link,
@@ -41,6 +42,14 @@ def answered_referees(application) -> list[Referee]:
 def referee_gate(application) -> list[str]:
     """Why the file cannot go to review yet (empty when it can), for staff."""
     return review_gate_problems(application)
+
+
+@bp.app_template_global()
+def conflicted_reviewers(application) -> list[str]:
+    """Reviewers of the file who are also its referees (an address changed after the
+    assignment, which refuses them): flagged to staff."""
+    referees = referee_user_ids(application)
+    return [r.reviewer.full_name for r in application.reviews if r.reviewer_id in referees]
 
 
 @bp.errorhandler(RefereeLinkError)

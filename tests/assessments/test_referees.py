@@ -251,6 +251,16 @@ def test_a_referee_never_reviews_nor_decides_the_file(
     with pytest.raises(DomainError) as refused:
         workflow.assign(drafted["id"], create_user("reviewer"), referee_admin)
     assert "You are a referee of this candidate" in refused.value.problems[0]
+    # A reviewer assigned first whose address later becomes a referee's is flagged to staff.
+    in_app(lambda: db.session.execute(sa.delete(Referee).where(
+        Referee.email == "dean@mine.example.org")))
+    assigned = create_user("reviewer", full_name="Later Referee")
+    workflow.assign(drafted["id"], assigned, admin)
+    in_app(lambda: setattr(db.session.get(User, referee_reviewer.id), "email", "x@example.org"))
+    in_app(lambda: setattr(db.session.get(User, assigned.id), "email", REFEREE))
+    page = admin_client.get(f"/manage/applications/{drafted['id']}").get_data(as_text=True)
+    assert ("Conflict of interest: Later Referee reviews this file and is one of its "
+            "referees.") in page
 
 
 def test_a_reviewer_of_the_file_cannot_be_named_on_a_revision(
