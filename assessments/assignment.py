@@ -27,6 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from assessments.models import Application, Competition, Conflict, Review
+from assessments.referees.models import Referee
+from assessments.referees.operations import review_gate_problems
 from assessments.states import ApplicationState, ReviewState
 from certify.core.extensions import db
 from certify.users.models import (
@@ -86,11 +88,15 @@ def open_review_counts(reviewer_ids=None) -> Counter:
 
 
 def conflicted_pairs(application_ids: list[int]) -> set[tuple[int, int]]:
+    """Declared conflicts, and the candidate's referees who have an account."""
     if not application_ids:
         return set()
     return {(reviewer, application) for reviewer, application in db.session.execute(
         sa.select(Conflict.reviewer_id, Conflict.application_id)
         .where(Conflict.application_id.in_(application_ids))
+        .union(sa.select(User.id, Referee.application_id)
+               .join(Referee, Referee.email == sa.func.lower(User.email))
+               .where(Referee.application_id.in_(application_ids)))
     )}
 
 
@@ -128,6 +134,8 @@ class AssignmentPlan:
     no_specialist: list[int] = field(default_factory=list)
     # Submitted applications left out because their eligibility is not yet confirmed.
     unchecked: list[int] = field(default_factory=list)
+    # Left out because their referees have not all answered (docs/referees.md).
+    awaiting_referees: list[int] = field(default_factory=list)
 
 
 def plan_assignment(competition: Competition,
@@ -139,6 +147,8 @@ def plan_assignment(competition: Competition,
             ApplicationState.submitted, ApplicationState.under_review)]
         applications = [a for a in waiting if a.eligibility_checked_at is not None]
         unchecked = [a.id for a in waiting if a.eligibility_checked_at is None]
+    awaiting = [a.id for a in applications if not a.reviews and review_gate_problems(a)]
+    applications = [a for a in applications if a.id not in awaiting]
     reviewers = active_reviewers()
     load = competition_load(competition)
     open_reviews = open_review_counts()
@@ -150,7 +160,7 @@ def plan_assignment(competition: Competition,
                and reads_language(r, application_language(a))] for a in applications
     }
     by_id = {a.id: a for a in applications}
-    plan = AssignmentPlan(unchecked=unchecked)
+    plan = AssignmentPlan(unchecked=unchecked, awaiting_referees=awaiting)
 
     def has_room(reviewer: User) -> bool:
         return load[reviewer.id] < limit and room_left(reviewer, open_reviews) > 0

@@ -1,5 +1,5 @@
 """Commands for the workflow: ``flask --app certify scores verify``, ``notify-reviewers``,
-``notify-invitations``, ``retention``."""
+``notify-invitations``, ``referees remind``, ``retention``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from assessments.notifications import queue_review_reminders
 from assessments.recompute import verify_decisions
+from assessments.referees.operations import send_referee_reminders
 from assessments.retention import apply_retention, due_for_deletion
 from assessments.reviewers.invitations import send_invitation_reminders
 from certify.core.cli import report_check
@@ -30,6 +31,18 @@ def notify_invitations_command() -> None:
     INVITATION_REMINDER_DAYS since its newest link, at most INVITATION_MAX_REMINDERS times
     (idempotent)."""
     queued = send_invitation_reminders()
+    db.session.commit()
+    click.echo(f"Queued {queued} reminders.")
+
+
+referees_cli = AppGroup("referees", help="Referees who vouch for applications.")
+
+
+@referees_cli.command("remind")
+def remind_referees() -> None:
+    """Queue a reminder, with a new link, to each referee unanswered REFEREE_REMINDER_DAYS
+    after their newest link, at most REFEREE_MAX_REMINDERS times (idempotent)."""
+    queued = send_referee_reminders()
     db.session.commit()
     click.echo(f"Queued {queued} reminders.")
 
@@ -63,4 +76,4 @@ def retention_command(apply_: bool) -> None:
 
 
 COMMANDS = (notify_reviewers_command, notify_invitations_command, retention_command,
-            scores_cli)
+            referees_cli, scores_cli)

@@ -29,6 +29,7 @@ from assessments.complaints.operations import ComplaintInput, file_complaint
 from assessments.erasure import request_erasure
 from assessments.models import Application, Competition, Review
 from assessments.operations import lodge_appeal
+from assessments.referees.models import Referee, RefereeClaim, RefereeState
 from assessments.report_jobs import ANNUAL_REPORT
 from assessments.reviewers.models import ReviewerInvitation
 from assessments.states import Outcome
@@ -458,6 +459,23 @@ def scenario(create_user, create_competition, workflow, in_app):
     workflow.submit(application_id, people["owner"])
     review_id = workflow.assign(application_id, people["reviewer"], people["admin"])
 
+    def asked_referee(target):
+        """A referee of the file, asked (through a link whose token nobody knows) and not
+        yet answered."""
+        application = db.session.get(Application, target)
+        now = utcnow()
+        referee = Referee(
+            application=application, name="A Referee", email=f"referee{target}@example.org",
+            organisation="A University", relationship_text="Head of department",
+            language="en", state=RefereeState.asked, token_hash=secrets.token_hex(32),
+            link_sent_at=now, expires_at=now + timedelta(days=21),
+            claims=[RefereeClaim(criterion=application.competition.rubric_version.criteria[0])])
+        db.session.add(referee)
+        db.session.flush()
+        return referee.id
+
+    referee_id = in_app(lambda: asked_referee(application_id))
+
     def own_application(role):
         """The insider's own file, in the same state as the owner's: {application_id,
         evidence_id} for the routes they try on it (tests.support.OWN_APPLICATION_ROLES)."""
@@ -466,6 +484,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         own = {"application_id": own_id, "evidence_id": in_app(lambda: attach_file(own_id))}
         workflow.submit(own_id, people[role])
         workflow.assign(own_id, create_user("reviewer"), people["admin"])
+        own["referee_id"] = in_app(lambda: asked_referee(own_id))
         return own
 
     own = {role: own_application(role) for role in OWN_APPLICATION_ROLES}
@@ -561,6 +580,7 @@ def scenario(create_user, create_competition, workflow, in_app):
         "fmt": "xlsx",
         "token": "not-a-valid-token",
         "invitation_id": invitation_id,
+        "referee_id": referee_id,
         "rubric_code": in_app(lambda: db.session.get(RubricVersion, version_id).rubric.code),
         "version_number": in_app(lambda: db.session.get(RubricVersion, version_id).number),
         "track": "professor",

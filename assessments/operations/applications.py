@@ -17,6 +17,7 @@ from assessments.operations.guards import (
     flush_or_stale,
     require_impartial,
 )
+from assessments.referees.operations import ask_referees, naming_problems
 from assessments.states import ApplicationState
 from certify.core import audit
 from certify.core.db_types import utcnow
@@ -101,7 +102,7 @@ def submission_problems(application: Application) -> list[str]:
         if criterion.evidence_required and not application.evidence_for(criterion):
             problems.append(_("%(code)s: attach evidence (a file or a link).",
                               code=criterion.code))
-    return problems
+    return problems + naming_problems(application)
 
 
 def submit_application(application: Application, *, by: User) -> None:
@@ -120,6 +121,7 @@ def submit_application(application: Application, *, by: User) -> None:
     application.submitted_at = utcnow()
     flush_or_stale(_("This application was changed elsewhere. Reload and try again."))
     notify_submission(application)
+    ask_referees(application)
     audit.record("application.submit", application, actor=by, round=application.round,
                  before=ApplicationState.draft, after=application.state)
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from assessments.calibration.permissions import needs_calibration
 from assessments.permissions import has_declared_conflict, needs_declaration
+from assessments.referees.operations import referee_user_ids
 from certify.core.errors import DomainError, StaleRecord
 from certify.core.extensions import db
 
@@ -61,6 +62,9 @@ def require_impartial(application, by) -> None:
     if has_declared_conflict(by, application):
         raise DomainError(_("You declared a conflict of interest with this application and "
                             "cannot act on it."))
+    if by.id in referee_user_ids(application):
+        raise DomainError(_("You are a referee of this candidate: you cannot act on their "
+                            "application (a conflict of interest)."))
 
 
 def require_not_reviewer(application, by) -> None:

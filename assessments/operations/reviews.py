@@ -28,6 +28,7 @@ from assessments.operations.guards import (
     require_impartial,
 )
 from assessments.permissions import has_declared_conflict
+from assessments.referees.operations import referee_user_ids, review_gate_problems
 from assessments.states import ApplicationState, ReviewState
 from certify.core import audit
 from certify.core.db_types import utcnow
@@ -60,6 +61,12 @@ def assign_reviewer(application: Application, reviewer: User, *, by: User) -> Re
         raise DomainError(_("Check the eligibility and completeness of the file first."))
     if not reviewer.has_role(Role.reviewer) or not reviewer.is_enabled:
         raise DomainError(_("This person is not an active reviewer."))
+    if reviewer.id in referee_user_ids(application):
+        raise DomainError(_("This reviewer is a referee of the candidate: a conflict of "
+                            "interest."))
+    if not application.reviews and (waiting := review_gate_problems(application)):
+        raise DomainError(_("The file cannot go to review before its referees have "
+                            "answered."), *waiting)
     reason = why_not(reviewer, application, conflicted_pairs([application.id]))
     if reason:
         raise DomainError(_assignment_refusals()[reason])

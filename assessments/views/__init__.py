@@ -13,6 +13,7 @@ from assessments.views import (  # noqa: F401
     people,
     personal_data,
     pool,
+    referees,
     reports,
     reviewer,
 )

@@ -423,6 +423,9 @@ def auto_assign_view(competition_id: int):
             flash(_("%(count)d submitted applications were left out: their eligibility and "
                     "completeness are not yet confirmed. Confirm them on each application's "
                     "page, then assign again.", count=len(plan.unchecked)), "error")
+        if plan.awaiting_referees:
+            flash(_("%(count)d submitted applications were left out: their referees have not "
+                    "all answered yet.", count=len(plan.awaiting_referees)), "error")
         if plan.no_specialist:
             flash(_("%(count)d applications have no reviewer of their specialism: invite "
                     "one to the reviewer pool, or assign one by hand.",

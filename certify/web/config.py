@@ -78,6 +78,21 @@ class Config:
     # At most this many reminders per invitation, each INVITATION_REMINDER_DAYS after the
     # newest link went out.
     INVITATION_MAX_REMINDERS = 2
+    # Referees who vouch for an application's claims (docs/referees.md): per track, how many
+    # the candidate names and what at least one of them must be able to vouch from
+    # (assessments.referees.models.Capacity); a track not listed needs none. The file goes
+    # to review only once they all answered. Domain anchors §3.4 rule 3 (two independent
+    # voices); professional bodies ask two sponsors (Engineering Council, AusIMM).
+    REFEREE_REQUIREMENTS = {
+        "professor": {"count": 2, "capacities": ["observed_teaching"]},
+        "engineer": {"count": 2, "capacities": ["supervised_engineering"]},
+    }
+    # A referee's link works this many days; an unanswered one is reminded (with a new link)
+    # this many days after its newest link, at most this many times
+    # (`flask --app certify referees remind`).
+    REFEREE_LINK_DAYS = 21
+    REFEREE_REMINDER_DAYS = 7
+    REFEREE_MAX_REMINDERS = 2
     PASSWORD_RESET_MAX_AGE = 3600
     # The link that lets the owner of an imported account choose a password, in days: they
     # did not ask for it and may read the mail days later (docs/branches-and-people.md).
@@ -247,6 +262,9 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST_KIB = 1024
     # Tests draw moderation themselves (tests/assessments/test_workflow.py).
     MODERATION_SAMPLE = 0.0
+    # Files go to review without referees unless a test asks for them
+    # (tests/assessments/test_referees.py).
+    REFEREE_REQUIREMENTS: dict = {}
     # Tests of other features log staff in with a password; tests/users/test_totp.py turns
     # the second factor on.
     REQUIRE_SECOND_FACTOR = False

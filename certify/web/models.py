@@ -25,6 +25,7 @@ from assessments.models import (  # noqa: F401
     ReviewRevision,
     ReviewScore,
 )
+from assessments.referees.models import Referee, RefereeClaim  # noqa: F401
 from assessments.reviewers.models import ReviewerInvitation  # noqa: F401
 from certify.alerts.models import AlertSubscription, DeliveryAttempt, WebhookDelivery  # noqa: F401
 from certify.certificates.cpd.models import (  # noqa: F401

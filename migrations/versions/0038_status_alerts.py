@@ -2,7 +2,7 @@
 webhook deliveries and each attempt's outcome (certify/alerts/models.py).
 
 Revision ID: alerts0038
-Revises: cpd0035 (0035_cpd_logbook)
+Revises: referees0036 (0036_referees)
 Create Date: 2026-11-29 04:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'alerts0038'
-down_revision = 'cpd0035'
+down_revision = 'referees0036'
 branch_labels = None
 depends_on = None
 

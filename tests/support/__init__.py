@@ -594,6 +594,23 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "alerts.refuse_subscriber"):
         (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("GET", "alerts.deliveries"): (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    # Referees (issue 19, docs/referees.md): the candidate's own pages alone (posted empty:
+    # the form again; the scenario's referee is asked, so removing is refused with a
+    # redirect and a new link is sent). The referee's link with a token that matches
+    # nothing: 404 for everyone.
+    ("GET", "assessments.referees"): (302, 200, 403, 403, 403, 403, 403, 403, 200, 200, 200),
+    ("POST", "assessments.referees"): (302, 422, 403, 403, 403, 403, 403, 403, 422, 422, 422),
+    ("GET", "assessments.edit_referee"):
+        (302, 200, 403, 403, 403, 403, 403, 403, 200, 200, 200),
+    ("POST", "assessments.edit_referee"):
+        (302, 422, 403, 403, 403, 403, 403, 403, 422, 422, 422),
+    ("POST", "assessments.remove_referee_view"):
+        (302, 302, 403, 403, 403, 403, 403, 403, 302, 302, 302),
+    ("POST", "assessments.resend_referee_link"):
+        (302, 302, 403, 403, 403, 403, 403, 403, 302, 302, 302),
+    ("GET", "assessments.referee_answer"): (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("POST", "assessments.referee_answer"):
+        (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
 }
 
 # Routes that change nothing about the scenario's objects when refused; listed for clarity.
