@@ -16,7 +16,7 @@ from certify.certificates import credentials as vc
 from certify.certificates.badges import badge_url
 from certify.certificates.issuer import issuer_id, issuer_name, status_list_url
 from certify.certificates.keys import sign_with_active_key
-from certify.certificates.models import Certificate, SupersededCredential
+from certify.certificates.models import Certificate, ReviewerCredential, SupersededCredential
 from certify.certificates.status_lists import REVOCATION
 from certify.core.extensions import db
 from certify.core.i18n import localized
@@ -37,6 +37,8 @@ def _free_status_index() -> int:
     taken = set(db.session.scalars(sa.select(Certificate.status_index)
                                    .where(Certificate.status_index.is_not(None))))
     taken |= set(db.session.scalars(sa.select(SupersededCredential.status_index)))
+    taken |= set(db.session.scalars(sa.select(ReviewerCredential.status_index)
+                                    .where(ReviewerCredential.status_index.is_not(None))))
     if len(taken) >= size:
         raise RuntimeError("the status list is full")
     while True:
@@ -45,8 +47,9 @@ def _free_status_index() -> int:
             return index
 
 
-def _claim_status_index(certificate: Certificate) -> None:
-    """Take a free position at once (in a savepoint). Two issuances running in parallel, each
+def claim_status_index(certificate: Certificate | ReviewerCredential) -> None:
+    """Take a free position at once (in a savepoint), for a certificate or a reviewer's
+    credential (one status list serves both). Two issuances running in parallel, each
     under its own number sequence, may draw the same position: the one that writes second
     meets the unique constraint, gives the position up and draws another, instead of failing
     the whole award."""
@@ -191,7 +194,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
 def sign_certificate(certificate: Certificate) -> None:
     """Give the certificate its status place and salt (once) and a freshly signed credential."""
     if certificate.status_index is None:
-        _claim_status_index(certificate)
+        claim_status_index(certificate)
     if not certificate.subject_salt:
         certificate.subject_salt = secrets.token_hex(16)
     if certificate.awarded_at is None:
