@@ -15,4 +15,5 @@ from assessments.views import (  # noqa: F401
     pool,
     reports,
     reviewer,
+    reviewer_credentials,
 )

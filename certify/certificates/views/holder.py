@@ -16,6 +16,7 @@ from certify.certificates.lookups import certificates_of, own_certificate_or_404
 from certify.certificates.models import Certificate
 from certify.certificates.operations import can_request_renewal, request_renewal, set_privacy
 from certify.certificates.permissions import is_printable
+from certify.certificates.reviewer_credentials import reviewer_credentials_of
 from certify.core.urls import absolute_url
 from certify.core.views import run_operation
 from certify.users.views.profile import register_consent_context
@@ -52,6 +53,7 @@ def _page(certificate: Certificate, renewal_form: RenewalForm) -> str:
 def my_certificates():
     return render_template("certificates/my_list.html",
                            certificates=certificates_of(current_user),
+                           reviewer_credentials=reviewer_credentials_of(current_user),
                            **register_consent_context(current_user))
 
 
