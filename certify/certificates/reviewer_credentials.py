@@ -49,8 +49,8 @@ def _result_descriptions(achievement_id: str) -> list[dict[str, Any]]:
         {"id": f"{achievement_id}#calibration", "type": ["ResultDescription"],
          "name": _("Calibration completed"), "resultType": "Result"},
         {"id": f"{achievement_id}#timeliness", "type": ["ResultDescription"],
-         "name": _("Reviews submitted by the deadline (%)"), "resultType": "Percent",
-         "valueMin": "0", "valueMax": "100"},
+         "name": _("Share of reviews submitted by the deadline (percent)"),
+         "resultType": "Percent", "valueMin": "0", "valueMax": "100"},
     ]
 
 

@@ -164,12 +164,12 @@ def test_the_credential_states_the_figures_and_verifies_like_a_certificate(
     assert in_app(lambda: verify_document(document).verified) is True
     answer = client.post("/api/v1/verify", json=document).get_json()
     assert answer["verified"] is True and answer["status"] == "valid"
-    page = client.get(f"/reviewer-credentials/{record['public_id']}")
+    page = client.get(f"/verify/reviewers/{record['public_id']}")
     assert page.status_code == 200
     assert "genuine and valid" in page.get_data(as_text=True)
-    download = client.get(f"/reviewer-credentials/{record['public_id']}/credential.json")
+    download = client.get(f"/verify/reviewers/{record['public_id']}/credential.json")
     assert download.get_json() == document
-    assert client.get("/reviewer-credentials/not-a-credential").status_code == 404
+    assert client.get("/verify/reviewers/not-a-credential").status_code == 404
 
 
 def test_a_revocation_shows_on_the_page_in_the_status_list_and_to_the_verifiers(
@@ -184,7 +184,7 @@ def test_a_revocation_shows_on_the_page_in_the_status_list_and_to_the_verifiers(
     assert "This field is required." in no_reason.get_data(as_text=True)
     assert admin.post(revoke, data={"confirm": "y", "reason": "Reviews copied."}
                       ).status_code == 302
-    page = client.get(f"/reviewer-credentials/{record['public_id']}").get_data(as_text=True)
+    page = client.get(f"/verify/reviewers/{record['public_id']}").get_data(as_text=True)
     assert "has been revoked" in page and "Reviews copied." in page
     listed = client.get("/status/revocation-1").get_json()
     bits = vc.decode_status_list(listed["credentialSubject"]["encodedList"])
@@ -210,7 +210,7 @@ def test_the_reviewer_sees_their_credential_with_its_json(app, in_app, reviewing
     login(reviewer, reviewing["done"])
     page = reviewer.get("/my/certificates/").get_data(as_text=True)
     assert "My reviewer credentials" in page
-    assert f"/reviewer-credentials/{record['public_id']}/credential.json" in page
+    assert f"/verify/reviewers/{record['public_id']}/credential.json" in page
     other = app.test_client()
     login(other, reviewing["idle"])
     assert "My reviewer credentials" not in other.get("/my/certificates/").get_data(as_text=True)

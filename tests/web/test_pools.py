@@ -21,6 +21,7 @@ PUBLIC_ENDPOINTS = {
     "certificates.verify_credential", "certificates.credential", "certificates.pdf",
     "certificates.status_list", "certificates.did", "certificates.issuer",
     "certificates.achievement", "certificates.badge", "main.healthz", "static",
+    "certificates.reviewer_credential_page", "certificates.reviewer_credential_json",
 }
 
 

@@ -26,7 +26,7 @@ def _record_or_404(public_id: str) -> ReviewerCredential:
     return record
 
 
-@bp.get("/reviewer-credentials/<public_id>")
+@bp.get("/verify/reviewers/<public_id>")
 @public_limit
 def reviewer_credential_page(public_id: str):
     record = _record_or_404(public_id)
@@ -35,7 +35,7 @@ def reviewer_credential_page(public_id: str):
                            result=verify_document(record.credential))
 
 
-@bp.get("/reviewer-credentials/<public_id>/credential.json")
+@bp.get("/verify/reviewers/<public_id>/credential.json")
 @public_limit
 def reviewer_credential_json(public_id: str):
     record = _record_or_404(public_id)
