@@ -43,12 +43,10 @@ class SigningKey(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Certificate(db.Model):
-    __tablename__ = "certificates"
-    __table_args__ = (
-        sa.UniqueConstraint("track", "branch_id", "year", "sequence"),
-        sa.CheckConstraint("valid_until > valid_from", name="valid_until_after_valid_from"),
-        sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+def _revocable() -> tuple[sa.CheckConstraint, ...]:
+    """The constraints of a record with a place in the status lists, revocable and suspendable
+    with a reason (a certificate, a reviewer's credential)."""
+    return (
         sa.CheckConstraint("status_index >= 0", name="status_index_not_negative"),
         sa.CheckConstraint(
             "(revoked_at IS NULL) = (revocation_reason IS NULL)", name="revocation_has_reason"
@@ -56,6 +54,16 @@ class Certificate(db.Model):
         sa.CheckConstraint(
             "(suspended_at IS NULL) = (suspension_reason IS NULL)", name="suspension_has_reason"
         ),
+    )
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+    __table_args__ = (
+        sa.UniqueConstraint("track", "branch_id", "year", "sequence"),
+        sa.CheckConstraint("valid_until > valid_from", name="valid_until_after_valid_from"),
+        sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+        *_revocable(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,13 +209,7 @@ class ReviewerCredential(db.Model):
         sa.CheckConstraint("files_reviewed >= 1", name="files_reviewed_positive"),
         sa.CheckConstraint("reviews_on_time >= 0 AND reviews_on_time <= files_reviewed",
                            name="reviews_on_time_within_files"),
-        sa.CheckConstraint("status_index >= 0", name="status_index_not_negative"),
-        sa.CheckConstraint(
-            "(revoked_at IS NULL) = (revocation_reason IS NULL)", name="revocation_has_reason"
-        ),
-        sa.CheckConstraint(
-            "(suspended_at IS NULL) = (suspension_reason IS NULL)", name="suspension_has_reason"
-        ),
+        *_revocable(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

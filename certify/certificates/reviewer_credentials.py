@@ -18,11 +18,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from certify.certificates import credentials as vc
-from certify.certificates.issuer import issuer_id, issuer_name, status_list_url
 from certify.certificates.keys import sign_with_active_key
 from certify.certificates.models import ReviewerCredential
-from certify.certificates.signing import claim_status_index
-from certify.certificates.status_lists import REVOCATION
+from certify.certificates.signing import claim_status_index, issuer_object, revocation_entry
 from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
@@ -110,20 +108,13 @@ def build_reviewer_credential(record: ReviewerCredential) -> dict[str, Any]:
         "id": record.credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": achievement["name"],
-        "issuer": {"id": issuer_id(), "type": ["Profile"], "name": issuer_name("en"),
-                   "url": base_url()},
+        "issuer": issuer_object(),
         "validFrom": vc.timestamp(record.issued_at),
         "awardedDate": vc.timestamp(record.issued_at),
         "credentialSubject": subject,
         "evidence": [{"type": ["Evidence"], "id": verification_url(record),
                       "name": achievement["name"]}],
-        "credentialStatus": {
-            "id": f"{status_list_url(REVOCATION)}#{record.status_index}",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": REVOCATION,
-            "statusListIndex": str(record.status_index),
-            "statusListCredential": status_list_url(REVOCATION),
-        },
+        "credentialStatus": revocation_entry(record.status_index),
         "credentialSchema": [{"id": vc.OB_SCHEMA, "type": vc.OB_SCHEMA_TYPE}],
     }
 

@@ -132,6 +132,22 @@ def achievement_document(version: RubricVersion, language: str) -> dict[str, Any
     return {"@context": [vc.VC_CONTEXT, vc.OB_CONTEXT], **achievement(version, None, language)}
 
 
+def issuer_object() -> dict[str, Any]:
+    """The issuer as every credential of ours embeds it (an OB 3.0 Profile)."""
+    return {"id": issuer_id(), "type": ["Profile"], "name": issuer_name("en"), "url": base_url()}
+
+
+def revocation_entry(status_index: int) -> dict[str, Any]:
+    """A credential's one status entry: its place on the revocation list."""
+    return {
+        "id": f"{status_list_url(REVOCATION)}#{status_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": REVOCATION,
+        "statusListIndex": str(status_index),
+        "statusListCredential": status_list_url(REVOCATION),
+    }
+
+
 def build_credential(certificate: Certificate) -> dict[str, Any]:
     """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned), conforming to
     1EdTech's ob_v3p0_achievementcredential_schema.json (docs/credentials.md)."""
@@ -166,10 +182,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
         "id": certificate.credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": subject["achievement"]["name"],
-        "issuer": {
-            "id": issuer_id(), "type": ["Profile"], "name": issuer_name("en"),
-            "url": base_url(),
-        },
+        "issuer": issuer_object(),
         "validFrom": vc.timestamp(datetime.combine(certificate.valid_from, time(), tzinfo=UTC)),
         "validUntil": vc.timestamp(datetime.combine(certificate.valid_until, time(),
                                                     tzinfo=UTC)),
@@ -180,13 +193,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
                       "name": f"{certificate.number}"}],
         # One entry (the schema allows one): revocation, which every verifier understands.
         # A suspension shows on our page and API from the register (docs/credentials.md).
-        "credentialStatus": {
-            "id": f"{status_list_url(REVOCATION)}#{certificate.status_index}",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": REVOCATION,
-            "statusListIndex": str(certificate.status_index),
-            "statusListCredential": status_list_url(REVOCATION),
-        },
+        "credentialStatus": revocation_entry(certificate.status_index),
         "credentialSchema": [{"id": vc.OB_SCHEMA, "type": vc.OB_SCHEMA_TYPE}],
     }
 
