@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from assessments.calibration.models import Calibration
 from assessments.models import Application, Competition, Review
@@ -79,9 +80,10 @@ def issue_reviewer_credential(competition: Competition, reviewer: User, *,
         raise DomainError(_("Reviewer credentials are issued only once the competition is "
                             "closed."))
     figures = figures_of(competition, reviewer)
+    already_held = DomainError(_("%(name)s already holds a reviewer credential for this "
+                                 "competition.", name=reviewer.full_name))
     if figures.credential is not None:
-        raise DomainError(_("%(name)s already holds a reviewer credential for this "
-                            "competition.", name=reviewer.full_name))
+        raise already_held
     if figures.submitted == 0:
         raise DomainError(_("%(name)s submitted no review in this competition: there is "
                             "nothing to credit.", name=reviewer.full_name))
@@ -91,8 +93,12 @@ def issue_reviewer_credential(competition: Competition, reviewer: User, *,
         files_reviewed=figures.submitted, reviews_on_time=figures.on_time,
         calibration_completed=figures.calibrated, issued_at=utcnow(), issued_by_id=by.id,
         subject_salt="")
-    db.session.add(record)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # an issuance in parallel for the same two wins
+            db.session.add(record)
+            db.session.flush()
+    except IntegrityError as error:
+        raise already_held from error
     sign_reviewer_credential(record)
     audit.record("reviewer_credential.issue", record, actor=by, reviewer=reviewer.id,
                  competition=competition.id, files_reviewed=record.files_reviewed,

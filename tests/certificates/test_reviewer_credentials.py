@@ -23,7 +23,7 @@ from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import User
-from tests.support import login, make_exemplar, ob_schema_errors
+from tests.support import in_threads, login, make_exemplar, ob_schema_errors
 from tests.support.interop import node_or_skip, run_harness, write_fixtures
 
 
@@ -239,3 +239,19 @@ def test_the_reference_verifiers_accept_it_and_refuse_it_once_revoked(
         assert result["verified"] is False, result
         assert {"revoked", "status"} & set(result["reasons"]), result
         assert result["network"] == []
+
+
+@pytest.mark.postgres
+def test_parallel_issuances_for_the_same_reviewer_make_one_credential(app, in_app, reviewing):
+    reviewing["close"]()
+
+    def issue(_i):
+        return issue_reviewer_credential(
+            db.session.get(Competition, reviewing["competition"]),
+            db.session.get(User, reviewing["done"].id),
+            by=db.session.get(User, reviewing["admin"].id)).id
+
+    results, errors = in_threads(app, 4, issue)
+    assert len(results) == 1
+    assert len(errors) == 3 and all(isinstance(error, DomainError) for error in errors)
+    assert _written(in_app) == (1, 1)
