@@ -19,6 +19,7 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
 )
 from wtforms.widgets import HiddenInput
@@ -111,7 +112,8 @@ class SpecialismForm(FlaskForm):
 class IssueReviewerCredentialsForm(FlaskForm):
     """Issue one reviewer's credential (``reviewer_id``) or every eligible one's (empty)."""
 
-    reviewer_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    reviewer_id = IntegerField(widget=HiddenInput(),
+                               validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     confirm = confirm_field(_l("I confirm: the credentials are signed and published now, and "
                                "each reviewer can share theirs."))
 

@@ -133,6 +133,10 @@ def test_the_admin_page_refuses_before_closing_and_issues_only_the_eligible_afte
     unconfirmed = admin.post(url, data={}, follow_redirects=True)
     assert "Tick the box to confirm." in unconfirmed.get_data(as_text=True)
     assert _written(in_app) == (0, 0)
+    assert admin.post(url, data={"confirm": "y", "reviewer_id": "999999"}).status_code == 404
+    assert admin.post(url, data={"confirm": "y", "reviewer_id": "x" * 30}).status_code == 302
+    assert admin.post(url, data={"confirm": "y", "reviewer_id": str(10**12)}).status_code == 302
+    assert _written(in_app) == (0, 0)
     assert admin.post(url, data={"confirm": "y"}).status_code == 302
     assert _written(in_app) == (1, 1)  # the idle reviewer earned none
     again = admin.post(url, data={"confirm": "y"}, follow_redirects=True)
