@@ -5,6 +5,9 @@ on the verification page and in the status list."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -218,6 +221,19 @@ def test_the_reviewer_sees_their_credential_with_its_json(app, in_app, reviewing
     other = app.test_client()
     login(other, reviewing["idle"])
     assert "My reviewer credentials" not in other.get("/my/certificates/").get_data(as_text=True)
+
+
+def test_the_reviewers_own_data_holds_their_credential(app, in_app, reviewing):
+    reviewing["close"]()
+    _issue(in_app, reviewing, "done")
+    reviewer = app.test_client()
+    login(reviewer, reviewing["done"])
+    response = reviewer.post("/account/data", data={})
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    response.close()
+    [held] = json.loads(archive.read("reviewer_credentials.json"))
+    assert (held["files_reviewed"], held["reviews_on_time"]) == (2, 1)
+    assert held["credential"] == _record(in_app)["credential"]
 
 
 def test_the_reference_verifiers_accept_it_and_refuse_it_once_revoked(
