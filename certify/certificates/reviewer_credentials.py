@@ -144,6 +144,19 @@ def revoke_reviewer_credential(record: ReviewerCredential, *, reason: str, by) -
     db.session.flush()
 
 
+def erase_reviewer_credential(record: ReviewerCredential, *, pseudonym: str) -> None:
+    """At the reviewer's erasure (docs/privacy.md): the record keeps its place in the status
+    list, revoked, so every copy of the credential is refused everywhere (and the place is
+    never handed out again); the name and the signed credential leave it, and its pages
+    answer 404. Audited by the erasure, which records counts only."""
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        record.revocation_reason = "Erased at the reviewer's request."
+    record.reviewer_name = pseudonym
+    record.credential = None
+    db.session.flush()
+
+
 def reviewer_credential_by_id(credential_id: Any) -> ReviewerCredential | None:
     """Our record of a credential by its id (``urn:uuid:…``), or None."""
     if not isinstance(credential_id, str) or not credential_id.startswith("urn:uuid:"):

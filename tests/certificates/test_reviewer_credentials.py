@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessments.calibration.operations import calibrate
+from assessments.erasure import approve_erasure, erasure_plan, request_erasure
 from assessments.models import Competition, Review
 from assessments.operations import ScoreInput
 from assessments.reviewers.credentials import issue_reviewer_credential
@@ -26,7 +27,7 @@ from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import User
-from tests.support import in_threads, login, make_exemplar, ob_schema_errors
+from tests.support import PASSWORD, in_threads, login, make_exemplar, ob_schema_errors
 from tests.support.interop import node_or_skip, run_harness, write_fixtures
 
 
@@ -234,6 +235,30 @@ def test_the_reviewers_own_data_holds_their_credential(app, in_app, reviewing):
     [held] = json.loads(archive.read("reviewer_credentials.json"))
     assert (held["files_reviewed"], held["reviews_on_time"]) == (2, 1)
     assert held["credential"] == _record(in_app)["credential"]
+
+
+def test_erasing_the_reviewer_revokes_the_credential_and_removes_their_name(
+        client, in_app, reviewing):
+    reviewing["close"]()
+    _issue(in_app, reviewing, "done")
+    record = _record(in_app)
+
+    def erase():
+        person = db.session.get(User, reviewing["done"].id)
+        erasure = request_erasure(person, password=PASSWORD, reason="", language="en")
+        plan = {item.kind: (item.count, item.action) for item in erasure_plan(person).items}
+        assert plan["reviewer_credentials"] == (1, "erase")
+        approve_erasure(erasure, by=db.session.get(User, reviewing["admin"].id))
+
+    in_app(erase)
+    credential, name, index, revoked = in_app(lambda: db.session.execute(sa.select(
+        ReviewerCredential.credential, ReviewerCredential.reviewer_name,
+        ReviewerCredential.status_index, ReviewerCredential.revoked_at)).one())
+    assert credential is None and name.startswith("Erased person")
+    assert index == record["index"] and revoked is not None
+    assert client.get(f"/verify/reviewers/{record['public_id']}").status_code == 404
+    answer = client.post("/api/v1/verify", json=record["credential"]).get_json()
+    assert answer["status"] == "revoked" and answer["verified"] is False
 
 
 def test_the_reference_verifiers_accept_it_and_refuse_it_once_revoked(
