@@ -30,7 +30,8 @@ from assessments.models import (
 from assessments.notifications import notify_erasure_requested
 from assessments.reviewers.models import InvitationState, ReviewerInvitation
 from assessments.states import AppealState, ApplicationState, Outcome, ReviewState
-from certify.certificates.models import Certificate
+from certify.certificates.models import Certificate, ReviewerCredential
+from certify.certificates.reviewer_credentials import erase_reviewer_credential
 from certify.core import audit
 from certify.core.db_types import utcnow
 from certify.core.errors import DomainError, Problem
@@ -78,6 +79,7 @@ def kind_titles() -> dict[str, str]:
         "reviews": _("Reviews written"),
         "declarations": _("Impartiality declarations and discussion posts"),
         "invitations": _("Reviewer invitations"),
+        "reviewer_credentials": _("Reviewer credentials"),
         "notifications": _("Mail sent or waiting to be sent to the person"),
         "consents": _("Consents to the privacy notice"),
         "audit": _("Audit log"),
@@ -193,6 +195,10 @@ def erasure_plan(person: User) -> ErasurePlan:
              _("ISO/IEC 17024 §9.8, §9.9: appeals and complaints are recorded and tracked."))
     plan.add("reviews", len(written), KEEP,
              _("ISO/IEC 17024 §7.1, §9.4: they justify decisions on other people's files."))
+    credited = _rows(ReviewerCredential, ReviewerCredential.reviewer_id == person.id)
+    plan.add("reviewer_credentials", len(credited), ERASE,
+             _("Revoked, so every copy is refused; the name and the signed credential leave "
+               "the record, which keeps only its place on the status list."))
     declarations = _rows(ImpartialityDeclaration, ImpartialityDeclaration.user_id == person.id)
     posts = _rows(DiscussionPost, DiscussionPost.author_id == person.id)
     plan.add("declarations", len(declarations) + len(posts), KEEP,
@@ -287,6 +293,8 @@ def approve_erasure(erasure: ErasureRequest, *, by: User) -> dict[str, int]:
                 db.session.delete(piece)
     for certificate in _rows(Certificate, Certificate.holder_id == person.id):
         certificate.is_private = True
+    for record in _rows(ReviewerCredential, ReviewerCredential.reviewer_id == person.id):
+        erase_reviewer_credential(record, pseudonym=pseudonym(person))
     for invitation in _rows(ReviewerInvitation, sa.or_(ReviewerInvitation.user_id == person.id,
                                                        ReviewerInvitation.email == address)):
         invitation.email = erased_address(person)

@@ -4,6 +4,7 @@ Kazakhstan's Law on Personal Data and their Protection).
 ``person.json`` holds the account, roles, reviewer profile and consents; ``applications.json``
 their applications with answers, evidence (the files under ``evidence/``), decisions and
 certificates; ``reviews.json`` the reviews they wrote (their own ratings and comments);
+``reviewer_credentials.json`` the credentials of their reviewing work;
 ``notifications.json`` the mail sent to them; ``audit.json`` the audit entries about their
 account or made by them.
 
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 
 from assessments import evidence as evidence_files
 from assessments.models import Application, Review
-from certify.certificates.models import Certificate
+from certify.certificates.models import Certificate, ReviewerCredential
 from certify.core import audit
 from certify.core.audit import AuditEvent
 from certify.core.extensions import db
@@ -119,6 +120,12 @@ def write_export(user: User, target: IO[bytes]) -> None:
         "reviews.json": [_review(r) for r in _rows(Review, Review.reviewer_id == user.id)],
         "certificates.json": [_certificate(c) for c in
                               _rows(Certificate, Certificate.holder_id == user.id)],
+        "reviewer_credentials.json": [
+            {"competition": r.competition_title, "name": r.reviewer_name,
+             "files_reviewed": r.files_reviewed, "reviews_on_time": r.reviews_on_time,
+             "calibration_completed": r.calibration_completed, "issued_at": r.issued_at,
+             "revoked_at": r.revoked_at, "credential": r.credential}
+            for r in _rows(ReviewerCredential, ReviewerCredential.reviewer_id == user.id)],
         "notifications.json": [
             {"at": n.created_at, "sent_at": n.sent_at, "kind": n.kind, "language": n.language,
              "subject": n.subject, "body": n.body}

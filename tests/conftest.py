@@ -12,6 +12,7 @@ import secrets
 import socket
 import ssl
 import threading
+import uuid
 from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
@@ -35,8 +36,9 @@ from assessments.reviewers.models import ReviewerInvitation
 from assessments.states import Outcome
 from certify.certificates.cpd.audits import draw_audit
 from certify.certificates.cpd.models import CpdEntry
-from certify.certificates.models import Certificate
+from certify.certificates.models import Certificate, ReviewerCredential
 from certify.certificates.operations import request_renewal
+from certify.certificates.reviewer_credentials import sign_reviewer_credential
 from certify.core import jobs, public_cache
 from certify.core.db_types import utcnow
 from certify.core.extensions import db, limiter
@@ -551,6 +553,22 @@ def scenario(create_user, create_competition, workflow, in_app):
         return row.id
 
     invitation_id = in_app(invitation)
+
+    def reviewer_credential():
+        """A signed credential of the reviewer's work in the competition, made directly (the
+        competition is not closed: issuing it would be refused)."""
+        reviewer = db.session.get(User, people["reviewer"].id)
+        record = ReviewerCredential(
+            public_id=str(uuid.uuid4()), competition_id=competition_id, reviewer=reviewer,
+            competition_title={"en": "Test call"}, reviewer_name=reviewer.full_name,
+            files_reviewed=1, reviews_on_time=1, calibration_completed=False,
+            issued_by_id=people["admin"].id, subject_salt="")
+        db.session.add(record)
+        db.session.flush()
+        sign_reviewer_credential(record)
+        return record.id, record.public_id
+
+    credential_id, public_id = in_app(reviewer_credential)
     values = {
         "erasure_id": erasure_id,
         "lang": "ru",
@@ -596,6 +614,8 @@ def scenario(create_user, create_competition, workflow, in_app):
                                             title="Annual report", params={"year": 2026}).id),
         "exemplar_id": exemplar_id,
         "subscription_id": 1,
+        "credential_id": credential_id,
+        "public_id": public_id,
     }
     return people, values
 

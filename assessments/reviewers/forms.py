@@ -9,18 +9,23 @@ from flask_wtf.file import FileField
 from wtforms import (
     EmailField,
     HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     TextAreaField,
 )
 from wtforms.validators import (
+    DataRequired,
     Email,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
 )
+from wtforms.widgets import HiddenInput
 
 from assessments.reviewers.invitations import ReviewerDeclaration
+from certify.core.forms import confirm_field
 from certify.users.forms import (
     MultiCheckboxField,
     NewAccountFields,
@@ -102,3 +107,19 @@ class SpecialismForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.specialism.choices = [SelectChoice("", _l("Not set"))] + specialism_choices()
+
+
+class IssueReviewerCredentialsForm(FlaskForm):
+    """Issue one reviewer's credential (``reviewer_id``) or every eligible one's (empty)."""
+
+    reviewer_id = IntegerField(widget=HiddenInput(),
+                               validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    confirm = confirm_field(_l("I confirm: the credentials are signed and published now, and "
+                               "each reviewer can share theirs."))
+
+
+class RevokeReviewerCredentialForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (shown on the public verification page)"),
+                           filters=[strip], validators=[DataRequired(), Length(min=5, max=1000)])
+    confirm = confirm_field(_l("I understand that the reason is shown publicly and that a "
+                               "revocation cannot be undone."))

@@ -16,4 +16,5 @@ from assessments.views import (  # noqa: F401
     referees,
     reports,
     reviewer,
+    reviewer_credentials,
 )

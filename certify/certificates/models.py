@@ -43,12 +43,10 @@ class SigningKey(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Certificate(db.Model):
-    __tablename__ = "certificates"
-    __table_args__ = (
-        sa.UniqueConstraint("track", "branch_id", "year", "sequence"),
-        sa.CheckConstraint("valid_until > valid_from", name="valid_until_after_valid_from"),
-        sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+def _revocable() -> tuple[sa.CheckConstraint, ...]:
+    """The constraints of a record with a place in the status lists, revocable and suspendable
+    with a reason (a certificate, a reviewer's credential)."""
+    return (
         sa.CheckConstraint("status_index >= 0", name="status_index_not_negative"),
         sa.CheckConstraint(
             "(revoked_at IS NULL) = (revocation_reason IS NULL)", name="revocation_has_reason"
@@ -56,6 +54,16 @@ class Certificate(db.Model):
         sa.CheckConstraint(
             "(suspended_at IS NULL) = (suspension_reason IS NULL)", name="suspension_has_reason"
         ),
+    )
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+    __table_args__ = (
+        sa.UniqueConstraint("track", "branch_id", "year", "sequence"),
+        sa.CheckConstraint("valid_until > valid_from", name="valid_until_after_valid_from"),
+        sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+        *_revocable(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -216,3 +224,64 @@ class RenewalFinding(db.Model):
     request: Mapped[RenewalRequest] = relationship(back_populates="findings")
     criterion: Mapped[Criterion] = relationship()
     reviewer: Mapped[User] = relationship()
+
+
+class ReviewerCredential(db.Model):
+    """A signed credential of a reviewer's work in one closed competition (issue 19): the
+    figures as they stood when it was issued, its own place in the status lists, revocable and
+    suspendable like a certificate. One per reviewer and competition."""
+
+    __tablename__ = "reviewer_credentials"
+    __table_args__ = (
+        sa.UniqueConstraint("competition_id", "reviewer_id"),
+        sa.CheckConstraint("files_reviewed >= 1", name="files_reviewed_positive"),
+        sa.CheckConstraint("reviews_on_time >= 0 AND reviews_on_time <= files_reviewed",
+                           name="reviews_on_time_within_files"),
+        *_revocable(),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The credential's uuid: its public address and its id (``urn:uuid:<public_id>``).
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competitions.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # As issued: the competition's title per language and the reviewer's name, so the record
+    # and its credential say the same whatever is edited later.
+    competition_title: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    reviewer_name: Mapped[str] = mapped_column(String(200))
+    files_reviewed: Mapped[int]
+    reviews_on_time: Mapped[int]
+    calibration_completed: Mapped[bool]
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status_index: Mapped[int | None] = mapped_column(unique=True)
+    subject_salt: Mapped[str] = mapped_column(String(64))
+    credential: Mapped[dict | None] = mapped_column(sa.JSON)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+
+    @property
+    def credential_id(self) -> str:
+        return f"urn:uuid:{self.public_id}"
+
+    @property
+    def timeliness_percent(self) -> int:
+        """The share of the reviews submitted by the review deadline, in whole percent."""
+        return round(100 * self.reviews_on_time / self.files_reviewed)
+
+    @property
+    def display_competition(self) -> str:
+        return localized(self.competition_title)
+
+    @property
+    def status(self) -> CertificateStatus:
+        """Revoked, else suspended, else valid: the credential has no end date."""
+        if self.revoked_at is not None:
+            return CertificateStatus.revoked
+        if self.suspended_at is not None:
+            return CertificateStatus.suspended
+        return CertificateStatus.valid

@@ -16,7 +16,7 @@ from certify.certificates import credentials as vc
 from certify.certificates.badges import badge_url
 from certify.certificates.issuer import issuer_id, issuer_name, status_list_url
 from certify.certificates.keys import sign_with_active_key
-from certify.certificates.models import Certificate, SupersededCredential
+from certify.certificates.models import Certificate, ReviewerCredential, SupersededCredential
 from certify.certificates.status_lists import REVOCATION
 from certify.core.extensions import db
 from certify.core.i18n import localized
@@ -37,6 +37,8 @@ def _free_status_index() -> int:
     taken = set(db.session.scalars(sa.select(Certificate.status_index)
                                    .where(Certificate.status_index.is_not(None))))
     taken |= set(db.session.scalars(sa.select(SupersededCredential.status_index)))
+    taken |= set(db.session.scalars(sa.select(ReviewerCredential.status_index)
+                                    .where(ReviewerCredential.status_index.is_not(None))))
     if len(taken) >= size:
         raise RuntimeError("the status list is full")
     while True:
@@ -45,8 +47,9 @@ def _free_status_index() -> int:
             return index
 
 
-def _claim_status_index(certificate: Certificate) -> None:
-    """Take a free position at once (in a savepoint). Two issuances running in parallel, each
+def claim_status_index(certificate: Certificate | ReviewerCredential) -> None:
+    """Take a free position at once (in a savepoint), for a certificate or a reviewer's
+    credential (one status list serves both). Two issuances running in parallel, each
     under its own number sequence, may draw the same position: the one that writes second
     meets the unique constraint, gives the position up and draws another, instead of failing
     the whole award."""
@@ -129,6 +132,22 @@ def achievement_document(version: RubricVersion, language: str) -> dict[str, Any
     return {"@context": [vc.VC_CONTEXT, vc.OB_CONTEXT], **achievement(version, None, language)}
 
 
+def issuer_object() -> dict[str, Any]:
+    """The issuer as every credential of ours embeds it (an OB 3.0 Profile)."""
+    return {"id": issuer_id(), "type": ["Profile"], "name": issuer_name("en"), "url": base_url()}
+
+
+def revocation_entry(status_index: int) -> dict[str, Any]:
+    """A credential's one status entry: its place on the revocation list."""
+    return {
+        "id": f"{status_list_url(REVOCATION)}#{status_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": REVOCATION,
+        "statusListIndex": str(status_index),
+        "statusListCredential": status_list_url(REVOCATION),
+    }
+
+
 def build_credential(certificate: Certificate) -> dict[str, Any]:
     """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned), conforming to
     1EdTech's ob_v3p0_achievementcredential_schema.json (docs/credentials.md)."""
@@ -163,10 +182,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
         "id": certificate.credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": subject["achievement"]["name"],
-        "issuer": {
-            "id": issuer_id(), "type": ["Profile"], "name": issuer_name("en"),
-            "url": base_url(),
-        },
+        "issuer": issuer_object(),
         "validFrom": vc.timestamp(datetime.combine(certificate.valid_from, time(), tzinfo=UTC)),
         "validUntil": vc.timestamp(datetime.combine(certificate.valid_until, time(),
                                                     tzinfo=UTC)),
@@ -177,13 +193,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
                       "name": f"{certificate.number}"}],
         # One entry (the schema allows one): revocation, which every verifier understands.
         # A suspension shows on our page and API from the register (docs/credentials.md).
-        "credentialStatus": {
-            "id": f"{status_list_url(REVOCATION)}#{certificate.status_index}",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": REVOCATION,
-            "statusListIndex": str(certificate.status_index),
-            "statusListCredential": status_list_url(REVOCATION),
-        },
+        "credentialStatus": revocation_entry(certificate.status_index),
         "credentialSchema": [{"id": vc.OB_SCHEMA, "type": vc.OB_SCHEMA_TYPE}],
     }
 
@@ -191,7 +201,7 @@ def build_credential(certificate: Certificate) -> dict[str, Any]:
 def sign_certificate(certificate: Certificate) -> None:
     """Give the certificate its status place and salt (once) and a freshly signed credential."""
     if certificate.status_index is None:
-        _claim_status_index(certificate)
+        claim_status_index(certificate)
     if not certificate.subject_salt:
         certificate.subject_salt = secrets.token_hex(16)
     if certificate.awarded_at is None:

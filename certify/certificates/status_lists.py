@@ -11,11 +11,14 @@ import sqlalchemy as sa
 from certify.certificates import credentials as vc
 from certify.certificates.issuer import issuer_id, status_list_url
 from certify.certificates.keys import sign_with_active_key
-from certify.certificates.models import Certificate, SupersededCredential
+from certify.certificates.models import Certificate, ReviewerCredential, SupersededCredential
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 
 FLAGGED_BY = {"revocation": Certificate.revoked_at, "suspension": Certificate.suspended_at}
+# The same columns of reviewers' credentials, whose places are on the same lists.
+REVIEWER_FLAGGED_BY = {"revocation": ReviewerCredential.revoked_at,
+                       "suspension": ReviewerCredential.suspended_at}
 STATUS_PURPOSES = tuple(FLAGGED_BY)
 # The purpose of the one status entry a credential carries. The suspension list stays
 # served for credentials issued with two entries.
@@ -29,12 +32,13 @@ def bits_of(certificate) -> dict[str, bool]:
 
 
 def status_bits(purpose: str) -> bytearray:
-    """The list's bits: a certificate's place when its column is set, and on the revocation
-    list every superseded credential's place."""
+    """The list's bits: a certificate's or a reviewer's credential's place when its column is
+    set, and on the revocation list every superseded credential's place."""
     bits = bytearray(vc.STATUS_LIST_MIN_ENTRIES // 8)
-    for index in db.session.scalars(sa.select(Certificate.status_index).where(
-            FLAGGED_BY[purpose].is_not(None), Certificate.status_index.is_not(None))):
-        vc.set_status_bit(bits, index, True)
+    for model, flagged_by in ((Certificate, FLAGGED_BY), (ReviewerCredential, REVIEWER_FLAGGED_BY)):
+        for index in db.session.scalars(sa.select(model.status_index).where(
+                flagged_by[purpose].is_not(None), model.status_index.is_not(None))):
+            vc.set_status_bit(bits, index, True)
     if purpose == REVOCATION:
         for index in db.session.scalars(sa.select(SupersededCredential.status_index)):
             vc.set_status_bit(bits, index, True)

@@ -1,5 +1,6 @@
 """Verifying a credential against our own records: our keys (retired ones too), our status
-lists as we would serve them now, and the certificate a credential belongs to."""
+lists as we would serve them now, and the certificate -- or the reviewer's credential record
+(issue 19) -- a credential belongs to."""
 
 from __future__ import annotations
 
@@ -11,9 +12,21 @@ import sqlalchemy as sa
 
 from certify.certificates import credentials as vc
 from certify.certificates.issuer import issuer_id, legacy_issuer_ids, status_list_url
-from certify.certificates.models import Certificate, SigningKey, SupersededCredential
+from certify.certificates.models import (
+    Certificate,
+    ReviewerCredential,
+    SigningKey,
+    SupersededCredential,
+)
 from certify.certificates.proofs import ProofSet
-from certify.certificates.status_lists import FLAGGED_BY, REVOCATION, STATUS_PURPOSES, bits_of
+from certify.certificates.reviewer_credentials import reviewer_credential_by_id
+from certify.certificates.status_lists import (
+    FLAGGED_BY,
+    REVIEWER_FLAGGED_BY,
+    REVOCATION,
+    STATUS_PURPOSES,
+    bits_of,
+)
 from certify.core.extensions import db
 
 
@@ -53,6 +66,10 @@ def _our_status(stored: Certificate | None = None,
         if index not in bits:
             row = db.session.execute(sa.select(*FLAGGED_BY.values())
                                      .where(Certificate.status_index == index)).one_or_none()
+            if row is None:  # the place of a reviewer's credential, if any
+                row = db.session.execute(
+                    sa.select(*REVIEWER_FLAGGED_BY.values())
+                    .where(ReviewerCredential.status_index == index)).one_or_none()
             bits[index] = bits_of(row) if row else dict.fromkeys(STATUS_PURPOSES, False)
             if row is None and db.session.scalar(sa.select(SupersededCredential.id).where(
                     SupersededCredential.status_index == index)) is not None:
@@ -92,8 +109,11 @@ def _our_current(stored: Certificate | None = None) -> Callable[[dict], bool | N
 
     def current(document: dict) -> bool | None:
         number = _number_of(document)
-        if number is None:
-            return None
+        if number is None:  # a reviewer's credential names no number: found by its id
+            record = reviewer_credential_by_id(document.get("id"))
+            if record is None or record.credential is None:
+                return None
+            return vc.content_digest(document) == vc.content_digest(record.credential)
         if stored is not None and stored.number == number:
             current_id, credential = stored.credential_id, stored.credential
         else:
@@ -124,8 +144,11 @@ def _register_suspension(document: dict, result: vc.Verification,
     if outcome.get("issuer_key") is not True:
         return vc.Check("suspension", None, "not checked: not a credential of this issuer")
     number = _number_of(document)
-    suspended_at = (NO_RECORD if number is None
-                    else _register_value(number, stored, Certificate.suspended_at))
+    if number is None:
+        record = reviewer_credential_by_id(document.get("id"))
+        suspended_at = NO_RECORD if record is None else record.suspended_at
+    else:
+        suspended_at = _register_value(number, stored, Certificate.suspended_at)
     if suspended_at is NO_RECORD:
         return vc.Check("suspension", None, "the issuer has no record of this credential")
     return vc.Check("suspension", suspended_at is None,

@@ -2,7 +2,7 @@
 webhook deliveries and each attempt's outcome (certify/alerts/models.py).
 
 Revision ID: alerts0038
-Revises: referees0036 (0036_referees)
+Revises: revcred0037 (0037_reviewer_credentials)
 Create Date: 2026-11-29 04:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'alerts0038'
-down_revision = 'referees0036'
+down_revision = 'revcred0037'
 branch_labels = None
 depends_on = None
 

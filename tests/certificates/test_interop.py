@@ -14,12 +14,8 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -30,6 +26,13 @@ from certify.certificates.verification import verify_document
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from tests.support import login
+from tests.support.interop import (
+    HarnessError,
+    node_or_skip,
+    node_script,
+    run_harness,
+    write_fixtures,
+)
 
 INTEROP = Path(__file__).resolve().parents[1] / "interop"
 NODE_TIMEOUT_SECONDS = 300
@@ -55,16 +58,6 @@ def _params(tools):
 
 
 # --- Issuing the cases and running the harness once ----------------------------------------
-
-
-def _node_or_skip() -> str:
-    node = shutil.which("node")
-    if node is None or not (INTEROP / "node_modules").is_dir():
-        missing = "node" if node is None else "tests/interop/node_modules (run `make interop`)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"interop tests need {missing} (CI=true)")
-        pytest.skip(f"interop tests need {missing}")
-    return node
 
 
 def _issue_cases(app, client, award, in_app) -> dict[str, dict]:
@@ -107,65 +100,6 @@ def _issue_cases(app, client, award, in_app) -> dict[str, dict]:
     return {case: documents[case] for case in CASES}
 
 
-def _served_addresses(documents: dict[str, dict]) -> set[str]:
-    """Every address a verifier of these credentials asks for: status lists, the issuer (its
-    profile, or its did:web document)."""
-    addresses = set()
-    for document in documents.values():
-        entries = document.get("credentialStatus") or []
-        for entry in [entries] if isinstance(entries, dict) else entries:
-            addresses.add(entry["statusListCredential"])
-        issuer = document["issuer"]
-        issuer_id = issuer["id"] if isinstance(issuer, dict) else issuer
-        if issuer_id.startswith("did:web:"):
-            host, *segments = map(unquote, issuer_id.removeprefix("did:web:").split(":"))
-            where = "/".join(segments) if segments else ".well-known"
-            addresses.add(f"https://{host}/{where}/did.json")
-        else:
-            addresses.add(issuer_id)
-    return addresses
-
-
-def _write_fixtures(client, documents: dict[str, dict], directory: Path) -> None:
-    """The directory verify.mjs reads: credentials/, documents/ and served.json."""
-    for sub in ("credentials", "documents", "served"):
-        (directory / sub).mkdir()
-    for case, document in documents.items():
-        (directory / "credentials" / f"{case}.json").write_text(json.dumps(document, indent=1))
-    served = {}
-    for number, address in enumerate(sorted(_served_addresses(documents))):
-        response = client.get(urlsplit(address).path)
-        assert response.status_code == 200, address
-        name = f"served/{number}.json"
-        (directory / name).write_text(response.get_data(as_text=True))
-        served[address] = name
-    (directory / "served.json").write_text(json.dumps(served, indent=1))
-    issuer = client.get("/issuer")
-    (directory / "documents" / "issuer.json").write_text(issuer.get_data(as_text=True))
-    did = client.get("/.well-known/did.json")
-    if did.status_code == 200:
-        (directory / "documents" / "did.json").write_text(did.get_data(as_text=True))
-
-
-class HarnessError(RuntimeError):
-    """The Node harness itself failed (not a verdict): never an expected failure."""
-
-
-def _node_script(node: str, script: str, directory: Path) -> str:
-    completed = subprocess.run(  # noqa: S603 -- our own script, arguments we built
-        [node, str(INTEROP / script), str(directory)], capture_output=True, text=True,
-        timeout=NODE_TIMEOUT_SECONDS, check=False)
-    if completed.returncode != 0:
-        raise HarnessError(f"{script} exited {completed.returncode}: {completed.stderr[-4000:]}")
-    return completed.stdout
-
-
-def _run_harness(node: str, directory: Path) -> dict[tuple[str, str], dict]:
-    lines = _node_script(node, "verify.mjs", directory).splitlines()
-    results = [json.loads(line) for line in lines if line.strip()]
-    return {(r["tool"], r["subject"]): r for r in results}
-
-
 @pytest.fixture(scope="module")
 def interop_store(tmp_path_factory):
     """Filled by the first test of the module that asks (``interop``), read by the rest: the
@@ -184,7 +118,7 @@ def interop(interop_store, app, client, award, in_app):
     if "ours" not in interop_store:
         try:
             documents = _issue_cases(app, client, award, in_app)
-            _write_fixtures(client, documents, interop_store["directory"])
+            write_fixtures(client, documents, interop_store["directory"])
             ours = in_app(lambda: {case: verify_document(document).verified
                                    for case, document in documents.items()})
         except Exception as error:  # once is enough: the other tests report it, not redo it
@@ -197,9 +131,9 @@ def interop(interop_store, app, client, award, in_app):
 def _results(interop) -> dict[tuple[str, str], dict]:
     """The harness's verdicts on the issued cases: verify.mjs runs once per module."""
     if "results" not in interop:
-        node = _node_or_skip()
+        node = node_or_skip()
         try:
-            interop["results"] = _run_harness(node, interop["directory"])
+            interop["results"] = run_harness(node, interop["directory"])
         except HarnessError as error:
             interop["results"] = error
     if isinstance(interop["results"], HarnessError):
@@ -220,9 +154,9 @@ def test_the_harness_accepts_what_the_reference_libraries_make(tmp_path):
     themselves (did:web issuer, eddsa-rdfc-2022 + eddsa-jcs-2022, one status entry), passes every
     tool, and its revoked, expired and tampered twins are refused for those reasons. So a
     refusal of our credentials is about them, not about the harness."""
-    node = _node_or_skip()
-    _node_script(node, "reference-fixtures.mjs", tmp_path)
-    results = _run_harness(node, tmp_path)
+    node = node_or_skip()
+    node_script(node, "reference-fixtures.mjs", tmp_path)
+    results = run_harness(node, tmp_path)
     for tool in (*VERIFIERS, *FORMAT_TOOLS):
         assert results[tool, "valid"]["verified"] is True, _describe(results[tool, "valid"])
     assert results["jsonld", "did"]["verified"] is True

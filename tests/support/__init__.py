@@ -332,6 +332,18 @@ MATRIX: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "certificates.mine"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("POST", "certificates.privacy"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     ("POST", "certificates.renew"): (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    # A reviewer's credential (issue 19): public by its uuid; issued and revoked by admins.
+    ("GET", "certificates.reviewer_credential_page"):
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "certificates.reviewer_credential_json"):
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "assessments.reviewer_credentials"):
+        (302, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403),
+    # Nothing ticked: back to the page with the reason, nothing issued or revoked.
+    ("POST", "assessments.issue_reviewer_credentials"):
+        (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
+    ("POST", "assessments.revoke_reviewer_credential_view"):
+        (302, 403, 403, 403, 403, 403, 403, 302, 403, 302, 403),
     ("GET", "certificates.renewals"): (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403),
     # The re-assessment of a renewal: reviewers and administrators, never the holder.
     ("GET", "certificates.review_renewal"):

@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = {
     "certificates.status_list", "certificates.did", "certificates.issuer",
     "certificates.achievement", "certificates.badge", "main.healthz", "static",
     "alerts.subscribe",  # /verify/<number>/alerts: the form beside the verification page
+    "certificates.reviewer_credential_page", "certificates.reviewer_credential_json",
 }
 
 

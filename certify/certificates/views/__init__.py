@@ -8,4 +8,5 @@ from certify.certificates.views import (  # noqa: F401
     public,
     register,
     renewal_review,
+    reviewer,
 )

@@ -23,6 +23,7 @@ from certify.certificates.operations import (
     set_privacy,
 )
 from certify.certificates.permissions import is_printable
+from certify.certificates.reviewer_credentials import reviewer_credentials_of
 from certify.core.urls import absolute_url
 from certify.core.views import run_operation
 from certify.users.views.profile import register_consent_context
@@ -60,6 +61,7 @@ def _page(certificate: Certificate, renewal_form: RenewalForm) -> str:
 def my_certificates():
     return render_template("certificates/my_list.html",
                            certificates=certificates_of(current_user),
+                           reviewer_credentials=reviewer_credentials_of(current_user),
                            **register_consent_context(current_user))
 
 

@@ -34,7 +34,12 @@ from certify.certificates.facts import stated_facts
 from certify.certificates.forms import BulkVerifyForm, CredentialCheckForm, VerifyForm
 from certify.certificates.issuer import did_document, issuer_name, issuer_profile
 from certify.certificates.lookups import AS_VERIFIED, find_certificate
-from certify.certificates.models import Certificate, SigningKey, SupersededCredential
+from certify.certificates.models import (
+    Certificate,
+    ReviewerCredential,
+    SigningKey,
+    SupersededCredential,
+)
 from certify.certificates.numbering import normalise
 from certify.certificates.pdf import render_pdf
 from certify.certificates.permissions import is_printable, may_download
@@ -55,8 +60,9 @@ from rubrics.models import Rubric, RubricVersion
 JSON_LD = "application/ld+json"
 
 # What the public answers show: a change to any of these drops every kept answer (a superseded
-# credential's place is set on the revocation list).
-public_cache.watch(Certificate, SigningKey, Branch, Rubric, RubricVersion, SupersededCredential)
+# credential's place is set on the revocation list, and so is a revoked reviewer's credential's).
+public_cache.watch(Certificate, SigningKey, Branch, Rubric, RubricVersion, SupersededCredential,
+                   ReviewerCredential)
 
 
 def _public_rate() -> str:
