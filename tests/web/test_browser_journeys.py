@@ -13,11 +13,13 @@ import csv
 import io
 import re
 import time
+from datetime import date
 from pathlib import Path
 
 import pyotp
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from assessments import operations
 from assessments.models import Application, Competition, Decision, Evidence, Review
@@ -456,13 +458,19 @@ def test_company_checks_a_list_of_certificates_in_english(live_server, browser, 
         page.get_by_role("button", name="Check", exact=True).click()
     assert download.value.suggested_filename == "certificate-check.csv"
     result = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
-    assert result == [
-        ["number", "found", "status", "holder_name", "track", "valid_until", "verify_url"],
-        [valid, "True", "valid", valid_holder, "professor", valid_until,
-         f"{live_server}/verify/{valid}"],
-        [revoked, "True", "revoked", revoked_holder, "professor", revoked_until,
-         f"{live_server}/verify/{revoked}"],
-        [unknown, "False", "", "", "", "", ""],
+    title = "UNESCO Professor of Mining Engineering"
+
+    def day(iso: str) -> str:
+        return format_date(date.fromisoformat(iso), "medium", locale="en")
+
+    assert result == [  # for people: words, dates in the language's style, codes last
+        ["Certificate number", "Found", "Status", "Holder", "Award title", "Valid until",
+         "Verification page", "Status code", "Track code"],
+        [valid, "Yes", "Valid", valid_holder, title, day(valid_until),
+         f"{live_server}/verify/{valid}", "valid", "professor"],
+        [revoked, "Yes", "Revoked", revoked_holder, title, day(revoked_until),
+         f"{live_server}/verify/{revoked}", "revoked", "professor"],
+        [unknown, "No", "", "", "", "", "", "", ""],
     ]
 
     rows.nth(1).get_by_role("link", name=revoked).click()
