@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -123,11 +122,9 @@ def readable_rows(results: list[dict]) -> Iterator[list]:
     for a spreadsheet to filter on."""
     for item in results:
         status, track = item["status"] or "", item.get("track", "")
-        valid_until = item.get("valid_until")
         yield [item["number"], cell(item["found"]),
                CertificateStatus(status).title if status else "", item.get("holder_name", ""),
-               Track(track).title if track else "",
-               day(date.fromisoformat(valid_until)) if valid_until else "",
+               Track(track).title if track else "", day(item.get("valid_until")),
                item.get("verify_url", ""), status, track]
 
 

@@ -423,6 +423,11 @@ def test_company_scans_certificates_in_english(live_server, browser, certificate
     assert in_app(certificate_states) == {valid: (False, None), revoked: (True, REVOCATION)}
 
 
+def day(iso: str) -> str:
+    """An ISO date as an English page writes it ("Nov 28, 2031")."""
+    return format_date(date.fromisoformat(iso), "medium", locale="en")
+
+
 def test_company_checks_a_list_of_certificates_in_english(live_server, browser, certificates,
                                                           in_app, tmp_path):
     (valid, valid_holder, valid_until), (revoked, revoked_holder, revoked_until) = certificates
@@ -446,9 +451,10 @@ def test_company_checks_a_list_of_certificates_in_english(live_server, browser, 
     assert answer.value.status == 200  # public and read-only: no CSRF token needed
     rows = page.locator("main table tbody tr")
     expect(rows).to_have_count(3)
-    expect(rows.nth(0).locator("td")).to_have_text([valid, "Valid", valid_holder, valid_until])
+    expect(rows.nth(0).locator("td")).to_have_text(
+        [valid, "Valid", valid_holder, day(valid_until)])  # the language's date style
     expect(rows.nth(1).locator("td")).to_have_text(
-        [revoked, "Revoked", revoked_holder, revoked_until])
+        [revoked, "Revoked", revoked_holder, day(revoked_until)])
     expect(rows.nth(2).locator("td")).to_have_text([unknown, "not found", "", ""])
     assert_accessible(page, "verifier-en-4-bulk-results")
 
@@ -459,10 +465,6 @@ def test_company_checks_a_list_of_certificates_in_english(live_server, browser, 
     assert download.value.suggested_filename == "certificate-check.csv"
     result = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
     title = "UNESCO Professor of Mining Engineering"
-
-    def day(iso: str) -> str:
-        return format_date(date.fromisoformat(iso), "medium", locale="en")
-
     assert result == [  # for people: words, dates in the language's style, codes last
         ["Certificate number", "Found", "Status", "Holder", "Award title", "Valid until",
          "Verification page", "Status code", "Track code"],
