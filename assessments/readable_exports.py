@@ -6,19 +6,21 @@ of their own, so a person can still match a row to the system; the machine-reada
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator, Sequence
 
-import numpy
+import pandas as pd
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from assessments.models import Application, Competition, Review
+from assessments.models import Application, Competition, ImpartialityDeclaration, Review
 from assessments.states import Outcome
+from certify.core.dates import moment
 from certify.core.extensions import db
 from certify.core.i18n import localized
-from certify.users.models import User
+from certify.core.readable import cell, country_name, headed, language_name
+from certify.users.models import Branch, User
+from rubrics.models import Track
 
 HEADERS = {
     "assessment_id": _l("Application No."),
@@ -74,15 +76,69 @@ def _converter(name: str, titles: dict[int, str], reviewers: dict[int, str]):
         return lambda value: str(CLAIMS.get(value, value))
     if name == "outcome":
         return lambda value: Outcome(value).title if value else ""
-    return _plain
+    return cell
 
 
-def _plain(value):
-    """Cells come from pandas, so a yes/no or a figure may be a numpy scalar."""
-    if isinstance(value, (bool, numpy.bool_)):
-        return _("Yes") if value else _("No")
-    if isinstance(value, (float, numpy.floating)):
-        return "" if math.isnan(value) else round(float(value), 2)
-    if isinstance(value, numpy.integer):
-        return int(value)
-    return value
+
+
+# The annual report's workbook, the candidate's feedback and the declarations, for people ------
+
+SHEETS = {"summary": _l("Decisions by title"), "by_university": _l("Decisions by university"),
+          "by_country": _l("Decisions by country"), "certificates": _l("Certificates issued")}
+REPORT_HEADERS = {
+    "track": _l("Award title"), "track_code": _l("Track code"), "university": _l("University"),
+    "country": _l("Country"), "country_code": _l("Country code"), "branch": _l("Branch"),
+    "branch_code": _l("Branch code"), "total": _l("Total"), "issued": _l("Issued"),
+    "revoked": _l("Of them revoked"),
+}
+SHEET_NAME_MOST = 31  # characters Excel allows in a sheet's name
+FEEDBACK_HEADERS = {"criterion": _l("Criterion"), "criterion_code": _l("Criterion code"),
+                    "weight_percent": _l("Weight, %"), "self_level": _l("Self-assessed level"),
+                    "panel_mean": _l("Mean level")}
+DECLARATION_HEADERS = (_l("Name"), _l("Email"), _l("Signed at"), _l("Text version"),
+                       _l("Language"), _l("Text SHA-256"), _l("Interests declared"))
+
+
+def readable_annual_report(sheets: dict[str, pd.DataFrame], year: int
+                           ) -> dict[str, pd.DataFrame]:
+    """The annual report's tables as workbook sheets named in the reader's language with the
+    year: titles, countries and branches by name, each followed by its code."""
+    branches = {code: localized(name) for code, name in db.session.execute(
+        sa.select(Branch.code, Branch.name)).all()}
+    named = {"track": lambda code: Track(code).title, "country": country_name,
+             "branch": lambda code: branches.get(code, code)}
+    headers = {**REPORT_HEADERS, **{outcome.value: outcome.title for outcome in Outcome}}
+    readable_sheets = {}
+    for name, frame in sheets.items():
+        frame = frame.copy()
+        for column, title_of in named.items():
+            if column in frame.columns:
+                frame.insert(frame.columns.get_loc(column) + 1, f"{column}_code", frame[column])
+                frame[column] = frame[column].map(title_of)
+        title = str(SHEETS[name])[:SHEET_NAME_MOST - len(f" {year}")]
+        readable_sheets[f"{title} {year}"] = headed(frame, headers)
+    return readable_sheets
+
+
+def readable_feedback(frame: pd.DataFrame) -> pd.DataFrame:
+    """The candidate's feedback with headers in their language, the criterion's title first
+    and its code beside it; reviewers stay numbered (anonymous)."""
+    if "criterion" in frame.columns:
+        frame = frame[["criterion", *(c for c in frame.columns if c != "criterion")]]
+    headers = dict(FEEDBACK_HEADERS)
+    for column in frame.columns:
+        if column.startswith("reviewer_"):
+            number, what = column.removeprefix("reviewer_").split("_", 1)
+            headers[column] = (_("Reviewer %(number)s: level", number=number) if what == "level"
+                               else _("Reviewer %(number)s: comment", number=number))
+    return headed(frame, headers)
+
+
+def readable_declarations(declarations: Iterable[ImpartialityDeclaration]
+                          ) -> tuple[list[str], list[list]]:
+    """Who signed the impartiality declaration, for people: the time in the reader's style with
+    its zone, the language by name; the text's version and hash stay as they are (they identify
+    the text signed)."""
+    rows = [[d.user.full_name, d.user.email, moment(d.signed_at), d.text_version,
+             language_name(d.language), d.text_sha256, d.interests] for d in declarations]
+    return [str(title) for title in DECLARATION_HEADERS], rows

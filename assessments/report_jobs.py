@@ -27,7 +27,8 @@ def annual_report_workbook(job: jobs.BackgroundJob, progress, output: Path) -> t
     year = int(job.params["year"])
     branches = job.params.get("branches")
     progress(0, 2)
-    sheets = annual_report_sheets(year, None if branches is None else set(branches))
+    with force_locale(job.params.get("language") or "en"):  # the asker's language
+        sheets = annual_report_sheets(year, None if branches is None else set(branches))
     progress(1, 2)
     output.write_bytes(to_xlsx(sheets))
     progress(2, 2)

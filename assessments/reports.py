@@ -22,6 +22,7 @@ from assessments.analytics import (
     scoped_self_frame,
 )
 from assessments.models import Application, Competition, Decision, Review
+from assessments.readable_exports import readable_annual_report
 from certify.core.extensions import db
 from certify.core.i18n import localized
 from rubrics.models import Criterion
@@ -132,5 +133,6 @@ def export_rows(competition: Competition, kind: str, branch_ids: set[int] | None
 
 
 def annual_report_sheets(year: int, branch_ids: set[int] | None) -> dict[str, pd.DataFrame]:
-    """The annual report's tables as workbook sheets, named with the year."""
-    return {f"{name} {year}": frame for name, frame in annual_report(year, branch_ids).items()}
+    """The annual report's tables as workbook sheets in the reader's language, named with the
+    year (readable_exports.readable_annual_report)."""
+    return readable_annual_report(annual_report(year, branch_ids), year)

@@ -343,7 +343,8 @@ def measure(url: str, work: Path, operation: str) -> dict:
     elif operation == "restore":
         target = sa.make_url(url).set(database=f"{sa.make_url(url).database}_restore")
         restored = make_app(target.render_as_string(hide_password=False), work)
-        result = restored.test_cli_runner().invoke(args=["restore", str(work / "scale.tar.gz")])
+        result = restored.test_cli_runner().invoke(
+            args=["restore", "--yes", str(work / "scale.tar.gz")])
         assert result.exit_code == 0, result.output
         detail = result.output.strip().splitlines()[-1][:60]
     seconds = time.perf_counter() - start

@@ -38,6 +38,7 @@ from assessments.permissions import (
     is_candidate_of,
 )
 from assessments.queries import applications_of
+from assessments.readable_exports import readable_feedback
 from assessments.reports import candidate_result, feedback_frame
 from assessments.views.loaders import (
     evidence_file_or_404,
@@ -249,8 +250,8 @@ def result(application_id: int):
 @bp.get("/applications/<int:application_id>/feedback.csv")
 @login_required
 def feedback_csv(application_id: int):
-    """The per-criterion feedback as a spreadsheet: self level, panel mean and what each
-    (anonymous) reviewer gave and wrote."""
+    """The per-criterion feedback as a spreadsheet in the candidate's language: self level,
+    panel mean and what each (anonymous) reviewer gave and wrote."""
     application = get_application_or_404(application_id, check=can_view_result)
-    return csv_response(to_csv(feedback_frame(application)),
+    return csv_response(to_csv(readable_feedback(feedback_frame(application))),
                         f"feedback-{application.id}.csv")

@@ -20,6 +20,7 @@ from assessments.permissions import (
     has_signed_declaration,
 )
 from assessments.queries import declarations_for
+from assessments.readable_exports import readable_declarations
 from assessments.views.loaders import get_competition_or_404, visible_competition_or_404
 from certify.core.safety import safe_next_url
 from certify.core.tabular import csv_response, rows_to_csv
@@ -84,9 +85,6 @@ def declarations_csv(competition_id: int):
     competition = get_competition_or_404(competition_id)
     if not can_view_declarations(current_user):
         abort(403)
-    rows = [(d.user.full_name, d.user.email, d.signed_at.isoformat(), d.text_version,
-             d.language, d.text_sha256, d.interests) for d in declarations_for(competition)]
-    header = ["name", "email", "signed_at_utc", "text_version", "language", "text_sha256",
-              "interests"]
+    header, rows = readable_declarations(declarations_for(competition))
     return csv_response(rows_to_csv(header, rows),
                         f"competition-{competition.id}-declarations.csv")

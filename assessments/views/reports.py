@@ -147,6 +147,6 @@ def prepare_annual_report():
     require_action_form()
     job = jobs.start(ANNUAL_REPORT, owner_id=current_user.id,
                      title=_("Annual report %(year)d", year=year),
-                     params={"year": year,
+                     params={"year": year, "language": current_language(),
                              "branches": None if branches is None else sorted(branches)})
     return redirect(url_for("main.job", job_id=job.id))

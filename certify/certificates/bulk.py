@@ -8,18 +8,25 @@ import io
 from collections.abc import Iterator
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from certify.certificates.lookups import find_certificates
 from certify.certificates.models import Certificate
 from certify.certificates.numbering import is_certificate_number, normalise
-from certify.certificates.status import certificate_status
+from certify.certificates.status import CertificateStatus, certificate_status
+from certify.core.dates import day
+from certify.core.readable import cell
 from certify.core.tabular import rows_to_csv
 from certify.core.urls import absolute_url
 from certify.users.specialisms import specialism_title_in
+from rubrics.models import Track
 
 BULK_LIMIT = 1000  # checked at once by default; more go to a background job (bulk_jobs.py)
 CSV_COLUMNS = ("number", "found", "status", "holder_name", "track", "valid_until",
-               "verify_url")
+               "verify_url")  # the machine-readable file (the API's checks)
+READABLE_COLUMNS = (_l("Certificate number"), _l("Found"), _l("Status"), _l("Holder"),
+                    _l("Award title"), _l("Valid until"), _l("Verification page"),
+                    _l("Status code"), _l("Track code"))  # the page's file, for people
 
 
 def certificate_json(certificate: Certificate) -> dict:
@@ -105,8 +112,27 @@ def result_rows(results: list[dict]) -> Iterator[list]:
             for item in results)
 
 
-def results_csv(results: list[dict]) -> bytes:
-    """The results as a CSV to download, safe to open in a spreadsheet."""
+def readable_header() -> list[str]:
+    return [str(title) for title in READABLE_COLUMNS]
+
+
+def readable_rows(results: list[dict]) -> Iterator[list]:
+    """The results for people (READABLE_COLUMNS), in the reader's language: yes/no, the status
+    and the title in words, the date in the language's style; the status and track codes last,
+    for a spreadsheet to filter on."""
+    for item in results:
+        status, track = item["status"] or "", item.get("track", "")
+        yield [item["number"], cell(item["found"]),
+               CertificateStatus(status).title if status else "", item.get("holder_name", ""),
+               Track(track).title if track else "", day(item.get("valid_until")),
+               item.get("verify_url", ""), status, track]
+
+
+def results_csv(results: list[dict], *, for_people: bool = False) -> bytes:
+    """The results as a CSV to download, safe to open in a spreadsheet: for people (in the
+    reader's language) or for machines (CSV_COLUMNS: codes, True/False, ISO dates)."""
+    if for_people:
+        return rows_to_csv(readable_header(), readable_rows(results))
     return rows_to_csv(CSV_COLUMNS, result_rows(results))
 
 

@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from babel import Locale
 from flask import request
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, load_only, selectinload
@@ -33,7 +32,7 @@ from certify.certificates.models import Certificate
 from certify.certificates.status import CertificateStatus, certificate_status
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
-from certify.core.i18n import current_language, localized
+from certify.core.i18n import localized
 from certify.core.listing import (
     Filter,
     FilterControl,
@@ -46,6 +45,7 @@ from certify.core.listing import (
     paginate,
 )
 from certify.core.names import search_key
+from certify.core.readable import country_name
 from certify.core.urls import absolute_url
 from certify.users.models import Branch, RegisterConsent, User
 from certify.users.specialisms import SPECIALISM_CODES, Specialism
@@ -145,10 +145,6 @@ def canonical_key(asked: ListRequest) -> str:
     """The cache key of a register page: its accepted parameters, in a fixed order."""
     params = asked.params(REGISTER)
     return "&".join(f"{name}={params[name]}" for name in sorted(params))
-
-
-def country_name(code: str) -> str:
-    return Locale.parse(current_language()).territories.get(code, code)
 
 
 def band_options() -> list[tuple[str, str]]:

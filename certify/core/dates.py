@@ -14,9 +14,12 @@ from datetime import date, datetime
 from flask_babel import force_locale, format_date, format_time, get_locale
 
 
-def day(value: date | datetime | None, language: str | None = None) -> str:
-    if value is None:
+def day(value: date | datetime | str | None, language: str | None = None) -> str:
+    """``value`` may be an ISO 8601 date, as the API's answers hold it."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if language:
         with force_locale(language):
             return format_date(value, "medium")

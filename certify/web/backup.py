@@ -35,7 +35,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -398,11 +398,21 @@ def _load_table(connection: sa.Connection, table: sa.Table, source: Path | None)
     return count
 
 
-def restore_backup(path: Path, *, trusted: tuple[str, ...] = ()) -> Summary:
+def restore_backup(path: Path, *, trusted: tuple[str, ...] = (),
+                   confirm: Callable[[dict[str, Any]], bool] | None = None) -> Summary | None:
     """Restore *path*, signed by a key of this instance's key directory, of
-    ``TRUSTED_SIGNING_KEYS`` or of *trusted*, into an empty instance."""
+    ``TRUSTED_SIGNING_KEYS`` or of *trusted*, into an empty instance. ``confirm`` is shown the
+    checked manifest before anything is written; when it answers False nothing is, and the
+    answer is None."""
     with open_archive(Path(path), trusted) as (manifest, members):
+        if confirm is not None and not confirm(manifest):
+            return None
         return _restore(Path(path), manifest, members)
+
+
+def target_database() -> str:
+    """The database a restore writes into, its password hidden."""
+    return db.engine.url.render_as_string(hide_password=True)
 
 
 def _restore(path: Path, manifest: dict[str, Any], members: dict[str, Path]) -> Summary:

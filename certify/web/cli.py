@@ -17,7 +17,7 @@ from certify.core import cli as core_cli
 from certify.core.extensions import db
 from certify.core.urls import base_url
 from certify.users import cli as users_cli
-from certify.web.backup import BackupError, create_backup, restore_backup
+from certify.web.backup import BackupError, create_backup, restore_backup, target_database
 from certify.web.config import INSTANCE_SETTINGS
 from certify.web.demo import DEMO_PASSWORD, DEMO_SIGNATORIES, load_demo, sign_again_for_this_address
 from rubrics import cli as rubrics_cli
@@ -61,13 +61,30 @@ def remember_demo_settings() -> None:
         encoding="utf-8")
 
 
+def restore_plan(archive: str, manifest: dict) -> str:
+    """What a restore of ``archive`` will do, from its checked manifest."""
+    tables = manifest.get("tables", {})
+    filled = [f"  {name}: {count}" for name, count in sorted(tables.items()) if count]
+    evidence = sum(name.startswith("evidence/") for name in manifest.get("files", {}))
+    return "\n".join([
+        f"Archive:   {archive}",
+        f"Made at:   {manifest['created_at']}",
+        f"Issuer:    {manifest['issuer']}",
+        f"Schema:    {manifest['schema_revision']} ({manifest.get('dialect', '?')})",
+        f"Contents:  {sum(tables.values())} rows in {len(filled)} tables, {evidence} evidence "
+        f"files, {len(manifest.get('certificates', {}))} certificates",
+        *filled,
+        f"Target:    {target_database()} (must be empty; its rows and files are written now)",
+    ])
+
+
 def _backup_step(step, *args, **kwargs):
     """Run a backup or restore: its refusal as a clean error, its warnings on stderr."""
     try:
         summary = step(*args, **kwargs)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    for warning in summary.warnings:
+    for warning in summary.warnings if summary is not None else ():  # None: declined
         click.echo(f"warning: {warning}", err=True)
     return summary
 
@@ -93,10 +110,23 @@ def backup_command(output: str | None, include_private_keys: bool) -> None:
               help="Also believe signatures by this public key (z6Mk…), e.g. the old "
                    "instance's, taken from its /.well-known/did.json or your records, never "
                    "the archive.")
+@click.option("--yes", "-y", "assume_yes", is_flag=True,
+              help="Restore without asking first (for scripts).")
 @with_appcontext
-def restore_command(archive: str, trusted: tuple[str, ...]) -> None:
-    """Restore a signed archive into an empty instance and re-verify every certificate."""
-    summary = _backup_step(restore_backup, Path(archive), trusted=trusted)
+def restore_command(archive: str, trusted: tuple[str, ...], assume_yes: bool) -> None:
+    """Restore a signed archive into an empty instance and re-verify every certificate.
+
+    Once the archive's signature and checksums are checked, says what it holds and where it
+    goes, and asks before writing anything (unless --yes)."""
+
+    def confirm(manifest: dict) -> bool:
+        click.echo(restore_plan(archive, manifest))
+        return assume_yes or click.confirm("Restore this archive?", default=False)
+
+    summary = _backup_step(restore_backup, Path(archive), trusted=trusted, confirm=confirm)
+    if summary is None:
+        click.echo("Restore cancelled: nothing was written.", err=True)
+        raise SystemExit(1)
     click.echo(f"Restored {sum(summary.tables.values())} rows in {len(summary.tables)} tables "
                f"and {summary.files} evidence files; all {summary.certificates} certificates "
                "verify as they did when the archive was made.")

@@ -134,14 +134,21 @@ def test_annual_report_counts_and_neutralises_formulas(app, decided):
     assert "Karaganda Technical University" in page
     workbook = pd.read_excel(io.BytesIO(client.get(
         f"/manage/reports/annual.xlsx?year={year}").data), sheet_name=None)
-    assert set(workbook) == {f"{name} {year}" for name in
-                             ("summary", "by_university", "by_country", "certificates")}
-    summary = workbook[f"summary {year}"]
+    assert set(workbook) == {f"{name} {year}" for name in (
+        "Decisions by title", "Decisions by university", "Decisions by country",
+        "Certificates issued")}
+    summary = workbook[f"Decisions by title {year}"]
     assert summary.to_dict("records") == [
-        {"track": "professor", "award": 1, "refuse": 1, "total": 2}]
-    certificates = workbook[f"certificates {year}"]
+        {"Award title": "UNESCO Professor of Mining Engineering", "Track code": "professor",
+         "Awarded": 1, "Not awarded": 1, "Total": 2}]
+    certificates = workbook[f"Certificates issued {year}"]
     assert certificates.to_dict("records") == [
-        {"track": "professor", "branch": "KZ", "issued": 1, "revoked": 0}]
+        {"Award title": "UNESCO Professor of Mining Engineering", "Track code": "professor",
+         "Branch": "Kazakhstan branch", "Branch code": "KZ", "Issued": 1,
+         "Of them revoked": 0}]
+    countries = workbook[f"Decisions by country {year}"]
+    assert countries[["Country", "Country code"]].to_dict("records") == [
+        {"Country": "Kazakhstan", "Country code": "KZ"}]
     empty = pd.read_excel(io.BytesIO(client.get(
         "/manage/reports/annual.xlsx?year=2001").data), sheet_name=None)
     assert all(frame.empty for frame in empty.values())
@@ -173,10 +180,10 @@ def test_candidate_downloads_feedback(app, decided):
     response = client.get(f"/applications/{decided['applications'][0]}/feedback.csv")
     assert response.status_code == 200
     frame = pd.read_csv(io.BytesIO(response.data))
-    assert list(frame.columns[:5]) == ["criterion_code", "criterion", "weight_percent",
-                                       "self_level", "panel_mean"]
-    assert frame["criterion_code"].tolist() == ["C1", "C2", "C3"]
-    assert frame["reviewer_1_level"].tolist() == [4, 3, 2]
+    assert list(frame.columns[:5]) == ["Criterion", "Criterion code", "Weight, %",
+                                       "Self-assessed level", "Mean level"]
+    assert frame["Criterion code"].tolist() == ["C1", "C2", "C3"]
+    assert frame["Reviewer 1: level"].tolist() == [4, 3, 2]
     assert "Secret Reviewer" not in response.get_data(as_text=True)
     other = app.test_client()
     login(other, decided["candidates"][1])
@@ -245,3 +252,72 @@ def test_numpy_cells_read_as_words_and_rounded_figures(decided, in_app):
 
     assert in_app(convert) == [[(str, "No"), (float, 78.76), (int, 3)],
                                [(str, "Yes"), (str, ""), (int, 2)]]
+
+
+READ_IN = {  # what the annual report and the feedback say in Russian and Kazakh
+    "ru": {"sheets": ("Решения по званиям", "Решения по университетам", "Решения по странам",
+                      "Выданные сертификаты"),
+           "summary": {"Звание": "Профессор ЮНЕСКО горного дела",
+                       "Код направления": "professor", "Присвоено": 1, "Не присвоено": 1,
+                       "Всего": 2},
+           "certificates": {"Звание": "Профессор ЮНЕСКО горного дела",
+                            "Код направления": "professor", "Филиал": "Казахстанский филиал",
+                            "Код филиала": "KZ", "Выдано": 1, "Из них отозвано": 0},
+           "country": {"Страна": "Казахстан", "Код страны": "KZ"},
+           "feedback": ["Критерий", "Код критерия", "Вес, %", "Уровень по самооценке",
+                        "Средний уровень", "Эксперт 1: уровень", "Эксперт 1: комментарий"]},
+    "kk": {"sheets": ("Атақтар бойынша шешімдер", "ЖОО бойынша шешімдер",
+                      "Елдер бойынша шешімдер", "Берілген сертификаттар"),
+           "summary": {"Атақ": "ЮНЕСКО тау-кен ісі профессоры", "Бағыт коды": "professor",
+                       "Берілді": 1, "Берілмеді": 1, "Барлығы": 2},
+           "certificates": {"Атақ": "ЮНЕСКО тау-кен ісі профессоры",
+                            "Бағыт коды": "professor", "Филиал": "Қазақстан филиалы",
+                            "Филиал коды": "KZ", "Берілді": 1,
+                            "Оның ішінде күші жойылғаны": 0},
+           "country": {"Ел": "Қазақстан", "Ел коды": "KZ"},
+           "feedback": ["Критерий", "Критерий коды", "Салмағы, %", "Өзін-өзі бағалау деңгейі",
+                        "Орташа деңгей", "Сарапшы 1: деңгей", "Сарапшы 1: түсініктеме"]},
+}
+RAW = {"professor", "engineer", "award", "refuse", "KZ", "True", "False"}
+
+
+def _words(frame: pd.DataFrame, codes: set[str]) -> set:
+    """Every header and cell of ``frame`` outside its code columns."""
+    kept = frame.drop(columns=[c for c in frame.columns if c in codes])
+    return set(kept.columns) | set(kept.to_numpy().ravel().tolist())
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_annual_report_and_the_feedback_read_in_the_readers_language(app, decided, in_app,
+                                                                          language):
+    """Headers, titles, branches, countries and decisions in words; the track, branch and
+    country codes only as columns of their own (issue 16)."""
+    def prefer():
+        for person in (decided["admin"], decided["candidates"][0]):
+            db.session.get(User, person.id).preferred_language = language
+
+    in_app(prefer)
+    expected, year = READ_IN[language], utcnow().year
+    admin = app.test_client()
+    login(admin, decided["admin"])
+    workbook = pd.read_excel(io.BytesIO(admin.get(
+        f"/manage/reports/annual.xlsx?year={year}").data), sheet_name=None)
+    assert list(workbook) == [f"{name} {year}" for name in expected["sheets"]]
+    summary, by_university, by_country, certificates = workbook.values()
+    assert summary.to_dict("records") == [expected["summary"]]
+    assert certificates.to_dict("records") == [expected["certificates"]]
+    assert by_country[list(expected["country"])].to_dict("records") == [expected["country"]]
+    codes = {name for name in (*expected["summary"], *expected["certificates"],
+                               *expected["country"]) if name.startswith("Код") or
+             name.endswith("коды")}
+    for sheet in workbook.values():
+        assert not _words(sheet, codes) & RAW
+
+    candidate = app.test_client()
+    login(candidate, decided["candidates"][0])
+    feedback = pd.read_csv(io.BytesIO(candidate.get(
+        f"/applications/{decided['applications'][0]}/feedback.csv").data))
+    assert list(feedback.columns[:7]) == expected["feedback"]
+    assert feedback[expected["feedback"][1]].tolist() == ["C1", "C2", "C3"]
+    assert not set(feedback[expected["feedback"][0]]) & {"C1", "C2", "C3"}
+    assert not {"criterion_code", "self_level", "reviewer_1_level"} & set(feedback.columns)

@@ -4,6 +4,7 @@ signature hide those files from them."""
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from urllib.parse import parse_qs, urlsplit
@@ -15,6 +16,7 @@ from assessments.models import Application, Conflict, ImpartialityDeclaration, R
 from certify.core.audit import AuditEvent
 from certify.core.errors import DomainError
 from certify.core.extensions import db
+from certify.users.models import User
 from tests.support import MATRIX, OWN_APPLICATION_ROLES, ROLES, login, route_url
 
 # Every route that opens a file of a competition (or acts on one) for staff or reviewers.
@@ -291,7 +293,7 @@ def test_administrators_see_who_signed_and_staff_their_own(client, call, in_app)
     csv = client.get(f"/manage/competitions/{setup['competition']}/declarations.csv")
     assert csv.status_code == 200 and csv.content_type == "text/csv; charset=utf-8"
     header, *rows = csv.get_data(as_text=True).splitlines()
-    assert header.startswith("name,email,signed_at_utc,text_version,language,text_sha256")
+    assert header == "Name,Email,Signed at,Text version,Language,Text SHA-256,Interests declared"
     assert [row.split(",")[0] for row in rows] == ["Person 1 Admin"]
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "My declarations" in dashboard and "text version 2026-1" in dashboard
@@ -334,3 +336,24 @@ def test_the_applications_list_names_no_candidate_before_signing(client, call):
     listing = client.get("/manage/applications/").get_data(as_text=True)
     assert "Dana Candidate" in listing and "Erlan Other" in listing
     assert _declaration_path(setup["competition"]) not in listing
+
+
+@pytest.mark.parametrize("language, header, english", [
+    ("ru", "Имя,Электронная почта,Дата и время подписания,Версия текста,Язык,SHA-256 текста,"
+           "Заявленные интересы", "английский"),
+    ("kk", "Аты-жөні,Электрондық пошта,Қол қойылған уақыты,Мәтін нұсқасы,Тіл,"
+           "Мәтіннің SHA-256 мәні,Мәлімделген мүдделер", "ағылшын тілі"),
+])
+def test_the_declarations_csv_reads_in_the_administrators_language(client, call, in_app,
+                                                                   language, header, english):
+    setup = call()
+    in_app(lambda: setattr(db.session.get(User, setup["admin"].id), "preferred_language",
+                           language))
+    login(client, setup["admin"])
+    text = client.get(f"/manage/competitions/{setup['competition']}/declarations.csv"
+                      ).get_data(as_text=True)
+    lines = text.splitlines()
+    assert lines[0] == header
+    name, _email, signed, version, spoken, sha256, _interests = next(csv.reader(lines[1:]))
+    assert (name, version, spoken, len(sha256)) == ("Person 1 Admin", "2026-1", english, 64)
+    assert not re.fullmatch(r"\d{4}-\d\d-\d\dT.*", signed) and "UTC" in signed

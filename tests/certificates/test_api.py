@@ -196,7 +196,7 @@ def test_bulk_page_shows_and_downloads(client, numbers):
         "file": (io.BytesIO(csv_text.encode()), "n.csv"), "download": "y"})
     assert download.mimetype == "text/csv"
     text = download.get_data(as_text=True)
-    assert text.splitlines()[0].startswith("number,found,status")
+    assert text.splitlines()[0].startswith("Certificate number,Found,Status,Holder,Award title")
     assert "\n'=CMD" in text  # a formula in the input comes back neutralised
     empty = client.post("/verify/bulk", data={})
     assert empty.status_code == 400 and "Choose a file." in empty.get_data(as_text=True)

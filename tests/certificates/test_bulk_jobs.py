@@ -78,8 +78,8 @@ def test_a_long_list_is_queued_and_its_results_fetched_with_its_token(
     page = client.get(f"/verify/bulk/jobs/{token}")
     assert "Download certificate-check.csv" in page.text
     rows = results(client.get(f"/verify/bulk/jobs/{token}/results.csv"))
-    assert [(r["number"], r["found"]) for r in rows] == [
-        (numbers[0], "True"), (UNKNOWN, "False"), (numbers[1], "True")]
+    assert [(r["Certificate number"], r["Found"]) for r in rows] == [
+        (numbers[0], "Yes"), (UNKNOWN, "No"), (numbers[1], "Yes")]
     owner_id, _state, token_hash, _id = the_job(in_app)
     assert owner_id is None and token_hash and token not in token_hash  # only its hash kept
 
@@ -112,7 +112,8 @@ def test_a_signed_in_visitors_check_is_also_among_their_files(
     owner_id, state, _hash, job_id = the_job(in_app)
     assert owner_id == person.id and state == JobState.done
     assert "Check of 3 certificate numbers" in company.get("/jobs/").text
-    assert results(company.get(f"/jobs/{job_id}/download"))[0]["number"] == numbers[0]
+    assert results(company.get(f"/jobs/{job_id}/download"))[0]["Certificate number"] == (
+        numbers[0])
     stranger = app.test_client()
     login(stranger, create_user("candidate"))
     assert stranger.get(f"/jobs/{job_id}/download").status_code == 404
@@ -140,3 +141,37 @@ def test_the_api_queues_a_long_list_with_202(client, numbers, short_direct_limit
     too_many = client.post("/api/v1/certificates/bulk-verify", json=[UNKNOWN] * 6)
     assert too_many.status_code == 413
     assert too_many.get_json()["message"] == "At most 5 numbers per request."
+
+
+READ_IN = {
+    "ru": ("Номер сертификата,Найден,Статус,Владелец,Звание,Действителен до,Страница проверки,"
+           "Код статуса,Код направления", ("Да", "Нет", "Действителен")),
+    "kk": ("Сертификат нөмірі,Табылды,Мәртебесі,Иегері,Атақ,Жарамдылық мерзімі,Тексеру беті,"
+           "Мәртебе коды,Бағыт коды", ("Иә", "Жоқ", "Жарамды")),
+}
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_results_read_in_the_visitors_language_and_keep_their_codes(
+        client, numbers, short_direct_limit, language):
+    """The page's CSV, at once or from a job, is for people (issue 16); the API's stays the
+    machine-readable one (test_the_api_queues_a_long_list_with_202)."""
+    header, (yes, no, valid) = READ_IN[language]
+    asked = {"Accept-Language": language}
+    text = "\n".join([numbers[0], UNKNOWN])
+    at_once = client.post("/verify/bulk", headers=asked, data={
+        "file": (io.BytesIO(text.encode()), "n.csv"), "download": "y"})
+    token = token_of(client.post("/verify/bulk", headers=asked, data={
+        "file": (io.BytesIO(f"{text}\n{numbers[1]}".encode()), "n.csv")}))
+    queued = client.get(f"/verify/bulk/jobs/{token}/results.csv")
+    for download in (at_once, queued):
+        body = download.get_data(as_text=True)
+        download.close()
+        assert body.splitlines()[0] == header
+        first, unknown = list(csv.reader(io.StringIO(body)))[1:3]
+        assert (first[0], first[1], first[2], first[7]) == (numbers[0], yes, valid, "valid")
+        assert first[8] in {"professor", "engineer"}  # the code, as its own column
+        assert first[4] not in {"professor", "engineer"} and first[4]  # the title
+        assert not re.fullmatch(r"\d{4}-\d\d-\d\d", first[5]) and first[5]
+        assert unknown[:3] == [UNKNOWN, no, ""]
+        assert "True" not in body and "False" not in body

@@ -50,7 +50,7 @@ def test_bulk_csv_neutralises_every_formula_in_a_holder_name(client, numbers):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [row["holder_name"] for row in rows] == ["'" + name for name in FORMULAS]
+    assert [row["Holder"] for row in rows] == ["'" + name for name in FORMULAS]
     for row in rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@"))

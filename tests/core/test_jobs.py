@@ -53,6 +53,19 @@ def test_without_a_queue_the_job_runs_at_once_and_its_owner_downloads_it(admin_c
     assert "Annual report 2026" in admin_client.get("/jobs/").text
 
 
+def test_the_workbook_is_written_in_the_language_of_whoever_asked(app, create_user):
+    """The job runs outside the request: it keeps the asker's language (issue 16)."""
+    client = app.test_client()
+    login(client, create_user("admin", language="kk"))
+    job_id = prepare(client)
+    download = client.get(f"/jobs/{job_id}/download")
+    workbook = openpyxl.load_workbook(io.BytesIO(download.data))
+    download.close()
+    assert workbook.sheetnames == [
+        "Атақтар бойынша шешімдер 2026", "ЖОО бойынша шешімдер 2026",
+        "Елдер бойынша шешімдер 2026", "Берілген сертификаттар 2026"]
+
+
 def test_a_job_is_its_owners_alone(app, admin_client, create_user, in_app):
     job_id = prepare(admin_client)
     for role in ("coordinator", "reviewer", "candidate"):

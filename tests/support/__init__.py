@@ -22,7 +22,6 @@ import pypdfium2 as pdfium
 import pytest
 import sqlalchemy as sa
 import zxingcpp
-from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 from flask_babel import force_locale
 from jsonschema import Draft201909Validator
@@ -42,6 +41,7 @@ from certify.core.outbox import Notification
 from certify.core.stored_files import check_file, store_file
 from certify.users.models import Branch, Role, RoleAssignment, User
 from rubrics.models import Rubric, RubricVersion
+from tests.support.journeys import severe_violations
 
 REDIS = ("127.0.0.1", 6379)
 PASSWORD = "correct horse battery staple"
@@ -660,10 +660,7 @@ def assert_accessible(page, screenshot: str | None = None) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{screenshot}.png"), full_page=True)
 
-    results = Axe().run(page)
-    severe = [f"{v['id']} ({v['impact']}): {v['help']} — "
-              + "; ".join(node["target"][0] for node in v["nodes"][:3])
-              for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    severe = severe_violations(page)
     assert severe == [], f"{page.url}\n" + "\n".join(severe)
 
 

@@ -2,7 +2,9 @@
 (issue 16), and the translated texts a journey expects to read.
 
 ``Journey.visit(page, who)`` checks the page at 1280 and 390 px: no sideways scroll, the header
-on one line at 1280 px and folded behind its menu button at 390 px, and, in Russian and Kazakh,
+on one line at 1280 px and folded behind its menu button at 390 px, axe-core at both widths (no
+serious or critical violation, WCAG 2.1 AA: a menu folded at 390 px is other markup), and, in
+Russian and Kazakh,
 no English sentence of the catalogs left on the page. The English phrases are derived from the
 catalogs themselves (certify/translations/*/messages.po): any msgid, or a literal piece of one
 between its placeholders, whose translation differs from it. The figures measured are kept for
@@ -16,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
@@ -116,6 +119,15 @@ def english_on(texts: list[str], language: str, content: tuple[str, ...] = ()) -
     return found
 
 
+def severe_violations(page) -> list[str]:
+    """axe-core on the page as it stands: its serious and critical violations, each with the
+    first elements it names."""
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(node["target"][0] for node in v["nodes"][:3])
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
 @dataclass
 class Journey:
     """One journey's checks, in one language; ``problems`` gathers what fails, ``figures``
@@ -126,6 +138,7 @@ class Journey:
     content: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
     figures: list[tuple] = field(default_factory=list)
+    axe_runs: int = 0
 
     def t(self, message: str, **values) -> str:
         return tr(self.language, message, **values)
@@ -141,6 +154,9 @@ class Journey:
             seen[width] = page.evaluate(MEASURE)
             if seen[width]["width"] > seen[width]["viewport"]:
                 self.problems.append(f"{where} at {width} px: {seen[width]['width']} px wide")
+            self.problems.extend(f"{where} at {width} px: axe: {violation}"
+                                 for violation in severe_violations(page))
+            self.axe_runs += 1
         if seen[DESK]["header"] > ONE_LINE or seen[DESK]["menuButton"]:
             self.problems.append(f"{where}: header {seen[DESK]['header']} px tall at {DESK} px")
         if not seen[PHONE]["menuButton"] or seen[PHONE]["menuShown"]:
@@ -153,9 +169,10 @@ class Journey:
                              seen[PHONE]["header"], seen[PHONE]["width"]))
 
     def report(self) -> str:
-        return "\n".join(f"{who:11} {language} {path:40} header {desk:3} px at {DESK},"
+        lines = [f"axe ran {self.axe_runs} times ({len(self.figures)} visits)"]
+        return "\n".join(lines + [f"{who:11} {language} {path:40} header {desk:3} px at {DESK},"
                          f" {phone:3} px at {PHONE}; page {width:4} px wide at {PHONE}"
-                         for who, language, path, desk, phone, width in self.figures)
+                         for who, language, path, desk, phone, width in self.figures])
 
 
 def open_page(browser, **options):

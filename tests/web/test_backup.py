@@ -109,7 +109,7 @@ def backup(runner, path: Path, *flags: str) -> str:
 
 
 def restore(app, path: Path, *flags: str):
-    return app.test_cli_runner().invoke(args=["restore", str(path), *flags])
+    return app.test_cli_runner().invoke(args=["restore", "--yes", str(path), *flags])
 
 
 def issuer_key(app) -> str:
@@ -227,6 +227,38 @@ def test_damaged_or_forged_archive_is_refused_and_nothing_is_written(app, runner
     assert all(not table_rows for name, table_rows in rows.items() if name != "branches")
     assert stray_files(target) == []
     assert not (tmp_path / "escaped").exists()
+
+
+def test_restore_says_what_it_will_do_and_writes_nothing_unless_told_yes(app, runner, in_app,
+                                                                         tmp_path):
+    in_app(lambda: create_user(email="kept@example.org", password="a long passphrase ok",
+                               full_name="Kept Person", country="KZ", roles=("candidate",),
+                               branch=None, coordinated_branch=None, affiliation="X",
+                               preferred_language="en"))
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    ask = ["restore", str(archive), "--trust-key", issuer_key(app)]
+
+    declined = instance(tmp_path / "declined")
+    result = declined.test_cli_runner().invoke(args=ask, input="n\n")
+    assert result.exit_code == 1, result.output
+    for told in (f"Archive:   {archive}", "Made at:", "Issuer:", "  users: 1",
+                 f"Target:    sqlite:///{tmp_path / 'declined' / 'certify.db'}",
+                 "Restore this archive? [y/N]", "Restore cancelled: nothing was written."):
+        assert told in result.output
+    with declined.app_context():
+        assert sa.inspect(db.engine).get_table_names() == []  # not even migrated
+        db.session.remove()
+
+    accepted = instance(tmp_path / "accepted")
+    result = accepted.test_cli_runner().invoke(args=ask, input="y\n")
+    assert result.exit_code == 0 and "Restored " in result.output, result.output
+    assert every_row(accepted)["users"] == every_row(app)["users"]
+
+    unasked = instance(tmp_path / "unasked")
+    result = unasked.test_cli_runner().invoke(args=[*ask, "--yes"])
+    assert result.exit_code == 0 and "Restore this archive?" not in result.output, result.output
+    assert every_row(unasked)["users"] == every_row(app)["users"]
 
 
 def test_restore_refuses_an_instance_that_holds_data(app, runner, populated, tmp_path):

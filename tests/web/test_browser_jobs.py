@@ -46,7 +46,7 @@ def test_the_progress_moves_to_the_download_without_a_reload(
     with page.expect_download() as download:
         link.click()
     text = download.value.path().read_text()
-    assert text.splitlines()[0].startswith("number,found,status")
+    assert text.splitlines()[0].startswith("Certificate number,Found,Status")
     assert len(text.splitlines()) == 4
     assert complaints == []
     page.close()

@@ -13,11 +13,13 @@ import csv
 import io
 import re
 import time
+from datetime import date
 from pathlib import Path
 
 import pyotp
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from assessments import operations
 from assessments.models import Application, Competition, Decision, Evidence, Review
@@ -421,6 +423,11 @@ def test_company_scans_certificates_in_english(live_server, browser, certificate
     assert in_app(certificate_states) == {valid: (False, None), revoked: (True, REVOCATION)}
 
 
+def day(iso: str) -> str:
+    """An ISO date as an English page writes it ("Nov 28, 2031")."""
+    return format_date(date.fromisoformat(iso), "medium", locale="en")
+
+
 def test_company_checks_a_list_of_certificates_in_english(live_server, browser, certificates,
                                                           in_app, tmp_path):
     (valid, valid_holder, valid_until), (revoked, revoked_holder, revoked_until) = certificates
@@ -444,9 +451,10 @@ def test_company_checks_a_list_of_certificates_in_english(live_server, browser, 
     assert answer.value.status == 200  # public and read-only: no CSRF token needed
     rows = page.locator("main table tbody tr")
     expect(rows).to_have_count(3)
-    expect(rows.nth(0).locator("td")).to_have_text([valid, "Valid", valid_holder, valid_until])
+    expect(rows.nth(0).locator("td")).to_have_text(
+        [valid, "Valid", valid_holder, day(valid_until)])  # the language's date style
     expect(rows.nth(1).locator("td")).to_have_text(
-        [revoked, "Revoked", revoked_holder, revoked_until])
+        [revoked, "Revoked", revoked_holder, day(revoked_until)])
     expect(rows.nth(2).locator("td")).to_have_text([unknown, "not found", "", ""])
     assert_accessible(page, "verifier-en-4-bulk-results")
 
@@ -456,13 +464,15 @@ def test_company_checks_a_list_of_certificates_in_english(live_server, browser, 
         page.get_by_role("button", name="Check", exact=True).click()
     assert download.value.suggested_filename == "certificate-check.csv"
     result = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
-    assert result == [
-        ["number", "found", "status", "holder_name", "track", "valid_until", "verify_url"],
-        [valid, "True", "valid", valid_holder, "professor", valid_until,
-         f"{live_server}/verify/{valid}"],
-        [revoked, "True", "revoked", revoked_holder, "professor", revoked_until,
-         f"{live_server}/verify/{revoked}"],
-        [unknown, "False", "", "", "", "", ""],
+    title = "UNESCO Professor of Mining Engineering"
+    assert result == [  # for people: words, dates in the language's style, codes last
+        ["Certificate number", "Found", "Status", "Holder", "Award title", "Valid until",
+         "Verification page", "Status code", "Track code"],
+        [valid, "Yes", "Valid", valid_holder, title, day(valid_until),
+         f"{live_server}/verify/{valid}", "valid", "professor"],
+        [revoked, "Yes", "Revoked", revoked_holder, title, day(revoked_until),
+         f"{live_server}/verify/{revoked}", "revoked", "professor"],
+        [unknown, "No", "", "", "", "", "", "", ""],
     ]
 
     rows.nth(1).get_by_role("link", name=revoked).click()

@@ -101,7 +101,7 @@ def test_every_public_link_names_the_configured_address(app, client, monkeypatch
         {"url": f"{BASE}/api/v1"}]
     bulk = client.post("/verify/bulk", data={
         "file": (io.BytesIO(number.encode()), "numbers.csv"), "download": "y"})
-    assert [row["verify_url"] for row in csv.DictReader(io.StringIO(bulk.get_data(
+    assert [row["Verification page"] for row in csv.DictReader(io.StringIO(bulk.get_data(
         as_text=True)))] == [page]
 
     holder = app.test_client()

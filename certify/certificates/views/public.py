@@ -249,11 +249,11 @@ def verify_bulk():
         return _bulk_page(form, 400)
     if len(numbers) > direct:
         owner = current_user.id if current_user.is_authenticated else None
-        _job, token = start_check(numbers, owner_id=owner)
+        _job, token = start_check(numbers, owner_id=owner, language=current_language())
         return redirect(url_for(".verify_bulk_job", token=token), 303)
     results = bulk_results(numbers)
     if form.download.data:
-        return csv_response(results_csv(results), "certificate-check.csv")
+        return csv_response(results_csv(results, for_people=True), "certificate-check.csv")
     return _bulk_page(form, 200, results=results)
 
 

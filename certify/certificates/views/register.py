@@ -11,7 +11,6 @@ from certify.certificates.public_register import (
     REGISTER,
     Entry,
     canonical_key,
-    country_name,
     export_header,
     export_rows,
     filter_controls,
@@ -23,6 +22,7 @@ from certify.core.db_types import utcnow
 from certify.core.extensions import autocommit_reads, limiter
 from certify.core.i18n import current_language
 from certify.core.listing import ListRequest
+from certify.core.readable import country_name
 from certify.core.tabular import csv_response, iter_csv
 from certify.users.models import RegisterConsent
 
