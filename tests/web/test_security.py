@@ -24,9 +24,12 @@ from tests.support import MATRIX, ROLES, login, review_form, route_url
 
 # Public lookups that change nothing and use no session, like the API: no token to demand.
 PUBLIC_READ_ONLY = {"certificates.verify_credential", "certificates.verify_bulk"}
+# Acts only with a secret the request itself carries, never a session (a webhook subscriber's
+# system deletes its subscription with its secret): a forged form without it does nothing.
+SECRET_KEYED = {"alerts.delete_webhook"}
 FORM_POSTS = sorted(endpoint for method, endpoint in MATRIX
                     if method == "POST" and not endpoint.startswith("api.")
-                    and endpoint not in PUBLIC_READ_ONLY)
+                    and endpoint not in PUBLIC_READ_ONLY | SECRET_KEYED)
 
 
 def row_counts(in_app) -> dict[str, int]:
@@ -69,6 +72,25 @@ def test_every_form_refuses_a_post_without_its_csrf_token(app, scenario, in_app,
         finally:
             app.config["WTF_CSRF_ENABLED"] = False
         assert response.status_code == 400, f"{role} {url}"
+        assert row_counts(in_app) == before, f"{role} {url} wrote something"
+
+
+@pytest.mark.parametrize("endpoint", sorted(SECRET_KEYED))
+def test_a_secret_keyed_form_does_nothing_without_its_secret(app, scenario, in_app, endpoint):
+    people, values = scenario
+    url = route_url(app, endpoint, values)
+    for role in ("anonymous", "owner", "admin"):
+        client = app.test_client()
+        if role != "anonymous":
+            assert login(client, people[role]).status_code == 302
+        before = row_counts(in_app)
+        app.config["WTF_CSRF_ENABLED"] = True
+        try:
+            response = client.post(url, data={"webhook_url": "https://example.org/hook",
+                                              "secret": "whsec_forged", "confirm": "y"})
+        finally:
+            app.config["WTF_CSRF_ENABLED"] = False
+        assert 400 <= response.status_code < 500, f"{role} {url}"
         assert row_counts(in_app) == before, f"{role} {url} wrote something"
 
 
