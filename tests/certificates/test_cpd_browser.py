@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
+
 from certify.core.db_types import utcnow
-from tests.support import BROWSER_MARKS, assert_accessible
+from tests.support import BROWSER_MARKS, assert_accessible, browser_log_in
 
 pytestmark = BROWSER_MARKS
 
@@ -30,7 +32,7 @@ def _log(page, live_server, title, category, hours, days_ago):
     page.fill("#evaluate", "I rewrote two lectures and a lab.")
     page.fill("#url", "https://cpd.example.org/records/ventilation")
     page.get_by_role("button", name="Save").click()
-    assert "Saved." in page.content()
+    expect(page.locator("body")).to_contain_text("Saved.")
 
 
 def test_a_holder_logs_cpd_sees_progress_and_requests_renewal(
@@ -42,13 +44,10 @@ def test_a_holder_logs_cpd_sees_progress_and_requests_renewal(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.click("main button[type=submit]")
+    browser_log_in(page, live_server, person)
     page.goto(f"{live_server}/account")
     page.get_by_role("link", name="My CPD log").first.click()
-    assert page.locator("h1").inner_text() == "My CPD log"
+    expect(page.locator("h1")).to_have_text("My CPD log")
     assert "0 / 60" in page.content()
 
     _log(page, live_server, "Ventilation practice secondment", "industry_engagement", 30, 60)
@@ -64,6 +63,6 @@ def test_a_holder_logs_cpd_sees_progress_and_requests_renewal(
     page.goto(f"{live_server}/my/certificates/{number}")
     page.fill("#narrative", "A secondment on ventilation and a course redesign this cycle.")
     page.get_by_role("button", name="Request renewal").click()
-    assert "Your renewal request has been sent." in page.content()
+    expect(page.locator("body")).to_contain_text("Your renewal request has been sent.")
     assert "Waiting for a decision" in page.content()
     assert errors == []

@@ -4,18 +4,15 @@ holder withdraws on their account page and is gone (docs/register.md)."""
 
 from __future__ import annotations
 
-from tests.support import BROWSER_MARKS, assert_accessible
+import re
+
+from playwright.sync_api import expect
+
+from tests.support import BROWSER_MARKS, assert_accessible, browser_log_in
 
 pytestmark = BROWSER_MARKS
 
 MEASURE = "() => document.documentElement.scrollWidth - window.innerWidth"
-
-
-def _log_in(page, live_server, person) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.click("main button[type=submit]")
 
 
 def test_a_holder_joins_and_leaves_the_register_a_visitor_finds_them_in_kazakh(
@@ -29,7 +26,7 @@ def test_a_holder_joins_and_leaves_the_register_a_visitor_finds_them_in_kazakh(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    _log_in(page, live_server, person)
+    browser_log_in(page, live_server, person)
     page.goto(f"{live_server}/my/certificates/")
     assert "Сіз ашық тізілімге енгізілмегенсіз." in page.content()
     page.set_viewport_size({"width": 390, "height": 844})
@@ -37,7 +34,7 @@ def test_a_holder_joins_and_leaves_the_register_a_visitor_finds_them_in_kazakh(
     assert_accessible(page, "public-register-consent-kk-390")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Келісемін: мені ашық тізілімге енгізу").click()
-    assert "Сіз ашық тізілімге енгізілдіңіз." in page.content()
+    expect(page.locator("body")).to_contain_text("Сіз ашық тізілімге енгізілдіңіз.")
     assert page.url.endswith("/my/certificates/#public-register")
     page.locator("header .account-menu summary").click()
     page.get_by_role("button", name="Шығу").click()
@@ -54,7 +51,8 @@ def test_a_holder_joins_and_leaves_the_register_a_visitor_finds_them_in_kazakh(
     visitor.select_option("#list-specialism", "ventilation_safety")
     visitor.get_by_role("button", name="Көрсету").click()
     rows = visitor.locator("table.public-register tbody tr")
-    assert rows.count() == 1 and "Ерлан Әбілқасымов" in rows.inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Ерлан Әбілқасымов")
     assert "country=KZ" in visitor.url and "specialism=ventilation_safety" in visitor.url
     assert visitor.evaluate(MEASURE) <= 0
     assert_accessible(visitor, "public-register-kk-1280")
@@ -64,13 +62,13 @@ def test_a_holder_joins_and_leaves_the_register_a_visitor_finds_them_in_kazakh(
     assert visitor.evaluate(MEASURE) <= 0
     assert_accessible(visitor, "public-register-kk-390")
     visitor.get_by_role("link", name=number).click()
-    assert f"/verify/{number}" in visitor.url
+    expect(visitor).to_have_url(re.compile(re.escape(f"/verify/{number}")))
 
-    _log_in(page, live_server, person)
+    browser_log_in(page, live_server, person)
     page.goto(f"{live_server}/account")
     assert_accessible(page, "public-register-account-kk-1280")
     page.get_by_role("button", name="Мені ашық тізілімнен шығару").click()
-    assert "Сіз ашық тізілімнен шығарылдыңыз." in page.content()
+    expect(page.locator("body")).to_contain_text("Сіз ашық тізілімнен шығарылдыңыз.")
 
     visitor.goto(f"{live_server}/public-register?q=ерлан")
     assert visitor.locator("table.public-register tbody tr").inner_text().strip() == \

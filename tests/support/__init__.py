@@ -649,6 +649,16 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+def browser_log_in(page, live_server: str, person) -> None:
+    """Log in through the form and wait until the login page is left, so that what follows
+    reads the signed-in page, never the one still loading."""
+
+    page.goto(f"{live_server}/login")
+    page.fill("#email", person.email)
+    page.fill("#password", person.password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
 
 def assert_accessible(page, screenshot: str | None = None) -> None:
     """axe-core on the page as it stands: no serious or critical violation (WCAG 2.1 AA).

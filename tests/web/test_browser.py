@@ -5,13 +5,13 @@ The live server, the browser and axe-core come from tests/conftest.py and tests/
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from assessments.models import Application, Evidence
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
-from tests.support import BROWSER_MARKS, PDF, assert_accessible, mailed_link
+from tests.support import BROWSER_MARKS, PDF, assert_accessible, browser_log_in, mailed_link
 
 pytestmark = BROWSER_MARKS
 
@@ -34,7 +34,8 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
     page.fill("#password_again", "a long browser passphrase")
     page.check("#accept_terms")
     page.click("main button[type=submit]")
-    assert "Check your email" in page.content() and "browser@example.org" in page.content()
+    expect(page.locator("body")).to_contain_text("Check your email")
+    assert "browser@example.org" in page.content()
     assert_accessible(page, "candidate-2-check-email")
 
     # The link from the confirmation mail (queued in the outbox), then the first login.
@@ -43,19 +44,19 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
     page.fill("#email", "browser@example.org")
     page.fill("#password", "a long browser passphrase")
     page.click("main button[type=submit]")
-    assert "Browser Candidate" in page.content()
+    expect(page.locator("body")).to_contain_text("Browser Candidate")
     assert_accessible(page, "candidate-2-dashboard")
 
     page.goto(f"{live_server}/competitions/{competition_id}")
     page.click("text=Start my application")
-    assert "saved as a draft" in page.content()
+    expect(page.locator("body")).to_contain_text("saved as a draft")
     assert_accessible(page, "candidate-3-draft")
 
     evidence = tmp_path / "diploma.pdf"
     evidence.write_bytes(PDF)
     page.set_input_files("input[name=evidence-0-file]", str(evidence))
     page.click("button[name=add_evidence][value='0']")
-    assert "Draft saved and the evidence changed." in page.content()
+    expect(page.locator("body")).to_contain_text("Draft saved and the evidence changed.")
 
     page.check("#eligibility_confirmed")
     for index in range(3):
@@ -65,7 +66,7 @@ def test_candidate_registers_applies_with_evidence_and_submits(live_server, brow
     assert counter.endswith("/ 5000")  # the live count, from our own script
     page.check("#confirm_submit")
     page.click("#submit")
-    assert "Your application has been submitted." in page.content()
+    expect(page.locator("body")).to_contain_text("Your application has been submitted.")
     assert_accessible(page, "candidate-4-submitted")
     assert errors == []
 
@@ -84,8 +85,7 @@ def test_public_verification_in_russian(live_server, browser, award, in_app):
     assert_accessible(page, "verify-ru-1-form")
     page.fill("#number", number.lower())
     page.click("main form button[type=submit] >> nth=0")
-    body = page.content()
-    assert "Этот сертификат подлинный и действителен." in body
+    expect(page.locator("main")).to_contain_text("Этот сертификат подлинный и действителен.")
     assert page.locator(".check.ok").count() >= 5
     assert_accessible(page, "verify-ru-2-result")
     pdf = page.request.get(f"{live_server}/certificates/{number}.pdf?lang=kk")
@@ -104,10 +104,7 @@ def test_the_draft_autosaves_and_leaving_with_unsaved_changes_asks(live_server, 
     page = browser.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", candidate.email)
-    page.fill("#password", candidate.password)
-    page.click("main button[type=submit]")
+    browser_log_in(page, live_server, candidate)
     page.goto(f"{live_server}/applications/{application_id}")
     state = page.locator(".criterion-state[data-criterion='0']")
     assert state.text_content() == "empty"
@@ -129,7 +126,6 @@ def test_the_draft_autosaves_and_leaving_with_unsaved_changes_asks(live_server, 
     assert dialogs == ["beforeunload"]
     assert page.url.endswith(f"/applications/{application_id}")
 
-    expect = pytest.importorskip("playwright.sync_api").expect
     expect(page.locator(".autosave-status")).to_have_text("Draft saved automatically.",
                                                           timeout=10_000)
 

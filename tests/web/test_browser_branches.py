@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from assessments.models import Application
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
 from certify.users.models import User
-from tests.support import BROWSER_MARKS, Person, assert_accessible, mailed_link
+from tests.support import BROWSER_MARKS, Person, assert_accessible, browser_log_in, mailed_link
 
 pytestmark = BROWSER_MARKS
 PASSPHRASE = "a long browser passphrase"
@@ -25,10 +26,7 @@ def test_a_branch_created_in_the_browser_takes_applications_and_issues_certifica
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
-    page.goto(f"{live_server}/login")
-    page.fill("#email", admin.email)
-    page.fill("#password", admin.password)
-    page.click("main button[type=submit]")
+    browser_log_in(page, live_server, admin)
     menu = page.get_by_role("navigation", name="Main")
     menu.locator("summary", has_text="Manage").click()  # the header groups staff pages in menus
     menu.get_by_role("link", name="Branches").click()
@@ -45,7 +43,7 @@ def test_a_branch_created_in_the_browser_takes_applications_and_issues_certifica
     page.check("input[name=languages][value=ru]")
     page.fill("#public_contact", "uz@certify.example")
     page.get_by_role("button", name="Save branch").click()
-    assert "Branch UZ created." in page.content()
+    expect(page.locator("body")).to_contain_text("Branch UZ created.")
     assert_accessible(page, "branch-1-created")
     page.locator("header .account-menu summary").click()
     page.get_by_role("button", name="Log out").click()
@@ -67,7 +65,7 @@ def test_a_branch_created_in_the_browser_takes_applications_and_issues_certifica
     page.click("main button[type=submit]")
     page.goto(f"{live_server}/competitions/{competition_id}")
     page.click("text=Start my application")
-    assert "saved as a draft" in page.content()
+    expect(page.locator("body")).to_contain_text("saved as a draft")
 
     # The rest of the file, its reviews and the award through the operations.
     candidate_id = in_app(lambda: db.session.scalar(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from assessments.calibration.models import Calibration
 from assessments.models import Competition
 from certify.core.extensions import db
 from certify.users.models import User
-from tests.support import BROWSER_MARKS, assert_accessible, make_exemplar
+from tests.support import BROWSER_MARKS, assert_accessible, browser_log_in, make_exemplar
 
 pytestmark = BROWSER_MARKS
 
@@ -34,10 +35,7 @@ def test_reviewer_calibrates_before_the_first_review(live_server, browser, creat
     page = browser.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", reviewer.email)
-    page.fill("#password", reviewer.password)
-    page.click("main button[type=submit]")
+    browser_log_in(page, live_server, reviewer)
 
     page.goto(f"{live_server}/reviews/{review_id}")
     assert page.url.startswith(f"{live_server}/competitions/{competition_id}/calibration")
@@ -58,7 +56,7 @@ def test_reviewer_calibrates_before_the_first_review(live_server, browser, creat
     assert_accessible(page, "calibration-2-comparison")
 
     page.get_by_role("link", name="Continue to your reviews").click()
-    assert page.url == f"{live_server}/reviews/{review_id}"
+    expect(page).to_have_url(f"{live_server}/reviews/{review_id}")
     assert page.get_by_role("button", name="Submit review").is_visible()
     assert errors == []
     assert in_app(lambda: db.session.scalar(sa.select(sa.func.count(Calibration.id)))) == 1

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
-from tests.support import BROWSER_MARKS, assert_accessible
+from tests.support import BROWSER_MARKS, assert_accessible, browser_log_in
 
 pytestmark = BROWSER_MARKS
 
@@ -33,28 +34,26 @@ def test_visitor_complains_and_an_uninvolved_administrator_withdraws(live_server
     visitor.fill("#description", "Владелец подписал маркшейдерский отчёт, не побывав на "
                                  "руднике в 2026 году.")
     visitor.click("main form button[type=submit]")
+    expect(visitor.locator("main")).to_contain_text("Получена")
     receipt = re.search(r"C-\d{4}-\d{5}", visitor.content()).group(0)
-    assert "Получена" in visitor.content()
     assert_accessible(visitor, "complaint-ru-2-status")
     status_url = visitor.url
 
     staff = browser.new_page()
-    staff.goto(f"{live_server}/login")
-    staff.fill("#email", investigator.email)
-    staff.fill("#password", investigator.password)
-    staff.click("main button[type=submit]")
+    browser_log_in(staff, live_server, investigator)
     staff.goto(f"{live_server}/manage/complaints/")
     assert_accessible(staff, "complaint-en-3-list")
     staff.click(f"text={receipt}")
     assert_accessible(staff, "complaint-en-4-page")
     staff.select_option("#investigator", str(investigator.id))
     staff.click("text=Assign")
-    assert "Investigator assigned." in staff.content()
+    expect(staff.locator("body")).to_contain_text("Investigator assigned.")
     staff.check("input[value=withdrawn]")
     staff.fill("#findings", "The mine's visitor log shows no visit by the holder in 2026.")
     staff.fill("#reason", "The survey was signed without the visit it certifies.")
     staff.click("text=Record the outcome")
-    assert "Outcome recorded; the complainant has been told." in staff.content()
+    expect(staff.locator("body")).to_contain_text(
+        "Outcome recorded; the complainant has been told.")
     assert_accessible(staff, "complaint-en-5-resolved")
 
     visitor.goto(status_url)

@@ -3,11 +3,14 @@ browser, before opening the review assigned to them."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from assessments.models import ImpartialityDeclaration
 from certify.core.extensions import db
-from tests.support import BROWSER_MARKS, assert_accessible
+from tests.support import BROWSER_MARKS, assert_accessible, browser_log_in
 
 pytestmark = BROWSER_MARKS
 
@@ -23,14 +26,12 @@ def test_reviewer_signs_the_declaration_on_a_phone(live_server, browser, create_
     page = browser.new_page(viewport={"width": 390, "height": 844})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", reviewer.email)
-    page.fill("#password", reviewer.password)
-    page.click("main button[type=submit]")
+    browser_log_in(page, live_server, reviewer)
 
     page.goto(f"{live_server}/reviews/")
     page.click("text=Sign the declaration for this competition first")
-    assert page.url.startswith(f"{live_server}/competitions/{competition_id}/declaration")
+    declaration = f"{live_server}/competitions/{competition_id}/declaration"
+    expect(page).to_have_url(re.compile(re.escape(declaration)))
     assert "Confidentiality and impartiality declaration" in page.content()
     assert_accessible(page, "declaration-1-sign-390")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -38,14 +39,14 @@ def test_reviewer_signs_the_declaration_on_a_phone(live_server, browser, create_
     # Unticked box and a wrong name: shown again with both problems, the name kept.
     page.fill("#full_name", "N. Abenov")
     page.click("main button[type=submit]")
-    assert "Tick the box to confirm" in page.content()
+    expect(page.locator("body")).to_contain_text("Tick the box to confirm")
     assert page.input_value("#full_name") == "N. Abenov"
     assert_accessible(page, "declaration-2-refused-390")
 
     page.check("#agree")
     page.fill("#full_name", "nurlan abenov")
     page.click("main button[type=submit]")
-    assert page.url == f"{live_server}/reviews/{review_id}"
+    expect(page).to_have_url(f"{live_server}/reviews/{review_id}")
     assert "Declaration signed." in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == []

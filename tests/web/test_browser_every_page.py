@@ -12,7 +12,7 @@ import re
 
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.support import ARTIFACTS, BROWSER_MARKS, MATRIX, ROLES, route_url
+from tests.support import ARTIFACTS, BROWSER_MARKS, MATRIX, ROLES, browser_log_in, route_url
 
 pytestmark = BROWSER_MARKS
 
@@ -47,10 +47,7 @@ def test_every_page_fits_both_widths_and_passes_axe(app, live_server, browser, s
         page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
         if role != "anonymous":
             person = people[role]
-            page.goto(f"{live_server}/login")
-            page.fill("#email", person.email)
-            page.fill("#password", person.password)
-            page.click("main button[type=submit]")
+            browser_log_in(page, live_server, person)
         html = []
         for path in _pages(app, values, role):
             answer = page.request.get(live_server + path)

@@ -18,7 +18,13 @@ from certify.core.extensions import db
 from certify.users.models import User
 from certify.users.operations import set_reviewer_profile
 from rubrics.io import import_rubric
-from tests.support import BROWSER_MARKS, SMALL_RUBRIC, assert_accessible, open_competition
+from tests.support import (
+    BROWSER_MARKS,
+    SMALL_RUBRIC,
+    assert_accessible,
+    browser_log_in,
+    open_competition,
+)
 
 pytestmark = BROWSER_MARKS
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -30,10 +36,7 @@ def start(browser, live_server, person):
     page = browser.new_page(viewport=WIDE)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.click("main button[type=submit]")
+    browser_log_in(page, live_server, person)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     return page, errors
 

@@ -146,7 +146,7 @@ def test_coordinator_sees_only_their_country(journey, live_server, browser, crea
     expect(rows.first).to_contain_text("Kairat Bekov")
     journey.visit(page, "coordinator")
     rows.first.get_by_role("link", name="Kairat Bekov").click()
-    assert page.url == f"{live_server}/manage/applications/{ours}"
+    expect(page).to_have_url(f"{live_server}/manage/applications/{ours}")
     journey.visit(page, "coordinator")
     assert page.request.get(f"{live_server}/manage/applications/{theirs}").status in (403, 404)
 

@@ -8,9 +8,11 @@ measured are printed (``pytest -s``) for docs/ui.md.
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from certify.core.extensions import db
 from certify.users.models import User
-from tests.support import BROWSER_MARKS
+from tests.support import BROWSER_MARKS, browser_log_in
 
 pytestmark = BROWSER_MARKS
 
@@ -46,10 +48,7 @@ def test_header_one_line_and_no_sideways_scroll(live_server, browser, under_revi
     pages_seen = {}
     for person, paths in pages.items():
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{live_server}/login")
-        page.fill("#email", person.email)
-        page.fill("#password", person.password)
-        page.click("main button[type=submit]")
+        browser_log_in(page, live_server, person)
         for language in LANGUAGES:
             in_app(speak, person, language)
             for width in WIDTHS:
@@ -71,7 +70,7 @@ def test_header_one_line_and_no_sideways_scroll(live_server, browser, under_revi
     page.get_by_text("Мәзір", exact=True).click()
     page.locator("header summary", has_text="Сараптама").click()
     page.get_by_role("navigation").get_by_role("link", name="Өтінімдер", exact=True).click()
-    assert page.url == f"{live_server}/manage/applications/"
+    expect(page).to_have_url(f"{live_server}/manage/applications/")
 
     for row in figures:
         who, language, width, path, header, page_width = row

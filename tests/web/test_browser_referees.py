@@ -8,7 +8,7 @@ import pytest
 
 from assessments.models import Application
 from certify.core.extensions import db
-from tests.support import BROWSER_MARKS, assert_accessible, mailed_link
+from tests.support import BROWSER_MARKS, assert_accessible, browser_log_in, mailed_link
 
 pytestmark = BROWSER_MARKS
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -21,10 +21,7 @@ def signed_in(browser, live_server, person):
     page = browser.new_page(viewport=WIDE)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", person.email)
-    page.fill("#password", person.password)
-    page.click("main button[type=submit]")
+    browser_log_in(page, live_server, person)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     return page, errors
 
