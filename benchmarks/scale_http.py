@@ -14,6 +14,9 @@ import os
 import re
 import secrets
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +27,7 @@ from pathlib import Path
 import requests
 
 from benchmarks.scale_records import PASSWORD
-from benchmarks.serving import gunicorn
+from benchmarks.serving import ROOT, gunicorn
 
 # What the public pool answers: the two patterns of the nginx snippet in docs/deployment.md
 # ("Two pools"; tests/web/test_pools.py holds them equal), and static files, which nginx
@@ -36,6 +39,8 @@ NGINX_PUBLIC_LOCATIONS = (
 PUBLIC_PATHS = tuple(re.compile(location) for location in NGINX_PUBLIC_LOCATIONS)
 APP_SPEC = "benchmarks.counted_app:create_counted_app()"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+FLASK = Path(sys.executable).parent / "flask"
+JOBS_REDIS_URL = "redis://127.0.0.1:6379/2"
 
 
 def is_public(path: str) -> bool:
@@ -50,12 +55,16 @@ class Layout:
     public_url: str
     staff_url: str
     masters: dict[str, int] = field(default_factory=dict)
+    job_workers: list[int] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return (self.public_url if is_public(path) else self.staff_url) + path
 
     def workers(self, pool: str | None = None) -> list[int]:
-        """The process ids of a pool's workers (every pool's without one)."""
+        """The process ids of a pool's workers (every web pool's without one; "jobs": the
+        background job workers, each one process)."""
+        if pool == "jobs":
+            return list(self.job_workers)
         found = []
         for name, pid in self.masters.items():
             if pool is None or name == pool:
@@ -99,6 +108,10 @@ def app_env(database_url: str, work: Path) -> dict[str, str]:
         "CERTIFY_UPLOAD_DIR": str(work / "uploads"),
         "CERTIFY_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
         "CERTIFY_RATELIMIT_KEY_PREFIX": prefix,
+        # Long work on the job queue, as docs/deployment.md runs it (a queue of its own).
+        "CERTIFY_JOBS_REDIS_URL": JOBS_REDIS_URL,
+        "CERTIFY_JOBS_QUEUE": prefix,
+        "CERTIFY_JOB_RESULTS_DIR": str(work / "jobs"),
         "CERTIFY_PUBLIC_CACHE_URL": "redis://127.0.0.1:6379/1",
         "CERTIFY_PUBLIC_CACHE_KEY_PREFIX": prefix,
         # One client address sends every request: counted in Redis, but never refused.
@@ -114,17 +127,20 @@ def app_env(database_url: str, work: Path) -> dict[str, str]:
 @contextmanager
 def serve(env: dict[str, str], split: bool, workers: int = 2,
           staff_nice: int = 0) -> Iterator[Layout]:
-    """Split: a public pool and a staff pool of ``workers`` each (the staff pool at
-    ``staff_nice``, as systemd's ``Nice=`` would start it); shared: one pool of twice as many,
-    answering everything (the same number of processes)."""
+    """Split: a public pool and a staff pool of ``workers`` each (the staff pool and the job
+    worker at ``staff_nice``, as systemd's ``Nice=`` would start them); shared: one pool of
+    twice as many, answering everything (the same number of web processes). Either way one
+    background job worker (``flask --app certify jobs worker``) takes the long exports."""
     with ExitStack() as stack:
+        job_worker = stack.enter_context(_job_worker(env, staff_nice if split else 0))
         if split:
             public_url, public = stack.enter_context(
                 gunicorn(APP_SPEC, env, options=["--workers", str(workers)]))
             staff_url, staff = stack.enter_context(
                 gunicorn(APP_SPEC, env, options=["--workers", str(workers),
                                                  "--timeout", "300"]))
-            layout = Layout(public_url, staff_url, {"public": public.pid, "staff": staff.pid})
+            layout = Layout(public_url, staff_url, {"public": public.pid, "staff": staff.pid},
+                            [job_worker])
             for pid in [staff.pid, *layout.workers("staff")]:  # workers forked later inherit it
                 os.setpriority(os.PRIO_PROCESS, pid, staff_nice)
             yield layout
@@ -132,7 +148,31 @@ def serve(env: dict[str, str], split: bool, workers: int = 2,
             url, shared = stack.enter_context(
                 gunicorn(APP_SPEC, env, options=["--workers", str(2 * workers),
                                                  "--timeout", "300"]))
-            yield Layout(url, url, {"shared": shared.pid})
+            yield Layout(url, url, {"shared": shared.pid}, [job_worker])
+
+
+@contextmanager
+def _job_worker(env: dict[str, str], nice: int) -> Iterator[int]:
+    """One job worker on the benchmark's queue; yields its process id, stops it after."""
+    Path(env["CERTIFY_JOB_RESULTS_DIR"]).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(  # noqa: S603 - our virtualenv's flask, fixed arguments
+            [str(FLASK), "--app", "certify", "jobs", "worker"], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=log)
+        os.setpriority(os.PRIO_PROCESS, process.pid, nice)
+        try:
+            time.sleep(2)
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError("the job worker stopped:\n"
+                                   + log.read().decode(errors="replace"))
+            yield process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def login(layout: Layout, email: str) -> requests.Session:
@@ -225,10 +265,65 @@ def measure_download(layout: Layout, session: requests.Session, path: str,
             "p95": max(total), "bytes": size, "rss_growth_mb": max(growth)}
 
 
+def run_export_job(layout: Layout, session: requests.Session, path: str) -> dict:
+    """An export large enough to be a job, as a person gets it: the export link's page (the
+    offer), the job's page once started, then its state polled (as the page's script does)
+    until the file is ready, and the download. Times from the first click."""
+    start = time.perf_counter()
+    offer = session.get(layout.url(path), timeout=120)
+    offered = time.perf_counter() - start
+    token = CSRF.search(offer.text)
+    if offer.status_code != 200 or f"{path}/prepare" not in offer.text or not token:
+        raise RuntimeError(f"{path}: no background job offered ({offer.status_code})")
+    page = session.post(layout.url(f"{path}/prepare"), data={"csrf_token": token.group(1)},
+                        timeout=120)
+    started = time.perf_counter() - start
+    if page.status_code != 200 or "/jobs/" not in page.url:
+        raise RuntimeError(f"{path}: the job did not start ({page.status_code} {page.url})")
+    job_path = page.url.split("://", 1)[1].split("/", 1)[1]
+    while True:
+        state = session.get(layout.url(f"/{job_path}"), timeout=120,
+                            headers={"Accept": "application/json"}).json()
+        if state["finished"]:
+            break
+        time.sleep(0.2)
+    ready = time.perf_counter() - start
+    if state["state"] != "done":
+        raise RuntimeError(f"{path}: the job {state['state']}: {state['message']}")
+    with session.get(layout.url(f"/{job_path}/download"), timeout=600, stream=True) as file:
+        size = sum(len(chunk) for chunk in file.iter_content(64 * 1024))
+    return {"offer": offered, "page": started, "ready": ready, "bytes": size}
+
+
+def measure_export_job(layout: Layout, session: requests.Session, path: str,
+                       times: int = 2) -> dict:
+    """run_export_job ``times`` (medians), with the job worker's and the staff pool's RSS
+    growth while it runs."""
+    runs, job_growth, web_growth = [], [], []
+    pool = "staff" if "staff" in layout.masters else "shared"
+    for _ in range(times):
+        with RssWatch(layout, "jobs") as jobs, RssWatch(layout, pool) as web:
+            runs.append(run_export_job(layout, session, path))
+        job_growth.append(jobs.growth_mb)
+        web_growth.append(web.growth_mb)
+    return {**{key: statistics.median(run[key] for run in runs)
+               for key in ("offer", "page", "ready")},
+            "bytes": runs[-1]["bytes"], "rss_growth_mb": max(job_growth),
+            "web_rss_growth_mb": max(web_growth)}
+
+
 def workers_peak_mb(layout: Layout) -> dict[str, float]:
     """Per pool, the largest peak RSS (VmHWM) of its workers so far."""
+    pools = [*layout.masters, *(["jobs"] if layout.job_workers else [])]
     return {pool: max(status_mb(pid, "VmHWM") for pid in layout.workers(pool))
-            for pool in layout.masters}
+            for pool in pools}
+
+
+def offered_as_job(layout: Layout, session: requests.Session, path: str) -> bool:
+    """Whether the export link answers with the page offering a background job (a large
+    export) rather than the file."""
+    with session.get(layout.url(path), timeout=600, stream=True) as response:
+        return response.headers.get("Content-Type", "").startswith("text/html")
 
 
 def verify_under_staff_load(layout: Layout, staff: list[requests.Session],
@@ -240,9 +335,12 @@ def verify_under_staff_load(layout: Layout, staff: list[requests.Session],
 
     def staff_work(session: requests.Session, path: str) -> None:
         while not stop.is_set():
-            with session.get(layout.url(path), timeout=600, stream=True) as response:
-                for _chunk in response.iter_content(64 * 1024):
-                    pass
+            if path.endswith("/job"):  # an export large enough to go to the job queue
+                run_export_job(layout, session, path.removesuffix("/job"))
+            else:
+                with session.get(layout.url(path), timeout=600, stream=True) as response:
+                    for _chunk in response.iter_content(64 * 1024):
+                        pass
             rounds.append(path)
 
     threads = [threading.Thread(target=staff_work, args=pair, daemon=True)
