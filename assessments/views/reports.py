@@ -6,7 +6,10 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from assessments import scoring
+from assessments import (
+    analytics_refresh,  # noqa: F401 - keeps the figures ready after a change
+    scoring,
+)
 from assessments.analytics import annual_report as annual_figures
 from assessments.analytics import application_scope
 from assessments.analytics_page import RESULTS_LIST, analytics_figures, results_controls

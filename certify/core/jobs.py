@@ -162,6 +162,35 @@ def start(kind: str, *, owner_id: int | None, title: str, params: dict[str, Any]
     return job
 
 
+def enqueue_refresh(function: str, *args: Any, pending: str, seconds: int = 3600) -> bool:
+    """Queue ``function(*args)`` (a dotted path) unless the same refresh is already waiting:
+    work nobody watches, with no job row, such as keeping figures ready. ``pending`` names it;
+    the function calls ``refresh_started(pending)`` when it begins, so a change during its run
+    queues the next one. Without a queue: nothing (the figures are computed when asked)."""
+    url = current_app.config.get("JOBS_REDIS_URL")
+    if not url:
+        return False
+    from rq import Queue
+
+    connection = redis_connection(url)
+    if not connection.set(_pending_key(pending), 1, nx=True, ex=seconds):
+        return False
+    Queue(queue_name(), connection=connection).enqueue(
+        function, *args, job_timeout=int(current_app.config.get("JOB_TIMEOUT_SECONDS", 1800)),
+        result_ttl=0, failure_ttl=24 * 3600)
+    return True
+
+
+def refresh_started(pending: str) -> None:
+    url = current_app.config.get("JOBS_REDIS_URL")
+    if url:
+        redis_connection(url).delete(_pending_key(pending))
+
+
+def _pending_key(pending: str) -> str:
+    return f"{queue_name()}:pending:{pending}"
+
+
 def new_token() -> str:
     """An unguessable key to a job without an owner (256 bits), for its link."""
     return secrets.token_urlsafe(32)

@@ -72,6 +72,13 @@ def scaled(create_user, create_competition, in_app):
     return grow
 
 
+def _first_reviewers_agree_on_c1() -> None:
+    application = db.session.scalar(sa.select(Application).order_by(Application.id))
+    for review in application.reviews:
+        review.scores[0].level = 2
+    db.session.commit()
+
+
 def _fetch(client, path: str) -> bytes:
     response = client.get(path)
     assert response.status_code == 200, path
@@ -185,12 +192,47 @@ def test_analytics_are_kept_ready_and_never_stale(app, scaled, cache, in_app):
     assert reads_ratings and not [s for s in again if s in reads_ratings]
     assert before.count("C1 (1–3)") == 10
 
-    def agree():  # the first application's reviewers now agree on C1
-        application = db.session.scalar(sa.select(Application).order_by(Application.id))
-        for review in application.reviews:
-            review.scores[0].level = 2
-        db.session.commit()
-
-    in_app(agree)
+    in_app(_first_reviewers_agree_on_c1)
     after = _fetch(client, path).decode()
     assert after.count("C1 (1–3)") == 9
+
+
+def _waiting(app, connection) -> int:
+    from rq import Queue
+
+    return Queue(app.config["JOBS_QUEUE"], connection=connection).count
+
+
+def test_a_change_queues_one_refresh_and_the_worker_keeps_the_figures_ready(
+        app, scaled, cache, job_queue, in_app, runner):
+    """With a job queue, the commit that changes ratings queues one refresh (however many
+    changes come before it runs); the worker computes the figures, so the first request after
+    the change reads no rating and shows the change."""
+    competition_id = scaled(30)
+    assert _waiting(app, job_queue) == 1
+
+    in_app(_first_reviewers_agree_on_c1)
+    assert _waiting(app, job_queue) == 1  # one waiting refresh covers both changes
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert worked.exit_code == 0, worked.output
+    assert _waiting(app, job_queue) == 0
+
+    client = app.test_client()
+    login(client, scaled.admin)
+    with counting_statements(app) as statements:
+        page = _fetch(client, f"/manage/competitions/{competition_id}/analytics?per_page=50")
+    assert not [s for s in statements if "review_scores.level" in s and "sum(" not in s]
+    assert page.decode().count("C1 (1–3)") == 9
+
+    def reopen_one():  # a change after the refresh ran queues the next one
+        review = db.session.scalar(sa.select(Review).order_by(Review.id.desc()))
+        review.scores[1].level = 1
+        db.session.commit()
+
+    in_app(reopen_one)
+    assert _waiting(app, job_queue) == 1
+
+
+def test_without_the_cache_no_refresh_is_queued(app, scaled, job_queue):
+    scaled(3)
+    assert _waiting(app, job_queue) == 0
