@@ -1,7 +1,9 @@
 """The competition analytics page at the size issue 17 names (a 7,000-application competition):
 the first request after a change (figures computed) and the next ones (figures kept ready in
 Redis, ``assessments/analytics_page.py``), each as wall time, this process's CPU time and SQL
-statements, in English and then Russian (a second language draws its charts once more).
+statements, in English and then Russian (a second language draws its charts once more); then,
+with a job queue, a rating changed, the refresh the commit queued (assessments/analytics_refresh.py)
+run by a worker, and the first request after it.
 
     PYTHONPATH=. .venv/bin/python benchmarks/analytics_page.py \\
         --url postgresql+psycopg://postgres@127.0.0.1:5432/analytics88 --scale 88 [--generate]
@@ -86,6 +88,36 @@ def measure(url: str, work: Path, repeats: int) -> None:
     print(f"{'page 40 of the results, sorted (kept ready)':<44} "
           f"{statistics.median(k[0] for k in kept):8.3f} "
           f"{statistics.median(k[1] for k in kept):8.3f} {kept[-1][2]:5d}")
+    _refreshed_ahead(app, path, competition_id, statements)
+
+
+def _refreshed_ahead(app, path: str, competition_id: int, statements: list[str]) -> None:
+    """With a job queue: one rating changes, its commit queues the refresh, a job worker (here,
+    in this process, until the queue is empty) computes every scope and language; then the
+    first request after the change."""
+    from redis import Redis
+    from rq import Queue
+
+    from assessments.models import Application, Review, ReviewScore
+    from certify.core import jobs
+    from certify.core.extensions import db
+
+    queue = f"bench-analytics-{time.time_ns()}"
+    app.config.update(JOBS_REDIS_URL=REDIS, JOBS_QUEUE=queue)
+    with app.app_context():
+        score = db.session.scalar(
+            sa.select(ReviewScore).join(Review).join(Application)
+            .where(Application.competition_id == competition_id, ReviewScore.level > 1)
+            .order_by(ReviewScore.id).limit(1))
+        score.level -= 1
+        db.session.commit()
+        waiting = Queue(queue, connection=Redis.from_url(REDIS)).count
+        wall, cpu = time.perf_counter(), time.process_time()
+        jobs.work(burst=True, with_scheduler=False)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"{f'one rating changed: {waiting} refresh queued, worker':<44} {wall:8.2f} {cpu:8.2f}")
+    wall, cpu, count = _timed(app, path, statements)
+    print(f"{'first request after it (refreshed ahead)':<44} {wall:8.3f} {cpu:8.3f} {count:5d}")
 
 
 def main() -> None:
