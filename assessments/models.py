@@ -22,6 +22,7 @@ from assessments.states import (
 from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
 from certify.core.i18n import localized
+from certify.core.stored_files import StoredEvidenceColumns, evidence_constraints
 from certify.users.models import Branch, User
 from rubrics.models import Criterion, RubricVersion
 
@@ -358,29 +359,18 @@ class ImpartialityDeclaration(db.Model):
     competition: Mapped[Competition] = relationship()
 
 
-class Evidence(db.Model):
+class Evidence(StoredEvidenceColumns, db.Model):
     """A file or a link a candidate attaches to a criterion. Files live outside the web root
     under random names; only the name shown is the candidate's (and hidden in blind review)."""
 
     __tablename__ = "evidence"
-    __table_args__ = (
-        sa.CheckConstraint("kind IN ('file', 'link')", name="known_kind"),
-        sa.CheckConstraint("(kind = 'file') = (stored_name IS NOT NULL)", name="file_stored"),
-        sa.CheckConstraint("(kind = 'link') = (url IS NOT NULL)", name="link_has_url"),
-    )
+    __table_args__ = evidence_constraints()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("rubric_criteria.id"))
     kind: Mapped[EvidenceKind] = mapped_column(EnumText(EvidenceKind, length=8))
-    title: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str | None] = mapped_column(String(120))
-    size: Mapped[int] = mapped_column(default=0)
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    url: Mapped[str | None] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="evidence")
     criterion: Mapped[Criterion] = relationship()

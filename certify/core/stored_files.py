@@ -12,20 +12,46 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from certify.core.db_types import UTCDateTime, utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.core.uploads import UploadRefused, check, safe_name
 
 WRITTEN = "certify_evidence_written"
 TO_DELETE = "certify_evidence_to_delete"
+
+
+class StoredEvidenceColumns:
+    """The columns of a piece of evidence kept as a file (under a random name, with its checked
+    type, size and SHA-256) or as a link: an application's evidence and the CPD log's share
+    them, with ``evidence_constraints()`` in their table arguments."""
+
+    title: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def evidence_constraints() -> tuple[sa.CheckConstraint, ...]:
+    """A file has its stored name, a link its address, and nothing is both."""
+    return (
+        sa.CheckConstraint("kind IN ('file', 'link')", name="known_kind"),
+        sa.CheckConstraint("(kind = 'file') = (stored_name IS NOT NULL)", name="file_stored"),
+        sa.CheckConstraint("(kind = 'link') = (url IS NOT NULL)", name="link_has_url"),
+    )
 
 
 def upload_directory() -> Path:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from certify.core.db_types import EnumText, UTCDateTime, utcnow
 from certify.core.extensions import db
 from certify.core.i18n import TitledEnum
+from certify.core.stored_files import StoredEvidenceColumns, evidence_constraints
 from certify.users.models import User
 
 MAX_HOURS_IN_DATABASE = 1000
@@ -47,27 +48,16 @@ class CpdEntry(db.Model):
         back_populates="entry", cascade="all, delete-orphan", order_by="CpdEvidence.id")
 
 
-class CpdEvidence(db.Model):
+class CpdEvidence(StoredEvidenceColumns, db.Model):
     """A file or a link backing an entry, checked as an application's evidence is."""
 
     __tablename__ = "cpd_evidence"
-    __table_args__ = (
-        sa.CheckConstraint("kind IN ('file', 'link')", name="known_kind"),
-        sa.CheckConstraint("(kind = 'file') = (stored_name IS NOT NULL)", name="file_stored"),
-        sa.CheckConstraint("(kind = 'link') = (url IS NOT NULL)", name="link_has_url"),
-    )
+    __table_args__ = evidence_constraints()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("cpd_entries.id", ondelete="CASCADE"),
                                           index=True)
     kind: Mapped[str] = mapped_column(String(8))
-    title: Mapped[str] = mapped_column(String(200))
-    stored_name: Mapped[str | None] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str | None] = mapped_column(String(120))
-    size: Mapped[int] = mapped_column(default=0)
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    url: Mapped[str | None] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entry: Mapped[CpdEntry] = relationship(back_populates="evidence")
 
