@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from certify.certificates import events
 from certify.certificates.cpd.categories import category_title
@@ -177,9 +178,11 @@ def request_renewal(certificate: Certificate, *, narrative: str, by) -> RenewalR
     """Checked against the CPD log: refused, saying what is missing, when a rule is not met
     (docs/cpd.md); the figures weighed are kept with the request."""
     if lapsed(certificate):
-        raise DomainError(_("This certificate expired more than %(years)d years ago: it can no "
-                            "longer be renewed, a full application is needed.",
-                            years=current_app.config["RENEWAL_LAPSE_YEARS"]))
+        raise DomainError(ngettext(
+            "This certificate expired more than %(num)d year ago: it can no longer be renewed, "
+            "a full application is needed.",
+            "This certificate expired more than %(num)d years ago: it can no longer be renewed, "
+            "a full application is needed.", current_app.config["RENEWAL_LAPSE_YEARS"]))
     if not can_request_renewal(certificate):
         raise DomainError(_("This certificate cannot be renewed now."))
     evaluation = evaluation_for(certificate)

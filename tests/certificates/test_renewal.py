@@ -172,6 +172,25 @@ def test_an_expired_certificate_renews_until_the_lapse_is_too_long(holder, in_ap
             f"/my/certificates/{holder.number}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize(("years", "words"), [(1, "более 1 года назад"),
+                                               (3, "более 3 лет назад"),
+                                               (21, "более 21 года назад")])
+def test_the_lapse_is_said_with_the_right_plural(app, holder, in_app, monkeypatch, years, words):
+    """Russian counts 1 and 21 "года", 3 "лет": the refusal and the page say it rightly."""
+    monkeypatch.setitem(app.config, "RENEWAL_LAPSE_YEARS", years)
+
+    def long_expired():
+        certificate = db.session.scalar(sa.select(Certificate))
+        certificate.valid_until = utcnow().date() - timedelta(days=365 * years + 30)
+        certificate.valid_from = certificate.valid_until - timedelta(days=5 * 365)
+
+    in_app(long_expired)
+    answer = holder.post(f"/my/certificates/{holder.number}/renew",
+                         data={"narrative": "Two courses on tailings dam safety and a paper."})
+    assert words in answer.get_data(as_text=True)
+    assert words in holder.get(f"/my/certificates/{holder.number}").get_data(as_text=True)
+
+
 def test_expiry_reminders_are_queued_once(app, holder, runner, in_app):
     def expire_soon(days):
         certificate = db.session.scalar(sa.select(Certificate))
