@@ -296,7 +296,7 @@ def run_export_job(layout: Layout, session: requests.Session, path: str) -> dict
 
 
 def measure_export_job(layout: Layout, session: requests.Session, path: str,
-                       times: int = 2) -> dict:
+                       times: int = 1) -> dict:
     """run_export_job ``times`` (medians), with the job worker's and the staff pool's RSS
     growth while it runs."""
     runs, job_growth, web_growth = [], [], []
