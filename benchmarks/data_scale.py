@@ -288,6 +288,9 @@ def generate(url: str, work: Path, scale: int) -> dict[str, int]:
         totals["certificates"] = db.session.scalar(
             sa.select(sa.func.count()).select_from(Certificate))
         db.session.remove()
+        from certify.web.backup import refresh_statistics
+
+        refresh_statistics()  # as after a restore: a bulk load leaves the planner blind
     return totals
 
 
