@@ -185,6 +185,8 @@ class Config:
     VERIFY_JOB_MAX_ROWS = 50_000
     # A competition export of more ratings than this is offered as a background job.
     EXPORT_JOB_ROWS = 5000
+    # A list counts its rows up to this many; past it, "more than" (certify/core/listing.py).
+    LIST_COUNT_LIMIT = 10_000
     MAIL_MAX_ATTEMPTS = 6
     MAIL_RETRY_SECONDS = 60
     # Status alerts (docs/status-alerts.md): subscriptions per client address, how long a

@@ -21,6 +21,7 @@ from certify.core.listing import (
     FilterControl,
     ListSpec,
     contains,
+    distinct_values,
     integer,
     one_of,
     paginate,
@@ -87,10 +88,6 @@ def _admins_only() -> None:
         abort(403)
 
 
-def _distinct(column) -> list[str]:
-    return list(db.session.scalars(sa.select(column).distinct().order_by(column)))
-
-
 @bp.get("/manage/audit")
 @login_required
 def audit_log():
@@ -101,9 +98,9 @@ def audit_log():
                   Actor.full_name.label("actor_name"))
         .outerjoin(Actor, Actor.id == AuditEvent.actor_id), AUDIT_LOG, scalars=False)
     controls = [
-        FilterControl("action", _("Action"), [(a, a) for a in _distinct(AuditEvent.action)]),
+        FilterControl("action", _("Action"), [(a, a) for a in distinct_values(AuditEvent.action)]),
         FilterControl("object_type", _("Object"),
-                      [(t, t) for t in _distinct(AuditEvent.object_type)]),
+                      [(t, t) for t in distinct_values(AuditEvent.object_type)]),
     ]
     return render_template("main/audit_log.html", entries=entries, controls=controls)
 
@@ -128,7 +125,7 @@ def outbox():
         FilterControl("state", _("State"), [
             ("problems", _("Failed or being retried")), ("failed", _("Failed")),
             ("retrying", _("Being retried")), ("waiting", _("Waiting")), ("sent", _("Sent"))]),
-        FilterControl("kind", _("Kind"), [(k, k) for k in _distinct(Notification.kind)]),
+        FilterControl("kind", _("Kind"), [(k, k) for k in distinct_values(Notification.kind)]),
     ]
     return render_template("main/outbox.html", messages=messages, controls=controls,
                            action_form=ActionForm())

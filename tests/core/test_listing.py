@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
+from certify.core.audit import AuditEvent
+from certify.core.extensions import db
 from certify.core.listing import (
     DEFAULT_PER_PAGE,
     Filter,
@@ -11,10 +15,13 @@ from certify.core.listing import (
     ListRequest,
     ListSpec,
     contains,
+    distinct_values,
     integer,
     one_of,
+    paginate,
 )
 from certify.users.models import User
+from tests.support import STAFF_LISTS, counting_statements, login
 
 SPEC = ListSpec(
     sorts={"name": User.full_name, "email": User.email},
@@ -66,3 +73,68 @@ def test_search_is_literal():
     compiled = condition.compile(dialect=sqlite.dialect(),
                                  compile_kwargs={"literal_binds": True})
     assert "50/%/_off" in str(compiled)
+
+
+def _numbers(last: int):
+    """The numbers 1..last as rows of a query, without a table (a recursive query)."""
+    numbers = sa.select(sa.literal(1).label("n")).cte("numbers", recursive=True)
+    numbers = numbers.union_all(sa.select(numbers.c.n + 1).where(numbers.c.n < last))
+    return sa.select(numbers.c.n), ListSpec(sorts={"n": numbers.c.n}, default_sort="n")
+
+
+@pytest.mark.parametrize(("rows", "url", "expected"), [
+    # Under the limit: counted exactly, the last page linked.
+    (25, "/?per_page=10&page=3", (25, True, 3, [1, 2, 3], False)),
+    # Past it: the count stops at max(limit, rows to the pages after this one) + 1.
+    (100, "/?per_page=10", (30, False, 3, [1, 2, 3], True)),
+    (100, "/?per_page=10&page=3", (50, False, 5, [1, 2, 3, 4, 5], True)),
+    # Far enough that the count reaches the end: exact again.
+    (100, "/?per_page=10&page=10", (100, True, 10, [1, None, 8, 9, 10], False)),
+])
+def test_the_count_stops_past_the_limit(app, in_app, monkeypatch, rows, url, expected):
+    monkeypatch.setitem(app.config, "LIST_COUNT_LIMIT", 20)
+    query, spec = _numbers(rows)
+
+    def page_of_numbers():
+        with app.test_request_context(url):
+            page = paginate(query, spec, scalars=False)
+            return (page.total, page.total_exact, page.pages, page.page_numbers(),
+                    page.has_next), [row.n for row in page.items]
+
+    figures, items = in_app(page_of_numbers)
+    assert figures == expected
+    page = int(url.rpartition("page=")[2]) if "&page=" in url else 1
+    assert items == list(range(page * 10 - 9, min(rows, page * 10) + 1))
+
+
+# fill_lists adds no reviewers to the pool (its count is checked in test_reviewer_pool.py).
+@pytest.mark.parametrize("path", [path for path in STAFF_LISTS if path != "/reviewers/"])
+def test_past_the_count_limit_a_list_says_more_than_and_has_no_last_page(
+        app, client, create_user, fill_lists, monkeypatch, path):
+    monkeypatch.setitem(app.config, "LIST_COUNT_LIMIT", 5)
+    login(client, create_user("admin"))
+    fill_lists(35)
+    with counting_statements(app) as statements:
+        page = client.get(path + "?per_page=10").get_data(as_text=True)
+    assert "more than 30 results" in page, path
+    assert "Page 1" in page and "Page 1 of" not in page and 'rel="next"' in page
+    counts = [s for s in statements if "count(*)" in s.lower()]
+    assert counts and all("LIMIT" in s for s in counts), "\n".join(counts)
+    # The next pages still open, and a page past the rows shows the last.
+    assert "Page 2" in client.get(path + "?per_page=10&page=2").get_data(as_text=True)
+    last = client.get(path + "?per_page=10&page=500").get_data(as_text=True)
+    assert "Page 1 of" not in last and 'rel="next"' not in last
+
+
+def test_a_filters_options_are_each_value_once_in_order(in_app):
+    assert in_app(lambda: distinct_values(AuditEvent.action)) == []
+
+    def values():
+        db.session.add_all(AuditEvent(action=action, object_type=kind, hash=f"{n:064x}")
+                           for n, (action, kind) in enumerate(
+                               [("b.x", "User"), ("a.y", "Certificate"), ("b.x", "User"),
+                                ("c.z", "User"), ("a.y", "Application")] * 3))
+        db.session.flush()
+        return distinct_values(AuditEvent.action), distinct_values(AuditEvent.object_type)
+
+    assert in_app(values) == (["a.y", "b.x", "c.z"], ["Application", "Certificate", "User"])
