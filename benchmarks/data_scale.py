@@ -193,16 +193,19 @@ def generate(url: str, work: Path, scale: int) -> dict[str, int]:
                     answer_id += 1
                 for reviewer in rng.choice(reviewer_ids, REVIEWS_PER_APPLICATION,
                                            replace=False):
-                    reviews.append({"id": review_id, "application_id": application_id,
-                                    "reviewer_id": int(reviewer), "state": "submitted",
-                                    "submitted_at": now - timedelta(days=35)})
+                    rated = []
                     for criterion in criteria.itertuples():
                         level = int(np.clip(ability + rng.integers(-1, 2), 0,
                                             criterion.max_level))
                         scores.append({"id": score_id, "review_id": review_id,
                                        "criterion_id": criterion.criterion_id, "level": level,
                                        "comment": "Seen in the evidence."})
+                        rated.append((criterion.weight, level, criterion.max_level))
                         score_id += 1
+                    reviews.append({"id": review_id, "application_id": application_id,
+                                    "reviewer_id": int(reviewer), "state": "submitted",
+                                    "submitted_at": now - timedelta(days=35),
+                                    "weighted_score": scoring.review_weighted_score(rated)})
                     review_id += 1
                 application_id += 1
             bulk(Application, applications)

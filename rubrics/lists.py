@@ -5,7 +5,7 @@ in a fixed number of statements."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
 from certify.core.listing import Filter, ListPage, ListSpec, contains, integer, one_of, paginate
 from rubrics.models import Criterion, Rubric, RubricVersion, Track
@@ -25,5 +25,7 @@ def rubrics_page() -> ListPage:
     versions = selectinload(Rubric.versions)
     return paginate(sa.select(Rubric), RUBRICS, options=(
         joinedload(Rubric.branch),
-        versions.selectinload(RubricVersion.criteria).options(load_only(Criterion.id)),
+        # Counted, not shown: neither the criteria's columns nor their levels.
+        versions.selectinload(RubricVersion.criteria).options(load_only(Criterion.id),
+                                                              lazyload(Criterion.levels)),
         versions.selectinload(RubricVersion.based_on)))

@@ -153,8 +153,12 @@ class Criterion(db.Model):
     evidence_required: Mapped[bool] = mapped_column(default=False)
 
     version: Mapped[RubricVersion] = relationship(back_populates="criteria")
+    # Loaded with the criteria, in one statement for all of them: nearly every use of a
+    # criterion reads its levels (max_level, the scale shown), and one by one a 12-criterion
+    # rubric cost 12 statements a page.
     levels: Mapped[list[Level]] = relationship(
-        back_populates="criterion", order_by="Level.value", cascade="all, delete-orphan"
+        back_populates="criterion", order_by="Level.value", cascade="all, delete-orphan",
+        lazy="selectin",
     )
 
     @property

@@ -27,7 +27,6 @@ from assessments.states import (
     InterviewOutcome,
     Moderation,
     Outcome,
-    ReviewState,
 )
 from certify.certificates.operations import issue_certificate
 from certify.core import audit
@@ -184,8 +183,7 @@ def request_revision(application: Application, feedback: str, *, by: User) -> Ap
                                 closed_by_id=by.id, snapshot=snapshot)
     application.rounds.append(finished)
     for review in application.reviews:
-        review.state = ReviewState.draft
-        review.submitted_at = None
+        review.mark_draft()
     application.state = ApplicationState.draft
     application.submitted_at = None
     application.round += 1

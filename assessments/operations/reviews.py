@@ -31,7 +31,6 @@ from assessments.permissions import has_declared_conflict
 from assessments.referees.operations import referee_user_ids, review_gate_problems
 from assessments.states import ApplicationState, ReviewState
 from certify.core import audit
-from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import Role, User
@@ -175,8 +174,7 @@ def save_review(
                 )
         if problems:
             raise DomainError(*problems)
-        review.state = ReviewState.submitted
-        review.submitted_at = utcnow()
+        review.mark_submitted()
     flush_or_stale(_("This review was changed elsewhere. Reload and try again."))
     audit.record("review.submit" if submit else "review.save", review, actor=by)
 
@@ -195,8 +193,7 @@ def reopen_review(review: Review, *, by: User) -> None:
                  "comment": s.comment}
                 for s in sorted(review.scores, key=lambda s: s.criterion.position)],
     ))
-    review.state = ReviewState.draft
-    review.submitted_at = None
+    review.mark_draft()
     db.session.flush()
     audit.record("review.reopen", review, actor=by, revision=len(review.revisions))
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from assessments.analytics import panel_figures
@@ -29,7 +30,7 @@ from assessments.forms import (
 )
 from assessments.interviews import findings_of, interview_at_decision, probed_criteria
 from assessments.lists import competitions_page, managed_applications
-from assessments.models import Application, Competition
+from assessments.models import Application, Competition, Review
 from assessments.operations import (
     CompetitionInput,
     FindingInput,
@@ -133,11 +134,22 @@ def _interview_form_as_recorded(application: Application):
     return interview_form(codes, data=data)
 
 
+def _load_reviews(application: Application) -> None:
+    """The application's reviews with what the page shows of each (levels, revisions, the
+    reviewer and their roles): a statement per kind, not one per review."""
+    db.session.scalars(
+        sa.select(Review).where(Review.application_id == application.id)
+        .options(selectinload(Review.scores), selectinload(Review.revisions),
+                 selectinload(Review.reviewer).selectinload(User.role_assignments))
+        .execution_options(populate_existing=True)).all()
+
+
 def _manage_page(application: Application, assign_form=None, decision_form=None,
                  return_form=None, interview=None, status=200):
     filter_form = ReviewerFilterForm(request.args, prefix="filter")
     assign_form = assign_form or AssignForm()
     assign_form.reviewer.choices = _reviewer_choices(application, filter_form.filters())
+    _load_reviews(application)
     hide_reviews = own_review_pending(current_user, application)
     figures = None if hide_reviews else panel_figures(application)
     return render_template(

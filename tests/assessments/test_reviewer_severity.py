@@ -4,12 +4,20 @@ applications, with the number of applications it rests on; "—" below three."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
-from assessments.reviewers.severity import COLUMNS, severity_table
+from assessments import operations
+from assessments.models import Review, ReviewScore
+from assessments.reviewers.severity import COLUMNS, review_scores, severity_table
+from assessments.states import ReviewState
+from certify.core.extensions import db
+from rubrics.models import Criterion
 from tests.support import counting_statements
 
 
@@ -73,3 +81,69 @@ def test_the_pool_and_the_person_page_show_severity(app, admin_client, create_us
 
     person = admin_client.get(f"/people/{strict.id}").get_data(as_text=True)
     assert "Severity" in person and "-45.8" in person and "Calibration" in person
+
+
+def _kept_and_computed(review_ids: list[int]) -> tuple[dict, dict]:
+    """Each review's kept weighted score, and the one computed from its ratings as the pool
+    computed it before keeping it (review_scores)."""
+    rows = db.session.execute(
+        sa.select(Review.id, Review.application_id, Review.reviewer_id, ReviewScore.level,
+                  Criterion.weight, Criterion.id)
+        .join(ReviewScore, ReviewScore.review_id == Review.id)
+        .join(Criterion, Criterion.id == ReviewScore.criterion_id)
+        .where(Review.id.in_(review_ids), Review.state == ReviewState.submitted)).all()
+    tops = {c.id: c.max_level for c in db.session.scalars(sa.select(Criterion))}
+    frame = ratings(*[(r[0], r[1], r[2], r[3], r[4], tops[r[5]]) for r in rows])
+    computed = dict(zip(*review_scores(frame)[["review_id", "score"]].T.values, strict=True))
+    kept = dict(db.session.execute(sa.select(Review.id, Review.weighted_score)
+                                   .where(Review.id.in_(review_ids))).all())
+    return kept, computed
+
+
+def _backfill() -> str:
+    """The migration's backfill statement (0039), as the upgrade runs it."""
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0039_review_weighted_score.py"
+    spec = importlib.util.spec_from_file_location("migration_0039", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.BACKFILL
+
+
+def test_the_kept_score_is_the_ratings_score_and_goes_when_reopened(in_app, workflow,
+                                                                    under_review):
+    first, second = under_review["reviews"]
+    workflow.review(first, (1, 2, 4))
+    workflow.review(second, (0, 3, 3))
+    kept, computed = in_app(lambda: _kept_and_computed([first, second]))
+    assert set(kept) == {first, second} and None not in kept.values()
+    assert kept == pytest.approx(computed)
+    assert kept[first] != kept[second]
+
+    def reopen():
+        review = db.session.get(Review, first)
+        operations.reopen_review(review, by=review.reviewer)
+
+    in_app(reopen)
+    kept, _ = in_app(lambda: _kept_and_computed([first, second]))
+    assert kept[first] is None and kept[second] == pytest.approx(computed[second])
+    workflow.review(first, (4, 4, 4))
+    kept, computed = in_app(lambda: _kept_and_computed([first, second]))
+    assert kept[first] == pytest.approx(100.0) == computed[first]
+
+
+def test_the_migration_fills_the_scores_of_reviews_submitted_before_it(in_app, workflow,
+                                                                      under_review):
+    first, second = under_review["reviews"]
+    workflow.review(first, (1, 2, 4))
+    workflow.review(second, (2, 2, 3), submit=False)  # a draft keeps none
+    before, computed = in_app(lambda: _kept_and_computed([first, second]))
+
+    def forget_and_fill():
+        db.session.execute(sa.update(Review).values(weighted_score=None))
+        db.session.execute(sa.text(_backfill()))
+        db.session.commit()
+
+    in_app(forget_and_fill)
+    after, _ = in_app(lambda: _kept_and_computed([first, second]))
+    assert after[first] == pytest.approx(before[first]) == pytest.approx(computed[first])
+    assert after[second] is None and before[second] is None

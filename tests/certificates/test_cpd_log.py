@@ -130,6 +130,8 @@ def test_generated_entries_never_cause_a_server_error(holder, in_app):
     @given(changes=st.dictionaries(st.sampled_from(list(entry())), values, max_size=5))
     def post(changes):
         response = holder.post("/my/cpd/new", data=entry() | changes)
-        assert response.status_code in (302, 422), (changes, response.status_code)
+        # A NUL byte is refused before the form is read (certify/web/security.py).
+        expected = (400,) if any("\x00" in value for value in changes.values()) else (302, 422)
+        assert response.status_code in expected, (changes, response.status_code)
 
     post()
