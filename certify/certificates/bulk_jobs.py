@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from certify.certificates.bulk import (
     CSV_COLUMNS,
     bulk_results,
+    certificate_summary,
     readable_header,
     readable_rows,
     result_rows,
@@ -35,7 +36,7 @@ def check_numbers(job: jobs.BackgroundJob, progress, output: Path) -> tuple[str,
 
     def rows():
         for start in range(0, total, CHUNK):
-            yield from to_rows(bulk_results(numbers[start:start + CHUNK]))
+            yield from to_rows(bulk_results(numbers[start:start + CHUNK], certificate_summary))
             progress(min(start + CHUNK, total), total)
 
     with force_locale(language or "en"), output.open("wb") as file:

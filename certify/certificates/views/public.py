@@ -24,6 +24,7 @@ from certify.certificates.badges import badge_svg
 from certify.certificates.blueprint import bp
 from certify.certificates.bulk import (
     bulk_results,
+    certificate_summary,
     csv_text,
     numbers_from_csv,
     results_csv,
@@ -251,7 +252,7 @@ def verify_bulk():
         owner = current_user.id if current_user.is_authenticated else None
         _job, token = start_check(numbers, owner_id=owner, language=current_language())
         return redirect(url_for(".verify_bulk_job", token=token), 303)
-    results = bulk_results(numbers)
+    results = bulk_results(numbers, certificate_summary)
     if form.download.data:
         return csv_response(results_csv(results, for_people=True), "certificate-check.csv")
     return _bulk_page(form, 200, results=results)
