@@ -22,15 +22,16 @@ one gives the result recorded in the manifest.
 Memory stays flat whatever the size: rows are read ``BATCH`` at a time (a server-side cursor on
 PostgreSQL) and written as read to files of a staging folder beside the archive, hashed on the
 way; restore copies the members in one pass to a private staging folder, checks them, and
-inserts the rows ``BATCH`` at a time as it reads them. Both need free disk space for about the
-archive's uncompressed size.
+inserts the rows in batches (``LOAD_BATCH`` rows or ``LOAD_BATCH_BYTES``) as it reads them;
+equal verification results are held once. At 100× (1.5 million rows, 7,543 certificates) peak
+RSS stays near 260–270 MB, 30–40 MB over the command's start. Both need free disk space for
+about the archive's uncompressed size.
 """
 
 from __future__ import annotations
 
 import base64
 import filecmp
-import itertools
 import json
 import os
 import shutil
@@ -76,7 +77,12 @@ _sha256 = sha256_of  # the name the tests (and earlier callers) import from here
 
 # Rows the migrations themselves create: an empty instance already has them.
 SEEDED_TABLES = frozenset({"branches"})
-BATCH = 1000  # rows read or inserted at a time
+# Rows at a time: read for the archive (a server-side cursor's fetch), inserted on restore, and
+# certificates verified (two batches in memory). At 100×, 1,000 certificates with their signed
+# credentials held 30 MB parsed, and peak RSS passed 300 MB; these keep it near 260 MB.
+BATCH = 250
+LOAD_BATCH, LOAD_BATCH_BYTES = 1000, 1_000_000
+VERIFY_BATCH = 200
 
 
 @dataclass
@@ -187,14 +193,15 @@ def verify_processes() -> int:
 
 def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
     """Each certificate's status and the result of verifying its credential, as at *moment*.
-    The certificates are read ``BATCH`` at a time and let go once checked (the signed
+    The certificates are read ``VERIFY_BATCH`` at a time and let go once checked (the signed
     credential is the bulk of each), so only the results stay in memory. The signatures of a
     batch are checked on every core (``proof_pool``: a pure function of each credential's
     exact text) while the previous batch gets the rest of its checks here, from the rows: our
     keys (read once, in the same snapshot or transaction), status lists, register and dates."""
     results: dict[str, dict[str, Any]] = {}
+    distinct: dict[str, dict[str, Any]] = {}  # each distinct result, by its JSON
     statement = sa.select(Certificate).order_by(Certificate.id).execution_options(
-        yield_per=BATCH)
+        yield_per=VERIFY_BATCH)
     trusted = trusted_key_multibases()
     with proof_checker(verify_processes()) as checker:
         previous = None
@@ -203,16 +210,16 @@ def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
                      and (text := vc.exact_text(certificate.credential)) is not None}
             started = (batch, texts, checker.start(list(texts.values())))
             if previous:
-                _finish_batch(*previous, moment, trusted, results)
+                _finish_batch(*previous, moment, trusted, results, distinct)
             previous = started
         if previous:
-            _finish_batch(*previous, moment, trusted, results)
+            _finish_batch(*previous, moment, trusted, results, distinct)
     return results
 
 
 def _finish_batch(batch: list[Certificate], texts: dict[int, str], proofs: Iterator,
-                  moment: datetime, trusted: set[str],
-                  results: dict[str, dict[str, Any]]) -> None:
+                  moment: datetime, trusted: set[str], results: dict[str, dict[str, Any]],
+                  distinct: dict[str, dict[str, Any]]) -> None:
     checked = dict(zip(texts, proofs, strict=True))
     for certificate in batch:
         verification = (verify_document(certificate.credential, now=moment, stored=certificate,
@@ -220,7 +227,11 @@ def _finish_batch(batch: list[Certificate], texts: dict[int, str], proofs: Itera
                                         trusted_keys=trusted).as_dict()
                         if certificate.credential else None)
         status = certificate_status(certificate, on=moment.date())
-        results[certificate.number] = {"status": str(status), "verification": verification}
+        result = {"status": str(status), "verification": verification}
+        # Nearly every certificate gives the same result (every check passed, the same key):
+        # one copy is kept for all that are equal (7,543 copies held 25 MB at 100×).
+        results[certificate.number] = distinct.setdefault(json.dumps(result, sort_keys=True),
+                                                          result)
         db.session.expunge(certificate)
 
 
@@ -396,16 +407,32 @@ def _write_new_file(path: Path, source: Path, mode: int) -> None:
 
 
 def _load_table(connection: sa.Connection, table: sa.Table, source: Path | None) -> int:
-    """The table's JSON lines inserted ``BATCH`` rows at a time, read as they are inserted."""
+    """The table's JSON lines inserted a batch at a time (``_batches``), read as inserted."""
     count = 0
     if source is None:
         return count
     decode = _row_decoder(table)
     with open(source, encoding="utf-8") as lines:
-        while batch := [decode(json.loads(line)) for line in itertools.islice(lines, BATCH)]:
-            connection.execute(table.insert(), batch)
+        for batch in _batches(lines):
+            connection.execute(table.insert(), [decode(json.loads(line)) for line in batch])
             count += len(batch)
     return count
+
+
+def _batches(lines: Iterator[str]) -> Iterator[list[str]]:
+    """The lines in batches of up to LOAD_BATCH rows or LOAD_BATCH_BYTES of text, whichever
+    comes first: a thousand narrow rows go in one statement, and wide ones (a certificate's
+    signed credential, 10 KB) a few hundred at a time, so memory stays flat."""
+    batch: list[str] = []
+    size = 0
+    for line in lines:
+        batch.append(line)
+        size += len(line)
+        if len(batch) >= LOAD_BATCH or size >= LOAD_BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def restore_backup(path: Path, *, trusted: tuple[str, ...] = (),

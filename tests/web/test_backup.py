@@ -20,11 +20,13 @@ from certify.certificates.credentials import public_key_multibase
 from certify.certificates.keys import active_key
 from certify.certificates.models import Certificate
 from certify.certificates.operations import revoke_certificate, suspend_certificate
+from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.users.models import User
 from certify.users.operations import create_user
 from certify.web.app import create_app
-from certify.web.backup import _encode, _sha256
+from certify.web.backup import _batches, _encode, _sha256, verification_results
+from certify.web.backup_archive import open_archive
 from certify.web.backup_signature import sign_manifest
 from tests.support import TEST_DATABASE_URL
 
@@ -381,8 +383,8 @@ def test_archive_by_a_key_the_new_instance_was_not_told_to_trust_is_refused(
 
 
 def test_tables_larger_than_a_batch_round_trip(app, runner, populated, tmp_path, in_app):
-    """Rows are dumped and restored BATCH (1,000) at a time: a table of 2,500 more users spans
-    three batches each way and comes back whole, in order."""
+    """Rows are dumped BATCH (250) and restored LOAD_BATCH (1,000) at a time: a table of 2,500
+    more users spans many batches each way and comes back whole, in order."""
     def many_users():
         db.session.execute(sa.insert(User), [
             {"email": f"batch{number}@example.org", "password_hash": "-", "country": "KZ",
@@ -497,3 +499,32 @@ def test_a_row_with_a_column_this_schema_lacks_is_refused(app, runner, populated
     assert result.exit_code == 1, result.output
     assert "users: columns not in this schema: surprise" in result.output
     assert all(not rows for name, rows in every_row(target).items() if name != "branches")
+
+
+def _held_once(results: dict) -> tuple[int, int, int]:
+    """(results, distinct results, distinct objects holding them)."""
+    return (len(results), len({json.dumps(r, sort_keys=True) for r in results.values()}),
+            len({id(r) for r in results.values()}))
+
+
+def test_equal_verification_results_are_held_once(app, runner, award, tmp_path, in_app):
+    """At 100× the 7,543 equal results (every check passed, one key) held 25 MB as copies, in
+    the backup and again in the restore's manifest: each distinct result is one object."""
+    for _ in range(3):
+        award()
+    count, distinct, objects = in_app(lambda: _held_once(verification_results(utcnow())))
+    assert (count, distinct, objects) == (3, 1, 1)
+
+    archive = tmp_path / "certify.tar.gz"
+    backup(runner, archive)
+    trusted = (issuer_key(app),)
+    with app.app_context(), open_archive(archive, trusted) as (manifest, _members):
+        assert _held_once(manifest["certificates"]) == (3, 1, 1)
+
+
+def test_a_restore_batch_ends_at_its_rows_or_its_bytes():
+    narrow = [f"{{\"id\": {n}}}\n" for n in range(2500)]
+    assert [len(batch) for batch in _batches(iter(narrow))] == [1000, 1000, 500]
+    wide = ["x" * 400_000 + "\n"] * 5  # signed credentials are about 10 KB a row
+    assert [len(batch) for batch in _batches(iter(wide))] == [3, 2]
+    assert [line for batch in _batches(iter(wide)) for line in batch] == wide
