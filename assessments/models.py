@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessments.scoring import review_weighted_score
 from assessments.states import (
+    FINAL_MODERATION,
     AppealState,
     ApplicationState,
     CompetitionState,
@@ -337,7 +338,7 @@ class Decision(db.Model):
 
     @property
     def is_final(self) -> bool:
-        return self.moderation in (Moderation.none, Moderation.confirmed)
+        return self.moderation in FINAL_MODERATION
 
 
 class Conflict(db.Model):

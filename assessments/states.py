@@ -46,6 +46,10 @@ class Moderation(StrEnum):
     confirmed = "confirmed"
 
 
+# A decision is final unless its sampled award still waits for the second check.
+FINAL_MODERATION = frozenset({Moderation.none, Moderation.confirmed})
+
+
 class EvidenceKind(StrEnum):
     file = "file"
     link = "link"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from assessments import scoring
+from assessments import reports, scoring
 from assessments.analytics import competition_figures
 from assessments.models import (
     Application,
@@ -137,9 +137,11 @@ def test_exports_stream(app, scaled):
     assert len(pd.read_excel(io.BytesIO(body))) == 300 * 3
 
 
-def test_exports_hold_the_engines_figures(app, scaled, in_app):
+@pytest.mark.parametrize("chunk", [reports.EXPORT_CHUNK, 7])
+def test_exports_hold_the_engines_figures(app, scaled, in_app, monkeypatch, chunk):
     """The streamed files say what the analytics' frames say (the exports before streaming
-    wrote those frames)."""
+    wrote those frames), whether the engine ran once or on 7 applications at a time."""
+    monkeypatch.setattr(reports, "EXPORT_CHUNK", chunk)
     competition_id = scaled(40)
     client = app.test_client()
     login(client, scaled.admin)
