@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from assessments.scoring import review_weighted_score
 from assessments.states import (
     FINAL_MODERATION,
     AppealState,
@@ -237,7 +236,7 @@ class Review(db.Model):
                                                index=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Its weighted score in percent (scoring.review_weighted_score), kept from submission until
+    # Its weighted score in percent (severity.review_weighted_score), kept from submission until
     # it is reopened: the pool's reviewer severity reads a number per review, not every rating.
     weighted_score: Mapped[float | None]
     version: Mapped[int] = mapped_column(default=1)
@@ -255,19 +254,6 @@ class Review(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
-
-    def mark_submitted(self) -> None:
-        """Submitted now, with its weighted score from its levels."""
-        self.state = ReviewState.submitted
-        self.submitted_at = utcnow()
-        self.weighted_score = review_weighted_score(
-            (s.criterion.weight, s.level, s.criterion.max_level) for s in self.scores)
-
-    def mark_draft(self) -> None:
-        """Back to a draft (reopened, or the application returned): no longer counted."""
-        self.state = ReviewState.draft
-        self.submitted_at = None
-        self.weighted_score = None
 
     def check_for(self, evidence: Evidence) -> bool | None:
         found = next((c for c in self.evidence_checks if c.evidence_id == evidence.id), None)

@@ -16,7 +16,7 @@ left at zero. Decisions recorded by engine 1.0 are recomputed without the floor
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import krippendorff
@@ -359,18 +359,6 @@ def reviewer_severity(
         default="typical",
     )
     return per_reviewer.loc[:, list(SEVERITY_COLUMNS)]
-
-
-def review_weighted_score(rated: Iterable[tuple[float, int, int]]) -> float | None:
-    """One review's weighted score in percent from its (weight, level, max level) ratings:
-    100 × Σ w·level/max ÷ Σ w over the criteria it rated (docs/scoring.md); None when it rated
-    none. The reviewer severity of the pool compares these (assessments/reviewers/severity.py)."""
-    ratings = [(float(weight), level, top) for weight, level, top in rated
-               if level is not None and top]
-    total = sum(weight for weight, _level, _top in ratings)
-    if not total:
-        return None
-    return 100.0 * sum(weight * level / top for weight, level, top in ratings) / total
 
 
 RELIABILITY_COLUMNS = ("alpha", "n_units", "n_ratings")

@@ -111,6 +111,7 @@ def generate(url: str, work: Path, scale: int) -> dict[str, int]:
         Review,
         ReviewScore,
     )
+    from assessments.reviewers.severity import review_weighted_score
     from benchmarks.scale_records import add_records
     from certify.certificates.operations import issue_certificate
     from certify.core.audit import GENESIS, AuditEvent, entry_hash
@@ -205,7 +206,7 @@ def generate(url: str, work: Path, scale: int) -> dict[str, int]:
                     reviews.append({"id": review_id, "application_id": application_id,
                                     "reviewer_id": int(reviewer), "state": "submitted",
                                     "submitted_at": now - timedelta(days=35),
-                                    "weighted_score": scoring.review_weighted_score(rated)})
+                                    "weighted_score": review_weighted_score(rated)})
                     review_id += 1
                 application_id += 1
             bulk(Application, applications)

@@ -21,6 +21,7 @@ from assessments.notifications import (
 )
 from assessments.operations.guards import require_impartial, require_not_reviewer
 from assessments.operations.interviews import interview_record, require_interview
+from assessments.operations.reviews import mark_draft
 from assessments.states import (
     AppealState,
     ApplicationState,
@@ -183,7 +184,7 @@ def request_revision(application: Application, feedback: str, *, by: User) -> Ap
                                 closed_by_id=by.id, snapshot=snapshot)
     application.rounds.append(finished)
     for review in application.reviews:
-        review.mark_draft()
+        mark_draft(review)
     application.state = ApplicationState.draft
     application.submitted_at = None
     application.round += 1

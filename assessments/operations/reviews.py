@@ -29,8 +29,10 @@ from assessments.operations.guards import (
 )
 from assessments.permissions import has_declared_conflict
 from assessments.referees.operations import referee_user_ids, review_gate_problems
+from assessments.reviewers.severity import review_weighted_score
 from assessments.states import ApplicationState, ReviewState
 from certify.core import audit
+from certify.core.db_types import utcnow
 from certify.core.errors import DomainError
 from certify.core.extensions import db
 from certify.users.models import Role, User
@@ -174,9 +176,24 @@ def save_review(
                 )
         if problems:
             raise DomainError(*problems)
-        review.mark_submitted()
+        mark_submitted(review)
     flush_or_stale(_("This review was changed elsewhere. Reload and try again."))
     audit.record("review.submit" if submit else "review.save", review, actor=by)
+
+
+def mark_submitted(review: Review) -> None:
+    """Submitted now, with its weighted score from its levels (what the pool's severity reads)."""
+    review.state = ReviewState.submitted
+    review.submitted_at = utcnow()
+    review.weighted_score = review_weighted_score(
+        (s.criterion.weight, s.level, s.criterion.max_level) for s in review.scores)
+
+
+def mark_draft(review: Review) -> None:
+    """Back to a draft (reopened, or its application returned): no longer counted."""
+    review.state = ReviewState.draft
+    review.submitted_at = None
+    review.weighted_score = None
 
 
 def reopen_review(review: Review, *, by: User) -> None:
@@ -193,7 +210,7 @@ def reopen_review(review: Review, *, by: User) -> None:
                  "comment": s.comment}
                 for s in sorted(review.scores, key=lambda s: s.criterion.position)],
     ))
-    review.mark_draft()
+    mark_draft(review)
     db.session.flush()
     audit.record("review.reopen", review, actor=by, revision=len(review.revisions))
 

@@ -37,9 +37,22 @@ class Severity:
     n: int  # applications shared with at least one other reviewer
 
 
+def review_weighted_score(rated: Iterable[tuple[float, int, int]]) -> float | None:
+    """One review's weighted score in percent from its (weight, level, max level) ratings:
+    100 × Σ w·level/max ÷ Σ w over the criteria it rated (docs/scoring.md); None when it rated
+    none. Kept on each review when it is submitted (``Review.weighted_score``); ``review_scores``
+    is the same rule on a frame of ratings."""
+    ratings = [(float(weight), level, top) for weight, level, top in rated
+               if level is not None and top]
+    total = sum(weight for weight, _level, _top in ratings)
+    if not total:
+        return None
+    return 100.0 * sum(weight * level / top for weight, level, top in ratings) / total
+
+
 def review_scores(ratings: pd.DataFrame) -> pd.DataFrame:
     """Pure: ratings (``COLUMNS``) in; one row per review (``SCORE_COLUMNS``) with its weighted
-    score in percent, as ``scoring.review_weighted_score`` gives it."""
+    score in percent, as ``review_weighted_score`` gives it."""
     frame = ratings.assign(part=ratings["weight"] * ratings["level"] / ratings["max_level"])
     reviews = frame.groupby(["review_id", "application_id", "reviewer_id"], as_index=False).agg(
         part=("part", "sum"), weight=("weight", "sum"))

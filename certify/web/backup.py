@@ -51,14 +51,9 @@ from flask_migrate import upgrade
 
 from assessments.evidence import upload_directory
 from assessments.models import Evidence
-from certify.certificates import credentials as vc
 from certify.certificates.cpd.models import CpdEvidence
 from certify.certificates.issuer import issuer_id, legacy_issuer_ids
 from certify.certificates.keys import active_key, all_keys, key_directory, signing_key
-from certify.certificates.models import Certificate
-from certify.certificates.proof_pool import proof_checker
-from certify.certificates.status import certificate_status
-from certify.certificates.verification import trusted_key_multibases, verify_document
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.core.public_cache import forget_public_answers
@@ -72,17 +67,17 @@ from certify.web.backup_archive import (
     sha256_of,
     write_archive,
 )
+from certify.web.backup_verification import verification_results
 
 _sha256 = sha256_of  # the name the tests (and earlier callers) import from here
 
 # Rows the migrations themselves create: an empty instance already has them.
 SEEDED_TABLES = frozenset({"branches"})
-# Rows at a time: read for the archive (a server-side cursor's fetch), inserted on restore, and
-# certificates verified (two batches in memory). At 100×, 1,000 certificates with their signed
-# credentials held 30 MB parsed, and peak RSS passed 300 MB; these keep it near 260 MB.
+# Rows at a time: read for the archive (a server-side cursor's fetch) and inserted on restore.
+# At 100×, 1,000 certificates with their signed credentials held 30 MB parsed, and peak RSS
+# passed 300 MB; these keep it near 260 MB (and backup_verification.VERIFY_BATCH).
 BATCH = 250
 LOAD_BATCH, LOAD_BATCH_BYTES = 1000, 1_000_000
-VERIFY_BATCH = 200
 
 
 @dataclass
@@ -181,58 +176,6 @@ def _snapshot() -> Iterator[sa.Connection]:
         yield connection
     finally:
         db.session.rollback()
-
-
-# Verification results ------------------------------------------------------------------------
-
-
-def verify_processes() -> int:
-    configured = current_app.config.get("BACKUP_VERIFY_PROCESSES")
-    return int(configured) if configured else os.cpu_count() or 1
-
-
-def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
-    """Each certificate's status and the result of verifying its credential, as at *moment*.
-    The certificates are read ``VERIFY_BATCH`` at a time and let go once checked (the signed
-    credential is the bulk of each), so only the results stay in memory. The signatures of a
-    batch are checked on every core (``proof_pool``: a pure function of each credential's
-    exact text) while the previous batch gets the rest of its checks here, from the rows: our
-    keys (read once, in the same snapshot or transaction), status lists, register and dates."""
-    results: dict[str, dict[str, Any]] = {}
-    distinct: dict[str, dict[str, Any]] = {}  # each distinct result, by its JSON
-    statement = sa.select(Certificate).order_by(Certificate.id).execution_options(
-        yield_per=VERIFY_BATCH)
-    trusted = trusted_key_multibases()
-    with proof_checker(verify_processes()) as checker:
-        previous = None
-        for batch in db.session.scalars(statement).partitions():
-            texts = {certificate.id: text for certificate in batch if certificate.credential
-                     and (text := vc.exact_text(certificate.credential)) is not None}
-            started = (batch, texts, checker.start(list(texts.values())))
-            if previous:
-                _finish_batch(*previous, moment, trusted, results, distinct)
-            previous = started
-        if previous:
-            _finish_batch(*previous, moment, trusted, results, distinct)
-    return results
-
-
-def _finish_batch(batch: list[Certificate], texts: dict[int, str], proofs: Iterator,
-                  moment: datetime, trusted: set[str], results: dict[str, dict[str, Any]],
-                  distinct: dict[str, dict[str, Any]]) -> None:
-    checked = dict(zip(texts, proofs, strict=True))
-    for certificate in batch:
-        verification = (verify_document(certificate.credential, now=moment, stored=certificate,
-                                        proof=checked.get(certificate.id),
-                                        trusted_keys=trusted).as_dict()
-                        if certificate.credential else None)
-        status = certificate_status(certificate, on=moment.date())
-        result = {"status": str(status), "verification": verification}
-        # Nearly every certificate gives the same result (every check passed, the same key):
-        # one copy is kept for all that are equal (7,543 copies held 25 MB at 100×).
-        results[certificate.number] = distinct.setdefault(json.dumps(result, sort_keys=True),
-                                                          result)
-        db.session.expunge(certificate)
 
 
 # Backup ----------------------------------------------------------------------------------------

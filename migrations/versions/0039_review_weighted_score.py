@@ -1,8 +1,8 @@
 """Each submitted review's weighted score kept on the review (issue 17): the reviewer pool's
 severity read every rating of every co-reviewed application (175,000 rows for a page of 25
 reviewers at 100×, 1.9 s); it now reads one number per review. Filled here for the reviews
-already submitted, by the rule of scoring.review_weighted_score: 100 × Σ w·level/max ÷ Σ w over
-the criteria rated.
+already submitted, by the rule of assessments.reviewers.severity.review_weighted_score:
+100 × Σ w·level/max ÷ Σ w over the criteria rated.
 
 Revision ID: score0039
 Revises: alerts0038 (0038_status_alerts)

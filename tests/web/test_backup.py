@@ -25,9 +25,10 @@ from certify.core.extensions import db
 from certify.users.models import User
 from certify.users.operations import create_user
 from certify.web.app import create_app
-from certify.web.backup import _batches, _encode, _sha256, verification_results
+from certify.web.backup import _batches, _encode, _sha256
 from certify.web.backup_archive import open_archive
 from certify.web.backup_signature import sign_manifest
+from certify.web.backup_verification import verification_results
 from tests.support import TEST_DATABASE_URL
 
 
