@@ -15,7 +15,8 @@ others. Pages are timed one request after another (5 each, 3 when one takes over
 is the nearest rank, so with 5 requests the slowest. Downloads: time to the first byte and to
 the last, and the staff worker's RSS growth. Commands: data_scale.py's fresh-process measure.
 Last, ``/verify/<n>`` ten times a second for 20 s while two large exports and the analytics of
-the largest competition run, once with the two pools of docs/deployment.md and once with one
+the largest competition run: with the two pools of docs/deployment.md (as they are, with the
+staff pool and job worker at nice 10, and with the public pool at nice -5 as well) and with one
 shared pool of as many workers.
 """
 
@@ -42,6 +43,7 @@ RESULTS = ROOT / "instance" / "scale"
 COMMANDS = ["scores verify", "audit verify", "backup", "restore"]
 LOAD_SECONDS = 20
 STAFF_NICE = 10  # docs/deployment.md: the staff pool's service runs with Nice=10
+PUBLIC_NICE = -5  # and the public pool's with Nice=-5 (ahead of PostgreSQL's staff queries)
 
 
 def facts(url: str, work: Path, scale: int) -> dict:
@@ -176,6 +178,12 @@ def measure_scale(scale: int, url: str, sections: set[str]) -> dict:
         with scale_http.serve(env, split=True, staff_nice=STAFF_NICE) as niced:
             rows[f"`/verify/<n>` under staff load, two pools, staff at nice {STAFF_NICE}"] = {
                 "kind": "load", **_under_load(niced, env, known)}
+    if "load" in sections:
+        with scale_http.serve(env, split=True, staff_nice=STAFF_NICE,
+                              public_nice=PUBLIC_NICE) as favoured:
+            rows[f"`/verify/<n>` under staff load, two pools, public at nice {PUBLIC_NICE}, "
+                 f"staff at nice {STAFF_NICE}"] = {
+                "kind": "load", **_under_load(favoured, env, known)}
     if "load" in sections:
         with scale_http.serve(env, split=False) as shared:
             rows["`/verify/<n>` under staff load, one shared pool"] = {

@@ -126,11 +126,12 @@ def app_env(database_url: str, work: Path) -> dict[str, str]:
 
 @contextmanager
 def serve(env: dict[str, str], split: bool, workers: int = 2,
-          staff_nice: int = 0) -> Iterator[Layout]:
+          staff_nice: int = 0, public_nice: int = 0) -> Iterator[Layout]:
     """Split: a public pool and a staff pool of ``workers`` each (the staff pool and the job
-    worker at ``staff_nice``, as systemd's ``Nice=`` would start them); shared: one pool of
-    twice as many, answering everything (the same number of web processes). Either way one
-    background job worker (``flask --app certify jobs worker``) takes the long exports."""
+    worker at ``staff_nice``, the public pool at ``public_nice``, as systemd's ``Nice=`` would
+    start them; below 0 needs root, as systemd has); shared: one pool of twice as many,
+    answering everything (the same number of web processes). Either way one background job
+    worker (``flask --app certify jobs worker``) takes the long exports."""
     with ExitStack() as stack:
         job_worker = stack.enter_context(_job_worker(env, staff_nice if split else 0))
         if split:
@@ -141,8 +142,9 @@ def serve(env: dict[str, str], split: bool, workers: int = 2,
                                                  "--timeout", "300"]))
             layout = Layout(public_url, staff_url, {"public": public.pid, "staff": staff.pid},
                             [job_worker])
-            for pid in [staff.pid, *layout.workers("staff")]:  # workers forked later inherit it
-                os.setpriority(os.PRIO_PROCESS, pid, staff_nice)
+            for pool, nice in (("staff", staff_nice), ("public", public_nice)):
+                for pid in [layout.masters[pool], *layout.workers(pool)]:  # later forks inherit
+                    os.setpriority(os.PRIO_PROCESS, pid, nice)
             yield layout
         else:
             url, shared = stack.enter_context(
