@@ -14,10 +14,12 @@ the table again, and a scale measured later (100× takes longest to generate) jo
 others. Pages are timed one request after another (5 each, 3 when one takes over 10 s); p95
 is the nearest rank, so with 5 requests the slowest. Downloads: time to the first byte and to
 the last, and the staff worker's RSS growth. Commands: data_scale.py's fresh-process measure.
-Last, ``/verify/<n>`` ten times a second for 20 s while two large exports and the analytics of
-the largest competition run: with the two pools of docs/deployment.md (as they are, with the
-staff pool and job worker at nice 10, and with the public pool at nice -5 as well) and with one
-shared pool of as many workers.
+Last, ``/verify/<n>`` ten times a second for 20 s, each request another certificate (none
+in the public cache: the worst case), then 20 s of 20 certificates again and again (cached
+after their first check), from a process of its own, while two large exports and the
+analytics of the largest competition run: with the two pools of docs/deployment.md (as they
+are, with the staff pool and job worker at nice 10, and with the public pool at nice -5 as
+well) and with one shared pool of as many workers.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ from benchmarks.verify_load import ensure_database  # noqa: E402
 RESULTS = ROOT / "instance" / "scale"
 COMMANDS = ["scores verify", "audit verify", "backup", "restore"]
 LOAD_SECONDS = 20
+NEW_PER_RUN = 200  # ten a second for LOAD_SECONDS: each request a certificate of its own
+REPEATED = 20  # then these, checked again and again
+CHECKED_PER_RUN = NEW_PER_RUN + REPEATED
 STAFF_NICE = 10  # docs/deployment.md: the staff pool's service runs with Nice=10
 PUBLIC_NICE = -5  # and the public pool's with Nice=-5 (ahead of PostgreSQL's staff queries)
 
@@ -169,25 +174,19 @@ def measure_scale(scale: int, url: str, sections: set[str]) -> dict:
                     rows[row] = {"kind": "export",
                                  **scale_http.measure_download(layout, admin, path)}
         if "load" in sections:
-            rows["`/verify/<n>` under staff load, two pools"] = {
-                "kind": "load", **_under_load(layout, env, known)}
+            _under_load(rows, "two pools", layout, known, 0)
         if sections & {"pages", "exports", "load"}:  # the pools' peak after real work only
             figures["workers_peak_mb"] = scale_http.workers_peak_mb(layout)
             rows.save()
     if "load" in sections:
         with scale_http.serve(env, split=True, staff_nice=STAFF_NICE) as niced:
-            rows[f"`/verify/<n>` under staff load, two pools, staff at nice {STAFF_NICE}"] = {
-                "kind": "load", **_under_load(niced, env, known)}
-    if "load" in sections:
+            _under_load(rows, f"two pools, staff at nice {STAFF_NICE}", niced, known, 1)
         with scale_http.serve(env, split=True, staff_nice=STAFF_NICE,
                               public_nice=PUBLIC_NICE) as favoured:
-            rows[f"`/verify/<n>` under staff load, two pools, public at nice {PUBLIC_NICE}, "
-                 f"staff at nice {STAFF_NICE}"] = {
-                "kind": "load", **_under_load(favoured, env, known)}
-    if "load" in sections:
+            _under_load(rows, f"two pools, public at nice {PUBLIC_NICE}, staff at nice "
+                        f"{STAFF_NICE}", favoured, known, 2)
         with scale_http.serve(env, split=False) as shared:
-            rows["`/verify/<n>` under staff load, one shared pool"] = {
-                "kind": "load", **_under_load(shared, env, known)}
+            _under_load(rows, "one shared pool", shared, known, 3)
     if "commands" in sections:
         for operation in COMMANDS:
             rows[f"`{operation}`"] = {"kind": "command",
@@ -195,7 +194,12 @@ def measure_scale(scale: int, url: str, sections: set[str]) -> dict:
     return figures
 
 
-def _under_load(layout, env, known: dict) -> dict:
+def _under_load(rows: Recorder, layout_name: str, layout, known: dict, run: int) -> None:
+    """While two large exports and the analytics page run, a company's checks: first of
+    ``NEW_PER_RUN`` certificates, each another one and another ``run``'s than any before (none
+    in the public cache yet, as when companies check certificates nobody checked since the
+    last change: the worst case), then of ``REPEATED`` others again and again (cached after
+    their first check). A row each."""
     email = known["logins"]["admin"]
     staff = [scale_http.login(layout, email) for _ in range(3)]
     competition = known["competition"]
@@ -205,9 +209,15 @@ def _under_load(layout, env, known: dict) -> dict:
              for name in ("ratings.xlsx", "panel.xlsx")]
     paths = [f"{path}/job" if scale_http.offered_as_job(layout, staff[0], path) else path
              for path in paths] + [f"/manage/competitions/{competition}/analytics"]
-    result = scale_http.verify_under_staff_load(layout, staff, paths, known["numbers"][:20],
-                                                LOAD_SECONDS)
-    return result
+    known_numbers, start = known["numbers"], run * CHECKED_PER_RUN
+    # At 1× there are fewer certificates than checks: there the "new" ones come round again.
+    numbers = [known_numbers[(start + i) % len(known_numbers)] for i in range(CHECKED_PER_RUN)]
+    new, repeated = scale_http.verify_under_staff_load(
+        layout, staff, paths, [numbers[:NEW_PER_RUN], numbers[NEW_PER_RUN:]], LOAD_SECONDS)
+    rows[f"`/verify/<n>` under staff load, {layout_name}: each a new certificate"] = {
+        "kind": "load", **new}
+    rows[f"`/verify/<n>` under staff load, {layout_name}: {REPEATED} certificates again"] = {
+        "kind": "load", **repeated}
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ measurements include no proxy.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import re
 import secrets
@@ -38,6 +39,7 @@ NGINX_PUBLIC_LOCATIONS = (
 )
 PUBLIC_PATHS = tuple(re.compile(location) for location in NGINX_PUBLIC_LOCATIONS)
 APP_SPEC = "benchmarks.counted_app:create_counted_app()"
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")  # benchmarks/counted_app.py
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FLASK = Path(sys.executable).parent / "flask"
 JOBS_REDIS_URL = "redis://127.0.0.1:6379/2"
@@ -329,10 +331,14 @@ def offered_as_job(layout: Layout, session: requests.Session, path: str) -> bool
 
 
 def verify_under_staff_load(layout: Layout, staff: list[requests.Session],
-                            staff_paths: list[str], numbers: list[str],
-                            seconds: float) -> dict:
-    """``/verify/<n>`` asked one after another (10 a second) while each staff session
-    downloads its path again and again: p50, p99 and the slowest, and the staff rounds."""
+                            staff_paths: list[str], phases: list[list[str]],
+                            seconds: float) -> list[dict]:
+    """``/verify/<n>`` asked one after another (10 a second) for ``seconds`` per phase, each
+    phase cycling through its numbers, while each staff session downloads its path again and
+    again: per phase p50, p99 and the slowest as the client saw them and as the app took them
+    (``Server-Timing``), and the staff rounds. The public client is a process of its own, as a
+    company's is: in this one its requests would wait for the staff threads' turn at the
+    interpreter lock, a wait no outside client has."""
     stop, rounds = threading.Event(), []
 
     def staff_work(session: requests.Session, path: str) -> None:
@@ -350,21 +356,40 @@ def verify_under_staff_load(layout: Layout, staff: list[requests.Session],
     for thread in threads:
         thread.start()
     time.sleep(1)  # the staff requests are in the workers before the public ones come
+    verify_url = layout.url("/verify/")
+    results = []
+    with multiprocessing.get_context("spawn").Pool(1) as client:
+        for numbers in phases:
+            done_before = len(rounds)
+            samples, app_times, errors = client.apply(public_client,
+                                                      (verify_url, numbers, seconds))
+            results.append({
+                "p50": statistics.median(samples), "p99": percentile(samples, 0.99),
+                "max": max(samples), "app_p50": statistics.median(app_times),
+                "app_p99": percentile(app_times, 0.99), "app_max": max(app_times),
+                "requests": len(samples), "errors": errors,
+                "staff_rounds": len(rounds) - done_before})
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def public_client(verify_url: str, numbers: list[str],
+                  seconds: float) -> tuple[list[float], list[float], int]:
+    """A company's checks, ten a second for ``seconds``: each request's time as the client
+    saw it and as the app took it (seconds), and how many did not answer 200."""
     public = requests.Session()
-    samples, errors = [], 0
+    samples, app_times, errors = [], [], 0
     deadline = time.perf_counter() + seconds
     number = 0
     while time.perf_counter() < deadline:
         start = time.perf_counter()
-        response = public.get(layout.url(f"/verify/{numbers[number % len(numbers)]}"),
-                              timeout=120)
+        response = public.get(verify_url + numbers[number % len(numbers)], timeout=120)
         samples.append(time.perf_counter() - start)
+        timing = SERVER_TIMING.search(response.headers.get("Server-Timing", ""))
+        app_times.append(float(timing.group(1)) / 1000 if timing else samples[-1])
         errors += response.status_code != 200
         number += 1
         time.sleep(max(0.0, 0.1 - samples[-1]))
-    stop.set()
-    for thread in threads:
-        thread.join()
-    return {"p50": statistics.median(samples), "p99": percentile(samples, 0.99),
-            "max": max(samples), "requests": len(samples), "errors": errors,
-            "staff_rounds": len(rounds)}
+    return samples, app_times, errors

@@ -41,8 +41,11 @@ def _figures(row: dict) -> str:
                 f"{_ms(row['ready'])}, {_size(row['bytes'])}, job worker "
                 f"{row['rss_growth_mb']:+,.0f} MB, web worker {row['web_rss_growth_mb']:+,.0f} MB")
     if kind == "load":
+        in_app = (f"; in the app p50 {_ms(row['app_p50'])}, p99 {_ms(row['app_p99'])}, max "
+                  f"{_ms(row['app_max'])}" if "app_p99" in row else "")
         return (f"p50 {_ms(row['p50'])}, p99 {_ms(row['p99'])} (max {_ms(row['max'])}, "
-                f"{row['requests']} requests, {row['staff_rounds']} staff downloads done)")
+                f"{row['requests']} requests, {row['staff_rounds']} staff downloads done"
+                f"{in_app})")
     detail = f", {row['detail']}" if row.get("detail") else ""
     return (f"{row['seconds']:,.1f} s, peak {row['peak_mb']:,.0f} MB "
             f"({row['growth_mb']:+,.0f} MB){detail}")

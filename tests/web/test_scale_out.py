@@ -54,7 +54,8 @@ def production_env(app, database_url, cache):
 
 @contextmanager
 def app_server(env, workers: int):
-    with gunicorn("certify:create_app()", env, options=["--workers", str(workers)]) as served:
+    with gunicorn("certify:create_served_app()", env,
+                  options=["--workers", str(workers)]) as served:
         yield served[0]
 
 
