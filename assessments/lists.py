@@ -14,7 +14,16 @@ from assessments.models import Appeal, Application, Competition, Conflict, Decis
 from assessments.reviewers.models import ReviewerInvitation
 from assessments.states import AppealState, ApplicationState, CompetitionState, ReviewState
 from certify.certificates.models import Certificate
-from certify.core.listing import Filter, ListPage, ListSpec, contains, integer, one_of, paginate
+from certify.core.listing import (
+    Filter,
+    ListPage,
+    ListSpec,
+    contains,
+    integer,
+    member_of,
+    one_of,
+    paginate,
+)
 from certify.users.models import User
 from rubrics.models import Rubric, RubricVersion, Track
 
@@ -36,8 +45,9 @@ APPLICATIONS = ListSpec(
         "state": Filter(one_of(*MANAGED_STATES), lambda v: Application.state == v),
         "track": Filter(one_of(*Track), lambda v: Application.competition_id.in_(
             _competitions_in_track(v))),
-        "appeal": Filter(one_of("open"), lambda v: sa.exists().where(
-            Appeal.application_id == Application.id, Appeal.state == AppealState.open)),
+        "appeal": Filter(one_of("open"), lambda v: member_of(
+            Application.id, sa.select(Appeal.application_id)
+            .where(Appeal.state == AppealState.open))),
     },
     tiebreak=Application.id,
 )

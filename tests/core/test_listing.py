@@ -17,6 +17,7 @@ from certify.core.listing import (
     contains,
     distinct_values,
     integer,
+    member_of,
     one_of,
     paginate,
 )
@@ -138,3 +139,26 @@ def test_a_filters_options_are_each_value_once_in_order(in_app):
         return distinct_values(AuditEvent.action), distinct_values(AuditEvent.object_type)
 
     assert in_app(values) == (["a.y", "b.x", "c.z"], ["Application", "Certificate", "User"])
+
+
+def test_member_of_reads_the_subquerys_rows_first_on_postgresql(in_app):
+    enabled = sa.select(User.id).where(User.is_enabled)
+
+    def rows():
+        db.session.add_all(User(email=f"m{n}@example.org", full_name=f"Member {n:02d}",
+                                password_hash="-", country="KZ", is_enabled=n % 3 == 0)
+                            for n in range(30))
+        db.session.flush()
+        sorted_page = sa.select(User.full_name).order_by(User.full_name.desc()).limit(4)
+        return (db.session.scalars(sorted_page.where(member_of(User.id, enabled))).all(),
+                db.session.scalars(sorted_page.where(User.id.in_(enabled))).all(),
+                db.session.scalar(sa.select(sa.func.count(User.id))
+                                  .where(member_of(User.id, enabled))),
+                str(member_of(User.id, enabled).compile(db.engine)))
+
+    found, expected, count, written = in_app(rows)
+    on_postgresql = in_app(lambda: db.engine.dialect.name) == "postgresql"
+    assert written.startswith("users.id = ANY (array((SELECT users.id" if on_postgresql
+                              else "users.id IN (SELECT users.id")
+    assert found == expected == ["Member 27", "Member 24", "Member 21", "Member 18"]
+    assert count == 10
