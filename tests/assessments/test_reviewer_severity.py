@@ -14,7 +14,14 @@ import sqlalchemy as sa
 
 from assessments import operations
 from assessments.models import Review, ReviewScore
-from assessments.reviewers.severity import COLUMNS, review_scores, severity_table
+from assessments.reviewers.severity import (
+    COLUMNS,
+    SCORE_COLUMNS,
+    pool_severity,
+    review_scores,
+    severity_of_reviews,
+    severity_table,
+)
 from assessments.states import ReviewState
 from certify.core.extensions import db
 from rubrics.models import Criterion
@@ -54,7 +61,7 @@ def test_no_ratings_no_severity():
 
 
 def test_the_pool_and_the_person_page_show_severity(app, admin_client, create_user,
-                                                    create_competition, workflow):
+                                                    create_competition, workflow, in_app):
     competition_id = create_competition()
     strict = create_user("reviewer", full_name="Strict Reviewer")
     generous = create_user("reviewer", full_name="Generous Reviewer")
@@ -81,6 +88,16 @@ def test_the_pool_and_the_person_page_show_severity(app, admin_client, create_us
 
     person = admin_client.get(f"/people/{strict.id}").get_data(as_text=True)
     assert "Severity" in person and "-45.8" in person and "Calibration" in person
+
+    # The panels' sums come from the database with every co-reviewer, listed or not: one
+    # reviewer alone gets what the rule gives on all the reviews (severity_of_reviews).
+    alone = in_app(lambda: pool_severity([strict.id]))[strict.id]
+    everyone = in_app(lambda: severity_of_reviews(pd.DataFrame(
+        db.session.execute(sa.select(Review.id, Review.application_id, Review.reviewer_id,
+                                     Review.weighted_score)).all(), columns=SCORE_COLUMNS)))
+    assert alone.n == everyone.loc[strict.id, "n"] == 3
+    assert alone.value == pytest.approx(everyone.loc[strict.id, "severity"])
+    assert alone.value == pytest.approx(-137.5 / 3)
 
 
 def _kept_and_computed(review_ids: list[int]) -> tuple[dict, dict]:
