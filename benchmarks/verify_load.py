@@ -146,10 +146,10 @@ def main(seconds: int) -> None:
         results["bare Flask /ping"] = load(bare, "/ping", seconds, folder)
     paths = (f"/api/v1/certificates/{number}", f"/verify/{number}")
     cached = {**env, "CERTIFY_PUBLIC_CACHE_URL": "redis://127.0.0.1:6379/0"}
-    with gunicorn("certify:create_app()", cached, options=LAYOUT) as site:
+    with gunicorn("certify:create_served_app()", cached, options=LAYOUT) as site:
         for path in paths:
             results[path] = load(site, path, seconds, folder)
-    with gunicorn("certify:create_app()", env, options=LAYOUT) as site:
+    with gunicorn("certify:create_served_app()", env, options=LAYOUT) as site:
         for path in paths:
             results[f"{path} (no cache)"] = load(site, path, seconds, folder)
 
