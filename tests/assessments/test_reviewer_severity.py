@@ -164,3 +164,29 @@ def test_the_migration_fills_the_scores_of_reviews_submitted_before_it(in_app, w
     after, _ = in_app(lambda: _kept_and_computed([first, second]))
     assert after[first] == pytest.approx(before[first]) == pytest.approx(computed[first])
     assert after[second] is None and before[second] is None
+
+
+def test_with_a_cache_the_pool_keeps_every_severity_and_never_shows_a_stale_one(
+        app, cache, admin_client, create_user, create_competition, workflow):
+    competition_id = create_competition()
+    strict = create_user("reviewer", full_name="Strict Reviewer")
+    generous = create_user("reviewer", full_name="Generous Reviewer")
+    applications = [workflow.submitted(competition_id, create_user("candidate"))
+                    for _ in range(4)]
+    for application_id in applications[:3]:
+        workflow.review(workflow.assign(application_id, strict, admin_client.person), (1, 1, 1))
+        workflow.review(workflow.assign(application_id, generous, admin_client.person),
+                        (3, 3, 3))
+
+    def strict_row() -> str:
+        page = admin_client.get("/reviewers/").get_data(as_text=True)
+        return page.split("Strict Reviewer", 1)[1].split("</tr>", 1)[0]
+
+    assert "-50.0" in strict_row() and "n = 3" in strict_row()  # 25 % against 75 %
+    prefix = app.config["PUBLIC_CACHE_KEY_PREFIX"]
+    assert len(list(cache.client.scan_iter(f"{prefix}:computed:*"))) == 1
+    # A fourth shared application where the strict reviewer is the generous one: the
+    # fingerprint moves, the figures are computed again (-150 + 50) / 4.
+    workflow.review(workflow.assign(applications[3], strict, admin_client.person), (4, 4, 4))
+    workflow.review(workflow.assign(applications[3], generous, admin_client.person), (2, 2, 2))
+    assert "-25.0" in strict_row() and "n = 4" in strict_row()
