@@ -5,7 +5,8 @@ When a review, a rating, a self-assessment or an assignment of a competition cha
 commit queues one background refresh of that competition (certify.core.jobs.enqueue_refresh:
 one waiting at a time, however many changes come). The job worker computes the figures and
 charts for the whole competition and for each branch's applications, in every language, into
-the cache under the data's new fingerprint; a request that comes first computes them itself,
+the cache under the data's new fingerprint, and every reviewer's severity for the pool
+(assessments/reviewers/severity.py); a request that comes first computes them itself,
 as before, so nothing is ever served stale. Without a job queue or a cache nothing is queued.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from assessments.analytics_page import analytics_figures
 from assessments.models import Application, ApplicationAnswer, Competition, Review, ReviewScore
+from assessments.reviewers.severity import keep_every_severity
 from certify.core import jobs
 from certify.core.extensions import db
 
@@ -87,5 +89,6 @@ def refresh(competition_id: int) -> None:
             for language in current_app.config["LANGUAGES"]:
                 with force_locale(language):
                     analytics_figures(competition, scope, set())
+        keep_every_severity()  # the reviewer pool's figures rest on the same reviews
     finally:
         db.session.remove()

@@ -30,12 +30,14 @@ from flask import current_app
 
 from assessments.models import Review
 from assessments.states import ReviewState
-from certify.core.computed_cache import remembered
+from certify.core import jobs
+from certify.core.computed_cache import keep, recalled
 from certify.core.extensions import db
 
 MIN_SHARED = 3
 # Bump when the kept figures' shape changes, so entries of the old shape are never read.
 SEVERITY_FORMAT = 1
+SEVERITY_PENDING = "reviewer-severity"  # the refresh waiting on the job queue (certify.core.jobs)
 COLUMNS = ["review_id", "application_id", "reviewer_id", "level", "weight", "max_level"]
 SCORE_COLUMNS = ["review_id", "application_id", "reviewer_id", "score"]
 
@@ -138,14 +140,41 @@ def _severities(reviewer_ids: list[int] | None) -> dict[str, list]:
             for reviewer, row in table.iterrows()}
 
 
+def _kept_under() -> tuple:
+    return ("reviewer severity", SEVERITY_FORMAT, scores_fingerprint())
+
+
+def keep_every_severity() -> dict[str, list]:
+    """Every reviewer's [severity, n], kept under the scores' fingerprint (computed when none
+    is kept yet): what the pool reads."""
+    parts = _kept_under()
+    found = recalled(parts)
+    return found if found is not None else keep(parts, _severities(None))
+
+
+def refresh_every_severity() -> None:
+    """What the job worker runs after a review's score changed (or a pool page found none
+    kept), so that the next pool page reads its figures."""
+    jobs.refresh_started(SEVERITY_PENDING)
+    try:
+        keep_every_severity()
+    finally:
+        db.session.remove()
+
+
 def pool_severity(reviewer_ids: Iterable[int]) -> dict[int, Severity]:
-    """Each listed reviewer's severity (n = 0 and None without shared applications): from the
-    kept figures of every reviewer with a cache, else from these reviewers' co-reviews."""
+    """Each listed reviewer's severity (n = 0 and None without shared applications). With a
+    cache, from the kept figures of every reviewer; when none are kept for the scores as they
+    are, this page's from its reviewers' co-reviews while a job keeps everyone's (without a job
+    queue, everyone's now). Without a cache, from the co-reviews each time."""
     ids = list(reviewer_ids)
+    found = None
     if current_app.config.get("PUBLIC_CACHE_URL"):
-        found = remembered(("reviewer severity", SEVERITY_FORMAT, scores_fingerprint()),
-                           lambda: _severities(None))
-    else:
+        found = recalled(_kept_under())
+        if found is None and not jobs.enqueue_refresh(
+                "assessments.reviewers.severity.refresh_every_severity",
+                pending=SEVERITY_PENDING):
+            found = keep_every_severity()
+    if found is None:
         found = _severities(ids)
     return {i: Severity(*found[str(i)]) if str(i) in found else Severity(None, 0) for i in ids}
-

@@ -48,24 +48,44 @@ def entry_name(*parts: object) -> str:
     return f"{current_app.config['PUBLIC_CACHE_KEY_PREFIX']}:computed:{digest}"
 
 
+_UNKNOWN = object()
+
+
+def recalled(parts: tuple) -> Any | None:
+    """The value kept under ``parts``, or None (none kept, no cache, or the cache failing)."""
+    value = _recall(parts)
+    return None if value is _UNKNOWN else value
+
+
+def _recall(parts: tuple) -> Any:
+    client = _client()
+    if client is None:
+        return _UNKNOWN
+    try:
+        stored = client.get(entry_name(*parts))
+    except redis.RedisError as error:
+        log.warning("Computed-figures cache unavailable (%s); computing them", error)
+        return _UNKNOWN
+    return _UNKNOWN if stored is None else json.loads(stored)
+
+
+def keep(parts: tuple, value: Any) -> Any:
+    """Keep ``value`` under ``parts`` (when there is a cache); the value as it reads back."""
+    client = _client()
+    text = json.dumps(value, default=_plain)
+    if client is not None:
+        try:
+            client.set(entry_name(*parts), text,
+                       ex=int(current_app.config["COMPUTED_CACHE_SECONDS"]))
+        except redis.RedisError as error:
+            log.warning("Computed-figures cache unavailable (%s); not kept", error)
+    return json.loads(text)
+
+
 def remembered(parts: tuple, build: Callable[[], Any]) -> Any:
     """``build()``'s JSON-able value, kept under ``parts`` (which must include the data's
     fingerprint and everything else the value depends on: scope, language, ...)."""
-    client = _client()
-    if client is None:
-        return build()
-    name = entry_name(*parts)
-    try:
-        stored = client.get(name)
-    except redis.RedisError as error:
-        log.warning("Computed-figures cache unavailable (%s); computing them", error)
-        return build()
-    if stored is not None:
-        return json.loads(stored)
-    value = build()
-    try:
-        client.set(name, json.dumps(value, default=_plain),
-                   ex=int(current_app.config["COMPUTED_CACHE_SECONDS"]))
-    except redis.RedisError as error:
-        log.warning("Computed-figures cache unavailable (%s); not kept", error)
-    return json.loads(json.dumps(value, default=_plain))
+    value = _recall(parts)
+    if value is not _UNKNOWN:
+        return value
+    return keep(parts, build()) if _client() is not None else build()

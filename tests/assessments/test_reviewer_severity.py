@@ -166,17 +166,23 @@ def test_the_migration_fills_the_scores_of_reviews_submitted_before_it(in_app, w
     assert after[second] is None and before[second] is None
 
 
-def test_with_a_cache_the_pool_keeps_every_severity_and_never_shows_a_stale_one(
-        app, cache, admin_client, create_user, create_competition, workflow):
+def _strict_and_generous(create_user, create_competition, workflow, admin, files: int = 3):
+    """Two reviewers on ``files`` applications of a new competition: levels 1 (25 %) against
+    3 (75 %) of 4 on every criterion. The competition's id, the strict one, the generous one."""
     competition_id = create_competition()
     strict = create_user("reviewer", full_name="Strict Reviewer")
     generous = create_user("reviewer", full_name="Generous Reviewer")
-    applications = [workflow.submitted(competition_id, create_user("candidate"))
-                    for _ in range(4)]
-    for application_id in applications[:3]:
-        workflow.review(workflow.assign(application_id, strict, admin_client.person), (1, 1, 1))
-        workflow.review(workflow.assign(application_id, generous, admin_client.person),
-                        (3, 3, 3))
+    for _ in range(files):
+        application_id = workflow.submitted(competition_id, create_user("candidate"))
+        workflow.review(workflow.assign(application_id, strict, admin), (1, 1, 1))
+        workflow.review(workflow.assign(application_id, generous, admin), (3, 3, 3))
+    return competition_id, strict, generous
+
+
+def test_with_a_cache_the_pool_keeps_every_severity_and_never_shows_a_stale_one(
+        app, cache, admin_client, create_user, create_competition, workflow):
+    competition_id, strict, generous = _strict_and_generous(
+        create_user, create_competition, workflow, admin_client.person)
 
     def strict_row() -> str:
         page = admin_client.get("/reviewers/").get_data(as_text=True)
@@ -187,6 +193,37 @@ def test_with_a_cache_the_pool_keeps_every_severity_and_never_shows_a_stale_one(
     assert len(list(cache.client.scan_iter(f"{prefix}:computed:*"))) == 1
     # A fourth shared application where the strict reviewer is the generous one: the
     # fingerprint moves, the figures are computed again (-150 + 50) / 4.
-    workflow.review(workflow.assign(applications[3], strict, admin_client.person), (4, 4, 4))
-    workflow.review(workflow.assign(applications[3], generous, admin_client.person), (2, 2, 2))
+    fourth = workflow.submitted(competition_id, create_user("candidate"))
+    workflow.review(workflow.assign(fourth, strict, admin_client.person), (4, 4, 4))
+    workflow.review(workflow.assign(fourth, generous, admin_client.person), (2, 2, 2))
     assert "-25.0" in strict_row() and "n = 4" in strict_row()
+
+
+def test_with_a_job_queue_a_page_that_finds_none_kept_queues_them_and_answers_itself(
+        app, cache, job_queue, admin_client, create_user, create_competition, workflow,
+        runner):
+    from rq import Queue
+
+    _strict_and_generous(create_user, create_competition, workflow, admin_client.person)
+    queue = Queue(app.config["JOBS_QUEUE"], connection=job_queue)
+    queue.empty()  # the analytics refreshes the reviews queued: as if none had run
+    prefix = app.config["PUBLIC_CACHE_KEY_PREFIX"]
+
+    def kept() -> int:
+        return len(list(cache.client.scan_iter(f"{prefix}:computed:*")))
+
+    def pool() -> tuple[str, list[str]]:
+        with counting_statements(app) as statements:
+            page = admin_client.get("/reviewers/").get_data(as_text=True)
+        return page.split("Strict Reviewer", 1)[1].split("</tr>", 1)[0], statements
+
+    row, statements = pool()  # none kept: this page's own, and everyone's queued
+    assert "-50.0" in row and "n = 3" in row and kept() == 0 and queue.count == 1
+    assert any("weighted_score" in s and "IN (SELECT" in s for s in statements)
+    assert pool()[0] == row and queue.count == 1  # one waiting refresh, however many pages
+    worked = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert worked.exit_code == 0, worked.output
+    assert kept() == 1 and queue.count == 0
+    row, statements = pool()  # kept: the fingerprint's aggregate, no co-review read
+    assert "-50.0" in row and "n = 3" in row
+    assert not [s for s in statements if "weighted_score" in s and "sum(" not in s]
