@@ -171,9 +171,11 @@ def pool_severity(reviewer_ids: Iterable[int]) -> dict[int, Severity]:
     found = None
     if current_app.config.get("PUBLIC_CACHE_URL"):
         found = recalled(_kept_under())
-        if found is None and not jobs.enqueue_refresh(
-                "assessments.reviewers.severity.refresh_every_severity",
-                pending=SEVERITY_PENDING):
+        if found is None and current_app.config.get("JOBS_REDIS_URL"):
+            # Queued, or already waiting: this page answers from its own reviewers meanwhile.
+            jobs.enqueue_refresh("assessments.reviewers.severity.refresh_every_severity",
+                                 pending=SEVERITY_PENDING)
+        elif found is None:
             found = keep_every_severity()
     if found is None:
         found = _severities(ids)

@@ -220,7 +220,8 @@ def test_with_a_job_queue_a_page_that_finds_none_kept_queues_them_and_answers_it
     row, statements = pool()  # none kept: this page's own, and everyone's queued
     assert "-50.0" in row and "n = 3" in row and kept() == 0 and queue.count == 1
     assert any("weighted_score" in s and "IN (SELECT" in s for s in statements)
-    assert pool()[0] == row and queue.count == 1  # one waiting refresh, however many pages
+    # One waiting refresh, however many pages; none of them computes everyone's itself.
+    assert pool()[0] == row and queue.count == 1 and kept() == 0
     worked = runner.invoke(args=["jobs", "worker", "--burst"])
     assert worked.exit_code == 0, worked.output
     assert kept() == 1 and queue.count == 0
