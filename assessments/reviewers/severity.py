@@ -170,13 +170,14 @@ def pool_severity(reviewer_ids: Iterable[int]) -> dict[int, Severity]:
     ids = list(reviewer_ids)
     found = None
     if current_app.config.get("PUBLIC_CACHE_URL"):
-        found = recalled(_kept_under())
+        parts = _kept_under()  # the fingerprint: one aggregate over every scored review
+        found = recalled(parts)
         if found is None and current_app.config.get("JOBS_REDIS_URL"):
             # Queued, or already waiting: this page answers from its own reviewers meanwhile.
             jobs.enqueue_refresh("assessments.reviewers.severity.refresh_every_severity",
                                  pending=SEVERITY_PENDING)
         elif found is None:
-            found = keep_every_severity()
+            found = keep(parts, _severities(None))
     if found is None:
         found = _severities(ids)
     return {i: Severity(*found[str(i)]) if str(i) in found else Severity(None, 0) for i in ids}
