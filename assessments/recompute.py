@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from assessments import scoring
-from assessments.analytics import RATING_COLUMNS, criteria_frame, query_frame
+from assessments.analytics import RATING_COLUMNS, criteria_frame, integer_frame, query_frame
 from assessments.models import Application, Competition, Decision, Review, ReviewScore
 from assessments.states import Outcome, ReviewState
 from certify.certificates.models import Certificate
@@ -76,13 +76,13 @@ def _decisions() -> pd.DataFrame:
 
 def _ratings() -> pd.DataFrame:
     """Every submitted rating of every decided application, in one query."""
-    return query_frame(
+    return integer_frame(
         sa.select(Review.application_id, Review.reviewer_id, ReviewScore.criterion_id,
                   ReviewScore.level)
         .join(ReviewScore, ReviewScore.review_id == Review.id)
         .join(Decision, Decision.application_id == Review.application_id)
         .where(Review.state == ReviewState.submitted, ReviewScore.level.is_not(None)),
-        list(RATING_COLUMNS)).astype("int64")
+        list(RATING_COLUMNS))
 
 
 @dataclass
