@@ -39,7 +39,7 @@ NGINX_PUBLIC_LOCATIONS = (
 )
 PUBLIC_PATHS = tuple(re.compile(location) for location in NGINX_PUBLIC_LOCATIONS)
 APP_SPEC = "benchmarks.counted_app:create_counted_app()"
-SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")  # benchmarks/counted_app.py
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+), db;dur=([0-9.]+)")  # benchmarks/counted_app.py
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 FLASK = Path(sys.executable).parent / "flask"
 JOBS_REDIS_URL = "redis://127.0.0.1:6379/2"
@@ -361,12 +361,14 @@ def verify_under_staff_load(layout: Layout, staff: list[requests.Session],
     with multiprocessing.get_context("spawn").Pool(1) as client:
         for numbers in phases:
             done_before = len(rounds)
-            samples, app_times, errors = client.apply(public_client,
-                                                      (verify_url, numbers, seconds))
+            samples, app_times, db_times, errors = client.apply(
+                public_client, (verify_url, numbers, seconds))
             results.append({
                 "p50": statistics.median(samples), "p99": percentile(samples, 0.99),
                 "max": max(samples), "app_p50": statistics.median(app_times),
                 "app_p99": percentile(app_times, 0.99), "app_max": max(app_times),
+                "db_p50": statistics.median(db_times), "db_p99": percentile(db_times, 0.99),
+                "db_of_slowest": db_times[app_times.index(max(app_times))],
                 "requests": len(samples), "errors": errors,
                 "staff_rounds": len(rounds) - done_before})
     stop.set()
@@ -376,11 +378,12 @@ def verify_under_staff_load(layout: Layout, staff: list[requests.Session],
 
 
 def public_client(verify_url: str, numbers: list[str],
-                  seconds: float) -> tuple[list[float], list[float], int]:
+                  seconds: float) -> tuple[list[float], list[float], list[float], int]:
     """A company's checks, ten a second for ``seconds``: each request's time as the client
-    saw it and as the app took it (seconds), and how many did not answer 200."""
+    saw it, as the app took it and of that in SQL (seconds), and how many did not answer
+    200."""
     public = requests.Session()
-    samples, app_times, errors = [], [], 0
+    samples, app_times, db_times, errors = [], [], [], 0
     deadline = time.perf_counter() + seconds
     number = 0
     while time.perf_counter() < deadline:
@@ -389,7 +392,8 @@ def public_client(verify_url: str, numbers: list[str],
         samples.append(time.perf_counter() - start)
         timing = SERVER_TIMING.search(response.headers.get("Server-Timing", ""))
         app_times.append(float(timing.group(1)) / 1000 if timing else samples[-1])
+        db_times.append(float(timing.group(2)) / 1000 if timing else 0.0)
         errors += response.status_code != 200
         number += 1
         time.sleep(max(0.0, 0.1 - samples[-1]))
-    return samples, app_times, errors
+    return samples, app_times, db_times, errors

@@ -43,6 +43,9 @@ def _figures(row: dict) -> str:
     if kind == "load":
         in_app = (f"; in the app p50 {_ms(row['app_p50'])}, p99 {_ms(row['app_p99'])}, max "
                   f"{_ms(row['app_max'])}" if "app_p99" in row else "")
+        if "db_p99" in row:
+            in_app += (f"; of it in SQL p50 {_ms(row['db_p50'])}, p99 {_ms(row['db_p99'])}, "
+                       f"the slowest's {_ms(row['db_of_slowest'])}")
         return (f"p50 {_ms(row['p50'])}, p99 {_ms(row['p99'])} (max {_ms(row['max'])}, "
                 f"{row['requests']} requests, {row['staff_rounds']} staff downloads done"
                 f"{in_app})")

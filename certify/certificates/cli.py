@@ -13,9 +13,11 @@ from certify.certificates.cpd.cli import cpd_cli
 from certify.certificates.keys import active_key, all_keys, generate_key, key_directory, rotate_key
 from certify.certificates.models import Certificate
 from certify.certificates.notifications import queue_expiry_reminders
+from certify.certificates.proof_memory import remember_stored
 from certify.certificates.signing import sign_certificate
 from certify.certificates.status import certificate_status
 from certify.core.extensions import db
+from certify.core.public_cache import public_cache
 
 certificates_cli = AppGroup("certificates", help="The certificate register.")
 
@@ -58,6 +60,17 @@ def sign_certificates(everything: bool) -> None:
         count += 1
     db.session.commit()
     click.echo(f"Signed {count} certificates.")
+
+
+@certificates_cli.command("remember-proofs")
+def remember_proofs_command() -> None:
+    """Check the signatures of every stored credential again, on every core, and keep each
+    check in the public cache, so that no first verification has to make it (after Redis lost
+    its data; issuing, backup and restore keep theirs)."""
+    if public_cache() is None:
+        raise click.ClickException("No public cache is configured (CERTIFY_PUBLIC_CACHE_URL): "
+                                   "there is nowhere to keep the checks.")
+    click.echo(f"Kept the signature checks of {remember_stored()} credentials.")
 
 
 @click.command("notify-expiring")

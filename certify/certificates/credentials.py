@@ -13,7 +13,6 @@ Bitstring Status List v1.0 and Open Badges 3.0 §Verification
 from __future__ import annotations
 
 import base64
-import functools
 import gzip
 import hashlib
 import json
@@ -47,8 +46,6 @@ CRYPTOSUITE = proofs.JCS
 ISSUED_CRYPTOSUITES = (proofs.JCS, proofs.RDFC)
 ED25519_MULTICODEC = b"\xed\x01"  # multicodec ed25519-pub, varint-encoded
 STATUS_LIST_MIN_ENTRIES = 131_072  # Bitstring Status List: at least 16 KiB, for privacy
-# Proof checks remembered per process (see remembered_proof): about 10 KB of text each.
-REMEMBERED_PROOFS = 512
 # Our credentials nest about 7 levels; far more is an attack on the recursion of every step.
 MAX_NESTING = 32
 
@@ -210,24 +207,6 @@ def content_digest(document: Mapping[str, Any]) -> str | None:
             {key: value for key, value in document.items() if key != "proof"})).hexdigest()
     except (TypeError, ValueError, RecursionError):
         return None
-
-
-@functools.lru_cache(maxsize=REMEMBERED_PROOFS)
-def _proof_of_text(text: str) -> proofs.ProofSet:
-    return verify_proof(json.loads(text))
-
-
-def remembered_proof(document: Mapping[str, Any]) -> proofs.ProofSet:
-    """``verify_proof(document)`` (no resolver: the did:key in the proof is the key), remembered
-    by the document's exact text: the text is the cache key and the proof checked is the one
-    parsed back from that same text, so a document changed in any byte -- content, proof value,
-    verification method, i.e. public key -- is a different key and is checked afresh. The answer
-    depends on nothing but the text (no clock, no database, no network).
-
-    For credentials read from our own records (bounded in size and number), not for documents
-    sent by visitors, which would only crowd the cache out."""
-    text = exact_text(document)
-    return verify_proof(document) if text is None else _proof_of_text(text)
 
 
 # Bitstring Status List -------------------------------------------------------------------------
@@ -397,7 +376,6 @@ def verify_credential(
     issuer_id: str,
     status: StatusLookup,
     now: datetime | None = None,
-    remember_proof: bool = False,
     current: CurrentLookup | None = None,
     legacy_issuer_ids: Collection[str] = (),
     proof: proofs.ProofSet | None = None,
@@ -407,19 +385,18 @@ def verify_credential(
     bit is set, or None when the list could not be fetched or verified — reported as "could not
     be checked", never as passed. Every check that depends on the signed content (issuer key,
     status, dates, current) is "could not be checked" when the signature fails: the content
-    may be anyone's. ``remember_proof``: the signature check may come from
-    ``remembered_proof`` (only the signature: key trust, status and dates are checked anew).
-    ``current(document)``: whether the issuer still stands by this credential (True), has
-    replaced it by a newer one (False: the "current" check fails, SUPERSEDED) or cannot say
-    (None); asked only of a credential whose signature and issuer key passed.
+    may be anyone's. ``current(document)``: whether the issuer still stands by this credential
+    (True), has replaced it by a newer one (False: the "current" check fails, SUPERSEDED) or
+    cannot say (None); asked only of a credential whose signature and issuer key passed.
     ``legacy_issuer_ids``: issuer ids of ours from before the DID, whose credentials name a
     did:key (still accepted, with a key in ``trusted_keys``).
-    ``proof``: the signature check of this very document, already made (``proof_pool``)."""
+    ``proof``: the signature check of this very document, already made (``proof_pool``,
+    ``proof_memory``: only the signature; key trust, status and dates are checked anew)."""
     now = now or datetime.now(UTC)
     result = Verification()
     result.checks.append(check_format(document))
     if proof is None:
-        proof = remembered_proof(document) if remember_proof else verify_proof(document)
+        proof = verify_proof(document)
     result.checks.append(Check("signature", proof.ok, proof.problem))
     result.proofs = proof.results
     # Every key a checked proof names must be ours, and bound to the credential's issuer (a

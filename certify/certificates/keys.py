@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 
 from certify.certificates import credentials as vc
+from certify.certificates import proof_memory
 from certify.certificates.models import SigningKey
 from certify.core import audit
 from certify.core.db_types import utcnow
@@ -83,7 +84,9 @@ def sign_with_active_key(document: dict) -> dict:
     """``document`` signed by the active key with a proof set (eddsa-jcs-2022 and
     eddsa-rdfc-2022), each proof naming the key as a method of the issuer's DID."""
     key = signing_key()
-    return vc.sign_proof_set(document, private_key(key), verification_method(key))
+    signed = vc.sign_proof_set(document, private_key(key), verification_method(key))
+    proof_memory.remember(signed)  # its first verification finds the check made
+    return signed
 
 
 def trusted_public_keys(extra: tuple[str, ...] | list[str] = ()) -> set[str]:

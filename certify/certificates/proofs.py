@@ -10,6 +10,7 @@ fails; a proof in another cryptosuite is reported as not checked, never counted 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -97,6 +98,26 @@ class ProofSet:
     def problem(self) -> str:
         return self.missing or "; ".join(
             f"{r.cryptosuite or 'proof'}: {r.problem}" for r in self.results if r.problem)
+
+    def to_json(self) -> str:
+        return json.dumps({"missing": self.missing, "results": [
+            [r.ok, r.key_multibase, r.problem, r.cryptosuite, r.verification_method]
+            for r in self.results]})
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ProofSet:
+        """The ProofSet ``to_json`` wrote; ValueError for anything else."""
+        try:
+            data = json.loads(text)
+            results = tuple(ProofResult(ok, key, str(problem), str(suite), str(method))
+                            for ok, key, problem, suite, method in data["results"])
+            missing = str(data["missing"])
+        except (TypeError, KeyError, ValueError) as error:
+            raise ValueError(f"not a kept proof check: {error}") from error
+        if not all(r.ok in (True, False, None) and (r.key_multibase is None or isinstance(
+                r.key_multibase, str)) for r in results):
+            raise ValueError("not a kept proof check")
+        return cls(results, missing)
 
 
 def check_proof(unsecured: Mapping[str, Any], proof: Any, key_for: KeyFor,

@@ -18,6 +18,7 @@ from certify.certificates.models import (
     SigningKey,
     SupersededCredential,
 )
+from certify.certificates.proof_memory import remembered_proof
 from certify.certificates.proofs import ProofSet
 from certify.certificates.reviewer_credentials import reviewer_credential_by_id
 from certify.certificates.status_lists import (
@@ -164,12 +165,14 @@ def verify_document(document: dict[str, Any], *, now: datetime | None = None,
 
     ``stored``: the certificate, just read in this request, whose stored credential
     ``document`` is. Its status columns then answer for its own index, and the signature check
-    may be remembered by the credential's exact text (``vc.remembered_proof``): a stored
-    credential changed in any byte is checked afresh. ``proof``: the signature check of
+    may be remembered by the credential's exact text (``proof_memory``): a stored credential
+    changed in any byte is checked afresh. ``proof``: the signature check of
     ``document`` made already (backup and restore check many at once: ``proof_pool``), and
     ``trusted_keys`` the keys of ours read for all of them at once (``trusted_key_multibases``
     in the same transaction)."""
     superseded: set[int] = set()
+    if proof is None and stored is not None:
+        proof = remembered_proof(document)
     result = vc.verify_credential(
         document,
         trusted_keys=trusted_key_multibases() if trusted_keys is None else trusted_keys,
@@ -177,7 +180,6 @@ def verify_document(document: dict[str, Any], *, now: datetime | None = None,
         legacy_issuer_ids=legacy_issuer_ids(),
         status=_our_status(stored, superseded),
         now=now,
-        remember_proof=stored is not None,
         current=_our_current(stored),
         proof=proof,
     )

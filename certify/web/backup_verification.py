@@ -5,27 +5,21 @@ restore must reproduce (backup.py). The signatures are checked on every core
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
 from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate
+from certify.certificates.proof_memory import checking_processes, keep_checks
 from certify.certificates.proof_pool import proof_checker
 from certify.certificates.status import certificate_status
 from certify.certificates.verification import trusted_key_multibases, verify_document
 from certify.core.extensions import db
 
 VERIFY_BATCH = 200  # certificates checked at a time; two batches are in memory at once
-
-
-def verify_processes() -> int:
-    configured = current_app.config.get("BACKUP_VERIFY_PROCESSES")
-    return int(configured) if configured else os.cpu_count() or 1
 
 
 def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
@@ -40,7 +34,7 @@ def verification_results(moment: datetime) -> dict[str, dict[str, Any]]:
     statement = sa.select(Certificate).order_by(Certificate.id).execution_options(
         yield_per=VERIFY_BATCH)
     trusted = trusted_key_multibases()
-    with proof_checker(verify_processes()) as checker:
+    with proof_checker(checking_processes()) as checker:
         previous = None
         for batch in db.session.scalars(statement).partitions():
             texts = {certificate.id: text for certificate in batch if certificate.credential
@@ -58,6 +52,8 @@ def _finish_batch(batch: list[Certificate], texts: dict[int, str], proofs: Itera
                   moment: datetime, trusted: set[str], results: dict[str, dict[str, Any]],
                   distinct: dict[str, dict[str, Any]]) -> None:
     checked = dict(zip(texts, proofs, strict=True))
+    # Made on every core: kept for the first verification of each (after a restore above all).
+    keep_checks((texts[key], proof) for key, proof in checked.items())
     for certificate in batch:
         verification = (verify_document(certificate.credential, now=moment, stored=certificate,
                                         proof=checked.get(certificate.id),

@@ -1,8 +1,9 @@
 """Public verification under load: little work per request, nothing trusted that was not read.
 
-The signature check of a stored credential is remembered per process, by the credential's exact
-text (``credentials.remembered_proof``); everything else — the certificate, its status, our keys
-— is read again for every request. These tests go through the app, with the cache warm.
+The signature check of a stored credential is remembered by the credential's exact text, per
+process and with a public cache in Redis (``proof_memory``); everything else — the certificate,
+its status, our keys — is read again for every request. These tests go through the app, with
+the cache warm.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from certify.certificates import credentials as vc
+from certify.certificates import proof_memory
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
 from tests.support import counting_statements, login
@@ -52,9 +54,9 @@ def test_a_tampered_stored_credential_never_reuses_a_remembered_signature(client
     genuine = stored_credential(in_app)
     first = page(client, issued)
     assert SIGNATURE_PASSED in first and "genuine and valid" in first
-    hits = vc._proof_of_text.cache_info().hits
+    hits = proof_memory._proof_of_text.cache_info().hits
     assert SIGNATURE_PASSED in page(client, issued)
-    assert vc._proof_of_text.cache_info().hits > hits  # the second check was remembered
+    assert proof_memory._proof_of_text.cache_info().hits > hits  # the second check was remembered
 
     renamed = copy.deepcopy(genuine)
     renamed["credentialSubject"]["identifier"][0]["identityHash"] = "Somebody Else"
@@ -127,14 +129,14 @@ def test_remembered_proofs_follow_every_byte_of_the_document():
     signed = vc.sign({"@context": [vc.VC_CONTEXT], "type": ["VerifiableCredential"],
                       "name": "Әлия", "validFrom": "2026-01-01T00:00:00Z"}, key, method,
                      created=datetime(2026, 11, 24, tzinfo=UTC))
-    assert vc.remembered_proof(signed).ok and vc.remembered_proof(signed).ok
+    assert proof_memory.remembered_proof(signed).ok and proof_memory.remembered_proof(signed).ok
     # Key order is not content (eddsa-jcs-2022 canonicalises it away too).
-    assert vc.remembered_proof(dict(reversed(list(signed.items())))).ok
+    assert proof_memory.remembered_proof(dict(reversed(list(signed.items())))).ok
     for field, value in (("name", "Алия"), ("validFrom", "2026-01-02T00:00:00Z"),
                          ("type", ["VerifiableCredential", "X"])):
-        assert not vc.remembered_proof({**signed, field: value}).ok
-    assert not vc.remembered_proof({**signed, "extra": 1}).ok
-    assert not vc.remembered_proof({**signed, "proof": {**signed["proof"],
+        assert not proof_memory.remembered_proof({**signed, field: value}).ok
+    assert not proof_memory.remembered_proof({**signed, "extra": 1}).ok
+    assert not proof_memory.remembered_proof({**signed, "proof": {**signed["proof"],
                                                        "created": "2026-11-25T00:00:00Z"}}).ok
     # 1, 1.0 and true are three texts, each remembered as checked: JCS writes 1.0 as 1 (so it
     # verifies), true as true (so it does not).
@@ -142,11 +144,11 @@ def test_remembered_proofs_follow_every_byte_of_the_document():
                        method)
     for value, verifies in ((1, True), (1.0, True), (True, False), (1, True)):
         document = {**numbered, "n": value}
-        assert vc.remembered_proof(document) == vc.verify_proof(document)
-        assert vc.remembered_proof(document).ok is verifies
+        assert proof_memory.remembered_proof(document) == vc.verify_proof(document)
+        assert proof_memory.remembered_proof(document).ok is verifies
     # Not plain JSON: checked as it is, not remembered.
     assert vc.exact_text({**signed, "extra": {1, 2}}) is None
-    assert not vc.remembered_proof({**signed, "extra": {1, 2}}).ok
+    assert not proof_memory.remembered_proof({**signed, "extra": {1, 2}}).ok
 
 
 def test_public_lookups_read_once_and_leave_connections_transactional(app, client, issued,
