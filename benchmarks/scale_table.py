@@ -111,7 +111,10 @@ def render(measured: dict[int, dict]) -> str:
         ", ".join(f"{pool} {mb:,.0f} MB" for pool, mb in peak.items()) or "—"
         for peak in peaks) + " | |")
     notes = [f"{s}×: measured {measured[s]['measured']}, load average "
-             f"{measured[s]['load'][0]:.1f}" for s in scales]
+             f"{measured[s]['load'][0]:.1f}" + (
+                 f", `certificates remember-proofs` before the load runs "
+                 f"{measured[s]['remember_proofs_seconds']:.0f} s"
+                 if "remember_proofs_seconds" in measured[s] else "") for s in scales]
     return "\n".join(lines) + "\n\n" + "; ".join(notes) + \
         (". Pages: p50 / p95 of 5 requests (3 over 10 s), size, SQL statements, the workers' CPU "
          "time per request.")

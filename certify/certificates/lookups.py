@@ -29,7 +29,7 @@ AS_VERIFIED = (
     joinedload(Certificate.branch).load_only(Branch.name),
     joinedload(Certificate.renewed_from).load_only(Certificate.number),
     joinedload(Certificate.renewed_by).load_only(Certificate.number),
-    joinedload(Certificate.rubric_version).load_only(RubricVersion.number)
+    joinedload(Certificate.rubric_version).load_only(RubricVersion.number, RubricVersion.bands)
     .joinedload(RubricVersion.rubric).load_only(Rubric.title),
 )
 

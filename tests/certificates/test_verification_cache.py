@@ -18,6 +18,7 @@ from certify.certificates import credentials as vc
 from certify.certificates import proof_memory
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
+from rubrics.models import RubricVersion
 from tests.support import counting_statements, login
 
 SIGNATURE_PASSED = "Signature matches the content: <strong>passed"
@@ -162,6 +163,20 @@ def test_public_lookups_read_once_and_leave_connections_transactional(app, clien
     # The certificate with what the page shows of it, and our keys; the API: the certificate.
     assert len(verify_page) == 2, verify_page
     assert len(api) == 1, api
+
+    def give_a_band():
+        certificate = db.session.scalar(sa.select(Certificate))
+        # A published version is locked to the ORM: the band is added behind its back.
+        db.session.execute(sa.update(RubricVersion).where(
+            RubricVersion.id == certificate.rubric_version_id).values(
+            bands=[{"code": "senior", "min_score": 0, "title": {"en": "Senior"}}]))
+        certificate.band = "senior"
+
+    in_app(give_a_band)
+    page(client, issued)
+    with counting_statements(app) as banded:
+        assert "Senior" in page(client, issued)
+    assert len(banded) == 2, banded  # the band's title comes with the certificate
     assert not any(s.lstrip().upper().startswith(("BEGIN", "ROLLBACK", "COMMIT"))
                    for s in verify_page + api)
 
