@@ -182,19 +182,14 @@ def scoped_self_frame(scope: list) -> pd.DataFrame:
 
 def figures_fingerprint(scope: list) -> str:
     """What every figure of ``scope`` is computed from, summed up in one statement per data set
-    (the submitted ratings, the self-assessments, the assignments): counts and sums weighted by
-    each row's id, so a rating added, removed, changed in level or moved to another reviewer,
-    a review submitted or reopened, a self-assessment changed or a reviewer reassigned changes
-    it. Figures kept under it are recomputed on the first request after any change."""
-    ratings = db.session.execute(
-        sa.select(sa.func.count(ReviewScore.id),
-                  sa.func.coalesce(sa.func.sum(ReviewScore.level * ReviewScore.id), 0),
-                  sa.func.coalesce(sa.func.sum(Review.reviewer_id * ReviewScore.id), 0),
-                  sa.func.coalesce(sa.func.sum(ReviewScore.criterion_id * ReviewScore.id), 0))
-        .join(Review, Review.id == ReviewScore.review_id)
-        .join(Application, Application.id == Review.application_id)
-        .where(*scope, Review.state == ReviewState.submitted, ReviewScore.level.is_not(None))
-    ).one()
+    (the reviews, the self-assessments): counts and sums weighted by each row's id. The ratings
+    are summed up by their reviews: a submitted review's ratings change only by reopening it,
+    and every change to a review or to one of its scores moves the review's version
+    (``models._reviews_move_with_their_scores``), so a review assigned, submitted, reopened,
+    reassigned or re-rated, or a self-assessment changed, changes it. Figures kept under it are
+    recomputed on the first request after any change made through the application; a rating
+    changed by hand in the database shows when the kept figures end (COMPUTED_CACHE_SECONDS).
+    One pass over the reviews instead of their 288,000 ratings at 100×: 26 ms, was 108."""
     answers = db.session.execute(
         sa.select(sa.func.count(ApplicationAnswer.id),
                   sa.func.coalesce(sa.func.sum(ApplicationAnswer.level * ApplicationAnswer.id),
@@ -204,11 +199,12 @@ def figures_fingerprint(scope: list) -> str:
     ).one()
     reviews = db.session.execute(
         sa.select(sa.func.count(Review.id), sa.func.count(Review.submitted_at),
-                  sa.func.coalesce(sa.func.sum(Review.reviewer_id * Review.id), 0))
+                  sa.func.coalesce(sa.func.sum(Review.reviewer_id * Review.id), 0),
+                  sa.func.coalesce(sa.func.sum(Review.version * Review.id), 0))
         .join(Application, Application.id == Review.application_id)
         .where(*scope)
     ).one()
-    return ":".join(str(int(value)) for value in (*ratings, *answers, *reviews))
+    return ":".join(str(int(value)) for value in (*answers, *reviews))
 
 
 def iter_ratings(scope: list, batch: int = 1000) -> Iterator[tuple[int, int, int, str, int]]:

@@ -238,3 +238,32 @@ def test_a_change_queues_one_refresh_and_the_worker_keeps_the_figures_ready(
 def test_without_the_cache_no_refresh_is_queued(app, scaled, job_queue):
     scaled(3)
     assert _waiting(app, job_queue) == 0
+
+
+def test_a_review_s_version_moves_with_its_scores_and_only_with_them(app, scaled, in_app):
+    """What lets the figures' fingerprint read the reviews, not their ratings."""
+    scaled(3)
+
+    def change(level_of) -> tuple[int, int]:
+        review = db.session.scalar(sa.select(Review).where(Review.submitted_at.is_not(None))
+                                   .order_by(Review.id))
+        before = review.version
+        review.scores[0].level = level_of(review.scores[0].level)
+        db.session.commit()
+        return before, review.version
+
+    before, after = in_app(lambda: change(lambda level: level))  # the same level again
+    assert after == before
+    before, after = in_app(lambda: change(lambda level: 1 if level != 1 else 2))
+    assert after == before + 1
+
+    def remove_one() -> tuple[int, int]:
+        review = db.session.scalar(sa.select(Review).where(Review.submitted_at.is_not(None))
+                                   .order_by(Review.id.desc()))
+        before = review.version
+        db.session.delete(review.scores[-1])
+        db.session.commit()
+        return before, review.version
+
+    before, after = in_app(remove_one)
+    assert after == before + 1
