@@ -32,7 +32,9 @@ def _figures(row: dict) -> str:
     if kind in ("list", "page"):
         sql = f", {row['sql']} SQL" if row.get("sql") is not None else ""
         cpu = f", CPU {_ms(row['cpu'])}" if "cpu" in row else ""
-        return f"{_ms(row['p50'])} / {_ms(row['p95'])}, {_size(row['bytes'])}{sql}{cpu}"
+        first = (f"; the first, on an empty cache, {_ms(row['first'])}, then kept ready"
+                 if "first" in row else "")
+        return f"{_ms(row['p50'])} / {_ms(row['p95'])}, {_size(row['bytes'])}{sql}{cpu}{first}"
     if kind == "export":
         return (f"first byte {_ms(row['ttfb'])}, all {_ms(row['p50'])}, "
                 f"{_size(row['bytes'])}, worker {row['rss_growth_mb']:+,.0f} MB")
