@@ -1,7 +1,7 @@
 """The signature checks of our own credentials, remembered by their exact text: in each process
 and, with a public cache, in Redis for every worker (issue 17).
 
-Checking a credential's two proofs is most of what an uncached verification answer costs (the
+Checking a credential's two proofs is the largest part of an uncached verification answer (the
 rdfc proof canonicalises JSON-LD: about 2 ms of a 7 ms answer, far more on a busy machine), and
 the answer depends on nothing but the credential's exact text (``credentials.exact_text``):
 the did:key or DID fragment in each proof names the key, and whether that key is ours is
