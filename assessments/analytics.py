@@ -185,7 +185,7 @@ def figures_fingerprint(scope: list) -> str:
     (the reviews, the self-assessments): counts and sums weighted by each row's id. The ratings
     are summed up by their reviews: a submitted review's ratings change only by reopening it,
     and every change to a review or to one of its scores moves the review's version
-    (``models._reviews_move_with_their_scores``), so a review assigned, submitted, reopened,
+    (``assessments.review_versions``), so a review assigned, submitted, reopened,
     reassigned or re-rated, or a self-assessment changed, changes it. Figures kept under it are
     recomputed on the first request after any change made through the application; a rating
     changed by hand in the database shows when the kept figures end (COMPUTED_CACHE_SECONDS).

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessments.states import (
     FINAL_MODERATION,
@@ -280,33 +279,6 @@ class ReviewScore(db.Model):
 
     review: Mapped[Review] = relationship(back_populates="scores")
     criterion: Mapped[Criterion] = relationship()
-
-
-def _counts_for_figures(score: ReviewScore, session: Session) -> bool:
-    """Whether this pending change to a score can change a figure: a level given, changed or
-    removed (a blank score added when a review is opened changes nothing)."""
-    if score in session.deleted:
-        return True
-    if score in session.new:
-        return score.level is not None
-    state = sa.inspect(score)
-    return any(state.attrs[name].history.has_changes()
-               for name in ("level", "criterion_id", "review_id"))
-
-
-@sa.event.listens_for(Session, "before_flush")
-def _reviews_move_with_their_scores(session: Session, _context, _instances) -> None:
-    """A review's version moves whenever one of its scores is added, changed or removed
-    through the ORM, not only when ``save_review`` does it: a stale copy of the review cannot
-    overwrite them (version_id_col), and the figures kept under a fingerprint of the reviews
-    (assessments.analytics.figures_fingerprint) are recomputed."""
-    for score in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(score, ReviewScore) or not _counts_for_figures(score, session):
-            continue
-        review = score.review
-        if (review is not None and sa.inspect(review).persistent
-                and review not in session.deleted):
-            flag_modified(review, "state")
 
 
 class Decision(db.Model):

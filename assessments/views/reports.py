@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from assessments import (
     analytics_refresh,  # noqa: F401 - keeps the figures ready after a change
+    review_versions,  # noqa: F401 - a review's version moves with its scores
     scoring,
 )
 from assessments.analytics import annual_report as annual_figures
