@@ -11,10 +11,11 @@ decided afterwards, from the database, on every request. So a check is made once
   finds it already made;
 - otherwise on the first verification, in whichever worker comes first.
 
-In Redis a check is kept under an HMAC of the text with the application's secret key: a stored
-credential changed in any byte (content, proof value, verification method) is another text,
-whose key nobody without the secret can name, so it is checked afresh; a value that is not a
-check is ignored. It is kept for ``public_cache.LASTING_SECONDS`` (a check never goes stale);
+In Redis (``certify.core.computed_cache``, beside the staff's kept figures) a check is kept
+under an HMAC of the text with the application's secret key: a stored credential changed in
+any byte (content, proof value, verification method) is another text, whose key nobody without
+the secret can name, so it is checked afresh; a value that is not a check is ignored. It is
+kept for ``PROOF_CHECK_SECONDS`` (a check never goes stale);
 ``flask certificates remember-proofs`` makes every stored credential's check again, on every
 core, after Redis lost its data (docs/deployment.md).
 
@@ -39,31 +40,31 @@ from certify.certificates import credentials as vc
 from certify.certificates.models import Certificate, ReviewerCredential
 from certify.certificates.proof_pool import proof_checker
 from certify.certificates.proofs import ProofSet
+from certify.core.computed_cache import keep_all, recalled
 from certify.core.extensions import db
-from certify.core.public_cache import public_cache
 
 # Checks remembered per process: a process holds about 10 KB of text for each.
 REMEMBERED_PROOFS = 512
+# How long a check is kept in Redis: it never goes stale, but checks nobody asks for go.
+PROOF_CHECK_SECONDS = 90 * 24 * 3600
 
 
-def memory_key(text: str) -> str:
-    """Where the check of *text* is kept: an HMAC of it with the secret key."""
+def kept_under(text: str) -> tuple:
+    """What the check of *text* is kept under: an HMAC of it with the secret key."""
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    return "proof:" + hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+    return ("proof check", hmac.new(secret, text.encode(), hashlib.sha256).hexdigest())
 
 
-def _cache():
-    return public_cache() if has_app_context() else None
+def _shared_memory() -> bool:
+    return has_app_context() and bool(current_app.config.get("PUBLIC_CACHE_URL"))
 
 
 def _shared(text: str) -> ProofSet | None:
-    cache = _cache()
-    kept = cache.recall_lasting(memory_key(text)) if cache is not None else None
-    if kept is None:
+    if not _shared_memory():
         return None
     try:
-        return ProofSet.from_json(kept)
-    except ValueError:
+        return ProofSet.from_json(recalled(kept_under(text)) or "")
+    except (TypeError, ValueError):  # none kept, or not a check
         return None
 
 
@@ -86,20 +87,19 @@ def remembered_proof(document: Mapping[str, Any]) -> ProofSet:
 
 def remember(document: Mapping[str, Any]) -> None:
     """Make and keep the check of a credential just signed, for its first verification."""
-    if _cache() is not None:
+    if _shared_memory():
         remembered_proof(document)
 
 
 def keep_checks(pairs: Iterable[tuple[str, ProofSet]]) -> int:
     """Keep checks already made (exact text, its check), e.g. on every core by
     ``proof_pool``; how many were kept."""
-    cache = _cache()
-    if cache is None:
+    if not _shared_memory():
         return 0
-    values = {memory_key(text): proof.to_json() for text, proof in pairs}
-    if values:
-        cache.keep_lasting(values)
-    return len(values)
+    # JSON text of the check's JSON text: from_json reads back exactly what to_json wrote.
+    entries = [(kept_under(text), json.dumps(proof.to_json())) for text, proof in pairs]
+    keep_all(entries, PROOF_CHECK_SECONDS)
+    return len(entries)
 
 
 def checking_processes() -> int:

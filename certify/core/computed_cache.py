@@ -4,7 +4,9 @@ of the data they come from.
 The caller computes the fingerprint (a cheap query: counts and weighted sums of the rows the
 figures read) and names the figures with it, so a change to the data changes the name and the
 old entry is simply never asked for again: nothing is ever served stale, and nothing has to be
-told about a change. Entries end after COMPUTED_CACHE_SECONDS so the unused ones go.
+told about a change. Entries end after COMPUTED_CACHE_SECONDS (or the lifetime the caller
+gives) so the unused ones go. A value named by everything it depends on needs no fingerprint:
+the signature check of a credential's exact text (certify/certificates/proof_memory.py).
 Values are JSON (no pickle: what Redis holds is never code). Without Redis, or when it fails,
 the figures are computed each time, as if there were no cache.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -69,17 +71,27 @@ def _recall(parts: tuple) -> Any:
     return _UNKNOWN if stored is None else json.loads(stored)
 
 
-def keep(parts: tuple, value: Any) -> Any:
+def keep(parts: tuple, value: Any, seconds: int | None = None) -> Any:
     """Keep ``value`` under ``parts`` (when there is a cache); the value as it reads back."""
-    client = _client()
     text = json.dumps(value, default=_plain)
-    if client is not None:
-        try:
-            client.set(entry_name(*parts), text,
-                       ex=int(current_app.config["COMPUTED_CACHE_SECONDS"]))
-        except redis.RedisError as error:
-            log.warning("Computed-figures cache unavailable (%s); not kept", error)
+    keep_all([(parts, text)], seconds)
     return json.loads(text)
+
+
+def keep_all(entries: Iterable[tuple[tuple, str]], seconds: int | None = None) -> None:
+    """Keep each (parts, value as JSON text) at once, for ``seconds`` (default:
+    COMPUTED_CACHE_SECONDS), when there is a cache."""
+    client = _client()
+    if client is None:
+        return
+    lifetime = seconds or int(current_app.config["COMPUTED_CACHE_SECONDS"])
+    try:
+        with client.pipeline(transaction=False) as pipeline:
+            for parts, text in entries:
+                pipeline.set(entry_name(*parts), text, ex=lifetime)
+            pipeline.execute()
+    except redis.RedisError as error:
+        log.warning("Computed-figures cache unavailable (%s); not kept", error)
 
 
 def remembered(parts: tuple, build: Callable[[], Any]) -> Any:

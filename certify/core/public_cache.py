@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 import redis
@@ -44,9 +44,6 @@ EXTENSION = "certify_public_cache"
 STALE = "certify_public_answers_stale"
 # What an answer is besides its body; the rest (security headers, ...) is added per request.
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
-# How long a value that never goes stale (keep_lasting) is kept: long enough to outlive every
-# quiet spell of a certificate, short enough that values nobody asks for leave Redis.
-LASTING_SECONDS = 90 * 24 * 3600
 
 
 
@@ -85,25 +82,6 @@ class PublicCache:
             except redis.RedisError as error:
                 log.warning("Public cache unavailable (%s); answer not stored", error)
         return response
-
-    def recall_lasting(self, key: str) -> bytes | None:
-        """A value kept by ``keep_lasting`` (None: none, or Redis unavailable)."""
-        try:
-            return self.client.get(f"{self.prefix}:{key}")
-        except redis.RedisError as error:
-            log.warning("Public cache unavailable (%s)", error)
-            return None
-
-    def keep_lasting(self, values: Mapping[str, bytes | str]) -> None:
-        """Keep values that depend on nothing but their keys (no generation, no midnight), for
-        LASTING_SECONDS; sent at once."""
-        try:
-            with self.client.pipeline(transaction=False) as pipeline:
-                for key, value in values.items():
-                    pipeline.set(f"{self.prefix}:{key}", value, ex=LASTING_SECONDS)
-                pipeline.execute()
-        except redis.RedisError as error:
-            log.warning("Public cache unavailable (%s); %d values not kept", error, len(values))
 
     def lifetime(self) -> int:
         """Seconds an entry stored now may be served: never past the next UTC midnight."""

@@ -14,6 +14,7 @@ from certify.certificates import credentials as vc
 from certify.certificates import proof_memory
 from certify.certificates.models import Certificate
 from certify.certificates.proofs import ProofResult, ProofSet
+from certify.core import computed_cache
 from certify.core.extensions import db
 
 SIGNATURE_PASSED = "Signature matches the content: <strong>passed"
@@ -43,12 +44,18 @@ def stored(in_app) -> list[tuple[str, str]]:
 
 def kept(app, cache, text: str) -> ProofSet | None:
     with app.app_context():
-        value = cache.recall_lasting(proof_memory.memory_key(text))
+        value = computed_cache.recalled(proof_memory.kept_under(text))
     return None if value is None else ProofSet.from_json(value)
 
 
-def forget_every_check(cache) -> None:
-    for key in cache.client.scan_iter(f"{cache.prefix}:proof:*"):
+def entry(app, text: str) -> str:
+    """The Redis key of the check of *text*."""
+    with app.app_context():
+        return computed_cache.entry_name(*proof_memory.kept_under(text))
+
+
+def forget_every_check(app, cache) -> None:
+    for key in cache.client.scan_iter(f"{app.config['PUBLIC_CACHE_KEY_PREFIX']}:computed:*"):
         cache.client.delete(key)
     proof_memory._proof_of_text.cache_clear()
 
@@ -60,11 +67,13 @@ def test_issuing_keeps_the_check_under_a_key_only_the_secret_names(app, cache, a
     assert check is not None and check.ok is True
     assert {r.cryptosuite for r in check.results} == {"eddsa-jcs-2022", "eddsa-rdfc-2022"}
     assert check == vc.verify_proof(vc.parse(text.encode()))
-    keys = [key.decode() for key in cache.client.scan_iter(f"{cache.prefix}:proof:*")]
-    assert keys and hashlib.sha256(text.encode()).hexdigest() not in " ".join(keys)
+    prefix = app.config["PUBLIC_CACHE_KEY_PREFIX"]
+    keys = [key.decode() for key in cache.client.scan_iter(f"{prefix}:*")]
+    assert entry(app, text) in keys
+    assert hashlib.sha256(text.encode()).hexdigest() not in " ".join(keys)
     with app.app_context():
         app.config["SECRET_KEY"] = "another secret"
-        assert cache.recall_lasting(proof_memory.memory_key(text)) is None
+        assert computed_cache.recalled(proof_memory.kept_under(text)) is None
 
 
 def test_a_worker_uses_the_check_another_kept_and_ignores_what_is_not_one(app, cache, award,
@@ -78,14 +87,13 @@ def test_a_worker_uses_the_check_another_kept_and_ignores_what_is_not_one(app, c
                                         r.cryptosuite, r.verification_method)
                             for r in genuine.results))
     with app.app_context():
-        cache.keep_lasting({proof_memory.memory_key(text): failed.to_json()})
+        computed_cache.keep(proof_memory.kept_under(text), failed.to_json())
     proof_memory._proof_of_text.cache_clear()  # this process signed it: now another worker
     assert SIGNATURE_FAILED in page(client, number)
 
     # A value that is not a check is ignored: the signature is checked and the check kept.
     proof_memory._proof_of_text.cache_clear()
-    with app.app_context():
-        cache.keep_lasting({proof_memory.memory_key(text): b"{not a check"})
+    cache.client.set(entry(app, text), b"{not a check")
     assert SIGNATURE_PASSED in page(client, number)
     assert kept(app, cache, text) == genuine
 
@@ -111,7 +119,7 @@ def test_a_changed_stored_credential_is_checked_afresh(app, cache, award, in_app
 def test_remember_proofs_keeps_every_stored_credential_s_check(app, cache, award, in_app,
                                                                runner):
     award(), award()
-    forget_every_check(cache)
+    forget_every_check(app, cache)
     certificates = stored(in_app)
     assert all(kept(app, cache, text) is None for _, text in certificates)
     app.config["BACKUP_VERIFY_PROCESSES"] = 2  # on two processes, as on a server's cores
@@ -149,7 +157,7 @@ def test_a_kept_check_reads_back_exactly_and_refuses_anything_else():
 
 def test_a_backup_keeps_the_checks_it_made(app, cache, award, in_app, runner, tmp_path):
     award()
-    forget_every_check(cache)
+    forget_every_check(app, cache)
     [(_number, text)] = stored(in_app)
     result = runner.invoke(args=["backup", "--output", str(tmp_path / "backup.zip")])
     assert result.exit_code == 0, result.output
