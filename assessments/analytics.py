@@ -22,6 +22,7 @@ from assessments.models import (
     Review,
     ReviewScore,
 )
+from assessments.reliability import reliability_table
 from assessments.states import Outcome, ReviewState
 from certify.certificates.models import Certificate
 from certify.core.extensions import db
@@ -253,8 +254,7 @@ def competition_figures(competition: Competition, branch_ids: set[int] | None = 
         results=scoped_results(competition, ratings, criteria),
         panel=scoring.panel_table(ratings, criteria, scoped_self_frame(scope)),
         severity=scoring.reviewer_severity(ratings, criteria),
-        reliability=scoring.interrater_reliability(ratings, criteria).join(
-            scoring.alpha_intervals(ratings, criteria)),
+        reliability=reliability_table(ratings, criteria),
         load=load,
     )
 

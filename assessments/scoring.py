@@ -19,7 +19,6 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import krippendorff
 import numpy as np
 import pandas as pd
 
@@ -359,128 +358,6 @@ def reviewer_severity(
         default="typical",
     )
     return per_reviewer.loc[:, list(SEVERITY_COLUMNS)]
-
-
-RELIABILITY_COLUMNS = ("alpha", "n_units", "n_ratings")
-OVERALL = "overall"
-
-
-def _unit_counts(ratings: pd.DataFrame, unit: list[str], size: int) -> pd.DataFrame:
-    """Ratings of each level (columns 0..size-1) per unit rated twice or more, sorted by unit:
-    one group-by, where a reviewers × units matrix grows with reviewers times applications."""
-    counts = (ratings.groupby([*unit, "level"]).size()
-              .unstack("level", fill_value=0).reindex(columns=range(size), fill_value=0))
-    return counts[counts.sum(axis=1) >= 2]
-
-
-def _alpha(counts: np.ndarray, max_level: int) -> float:
-    """Krippendorff's ordinal α from the pairable units' value counts (NaN where undefined)."""
-    if counts.shape[0] == 0 or np.count_nonzero(counts.sum(axis=0)) < 2:
-        return float("nan")
-    return float(krippendorff.alpha(
-        value_counts=counts[:, :max_level + 1],
-        level_of_measurement="ordinal",
-        value_domain=np.arange(max_level + 1),
-    ))
-
-
-def interrater_reliability(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame:
-    """Krippendorff's α (ordinal, via the ``krippendorff`` package) per criterion and overall.
-
-    Units are assessments (per criterion) or (assessment, criterion) pairs (overall); units
-    rated by fewer than two reviewers do not count, and α is NaN when it is undefined (fewer
-    than two values, or no unit with two ratings). Indexed by ``criterion_id``, with a last row
-    ``"overall"``; columns ``alpha``, ``n_units``, ``n_ratings``.
-    """
-    indexed = _validated(ratings, criteria)
-    size = int(indexed["max_level"].max()) + 1 if len(indexed) else 1
-    per_criterion = _unit_counts(ratings, ["criterion_id", "assessment_id"], size)
-    ratings_per_criterion = ratings.groupby("criterion_id").size()
-    rows = {}
-    for criterion_id, n_ratings in ratings_per_criterion.items():
-        counts = (per_criterion.xs(criterion_id, level="criterion_id").to_numpy()
-                  if criterion_id in per_criterion.index.get_level_values(0)
-                  else np.zeros((0, size), dtype=np.int64))
-        rows[criterion_id] = (_alpha(counts, int(indexed.loc[criterion_id, "max_level"])),
-                              counts.shape[0], int(n_ratings))
-    overall = _unit_counts(ratings, ["assessment_id", "criterion_id"], size).to_numpy()
-    rows[OVERALL] = (_alpha(overall, size - 1), overall.shape[0], int(ratings.shape[0]))
-    result = pd.DataFrame.from_dict(rows, orient="index", columns=list(RELIABILITY_COLUMNS))
-    result.index.name = "criterion_id"
-    return result
-
-
-INTERVAL_COLUMNS = ("n_applications", "enough", "low", "high")
-MIN_ALPHA_APPLICATIONS = 10
-
-
-def _ordinal_alpha(coincidence: np.ndarray) -> np.ndarray:
-    """Ordinal α from coincidence matrices (..., V, V): 1 − (n−1)·Σ o·δ² ÷ Σ n_c·n_k·δ², with
-    δ²_ck = (Σ_{g=c..k} n_g − (n_c + n_k)/2)² (Krippendorff 2011); NaN where undefined."""
-    size = coincidence.shape[-1]
-    n_c = coincidence.sum(axis=-1)
-    n = n_c.sum(axis=-1)
-    cumulative = np.cumsum(n_c, axis=-1)
-    c, k = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
-    low, high = np.minimum(c, k), np.maximum(c, k)
-    between = cumulative[..., high] - cumulative[..., low] + n_c[..., low]
-    delta = (between - (n_c[..., c] + n_c[..., k]) / 2) ** 2
-    observed = (coincidence * delta).sum(axis=(-2, -1))
-    expected = (n_c[..., :, None] * n_c[..., None, :] * delta).sum(axis=(-2, -1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(expected > 0, 1 - (n - 1) * observed / expected, np.nan)
-
-
-def _sum_per(group: np.ndarray, values: np.ndarray | None, groups: int) -> np.ndarray:
-    """The sum of ``values`` (None: ones) in each group 0..groups-1, in float."""
-    return np.bincount(group.ravel(), weights=values, minlength=groups).astype(float)
-
-
-def alpha_intervals(
-    ratings: pd.DataFrame, criteria: pd.DataFrame, *, resamples: int = 500,
-    confidence: float = 0.95, seed: int = 17024, min_applications: int = MIN_ALPHA_APPLICATIONS,
-) -> pd.DataFrame:
-    """Whether the sample supports Krippendorff's α, and its bootstrap interval: indexed as
-    ``interrater_reliability``, columns INTERVAL_COLUMNS.
-
-    ``n_applications``: applications with two or more ratings of the criterion (overall: of
-    some criterion); ``enough``: at least ``min_applications`` of them; ``low``, ``high``: the
-    percentile bootstrap interval (``confidence``), resampling applications with replacement
-    (``resamples`` draws, fixed ``seed``), NaN when not enough. Each unit's share of the
-    coincidence matrix is computed once and summed per application, so a resample is one
-    (resamples × applications) by (applications × levels²) product, not a new α.
-    """
-    indexed = _validated(ratings, criteria)
-    size = int(indexed["max_level"].max()) + 1 if len(indexed) else 1
-    counts = _unit_counts(ratings, ["criterion_id", "assessment_id"], size)
-    values = counts.to_numpy(dtype=float)
-    shares = values[:, :, None] * values[:, None, :]
-    shares[:, np.arange(size), np.arange(size)] -= values
-    shares /= (values.sum(axis=1) - 1)[:, None, None]
-    shares = shares.reshape(-1, size * size)
-    unit_criterion = counts.index.get_level_values("criterion_id")
-    unit_application, applications = pd.factorize(counts.index.get_level_values("assessment_id"))
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, max(len(applications), 1), size=(resamples, len(applications)))
-    weights = _sum_per(draws + np.arange(resamples)[:, None] * len(applications), None,
-                       resamples * len(applications)).reshape(resamples, len(applications))
-    tail = (1 - confidence) / 2 * 100
-    rows = {}
-    for key in [*indexed.index, OVERALL]:
-        chosen = np.ones(len(counts), bool) if key == OVERALL else unit_criterion == key
-        n_applications = len(np.unique(unit_application[chosen]))
-        low = high = np.nan
-        if n_applications >= min_applications:
-            per_application = np.stack([_sum_per(unit_application[chosen], column, len(
-                applications)) for column in shares[chosen].T], axis=1)
-            alphas = _ordinal_alpha((weights @ per_application).reshape(resamples, size, size))
-            alphas = alphas[~np.isnan(alphas)]
-            if len(alphas):
-                low, high = np.percentile(alphas, [tail, 100 - tail])
-        rows[key] = (n_applications, n_applications >= min_applications, low, high)
-    result = pd.DataFrame.from_dict(rows, orient="index", columns=list(INTERVAL_COLUMNS))
-    result.index.name = "criterion_id"
-    return result
 
 
 def ratings_digest(ratings: pd.DataFrame) -> str:

@@ -18,7 +18,8 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
-from assessments.scoring import alpha_intervals, score_panel
+from assessments.reliability import alpha_intervals
+from assessments.scoring import score_panel
 
 CRITERIA, REVIEWERS, MAX_LEVEL = 12, 3, 4
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from assessments import (
     analytics_refresh,  # noqa: F401 - keeps the figures ready after a change
+    reliability,
     review_versions,  # noqa: F401 - a review's version moves with its scores
     scoring,
 )
@@ -60,7 +61,7 @@ def analytics(competition_id: int):
         disagreements=sum(1 for row in summary.results if row["disagreement"]),
         histogram=charts.histogram, box_plots=charts.box_plots, scoped=branches is not None,
         codes={c.id: c.code for c in criteria},
-        min_alpha_applications=scoring.MIN_ALPHA_APPLICATIONS,
+        min_alpha_applications=reliability.MIN_ALPHA_APPLICATIONS,
         min_severity_reviews=scoring.MIN_SEVERITY_REVIEWS,
         not_issued=(len(awarded_without_certificate(competition.id))
                     if current_user.is_admin else 0),

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assessments.scoring import (
+from assessments.reliability import (
     OVERALL,
-    RATING_COLUMNS,
     _ordinal_alpha,
     alpha_intervals,
     interrater_reliability,
 )
+from assessments.scoring import RATING_COLUMNS
 
 
 def matrix_alpha(matrix: pd.DataFrame, max_level: int) -> float:

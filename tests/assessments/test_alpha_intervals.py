@@ -1,5 +1,5 @@
 """Krippendorff's α and reviewer severity only where the sample supports them, α with a
-bootstrap 95 % interval (scoring.alpha_intervals), on the competition analytics page."""
+bootstrap 95 % interval (reliability.alpha_intervals), on the competition analytics page."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assessments.scoring import (
+from assessments.reliability import (
     INTERVAL_COLUMNS,
     MIN_ALPHA_APPLICATIONS,
     OVERALL,
-    RATING_COLUMNS,
     alpha_intervals,
     interrater_reliability,
 )
+from assessments.scoring import RATING_COLUMNS
 from tests.support import login
 
 CRITERIA = pd.DataFrame({"criterion_id": ["A", "B"], "weight": [1, 1], "max_level": [4, 4],

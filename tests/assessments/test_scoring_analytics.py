@@ -14,12 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
+from assessments.reliability import OVERALL, RELIABILITY_COLUMNS, interrater_reliability
 from assessments.scoring import (
-    OVERALL,
     PANEL_COLUMNS,
-    RELIABILITY_COLUMNS,
     SEVERITY_COLUMNS,
-    interrater_reliability,
     panel_table,
     ratings_digest,
     reviewer_severity,

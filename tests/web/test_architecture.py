@@ -36,14 +36,15 @@ def _lint_imports(root: Path) -> subprocess.CompletedProcess:
                           timeout=120, check=False)
 
 
-@pytest.mark.parametrize("module", ["assessments.scoring", "certify.certificates.credentials",
-                                    *PURE_SIBLINGS])
+@pytest.mark.parametrize("module", ["assessments.scoring", "assessments.reliability",
+                                    "certify.certificates.credentials", *PURE_SIBLINGS])
 def test_pure_cores_import_without_flask_or_the_orm(module):
     """Importing the module loads nothing of ours but the module, its parent packages (whose
     __init__ holds only a docstring) and other pure modules, and needs none of the blocked
     libraries."""
     parents = [module.rsplit(".", depth)[0] for depth in range(module.count(".") + 1)]
-    siblings = PURE_SIBLINGS if module.startswith("certify.certificates.") else ()
+    siblings = (PURE_SIBLINGS if module.startswith("certify.certificates.")
+                else ("assessments.scoring",))
     allowed = sorted({*parents, *siblings})
     program = f"""
 import importlib.abc, sys
