@@ -168,8 +168,20 @@ def count_ratings(scope: list) -> int:
 
 
 def scoped_ratings_frame(scope: list) -> pd.DataFrame:
-    """``ratings_frame`` of the applications in ``scope``, in one query."""
-    return integer_frame(_scoped_ratings(scope), RATING_COLUMNS)
+    """``ratings_frame`` of the applications in ``scope``, in one query: the scope's submitted
+    reviews first (materialised), then their scores by review. Left to plan the join itself,
+    PostgreSQL hashed all of ``review_scores`` (720,000 rows at 100×) to keep the 288,000 of
+    one competition: 230 ms, against 90 through the review index."""
+    reviews = (sa.select(Review.id, Review.application_id, Review.reviewer_id)
+               .join(Application, Application.id == Review.application_id)
+               .where(*scope, Review.state == ReviewState.submitted)
+               .cte("scoped_reviews").prefix_with("MATERIALIZED", dialect="postgresql"))
+    return integer_frame(
+        sa.select(reviews.c.application_id, reviews.c.reviewer_id, ReviewScore.criterion_id,
+                  ReviewScore.level)
+        .join(ReviewScore, ReviewScore.review_id == reviews.c.id)
+        .where(ReviewScore.level.is_not(None)),
+        RATING_COLUMNS)
 
 
 def scoped_self_frame(scope: list) -> pd.DataFrame:
