@@ -35,7 +35,7 @@ class _Units:
     rank: np.ndarray  # per unit: its criterion's rank among all criterion ids (sorted)
     application: np.ndarray  # per unit: its assessment, coded 0.. in order of appearance
     applications: int
-    shares: np.ndarray  # per unit: its share of the coincidence matrix, flattened (size²)
+    shares: np.ndarray  # per unit: its share of the coincidence matrix, upper triangle
     size: int  # levels 0..size-1
     ratings_per_rank: np.ndarray  # ratings of each criterion (by rank), pairable or not
 
@@ -61,13 +61,14 @@ def _units(ratings: pd.DataFrame, criteria: pd.DataFrame) -> _Units:
     shares[:, np.arange(size), np.arange(size)] -= values
     shares /= (values.sum(axis=1) - 1)[:, None, None]
     application, uniques = pd.factorize(pairable % assessments)
+    upper_rows, upper_columns = np.triu_indices(size)
     per_rank = np.bincount(rank, minlength=len(indexed))
     sorted_ids = list(indexed.index[order])
     keys = [key for key, n in zip(sorted_ids, per_rank, strict=True) if n]
     return _Units(ranked=sorted_ids, keys=keys,
                   criteria=list(indexed.index), rank=pairable // assessments,
                   application=application, applications=len(uniques),
-                  shares=shares.reshape(-1, size * size), size=size,
+                  shares=shares[:, upper_rows, upper_columns], size=size,
                   ratings_per_rank=per_rank)
 
 
@@ -90,15 +91,25 @@ def _ordinal_alpha(coincidence: np.ndarray) -> np.ndarray:
 
 
 def _per_rank(units: _Units, group: np.ndarray, groups: int) -> np.ndarray:
-    """The units' shares summed per ``group`` (0..groups-1): (groups, size²)."""
+    """The units' shares summed per ``group`` (0..groups-1): (groups, upper triangle)."""
     return np.stack([np.bincount(group, weights=column, minlength=groups)
                      for column in units.shares.T], axis=1) if len(units.shares) else (
-        np.zeros((groups, units.size * units.size)))
+        np.zeros((groups, units.size * (units.size + 1) // 2)))
+
+
+def _square(upper: np.ndarray, size: int) -> np.ndarray:
+    """Coincidence matrices (..., size, size) from their upper triangles: the matrices are
+    symmetric, so sums and resamples need only these (15 of 25 values for levels 0–4)."""
+    square = np.zeros((*upper.shape[:-1], size, size))
+    rows, columns = np.triu_indices(size)
+    square[..., rows, columns] = upper
+    square[..., columns, rows] = upper
+    return square
 
 
 def _reliability(units: _Units) -> pd.DataFrame:
     ranks = len(units.ratings_per_rank)
-    coincidence = _per_rank(units, units.rank, ranks).reshape(ranks, units.size, units.size)
+    coincidence = _square(_per_rank(units, units.rank, ranks), units.size)
     alphas = _ordinal_alpha(coincidence)
     n_units = np.bincount(units.rank, minlength=ranks)
     present = np.flatnonzero(units.ratings_per_rank)
@@ -144,7 +155,7 @@ def _intervals(units: _Units, resamples: int, confidence: float, seed: int,
     if enough.any():
         chosen = np.flatnonzero(enough)
         stacked = blocks[chosen].transpose(1, 0, 2).reshape(units.applications, -1)
-        resampled = (weights @ stacked).reshape(resamples, len(chosen), units.size, units.size)
+        resampled = _square((weights @ stacked).reshape(resamples, len(chosen), -1), units.size)
         alphas = _ordinal_alpha(resampled)
         tail = (1 - confidence) / 2 * 100
         for column, key in enumerate(chosen):
