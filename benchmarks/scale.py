@@ -143,6 +143,21 @@ def bulk_requests(numbers: list[str]) -> list[tuple[str, str, dict]]:
     ]
 
 
+def machine_reference() -> float:
+    """Seconds for a fixed piece of CPU work (ten million additions in a Python loop; best
+    of 3). Machines of the same kind differ from one session to the next: the same
+    ``/verify/bulk`` of 1,000 numbers took 68 ms of CPU in one session and 202 ms in the
+    next, so figures measured on different machines are compared through this."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def measure_scale(scale: int, url: str, sections: set[str]) -> dict:
     work = RESULTS / f"scale{scale}"
     work.mkdir(parents=True, exist_ok=True)
@@ -152,7 +167,7 @@ def measure_scale(scale: int, url: str, sections: set[str]) -> dict:
     # A run of some sections keeps the others' figures; each figure is saved as it comes.
     figures = json.loads(saved.read_text()) if saved.exists() else {"rows": {}}
     figures.update(scale=scale, measured=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                   load=os.getloadavg())
+                   load=os.getloadavg(), machine_reference=machine_reference())
     rows = Recorder(figures, saved)
     if "load" in sections:
         # On a running site each credential's signature check is kept when it is signed; the

@@ -114,9 +114,13 @@ def render(measured: dict[int, dict]) -> str:
         for peak in peaks) + " | |")
     notes = [f"{s}×: measured {measured[s]['measured']}, load average "
              f"{measured[s]['load'][0]:.1f}" + (
+                 f", the machine's reference loop {measured[s]['machine_reference']:.2f} s"
+                 if "machine_reference" in measured[s] else "") + (
                  f", `certificates remember-proofs` before the load runs "
                  f"{measured[s]['remember_proofs_seconds']:.0f} s"
                  if "remember_proofs_seconds" in measured[s] else "") for s in scales]
     return "\n".join(lines) + "\n\n" + "; ".join(notes) + \
         (". Pages: p50 / p95 of 5 requests (3 over 10 s), size, SQL statements, the workers' CPU "
-         "time per request.")
+         "time per request. The reference loop (ten million additions in Python, best of 3) "
+         "says how fast the machine was: figures taken on a machine with a slower loop are slower "
+         "for that reason too.")
