@@ -134,7 +134,7 @@ class CompetitionFigures:
     criteria: pd.DataFrame
     ratings: pd.DataFrame
     results: pd.DataFrame  # score_panel, indexed by assessment_id
-    panel: pd.DataFrame  # panel_table
+    disagreements: pd.DataFrame  # the cells whose reviewers lie two levels apart or more
     severity: pd.DataFrame
     reliability: pd.DataFrame  # α with the sample it rests on and its bootstrap interval
     load: pd.DataFrame  # per reviewer: assigned, submitted
@@ -264,7 +264,7 @@ def competition_figures(competition: Competition, branch_ids: set[int] | None = 
         criteria=criteria,
         ratings=ratings,
         results=scoped_results(competition, ratings, criteria),
-        panel=scoring.panel_table(ratings, criteria, scoped_self_frame(scope)),
+        disagreements=scoring.disagreements(ratings, criteria),
         severity=scoring.reviewer_severity(ratings, criteria),
         reliability=reliability_table(ratings, criteria),
         load=load,

@@ -83,16 +83,13 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.reset_index().to_dict("records") if not frame.empty else []
 
 
-def _disagreements(results: pd.DataFrame, panel: pd.DataFrame) -> dict[int, list[list[int]]]:
-    """Per flagged application, its criteria whose reviewers are two or more levels apart:
-    [criterion id, lowest, highest]."""
+def _disagreements(results: pd.DataFrame, apart: pd.DataFrame) -> dict[int, list[list[int]]]:
+    """Per flagged application, its criteria whose reviewers are two or more levels apart
+    (``apart``: scoring.disagreements): [criterion id, lowest, highest]."""
     flagged = results.index[results["disagreement"].astype(bool)]
-    apart = panel[panel["range"] >= 2]
-    assessments = apart.index.get_level_values("assessment_id")
-    apart = apart[assessments.isin(flagged)]
-    assessments = assessments[assessments.isin(flagged)].to_numpy()
-    # The panel is sorted by application: each one's cells are one slice of a single list
-    # made by numpy (a loop over the rows took 180 ms at 100×).
+    assessments = apart.index.get_level_values("assessment_id").to_numpy()
+    # Sorted by application: each one's cells are one slice of a single list made by numpy
+    # (a loop over the rows took 180 ms at 100×).
     rows = np.column_stack([apart.index.get_level_values("criterion_id").to_numpy(),
                             apart["min"].to_numpy(), apart["max"].to_numpy()]).astype(
         np.int64).tolist()
@@ -110,7 +107,7 @@ def _summarise(competition: Competition, branch_ids: set[int] | None,
     load = _records(figures.load)
     if figures.results.empty:
         return vars(AnalyticsSummary([], [], [], load, [], {}))
-    cells = _disagreements(figures.results, figures.panel)
+    cells = _disagreements(figures.results, figures.disagreements)
     results = _records(figures.results)
     for row in results:
         row["cells"] = cells.get(int(row["assessment_id"]), [])

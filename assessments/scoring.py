@@ -25,6 +25,7 @@ import pandas as pd
 ENGINE_VERSION = "1.1"
 SCORE_DECIMALS = 9
 DEFAULT_FLOOR = 2
+DISAGREEMENT_LEVELS = 2  # reviewers this many levels apart on a criterion disagree
 # Engine versions that had no floor: their decisions are recomputed by their own rule.
 # (None: decisions recorded before the engine version was stored.)
 _WITHOUT_FLOOR = frozenset({None, "1.0"})
@@ -183,10 +184,7 @@ def score_panel(
     cells = count * width
     rated = np.bincount(cell, minlength=cells).reshape(count, width)
     total = np.bincount(cell, weights=encoded.level, minlength=cells).reshape(count, width)
-    lowest = np.full(cells, np.inf)
-    np.minimum.at(lowest, cell, encoded.level)
-    highest = np.full(cells, -np.inf)
-    np.maximum.at(highest, cell, encoded.level)
+    lowest, highest = _extremes(cell, encoded.level, cells)
     lowest, highest = lowest.reshape(count, width), highest.reshape(count, width)
 
     weights = indexed["weight"].to_numpy(dtype=float)
@@ -199,7 +197,7 @@ def score_panel(
     score = np.where(complete, np.round(score, SCORE_DECIMALS), np.nan)
     gated = ~np.isnan(gates)
     gates_passed = ((rated[:, gated] > 0) & (lowest[:, gated] >= gates[gated])).all(axis=1)
-    disagreement = ((highest - lowest) >= 2).any(axis=1)
+    disagreement = ((highest - lowest) >= DISAGREEMENT_LEVELS).any(axis=1)
     n_reviewers = np.bincount(encoded.pair_assessment, minlength=count)
     below_floor = _below_floor(means, np.minimum(maxima, floor) if floor is not None else None,
                                indexed.index)
@@ -218,6 +216,35 @@ def score_panel(
         index=encoded.assessments,
     )
     return result
+
+
+def _extremes(cell: np.ndarray, level: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest level in each cell 0..cells-1 (±inf where none)."""
+    lowest = np.full(cells, np.inf)
+    np.minimum.at(lowest, cell, level)
+    highest = np.full(cells, -np.inf)
+    np.maximum.at(highest, cell, level)
+    return lowest, highest
+
+
+def disagreements(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame:
+    """The cells behind ``score_panel``'s ``disagreement``: each (assessment_id,
+    criterion_id) whose reviewers' levels lie DISAGREEMENT_LEVELS or more apart, with the
+    lowest and highest level (columns ``min``, ``max``), sorted by both ids. What the analytics
+    page lists, without the whole panel table."""
+    encoded = _encode(ratings, criteria)
+    ids = encoded.criteria.index
+    order = np.argsort(ids.to_numpy(), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    width = len(ids)
+    lowest, highest = _extremes(encoded.assessment * width + rank[encoded.criterion],
+                                encoded.level, len(encoded.assessments) * width)
+    apart = np.flatnonzero(highest - lowest >= DISAGREEMENT_LEVELS)
+    index = pd.MultiIndex.from_arrays(
+        [encoded.assessments[apart // width], ids[order][apart % width]],
+        names=["assessment_id", "criterion_id"])
+    return pd.DataFrame({"min": lowest[apart], "max": highest[apart]}, index=index)
 
 
 def _below_floor(means: np.ndarray, floors: np.ndarray | None, ids: pd.Index) -> np.ndarray:

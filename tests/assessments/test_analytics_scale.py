@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessments import reports, scoring
-from assessments.analytics import competition_figures
+from assessments.analytics import application_scope, competition_figures, scoped_self_frame
 from assessments.models import (
     Application,
     ApplicationAnswer,
@@ -148,11 +148,14 @@ def test_exports_hold_the_engines_figures(app, scaled, in_app, monkeypatch, chun
     url = f"/manage/competitions/{competition_id}/export"
 
     def expected():
-        figures = competition_figures(db.session.get(Competition, competition_id))
+        competition = db.session.get(Competition, competition_id)
+        figures = competition_figures(competition)
+        panel = scoring.panel_table(figures.ratings, figures.criteria,
+                                    scoped_self_frame(application_scope(competition)))
         decided = {d.application_id: d for d in db.session.scalars(sa.select(Decision))}
-        return figures, decided
+        return figures, panel, decided
 
-    figures, decided = in_app(expected)
+    figures, expected_panel, decided = in_app(expected)
     codes = figures.criteria.set_index("criterion_id")["code"]
 
     ratings = pd.read_csv(io.BytesIO(_fetch(client, f"{url}/ratings.csv")))
@@ -168,7 +171,7 @@ def test_exports_hold_the_engines_figures(app, scaled, in_app, monkeypatch, chun
         assert (panel["criterion_code"] == panel.index.get_level_values(1).map(codes)).all()
         pd.testing.assert_frame_equal(
             panel.drop(columns=["criterion_code", "claim"]),
-            figures.panel.drop(columns=["claim"]), check_dtype=False)
+            expected_panel.drop(columns=["claim"]), check_dtype=False)
         results = read(io.BytesIO(_fetch(client, f"{url}/results.{fmt}"))).set_index(
             "assessment_id")
         pd.testing.assert_series_equal(results["score"], figures.results["score"],

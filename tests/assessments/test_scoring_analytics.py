@@ -18,6 +18,7 @@ from assessments.reliability import OVERALL, RELIABILITY_COLUMNS, interrater_rel
 from assessments.scoring import (
     PANEL_COLUMNS,
     SEVERITY_COLUMNS,
+    disagreements,
     panel_table,
     ratings_digest,
     reviewer_severity,
@@ -53,6 +54,31 @@ def test_panel_table_shape_and_index():
     assert list(table.columns) == list(PANEL_COLUMNS)
     assert list(table.index.names) == ["assessment_id", "criterion_id"]
     assert list(table.index) == [("a1", "A"), ("a1", "B"), ("a2", "A"), ("a2", "B")]
+
+
+def test_disagreements_are_the_panel_cells_two_levels_apart():
+    """a1 A (1–4) and a2 A (0–2), a2 B (2–4); a1 B agrees (3–3)."""
+    cells = disagreements(PANEL_RATINGS, TWO)
+    assert list(cells.index) == [("a1", "A"), ("a2", "A"), ("a2", "B")]
+    assert cells[["min", "max"]].to_numpy().tolist() == [[1, 4], [0, 2], [2, 4]]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 4), st.sampled_from([13, 2, 7]),
+                          st.integers(0, 4)), min_size=1, max_size=120,
+                unique_by=lambda row: row[:3]))
+def test_disagreements_equal_the_panel_table_filtered(rows):
+    """Whatever the data and the criteria's order (ids 13, 2, 7), the cells are the panel
+    table's with a range of two or more, sorted by both ids."""
+    criteria = criteria_frame([(13, 1, 4, None), (2, 2, 4, None), (7, 1, 4, None)])
+    ratings = ratings_frame(rows)
+    table = panel_table(ratings, criteria)
+    expected = table.loc[table["range"] >= 2, ["min", "max"]]
+    cells = disagreements(ratings, criteria)
+    assert list(cells.index) == list(expected.index)
+    assert cells.to_numpy().tolist() == expected.to_numpy().tolist()
+    assert (score_panel(ratings, criteria)["disagreement"].pipe(lambda flags: set(
+        flags.index[flags])) == set(cells.index.get_level_values("assessment_id")))
 
 
 def test_panel_table_hand_computed_statistics():
