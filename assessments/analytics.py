@@ -194,22 +194,15 @@ def scoped_self_frame(scope: list) -> pd.DataFrame:
 
 
 def figures_fingerprint(scope: list) -> str:
-    """What every figure of ``scope`` is computed from, summed up in one statement per data set
-    (the reviews, the self-assessments): counts and sums weighted by each row's id. The ratings
-    are summed up by their reviews: a submitted review's ratings change only by reopening it,
-    and every change to a review or to one of its scores moves the review's version
-    (``assessments.review_versions``), so a review assigned, submitted, reopened,
-    reassigned or re-rated, or a self-assessment changed, changes it. Figures kept under it are
+    """What every figure of ``scope`` (``competition_figures``: the reviews and their ratings;
+    no self-assessment) is computed from, summed up in one statement: the reviews' count and
+    sums weighted by each row's id. The ratings are summed up by their reviews: a submitted
+    review's ratings change only by reopening it, and every change to a review or to one of
+    its scores moves the review's version (``assessments.review_versions``), so a review
+    assigned, submitted, reopened, reassigned or re-rated changes it. Figures kept under it are
     recomputed on the first request after any change made through the application; a rating
     changed by hand in the database shows when the kept figures end (COMPUTED_CACHE_SECONDS).
     One pass over the reviews instead of their 288,000 ratings at 100×: 26 ms, was 108."""
-    answers = db.session.execute(
-        sa.select(sa.func.count(ApplicationAnswer.id),
-                  sa.func.coalesce(sa.func.sum(ApplicationAnswer.level * ApplicationAnswer.id),
-                                   0))
-        .join(Application, Application.id == ApplicationAnswer.application_id)
-        .where(*scope, ApplicationAnswer.level.is_not(None))
-    ).one()
     reviews = db.session.execute(
         sa.select(sa.func.count(Review.id), sa.func.count(Review.submitted_at),
                   sa.func.coalesce(sa.func.sum(Review.reviewer_id * Review.id), 0),
@@ -217,7 +210,7 @@ def figures_fingerprint(scope: list) -> str:
         .join(Application, Application.id == Review.application_id)
         .where(*scope)
     ).one()
-    return ":".join(str(int(value)) for value in (*answers, *reviews))
+    return ":".join(str(int(value)) for value in reviews)
 
 
 def iter_ratings(scope: list, batch: int = 1000) -> Iterator[tuple[int, int, int, str, int]]:

@@ -1,13 +1,14 @@
 """Analytics kept ready after a change (issue 17): the first staff request after a review
 comes in should not wait seconds for the figures (assessments/analytics_page.py).
 
-When a review, a rating, a self-assessment or an assignment of a competition changes, the
-commit queues one background refresh of that competition (certify.core.jobs.enqueue_refresh:
+When a review, a rating or an assignment of a competition changes, the commit queues one background refresh of that competition (certify.core.jobs.enqueue_refresh:
 one waiting at a time, however many changes come). The job worker computes the figures and
 charts for the whole competition and for each branch's applications, in every language, into
 the cache under the data's new fingerprint, and every reviewer's severity for the pool
 (assessments/reviewers/severity.py); a request that comes first computes them itself,
 as before, so nothing is ever served stale. Without a job queue or a cache nothing is queued.
+A self-assessment saved queues nothing: the figures read none (their disagreements come from
+the ratings alone), and candidates save drafts often while a call is open.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from assessments.analytics_page import analytics_figures
-from assessments.models import Application, ApplicationAnswer, Competition, Review, ReviewScore
+from assessments.models import Application, Competition, Review, ReviewScore
 from assessments.reviewers.severity import keep_every_severity
 from certify.core import jobs
 from certify.core.extensions import db
@@ -28,7 +29,7 @@ CHANGED = "certify_analytics_changed"  # the session's changed application ids, 
 
 
 def _application_id(instance: object) -> int | None:
-    if isinstance(instance, Review | ApplicationAnswer):
+    if isinstance(instance, Review):
         return instance.application_id or getattr(instance.application, "id", None)
     if isinstance(instance, ReviewScore):
         review = instance.review

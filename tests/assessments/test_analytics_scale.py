@@ -238,6 +238,33 @@ def test_a_change_queues_one_refresh_and_the_worker_keeps_the_figures_ready(
     assert _waiting(app, job_queue) == 1
 
 
+def test_a_self_assessment_saved_queues_no_refresh_and_keeps_the_figures(
+        app, scaled, cache, job_queue, in_app, runner):
+    """The figures read no self-assessment: a candidate's saved draft queues no job (they
+    save often while a call is open), and the kept figures stay kept (their fingerprint does
+    not move), while a change to a review still queues one."""
+    competition_id = scaled(9)
+    assert runner.invoke(args=["jobs", "worker", "--burst"]).exit_code == 0
+    client = app.test_client()
+    login(client, scaled.admin)
+    path = f"/manage/competitions/{competition_id}/analytics"
+    before = _fetch(client, path)
+
+    def change_a_self_assessment():
+        answer = db.session.scalar(sa.select(ApplicationAnswer).order_by(ApplicationAnswer.id))
+        answer.level, answer.narrative = 1, "Rewritten after the call opened."
+        db.session.commit()
+
+    in_app(change_a_self_assessment)
+    assert _waiting(app, job_queue) == 0
+    with counting_statements(app) as statements:
+        assert _fetch(client, path) == before
+    assert not [s for s in statements if "review_scores.level" in s and "sum(" not in s]
+
+    in_app(_first_reviewers_agree_on_c1)
+    assert _waiting(app, job_queue) == 1
+
+
 def test_without_the_cache_no_refresh_is_queued(app, scaled, job_queue):
     scaled(3)
     assert _waiting(app, job_queue) == 0
