@@ -1,8 +1,9 @@
 """Analytics kept ready after a change (issue 17): the first staff request after a review
 comes in should not wait seconds for the figures (assessments/analytics_page.py).
 
-When a review, a rating or an assignment of a competition changes, the commit queues one background refresh of that competition (certify.core.jobs.enqueue_refresh:
-one waiting at a time, however many changes come). The job worker computes the figures and
+When a review, a rating or an assignment of a competition changes, the commit queues one
+background refresh of that competition (certify.core.jobs.enqueue_refresh: one waiting at a
+time, however many changes come). The job worker computes the figures and
 charts for the whole competition and for each branch's applications, in every language, into
 the cache under the data's new fingerprint, and every reviewer's severity for the pool
 (assessments/reviewers/severity.py); a request that comes first computes them itself,
