@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -43,14 +44,16 @@ def integer_frame(query: sa.Select, columns: list[str]) -> pd.DataFrame:
     """A query of integer columns (no NULLs) as an int64 frame, in one statement. The driver's
     rows go straight into numpy: integers need none of SQLAlchemy's result processing, and
     making a ``Row`` of each cost more than the query (288,000 ratings at 100×: 240 ms against
-    440)."""
+    440); read as one flat stream of values, not as rows (``np.array`` of the tuples took
+    twice as long: 80 ms against 40)."""
     result = db.session.connection().execute(query)
     try:
         rows = result.cursor.fetchall()
     finally:
         result.close()
-    return pd.DataFrame(np.array(rows, dtype=np.int64).reshape(len(rows), len(columns)),
-                        columns=columns)
+    values = np.fromiter(chain.from_iterable(rows), dtype=np.int64,
+                         count=len(rows) * len(columns))
+    return pd.DataFrame(values.reshape(len(rows), len(columns)), columns=columns)
 
 
 def criteria_frame(version: RubricVersion) -> pd.DataFrame:
