@@ -134,14 +134,26 @@ def interrater_reliability(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.
     return _reliability(_units(ratings, criteria))
 
 
+def _draw_counts(draws: np.ndarray, applications: int, rows: int = 25) -> np.ndarray:
+    """How many times each resample (row of ``draws``) drew each application, as floats:
+    one bincount per block of ``rows`` resamples, whose counters stay in the processor's
+    cache (500 × 8,000 at once: 30–55 ms; in blocks of 25: 17–23)."""
+    counts = np.empty((len(draws), applications))
+    for start in range(0, len(draws), rows):
+        block = draws[start:start + rows]
+        offsets = np.arange(len(block))[:, None] * applications
+        counts[start:start + rows] = np.bincount(
+            (block + offsets).ravel(), minlength=len(block) * applications).reshape(
+            len(block), applications)
+    return counts
+
+
 def _intervals(units: _Units, resamples: int, confidence: float, seed: int,
                min_applications: int) -> pd.DataFrame:
     ranks = len(units.ratings_per_rank)
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, max(units.applications, 1), size=(resamples, units.applications))
-    weights = np.bincount((draws + np.arange(resamples)[:, None] * units.applications).ravel(),
-                          minlength=resamples * units.applications).astype(float)
-    weights = weights.reshape(resamples, units.applications)
+    weights = _draw_counts(draws, units.applications)
     # Each criterion's shares summed per application, and all of them (overall): one product
     # gives every resample's coincidence matrix for every key.
     per_application = _per_rank(units, units.rank * units.applications + units.application,
