@@ -1,7 +1,8 @@
 """The competition analytics page at the size issue 17 names (a 7,000-application competition):
-the first request after a change (figures computed) and the next ones (figures kept ready in
-Redis, ``assessments/analytics_page.py``), each as wall time, this process's CPU time and SQL
-statements, in English and then Russian (a second language draws its charts once more); then,
+the first request after a change (figures computed; five times, each on an empty cache: the
+median and the fastest) and the next ones (figures kept ready in Redis,
+``assessments/analytics_page.py``), each as wall time, this process's CPU time and SQL
+statements, in English and then Russian, in a process warmed as a served worker; then,
 with a job queue, a rating changed, the refresh the commit queued (assessments/analytics_refresh.py)
 run by a worker, and the first request after it.
 
