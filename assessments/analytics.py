@@ -1,7 +1,8 @@
 """The thin shell around the scoring engine: rows from the database in, DataFrames out.
 
-Every figure shown or stored comes from ``assessments.scoring``; this module only loads the
-submitted reviews, the self-assessments and the rubric into the engine's tables.
+Every figure shown or stored comes from ``assessments.scoring`` (and ``reliability``); this
+module only loads the submitted reviews, the self-assessments (for a candidate's result and
+the panel export; the competition's analytics read none) and the rubric into their tables.
 """
 
 from __future__ import annotations
@@ -239,7 +240,7 @@ def competition_figures(competition: Competition, branch_ids: set[int] | None = 
                         hidden: set[int] | frozenset[int] = frozenset()) -> CompetitionFigures:
     """The competition's figures; ``branch_ids`` limits them to those branches' applications,
     and the ``hidden`` ones are left out (see permissions.hidden_application_ids). One query
-    per data set (ratings, self-assessments, load), the engine on the frames."""
+    per data set (ratings, load), the engine on the frames."""
     scope = application_scope(competition, branch_ids, hidden)
     criteria = criteria_frame(competition.rubric_version)
     ratings = scoped_ratings_frame(scope)

@@ -2,8 +2,8 @@
 
 Computing them reads every submitted rating of the competition (720,000 at 100× a real call)
 and runs the engine, α and its bootstrap: seconds. So the result is kept in Redis under a
-fingerprint of the data (``analytics.figures_fingerprint``: one aggregate statement per data
-set) and the scope it was computed for (branches, hidden applications): the first request
+fingerprint of the data (``analytics.figures_fingerprint``: one aggregate statement over the
+reviews) and the scope it was computed for (branches, hidden applications): the first request
 after any change recomputes it, every other request reads it; with a job queue, a change
 queues that recomputation ahead of the request (assessments/analytics_refresh.py). The charts
 are kept the same way per language, from the summary alone (the scores and each criterion's

@@ -129,7 +129,8 @@ def interrater_reliability(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.
     rated by fewer than two reviewers do not count, and α is NaN when it is undefined (fewer
     than two values, or no unit with two ratings). Indexed by ``criterion_id`` (the criteria
     that have ratings, sorted), with a last row ``"overall"``; columns ``alpha``, ``n_units``,
-    ``n_ratings``.
+    ``n_ratings``. Raises ``ValueError`` where ``scoring.score_panel`` does, and for a level
+    that is not a whole number (ordinal values are levels 0..max_level).
     """
     return _reliability(_units(ratings, criteria))
 
@@ -158,7 +159,8 @@ def _intervals(units: _Units, resamples: int, confidence: float, seed: int,
     # gives every resample's coincidence matrix for every key.
     per_application = _per_rank(units, units.rank * units.applications + units.application,
                                 ranks * units.applications)
-    per_application = per_application.reshape(ranks, units.applications, -1)
+    upper = units.size * (units.size + 1) // 2  # never -1 below: the arrays may be empty
+    per_application = per_application.reshape(ranks, units.applications, upper)
     n_applications = np.append(np.bincount(units.rank, minlength=ranks), units.applications)
     enough = n_applications >= min_applications
     blocks = np.concatenate([per_application, per_application.sum(axis=0)[None]])
@@ -166,8 +168,10 @@ def _intervals(units: _Units, resamples: int, confidence: float, seed: int,
     high = np.full(ranks + 1, np.nan)
     if enough.any():
         chosen = np.flatnonzero(enough)
-        stacked = blocks[chosen].transpose(1, 0, 2).reshape(units.applications, -1)
-        resampled = _square((weights @ stacked).reshape(resamples, len(chosen), -1), units.size)
+        stacked = blocks[chosen].transpose(1, 0, 2).reshape(units.applications,
+                                                            len(chosen) * upper)
+        resampled = _square((weights @ stacked).reshape(resamples, len(chosen), upper),
+                            units.size)
         alphas = _ordinal_alpha(resampled)
         tail = (1 - confidence) / 2 * 100
         for column, key in enumerate(chosen):
@@ -194,7 +198,8 @@ def alpha_intervals(
     ``n_applications``: applications with two or more ratings of the criterion (overall: of
     some criterion); ``enough``: at least ``min_applications`` of them; ``low``, ``high``: the
     percentile bootstrap interval (``confidence``), resampling applications with replacement
-    (``resamples`` draws, fixed ``seed``), NaN when not enough.
+    (``resamples`` draws, fixed ``seed``), NaN when not enough. Raises as
+    ``interrater_reliability``.
     """
     return _intervals(_units(ratings, criteria), resamples, confidence, seed, min_applications)
 

@@ -13,6 +13,7 @@ from assessments.reliability import (
     OVERALL,
     alpha_intervals,
     interrater_reliability,
+    reliability_table,
 )
 from assessments.scoring import RATING_COLUMNS
 from tests.support import login
@@ -59,6 +60,45 @@ def test_perfect_agreement_gives_an_interval_at_one():
     ratings["level"] = ratings["assessment_id"] % 5  # every reviewer agrees
     result = alpha_intervals(ratings, CRITERIA)
     assert np.allclose(result[["low", "high"]].to_numpy(), 1.0)
+
+
+@pytest.mark.parametrize("rows", [
+    [],  # no rating at all
+    [(1, 1, "A", 3)],  # one rating
+    # one reviewer for each application
+    [(a, a % 3, c, (a + i) % 5) for a in range(12) for i, c in enumerate("AB")],
+], ids=["none", "one rating", "one reviewer per application"])
+def test_without_a_pairable_unit_there_is_no_alpha_and_no_interval(rows):
+    """Ratings but no application rated twice on a criterion (the first reviews of a call):
+    α undefined, no interval, nothing raised."""
+    ratings = pd.DataFrame(rows, columns=list(RATING_COLUMNS))
+    result = reliability_table(ratings, CRITERIA)
+    assert result["n_units"].eq(0).all() and result["alpha"].isna().all()
+    assert (result["n_applications"] == 0).all() and not result["enough"].any()
+    assert result["low"].isna().all() and result["high"].isna().all()
+    intervals = alpha_intervals(ratings, CRITERIA, min_applications=0)
+    assert list(intervals.index) == ["A", "B", OVERALL] and intervals["low"].isna().all()
+
+
+def test_no_resample_gives_no_interval():
+    result = alpha_intervals(random_ratings(5, 20), CRITERIA, resamples=0)
+    assert result["enough"].all() and result["low"].isna().all()
+
+
+def test_analytics_page_with_one_review_in(app, create_user, create_competition, workflow):
+    """The first review of a call: the page answers, saying α needs more (it failed with an
+    error while nothing could be resampled)."""
+    admin = create_user("admin")
+    competition_id = create_competition()
+    application_id = workflow.submitted(competition_id, create_user("candidate"))
+    workflow.review(workflow.assign(application_id, create_user("reviewer"), admin),
+                    levels=(4, 3, 2))
+    client = app.test_client()
+    login(client, admin)
+    response = client.get(f"/manage/competitions/{competition_id}/analytics")
+    assert response.status_code == 200
+    assert "not enough data: 0 applications with two or more reviews, at least 10 needed" in (
+        response.get_data(as_text=True))
 
 
 def test_analytics_page_shows_alpha_only_with_enough_applications(app, create_user,
