@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assessments.scoring import _encode
+from assessments.scoring import _encode, _ranks_by_id
 
 RELIABILITY_COLUMNS = ("alpha", "n_units", "n_ratings")
 INTERVAL_COLUMNS = ("n_applications", "enough", "low", "high")
 OVERALL = "overall"
 MIN_ALPHA_APPLICATIONS = 10
+RESAMPLES, CONFIDENCE, SEED = 500, 0.95, 17024  # the bootstrap's, page and function alike
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class _Units:
     size: int  # levels 0..size-1
     ratings_per_rank: np.ndarray  # ratings of each criterion (by rank), pairable or not
 
+    @property
+    def upper(self) -> int:
+        """How many values an upper triangle of a coincidence matrix holds."""
+        return self.size * (self.size + 1) // 2
+
 
 def _units(ratings: pd.DataFrame, criteria: pd.DataFrame) -> _Units:
     encoded = _encode(ratings, criteria)
@@ -47,9 +53,7 @@ def _units(ratings: pd.DataFrame, criteria: pd.DataFrame) -> _Units:
     level = encoded.level.astype(np.int64)
     if (level != encoded.level).any():
         raise ValueError("Krippendorff's ordinal α needs whole levels")
-    order = np.argsort(indexed.index.to_numpy(), kind="stable")
-    rank_of = np.empty(len(order), dtype=np.int64)
-    rank_of[order] = np.arange(len(order))
+    rank_of, sorted_ids = _ranks_by_id(indexed.index)
     rank = rank_of[encoded.criterion]
     assessments = len(encoded.assessments)
     cell = rank * assessments + encoded.assessment
@@ -63,9 +67,8 @@ def _units(ratings: pd.DataFrame, criteria: pd.DataFrame) -> _Units:
     application, uniques = pd.factorize(pairable % assessments)
     upper_rows, upper_columns = np.triu_indices(size)
     per_rank = np.bincount(rank, minlength=len(indexed))
-    sorted_ids = list(indexed.index[order])
     keys = [key for key, n in zip(sorted_ids, per_rank, strict=True) if n]
-    return _Units(ranked=sorted_ids, keys=keys,
+    return _Units(ranked=list(sorted_ids), keys=keys,
                   criteria=list(indexed.index), rank=pairable // assessments,
                   application=application, applications=len(uniques),
                   shares=shares[:, upper_rows, upper_columns], size=size,
@@ -94,7 +97,7 @@ def _per_rank(units: _Units, group: np.ndarray, groups: int) -> np.ndarray:
     """The units' shares summed per ``group`` (0..groups-1): (groups, upper triangle)."""
     return np.stack([np.bincount(group, weights=column, minlength=groups)
                      for column in units.shares.T], axis=1) if len(units.shares) else (
-        np.zeros((groups, units.size * (units.size + 1) // 2)))
+        np.zeros((groups, units.upper)))
 
 
 def _square(upper: np.ndarray, size: int) -> np.ndarray:
@@ -159,7 +162,7 @@ def _intervals(units: _Units, resamples: int, confidence: float, seed: int,
     # gives every resample's coincidence matrix for every key.
     per_application = _per_rank(units, units.rank * units.applications + units.application,
                                 ranks * units.applications)
-    upper = units.size * (units.size + 1) // 2  # never -1 below: the arrays may be empty
+    upper = units.upper  # never -1 in a reshape below: the arrays may be empty
     per_application = per_application.reshape(ranks, units.applications, upper)
     n_applications = np.append(np.bincount(units.rank, minlength=ranks), units.applications)
     enough = n_applications >= min_applications
@@ -188,8 +191,9 @@ def _intervals(units: _Units, resamples: int, confidence: float, seed: int,
 
 
 def alpha_intervals(
-    ratings: pd.DataFrame, criteria: pd.DataFrame, *, resamples: int = 500,
-    confidence: float = 0.95, seed: int = 17024, min_applications: int = MIN_ALPHA_APPLICATIONS,
+    ratings: pd.DataFrame, criteria: pd.DataFrame, *, resamples: int = RESAMPLES,
+    confidence: float = CONFIDENCE, seed: int = SEED,
+    min_applications: int = MIN_ALPHA_APPLICATIONS,
 ) -> pd.DataFrame:
     """Whether the sample supports Krippendorff's α, and its bootstrap interval: indexed by
     ``criterion_id`` (every criterion, in the criteria's order) and ``"overall"``, columns
@@ -209,4 +213,4 @@ def reliability_table(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataF
     units: what the analytics page shows."""
     units = _units(ratings, criteria)
     return _reliability(units).join(
-        _intervals(units, 500, 0.95, 17024, MIN_ALPHA_APPLICATIONS))
+        _intervals(units, RESAMPLES, CONFIDENCE, SEED, MIN_ALPHA_APPLICATIONS))

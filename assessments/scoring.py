@@ -133,6 +133,16 @@ def _positions(index: pd.Index, ids: pd.Series) -> np.ndarray:
     return index.get_indexer(ids)
 
 
+def _ranks_by_id(ids: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Each criterion's rank among the criteria sorted by id (by position in ``ids``), and
+    the ids so sorted: tables keyed by criterion list them by id, whatever the rubric's
+    order."""
+    order = np.argsort(ids.to_numpy(), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank, ids[order]
+
+
 def _has_duplicates(pair: np.ndarray, criterion: np.ndarray, pairs: int, criteria: int) -> bool:
     """Whether some (assessment, reviewer) pair rated a criterion twice. With up to 63
     criteria, each pair's criteria fit one bit mask: a duplicate shows as fewer bits set than
@@ -233,16 +243,13 @@ def disagreements(ratings: pd.DataFrame, criteria: pd.DataFrame) -> pd.DataFrame
     lowest and highest level (columns ``min``, ``max``), sorted by both ids. What the analytics
     page lists, without the whole panel table."""
     encoded = _encode(ratings, criteria)
-    ids = encoded.criteria.index
-    order = np.argsort(ids.to_numpy(), kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    width = len(ids)
+    rank, sorted_ids = _ranks_by_id(encoded.criteria.index)
+    width = len(rank)
     lowest, highest = _extremes(encoded.assessment * width + rank[encoded.criterion],
                                 encoded.level, len(encoded.assessments) * width)
     apart = np.flatnonzero(highest - lowest >= DISAGREEMENT_LEVELS)
     index = pd.MultiIndex.from_arrays(
-        [encoded.assessments[apart // width], ids[order][apart % width]],
+        [encoded.assessments[apart // width], sorted_ids[apart % width]],
         names=["assessment_id", "criterion_id"])
     return pd.DataFrame({"min": lowest[apart], "max": highest[apart]}, index=index)
 
