@@ -149,8 +149,11 @@ class Application(db.Model):
     competition: Mapped[Competition] = relationship(back_populates="applications")
     candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])
     branch: Mapped[Branch] = relationship()
+    # Ordered: PostgreSQL returns an updated row after the others, so without an order the
+    # answers of a saved draft would come back in a different order from the criteria's.
     answers: Mapped[list[ApplicationAnswer]] = relationship(
-        back_populates="application", cascade="all, delete-orphan"
+        back_populates="application", order_by="ApplicationAnswer.id",
+        cascade="all, delete-orphan"
     )
     reviews: Mapped[list[Review]] = relationship(
         back_populates="application", order_by="Review.id", cascade="all, delete-orphan"
@@ -244,7 +247,7 @@ class Review(db.Model):
     application: Mapped[Application] = relationship(back_populates="reviews")
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
     scores: Mapped[list[ReviewScore]] = relationship(
-        back_populates="review", cascade="all, delete-orphan"
+        back_populates="review", order_by="ReviewScore.id", cascade="all, delete-orphan"
     )
     evidence_checks: Mapped[list[EvidenceCheck]] = relationship(
         back_populates="review", cascade="all, delete-orphan"

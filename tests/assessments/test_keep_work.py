@@ -217,3 +217,18 @@ def test_the_review_draft_saves_in_the_background_too(app, under_review, in_app)
     bad["autosave"] = "1"
     refused = client.post(f"/reviews/{review_id}", data=bad)
     assert refused.status_code == 422 and refused.get_json()["problems"]
+
+
+def test_a_saved_draft_lists_its_answers_in_the_criteria_order_however_read(draft, in_app):
+    """PostgreSQL writes an updated row after the others; a sequential read (the plan the
+    planner picks on a small table) then gave C1's saved answer last."""
+    data = application_form([2, None, None], ["C1 saved", "", ""], version=1)
+    assert draft.post(f"/applications/{draft.application_id}", data=data).status_code == 302
+
+    def read():
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(sa.text("SET LOCAL enable_indexscan = off"))
+            db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+        application = db.session.get(Application, draft.application_id)
+        return [(a.criterion.code, a.narrative) for a in application.answers]
+    assert in_app(read) == [("C1", "C1 saved"), ("C2", ""), ("C3", "")]
