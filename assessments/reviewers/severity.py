@@ -14,10 +14,12 @@ One query loads the weighted score of every submitted review (kept on the review
 submitted, ``Review.weighted_score``) on the applications the listed reviewers submitted a
 review on, their co-reviewers' included; pandas does the rest. With a cache (Redis,
 ``certify.core.computed_cache``) every reviewer's severity is computed at once and kept under a
-fingerprint of the scores (one aggregate over the scored reviews), so a page reads the
-figures of its reviewers instead of their co-reviews (14,187 rows for a page of 25 at 100×,
-growing with the data); any score submitted, withdrawn or changed, bulk SQL included, changes
-the fingerprint, and the next page computes them again: never stale."""
+fingerprint of the scores, so a page reads the figures of its reviewers instead of their
+co-reviews (14,187 rows for a page of 25 at 100×, growing with the data); any score submitted,
+withdrawn or changed, bulk SQL included, changes the fingerprint, and the next page computes
+them again: never stale. The fingerprint is the reviews' change mark (one row the database's
+triggers replace when a review's scoring columns change, ``certify.core.change_marks``), or,
+where no mark is kept, one aggregate over the scored reviews (10–15 ms at 100×)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from flask import current_app
 from assessments.models import Review
 from assessments.states import ReviewState
 from certify.core import jobs
+from certify.core.change_marks import current_mark, watch
 from certify.core.computed_cache import keep, recalled
 from certify.core.extensions import db
 
@@ -38,6 +41,9 @@ MIN_SHARED = 3
 # Bump when the kept figures' shape changes, so entries of the old shape are never read.
 SEVERITY_FORMAT = 1
 SEVERITY_PENDING = "reviewer-severity"  # the refresh waiting on the job queue (certify.core.jobs)
+# What every severity reads of a review (``_scored`` and ``scores_for``); migration 0041.
+REVIEW_SCORES = "review scores"
+watch(REVIEW_SCORES, "reviews", ("application_id", "reviewer_id", "state", "weighted_score"))
 COLUMNS = ["review_id", "application_id", "reviewer_id", "level", "weight", "max_level"]
 SCORE_COLUMNS = ["review_id", "application_id", "reviewer_id", "score"]
 
@@ -117,6 +123,13 @@ def _wide(column):
 
 
 def scores_fingerprint() -> str:
+    """What every severity is computed from: the reviews' change mark, or without one
+    ``_scores_aggregate``."""
+    mark = current_mark(REVIEW_SCORES)
+    return f"mark:{mark}" if mark is not None else _scores_aggregate()
+
+
+def _scores_aggregate() -> str:
     """What every severity is computed from, summed up in one statement: the scored reviews'
     count and sums weighted by each row's id of score, reviewer and application, so a review
     submitted, reopened, rescored or moved changes it. The score sum is rounded to 0.1: a

@@ -16,16 +16,18 @@ import rfc8785
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from assessments.reviewers.severity import REVIEW_SCORES
 from certify.certificates.credentials import public_key_multibase
 from certify.certificates.keys import active_key
 from certify.certificates.models import Certificate
 from certify.certificates.operations import revoke_certificate, suspend_certificate
+from certify.core.change_marks import current_mark
 from certify.core.db_types import utcnow
 from certify.core.extensions import db
 from certify.users.models import User
 from certify.users.operations import create_user
 from certify.web.app import create_app
-from certify.web.backup import _batches, _encode, _sha256
+from certify.web.backup import DERIVED_TABLES, _batches, _encode, _sha256
 from certify.web.backup_archive import open_archive
 from certify.web.backup_signature import sign_manifest
 from certify.web.backup_verification import verification_results
@@ -48,9 +50,16 @@ def every_row(app) -> dict[str, list[dict]]:
         rows = {table.name: [{key: _encode(value) for key, value in row._mapping.items()}
                              for row in db.session.execute(
                                  sa.select(table).order_by(*table.primary_key.columns))]
-                for table in db.metadata.sorted_tables}
+                for table in db.metadata.sorted_tables if table.name not in DERIVED_TABLES}
         db.session.remove()
         return rows
+
+
+def review_scores_mark(app) -> str | None:
+    with app.app_context():
+        mark = current_mark(REVIEW_SCORES)
+        db.session.remove()
+        return mark
 
 
 def public_answers(app, numbers) -> dict[str, tuple]:
@@ -145,6 +154,9 @@ def test_round_trip_reproduces_every_row_file_and_verification(app, runner, popu
     assert "private half" in result.output  # the operator is told to bring or rotate the key
 
     assert every_row(target) == every_row(app)
+    # Not copied: the restore's reviews set a mark of their own, so figures kept for the
+    # source's are not taken for the copy's (certify.core.change_marks).
+    assert None is not review_scores_mark(target) != review_scores_mark(app)
     assert uploaded(target) == uploaded(app)
     assert public_answers(target, populated) == public_answers(app, populated)
     audit = target.test_cli_runner().invoke(args=["audit", "verify"])

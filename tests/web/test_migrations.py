@@ -11,7 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from assessments.reviewers.severity import REVIEW_SCORES
 from certify.core.audit import record, verify_chain
+from certify.core.change_marks import WATCHES, trigger_statements
 from certify.core.extensions import db
 from certify.users.operations import seed_branches
 from certify.web.app import create_app
@@ -35,6 +37,7 @@ def _migrate_and_compare(url: str) -> None:
                     else languages[0], bool(languages[1])) == (["en", "ru", "kk"], False)
         assert differences == [], f"models and migrations differ: {differences}"
         _audit_log_is_append_only()
+        _change_marks_are_kept_as_the_code_keeps_them()
         downgrade(revision="base")
         with db.engine.connect() as connection:
             assert sa.inspect(connection).get_table_names() == ["alembic_version"]
@@ -54,6 +57,30 @@ def _audit_log_is_append_only() -> None:
     assert verify_chain()[1] == []
     db.session.execute(sa.text("DELETE FROM branches WHERE code NOT IN ('KZ', 'RU')"))
     db.session.commit()
+
+
+def _change_marks_are_kept_as_the_code_keeps_them() -> None:
+    """Migration 0041 wrote its triggers out as they were on the day: they must be the ones
+    ``db.create_all`` makes from ``certify.core.change_marks`` (the suite's databases), and it
+    sets the first mark."""
+    (watch,) = [w for w in WATCHES if w.mark == REVIEW_SCORES]
+    expected = trigger_statements(watch, db.engine.dialect.name)
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            function = connection.scalar(sa.text(
+                "SELECT prosrc FROM pg_proc WHERE proname = 'write_change_mark'"))
+            trigger = connection.scalar(sa.text(
+                "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = :name"),
+                {"name": watch.trigger})
+            assert function.strip() == expected[0].split("$$")[1].strip()
+            assert trigger.replace(" ON public.", " ON ") == expected[1]
+        else:
+            stored = dict(connection.execute(sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'reviews'")).all())
+            assert sorted(stored.values()) == sorted(expected)
+        assert connection.scalar(sa.text("SELECT count(*) FROM change_marks "
+                                         "WHERE name = :mark"), {"mark": REVIEW_SCORES}) == 1
 
 
 def test_migrations_match_models_on_sqlite(tmp_path):
