@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import reduce
 from itertools import chain
 
 import numpy as np
@@ -34,6 +35,18 @@ from rubrics.models import Criterion, Rubric, RubricVersion
 RATING_COLUMNS = list(scoring.RATING_COLUMNS)
 
 
+def _packed(connection: sa.Connection, query: sa.Select) -> np.ndarray:
+    """Every value of ``query``'s rows, row after row, from one bytea the database builds: each
+    value as its 4 big-endian bytes (``int4send``; a wider column fails loudly), so the client
+    reads one string instead of making a Python integer of each value (288,000 ratings at
+    100×: 0.35–0.42 s → 0.27). The rows' order is lost: for frames the engine groups anyway."""
+    rows = query.subquery()
+    packed = reduce(lambda left, right: left.op("||")(right),
+                    [sa.func.int4send(column) for column in rows.c])
+    blob = connection.scalar(sa.select(sa.func.string_agg(packed, sa.literal_column("''::bytea"))))
+    return np.frombuffer(blob or b"", dtype=">i4").astype(np.int64)
+
+
 def query_frame(query: sa.Select, columns: list[str]) -> pd.DataFrame:
     """A query's rows as a frame, in one statement. The rows are turned into plain tuples
     first: pandas inspects each SQLAlchemy ``Row`` as a possible mapping, which costs more than
@@ -42,12 +55,17 @@ def query_frame(query: sa.Select, columns: list[str]) -> pd.DataFrame:
 
 
 def integer_frame(query: sa.Select, columns: list[str]) -> pd.DataFrame:
-    """A query of integer columns (no NULLs) as an int64 frame, in one statement. The driver's
-    rows go straight into numpy: integers need none of SQLAlchemy's result processing, and
-    making a ``Row`` of each cost more than the query (288,000 ratings at 100×: 240 ms against
-    440); read as one flat stream of values, not as rows (``np.array`` of the tuples took
-    twice as long: 80 ms against 40)."""
-    result = db.session.connection().execute(query)
+    """A query of integer columns (no NULLs) as an int64 frame, in one statement, in no
+    particular order. On PostgreSQL the database packs every value into one binary string
+    (``_packed``); elsewhere the driver's rows go straight into numpy: integers need none of
+    SQLAlchemy's result processing, and making a ``Row`` of each cost more than the query
+    (288,000 ratings at 100×: 240 ms against 440); read as one flat stream of values, not as
+    rows (``np.array`` of the tuples took twice as long: 80 ms against 40)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        values = _packed(connection, query)
+        return pd.DataFrame(values.reshape(-1, len(columns)), columns=columns)
+    result = connection.execute(query)
     try:
         rows = result.cursor.fetchall()
     finally:

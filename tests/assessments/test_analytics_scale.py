@@ -10,7 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from assessments import reports, scoring
-from assessments.analytics import application_scope, competition_figures, scoped_self_frame
+from assessments.analytics import (
+    application_scope,
+    competition_figures,
+    scoped_ratings_frame,
+    scoped_self_frame,
+)
 from assessments.models import (
     Application,
     ApplicationAnswer,
@@ -297,3 +302,47 @@ def test_a_review_s_version_moves_with_its_scores_and_only_with_them(app, scaled
 
     before, after = in_app(remove_one)
     assert after == before + 1
+
+
+def _json_shaped(value, where="summary") -> None:
+    """Exactly what JSON reads back: the page takes the summary as built, not as read."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert isinstance(key, str), f"{where}: key {key!r}"
+            _json_shaped(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _json_shaped(item, f"{where}[{index}]")
+    else:
+        assert value is None or type(value) in (str, int, float, bool), (
+            f"{where}: {type(value).__name__}")
+
+
+def test_the_summary_is_built_as_json_reads_it_back(app, scaled, in_app):
+    from assessments.analytics_page import _summarise
+
+    competition_id = scaled(12)
+    summary = in_app(lambda: _summarise(db.session.get(Competition, competition_id), None, ()))
+    assert summary["results"] and summary["reliability"] and summary["level_counts"]
+    _json_shaped(summary)
+
+
+def test_the_ratings_frame_holds_every_submitted_rating_as_stored(app, scaled, in_app):
+    """The frame the analytics read (on PostgreSQL packed into one binary string by the
+    database) holds the same ratings as the ORM reads, value for value."""
+    competition_id = scaled(20)
+
+    def both():
+        competition = db.session.get(Competition, competition_id)
+        frame = scoped_ratings_frame(application_scope(competition, None, set()))
+        stored = db.session.execute(
+            sa.select(Review.application_id, Review.reviewer_id, ReviewScore.criterion_id,
+                      ReviewScore.level)
+            .join(ReviewScore, ReviewScore.review_id == Review.id)
+            .join(Application, Application.id == Review.application_id)
+            .where(Application.competition_id == competition_id,
+                   Review.state == "submitted", ReviewScore.level.is_not(None))).all()
+        return sorted(map(tuple, frame.to_numpy().tolist())), sorted(map(tuple, stored)), frame
+    read, stored, frame = in_app(both)
+    assert read == stored and len(read) == 20 * 2 * 3
+    assert list(frame.dtypes) == ["int64"] * 4
