@@ -111,6 +111,7 @@ def _summarise(competition: Competition, branch_ids: set[int] | None,
     results = _records(figures.results)
     for row in results:
         row["cells"] = cells.get(int(row["assessment_id"]), [])
+        row["below_floor"] = list(row["below_floor"])  # JSON-native, as the kept one reads
     counts = figures.ratings.groupby(["criterion_id", "level"]).size()
     level_counts: dict[str, dict[str, int]] = {}
     for (criterion, level), count in counts.items():
@@ -147,8 +148,9 @@ def analytics_figures(competition: Competition, branch_ids: set[int] | None,
              sorted(branch_ids) if branch_ids is not None else None, sorted(hidden),
              figures_fingerprint(scope))
     summary = AnalyticsSummary(**remembered(
-        parts, lambda: _summarise(competition, branch_ids, hidden)))
+        parts, lambda: _summarise(competition, branch_ids, hidden), json_native=True))
     if summary.empty:
         return summary, AnalyticsCharts(None, None)
-    drawn = remembered((*parts, "charts", str(get_locale())), lambda: _draw(competition, summary))
+    drawn = remembered((*parts, "charts", str(get_locale())), lambda: _draw(competition, summary),
+                       json_native=True)
     return summary, AnalyticsCharts(**drawn)
