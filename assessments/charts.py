@@ -30,13 +30,23 @@ STYLE = {
 
 
 def _svg(figure, *, tight: bool = True) -> str:
-    """``tight`` crops to what is drawn, which draws the figure twice; figures laid out by
-    matplotlib's constrained layout already fit and are drawn once."""
+    """``tight`` crops to what is drawn, which draws the figure twice; figures given their
+    margins (``_margins``) already fit and are drawn once."""
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight" if tight else None,
                    metadata={"Date": None})
     plt.close(figure)
     return buffer.getvalue()
+
+
+def _margins(figure, *, left: float, bottom: float, top: float = 0.15,
+             right: float = 0.15) -> None:
+    """Fixed margins, in inches, around the one plot: room for its tick labels (numbers,
+    criterion codes) and axis label in any of our languages. Matplotlib's constrained layout
+    measures every label first, which doubled each chart's cost (100–130 ms each at 100×)."""
+    width, height = figure.get_size_inches()
+    figure.subplots_adjust(left=left / width, right=1 - right / width,
+                           bottom=bottom / height, top=1 - top / height)
 
 
 def data_uri(svg: str) -> str:
@@ -76,7 +86,8 @@ def histogram(scores: Sequence[float], *, threshold: float, xlabel: str, ylabel:
               threshold_label: str) -> str:
     """Distribution of weighted scores (0–100) with the pass threshold marked."""
     with plt.rc_context(STYLE):
-        figure, axes = plt.subplots(figsize=(7, 3.2), layout="constrained")
+        figure, axes = plt.subplots(figsize=(7, 3.2))
+        _margins(figure, left=0.85, bottom=0.6, right=0.3)  # "100" centred on the edge
         axes.hist(list(scores), bins=np.arange(0, 105, 5), color=ACCENT, edgecolor="white")
         axes.axvline(threshold, color=SELF, linestyle="--", linewidth=1.5, label=threshold_label)
         axes.set_xlim(0, 100)
@@ -105,8 +116,8 @@ def box_plots(labels: Sequence[str], counts: Sequence[Mapping[int, int]], *, max
                     "whislo": np.nan, "whishi": np.nan, "fliers": np.array([])}
         stats.append(stat)
     with plt.rc_context(STYLE):
-        figure, axes = plt.subplots(figsize=(max(6, 0.6 * len(labels) + 2), 3.4),
-                                    layout="constrained")
+        figure, axes = plt.subplots(figsize=(max(6, 0.6 * len(labels) + 2), 3.4))
+        _margins(figure, left=0.7, bottom=0.45)
         axes.bxp(stats, patch_artist=True, showfliers=True,
                  boxprops={"facecolor": "#dbe8f5", "edgecolor": ACCENT},
                  medianprops={"color": INK, "linewidth": 2},
