@@ -36,13 +36,22 @@ RATING_COLUMNS = list(scoring.RATING_COLUMNS)
 
 
 def _packed(connection: sa.Connection, query: sa.Select) -> np.ndarray:
-    """Every value of ``query``'s rows, row after row, from one bytea the database builds: each
-    value as its 4 big-endian bytes (``int4send``; a wider column fails loudly), so the client
-    reads one string instead of making a Python integer of each value (288,000 ratings at
-    100×: 0.35–0.42 s → 0.27). The rows' order is lost: for frames the engine groups anyway."""
+    """Every value of ``query``'s rows, row after row, from one bytea the database builds:
+    each pair of values as one 8-byte big-endian integer (the first in the high half, the
+    second masked into the low half, so any 32-bit value comes back exact; a wider column
+    fails loudly), a last odd one by itself, so the client reads one string instead of
+    making a Python integer of each value (288,000 ratings at 100×: 0.35–0.42 s → ~0.2 s;
+    packing four values apiece cost the server 176 ms, two pairs 131). The rows' order is
+    lost: for frames the engine groups anyway."""
     rows = query.subquery()
-    packed = reduce(lambda left, right: left.op("||")(right),
-                    [sa.func.int4send(column) for column in rows.c])
+    columns = list(rows.c)
+    wide = [sa.cast(column, sa.BigInteger) for column in columns]
+    pieces = [sa.func.int8send(high.op("<<")(sa.literal_column("32")).op("|")(
+                  low.op("&")(sa.literal_column("4294967295"))))
+              for high, low in zip(wide[::2], wide[1::2], strict=False)]
+    if len(columns) % 2:
+        pieces.append(sa.func.int4send(columns[-1]))
+    packed = reduce(lambda left, right: left.op("||")(right), pieces)
     blob = connection.scalar(sa.select(sa.func.string_agg(packed, sa.literal_column("''::bytea"))))
     return np.frombuffer(blob or b"", dtype=">i4").astype(np.int64)
 

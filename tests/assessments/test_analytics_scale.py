@@ -13,6 +13,7 @@ from assessments import reports, scoring
 from assessments.analytics import (
     application_scope,
     competition_figures,
+    integer_frame,
     scoped_ratings_frame,
     scoped_self_frame,
 )
@@ -346,3 +347,15 @@ def test_the_ratings_frame_holds_every_submitted_rating_as_stored(app, scaled, i
     read, stored, frame = in_app(both)
     assert read == stored and len(read) == 20 * 2 * 3
     assert list(frame.dtypes) == ["int64"] * 4
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4])
+def test_an_integer_frame_is_exact_for_any_32_bit_value_and_width(app, in_app, width):
+    rows = [(-(2**31), 2**31 - 1, -1, 0), (7, -5, 2**31 - 2, 1), (0, 0, 0, 0)]
+    columns = [f"c{i}" for i in range(width)]
+    given = sa.union_all(*(
+        sa.select(*(sa.cast(sa.literal_column(str(value)), sa.Integer).label(name)
+                    for name, value in zip(columns, row, strict=False)))
+        for row in rows)).subquery()
+    frame = in_app(lambda: integer_frame(sa.select(given), columns))
+    assert sorted(map(tuple, frame.to_numpy().tolist())) == sorted(row[:width] for row in rows)
