@@ -645,3 +645,40 @@ def test_digest_refuses_fractional_levels():
                           "level": [2.5]})
     with pytest.raises(ValueError, match="whole numbers"):
         ratings_digest(frame)
+
+
+def _severity_by_group_bys(ratings: pd.DataFrame, min_reviews: int, z_limit: float):
+    """reviewer_severity as pandas group-bys wrote it (engine 1.1 to 29 November): the
+    reference the counted one must equal."""
+    groups = ratings.groupby(["assessment_id", "criterion_id"])["level"]
+    total, count = groups.transform("sum"), groups.transform("count")
+    others = (total - ratings["level"]) / (count - 1).where(count > 1)
+    frame = ratings.assign(deviation=ratings["level"] - others)
+    per_reviewer = frame.groupby("reviewer_id").agg(
+        n_reviews=("assessment_id", "nunique"), n_compared=("deviation", "count"),
+        mean_deviation=("deviation", "mean"))
+    calibrated = per_reviewer["n_reviews"] >= min_reviews
+    reference = per_reviewer.loc[calibrated & per_reviewer["mean_deviation"].notna(),
+                                 "mean_deviation"]
+    spread = reference.std(ddof=0) if len(reference) >= 2 else np.nan
+    tolerance = 1e-9 * max(1.0, float(reference.abs().max()) if len(reference) else 1.0)
+    if np.isnan(spread) or spread <= tolerance:
+        per_reviewer["z"] = np.where(calibrated, 0.0, np.nan)
+    else:
+        per_reviewer["z"] = ((per_reviewer["mean_deviation"] - reference.mean()) / spread
+                             ).where(calibrated)
+    return per_reviewer
+
+
+@PROPERTY_SETTINGS
+@given(cases(), st.integers(1, 4), st.sampled_from([0.5, 1.0, 2.0]), st.randoms())
+def test_property_severity_equals_the_group_by_reference(case, min_reviews, z_limit, random):
+    ratings, criteria = case
+    ratings = ratings.sample(frac=1, random_state=random.randint(0, 2**31))  # any row order
+    counted = reviewer_severity(ratings, criteria, min_reviews=min_reviews, z_limit=z_limit)
+    reference = _severity_by_group_bys(ratings, min_reviews, z_limit)
+    assert list(counted.index) == list(reference.index)
+    for column in ("n_reviews", "n_compared"):
+        assert counted[column].tolist() == reference[column].tolist()
+    for column in ("mean_deviation", "z"):
+        np.testing.assert_allclose(counted[column], reference[column], rtol=1e-9, atol=1e-9)
