@@ -225,6 +225,6 @@ def test_with_a_job_queue_a_page_that_finds_none_kept_queues_them_and_answers_it
     worked = runner.invoke(args=["jobs", "worker", "--burst"])
     assert worked.exit_code == 0, worked.output
     assert kept() == 1 and queue.count == 0
-    row, statements = pool()  # kept: the fingerprint's aggregate, no co-review read
+    row, statements = pool()  # kept: the reviews' change mark, no co-review read
     assert "-50.0" in row and "n = 3" in row
     assert not [s for s in statements if "weighted_score" in s and "sum(" not in s]
