@@ -28,15 +28,17 @@ COLUMNS = "application_id, reviewer_id, state, weighted_score"
 POSTGRESQL = [
     """
 CREATE OR REPLACE FUNCTION write_change_mark() RETURNS trigger AS $$
+DECLARE
+    written text := coalesce(current_setting('certify.change_marks_written', true), '');
 BEGIN
-    IF EXISTS (SELECT 1 FROM change_marks
-               WHERE name = TG_ARGV[0] AND transaction_id = txid_current()) THEN
+    IF position('|' || TG_ARGV[0] || '|' IN written) > 0 THEN
         RETURN NULL;
     END IF;
-    INSERT INTO change_marks (name, token, transaction_id)
-    VALUES (TG_ARGV[0], md5(random()::text || clock_timestamp()::text), txid_current())
-    ON CONFLICT (name) DO UPDATE
-        SET token = EXCLUDED.token, transaction_id = EXCLUDED.transaction_id;
+    PERFORM set_config('certify.change_marks_written', written || '|' || TG_ARGV[0] || '|',
+                       true);
+    INSERT INTO change_marks (name, token)
+    VALUES (TG_ARGV[0], md5(random()::text || clock_timestamp()::text))
+    ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql
@@ -45,9 +47,13 @@ $$ LANGUAGE plpgsql
     f"AFTER INSERT OR DELETE OR UPDATE OF {COLUMNS} ON reviews "
     f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
     f"EXECUTE FUNCTION write_change_mark('{MARK}')",
+    f"CREATE TRIGGER reviews_change_mark_truncate AFTER TRUNCATE ON reviews "
+    f"FOR EACH STATEMENT EXECUTE FUNCTION write_change_mark('{MARK}')",
 ]
-_WRITE = (f"INSERT OR REPLACE INTO change_marks (name, token, transaction_id) "
-          f"VALUES ('{MARK}', lower(hex(randomblob(16))), 0);")
+_TOKEN = "lower(hex(randomblob(16)))"
+_WRITE = (f"UPDATE change_marks SET token = {_TOKEN} WHERE name = '{MARK}'; "
+          f"INSERT INTO change_marks (name, token) SELECT '{MARK}', {_TOKEN} "
+          f"WHERE NOT EXISTS (SELECT 1 FROM change_marks WHERE name = '{MARK}');")
 SQLITE = [f"CREATE TRIGGER reviews_change_mark_{event.split()[0].lower()} AFTER {event} "
           f"ON reviews BEGIN {_WRITE} END"
           for event in ("INSERT", "DELETE", f"UPDATE OF {COLUMNS}")]
@@ -58,19 +64,18 @@ def upgrade():
         'change_marks',
         sa.Column('name', sa.String(length=40), nullable=False),
         sa.Column('token', sa.String(length=32), nullable=False),
-        sa.Column('transaction_id', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_change_marks')),
     )
     postgresql = op.get_bind().dialect.name == "postgresql"
     for statement in POSTGRESQL if postgresql else SQLITE:
         op.execute(statement)
-    op.execute(sa.text("INSERT INTO change_marks (name, token, transaction_id) "
-                       "VALUES (:name, :token, 0)").bindparams(name=MARK,
-                                                               token=secrets.token_hex(16)))
+    op.execute(sa.text("INSERT INTO change_marks (name, token) VALUES (:name, :token)")
+               .bindparams(name=MARK, token=secrets.token_hex(16)))
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER reviews_change_mark_truncate ON reviews")
         op.execute("DROP TRIGGER reviews_change_mark ON reviews")
         op.execute("DROP FUNCTION write_change_mark()")
     else:

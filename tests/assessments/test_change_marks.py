@@ -114,3 +114,24 @@ def test_without_a_mark_the_fingerprint_is_the_aggregate_and_still_follows(
     assert mark(in_app) is not None  # the first change writes a mark again
     row, _ = strict_row(admin_client)
     assert "-50.0" not in row and "0.0" in row
+
+
+def test_what_no_row_trigger_sees_moves_the_mark_too(panel, in_app):
+    """PostgreSQL's TRUNCATE fires no row trigger; SQLite runs a trigger under the outer
+    statement's conflict policy (an ``OR IGNORE`` would have skipped an upsert's conflict)."""
+    _competition, strict, _generous = panel
+    before = mark(in_app)
+    if in_app(lambda: db.session.get_bind().dialect.name) == "postgresql":
+        by_hand(in_app, "TRUNCATE reviews CASCADE")
+    else:
+        by_hand(in_app, "UPDATE OR IGNORE reviews SET weighted_score = weighted_score + 1 "
+                        "WHERE reviewer_id = :strict", strict=strict.id)
+    assert None is not mark(in_app) != before
+
+
+def test_making_the_schema_again_leaves_the_triggers_as_they_are(panel, app, in_app):
+    before = mark(in_app)
+    with app.app_context():
+        db.create_all()  # every table exists: nothing is made, no trigger made twice
+    by_hand(in_app, "UPDATE reviews SET weighted_score = 1")
+    assert None is not mark(in_app) != before

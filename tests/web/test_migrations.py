@@ -69,11 +69,11 @@ def _change_marks_are_kept_as_the_code_keeps_them() -> None:
         if connection.dialect.name == "postgresql":
             function = connection.scalar(sa.text(
                 "SELECT prosrc FROM pg_proc WHERE proname = 'write_change_mark'"))
-            trigger = connection.scalar(sa.text(
+            triggers = [connection.scalar(sa.text(
                 "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = :name"),
-                {"name": watch.trigger})
+                {"name": name}) for name in (watch.trigger, f"{watch.trigger}_truncate")]
             assert function.strip() == expected[0].split("$$")[1].strip()
-            assert trigger.replace(" ON public.", " ON ") == expected[1]
+            assert [t.replace(" ON public.", " ON ") for t in triggers] == expected[1:]
         else:
             stored = dict(connection.execute(sa.text(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
