@@ -38,13 +38,14 @@ RATING_COLUMNS = list(scoring.RATING_COLUMNS)
 def _packed(connection: sa.Connection, query: sa.Select) -> np.ndarray:
     """Every value of ``query``'s rows, row after row, from one bytea the database builds:
     each pair of values as one 8-byte big-endian integer (the first in the high half, the
-    second masked into the low half, so any 32-bit value comes back exact; a wider column
-    fails loudly), a last odd one by itself, so the client reads one string instead of
-    making a Python integer of each value (288,000 ratings at 100×: 0.35–0.42 s → ~0.2 s;
-    packing four values apiece cost the server 176 ms, two pairs 131). The rows' order is
-    lost: for frames the engine groups anyway."""
+    second masked into the low half), a last odd one by itself, so the client reads one string
+    instead of making a Python integer of each value (288,000 ratings at 100×: 0.35–0.42 s →
+    ~0.2 s; packing four values apiece cost the server 176 ms, two pairs 131). Every value
+    passes through ``integer`` first, so one beyond 32 bits fails loudly ("integer out of
+    range"), and a NULL (which would drop its row from the string) raises here. The rows'
+    order is lost: for frames the engine groups anyway."""
     rows = query.subquery()
-    columns = list(rows.c)
+    columns = [sa.cast(column, sa.Integer) for column in rows.c]
     wide = [sa.cast(column, sa.BigInteger) for column in columns]
     pieces = [sa.func.int8send(high.op("<<")(sa.literal_column("32")).op("|")(
                   low.op("&")(sa.literal_column("4294967295"))))
@@ -52,8 +53,12 @@ def _packed(connection: sa.Connection, query: sa.Select) -> np.ndarray:
     if len(columns) % 2:
         pieces.append(sa.func.int4send(columns[-1]))
     packed = reduce(lambda left, right: left.op("||")(right), pieces)
-    blob = connection.scalar(sa.select(sa.func.string_agg(packed, sa.literal_column("''::bytea"))))
-    return np.frombuffer(blob or b"", dtype=">i4").astype(np.int64)
+    blob, count = connection.execute(sa.select(
+        sa.func.string_agg(packed, sa.literal_column("''::bytea")), sa.func.count())).one()
+    values = np.frombuffer(blob or b"", dtype=">i4").astype(np.int64)
+    if len(values) != count * len(columns):
+        raise ValueError("an integer frame's query gave a NULL")
+    return values
 
 
 def query_frame(query: sa.Select, columns: list[str]) -> pd.DataFrame:

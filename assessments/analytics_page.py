@@ -111,7 +111,8 @@ def _summarise(competition: Competition, branch_ids: set[int] | None,
     results = _records(figures.results)
     for row in results:
         row["cells"] = cells.get(int(row["assessment_id"]), [])
-        row["below_floor"] = list(row["below_floor"])  # JSON-native, as the kept one reads
+        # JSON-native, as the kept one reads: a list of ints, not a tuple of numpy's.
+        row["below_floor"] = [int(criterion) for criterion in row["below_floor"]]
     counts = figures.ratings.groupby(["criterion_id", "level"]).size()
     level_counts: dict[str, dict[str, int]] = {}
     for (criterion, level), count in counts.items():

@@ -323,8 +323,17 @@ def test_the_summary_is_built_as_json_reads_it_back(app, scaled, in_app):
     from assessments.analytics_page import _summarise
 
     competition_id = scaled(12)
+
+    def below_the_floor_on_one_criterion():  # so below_floor names a criterion somewhere
+        first = db.session.scalars(sa.select(Review.id).join(Application).where(
+            Application.competition_id == competition_id).order_by(Review.id).limit(2)).all()
+        db.session.execute(sa.update(ReviewScore).where(ReviewScore.review_id.in_(first))
+                           .values(level=0))
+
+    in_app(below_the_floor_on_one_criterion)
     summary = in_app(lambda: _summarise(db.session.get(Competition, competition_id), None, ()))
     assert summary["results"] and summary["reliability"] and summary["level_counts"]
+    assert any(row["below_floor"] for row in summary["results"])
     _json_shaped(summary)
 
 
@@ -359,3 +368,17 @@ def test_an_integer_frame_is_exact_for_any_32_bit_value_and_width(app, in_app, w
         for row in rows)).subquery()
     frame = in_app(lambda: integer_frame(sa.select(given), columns))
     assert sorted(map(tuple, frame.to_numpy().tolist())) == sorted(row[:width] for row in rows)
+
+
+def test_an_integer_frame_refuses_a_null_and_postgresql_a_wider_value(app, in_app):
+    one = sa.cast(sa.literal_column("1"), sa.Integer).label("b")
+    with pytest.raises((ValueError, TypeError)):  # SQLite: numpy meets None; PostgreSQL: counted
+        in_app(lambda: integer_frame(sa.select(sa.cast(sa.null(), sa.Integer).label("a"), one),
+                                     ["a", "b"]))
+    wider = sa.select(sa.cast(sa.literal_column(str(2**32)), sa.BigInteger).label("a"), one)
+    if in_app(lambda: db.session.get_bind().dialect.name) == "postgresql":
+        with pytest.raises(sa.exc.DataError, match="out of range"):
+            in_app(lambda: integer_frame(wider, ["a", "b"]))
+    else:  # the driver's integers as they are
+        assert in_app(lambda: integer_frame(wider, ["a", "b"])).to_numpy().tolist() == [
+            [2**32, 1]]
