@@ -383,6 +383,13 @@ def reviewer_severity(
         {"n_reviews": np.bincount(reviewer_of_pair, minlength=reviewers),
          "n_compared": n_compared, "mean_deviation": mean_deviation},
         index=pd.Index(reviewer_ids, name="reviewer_id"))
+    return _standardised(per_reviewer, min_reviews=min_reviews, z_limit=z_limit)
+
+
+def _standardised(per_reviewer: pd.DataFrame, *, min_reviews: int,
+                  z_limit: float) -> pd.DataFrame:
+    """``reviewer_severity``'s table from each reviewer's ``n_reviews``, ``n_compared`` and
+    ``mean_deviation``: z over the calibrated reviewers, and the status."""
     calibrated = per_reviewer["n_reviews"] >= min_reviews
     reference = per_reviewer.loc[calibrated & per_reviewer["mean_deviation"].notna(),
                                  "mean_deviation"]

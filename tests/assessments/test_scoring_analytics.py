@@ -18,6 +18,7 @@ from assessments.reliability import OVERALL, RELIABILITY_COLUMNS, interrater_rel
 from assessments.scoring import (
     PANEL_COLUMNS,
     SEVERITY_COLUMNS,
+    _standardised,
     disagreements,
     panel_table,
     ratings_digest,
@@ -648,8 +649,8 @@ def test_digest_refuses_fractional_levels():
 
 
 def _severity_by_group_bys(ratings: pd.DataFrame, min_reviews: int, z_limit: float):
-    """reviewer_severity as pandas group-bys wrote it (engine 1.1 to 29 November): the
-    reference the counted one must equal."""
+    """reviewer_severity's counts as pandas group-bys wrote them (engine 1.1 to 29 November),
+    standardised by the engine's own step: the reference the counted one must equal."""
     groups = ratings.groupby(["assessment_id", "criterion_id"])["level"]
     total, count = groups.transform("sum"), groups.transform("count")
     others = (total - ratings["level"]) / (count - 1).where(count > 1)
@@ -657,17 +658,7 @@ def _severity_by_group_bys(ratings: pd.DataFrame, min_reviews: int, z_limit: flo
     per_reviewer = frame.groupby("reviewer_id").agg(
         n_reviews=("assessment_id", "nunique"), n_compared=("deviation", "count"),
         mean_deviation=("deviation", "mean"))
-    calibrated = per_reviewer["n_reviews"] >= min_reviews
-    reference = per_reviewer.loc[calibrated & per_reviewer["mean_deviation"].notna(),
-                                 "mean_deviation"]
-    spread = reference.std(ddof=0) if len(reference) >= 2 else np.nan
-    tolerance = 1e-9 * max(1.0, float(reference.abs().max()) if len(reference) else 1.0)
-    if np.isnan(spread) or spread <= tolerance:
-        per_reviewer["z"] = np.where(calibrated, 0.0, np.nan)
-    else:
-        per_reviewer["z"] = ((per_reviewer["mean_deviation"] - reference.mean()) / spread
-                             ).where(calibrated)
-    return per_reviewer
+    return _standardised(per_reviewer, min_reviews=min_reviews, z_limit=z_limit)
 
 
 @PROPERTY_SETTINGS
